@@ -35,3 +35,5 @@ export type {
   SessionEventData,
   Blocker,
 } from './session-events.js';
+export { resolveWorktrainPaths } from './paths.js';
+export type { WorktrainPaths } from './paths.js';
