@@ -1,10 +1,20 @@
-// Placeholder owned by the definition/schema work: the zod schema of WorkRail's condition language
-// (schema v0.3.0 `$defs/condition`). Replaced by the full version; the exported names stay.
+/**
+ * The condition language of WorkRail workflows: schema v0.3.0 `$defs/condition`, mirrored exactly
+ * (source: EtienneBBeaulac/workrail spec/workflow.schema.json, MIT). Used by `runCondition`, loop
+ * `condition`, `conditionSource.condition`, `requireConfirmation` and prompt fragment `when`.
+ *
+ * Every key is optional and there is no "exactly one operator" rule in the official schema, so `{}` is a
+ * valid condition (the conditions evaluator decides what it means). `equals`, `not_equals` and the items
+ * of `in` accept any JSON value; `gt`/`gte`/`lt`/`lte` must be numbers; `contains` must be a string.
+ */
 import { z } from 'zod';
 
 export interface Condition {
+  /** Name of a context variable (dotted paths are resolved by the evaluator). */
   readonly var?: string;
+  /** Any JSON value. */
   readonly equals?: unknown;
+  /** Any JSON value. */
   readonly not_equals?: unknown;
   readonly gt?: number;
   readonly gte?: number;
@@ -13,6 +23,7 @@ export interface Condition {
   readonly and?: readonly Condition[];
   readonly or?: readonly Condition[];
   readonly not?: Condition;
+  /** Allowed values (any JSON values). */
   readonly in?: readonly unknown[];
   readonly contains?: string;
 }
