@@ -1,14 +1,30 @@
+export { DEFAULT_MAX_EVENT_BYTES, MAX_BATCH_EVENTS, MAX_EVENT_DEPTH } from './append-core.js';
+export type { UnhashedSessionEvent } from './event-hash.js';
+export { batchDigest, computeEventHash } from './event-hash.js';
+export { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT } from './listing.js';
+export type { MemorySessionStore, MemorySessionStoreOptions } from './memory/memory-store.js';
+export { createMemorySessionStore } from './memory/memory-store.js';
 export type {
+  AppendInput,
+  AppendResult,
+  ListSessionsQuery,
+  ReadEventsOptions,
+  SessionProjection,
+  SessionStatus,
   SessionStore,
   SessionStoreError,
   SessionStoreErrorCode,
-  AppendInput,
-  AppendResult,
   SessionSummary,
-  SessionStatus,
-  ListSessionsQuery,
-  ReadEventsOptions,
-  VerifyResult,
   Unsubscribe,
-  SessionProjection,
+  VerifyResult,
 } from './port.js';
+export { projectSession } from './projection.js';
+export { SESSION_STORE_SCHEMA_VERSION, WORKTRAIN_APPLICATION_ID } from './sqlite/schema.js';
+export type {
+  SqliteSessionStore,
+  SqliteSessionStoreCommonOptions,
+  SqliteSessionStoreOptions,
+} from './sqlite/sqlite-store.js';
+export { createSqliteSessionStore } from './sqlite/sqlite-store.js';
+export { isTerminalStatus, reduceSessionSummary } from './summary.js';
+export { verifyChain } from './verify.js';

@@ -1,11 +1,11 @@
 import type {
+  JsonObject,
+  JsonValue,
   NewSessionEvent,
   Result,
   ResultAsync,
   SessionEvent,
   WorkTrainError,
-  JsonValue,
-  JsonObject,
 } from '@worktrain/contracts';
 
 /**
@@ -128,7 +128,10 @@ export type Unsubscribe = () => void;
  */
 export interface SessionStore {
   append(input: AppendInput): ResultAsync<AppendResult, SessionStoreError>;
-  readEvents(sessionId: string, options?: ReadEventsOptions): ResultAsync<readonly SessionEvent[], SessionStoreError>;
+  readEvents(
+    sessionId: string,
+    options?: ReadEventsOptions,
+  ): ResultAsync<readonly SessionEvent[], SessionStoreError>;
   getSummary(sessionId: string): ResultAsync<SessionSummary, SessionStoreError>;
   listSessions(query?: ListSessionsQuery): ResultAsync<readonly SessionSummary[], SessionStoreError>;
   verify(sessionId: string): ResultAsync<VerifyResult, SessionStoreError>;
@@ -154,8 +157,18 @@ export interface SessionProjection {
     readonly stepId: string | null;
     readonly seq: number;
   }[];
-  readonly outputs: readonly { readonly nodeId: string; readonly stepId: string; readonly notesMarkdown?: string; readonly seq: number }[];
-  readonly artifacts: readonly { readonly nodeId: string; readonly stepId: string; readonly artifact: JsonValue; readonly seq: number }[];
+  readonly outputs: readonly {
+    readonly nodeId: string;
+    readonly stepId: string;
+    readonly notesMarkdown?: string;
+    readonly seq: number;
+  }[];
+  readonly artifacts: readonly {
+    readonly nodeId: string;
+    readonly stepId: string;
+    readonly artifact: JsonValue;
+    readonly seq: number;
+  }[];
   /** Context after all context_set events (later values override earlier ones). */
   readonly context: JsonObject;
   readonly metrics: {

@@ -1,0 +1,73 @@
+import type { SessionEvent } from '@worktrain/contracts';
+import type Database from 'better-sqlite3';
+import type { SubscriberRegistry } from '../subscribers.js';
+import type { Statements } from './statements.js';
+
+interface Entry {
+  readonly events: readonly SessionEvent[];
+  /** True when the events are known committed; false while a caller's outer transaction may roll back. */
+  confirmed: boolean;
+}
+
+/**
+ * Delivers appended events to subscribers strictly in append order, and only once committed. Events
+ * appended inside a caller's transaction are held until that transaction has ended (better-sqlite3
+ * transactions are synchronous, so this is checked on the next tick), then delivered if their rows are in
+ * the database (committed) or dropped (rolled back).
+ */
+export class PendingNotifications {
+  private readonly queue: Entry[] = [];
+  private scheduled = false;
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly stmts: Statements,
+    private readonly subscribers: SubscriberRegistry,
+  ) {}
+
+  add(events: readonly SessionEvent[], confirmed: boolean): void {
+    this.queue.push({ events, confirmed });
+    this.flush();
+  }
+
+  clear(): void {
+    this.queue.length = 0;
+  }
+
+  private flush(): void {
+    while (this.queue.length > 0) {
+      const head = this.queue[0]!;
+      if (!head.confirmed) {
+        if (!this.db.open) return this.clear();
+        if (this.db.inTransaction) return this.schedule();
+        const last = head.events[head.events.length - 1]!;
+        if (this.storedHash(last.sessionId, last.seq) !== last.hash) {
+          this.queue.shift();
+          continue;
+        }
+        head.confirmed = true;
+      }
+      this.queue.shift();
+      this.subscribers.publish(head.events);
+    }
+  }
+
+  private storedHash(sessionId: string, seq: number): string | undefined {
+    try {
+      const row = this.stmts.getHash.get(sessionId, seq) as { hash: string } | undefined;
+      return row?.hash;
+    } catch {
+      // Cannot confirm the commit (connection failing): treat as not committed rather than guess.
+      return undefined;
+    }
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.flush();
+    });
+  }
+}

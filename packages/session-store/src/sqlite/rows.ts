@@ -1,0 +1,114 @@
+import type { SessionEvent } from '@worktrain/contracts';
+import type { SessionStatus, SessionSummary } from '../port.js';
+
+/** A row of `session_events`. */
+export interface EventRow {
+  readonly session_id: string;
+  readonly seq: number;
+  readonly event_id: string;
+  readonly at: number;
+  readonly kind: string;
+  readonly v: number;
+  readonly idempotency_key: string | null;
+  readonly data: string;
+  readonly prev_hash: string;
+  readonly hash: string;
+}
+
+/** A row of `sessions` (the summary projection). */
+export interface SummaryRow {
+  readonly session_id: string;
+  readonly workflow_id: string;
+  readonly workflow_hash: string;
+  readonly title: string | null;
+  readonly goal: string | null;
+  readonly workspace_path: string | null;
+  readonly parent_session_id: string | null;
+  readonly source: string;
+  readonly status: string;
+  readonly current_step_id: string | null;
+  readonly head_node_id: string | null;
+  readonly last_seq: number;
+  readonly created_at: number;
+  readonly updated_at: number;
+}
+
+/** Column list of `session_events` in {@link EventRow} order. */
+export const EVENT_COLUMNS = 'session_id, seq, event_id, at, kind, v, idempotency_key, data, prev_hash, hash';
+
+/**
+ * Rebuilds a stored event from its row. The data was validated when written, so it is not re-validated
+ * here (reads stay fast); `verify` re-checks hashes and schemas on demand.
+ * @throws {SyntaxError} when the stored data is not JSON (a damaged row; callers map it to STORE_CORRUPT).
+ */
+export function eventFromRow(row: EventRow): SessionEvent {
+  // The row was written from a validated SessionEvent; kind and data are correlated by construction.
+  return {
+    v: row.v,
+    sessionId: row.session_id,
+    seq: row.seq,
+    eventId: row.event_id,
+    at: row.at,
+    kind: row.kind,
+    data: JSON.parse(row.data),
+    idempotencyKey: row.idempotency_key,
+    prevHash: row.prev_hash,
+    hash: row.hash,
+  } as SessionEvent;
+}
+
+/** Statement parameters of an event insert, in {@link EVENT_COLUMNS} order. */
+export function eventToParams(event: SessionEvent, dataJson: string): unknown[] {
+  return [
+    event.sessionId,
+    event.seq,
+    event.eventId,
+    event.at,
+    event.kind,
+    event.v,
+    event.idempotencyKey,
+    dataJson,
+    event.prevHash,
+    event.hash,
+  ];
+}
+
+export function summaryFromRow(row: SummaryRow): SessionSummary {
+  return {
+    sessionId: row.session_id,
+    workflowId: row.workflow_id,
+    workflowHash: row.workflow_hash,
+    title: row.title,
+    goal: row.goal,
+    workspacePath: row.workspace_path,
+    parentSessionId: row.parent_session_id,
+    source: row.source,
+    // Written only by reduceSessionSummary, whose output is a SessionStatus.
+    status: row.status as SessionStatus,
+    currentStepId: row.current_step_id,
+    headNodeId: row.head_node_id,
+    lastSeq: row.last_seq,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+/** Named parameters of the summary upsert. */
+export function summaryToParams(s: SessionSummary): Record<string, string | number | null> {
+  return {
+    session_id: s.sessionId,
+    workflow_id: s.workflowId,
+    workflow_hash: s.workflowHash,
+    title: s.title,
+    goal: s.goal,
+    workspace_path: s.workspacePath,
+    parent_session_id: s.parentSessionId,
+    source: s.source,
+    status: s.status,
+    current_step_id: s.currentStepId,
+    head_node_id: s.headNodeId,
+    last_seq: s.lastSeq,
+    created_at: s.createdAt,
+    updated_at: s.updatedAt,
+  };
+}

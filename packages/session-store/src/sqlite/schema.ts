@@ -1,0 +1,175 @@
+import type { Clock, Result } from '@worktrain/contracts';
+import { err, ok } from '@worktrain/contracts';
+import type Database from 'better-sqlite3';
+import { mapSqliteError, storeError } from '../errors.js';
+import type { SessionStoreError } from '../port.js';
+
+/** `PRAGMA application_id` of every WorkTrain database file: 0x57524B54, ASCII 'WRKT'. */
+export const WORKTRAIN_APPLICATION_ID = 0x57524b54;
+
+/** Migrations of the session store's tables, applied in order; tracked in `session_store_migrations`. */
+const MIGRATIONS: readonly { readonly version: number; readonly sql: string }[] = [
+  {
+    version: 1,
+    sql: `
+CREATE TABLE session_events (
+  session_id      TEXT    NOT NULL,
+  seq             INTEGER NOT NULL,
+  event_id        TEXT    NOT NULL,
+  at              INTEGER NOT NULL,
+  kind            TEXT    NOT NULL,
+  v               INTEGER NOT NULL,
+  idempotency_key TEXT,
+  data            TEXT    NOT NULL,
+  prev_hash       TEXT    NOT NULL,
+  hash            TEXT    NOT NULL,
+  PRIMARY KEY (session_id, seq)
+) STRICT;
+
+CREATE TABLE session_batches (
+  session_id      TEXT    NOT NULL,
+  idempotency_key TEXT    NOT NULL,
+  first_seq       INTEGER NOT NULL,
+  last_seq        INTEGER NOT NULL,
+  digest          TEXT    NOT NULL,
+  PRIMARY KEY (session_id, idempotency_key)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE sessions (
+  session_id        TEXT    NOT NULL PRIMARY KEY,
+  workflow_id       TEXT    NOT NULL,
+  workflow_hash     TEXT    NOT NULL,
+  title             TEXT,
+  goal              TEXT,
+  workspace_path    TEXT,
+  parent_session_id TEXT,
+  source            TEXT    NOT NULL,
+  status            TEXT    NOT NULL,
+  current_step_id   TEXT,
+  head_node_id      TEXT,
+  last_seq          INTEGER NOT NULL,
+  created_at        INTEGER NOT NULL,
+  updated_at        INTEGER NOT NULL
+) STRICT;
+CREATE INDEX sessions_by_updated   ON sessions (updated_at DESC, session_id);
+CREATE INDEX sessions_by_status    ON sessions (status, updated_at DESC);
+CREATE INDEX sessions_by_workflow  ON sessions (workflow_id, updated_at DESC);
+CREATE INDEX sessions_by_parent    ON sessions (parent_session_id, updated_at DESC);
+CREATE INDEX sessions_by_workspace ON sessions (workspace_path, updated_at DESC);
+
+CREATE TABLE workflow_snapshots (
+  hash       TEXT    NOT NULL PRIMARY KEY,
+  json       TEXT    NOT NULL,
+  created_at INTEGER NOT NULL
+) STRICT;
+`,
+  },
+];
+
+/** Highest schema version this code knows. */
+export const SESSION_STORE_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
+
+/**
+ * Prepares a connection for the session store:
+ * 1. pragmas `busy_timeout=5000`, `journal_mode=WAL`, `synchronous=FULL`, `foreign_keys=ON` (per connection;
+ *    a reopened WAL database would otherwise run at synchronous=NORMAL);
+ * 2. checks `application_id`: 'WRKT', or 0 on an empty database; anything else → NOT_A_WORKTRAIN_DATABASE;
+ * 3. applies pending migrations in one `BEGIN IMMEDIATE` transaction (setting application_id on a new file).
+ * Errors: NOT_A_WORKTRAIN_DATABASE (foreign, garbage, or newer-schema file), STORE_READ_ONLY (migrations
+ * pending on a read-only file), STORE_CORRUPT, STORE_IO.
+ */
+export function prepareDatabase(db: Database.Database, clock: Clock): Result<void, SessionStoreError> {
+  try {
+    db.pragma('busy_timeout = 5000');
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+    db.pragma('foreign_keys = ON');
+  } catch (thrown) {
+    if (isNotADatabase(thrown)) return err(notOurs('the file is not a SQLite database'));
+    return err(mapOrThrow(thrown, 'open'));
+  }
+  try {
+    const checked = checkOwnership(db);
+    if (checked.isErr()) return checked;
+    if (appliedVersion(db) >= SESSION_STORE_SCHEMA_VERSION) return ok(undefined);
+    return migrate(db, clock);
+  } catch (thrown) {
+    if (isNotADatabase(thrown)) return err(notOurs('the file is not a SQLite database'));
+    return err(mapOrThrow(thrown, 'migrate'));
+  }
+}
+
+function migrate(db: Database.Database, clock: Clock): Result<void, SessionStoreError> {
+  return db
+    .transaction((): Result<void, SessionStoreError> => {
+      // Re-check under the write lock: another process may have migrated (or claimed) the file meanwhile.
+      const checked = checkOwnership(db);
+      if (checked.isErr()) return checked;
+      if (Number(db.pragma('application_id', { simple: true })) === 0) {
+        db.pragma(`application_id = ${WORKTRAIN_APPLICATION_ID}`);
+      }
+      db.exec(
+        'CREATE TABLE IF NOT EXISTS session_store_migrations (version INTEGER NOT NULL PRIMARY KEY, applied_at INTEGER NOT NULL) STRICT',
+      );
+      const current = appliedVersion(db);
+      const record = db.prepare('INSERT INTO session_store_migrations (version, applied_at) VALUES (?, ?)');
+      for (const migration of MIGRATIONS) {
+        if (migration.version <= current) continue;
+        db.exec(migration.sql);
+        record.run(migration.version, Math.floor(clock.now()));
+      }
+      return ok(undefined);
+    })
+    .immediate();
+}
+
+function checkOwnership(db: Database.Database): Result<void, SessionStoreError> {
+  const applicationId = Number(db.pragma('application_id', { simple: true }));
+  if (applicationId !== 0 && applicationId !== WORKTRAIN_APPLICATION_ID) {
+    return err(notOurs(`its application_id is 0x${applicationId.toString(16)}, not 0x57524b54 ('WRKT')`));
+  }
+  if (applicationId === 0) {
+    const row = db
+      .prepare("SELECT count(*) AS n FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%'")
+      .get() as {
+      n: number;
+    };
+    if (row.n > 0) return err(notOurs('it already holds tables but has no WorkTrain application_id'));
+  }
+  const version = appliedVersion(db);
+  if (version > SESSION_STORE_SCHEMA_VERSION) {
+    return err(
+      storeError(
+        'NOT_A_WORKTRAIN_DATABASE',
+        `The database has session store schema v${version}; this version understands up to v${SESSION_STORE_SCHEMA_VERSION}. Upgrade @worktrain/session-store.`,
+        { schemaVersion: version, supported: SESSION_STORE_SCHEMA_VERSION },
+      ),
+    );
+  }
+  return ok(undefined);
+}
+
+function appliedVersion(db: Database.Database): number {
+  const table = db
+    .prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'session_store_migrations'")
+    .get();
+  if (table === undefined) return 0;
+  const row = db.prepare('SELECT max(version) AS v FROM session_store_migrations').get() as {
+    v: number | null;
+  };
+  return row.v ?? 0;
+}
+
+function notOurs(why: string): SessionStoreError {
+  return storeError('NOT_A_WORKTRAIN_DATABASE', `Refusing to use this file as a WorkTrain database: ${why}`);
+}
+
+function isNotADatabase(thrown: unknown): boolean {
+  return thrown instanceof Error && 'code' in thrown && thrown.code === 'SQLITE_NOTADB';
+}
+
+function mapOrThrow(thrown: unknown, operation: string): SessionStoreError {
+  const mapped = mapSqliteError(thrown, operation);
+  if (mapped === undefined) throw thrown;
+  return mapped;
+}

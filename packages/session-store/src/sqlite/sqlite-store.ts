@@ -1,0 +1,368 @@
+import type { Clock, IdGenerator, JsonValue, Logger, Result, SessionEvent } from '@worktrain/contracts';
+import { describeThrown, err, ok, randomIds, silentLogger, systemClock } from '@worktrain/contracts';
+import Database from 'better-sqlite3';
+import type { PreparedAppend } from '../append-core.js';
+import { buildEvents, DEFAULT_MAX_EVENT_BYTES, prepareAppend } from '../append-core.js';
+import { mapSqliteError, storeError } from '../errors.js';
+import { normaliseListQuery } from '../listing.js';
+import { snapshotJson } from '../memory/memory-store.js';
+import type {
+  AppendInput,
+  AppendResult,
+  ListSessionsQuery,
+  ReadEventsOptions,
+  SessionStore,
+  SessionStoreError,
+  SessionSummary,
+  VerifyResult,
+} from '../port.js';
+import { SubscriberRegistry } from '../subscribers.js';
+import { reduceSessionSummary } from '../summary.js';
+import { toAsync } from '../util.js';
+import { verifyChain } from '../verify.js';
+import { buildListSql, CONTAINS_FUNCTION } from './list-query.js';
+import { PendingNotifications } from './pending-notifications.js';
+import type { EventRow, SummaryRow } from './rows.js';
+import { eventFromRow, eventToParams, summaryFromRow, summaryToParams } from './rows.js';
+import { prepareDatabase } from './schema.js';
+import type { Statements } from './statements.js';
+import { createStatements } from './statements.js';
+
+/** Options shared by both ways of opening the SQLite store. */
+export interface SqliteSessionStoreCommonOptions {
+  /** Source of event times (`at`, ms since epoch). Default: the system clock. */
+  readonly clock?: Clock;
+  /** Source of event ids (`evt_…`). Default: random ids. */
+  readonly ids?: IdGenerator;
+  /** Structured logger (storage errors, subscriber failures). Default: silent. */
+  readonly logger?: Logger;
+  /** Largest accepted event, UTF-8 bytes of kind + data JSON. Default 1 MiB (1 048 576). */
+  readonly maxEventBytes?: number;
+}
+
+/**
+ * Options of {@link createSqliteSessionStore}: either a file `path` (the store opens and owns the
+ * connection; `readonly: true` opens it read-only, e.g. for `sessions verify`) or an open better-sqlite3
+ * `database` shared with other packages (the caller owns it and closes it; the store still sets its pragmas).
+ */
+export type SqliteSessionStoreOptions = SqliteSessionStoreCommonOptions &
+  ({ readonly path: string; readonly readonly?: boolean } | { readonly database: Database.Database });
+
+/** The SQLite store: the {@link SessionStore} port plus synchronous access for atomic multi-table writes. */
+export interface SqliteSessionStore extends SessionStore {
+  /**
+   * Synchronous twin of `append` (same rules and errors). Called outside a transaction it runs its own
+   * `BEGIN IMMEDIATE` transaction. Called inside a caller's `database.transaction(fn).immediate()` it joins
+   * that transaction (as a savepoint), so events and e.g. a queued task commit or roll back together;
+   * subscribers are then notified once the outer transaction has committed (and never if it rolled back).
+   */
+  appendSync(input: AppendInput): Result<AppendResult, SessionStoreError>;
+  /** The underlying connection, for callers composing transactions with {@link appendSync}. */
+  readonly database: Database.Database;
+}
+
+/**
+ * Opens (creating and migrating if needed) the SQLite session store. The file may be shared with other
+ * WorkTrain packages (the queue): tables are namespaced (`session_events`, `sessions`, `session_batches`,
+ * `workflow_snapshots`, `session_store_migrations`) and `application_id` marks the file as WorkTrain's.
+ *
+ * Durability: WAL + synchronous=FULL; each append is one `BEGIN IMMEDIATE` transaction, so once `append`
+ * resolves ok the events survive SIGKILL and power loss, and a failed append writes nothing.
+ *
+ * Errors: NOT_A_WORKTRAIN_DATABASE (another application's file, garbage, or a newer schema),
+ * STORE_READ_ONLY (a new or outdated file opened read-only), STORE_CORRUPT, STORE_IO (cannot open).
+ */
+export function createSqliteSessionStore(
+  options: SqliteSessionStoreOptions,
+): Result<SqliteSessionStore, SessionStoreError> {
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? silentLogger;
+  let db: Database.Database;
+  const owned = 'path' in options;
+  if ('path' in options) {
+    try {
+      db = new Database(options.path, {
+        readonly: options.readonly ?? false,
+        fileMustExist: options.readonly ?? false,
+      });
+    } catch (thrown) {
+      const mapped = mapSqliteError(thrown, 'open');
+      return err(
+        mapped ??
+          storeError('STORE_IO', `Cannot open ${options.path}: ${describeThrown(thrown)}`, {
+            path: options.path,
+          }),
+      );
+    }
+  } else {
+    db = options.database;
+  }
+  const prepared = prepareDatabase(db, clock);
+  if (prepared.isErr()) {
+    if (owned) db.close();
+    return err(prepared.error);
+  }
+  db.function(CONTAINS_FUNCTION, { deterministic: true }, (haystack: unknown, needle: unknown) =>
+    typeof haystack === 'string' && typeof needle === 'string' && haystack.toLowerCase().includes(needle)
+      ? 1
+      : 0,
+  );
+  return ok(
+    new SqliteStore(db, owned, {
+      clock,
+      ids: options.ids ?? randomIds,
+      logger,
+      maxEventBytes: options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES,
+    }),
+  );
+}
+
+interface Deps {
+  readonly clock: Clock;
+  readonly ids: IdGenerator;
+  readonly logger: Logger;
+  readonly maxEventBytes: number;
+}
+
+class SqliteStore implements SqliteSessionStore {
+  private readonly stmts: Statements;
+  private readonly subscribers: SubscriberRegistry;
+  private readonly pending: PendingNotifications;
+  private readonly listCache = new Map<string, Database.Statement>();
+  private readonly appendTxn: (batch: PreparedAppend) => Result<AppendResult, SessionStoreError>;
+  private closed = false;
+
+  constructor(
+    readonly database: Database.Database,
+    private readonly owned: boolean,
+    private readonly deps: Deps,
+  ) {
+    this.stmts = createStatements(database);
+    this.subscribers = new SubscriberRegistry(deps.logger);
+    this.pending = new PendingNotifications(database, this.stmts, this.subscribers);
+    const txn = database.transaction((batch: PreparedAppend) => this.appendInTransaction(batch));
+    this.appendTxn = (batch) => txn.immediate(batch);
+  }
+
+  appendSync(input: AppendInput): Result<AppendResult, SessionStoreError> {
+    if (this.closed) return err(closedError());
+    const prepared = prepareAppend(input, this.deps.maxEventBytes);
+    if (prepared.isErr()) return err(prepared.error);
+    const insideCallerTransaction = this.database.inTransaction;
+    const result = this.guard('append', prepared.value.sessionId, () => this.appendTxn(prepared.value));
+    if (result.isOk() && !result.value.replayed) {
+      this.pending.add(result.value.events, !insideCallerTransaction);
+    }
+    return result;
+  }
+
+  append(input: AppendInput) {
+    return toAsync(this.appendSync(input));
+  }
+
+  private appendInTransaction(batch: PreparedAppend): Result<AppendResult, SessionStoreError> {
+    const { sessionId, idempotencyKey } = batch;
+    const summaryRow = this.stmts.getSummary.get(sessionId) as SummaryRow | undefined;
+    if (idempotencyKey !== null && summaryRow !== undefined) {
+      const previous = this.stmts.getBatch.get(sessionId, idempotencyKey) as
+        | { first_seq: number; last_seq: number; digest: string }
+        | undefined;
+      if (previous !== undefined) {
+        if (previous.digest !== batch.digest) {
+          return err(
+            storeError(
+              'IDEMPOTENCY_KEY_CONFLICT',
+              `Idempotency key ${idempotencyKey} was already used in session ${sessionId} for different events`,
+              { sessionId, idempotencyKey, firstSeq: previous.first_seq },
+            ),
+          );
+        }
+        const rows = this.stmts.readRange.all(
+          sessionId,
+          previous.first_seq - 1,
+          previous.last_seq - previous.first_seq + 1,
+        );
+        return ok({
+          events: (rows as EventRow[]).map(eventFromRow),
+          replayed: true,
+          lastSeq: previous.last_seq,
+        });
+      }
+    }
+    const headRow = this.stmts.getHead.get(sessionId) as { seq: number; hash: string } | undefined;
+    const head = headRow === undefined ? null : { lastSeq: headRow.seq, lastHash: headRow.hash };
+    const built = buildEvents(batch, head, this.deps.clock.now(), this.deps.ids);
+    if (built.isErr()) return err(built.error);
+    const events = built.value;
+    let summary: SessionSummary | null = summaryRow === undefined ? null : summaryFromRow(summaryRow);
+    for (let i = 0; i < events.length; i++) {
+      const event = events[i]!;
+      this.stmts.insertEvent.run(eventToParams(event, batch.events[i]!.dataJson));
+      summary = reduceSessionSummary(summary, event);
+    }
+    this.stmts.upsertSummary.run(summaryToParams(summary!));
+    if (idempotencyKey !== null) {
+      this.stmts.insertBatch.run(
+        sessionId,
+        idempotencyKey,
+        events[0]!.seq,
+        events[events.length - 1]!.seq,
+        batch.digest,
+      );
+    }
+    return ok({ events, replayed: false, lastSeq: summary!.lastSeq });
+  }
+
+  readEvents(sessionId: string, options: ReadEventsOptions = {}) {
+    return toAsync(this.readEventsSync(sessionId, options));
+  }
+
+  /** Synchronous twin of `readEvents`. */
+  readEventsSync(
+    sessionId: string,
+    options: ReadEventsOptions = {},
+  ): Result<readonly SessionEvent[], SessionStoreError> {
+    return this.guard('readEvents', sessionId, () => {
+      const after = Math.max(0, Math.floor(options.afterSeq ?? 0));
+      const limit = options.limit === undefined ? -1 : Math.max(0, Math.floor(options.limit));
+      const rows = this.stmts.readRange.all(sessionId, after, limit) as EventRow[];
+      if (rows.length === 0 && this.stmts.getSummary.get(sessionId) === undefined)
+        return err(notFound(sessionId));
+      const events: SessionEvent[] = new Array(rows.length);
+      for (let i = 0; i < rows.length; i++) {
+        const row = rows[i]!;
+        try {
+          events[i] = eventFromRow(row);
+        } catch {
+          return err(
+            storeError('STORE_CORRUPT', `Event ${row.seq} of session ${sessionId} holds invalid JSON`, {
+              sessionId,
+              seq: row.seq,
+            }),
+          );
+        }
+      }
+      return ok(events);
+    });
+  }
+
+  getSummary(sessionId: string) {
+    return toAsync(
+      this.guard('getSummary', sessionId, () => {
+        const row = this.stmts.getSummary.get(sessionId) as SummaryRow | undefined;
+        return row === undefined ? err(notFound(sessionId)) : ok(summaryFromRow(row));
+      }),
+    );
+  }
+
+  listSessions(query?: ListSessionsQuery) {
+    return toAsync(
+      this.guard('listSessions', undefined, () => {
+        const { sql, params } = buildListSql(normaliseListQuery(query));
+        let stmt = this.listCache.get(sql);
+        if (stmt === undefined) {
+          stmt = this.database.prepare(sql);
+          this.listCache.set(sql, stmt);
+        }
+        return ok((stmt.all(...params) as SummaryRow[]).map(summaryFromRow));
+      }),
+    );
+  }
+
+  verify(sessionId: string) {
+    return toAsync(
+      this.guard('verify', sessionId, (): Result<VerifyResult, SessionStoreError> => {
+        const rows = this.stmts.readRange.all(sessionId, 0, -1) as EventRow[];
+        if (rows.length === 0) return err(notFound(sessionId));
+        const events: SessionEvent[] = [];
+        for (const row of rows) {
+          try {
+            events.push(eventFromRow(row));
+          } catch {
+            // Unparseable data: the chain up to here decides; if it holds, this row is the first broken one.
+            const prefix = verifyChain(sessionId, events);
+            if (!prefix.ok) return ok({ ...prefix, events: rows.length });
+            return ok({
+              ok: false,
+              sessionId,
+              events: rows.length,
+              brokenAtSeq: events.length + 1,
+              reason: 'invalid_event',
+            });
+          }
+        }
+        return ok(verifyChain(sessionId, events));
+      }),
+    );
+  }
+
+  subscribe(sessionId: string, listener: (event: SessionEvent) => void) {
+    return this.closed ? () => {} : this.subscribers.subscribe(sessionId, listener);
+  }
+
+  putWorkflowSnapshot(hash: string, snapshot: JsonValue) {
+    return toAsync(
+      this.guard('putWorkflowSnapshot', undefined, (): Result<void, SessionStoreError> => {
+        const json = snapshotJson(hash, snapshot);
+        if (json.isErr()) return err(json.error);
+        this.stmts.putSnapshot.run(hash, json.value, Math.floor(this.deps.clock.now()));
+        return ok(undefined);
+      }),
+    );
+  }
+
+  getWorkflowSnapshot(hash: string) {
+    return toAsync(
+      this.guard('getWorkflowSnapshot', undefined, (): Result<JsonValue, SessionStoreError> => {
+        const row = this.stmts.getSnapshot.get(hash) as { json: string } | undefined;
+        if (row === undefined)
+          return err(storeError('SNAPSHOT_NOT_FOUND', `No workflow snapshot ${hash}`, { hash }));
+        return ok(JSON.parse(row.json) as JsonValue);
+      }),
+    );
+  }
+
+  close(): Result<void, SessionStoreError> {
+    if (this.closed) return ok(undefined);
+    this.closed = true;
+    this.subscribers.clear();
+    this.pending.clear();
+    if (!this.owned) return ok(undefined);
+    try {
+      this.database.close();
+      return ok(undefined);
+    } catch (thrown) {
+      const mapped = mapSqliteError(thrown, 'close');
+      if (mapped === undefined) throw thrown;
+      return err(mapped);
+    }
+  }
+
+  /** Runs a storage operation, mapping SQLite exceptions to error codes (other exceptions are bugs: rethrown). */
+  private guard<T>(
+    operation: string,
+    sessionId: string | undefined,
+    fn: () => Result<T, SessionStoreError>,
+  ): Result<T, SessionStoreError> {
+    if (this.closed || !this.database.open) return err(closedError());
+    try {
+      return fn();
+    } catch (thrown) {
+      const mapped = mapSqliteError(thrown, operation);
+      if (mapped === undefined) throw thrown;
+      this.deps.logger.error(
+        { sessionId, operation, code: mapped.code, details: mapped.details },
+        mapped.message,
+      );
+      return err(mapped);
+    }
+  }
+}
+
+function notFound(sessionId: string): SessionStoreError {
+  return storeError('SESSION_NOT_FOUND', `No session ${sessionId}`, { sessionId });
+}
+
+function closedError(): SessionStoreError {
+  return storeError('STORE_IO', 'The session store is closed');
+}

@@ -1,0 +1,90 @@
+import type { SessionEvent } from '@worktrain/contracts';
+import type { SessionStatus, SessionSummary } from './port.js';
+
+const TERMINAL: ReadonlySet<SessionStatus> = new Set(['completed', 'failed', 'aborted']);
+
+/** True for statuses no ordinary event can leave (completed, failed, aborted). */
+export function isTerminalStatus(status: SessionStatus): boolean {
+  return TERMINAL.has(status);
+}
+
+/**
+ * The summary reducer shared by every backend and by {@link projectSession}: folds one event into the
+ * session's summary row. Pure; `summary` is null before the first event, which must be `session_created`.
+ *
+ * Status rules:
+ * - `session_created` → running.
+ * - `blocked_attempt` → blocked, until the next `advance_recorded` or `node_created` (→ running).
+ * - `gate_parked` → awaiting_approval, until `gate_resolved` (→ running) or a `complete` node.
+ * - `node_created` with nodeKind `complete` → completed (currentStepId null).
+ * - `session_completed` → completed / failed / aborted for outcome success / failure / cancelled; it may
+ *   turn a completed run into failed (e.g. delivery failed) but never overrides failed or aborted.
+ * - `session_aborted` → aborted, unless the session already ended.
+ * - No other event changes a terminal status (completed, failed, aborted).
+ *
+ * Head: `headNodeId`/`currentStepId` follow the latest `node_created` of kind step, gate or complete.
+ * Checkpoint nodes are side records and do not move the head. Every event sets lastSeq and updatedAt.
+ *
+ * @throws {Error} when the first event is not `session_created` (the stores guarantee it; a programmer error).
+ */
+export function reduceSessionSummary(summary: SessionSummary | null, event: SessionEvent): SessionSummary {
+  if (summary === null) {
+    if (event.kind !== 'session_created') {
+      throw new Error(
+        `reduceSessionSummary: the first event of ${event.sessionId} is ${event.kind}, not session_created`,
+      );
+    }
+    const d = event.data;
+    return {
+      sessionId: event.sessionId,
+      workflowId: d.workflowId,
+      workflowHash: d.workflowHash,
+      title: d.title ?? null,
+      goal: d.goal ?? null,
+      workspacePath: d.workspacePath,
+      parentSessionId: d.parentSessionId,
+      source: d.source,
+      status: 'running',
+      currentStepId: null,
+      headNodeId: null,
+      lastSeq: event.seq,
+      createdAt: event.at,
+      updatedAt: event.at,
+    };
+  }
+  const base: SessionSummary = { ...summary, lastSeq: event.seq, updatedAt: event.at };
+  const ended = isTerminalStatus(summary.status);
+  switch (event.kind) {
+    case 'node_created': {
+      const { nodeKind, nodeId, stepId } = event.data;
+      if (nodeKind === 'checkpoint') return base;
+      if (nodeKind === 'complete') {
+        return {
+          ...base,
+          headNodeId: nodeId,
+          currentStepId: null,
+          status: ended ? summary.status : 'completed',
+        };
+      }
+      const status = ended || summary.status === 'awaiting_approval' ? summary.status : 'running';
+      return { ...base, headNodeId: nodeId, currentStepId: stepId, status };
+    }
+    case 'advance_recorded':
+      return summary.status === 'blocked' ? { ...base, status: 'running' } : base;
+    case 'blocked_attempt':
+      return ended ? base : { ...base, status: 'blocked' };
+    case 'gate_parked':
+      return ended ? base : { ...base, status: 'awaiting_approval' };
+    case 'gate_resolved':
+      return summary.status === 'awaiting_approval' ? { ...base, status: 'running' } : base;
+    case 'session_completed': {
+      if (summary.status === 'failed' || summary.status === 'aborted') return base;
+      const byOutcome = { success: 'completed', failure: 'failed', cancelled: 'aborted' } as const;
+      return { ...base, status: byOutcome[event.data.outcome], currentStepId: null };
+    }
+    case 'session_aborted':
+      return ended ? base : { ...base, status: 'aborted', currentStepId: null };
+    default:
+      return base;
+  }
+}
