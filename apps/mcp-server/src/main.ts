@@ -1,1 +1,114 @@
-export {};
+/**
+ * The `worktrain-mcp` bin: parse argv and env, build the engine, serve MCP on stdio or Streamable HTTP.
+ * Exit codes: 0 on clean shutdown, 1 when the server cannot start, 2 on usage errors.
+ * Heavy modules (MCP SDK, engine, SQLite) are imported only after the arguments are known, so `--help`
+ * is instant and startup does no work the chosen mode does not need.
+ */
+import { createRequire } from 'node:module';
+import { parseInvocation, USAGE } from './args.js';
+
+function readVersion(): string {
+  // ../package.json from both src/main.ts and dist/main.js.
+  const pkg: unknown = createRequire(import.meta.url)('../package.json');
+  return typeof pkg === 'object' && pkg !== null && 'version' in pkg && typeof pkg.version === 'string'
+    ? pkg.version
+    : '0.0.0';
+}
+
+async function main(): Promise<number> {
+  const parsed = parseInvocation(process.argv.slice(2), process.env, process.cwd());
+  if (parsed.isErr()) {
+    process.stderr.write(`worktrain-mcp: ${parsed.error.message}\n\n${USAGE}\n`);
+    return 2;
+  }
+  const invocation = parsed.value;
+  if (invocation.kind === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const version = readVersion();
+  if (invocation.kind === 'version') {
+    process.stdout.write(`${version}\n`);
+    return 0;
+  }
+
+  const { createStderrLogger } = await import('./logger.js');
+  const logger = createStderrLogger(invocation.logLevel);
+  const { composeEngine } = await import('./compose.js');
+  const composed = composeEngine({
+    home: invocation.home,
+    env: process.env,
+    workflowDirs: invocation.workflowDirs,
+    logger: logger.child({ component: 'engine' }),
+  });
+  if (composed.isErr()) {
+    logger.error({ code: composed.error.code, details: composed.error.details }, composed.error.message);
+    process.stderr.write(`worktrain-mcp: ${composed.error.message}\n`);
+    return 1;
+  }
+  const { engine, home } = composed.value;
+  let stopping = false;
+  const stop = (close: () => Promise<void>) => async (reason: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ reason }, 'shutting down');
+    await close().catch(() => undefined);
+    composed.value.close();
+    process.exit(0);
+  };
+
+  if (invocation.transport === 'stdio') {
+    const { startStdioServer } = await import('./stdio.js');
+    let shutdown: (reason: string) => Promise<void> = async () => undefined;
+    const running = await startStdioServer({
+      engine,
+      logger,
+      version,
+      onClose: () => void shutdown('stdin closed'),
+    });
+    shutdown = stop(() => running.close());
+    process.once('SIGINT', () => void shutdown('SIGINT'));
+    process.once('SIGTERM', () => void shutdown('SIGTERM'));
+    logger.info(
+      { transport: 'stdio', home, workflowDirs: invocation.workflowDirs, version },
+      'worktrain-mcp ready',
+    );
+    return -1;
+  }
+  const { startHttpServer } = await import('./http.js');
+  try {
+    const running = await startHttpServer({
+      engine,
+      logger,
+      version,
+      port: invocation.port,
+      host: invocation.host,
+    });
+    const shutdown = stop(() => running.close());
+    process.once('SIGINT', () => void shutdown('SIGINT'));
+    process.once('SIGTERM', () => void shutdown('SIGTERM'));
+    logger.info({ transport: 'http', url: running.url, home, version }, 'worktrain-mcp ready');
+    process.stderr.write(`worktrain-mcp listening on ${running.url}\n`);
+  } catch (thrown) {
+    const message = thrown instanceof Error ? thrown.message : String(thrown);
+    process.stderr.write(
+      `worktrain-mcp: cannot listen on ${invocation.host}:${invocation.port}: ${message}\n`,
+    );
+    composed.value.close();
+    return 1;
+  }
+  return -1;
+}
+
+main().then(
+  (code) => {
+    // -1: a server is running; the process lives until shutdown.
+    if (code >= 0) process.exitCode = code;
+  },
+  (thrown: unknown) => {
+    process.stderr.write(
+      `worktrain-mcp: fatal: ${thrown instanceof Error ? (thrown.stack ?? thrown.message) : String(thrown)}\n`,
+    );
+    process.exitCode = 1;
+  },
+);
