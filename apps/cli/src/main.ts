@@ -1,1 +1,41 @@
-export {};
+/**
+ * The `worktrain` executable: wires the real process (streams, env, file system, SQLite) into the CLI and
+ * sets the exit code. Everything else lives in `program.ts` and `commands/`.
+ */
+import { createSqliteSessionStore } from '@worktrain/session-store';
+import { cliError } from './cli-error.js';
+import { type CliDeps, defaultClock, nodeFileSystem, readCliVersion } from './deps.js';
+import { runCli } from './program.js';
+
+const abort = new AbortController();
+// First Ctrl-C stops a follow loop gracefully; a second one exits at once.
+process.once('SIGINT', () => {
+  abort.abort();
+  process.once('SIGINT', () => process.exit(130));
+});
+
+const deps: CliDeps = {
+  stdout: (text) => void process.stdout.write(text),
+  stderr: (text) => void process.stderr.write(text),
+  env: process.env,
+  cwd: process.cwd(),
+  fs: nodeFileSystem,
+  clock: defaultClock,
+  version: readCliVersion(new URL('../package.json', import.meta.url)),
+  sleep: (ms) =>
+    new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      abort.signal.addEventListener('abort', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    }),
+  signal: abort.signal,
+  openSessionStore: ({ path }) =>
+    // Read-only: inspecting sessions must never migrate or otherwise write the database.
+    createSqliteSessionStore({ path, readonly: true }).mapErr((error) =>
+      cliError('STORE_ERROR', error.message, { storeCode: error.code, path }),
+    ),
+};
+
+process.exitCode = await runCli(process.argv.slice(2), deps);

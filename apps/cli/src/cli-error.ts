@@ -1,0 +1,41 @@
+import { makeError, type WorkTrainError } from '@worktrain/contracts';
+
+/**
+ * Error codes of the CLI. Closed union; package errors are mapped onto these at the command boundary
+ * (the package's own code is kept in `details.cause` when it adds information).
+ * - USAGE: bad command line (unknown command/option, missing or malformed argument). Exit code 2.
+ * - FILE_NOT_FOUND / FILE_UNREADABLE: a file named on the command line cannot be read.
+ * - WORKFLOW_NOT_FOUND / WORKFLOW_INVALID: from the workflow registry or the compiler.
+ * - SESSION_NOT_FOUND: no session with that id (or no database yet).
+ * - STORE_ERROR: the session database cannot be opened or read (`details.storeCode`).
+ * - ENGINE_ERROR: any other engine error (`details.engineCode`).
+ * - INTERNAL: an unexpected exception (a bug); printed without a stack trace unless WORKTRAIN_DEBUG=1.
+ */
+export type CliErrorCode =
+  | 'USAGE'
+  | 'FILE_NOT_FOUND'
+  | 'FILE_UNREADABLE'
+  | 'WORKFLOW_NOT_FOUND'
+  | 'WORKFLOW_INVALID'
+  | 'SESSION_NOT_FOUND'
+  | 'STORE_ERROR'
+  | 'ENGINE_ERROR'
+  | 'INTERNAL';
+
+export type CliError = WorkTrainError<CliErrorCode>;
+
+/** Process exit codes of every command: 0 success, 1 failure, 2 usage error. */
+export type ExitCode = 0 | 1 | 2;
+
+export function cliError(code: CliErrorCode, message: string, details?: Record<string, unknown>): CliError {
+  return makeError(code, message, details);
+}
+
+export function usageError(message: string, details?: Record<string, unknown>): CliError {
+  return makeError('USAGE', message, details);
+}
+
+/** Exit code for an error: 2 for usage errors, 1 for everything else. */
+export function exitCodeOf(error: CliError): ExitCode {
+  return error.code === 'USAGE' ? 2 : 1;
+}

@@ -1,0 +1,310 @@
+import { err, type JsonValue, ok, type Result } from '@worktrain/contracts';
+import {
+  compileWorkflow,
+  type EngineError,
+  parseWorkflowJson,
+  previewWorkflow,
+  toInspectJson,
+  validateWorkflowDefinition,
+  type WorkflowRegistry,
+} from '@worktrain/engine';
+import type { Command } from 'commander';
+import { type CliError, cliError } from '../cli-error.js';
+import type { CliDeps } from '../deps.js';
+import { summarizeDefinition, type WorkflowSummary } from '../format/workflow-summary.js';
+import { renderWorkflowList, renderWorkflowShow, renderWorkflowValidate } from '../format/workflows.js';
+import type { CommandContext } from '../program.js';
+import { buildWorkflowRegistry, resolvePath, type WorkflowSourceOptions } from '../workflow-sources.js';
+
+/** One problem of a workflow file: JSON pointer into the definition (`` = whole file) and message. */
+export interface WorkflowIssue {
+  readonly path: string;
+  readonly message: string;
+}
+
+/** Issues carried by an engine error: `details.issues`, else its `details.pointer`, else the message alone. */
+export function issuesOf(error: EngineError): WorkflowIssue[] {
+  const issues = error.details?.issues;
+  if (Array.isArray(issues)) {
+    const list = issues.flatMap((issue: unknown): WorkflowIssue[] =>
+      typeof issue === 'object' && issue !== null && 'message' in issue && typeof issue.message === 'string'
+        ? [
+            {
+              path: 'path' in issue && typeof issue.path === 'string' ? issue.path : '',
+              message: issue.message,
+            },
+          ]
+        : [],
+    );
+    if (list.length > 0) return list;
+  }
+  const pointer = error.details?.pointer;
+  return [{ path: typeof pointer === 'string' ? pointer : '', message: error.message }];
+}
+
+function fromEngineError(error: EngineError): CliError {
+  switch (error.code) {
+    case 'WORKFLOW_NOT_FOUND':
+      return cliError('WORKFLOW_NOT_FOUND', error.message, error.details);
+    case 'WORKFLOW_INVALID':
+    case 'COMPILE_FAILED':
+      return cliError('WORKFLOW_INVALID', error.message, { ...error.details, issues: issuesOf(error) });
+    default:
+      return cliError('ENGINE_ERROR', error.message, { engineCode: error.code, ...error.details });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------- list
+
+export interface WorkflowListOptions extends WorkflowSourceOptions {}
+
+export interface WorkflowListOutput {
+  readonly workflows: readonly {
+    readonly workflowId: string;
+    readonly name: string;
+    readonly version: string;
+    readonly description: string;
+    readonly source: { readonly kind: string; readonly path: string };
+  }[];
+  /** Files that were found but failed validation; they are skipped, not fatal. */
+  readonly invalid: readonly {
+    readonly path: string;
+    readonly workflowId: string | null;
+    readonly errors: readonly string[];
+  }[];
+}
+
+/** `worktrain workflow list`: every workflow visible from the configured sources (later sources shadow earlier). */
+export async function executeWorkflowList(
+  deps: CliDeps,
+  opts: WorkflowListOptions,
+): Promise<Result<WorkflowListOutput, CliError>> {
+  const built = buildWorkflowRegistry(deps, opts);
+  if (built.isErr()) return err(built.error);
+  const { registry, workspacePath } = built.value;
+  return registry
+    .list(workspacePath === undefined ? {} : { workspacePath })
+    .mapErr(fromEngineError)
+    .map((listed) => ({
+      workflows: listed.workflows
+        .map((w) => {
+          const summary = summarizeDefinition(w.definition);
+          return {
+            workflowId: w.workflowId,
+            name: summary.name,
+            version: summary.version,
+            description: summary.description,
+            source: w.source,
+          };
+        })
+        .sort((a, b) => a.workflowId.localeCompare(b.workflowId)),
+      invalid: listed.invalid,
+    }));
+}
+
+// ---------------------------------------------------------------------------------------------- show
+
+export interface WorkflowShowOptions extends WorkflowSourceOptions {
+  readonly workflowId: string;
+}
+
+export interface WorkflowShowOutput extends WorkflowSummary {
+  readonly source: { readonly kind: string; readonly path: string };
+  /** The definition as authored (validated JSON). */
+  readonly definition: JsonValue;
+}
+
+/** `worktrain workflow show <id>`: the definition's metadata and its steps as authored. */
+export async function executeWorkflowShow(
+  deps: CliDeps,
+  opts: WorkflowShowOptions,
+): Promise<Result<WorkflowShowOutput, CliError>> {
+  const built = buildWorkflowRegistry(deps, opts);
+  if (built.isErr()) return err(built.error);
+  const { registry, workspacePath } = built.value;
+  return getWorkflow(registry, opts.workflowId, workspacePath).map((loaded) => ({
+    ...summarizeDefinition(loaded.definition),
+    source: loaded.source,
+    definition: loaded.definition,
+  }));
+}
+
+function getWorkflow(registry: WorkflowRegistry, workflowId: string, workspacePath: string | undefined) {
+  return registry
+    .get(workflowId, workspacePath === undefined ? {} : { workspacePath })
+    .mapErr(fromEngineError);
+}
+
+// ------------------------------------------------------------------------------------------- preview
+
+export interface WorkflowPreviewOptions extends WorkflowSourceOptions {
+  readonly workflowId: string;
+}
+
+export interface WorkflowPreviewOutput {
+  readonly workflowId: string;
+  readonly workflowHash: string;
+  /** Step-by-step preview text of the compiled workflow. */
+  readonly text: string;
+  /** The inspect JSON (`toInspectJson(compiled, 'preview')`), printed with `--format json`. */
+  readonly inspect: JsonValue;
+}
+
+/** `worktrain workflow preview <id>`: compiles the workflow and shows the resulting step sequence. */
+export async function executeWorkflowPreview(
+  deps: CliDeps,
+  opts: WorkflowPreviewOptions,
+): Promise<Result<WorkflowPreviewOutput, CliError>> {
+  const built = buildWorkflowRegistry(deps, opts);
+  if (built.isErr()) return err(built.error);
+  const { registry, workspacePath } = built.value;
+  const loaded = await getWorkflow(registry, opts.workflowId, workspacePath);
+  if (loaded.isErr()) return err(loaded.error);
+  const compiled = compileWorkflow(loaded.value.definition, { bindings: {} });
+  if (compiled.isErr()) return err(fromEngineError(compiled.error));
+  return ok({
+    workflowId: compiled.value.workflowId,
+    workflowHash: compiled.value.hash,
+    text: previewWorkflow(compiled.value),
+    inspect: toInspectJson(compiled.value, 'preview'),
+  });
+}
+
+// ------------------------------------------------------------------------------------------ validate
+
+export interface WorkflowValidateOptions {
+  /** Path of the workflow JSON file (relative to `deps.cwd`). */
+  readonly file: string;
+}
+
+/** Verdict of `workflow validate`: the JSON document printed with `--format json`. */
+export interface WorkflowValidateOutput {
+  readonly valid: boolean;
+  /** The definition's `id` when it could be read, else null. */
+  readonly workflowId: string | null;
+  /** `sha256:<hex>` of the compiled workflow; present only when valid. */
+  readonly workflowHash?: string;
+  /** Every problem found, `path` a JSON pointer (`` = the whole file). Empty when valid. */
+  readonly issues: readonly WorkflowIssue[];
+}
+
+/**
+ * `worktrain workflow validate <file>`: parses, validates (schema) and compiles the file. An invalid
+ * workflow is an ok result with `valid: false` (exit 1); an unreadable file is an error.
+ */
+export async function executeWorkflowValidate(
+  deps: CliDeps,
+  opts: WorkflowValidateOptions,
+): Promise<Result<WorkflowValidateOutput, CliError>> {
+  const path = resolvePath(deps, opts.file);
+  const text = await deps.fs.readText(path);
+  if (text.isErr()) return err(text.error);
+  const parsed = parseWorkflowJson(text.value, opts.file);
+  if (parsed.isErr()) return ok({ valid: false, workflowId: null, issues: issuesOf(parsed.error) });
+  const workflowId = idOf(parsed.value);
+  const validated = validateWorkflowDefinition(parsed.value);
+  if (validated.isErr()) return ok({ valid: false, workflowId, issues: issuesOf(validated.error) });
+  const compiled = compileWorkflow(validated.value, { bindings: {} });
+  if (compiled.isErr()) return ok({ valid: false, workflowId, issues: issuesOf(compiled.error) });
+  return ok({
+    valid: true,
+    workflowId: compiled.value.workflowId,
+    workflowHash: compiled.value.hash,
+    issues: [],
+  });
+}
+
+function idOf(value: JsonValue): string | null {
+  if (typeof value === 'object' && value !== null && !Array.isArray(value) && typeof value.id === 'string') {
+    return value.id;
+  }
+  return null;
+}
+
+// -------------------------------------------------------------------------------------- registration
+
+function collect(value: string, previous: readonly string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+interface SourceFlags {
+  workflows?: string[];
+  workspace?: string;
+}
+
+function addSourceOptions(command: Command): Command {
+  return command
+    .option(
+      '--workflows <dir>',
+      'extra workflow directory (repeatable; later ones shadow earlier ones)',
+      collect,
+    )
+    .option(
+      '--workspace <path>',
+      'a workspace whose .worktrain/workflows (or .workrail/workflows) is also read',
+    );
+}
+
+function sourceOptions(flags: SourceFlags, home: string | undefined): WorkflowSourceOptions {
+  return {
+    ...(home !== undefined ? { home } : {}),
+    ...(flags.workflows ? { workflowDirs: flags.workflows } : {}),
+    ...(flags.workspace ? { workspacePath: flags.workspace } : {}),
+  };
+}
+
+/** Registers `worktrain workflow list|show|validate|preview`. */
+export function registerWorkflowCommands(program: Command, ctx: CommandContext): void {
+  const { deps } = ctx;
+  const workflow = program.command('workflow').description('list, inspect, validate and preview workflows');
+
+  addSourceOptions(
+    workflow.command('list').description('list available workflows (id, name, version, source)'),
+  ).action(async (flags: SourceFlags, command: Command) => {
+    await ctx.run(command, (g) => executeWorkflowList(deps, sourceOptions(flags, g.home)), {
+      text: renderWorkflowList,
+    });
+  });
+
+  addSourceOptions(
+    workflow
+      .command('show')
+      .description("show a workflow's definition: metadata and steps")
+      .argument('<id>', 'workflow id'),
+  ).action(async (workflowId: string, flags: SourceFlags, command: Command) => {
+    await ctx.run(
+      command,
+      (g) => executeWorkflowShow(deps, { ...sourceOptions(flags, g.home), workflowId }),
+      {
+        text: renderWorkflowShow,
+      },
+    );
+  });
+
+  workflow
+    .command('validate')
+    .description('validate and compile a workflow file; exit 0 when valid, 1 with every issue otherwise')
+    .argument('<file>', 'workflow JSON file')
+    .action(async (file: string, _flags: unknown, command: Command) => {
+      await ctx.run(command, () => executeWorkflowValidate(deps, { file }), {
+        text: (out) => renderWorkflowValidate(file, out),
+        failed: (out) => !out.valid,
+      });
+    });
+
+  addSourceOptions(
+    workflow
+      .command('preview')
+      .description('compile a workflow and show its steps in order (json: the inspect document)')
+      .argument('<id>', 'workflow id'),
+  ).action(async (workflowId: string, flags: SourceFlags, command: Command) => {
+    await ctx.run(
+      command,
+      (g) => executeWorkflowPreview(deps, { ...sourceOptions(flags, g.home), workflowId }),
+      {
+        text: (out) => out.text,
+        json: (out) => out.inspect,
+      },
+    );
+  });
+}

@@ -1,0 +1,87 @@
+import type { SessionEvent } from '@worktrain/contracts';
+import type { SessionProjection, SessionSummary, VerifyResult } from '@worktrain/session-store';
+import { formatTable, formatTime, indent, truncate } from './table.js';
+
+/** Text of `sessions list`: a table, or a sentence when there is nothing to show. */
+export function renderSessionList(sessions: readonly SessionSummary[], databaseExists: boolean): string {
+  if (!databaseExists) return 'no sessions yet';
+  if (sessions.length === 0) return 'no sessions match';
+  return formatTable(
+    ['SESSION', 'WORKFLOW', 'STATUS', 'STEP', 'UPDATED', 'TITLE'],
+    sessions.map((s) => [
+      s.sessionId,
+      s.workflowId,
+      s.status,
+      s.currentStepId ?? '-',
+      formatTime(s.updatedAt),
+      truncate(s.title ?? s.goal ?? '', 60),
+    ]),
+  );
+}
+
+/** Text of `sessions show`: summary, current step, run graph, outputs, context and metrics. */
+export function renderSessionShow(p: SessionProjection): string {
+  const s = p.summary;
+  const lines: string[] = [
+    `Session   ${s.sessionId}`,
+    `Workflow  ${s.workflowId} (${s.workflowHash})`,
+    `Status    ${s.status}`,
+    `Step      ${s.currentStepId ?? '-'}`,
+  ];
+  if (s.title) lines.push(`Title     ${s.title}`);
+  if (s.goal) lines.push(`Goal      ${truncate(s.goal, 200)}`);
+  if (s.workspacePath) lines.push(`Workspace ${s.workspacePath}`);
+  if (s.parentSessionId) lines.push(`Parent    ${s.parentSessionId}`);
+  lines.push(`Source    ${s.source}`);
+  lines.push(
+    `Created   ${formatTime(s.createdAt)}`,
+    `Updated   ${formatTime(s.updatedAt)}`,
+    `Events    ${s.lastSeq}`,
+  );
+
+  lines.push('', `Run graph (${p.nodes.length} nodes)`);
+  if (p.nodes.length === 0) lines.push('  (none)');
+  else {
+    lines.push(
+      indent(
+        formatTable(
+          ['NODE', 'KIND', 'STEP', 'PARENT', 'SEQ'],
+          p.nodes.map((n) => [n.nodeId, n.nodeKind, n.stepId ?? '-', n.parentNodeId ?? '-', String(n.seq)]),
+        ),
+      ),
+    );
+  }
+
+  lines.push('', `Outputs (${p.outputs.length} notes, ${p.artifacts.length} artifacts)`);
+  for (const o of p.outputs) {
+    lines.push(`  [${o.stepId}] seq ${o.seq}`);
+    if (o.notesMarkdown) lines.push(indent(truncate(o.notesMarkdown, 300), 4));
+  }
+  for (const a of p.artifacts)
+    lines.push(`  [${a.stepId}] artifact seq ${a.seq}: ${truncate(JSON.stringify(a.artifact), 200)}`);
+
+  const contextKeys = Object.keys(p.context);
+  lines.push('', `Context (${contextKeys.length} keys)`);
+  for (const key of contextKeys) lines.push(`  ${key} = ${truncate(JSON.stringify(p.context[key]), 200)}`);
+
+  const m = p.metrics;
+  lines.push(
+    '',
+    'Metrics',
+    `  events ${m.events}, advances ${m.advances}, blocked attempts ${m.blockedAttempts}`,
+    `  LLM turns ${m.llmTurns}, tool calls ${m.toolCalls}, tokens in ${m.inputTokens} / out ${m.outputTokens}, cost $${m.costUsd.toFixed(4)}`,
+  );
+  return lines.join('\n');
+}
+
+/** One line of `sessions events`: `#seq  time  kind  data`. */
+export function renderSessionEventLine(event: SessionEvent): string {
+  return `#${event.seq}  ${formatTime(event.at)}  ${event.kind}  ${truncate(JSON.stringify(event.data), 160)}`;
+}
+
+/** Text of `sessions verify`. */
+export function renderVerify(result: VerifyResult): string {
+  if (result.ok)
+    return `ok: ${result.sessionId}: ${result.events} events, hash chain intact (head ${result.headHash})`;
+  return `BROKEN: ${result.sessionId}: hash chain broken at seq ${result.brokenAtSeq} (${result.reason}); ${result.events} events checked`;
+}
