@@ -28,7 +28,7 @@ export function normaliseListQuery(query: ListSessionsQuery = {}): NormalisedLis
 
 /** Case-insensitive (Unicode `toLowerCase`) substring test; both backends use it so they agree. */
 export function containsFolded(haystack: string | null | undefined, needleLower: string): boolean {
-  return haystack != null && haystack.toLowerCase().includes(needleLower);
+  return haystack?.toLowerCase().includes(needleLower) ?? false;
 }
 
 /** Filters of a query that only look at the summary row (everything but notes search). */

@@ -38,8 +38,14 @@ export class PendingNotifications {
     while (this.queue.length > 0) {
       const head = this.queue[0]!;
       if (!head.confirmed) {
-        if (!this.db.open) return this.clear();
-        if (this.db.inTransaction) return this.schedule();
+        if (!this.db.open) {
+          this.clear();
+          return;
+        }
+        if (this.db.inTransaction) {
+          this.schedule();
+          return;
+        }
         const last = head.events[head.events.length - 1]!;
         if (this.storedHash(last.sessionId, last.seq) !== last.hash) {
           this.queue.shift();
