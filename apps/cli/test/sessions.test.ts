@@ -1,0 +1,168 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseJson, runWorktrain, tempDir } from './helpers.js';
+import { advanceEvents, append, completionEvents, openStore, sessionStart } from './session-fixture.js';
+
+describe('worktrain sessions without a database', () => {
+  const dir = tempDir('sessions-empty');
+  afterAll(dir.cleanup);
+  const home = join(dir.path, 'missing-home');
+
+  it('says "no sessions yet" and creates nothing', async () => {
+    const run = await runWorktrain(['sessions', 'list'], { home });
+    expect(run.code).toBe(0);
+    expect(run.stdout.trim()).toBe('no sessions yet');
+    expect(existsSync(home)).toBe(false);
+  });
+
+  it('prints an empty list in json', async () => {
+    const run = await runWorktrain(['sessions', 'list', '--format', 'json'], { home });
+    expect(run.code).toBe(0);
+    expect(parseJson(run)).toEqual({ sessions: [] });
+  });
+
+  it('fails show of an unknown session with SESSION_NOT_FOUND (exit 1)', async () => {
+    const run = await runWorktrain(['sessions', 'show', 'sess_nope', '--format', 'json'], { home });
+    expect(run.code).toBe(1);
+    expect(parseJson(run)).toMatchObject({ error: { code: 'SESSION_NOT_FOUND' } });
+    expect(existsSync(home)).toBe(false);
+  });
+});
+
+describe('worktrain sessions over a recorded session', () => {
+  const dir = tempDir('sessions');
+  const home = dir.path;
+  afterAll(dir.cleanup);
+
+  beforeAll(async () => {
+    const store = openStore(home);
+    let seq = await append(store, 'sess_alpha', 0, sessionStart('demo.alpha', 'Fix the flaky test'));
+    seq = await append(store, 'sess_alpha', seq, advanceEvents());
+    let other = await append(store, 'sess_beta', 0, sessionStart('demo.beta', 'Write the docs'));
+    other = await append(store, 'sess_beta', other, advanceEvents());
+    await append(store, 'sess_beta', other, completionEvents());
+    await append(store, 'sess_tampered', 0, sessionStart('demo.alpha', 'Will be tampered with'));
+    // Alter a stored event behind the store's back: the hash chain must catch it.
+    store.database
+      .prepare(
+        "UPDATE session_events SET data = json_set(data, '$.goal', 'Something else') WHERE session_id = ? AND seq = 1",
+      )
+      .run('sess_tampered');
+    store.close();
+    expect(seq).toBe(7);
+  });
+
+  it('lists sessions as a table', async () => {
+    const run = await runWorktrain(['sessions', 'list'], { home });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^SESSION\s+WORKFLOW\s+STATUS/);
+    expect(run.stdout).toContain('sess_alpha');
+    expect(run.stdout).toContain('sess_beta');
+  });
+
+  it('filters by status and workflow in json', async () => {
+    const completed = parseJson(
+      await runWorktrain(['sessions', 'list', '--status', 'completed', '--format', 'json'], { home }),
+    );
+    expect(completed).toMatchObject({ sessions: [{ sessionId: 'sess_beta', status: 'completed' }] });
+    const alpha = await runWorktrain(['sessions', 'list', '--workflow', 'demo.alpha', '--format', 'json'], {
+      home,
+    });
+    const ids = (parseJson(alpha) as { sessions: { sessionId: string }[] }).sessions
+      .map((s) => s.sessionId)
+      .sort();
+    expect(ids).toEqual(['sess_alpha', 'sess_tampered']);
+  });
+
+  it('honours --limit and --since', async () => {
+    const limited = parseJson(
+      await runWorktrain(['sessions', 'list', '--limit', '1', '--format', 'json'], { home }),
+    );
+    expect((limited as { sessions: unknown[] }).sessions).toHaveLength(1);
+    // The fixture's clock is 2026-11-25T12:00Z; nothing was updated after 2099.
+    const future = parseJson(
+      await runWorktrain(['sessions', 'list', '--since', '2099-01-01', '--format', 'json'], { home }),
+    );
+    expect(future).toEqual({ sessions: [] });
+    const none = await runWorktrain(['sessions', 'list', '--since', '2099-01-01'], { home });
+    expect(none.stdout.trim()).toBe('no sessions match');
+  });
+
+  it('rejects an unknown --status with exit 2', async () => {
+    const run = await runWorktrain(['sessions', 'list', '--status', 'sleeping'], { home });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("'--status'");
+  });
+
+  it('shows the projection: current step, nodes, outputs, context, metrics', async () => {
+    const run = await runWorktrain(['sessions', 'show', 'sess_alpha', '--format', 'json'], { home });
+    expect(run.code).toBe(0);
+    expect(parseJson(run)).toMatchObject({
+      summary: { sessionId: 'sess_alpha', status: 'running', currentStepId: 'implement', lastSeq: 7 },
+      nodes: [
+        { nodeId: 'node_1', stepId: 'plan' },
+        { nodeId: 'node_2', parentNodeId: 'node_1', stepId: 'implement' },
+      ],
+      outputs: [{ stepId: 'plan', notesMarkdown: 'Plan: do the thing.' }],
+      context: { ticket: 'T-1', approach: 'small-steps' },
+      metrics: { events: 7, advances: 1 },
+    });
+    const text = await runWorktrain(['sessions', 'show', 'sess_alpha'], { home });
+    expect(text.stdout).toContain('Step      implement');
+    expect(text.stdout).toContain('approach = "small-steps"');
+  });
+
+  it('prints events in order, with --after and --limit', async () => {
+    const all = parseJson(
+      await runWorktrain(['sessions', 'events', 'sess_alpha', '--format', 'json'], { home }),
+    );
+    const seqs = (all as { events: { seq: number }[] }).events.map((e) => e.seq);
+    expect(seqs).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    const page = parseJson(
+      await runWorktrain(
+        ['sessions', 'events', 'sess_alpha', '--after', '2', '--limit', '2', '--format', 'json'],
+        { home },
+      ),
+    );
+    expect((page as { events: { seq: number; kind: string }[] }).events.map((e) => [e.seq, e.kind])).toEqual([
+      [3, 'node_created'],
+      [4, 'output_appended'],
+    ]);
+    const text = await runWorktrain(['sessions', 'events', 'sess_alpha'], { home });
+    expect(text.stdout.split('\n')[0]).toMatch(/^#1 {2}2026-11-25T12:00:00Z {2}session_created/);
+  });
+
+  it('follows a finished session to its end and exits 0', async () => {
+    const run = await runWorktrain(['sessions', 'events', 'sess_beta', '--follow', '--format', 'json'], {
+      home,
+    });
+    expect(run.code).toBe(0);
+    const lines = run.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { seq: number });
+    expect(lines.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  });
+
+  it('fails events of an unknown session with exit 1', async () => {
+    const run = await runWorktrain(['sessions', 'events', 'sess_unknown'], { home });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/^error: .*sess_unknown/);
+  });
+
+  it('verifies an intact hash chain (exit 0)', async () => {
+    const run = await runWorktrain(['sessions', 'verify', 'sess_alpha', '--format', 'json'], { home });
+    expect(run.code).toBe(0);
+    expect(parseJson(run)).toMatchObject({ ok: true, sessionId: 'sess_alpha', events: 7 });
+  });
+
+  it('reports a tampered event with its seq and reason (exit 1)', async () => {
+    const run = await runWorktrain(['sessions', 'verify', 'sess_tampered', '--format', 'json'], { home });
+    expect(run.code).toBe(1);
+    expect(parseJson(run)).toMatchObject({ ok: false, brokenAtSeq: 1, reason: 'hash_mismatch' });
+    const text = await runWorktrain(['sessions', 'verify', 'sess_tampered'], { home });
+    expect(text.code).toBe(1);
+    expect(text.stdout).toContain('broken at seq 1 (hash_mismatch)');
+  });
+});
