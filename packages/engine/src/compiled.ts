@@ -45,6 +45,13 @@ export interface CompiledStep {
   readonly notesRequired: boolean;
   /** Where a step came from when it was produced by a template/routine expansion. */
   readonly origin?: { readonly templateId: string; readonly callStepId: string };
+  /**
+   * System footer (metricsProfile instructions) that `prompt` already ends with. Renderers insert the
+   * matching promptFragments before it so system instructions stay last, as in WorkRail. Additive field.
+   */
+  readonly promptFooter?: string;
+  /** Set on steps the compiler injects for a step's `verification`/`audit` or a parallel step's `synthesis`. */
+  readonly derivedFrom?: { readonly stepId: string; readonly kind: 'verification' | 'audit' | 'synthesis' };
 }
 
 export interface CompiledParallel {

@@ -1,0 +1,86 @@
+/**
+ * Every valid workflow of the WorkRail compatibility corpus compiles, deterministically, with routines
+ * injected from the corpus's own `routines/` folder (as WorkRail does).
+ */
+import { canonicalHash } from '@worktrain/contracts';
+import { describe, expect, it } from 'vitest';
+import type { CompiledNode, CompiledWorkflow } from '../src/compiled.js';
+import { compileWorkflow } from '../src/compiler/index.js';
+import type { WorkflowDefinition } from '../src/definition/schema.js';
+import { validateWorkflowDefinition } from '../src/definition/validate.js';
+import { corpusFiles, OFFICIALLY_INVALID, readCorpusWorkflow } from './helpers/workrail-corpus.js';
+
+function definitionOf(file: string): WorkflowDefinition {
+  const result = validateWorkflowDefinition(readCorpusWorkflow(file), file);
+  if (result.isErr()) throw new Error(`${file}: ${result.error.message}`);
+  return result.value;
+}
+
+const invalid: readonly string[] = OFFICIALLY_INVALID;
+const validFiles = corpusFiles().filter((f) => !invalid.includes(f));
+
+const routines = new Map<string, WorkflowDefinition>(
+  validFiles
+    .filter((f) => f.startsWith('routines/'))
+    .map((f) => {
+      const d = definitionOf(f);
+      return [d.id, d] as const;
+    }),
+);
+const resolveRoutine = (id: string): WorkflowDefinition | undefined => routines.get(id);
+
+function allSteps(nodes: readonly CompiledNode[]): CompiledNode[] {
+  return nodes.flatMap((n) => (n.kind === 'loop' ? [n, ...n.body] : [n]));
+}
+
+describe('compiling the WorkRail corpus', () => {
+  it('has the 48 corpus files, of which only the officially invalid one is excluded', () => {
+    expect(corpusFiles()).toHaveLength(48);
+    expect(validFiles).toHaveLength(47);
+  });
+
+  it.each(validFiles)('compiles %s', (file) => {
+    const definition = definitionOf(file);
+    const result = compileWorkflow(definition, { resolveRoutine });
+    if (result.isErr())
+      throw new Error(`${file}: ${result.error.message} at ${String(result.error.details?.pointer)}`);
+    const compiled: CompiledWorkflow = result.value;
+    expect(compiled.workflowId).toBe(definition.id);
+    const { hash, ...rest } = compiled;
+    expect(hash).toBe(canonicalHash(rest));
+    // Same input, same hash.
+    expect(compileWorkflow(definition, { resolveRoutine })._unsafeUnwrap().hash).toBe(hash);
+    for (const node of allSteps(compiled.steps)) {
+      if (node.kind === 'loop') continue;
+      expect(node.prompt.length).toBeGreaterThan(0);
+      expect(node.prompt).not.toMatch(/\{\{\s*wr\./);
+    }
+    expect(compiled.graph.nodes.map((n) => n.id)).toEqual(allSteps(compiled.steps).map((n) => n.id));
+  });
+
+  it('injects the routine steps of a templateCall with the deliverable name substituted', () => {
+    const compiled = compileWorkflow(definitionOf('examples/routine-injection-example.json'), {
+      resolveRoutine,
+    })._unsafeUnwrap();
+    const routine = routines.get('wr.routine-tension-driven-design');
+    const injected = compiled.steps.filter(
+      (s) => s.kind === 'step' && s.origin?.templateId === 'wr.templates.routine.tension-driven-design',
+    );
+    expect(injected.map((s) => s.id)).toEqual(routine?.steps.map((s) => `phase-1-design.${s.id}`));
+    const text = injected.map((s) => (s.kind === 'step' ? s.prompt : '')).join('\n');
+    expect(text).toContain('design-candidates.md');
+    expect(text).not.toContain('{deliverableName}');
+  });
+
+  it('takes a loop body given by step id out of the top-level sequence', () => {
+    const compiled = compileWorkflow(definitionOf('examples/loops/simple-batch.json'))._unsafeUnwrap();
+    expect(compiled.steps.map((s) => s.id)).toEqual(['load-data', 'process-items', 'summarize']);
+    const loop = compiled.steps[1];
+    expect(loop?.kind === 'loop' && loop.body.map((s) => s.id)).toEqual(['process-single-item']);
+    expect(loop?.kind === 'loop' && [loop.itemVar, loop.indexVar, loop.iterationVar]).toEqual([
+      'currentItem',
+      'itemIndex',
+      'currentIteration',
+    ]);
+  });
+});
