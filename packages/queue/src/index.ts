@@ -1,1 +1,44 @@
-export {};
+export type { ArchiveRecord } from './archive.js';
+export { appendArchive } from './archive.js';
+export type {
+  AuditEntry,
+  CancelInput,
+  ClaimInput,
+  DrainResult,
+  EnqueueInput,
+  EnqueueResult,
+  FailInput,
+  FailureClass,
+  HeartbeatInput,
+  LeasedTask,
+  LeaseRef,
+  ListFilter,
+  PurgeInput,
+  PurgeResult,
+  QueueError,
+  QueueErrorCode,
+  QueueOptions,
+  QueueStats,
+  RequeueInput,
+  StateCounts,
+  SweepResult,
+  Task,
+  TaskError,
+  TaskQueue,
+  TaskState,
+} from './queue.js';
+export { FAILURE_CLASSES, TASK_STATES, UNFINISHED_STATES } from './queue.js';
+export type { EnqueueSyncOptions } from './sqlite/enqueue-sync.js';
+export { enqueueSync } from './sqlite/enqueue-sync.js';
+export type { SqliteConnectionOptions } from './sqlite/schema.js';
+export {
+  applyPragmas,
+  LATEST_QUEUE_SCHEMA_VERSION,
+  migrateQueueSchema,
+  openWorktrainDatabase,
+  WORKTRAIN_APPLICATION_ID,
+} from './sqlite/schema.js';
+export type { SqliteQueueOptions } from './sqlite/sqlite-queue.js';
+export { openSqliteQueue, SqliteTaskQueue } from './sqlite/sqlite-queue.js';
+export type { ResolvedOptions } from './validation.js';
+export { checkJson, resolveOptions, retryDecision } from './validation.js';
