@@ -25,9 +25,17 @@ function syntaxMessage(text: string): string | undefined {
 
 const UNEXPECTED_END = /Unexpected end of JSON input/;
 
+/** True when the text has a syntax error before its end (not just "input ended too early"). */
+function failsBeforeEnd(prefix: string): boolean {
+  const message = syntaxMessage(prefix);
+  if (message === undefined || UNEXPECTED_END.test(message)) return false;
+  const at = /at position (\d+)/.exec(message);
+  return at?.[1] === undefined || Number(at[1]) < prefix.length;
+}
+
 /**
  * Offset of the first syntax error: taken from V8's "at position N" when present; otherwise the
- * shortest prefix that fails with something other than "unexpected end" (binary search, O(n log n)).
+ * shortest prefix that fails before its end (binary search, O(n log n)).
  */
 function errorOffset(text: string, message: string): number {
   const at = /at position (\d+)/.exec(message);
@@ -37,8 +45,7 @@ function errorOffset(text: string, message: string): number {
   let hi = text.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    const m = syntaxMessage(text.slice(0, mid + 1));
-    if (m !== undefined && !UNEXPECTED_END.test(m)) hi = mid;
+    if (failsBeforeEnd(text.slice(0, mid + 1))) hi = mid;
     else lo = mid + 1;
   }
   return lo;
