@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseJson, runWorktrain, tempDir } from './helpers.js';
+import { collect, parseJson, runWorktrain, spawnWorktrain, tempDir } from './helpers.js';
 import { advanceEvents, append, completionEvents, openStore, sessionStart } from './session-fixture.js';
 
 describe('worktrain sessions without a database', () => {
@@ -145,6 +145,30 @@ describe('worktrain sessions over a recorded session', () => {
     expect(lines.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
   });
 
+  it('follows a running session until it completes', async () => {
+    const store = openStore(home);
+    const seq = await append(store, 'sess_live', 0, [
+      ...sessionStart('demo.live', 'Live'),
+      ...advanceEvents(),
+    ]);
+    const child = spawnWorktrain(['sessions', 'events', 'sess_live', '--follow'], { home });
+    const done = collect(child, 60_000);
+    let seen = '';
+    child.stdout?.on('data', (chunk: Buffer | string) => (seen += String(chunk)));
+    await waitFor(() => seen.includes('#7 '), 30_000);
+    // The follower is now polling; a writer (another process in real life) finishes the session.
+    await append(store, 'sess_live', seq, completionEvents());
+    store.close();
+    const run = await done;
+    expect(run.code).toBe(0);
+    const kinds = run.stdout
+      .trim()
+      .split('\n')
+      .map((line) => line.split(/\s+/)[2]);
+    expect(kinds).toHaveLength(9);
+    expect(kinds.slice(-2)).toEqual(['advance_recorded', 'node_created']);
+  });
+
   it('fails events of an unknown session with exit 1', async () => {
     const run = await runWorktrain(['sessions', 'events', 'sess_unknown'], { home });
     expect(run.code).toBe(1);
@@ -166,3 +190,11 @@ describe('worktrain sessions over a recorded session', () => {
     expect(text.stdout).toContain('broken at seq 1 (hash_mismatch)');
   });
 });
+
+async function waitFor(condition: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met before the deadline');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
