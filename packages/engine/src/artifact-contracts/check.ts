@@ -5,7 +5,7 @@
  * artifact is `MISSING_REQUIRED_OUTPUT`, and an artifact of the right kind that fails the schema is
  * `INVALID_REQUIRED_OUTPUT` (even when the contract is optional: a broken artifact is never silently dropped).
  */
-import { type Blocker, type JsonValue, JsonValueSchema } from '@worktrain/contracts';
+import { type Blocker, type JsonValue, JsonValueSchema, jsonDepth } from '@worktrain/contracts';
 import type { z } from 'zod';
 import type { ArtifactContract } from './contract.js';
 import { LoopControlArtifactSchema } from './control-contracts.js';
@@ -95,13 +95,40 @@ export function decideLoopControl(
 ): 'continue' | 'stop' | undefined {
   const list: readonly unknown[] = Array.isArray(artifacts) ? artifacts : [];
   for (let i = list.length - 1; i >= 0; i--) {
-    const parsed = LoopControlArtifactSchema.safeParse(list[i]);
+    const parsed = safeParse(LoopControlArtifactSchema, list[i]);
     if (!parsed.success) continue;
-    if (parsed.data.loopId === undefined || loopId === undefined || parsed.data.loopId === loopId) {
-      return parsed.data.decision;
+    const artifact = parsed.data;
+    if (artifact.loopId === undefined || loopId === undefined || artifact.loopId === loopId) {
+      return artifact.decision;
     }
   }
   return undefined;
+}
+
+/** Nesting limit of an accepted artifact (the engine's default `maxJsonDepth`); also stops cycles. */
+const MAX_ARTIFACT_DEPTH = 64;
+
+type Parsed =
+  | { success: true; data: unknown }
+  | { success: false; issues: readonly z.core.$ZodIssue[] | undefined };
+
+/** `schema.safeParse` that also survives hostile values (throwing getters, proxies). */
+function safeParse<T>(schema: z.ZodType<T>, value: unknown): Parsed<T> {
+  try {
+    const result = schema.safeParse(value);
+    return result.success
+      ? { success: true, data: result.data }
+      : { success: false, issues: result.error.issues };
+  } catch {
+    return { success: false, issues: undefined };
+  }
+}
+
+/** The value as JSON, or undefined when it is not plain JSON (cycles, too deep, NaN, functions…). */
+function asJson(value: unknown): JsonValue | undefined {
+  if (jsonDepth(value, MAX_ARTIFACT_DEPTH) > MAX_ARTIFACT_DEPTH) return undefined;
+  const json = JsonValueSchema.safeParse(value);
+  return json.success ? json.data : undefined;
 }
 
 function missingBlocker(
@@ -144,7 +171,10 @@ function invalidBlocker(
   }));
   const listed = described.slice(0, MAX_ISSUES_LISTED).map((issue) => `${issue.pointer}: ${issue.text}`);
   if (described.length > MAX_ISSUES_LISTED) listed.push(`… and ${described.length - MAX_ISSUES_LISTED} more`);
-  const reasons = listed.length > 0 ? listed.join('; ') : `${base}: the artifact is not plain JSON`;
+  const reasons =
+    listed.length > 0
+      ? listed.join('; ')
+      : `${base}: the artifact is not plain JSON (or nested deeper than ${MAX_ARTIFACT_DEPTH})`;
   return {
     code: 'INVALID_REQUIRED_OUTPUT',
     pointer: described[0]?.pointer ?? base,
