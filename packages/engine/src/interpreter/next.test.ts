@@ -1,7 +1,13 @@
+import type { JsonObject, JsonValue } from '@worktrain/contracts';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { JsonObject, JsonValue } from '@worktrain/contracts';
-import type { CompiledLoop, CompiledNode, CompiledParallel, CompiledStep, CompiledWorkflow } from '../compiled.js';
+import type {
+  CompiledLoop,
+  CompiledNode,
+  CompiledParallel,
+  CompiledStep,
+  CompiledWorkflow,
+} from '../compiled.js';
 import type { Condition } from '../definition/condition-schema.js';
 import { completePending, nextPending } from './next.js';
 import { type ExecutionState, type InterpreterDeps, initialState, parseExecutionState } from './state.js';
@@ -69,7 +75,11 @@ const leaf: fc.Arbitrary<Condition> = fc.oneof(
   fc.record({ var: varName, gt: fc.integer({ min: 0, max: 3 }) }),
   fc.record({ var: varName, lt: fc.integer({ min: 0, max: 4 }) }),
 );
-const condition: fc.Arbitrary<Condition> = fc.oneof(leaf, fc.record({ not: leaf }), fc.record({ and: fc.array(leaf, { minLength: 1, maxLength: 2 }) }));
+const condition: fc.Arbitrary<Condition> = fc.oneof(
+  leaf,
+  fc.record({ not: leaf }),
+  fc.record({ and: fc.array(leaf, { minLength: 1, maxLength: 2 }) }),
+);
 
 let counter = 0;
 const uid = (p: string) => `${p}${counter++}`;
@@ -79,7 +89,16 @@ const stepArb: fc.Arbitrary<CompiledStep | CompiledParallel> = fc
   .map(([rc, parallel]) => {
     const s = step(uid('s'), rc);
     if (!parallel) return s;
-    const p: CompiledParallel = { kind: 'parallel', id: s.id, title: s.title, prompt: s.prompt, delegations: [], confirmation: { kind: 'none' }, notesRequired: true, ...(rc ? { runCondition: rc } : {}) };
+    const p: CompiledParallel = {
+      kind: 'parallel',
+      id: s.id,
+      title: s.title,
+      prompt: s.prompt,
+      delegations: [],
+      confirmation: { kind: 'none' },
+      notesRequired: true,
+      ...(rc ? { runCondition: rc } : {}),
+    };
     return p;
   });
 
@@ -109,8 +128,13 @@ const loopArb: fc.Arbitrary<CompiledLoop> = fc
     };
     if (loopType === 'for') return { ...base, count };
     if (loopType === 'forEach') return { ...base, items: 'list' };
-    if (source === 'artifact_contract') return { ...base, conditionSource: { kind: 'artifact_contract' as const, contractRef: 'wr.contracts.loop_control' } };
-    if (source === 'context_variable') return { ...base, conditionSource: { kind: 'context_variable' as const, condition: cond } };
+    if (source === 'artifact_contract')
+      return {
+        ...base,
+        conditionSource: { kind: 'artifact_contract' as const, contractRef: 'wr.contracts.loop_control' },
+      };
+    if (source === 'context_variable')
+      return { ...base, conditionSource: { kind: 'context_variable' as const, condition: cond } };
     return { ...base, condition: cond };
   });
 
@@ -124,7 +148,10 @@ const contextArb: fc.Arbitrary<JsonObject> = fc.record({
 });
 
 function stepBound(compiled: CompiledWorkflow): number {
-  return compiled.steps.reduce((sum, node) => sum + (node.kind === 'loop' ? node.maxIterations * node.body.length : 1), 0);
+  return compiled.steps.reduce(
+    (sum, node) => sum + (node.kind === 'loop' ? node.maxIterations * node.body.length : 1),
+    0,
+  );
 }
 
 interface Trace {
@@ -134,7 +161,11 @@ interface Trace {
 }
 
 /** Drives a workflow to completion; the i-th completion carries signals[i] as a loop-control artifact. */
-function drive(compiled: CompiledWorkflow, context: JsonObject, signals: readonly ('continue' | 'stop' | null)[]): Trace {
+function drive(
+  compiled: CompiledWorkflow,
+  context: JsonObject,
+  signals: readonly ('continue' | 'stop' | null)[],
+): Trace {
   const states: ExecutionState[] = [];
   const yielded: Trace['yielded'] = [];
   let state = initialState();
@@ -143,7 +174,12 @@ function drive(compiled: CompiledWorkflow, context: JsonObject, signals: readonl
     const result = nextPending(compiled, state, { context }, deps);
     states.push(result.state);
     if (result.kind === 'complete') return { states, yielded, complete: true };
-    yielded.push({ id: result.node.id, context: result.context, iteration: result.state.pending?.iteration ?? null, loopId: result.state.pending?.loopId ?? null });
+    yielded.push({
+      id: result.node.id,
+      context: result.context,
+      iteration: result.state.pending?.iteration ?? null,
+      loopId: result.state.pending?.loopId ?? null,
+    });
     const signal = signals[i % Math.max(1, signals.length)] ?? null;
     const artifacts: JsonValue[] = signal === null ? [] : [{ kind: 'wr.loop_control', decision: signal }];
     state = completePending(result.state, { artifacts });
@@ -151,7 +187,10 @@ function drive(compiled: CompiledWorkflow, context: JsonObject, signals: readonl
   return { states, yielded, complete: false };
 }
 
-const signalsArb = fc.array(fc.constantFrom<'continue' | 'stop' | null>('continue', 'stop', null), { minLength: 1, maxLength: 10 });
+const signalsArb = fc.array(fc.constantFrom<'continue' | 'stop' | null>('continue', 'stop', null), {
+  minLength: 1,
+  maxLength: 10,
+});
 
 describe('interpreter properties', () => {
   it('always completes within the bound of top-level steps plus maxIterations × body length', () => {
@@ -169,7 +208,8 @@ describe('interpreter properties', () => {
     fc.assert(
       fc.property(workflowArb, contextArb, signalsArb, (compiled, context, signals) => {
         const byId = new Map<string, CompiledStep | CompiledParallel>();
-        for (const node of compiled.steps) for (const s of node.kind === 'loop' ? node.body : [node]) byId.set(s.id, s);
+        for (const node of compiled.steps)
+          for (const s of node.kind === 'loop' ? node.body : [node]) byId.set(s.id, s);
         for (const y of drive(compiled, context, signals).yielded) {
           const rc = byId.get(y.id)?.runCondition;
           if (rc) expect(evaluate(rc, y.context)).toBe(true);
@@ -182,7 +222,9 @@ describe('interpreter properties', () => {
   it('never runs a loop iteration beyond maxIterations', () => {
     fc.assert(
       fc.property(workflowArb, contextArb, signalsArb, (compiled, context, signals) => {
-        const max = new Map(compiled.steps.flatMap((n) => (n.kind === 'loop' ? [[n.id, n.maxIterations] as const] : [])));
+        const max = new Map(
+          compiled.steps.flatMap((n) => (n.kind === 'loop' ? [[n.id, n.maxIterations] as const] : [])),
+        );
         for (const y of drive(compiled, context, signals).yielded) {
           if (y.loopId !== null) expect(y.iteration ?? 0).toBeLessThanOrEqual(max.get(y.loopId) ?? 0);
         }
@@ -225,22 +267,40 @@ describe('interpreter examples', () => {
 
   it('drives an artifact-controlled while loop until a stop signal and exposes loop variables', () => {
     const loop: CompiledLoop = {
-      kind: 'loop', id: 'L', title: 'L', loopType: 'while',
-      conditionSource: { kind: 'artifact_contract', contractRef: 'wr.contracts.loop_control', loopId: 'iter' },
-      maxIterations: 3, iterationVar: 'currentIteration', itemVar: 'currentItem', indexVar: 'currentIndex',
-      body: [step('work'), step('decide')], confirmation: { kind: 'none' },
+      kind: 'loop',
+      id: 'L',
+      title: 'L',
+      loopType: 'while',
+      conditionSource: {
+        kind: 'artifact_contract',
+        contractRef: 'wr.contracts.loop_control',
+        loopId: 'iter',
+      },
+      maxIterations: 3,
+      iterationVar: 'currentIteration',
+      itemVar: 'currentItem',
+      indexVar: 'currentIndex',
+      body: [step('work'), step('decide')],
+      confirmation: { kind: 'none' },
     };
     const compiled = workflow([step('init'), loop, step('end')]);
     const seen: string[] = [];
     let state = initialState();
-    const outputs: Record<string, JsonValue[]> = { init: [{ kind: 'wr.loop_control', decision: 'continue' }] };
+    const outputs: Record<string, JsonValue[]> = {
+      init: [{ kind: 'wr.loop_control', decision: 'continue' }],
+    };
     let decideCount = 0;
     for (;;) {
       const r = nextPending(compiled, state, { context: {} }, deps);
       if (r.kind === 'complete') break;
-      seen.push(`${r.node.id}${r.context.currentIteration === undefined ? '' : `#${String(r.context.currentIteration)}`}`);
+      seen.push(
+        `${r.node.id}${r.context.currentIteration === undefined ? '' : `#${String(r.context.currentIteration)}`}`,
+      );
       let artifacts = outputs[r.node.id] ?? [];
-      if (r.node.id === 'decide') artifacts = [{ kind: 'wr.loop_control', loopId: 'iter', decision: ++decideCount < 2 ? 'continue' : 'stop' }];
+      if (r.node.id === 'decide')
+        artifacts = [
+          { kind: 'wr.loop_control', loopId: 'iter', decision: ++decideCount < 2 ? 'continue' : 'stop' },
+        ];
       state = completePending(r.state, { artifacts });
     }
     expect(seen).toEqual(['init', 'work#1', 'decide#1', 'work#2', 'decide#2', 'end']);
@@ -248,8 +308,17 @@ describe('interpreter examples', () => {
 
   it('caps a loop that never stops at maxIterations and records the cap', () => {
     const loop: CompiledLoop = {
-      kind: 'loop', id: 'L', title: 'L', loopType: 'while', condition: { var: 'go', equals: true },
-      maxIterations: 2, iterationVar: 'i', itemVar: 'it', indexVar: 'ix', body: [step('w')], confirmation: { kind: 'none' },
+      kind: 'loop',
+      id: 'L',
+      title: 'L',
+      loopType: 'while',
+      condition: { var: 'go', equals: true },
+      maxIterations: 2,
+      iterationVar: 'i',
+      itemVar: 'it',
+      indexVar: 'ix',
+      body: [step('w')],
+      confirmation: { kind: 'none' },
     };
     const compiled = workflow([loop]);
     let state = initialState();
@@ -268,8 +337,17 @@ describe('interpreter examples', () => {
 
   it('iterates forEach over items snapshotted at entry with item and index variables', () => {
     const loop: CompiledLoop = {
-      kind: 'loop', id: 'L', title: 'L', loopType: 'forEach', items: 'files',
-      maxIterations: 10, iterationVar: 'currentIteration', itemVar: 'file', indexVar: 'fileIndex', body: [step('w')], confirmation: { kind: 'none' },
+      kind: 'loop',
+      id: 'L',
+      title: 'L',
+      loopType: 'forEach',
+      items: 'files',
+      maxIterations: 10,
+      iterationVar: 'currentIteration',
+      itemVar: 'file',
+      indexVar: 'fileIndex',
+      body: [step('w')],
+      confirmation: { kind: 'none' },
     };
     const compiled = workflow([loop]);
     let state = initialState();
@@ -280,6 +358,9 @@ describe('interpreter examples', () => {
       items.push([r.context.file ?? null, r.context.fileIndex ?? null]);
       state = completePending(r.state, { artifacts: [] });
     }
-    expect(items).toEqual([['x.ts', 0], ['y.ts', 1]]);
+    expect(items).toEqual([
+      ['x.ts', 0],
+      ['y.ts', 1],
+    ]);
   });
 });

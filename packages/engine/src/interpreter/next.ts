@@ -16,7 +16,13 @@
  *   prompt rendering inside the body.
  */
 import type { JsonObject, JsonValue } from '@worktrain/contracts';
-import type { CompiledLoop, CompiledNode, CompiledParallel, CompiledStep, CompiledWorkflow } from '../compiled.js';
+import type {
+  CompiledLoop,
+  CompiledNode,
+  CompiledParallel,
+  CompiledStep,
+  CompiledWorkflow,
+} from '../compiled.js';
 import {
   type Decision,
   type ExecutionState,
@@ -77,7 +83,11 @@ function frameVariables(loop: CompiledLoop, frame: LoopFrame): JsonObject {
 }
 
 /** Session context plus the loop variables of every active frame (inner frames shadow outer ones). */
-export function contextWithLoopVariables(compiled: CompiledWorkflow, state: ExecutionState, context: JsonObject): JsonObject {
+export function contextWithLoopVariables(
+  compiled: CompiledWorkflow,
+  state: ExecutionState,
+  context: JsonObject,
+): JsonObject {
   const loops = frameLoops(compiled, state);
   let merged: JsonObject = { ...context };
   state.loops.forEach((frame, i) => {
@@ -116,10 +126,16 @@ function shouldIterate(
   let why: string;
   if (loop.loopType === 'for') {
     wantsMore = frame.count !== null && n <= frame.count;
-    why = frame.count === null ? `count "${String(loop.count)}" is not a number in context` : `count ${frame.count} reached`;
+    why =
+      frame.count === null
+        ? `count "${String(loop.count)}" is not a number in context`
+        : `count ${frame.count} reached`;
   } else if (loop.loopType === 'forEach') {
     wantsMore = frame.items !== null && n <= frame.items.length;
-    why = frame.items === null ? `items "${loop.items ?? ''}" is not an array in context` : `all ${frame.items.length} items done`;
+    why =
+      frame.items === null
+        ? `items "${loop.items ?? ''}" is not an array in context`
+        : `all ${frame.items.length} items done`;
   } else if (loop.conditionSource?.kind === 'artifact_contract') {
     const loopKey = loop.conditionSource.loopId ?? loop.id;
     const signal = deps.decideLoopControl(state.loopSignals, loopKey);
@@ -131,7 +147,8 @@ function shouldIterate(
       why = 'loop-control artifact decided stop';
     }
   } else {
-    const condition = loop.conditionSource?.kind === 'context_variable' ? loop.conditionSource.condition : loop.condition;
+    const condition =
+      loop.conditionSource?.kind === 'context_variable' ? loop.conditionSource.condition : loop.condition;
     const holds = condition === undefined ? false : deps.evaluateCondition(condition, context);
     wantsMore = loop.loopType === 'while' ? holds : !holds;
     why = loop.loopType === 'while' ? 'while-condition is false' : 'until-condition is true';
@@ -194,20 +211,35 @@ export function nextPending(
     if (position >= sequence.length) {
       if (top === undefined || topLoop === undefined) {
         state = { ...state, done: true };
-        decisions.push({ decision: 'workflow_complete', reason: 'all steps done', data: { advances: state.advances } });
+        decisions.push({
+          decision: 'workflow_complete',
+          reason: 'all steps done',
+          data: { advances: state.advances },
+        });
         return { kind: 'complete', state, decisions };
       }
       // End of an iteration: try the next one.
       const nextFrame: LoopFrame = { ...top, iteration: top.iteration + 1, index: 0 };
       const candidate: ExecutionState = { ...state, loops: [...state.loops.slice(0, -1), nextFrame] };
-      const verdict = shouldIterate(topLoop, nextFrame, contextWithLoopVariables(compiled, candidate, input.context), state, deps);
+      const verdict = shouldIterate(
+        topLoop,
+        nextFrame,
+        contextWithLoopVariables(compiled, candidate, input.context),
+        state,
+        deps,
+      );
       if (verdict.go) {
-        decisions.push({ decision: 'loop_iteration', reason: `iteration ${nextFrame.iteration}`, data: { loopId: topLoop.id, iteration: nextFrame.iteration } });
+        decisions.push({
+          decision: 'loop_iteration',
+          reason: `iteration ${nextFrame.iteration}`,
+          data: { loopId: topLoop.id, iteration: nextFrame.iteration },
+        });
         state = candidate;
       } else {
         decisions.push(verdict.decision);
         const popped: ExecutionState = { ...state, loops: state.loops.slice(0, -1), loopSignals: [] };
-        const parentPosition = popped.loops.length === 0 ? popped.pc : (popped.loops[popped.loops.length - 1]?.index ?? 0);
+        const parentPosition =
+          popped.loops.length === 0 ? popped.pc : (popped.loops[popped.loops.length - 1]?.index ?? 0);
         state = withPosition(popped, parentPosition + 1);
       }
       continue;
@@ -233,14 +265,26 @@ export function nextPending(
         count: node.loopType === 'for' ? resolveCount(node, context) : null,
       };
       const candidate: ExecutionState = { ...state, loops: [...state.loops, frame] };
-      const verdict = shouldIterate(node, frame, contextWithLoopVariables(compiled, candidate, input.context), state, deps);
+      const verdict = shouldIterate(
+        node,
+        frame,
+        contextWithLoopVariables(compiled, candidate, input.context),
+        state,
+        deps,
+      );
       if (verdict.go) {
-        decisions.push({ decision: 'loop_entered', reason: `${node.loopType} loop entered`, data: { loopId: node.id, iteration: 1 } });
+        decisions.push({
+          decision: 'loop_entered',
+          reason: `${node.loopType} loop entered`,
+          data: { loopId: node.id, iteration: 1 },
+        });
         state = candidate;
       } else {
-        decisions.push(verdict.decision.decision === 'loop_exited'
-          ? { decision: 'loop_skipped', reason: verdict.decision.reason, data: verdict.decision.data }
-          : verdict.decision);
+        decisions.push(
+          verdict.decision.decision === 'loop_exited'
+            ? { decision: 'loop_skipped', reason: verdict.decision.reason, data: verdict.decision.data }
+            : verdict.decision,
+        );
         state = withPosition({ ...state, loopSignals: [] }, position + 1);
       }
       continue;
@@ -278,20 +322,31 @@ export const LOOP_CONTROL_KIND = 'wr.loop_control';
  * advance; loop-control ones are kept for the next loop decision.
  * @throws {Error} when nothing is pending (a programmer error).
  */
-export function completePending(state: ExecutionState, accepted: { readonly artifacts: readonly JsonValue[] }): ExecutionState {
+export function completePending(
+  state: ExecutionState,
+  accepted: { readonly artifacts: readonly JsonValue[] },
+): ExecutionState {
   const pending = state.pending;
   if (pending === null) throw new Error('interpreter: completePending without a pending step');
   const signals = accepted.artifacts.filter(
     (a) => typeof a === 'object' && a !== null && !Array.isArray(a) && a.kind === LOOP_CONTROL_KIND,
   );
   const loopSignals = [...state.loopSignals, ...signals].slice(-MAX_LOOP_SIGNALS);
-  const completed = state.completed.includes(pending.stepId) ? state.completed : [...state.completed, pending.stepId];
+  const completed = state.completed.includes(pending.stepId)
+    ? state.completed
+    : [...state.completed, pending.stepId];
   const position = state.loops.length === 0 ? state.pc : (state.loops[state.loops.length - 1]?.index ?? 0);
-  return withPosition({ ...state, pending: null, completed, loopSignals, advances: state.advances + 1 }, position + 1);
+  return withPosition(
+    { ...state, pending: null, completed, loopSignals, advances: state.advances + 1 },
+    position + 1,
+  );
 }
 
 /** Finds a step or parallel node by id anywhere in the workflow (top level or loop bodies). */
-export function findStep(compiled: CompiledWorkflow, stepId: string): CompiledStep | CompiledParallel | undefined {
+export function findStep(
+  compiled: CompiledWorkflow,
+  stepId: string,
+): CompiledStep | CompiledParallel | undefined {
   for (const node of compiled.steps) {
     if (node.kind === 'loop') {
       const inner = node.body.find((b) => b.id === stepId);

@@ -6,8 +6,9 @@
  * active loop frames (innermost last; the compiled format has no nested loops today, the stack keeps the
  * shape general), `pending` the step handed to the agent. History lives in the session's event log.
  */
+
+import { type JsonObject, type JsonValue, JsonValueSchema } from '@worktrain/contracts';
 import { z } from 'zod';
-import { JsonValueSchema, type JsonObject, type JsonValue } from '@worktrain/contracts';
 import type { Condition } from '../definition/condition-schema.js';
 
 export const EXECUTION_STATE_VERSION = 1 as const;
@@ -62,7 +63,16 @@ export type ExecutionState = z.infer<typeof ExecutionStateSchema>;
 
 /** The state before the first step. */
 export function initialState(): ExecutionState {
-  return { v: EXECUTION_STATE_VERSION, pc: 0, loops: [], pending: null, completed: [], advances: 0, loopSignals: [], done: false };
+  return {
+    v: EXECUTION_STATE_VERSION,
+    pc: 0,
+    loops: [],
+    pending: null,
+    completed: [],
+    advances: 0,
+    loopSignals: [],
+    done: false,
+  };
 }
 
 /** Parses a stored state snapshot (`node_created.state`); undefined when it is not one of ours. */
@@ -93,7 +103,10 @@ export interface InterpreterDeps {
   /** WorkRail condition semantics; must be total (false on a malformed condition, never throws). */
   readonly evaluateCondition: (condition: Condition, context: JsonObject) => boolean;
   /** Decision of the last `wr.loop_control` artifact addressed to `loopId`, or undefined when none is. */
-  readonly decideLoopControl: (artifacts: readonly JsonValue[], loopId: string) => 'continue' | 'stop' | undefined;
+  readonly decideLoopControl: (
+    artifacts: readonly JsonValue[],
+    loopId: string,
+  ) => 'continue' | 'stop' | undefined;
 }
 
 /** Run-time input of {@link nextPending}: the session's context (after all `context_set` events). */

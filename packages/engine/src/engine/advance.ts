@@ -1,0 +1,395 @@
+/**
+ * `continue_workflow` with intent "advance": validate the agent's output for the node the token names and
+ * append either a blocked attempt or the whole advance (output, assessments, context, advance, decisions,
+ * next node) as ONE batch with an idempotency key and `expectedSeq` = the last seq read.
+ *
+ * - Replaying an identical call returns the recorded response (`replayed: true`), found by idempotency key.
+ * - A token whose attempt is older than the node's latest blocked attempt is TOKEN_STALE.
+ * - A token of a node that already advanced (with a different payload) forks a new branch from that node.
+ * - A concurrent writer makes the append fail with SEQ_CONFLICT: the loser re-reads; if its own batch is
+ *   there it is a replay, otherwise ADVANCE_CONFLICT (never silently retried into a fork).
+ */
+import {
+  canonicalJson,
+  err,
+  type JsonObject,
+  type JsonValue,
+  makeError,
+  type NewSessionEvent,
+  ok,
+  type Result,
+  type SessionEvent,
+  sha256Hex,
+} from '@worktrain/contracts';
+import type { SessionStoreError } from '@worktrain/session-store';
+import type { ContinueResponse, EngineError } from '../api.js';
+import type { CompiledWorkflow } from '../compiled.js';
+import { contextWithLoopVariables, findStep } from '../interpreter/next.js';
+import { validateOutput } from '../interpreter/validate-output.js';
+import type { TokenPayload } from '../tokens/index.js';
+import {
+  afterAccepted,
+  confirmationApplies,
+  currentLoop,
+  type EngineDeps,
+  gateKindOf,
+  loadCompiled,
+  loopKeyOf,
+  planNextNode,
+  storeError,
+} from './core.js';
+import type { ParsedOutput } from './input.js';
+import { validateDeps } from './primitives.js';
+import {
+  advancedResponse,
+  blockedResponse,
+  circuitOpen,
+  gateCheckpointResponse,
+  replayResponse,
+} from './responses.js';
+import {
+  advancesFrom,
+  batchOf,
+  blockedAttempts,
+  buildSessionView,
+  contextAt,
+  currentAttempt,
+  openGate,
+  type SessionView,
+} from './session-view.js';
+
+/** Reads a session and builds its view. */
+export async function readView(
+  deps: EngineDeps,
+  sessionId: string,
+): Promise<Result<SessionView, EngineError>> {
+  const events = await deps.store.readEvents(sessionId);
+  if (events.isErr()) return err(storeError(events.error));
+  if (events.value.length === 0)
+    return err(makeError('SESSION_NOT_FOUND', `Session ${sessionId} has no events.`));
+  return ok(buildSessionView(sessionId, events.value));
+}
+
+/** Idempotency key of an advance: sha256 over the token and the canonical output and context. */
+export function advanceKey(
+  token: string,
+  output: ParsedOutput | undefined,
+  context: JsonObject | undefined,
+): string {
+  return `adv:${sha256Hex(`${token}\n${canonicalJson({ output: output ?? null, context: context ?? null })}`)}`;
+}
+
+/**
+ * Appends a batch; on SEQ_CONFLICT re-reads the session: when the batch's key is now stored (the same call
+ * raced itself) the recorded outcome is returned, otherwise ADVANCE_CONFLICT.
+ */
+export async function appendOrConflict(
+  deps: EngineDeps,
+  compiled: CompiledWorkflow,
+  view: SessionView,
+  key: string,
+  events: readonly NewSessionEvent[],
+): Promise<Result<{ view: SessionView; replay?: Result<ContinueResponse, EngineError> }, EngineError>> {
+  const appended = await deps.store.append({
+    sessionId: view.sessionId,
+    expectedSeq: view.lastSeq,
+    idempotencyKey: key,
+    events,
+  });
+  if (appended.isOk()) {
+    if (appended.value.replayed) {
+      const reread = await readView(deps, view.sessionId);
+      if (reread.isErr()) return err(reread.error);
+      return ok({
+        view: reread.value,
+        replay: replayResponse({ deps, compiled, view: reread.value, batch: batchOf(reread.value, key) }),
+      });
+    }
+    return ok({ view: buildSessionView(view.sessionId, [...view.events, ...appended.value.events]) });
+  }
+  return conflictOutcome(deps, compiled, view.sessionId, key, appended.error);
+}
+
+async function conflictOutcome(
+  deps: EngineDeps,
+  compiled: CompiledWorkflow,
+  sessionId: string,
+  key: string,
+  error: SessionStoreError,
+): Promise<Result<{ view: SessionView; replay?: Result<ContinueResponse, EngineError> }, EngineError>> {
+  if (error.code !== 'SEQ_CONFLICT' && error.code !== 'IDEMPOTENCY_KEY_CONFLICT')
+    return err(storeError(error));
+  const reread = await readView(deps, sessionId);
+  if (reread.isErr()) return err(reread.error);
+  const batch = batchOf(reread.value, key);
+  if (batch.length > 0)
+    return ok({ view: reread.value, replay: replayResponse({ deps, compiled, view: reread.value, batch }) });
+  return err(
+    makeError(
+      'ADVANCE_CONFLICT',
+      'Another advance of this session was recorded at the same time; this one was not applied. Rehydrate with your continue token (intent "rehydrate") to see the current step.',
+      { storeCode: error.code },
+    ),
+  );
+}
+
+/** The advance itself, after token verification. */
+export async function advance(
+  deps: EngineDeps,
+  token: string,
+  payload: TokenPayload,
+  output: ParsedOutput | undefined,
+  contextUpdate: JsonObject | undefined,
+): Promise<Result<ContinueResponse, EngineError>> {
+  const viewResult = await readView(deps, payload.sessionId);
+  if (viewResult.isErr()) return err(viewResult.error);
+  const view = viewResult.value;
+  const created = view.created;
+  if (created === undefined)
+    return err(makeError('SESSION_NOT_FOUND', `Session ${payload.sessionId} has no session_created event.`));
+  const compiledResult = await loadCompiled(deps, created.data.workflowHash);
+  if (compiledResult.isErr()) return err(compiledResult.error);
+  const compiled = compiledResult.value;
+
+  const key = advanceKey(token, output, contextUpdate);
+  const earlier = batchOf(view, key);
+  if (earlier.length > 0) return replayResponse({ deps, compiled, view, batch: earlier });
+
+  const node = view.nodes.get(payload.nodeId);
+  if (node === undefined)
+    return err(
+      makeError(
+        'TOKEN_NODE_NOT_FOUND',
+        `The token names node ${payload.nodeId}, which this session does not have.`,
+        { nodeId: payload.nodeId },
+      ),
+    );
+  if (view.ended !== null || node.nodeKind === 'complete') {
+    return err(
+      makeError(
+        'SESSION_ENDED',
+        `Session ${view.sessionId} has ${view.ended ?? 'completed'}; nothing is left to advance. Start a new session or resume another one.`,
+        { status: view.ended ?? 'completed' },
+      ),
+    );
+  }
+  if (node.nodeKind !== 'step' || node.snapshot === undefined || node.snapshot.exec.pending === null) {
+    return err(
+      makeError(
+        'TOKEN_WRONG_KIND',
+        `Node ${node.nodeId} is a ${node.nodeKind} node; advance with the continue token of a step.`,
+      ),
+    );
+  }
+  const attempt = currentAttempt(view, node.nodeId);
+  if (payload.attempt !== attempt) {
+    return err(
+      makeError(
+        'TOKEN_STALE',
+        `This continue token is for attempt ${payload.attempt} of the step, but attempt ${attempt} is current; use the retryContinueToken from the latest blocked response, or rehydrate.`,
+        { tokenAttempt: payload.attempt, currentAttempt: attempt },
+      ),
+    );
+  }
+  if (blockedAttempts(view, node.nodeId).length >= deps.limits.maxConsecutiveBlocked)
+    return err(circuitOpen(deps));
+
+  const mode = node.snapshot.mode;
+  const gate = openGate(view, node.nodeId);
+  if (gate !== undefined && mode === 'autonomous')
+    return ok(gateCheckpointResponse(deps, view.sessionId, gate, attempt));
+
+  const exec = node.snapshot.exec;
+  const pendingStepId = exec.pending?.stepId ?? '';
+  const step = findStep(compiled, pendingStepId);
+  if (step === undefined)
+    return err(
+      makeError('SNAPSHOT_MISSING', `Step ${pendingStepId} is not in the pinned workflow ${compiled.hash}.`),
+    );
+  const baseContext = contextAt(view, node.nodeId);
+  const merged: JsonObject = { ...baseContext, ...(contextUpdate ?? {}) };
+  const loop = currentLoop(compiled, exec);
+  const lastBlocked = blockedAttempts(view, node.nodeId).at(-1);
+  const verdict = validateOutput(
+    {
+      compiled,
+      step,
+      output,
+      contextUpdate,
+      mergedContext: contextWithLoopVariables(compiled, exec, merged),
+      limits: deps.limits,
+      ...(loopKeyOf(loop) === undefined ? {} : { loopId: loopKeyOf(loop) }),
+      followupDone:
+        lastBlocked?.data.blockers.some((b) => b.code === 'ASSESSMENT_FOLLOWUP_REQUIRED') === true,
+    },
+    validateDeps,
+  );
+  if (verdict.kind === 'error') return err(verdict.error);
+
+  if (verdict.kind === 'blocked') {
+    const consecutive = blockedAttempts(view, node.nodeId).length + 1;
+    const events: NewSessionEvent[] = [];
+    if (verdict.validated) {
+      events.push({
+        kind: 'validation_performed',
+        data: {
+          nodeId: node.nodeId,
+          stepId: step.id,
+          passed: false,
+          issues: verdict.validationIssues.map((i) => ({ ...i })),
+        },
+      });
+    }
+    events.push({
+      kind: 'blocked_attempt',
+      data: {
+        nodeId: node.nodeId,
+        stepId: step.id,
+        attempt,
+        blockers: [...verdict.blockers],
+        retryable: verdict.retryable,
+        consecutive,
+      },
+    });
+    const opens = consecutive >= deps.limits.maxConsecutiveBlocked;
+    if (opens)
+      events.push({
+        kind: 'budget_exceeded',
+        data: { budget: 'blocked_attempts', limit: deps.limits.maxConsecutiveBlocked, observed: consecutive },
+      });
+    const appended = await appendOrConflict(deps, compiled, view, key, events);
+    if (appended.isErr()) return err(appended.error);
+    if (appended.value.replay !== undefined) return appended.value.replay;
+    if (opens) return err(circuitOpen(deps));
+    return blockedResponse({
+      deps,
+      compiled,
+      view: appended.value.view,
+      nodeId: node.nodeId,
+      blockers: verdict.blockers,
+      retryable: verdict.retryable,
+      nextAttempt: attempt + 1,
+    });
+  }
+
+  const events: NewSessionEvent[] = [
+    {
+      kind: 'output_appended',
+      data: {
+        nodeId: node.nodeId,
+        stepId: step.id,
+        ...(output?.notesMarkdown === undefined ? {} : { notesMarkdown: output.notesMarkdown }),
+        artifacts: [...verdict.artifacts],
+      },
+    },
+  ];
+  if (verdict.validated)
+    events.push({
+      kind: 'validation_performed',
+      data: { nodeId: node.nodeId, stepId: step.id, passed: true, issues: [] },
+    });
+  for (const a of verdict.assessments) {
+    events.push({
+      kind: 'assessment_recorded',
+      data: {
+        nodeId: node.nodeId,
+        stepId: step.id,
+        assessmentId: a.assessmentId,
+        dimensions: a.dimensions.map((d) => ({ ...d })),
+        normalizationNotes: [...a.normalizationNotes],
+      },
+    });
+  }
+  if (contextUpdate !== undefined && Object.keys(contextUpdate).length > 0) {
+    events.push({ kind: 'context_set', data: { nodeId: node.nodeId, values: contextUpdate } });
+  }
+  if (gate !== undefined) {
+    events.push({
+      kind: 'gate_resolved',
+      data: {
+        nodeId: node.nodeId,
+        stepId: step.id,
+        verdict: 'approved',
+        actor: 'user',
+        reason: 'confirmed by continuing',
+      },
+    });
+  }
+  if (
+    mode === 'autonomous' &&
+    confirmationApplies(step.confirmation, contextWithLoopVariables(compiled, exec, merged))
+  ) {
+    events.push({
+      kind: 'gate_parked',
+      data: {
+        nodeId: node.nodeId,
+        stepId: step.id,
+        gateKind: gateKindOf(step.confirmation),
+        reason: 'requireConfirmation',
+      },
+    });
+    const appended = await appendOrConflict(deps, compiled, view, key, events);
+    if (appended.isErr()) return err(appended.error);
+    if (appended.value.replay !== undefined) return appended.value.replay;
+    const parked = appended.value.view.events.findLast(
+      (e): e is Extract<SessionEvent, { kind: 'gate_parked' }> => e.kind === 'gate_parked',
+    );
+    if (parked === undefined)
+      return err(makeError('STORE_ERROR', 'The parked gate was not found after the append.'));
+    return ok(gateCheckpointResponse(deps, view.sessionId, parked, attempt));
+  }
+  const planned = advanceEvents({
+    deps,
+    compiled,
+    view,
+    fromNodeId: node.nodeId,
+    attempt,
+    artifacts: verdict.artifacts,
+    context: merged,
+  });
+  events.push(...planned.events);
+  const appended = await appendOrConflict(deps, compiled, view, key, events);
+  if (appended.isErr()) return err(appended.error);
+  if (appended.value.replay !== undefined) return appended.value.replay;
+  return advancedResponse({
+    deps,
+    compiled,
+    view: appended.value.view,
+    nodeId: planned.nodeId,
+    awaitingConfirmation: planned.parked,
+    replayed: false,
+  });
+}
+
+/** fork_created (when the node already has a child), advance_recorded, decisions, next node. */
+export function advanceEvents(args: {
+  readonly deps: EngineDeps;
+  readonly compiled: CompiledWorkflow;
+  readonly view: SessionView;
+  readonly fromNodeId: string;
+  readonly attempt: number;
+  readonly artifacts: readonly JsonValue[];
+  readonly context: JsonObject;
+}): { events: NewSessionEvent[]; nodeId: string; parked: boolean } {
+  const node = args.view.nodes.get(args.fromNodeId);
+  if (node?.snapshot === undefined) throw new Error(`advanceEvents: node ${args.fromNodeId} has no snapshot`);
+  const fork = advancesFrom(args.view, args.fromNodeId).length > 0;
+  const planned = planNextNode({
+    deps: args.deps,
+    compiled: args.compiled,
+    exec: afterAccepted(node.snapshot.exec, args.artifacts),
+    context: args.context,
+    mode: node.snapshot.mode,
+    parentNodeId: args.fromNodeId,
+  });
+  const events: NewSessionEvent[] = [];
+  if (fork)
+    events.push({ kind: 'fork_created', data: { fromNodeId: args.fromNodeId, newNodeId: planned.nodeId } });
+  events.push({
+    kind: 'advance_recorded',
+    data: { fromNodeId: args.fromNodeId, toNodeId: planned.nodeId, attempt: args.attempt, fork },
+  });
+  events.push(...planned.events);
+  const parked = planned.events.some((e) => e.kind === 'gate_parked');
+  return { events, nodeId: planned.nodeId, parked };
+}

@@ -1,0 +1,164 @@
+/**
+ * `createEngine`: the engine facade (see `Engine` in api.ts). Every method returns a ResultAsync and never
+ * throws or rejects: store errors become STORE_ERROR (or SESSION_NOT_FOUND / SNAPSHOT_MISSING), and an
+ * unexpected exception is logged and returned as STORE_ERROR with `details.storeCode: 'UNEXPECTED'`.
+ */
+import {
+  describeThrown,
+  err,
+  makeError,
+  ok,
+  type Result,
+  ResultAsync,
+  randomIds,
+  silentLogger,
+  systemClock,
+} from '@worktrain/contracts';
+import type {
+  ContinueInput,
+  ContinueResponse,
+  Engine,
+  EngineError,
+  EngineOptions,
+  WorkflowListItem,
+} from '../api.js';
+import type { CompiledWorkflow } from '../compiled.js';
+import { toInspectJson } from '../compiler/index.js';
+import { verifyToken } from '../tokens/index.js';
+import { advance } from './advance.js';
+import type { EngineDeps } from './core.js';
+import { parseContext, parseOutput } from './input.js';
+import { resolveLimits } from './limits.js';
+import { resumeSessions } from './resume.js';
+import { checkpoint, rehydrate, resolveGate, startSession } from './session-ops.js';
+import { compileLoaded, listItem } from './workflows.js';
+
+/**
+ * Builds an engine over a session store, a keyring and a workflow registry.
+ * Options: `store` (durable log), `keyring` (token HMAC keys), `workflows` (registry), `clock`
+ * (default system clock), `ids` (default random ids), `logger` (default silent), `limits` (partial
+ * override of `DEFAULT_ENGINE_LIMITS`).
+ */
+export function createEngine(options: EngineOptions): Engine {
+  const deps: EngineDeps = {
+    store: options.store,
+    keyring: options.keyring,
+    workflows: options.workflows,
+    clock: options.clock ?? systemClock,
+    ids: options.ids ?? randomIds,
+    logger: options.logger ?? silentLogger,
+    limits: resolveLimits(options.limits),
+    snapshots: new Map<string, CompiledWorkflow>(),
+  };
+
+  function guard<T>(
+    operation: string,
+    run: () => Promise<Result<T, EngineError>>,
+  ): ResultAsync<T, EngineError> {
+    const promise = (async () => {
+      try {
+        return await run();
+      } catch (thrown) {
+        deps.logger.error(
+          { operation, error: describeThrown(thrown) },
+          'engine operation failed unexpectedly',
+        );
+        return err(
+          makeError('STORE_ERROR', `Unexpected failure in ${operation}: ${describeThrown(thrown)}`, {
+            storeCode: 'UNEXPECTED',
+            operation,
+          }),
+        );
+      }
+    })();
+    return new ResultAsync(promise);
+  }
+
+  async function continueWorkflow(input: ContinueInput): Promise<Result<ContinueResponse, EngineError>> {
+    const token: unknown = input?.continueToken;
+    if (input?.intent !== undefined && input.intent !== 'advance' && input.intent !== 'rehydrate') {
+      return err(makeError('INPUT_INVALID', 'intent must be "advance" or "rehydrate".'));
+    }
+    const intent =
+      input.intent ??
+      (input.output !== undefined || input.context !== undefined
+        ? 'advance'
+        : typeof token === 'string' && token.startsWith('st_')
+          ? 'rehydrate'
+          : 'advance');
+    if (intent === 'rehydrate') {
+      const verified = verifyToken(deps.keyring, token, { kinds: ['continue', 'state'] });
+      if (verified.isErr()) return err(verified.error);
+      return rehydrate(deps, verified.value);
+    }
+    const verified = verifyToken(deps.keyring, token, { kinds: ['continue'] });
+    if (verified.isErr()) return err(verified.error);
+    const context = parseContext(input.context, deps.limits, 'context');
+    if (context.isErr()) return err(context.error);
+    const output = parseOutput(input.output, deps.limits);
+    if (output.isErr()) return err(output.error);
+    return advance(deps, String(token), verified.value, output.value, context.value);
+  }
+
+  return {
+    listWorkflows: (input) =>
+      guard('listWorkflows', async () => {
+        const listed = await deps.workflows.list(
+          input?.workspacePath === undefined ? {} : { workspacePath: input.workspacePath },
+        );
+        if (listed.isErr()) return err(listed.error);
+        const workflows: WorkflowListItem[] = [];
+        const validationWarnings: { workflowId: string; path: string; errors: string[] }[] =
+          listed.value.invalid.map((i) => ({
+            workflowId: i.workflowId ?? '(unknown)',
+            path: i.path,
+            errors: [...i.errors],
+          }));
+        for (const loaded of listed.value.workflows) {
+          const compiled = await compileLoaded(deps, loaded, input?.workspacePath);
+          if (compiled.isErr())
+            validationWarnings.push({
+              workflowId: loaded.workflowId,
+              path: loaded.source.path,
+              errors: [compiled.error.message],
+            });
+          workflows.push(listItem(loaded, compiled.isOk() ? compiled.value : undefined));
+        }
+        return ok(validationWarnings.length === 0 ? { workflows } : { workflows, validationWarnings });
+      }),
+    inspectWorkflow: (input) =>
+      guard('inspectWorkflow', async () => {
+        const mode = input?.mode ?? 'metadata';
+        if (mode !== 'metadata' && mode !== 'preview')
+          return err(makeError('INPUT_INVALID', 'mode must be "metadata" or "preview".'));
+        const loaded = await deps.workflows.get(
+          input.workflowId,
+          input.workspacePath === undefined ? {} : { workspacePath: input.workspacePath },
+        );
+        if (loaded.isErr()) return err(loaded.error);
+        const compiled = await compileLoaded(deps, loaded.value, input.workspacePath);
+        if (compiled.isErr()) return err(compiled.error);
+        return ok({
+          workflowId: compiled.value.workflowId,
+          workflowHash: compiled.value.hash,
+          mode,
+          compiled: toInspectJson(compiled.value, mode),
+        });
+      }),
+    startWorkflow: (input) => guard('startWorkflow', () => startSession(deps, input)),
+    continueWorkflow: (input) => guard('continueWorkflow', () => continueWorkflow(input)),
+    checkpointWorkflow: (input) =>
+      guard('checkpointWorkflow', async () => {
+        const verified = verifyToken(deps.keyring, input?.checkpointToken, { kinds: ['checkpoint'] });
+        if (verified.isErr()) return err(verified.error);
+        return checkpoint(deps, String(input.checkpointToken), verified.value);
+      }),
+    resumeSession: (input) => guard('resumeSession', () => resumeSessions(deps, input ?? {})),
+    resolveGate: (input) =>
+      guard('resolveGate', async () => {
+        const verified = verifyToken(deps.keyring, input?.gateToken, { kinds: ['gate'] });
+        if (verified.isErr()) return err(verified.error);
+        return resolveGate(deps, String(input.gateToken), verified.value, input);
+      }),
+  };
+}
