@@ -108,8 +108,8 @@ export function decideLoopControl(
 /** Nesting limit of an accepted artifact (the engine's default `maxJsonDepth`); also stops cycles. */
 const MAX_ARTIFACT_DEPTH = 64;
 
-type Parsed =
-  | { success: true; data: unknown }
+type Parsed<T> =
+  | { success: true; data: T }
   | { success: false; issues: readonly z.core.$ZodIssue[] | undefined };
 
 /** `schema.safeParse` that also survives hostile values (throwing getters, proxies). */
