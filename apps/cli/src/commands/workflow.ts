@@ -1,13 +1,14 @@
 import { err, type JsonValue, ok, type Result } from '@worktrain/contracts';
 import {
   compileWorkflow,
+  createEngine,
+  createMemoryKeyring,
   type EngineError,
   parseWorkflowJson,
-  previewWorkflow,
-  toInspectJson,
   validateWorkflowDefinition,
   type WorkflowRegistry,
 } from '@worktrain/engine';
+import { createMemorySessionStore } from '@worktrain/session-store';
 import type { Command } from 'commander';
 import { type CliError, cliError } from '../cli-error.js';
 import type { CliDeps } from '../deps.js';
@@ -146,11 +147,15 @@ export interface WorkflowPreviewOutput {
   readonly workflowHash: string;
   /** Step-by-step preview text of the compiled workflow. */
   readonly text: string;
-  /** The inspect JSON (`toInspectJson(compiled, 'preview')`), printed with `--format json`. */
+  /** The engine's inspect document (`inspectWorkflow` mode preview), printed with `--format json`. */
   readonly inspect: JsonValue;
 }
 
-/** `worktrain workflow preview <id>`: compiles the workflow and shows the resulting step sequence. */
+/**
+ * `worktrain workflow preview <id>`: compiles the workflow as a session would (workspace bindings, routines
+ * from the same sources) through the engine's `inspectWorkflow`, and shows the resulting step sequence.
+ * The engine gets a throw-away in-memory store and keyring: inspecting writes nothing anywhere.
+ */
 export async function executeWorkflowPreview(
   deps: CliDeps,
   opts: WorkflowPreviewOptions,
@@ -158,16 +163,23 @@ export async function executeWorkflowPreview(
   const built = buildWorkflowRegistry(deps, opts);
   if (built.isErr()) return err(built.error);
   const { registry, workspacePath } = built.value;
-  const loaded = await getWorkflow(registry, opts.workflowId, workspacePath);
-  if (loaded.isErr()) return err(loaded.error);
-  const compiled = compileWorkflow(loaded.value.definition, { bindings: {} });
-  if (compiled.isErr()) return err(fromEngineError(compiled.error));
-  return ok({
-    workflowId: compiled.value.workflowId,
-    workflowHash: compiled.value.hash,
-    text: previewWorkflow(compiled.value),
-    inspect: toInspectJson(compiled.value, 'preview'),
+  const engine = createEngine({
+    store: createMemorySessionStore(),
+    keyring: createMemoryKeyring(),
+    workflows: registry,
   });
+  const inspected = await engine.inspectWorkflow({
+    workflowId: opts.workflowId,
+    mode: 'preview',
+    ...(workspacePath === undefined ? {} : { workspacePath }),
+  });
+  if (inspected.isErr()) return err(fromEngineError(inspected.error));
+  const { workflowId, workflowHash, compiled } = inspected.value;
+  const text =
+    typeof compiled === 'object' && compiled !== null && !Array.isArray(compiled)
+      ? compiled.preview
+      : undefined;
+  return ok({ workflowId, workflowHash, text: typeof text === 'string' ? text : '', inspect: compiled });
 }
 
 // ------------------------------------------------------------------------------------------ validate
