@@ -2,6 +2,18 @@ import type { JsonObject, JsonValue, SessionEvent } from '@worktrain/contracts';
 import type { SessionProjection, SessionSummary } from './port.js';
 import { reduceSessionSummary } from './summary.js';
 
+/** Kinds whose effect on the summary goes beyond lastSeq/updatedAt (see reduceSessionSummary). */
+const SUMMARY_KINDS: ReadonlySet<string> = new Set([
+  'session_created',
+  'node_created',
+  'advance_recorded',
+  'blocked_attempt',
+  'gate_parked',
+  'gate_resolved',
+  'session_completed',
+  'session_aborted',
+]);
+
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 type ProjectionNode = SessionProjection['nodes'][number];
 type ProjectionOutput = SessionProjection['outputs'][number];
@@ -22,7 +34,13 @@ type ProjectionArtifact = SessionProjection['artifacts'][number];
  *   the stores never return such a log).
  */
 export function projectSession(events: readonly SessionEvent[]): SessionProjection {
-  if (events.length === 0) throw new Error('projectSession: a session has at least one event');
+  const first = events[0];
+  if (first === undefined) throw new Error('projectSession: a session has at least one event');
+  if (first.kind !== 'session_created') {
+    throw new Error(
+      `projectSession: the first event of ${first.sessionId} is ${first.kind}, not session_created`,
+    );
+  }
   let summary: SessionSummary | null = null;
   const nodes: ProjectionNode[] = [];
   const outputs: ProjectionOutput[] = [];
@@ -39,7 +57,8 @@ export function projectSession(events: readonly SessionEvent[]): SessionProjecti
     costUsd: 0,
   };
   for (const event of events) {
-    summary = reduceSessionSummary(summary, event);
+    // Only some kinds change more than lastSeq/updatedAt; those two are set once after the loop.
+    if (SUMMARY_KINDS.has(event.kind)) summary = reduceSessionSummary(summary, event);
     switch (event.kind) {
       case 'session_created':
         context = { ...event.data.context };
@@ -96,8 +115,16 @@ export function projectSession(events: readonly SessionEvent[]): SessionProjecti
         break;
     }
   }
-  // summary is set: the loop ran at least once and the first event created it.
-  return { summary: summary!, nodes, outputs, artifacts, context, metrics };
+  const last = events[events.length - 1]!;
+  // The first event is session_created, so the loop set summary.
+  return {
+    summary: { ...summary!, lastSeq: last.seq, updatedAt: last.at },
+    nodes,
+    outputs,
+    artifacts,
+    context,
+    metrics,
+  };
 }
 
 function applyContextSet(

@@ -57,6 +57,42 @@ export function eventFromRow(row: EventRow): SessionEvent {
   } as SessionEvent;
 }
 
+/** Columns of the `readEvents` hot path: everything but session_id (the caller knows it). */
+export const RAW_READ_COLUMNS = 'seq, event_id, at, kind, v, idempotency_key, data, prev_hash, hash';
+
+/** A `session_events` row as an array in {@link RAW_READ_COLUMNS} order (better-sqlite3 raw mode). */
+export type RawEventRow = readonly [
+  seq: number,
+  eventId: string,
+  at: number,
+  kind: string,
+  v: number,
+  idempotencyKey: string | null,
+  data: string,
+  prevHash: string,
+  hash: string,
+];
+
+/**
+ * {@link eventFromRow} for a raw (array) row of session `sessionId`: the hot path of `readEvents` (no
+ * per-row object keyed by column names, no per-row copy of the session id).
+ * @throws {SyntaxError} when the stored data is not JSON.
+ */
+export function eventFromRawRow(sessionId: string, row: RawEventRow): SessionEvent {
+  return {
+    v: row[4],
+    sessionId,
+    seq: row[0],
+    eventId: row[1],
+    at: row[2],
+    kind: row[3],
+    data: JSON.parse(row[6]),
+    idempotencyKey: row[5],
+    prevHash: row[7],
+    hash: row[8],
+  } as SessionEvent;
+}
+
 /** Statement parameters of an event insert, in {@link EVENT_COLUMNS} order. */
 export function eventToParams(event: SessionEvent, dataJson: string): unknown[] {
   return [

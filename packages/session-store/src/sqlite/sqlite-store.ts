@@ -22,8 +22,8 @@ import { toAsync } from '../util.js';
 import { verifyChain } from '../verify.js';
 import { buildListSql, CONTAINS_FUNCTION } from './list-query.js';
 import { PendingNotifications } from './pending-notifications.js';
-import type { EventRow, SummaryRow } from './rows.js';
-import { eventFromRow, eventToParams, summaryFromRow, summaryToParams } from './rows.js';
+import type { EventRow, RawEventRow, SummaryRow } from './rows.js';
+import { eventFromRawRow, eventFromRow, eventToParams, summaryFromRow, summaryToParams } from './rows.js';
 import { prepareDatabase } from './schema.js';
 import type { Statements } from './statements.js';
 import { createStatements } from './statements.js';
@@ -225,19 +225,19 @@ class SqliteStore implements SqliteSessionStore {
     return this.guard('readEvents', sessionId, () => {
       const after = Math.max(0, Math.floor(options.afterSeq ?? 0));
       const limit = options.limit === undefined ? -1 : Math.max(0, Math.floor(options.limit));
-      const rows = this.stmts.readRange.all(sessionId, after, limit) as EventRow[];
+      const rows = this.stmts.readRangeRaw.all(sessionId, after, limit) as RawEventRow[];
       if (rows.length === 0 && this.stmts.getSummary.get(sessionId) === undefined)
         return err(notFound(sessionId));
       const events: SessionEvent[] = new Array(rows.length);
       for (let i = 0; i < rows.length; i++) {
         const row = rows[i]!;
         try {
-          events[i] = eventFromRow(row);
+          events[i] = eventFromRawRow(sessionId, row);
         } catch {
           return err(
-            storeError('STORE_CORRUPT', `Event ${row.seq} of session ${sessionId} holds invalid JSON`, {
+            storeError('STORE_CORRUPT', `Event ${row[0]} of session ${sessionId} holds invalid JSON`, {
               sessionId,
-              seq: row.seq,
+              seq: row[0],
             }),
           );
         }

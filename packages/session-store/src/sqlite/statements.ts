@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { EVENT_COLUMNS } from './rows.js';
+import { EVENT_COLUMNS, RAW_READ_COLUMNS } from './rows.js';
 
 /** The prepared statements of the SQLite store, compiled once per connection. */
 export interface Statements {
@@ -8,6 +8,8 @@ export interface Statements {
   readonly getBatch: Database.Statement;
   /** (sessionId, afterSeq, limit; -1 = no limit) → EventRow[] in seq order. */
   readonly readRange: Database.Statement;
+  /** readRange in raw mode: rows as arrays (`RawEventRow`). */
+  readonly readRangeRaw: Database.Statement;
   /** (sessionId, seq) → { hash } */
   readonly getHash: Database.Statement;
   readonly insertEvent: Database.Statement;
@@ -29,6 +31,11 @@ export function createStatements(db: Database.Database): Statements {
     readRange: db.prepare(
       `SELECT ${EVENT_COLUMNS} FROM session_events WHERE session_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
     ),
+    readRangeRaw: db
+      .prepare(
+        `SELECT ${RAW_READ_COLUMNS} FROM session_events WHERE session_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
+      )
+      .raw(true),
     getHash: db.prepare('SELECT hash FROM session_events WHERE session_id = ? AND seq = ?'),
     insertEvent: db.prepare(
       `INSERT INTO session_events (${EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
