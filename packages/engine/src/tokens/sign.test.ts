@@ -97,10 +97,16 @@ describe('verifyToken', () => {
     ['an empty payload', `ct_.${token.split('.')[1]}`],
     ['trailing payload bytes', token.replace('AAAAD.', 'AAAADAA.')],
     ['a huge string', `ct_${'A'.repeat(10_000)}.x`],
+    ['a trailing newline', `${token}\n`],
+    ['surrounding quotes', `"${token}"`],
   ])('rejects %s as TOKEN_MALFORMED', (_name, bad) => {
     const result = verifyToken(keyring, bad);
     expect(result._unsafeUnwrapErr().code).toBe('TOKEN_MALFORMED');
     expect(result._unsafeUnwrapErr().message).toMatch(/continueToken/);
+  });
+
+  it('says what is wrong with a pasted token that has whitespace', () => {
+    expect(verifyToken(keyring, ` ${token}`)._unsafeUnwrapErr().message).toMatch(/whitespace/);
   });
 
   it('rejects a token from another keyring as TOKEN_UNKNOWN_KEY', () => {

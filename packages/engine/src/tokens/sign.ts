@@ -93,6 +93,9 @@ export function verifyToken(
   if (token.length > MAX_TOKEN_LENGTH) {
     return malformed(`it is ${token.length} characters long (max ${MAX_TOKEN_LENGTH})`, hint);
   }
+  if (/[\s"'`]/.test(token)) {
+    return malformed('it contains whitespace or quotes (pass it exactly as received, nothing added)', hint);
+  }
   const kind = kindOfPrefix(token);
   if (kind === undefined) return malformed('it does not start with ct_, st_, ck_ or gt_', hint);
   const prefix = TOKEN_PREFIXES[kind];
