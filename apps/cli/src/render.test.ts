@@ -68,4 +68,14 @@ describe('renderError', () => {
     expect(d.errs.join('')).toBe('error: invalid\n  - /steps/0: bad\n');
     expect(d.out).toEqual([]);
   });
+
+  it('suggests close matches for a mistyped id', () => {
+    const c = capture();
+    renderError(
+      c.io,
+      'text',
+      cliError('WORKFLOW_NOT_FOUND', "No workflow 'fix'", { suggestions: ['team.fix', 'fix-it'] }),
+    );
+    expect(c.errs.join('')).toBe("error: No workflow 'fix'\ndid you mean: team.fix, fix-it?\n");
+  });
 });

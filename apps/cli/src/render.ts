@@ -75,16 +75,25 @@ export function renderError(io: RenderIo, format: OutputFormat, error: CliError)
   return exitCodeOf(error);
 }
 
-/** Issue lists in `details.issues` (`[{path, message}]`) are shown one per line under the message. */
+/**
+ * Extra lines under an error message: issue lists in `details.issues` (`[{path, message}]`), one per line,
+ * and close matches in `details.suggestions` (e.g. a mistyped workflow id).
+ */
 function detailLines(error: CliError): string[] {
+  const lines: string[] = [];
   const issues = error.details?.issues;
-  if (!Array.isArray(issues)) return [];
-  return issues.map((issue: unknown) => {
-    if (typeof issue === 'object' && issue !== null && 'message' in issue) {
-      const path =
-        'path' in issue && typeof issue.path === 'string' && issue.path !== '' ? `${issue.path}: ` : '';
-      return `  - ${path}${String(issue.message)}`;
+  if (Array.isArray(issues)) {
+    for (const issue of issues as unknown[]) {
+      if (typeof issue === 'object' && issue !== null && 'message' in issue) {
+        const path =
+          'path' in issue && typeof issue.path === 'string' && issue.path !== '' ? `${issue.path}: ` : '';
+        lines.push(`  - ${path}${String(issue.message)}`);
+      } else lines.push(`  - ${JSON.stringify(issue)}`);
     }
-    return `  - ${JSON.stringify(issue)}`;
-  });
+  }
+  const suggestions = error.details?.suggestions;
+  if (Array.isArray(suggestions) && suggestions.length > 0) {
+    lines.push(`did you mean: ${suggestions.slice(0, 5).map(String).join(', ')}?`);
+  }
+  return lines;
 }

@@ -39,6 +39,10 @@ export function issuesOf(error: EngineError): WorkflowIssue[] {
     );
     if (list.length > 0) return list;
   }
+  const errors = error.details?.errors;
+  if (Array.isArray(errors) && errors.length > 0) {
+    return errors.map((message: unknown) => ({ path: '', message: String(message) }));
+  }
   const pointer = error.details?.pointer;
   return [{ path: typeof pointer === 'string' ? pointer : '', message: error.message }];
 }
