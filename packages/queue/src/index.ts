@@ -1,5 +1,9 @@
 export type { ArchiveRecord } from './archive.js';
 export { appendArchive } from './archive.js';
+export type { PgConnectionOptions } from './postgres/connection.js';
+export type { PostgresQueueOptions } from './postgres/pg-queue.js';
+export { createPostgresQueue, PostgresTaskQueue } from './postgres/pg-queue.js';
+export { LATEST_PG_SCHEMA_VERSION } from './postgres/schema.js';
 export type {
   AuditEntry,
   CancelInput,

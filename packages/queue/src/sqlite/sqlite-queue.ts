@@ -13,6 +13,7 @@ import {
 } from '@worktrain/contracts';
 import type Database from 'better-sqlite3';
 import { appendArchive } from '../archive.js';
+import { notFound } from '../errors.js';
 import { HandleState, leaseKey } from '../handle-state.js';
 import type {
   AuditEntry,
@@ -52,7 +53,7 @@ import {
 } from '../validation.js';
 import type { GroupCommitOptions } from './group-commit.js';
 import { GroupCommitter } from './group-commit.js';
-import { notFound, SqliteOps } from './ops.js';
+import { SqliteOps } from './ops.js';
 import { migrateQueueSchema, openWorktrainDatabase, type SqliteConnectionOptions } from './schema.js';
 
 /** Options of {@link openSqliteQueue}. Give `path` (the queue opens and owns the file) or an open `db`. */

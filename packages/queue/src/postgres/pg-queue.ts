@@ -1,0 +1,531 @@
+import {
+  err,
+  errAsync,
+  type IdGenerator,
+  makeError,
+  ok,
+  type Result,
+  ResultAsync,
+  randomIds,
+} from '@worktrain/contracts';
+import type pg from 'pg';
+import { appendArchive } from '../archive.js';
+import { dedupeConflict, leaseLost, notFound } from '../errors.js';
+import { HandleState, leaseKey } from '../handle-state.js';
+import type {
+  AuditEntry,
+  CancelInput,
+  ClaimInput,
+  DrainResult,
+  EnqueueInput,
+  EnqueueResult,
+  FailInput,
+  HeartbeatInput,
+  LeasedTask,
+  LeaseRef,
+  ListFilter,
+  PurgeInput,
+  PurgeResult,
+  QueueError,
+  QueueOptions,
+  QueueStats,
+  RequeueInput,
+  SweepResult,
+  Task,
+  TaskQueue,
+} from '../queue.js';
+import { type AuditRow, rowToAudit, rowToTask, type TaskRow } from '../rows.js';
+import { emptyStats } from '../stats.js';
+import {
+  checkClaim,
+  checkDelay,
+  checkLeaseMs,
+  checkListFilter,
+  checkReason,
+  checkTaskError,
+  type NormalizedEnqueue,
+  normalizeEnqueue,
+  type ResolvedOptions,
+  resolveOptions,
+} from '../validation.js';
+import { DomainAbort, PgConnection, type PgConnectionOptions, PgListener, pgError } from './connection.js';
+import { migratePostgres, notifyChannel, SCHEMA_NAME_RE } from './schema.js';
+import { buildSql, type PgSql } from './sql.js';
+
+/** Options of {@link createPostgresQueue}. */
+export interface PostgresQueueOptions extends QueueOptions, PgConnectionOptions {
+  /** Schema holding the queue's tables (created if missing). Default `worktrain`. */
+  readonly schema?: string;
+  readonly ids?: IdGenerator;
+  /** How often this handle sweeps expired leases, ms (0 disables). Default 1 000. */
+  readonly sweepIntervalMs?: number;
+  /** Whether to open a LISTEN connection for wake-ups. Default true. */
+  readonly listen?: boolean;
+}
+
+/**
+ * Connects, applies pending migrations in `schema`, starts LISTEN and the lease sweeper.
+ * Errors: INVALID_ARGUMENT (schema name), STORE_UNAVAILABLE (unreachable), STORE_IO (migration failed).
+ */
+export function createPostgresQueue(
+  options: PostgresQueueOptions,
+): ResultAsync<PostgresTaskQueue, QueueError> {
+  const schema = options.schema ?? 'worktrain';
+  if (!SCHEMA_NAME_RE.test(schema)) {
+    return errAsync(makeError('INVALID_ARGUMENT', `schema must match ${SCHEMA_NAME_RE}`, { schema }));
+  }
+  const conn = new PgConnection(options);
+  const started = conn
+    .withClient('migration', true, (c) => migratePostgres(c, schema))
+    .then(async () => {
+      const q = new PostgresTaskQueue(conn, schema, options);
+      await q.start();
+      return ok<PostgresTaskQueue, QueueError>(q);
+    })
+    .catch(async (thrown: unknown) => {
+      await conn.end().catch(() => undefined);
+      return err<PostgresTaskQueue, QueueError>(pgError(thrown, 'startup'));
+    });
+  return new ResultAsync(started);
+}
+
+interface PendingCompletion {
+  readonly ref: LeaseRef;
+  readonly resolve: (r: Result<Task, QueueError>) => void;
+}
+
+/** The PostgreSQL {@link TaskQueue}: SKIP LOCKED claims, batched completions, LISTEN/NOTIFY wake-ups. */
+export class PostgresTaskQueue implements TaskQueue {
+  private readonly opts: ResolvedOptions;
+  private readonly sql: PgSql;
+  private readonly ids: IdGenerator;
+  private readonly state = new HandleState();
+  private readonly listener: PgListener | null;
+  private sweepTimer: NodeJS.Timeout | null = null;
+  private completions: PendingCompletion[] = [];
+  private completionScheduled = false;
+
+  constructor(
+    private readonly conn: PgConnection,
+    readonly schema: string,
+    private readonly options: PostgresQueueOptions,
+  ) {
+    this.opts = resolveOptions(options);
+    this.sql = buildSql(schema);
+    this.ids = options.ids ?? randomIds;
+    this.listener =
+      options.listen === false
+        ? null
+        : new PgListener(
+            options,
+            notifyChannel(schema),
+            (queue) => this.state.notify(queue),
+            () => this.state.notify(),
+          );
+  }
+
+  /** @internal started by {@link createPostgresQueue}. */
+  async start(): Promise<void> {
+    await this.listener?.start();
+    const every = this.options.sweepIntervalMs ?? 1000;
+    if (every > 0) {
+      this.sweepTimer = setInterval(() => void this.sweepExpiredLeases(), every);
+      this.sweepTimer.unref();
+    }
+  }
+
+  private run<T>(
+    what: string,
+    idempotent: boolean,
+    body: (c: pg.PoolClient) => Promise<Result<T, QueueError>>,
+    transactional = false,
+  ): ResultAsync<T, QueueError> {
+    if (this.state.closed) return errAsync(makeError('QUEUE_CLOSED', 'the queue handle is closed'));
+    const exec = transactional
+      ? this.conn.transaction(what, idempotent, async (c) => {
+          const r = await body(c);
+          if (r.isErr()) throw new DomainAbort(r.error);
+          return r;
+        })
+      : this.conn.withClient(what, idempotent, body);
+    return new ResultAsync(
+      exec.catch((thrown: unknown) =>
+        err<T, QueueError>(thrown instanceof DomainAbort ? thrown.error : pgError(thrown, what)),
+      ),
+    );
+  }
+
+  enqueue(input: EnqueueInput): ResultAsync<EnqueueResult, QueueError> {
+    return this.enqueueMany([input]).map((rs) => rs[0]!);
+  }
+
+  enqueueMany(inputs: readonly EnqueueInput[]): ResultAsync<EnqueueResult[], QueueError> {
+    const normalized: NormalizedEnqueue[] = [];
+    for (const input of inputs) {
+      const n = normalizeEnqueue(input, this.opts);
+      if (n.isErr()) return errAsync(n.error);
+      normalized.push(n.value);
+    }
+    if (normalized.length === 0) return new ResultAsync(Promise.resolve(ok([])));
+    const ids = normalized.map(() => this.ids.next('task'));
+    // A single row needs no explicit transaction; several must be all-or-nothing.
+    return this.run('enqueue', false, (c) => this.insert(c, normalized, ids), normalized.length > 1);
+  }
+
+  private async insert(
+    c: pg.PoolClient,
+    ns: readonly NormalizedEnqueue[],
+    ids: readonly string[],
+  ): Promise<Result<EnqueueResult[], QueueError>> {
+    const inserted = await c.query<TaskRow>(this.sql.insertMany, [
+      ids,
+      ns.map((n) => n.queue),
+      ns.map((n) => n.payloadJson),
+      ns.map((n) => n.priority),
+      ns.map((n) => n.runAt),
+      ns.map((n) => n.delayMs),
+      ns.map((n) => n.dedupeKey),
+      ns.map((n) => n.maxAttempts),
+      ns.map((n) => n.actor),
+    ]);
+    const byId = new Map(inserted.rows.map((r) => [r.id, r]));
+    const missingKeys = ns
+      .filter((n, i) => !byId.has(ids[i]!) && n.dedupeKey !== null)
+      .map((n) => n.dedupeKey!);
+    const existing = new Map<string, TaskRow>();
+    if (missingKeys.length > 0) {
+      const rows = await c.query<TaskRow>(this.sql.byDedupe, [missingKeys]);
+      for (const r of rows.rows) existing.set(r.dedupe_key!, r);
+    }
+    const out: EnqueueResult[] = [];
+    for (let i = 0; i < ns.length; i++) {
+      const n = ns[i]!;
+      const row = byId.get(ids[i]!);
+      if (row !== undefined) {
+        out.push({ task: rowToTask(row), created: true });
+        continue;
+      }
+      const held = existing.get(n.dedupeKey ?? '');
+      if (held === undefined) {
+        // The holder finished between our insert and lookup: ask the caller to retry.
+        return err(
+          makeError('STORE_UNAVAILABLE', 'dedupe key holder changed concurrently; retry the enqueue'),
+        );
+      }
+      if (held.queue !== n.queue) return err(dedupeConflict(n.dedupeKey!, held.queue, n.queue));
+      out.push({ task: rowToTask(held), created: false });
+    }
+    return ok(out);
+  }
+
+  claim(input: ClaimInput): ResultAsync<LeasedTask[], QueueError> {
+    if (this.state.draining)
+      return errAsync(makeError('QUEUE_DRAINING', 'the queue is draining; no new claims'));
+    const c = checkClaim(input, this.opts);
+    if (c.isErr()) return errAsync(c.error);
+    return this.run('claim', false, async (client) => {
+      const r = await client.query<TaskRow>(this.sql.claim, [
+        input.queue,
+        input.n,
+        input.workerId,
+        input.leaseMs,
+      ]);
+      const tasks = r.rows.map((row) => rowToTask(row) as LeasedTask);
+      tasks.sort((a, b) => b.priority - a.priority || a.runAt - b.runAt);
+      this.state.leased(tasks.map((t) => leaseKey(t.id, t.leaseToken)));
+      return ok(tasks);
+    });
+  }
+
+  heartbeat(input: HeartbeatInput): ResultAsync<{ leasedUntil: number }, QueueError> {
+    const ms = checkLeaseMs(input.leaseMs ?? this.opts.defaultLeaseMs, this.opts);
+    if (ms.isErr()) return errAsync(ms.error);
+    return this.run('heartbeat', true, async (c) => {
+      const r = await c.query<{ leased_until: string }>(this.sql.heartbeat, [
+        input.taskId,
+        input.leaseToken,
+        ms.value,
+      ]);
+      if (r.rows[0] !== undefined) return ok({ leasedUntil: Number(r.rows[0].leased_until) });
+      return err(await this.whyNotHeld(c, input));
+    });
+  }
+
+  /** Completions are batched: those arriving in the same event-loop turn share one UPDATE (one commit). */
+  complete(input: LeaseRef): ResultAsync<Task, QueueError> {
+    if (this.state.closed) return errAsync(makeError('QUEUE_CLOSED', 'the queue handle is closed'));
+    const p = new Promise<Result<Task, QueueError>>((resolve) => {
+      this.completions.push({ ref: input, resolve });
+      if (!this.completionScheduled) {
+        this.completionScheduled = true;
+        setImmediate(() => void this.flushCompletions());
+      }
+    });
+    return new ResultAsync(
+      p.then((r) => {
+        if (r.isOk() || r.error.code === 'LEASE_LOST' || r.error.code === 'TASK_NOT_FOUND') {
+          this.state.released(leaseKey(input.taskId, input.leaseToken));
+        }
+        return r;
+      }),
+    );
+  }
+
+  private async flushCompletions(): Promise<void> {
+    this.completionScheduled = false;
+    const batch = this.completions;
+    this.completions = [];
+    const r = await this.run('complete', true, async (c) => {
+      const done = await c.query<TaskRow>(this.sql.completeMany, [
+        batch.map((b) => b.ref.taskId),
+        batch.map((b) => b.ref.leaseToken),
+      ]);
+      const doneIds = new Set(done.rows.map((row) => row.id));
+      const rest = batch.filter((b) => !doneIds.has(b.ref.taskId)).map((b) => b.ref.taskId);
+      const current = new Map<string, TaskRow & { now: string }>();
+      if (rest.length > 0) {
+        const rows = await c.query<TaskRow & { now: string }>(this.sql.byIds, [rest]);
+        for (const row of rows.rows) current.set(row.id, row);
+      }
+      return ok({ done: new Map(done.rows.map((row) => [row.id, row])), current });
+    });
+    for (const b of batch) {
+      if (r.isErr()) {
+        b.resolve(err(r.error));
+        continue;
+      }
+      const row = r.value.done.get(b.ref.taskId);
+      if (row !== undefined && row.lease_token === b.ref.leaseToken) {
+        b.resolve(ok(rowToTask(row)));
+        continue;
+      }
+      const cur = r.value.current.get(b.ref.taskId) ?? (row as (TaskRow & { now: string }) | undefined);
+      if (cur === undefined) b.resolve(err(notFound(b.ref.taskId)));
+      else if (cur.state === 'succeeded' && cur.lease_token === b.ref.leaseToken)
+        b.resolve(ok(rowToTask(cur)));
+      else
+        b.resolve(
+          err(
+            leaseLost(
+              b.ref.taskId,
+              cur.state,
+              cur.lease_token === b.ref.leaseToken,
+              cur.leased_until,
+              Number(cur.now ?? 0) || null,
+            ),
+          ),
+        );
+    }
+  }
+
+  fail(input: FailInput): ResultAsync<Task, QueueError> {
+    const e = checkTaskError(input.error);
+    if (e.isErr()) return errAsync(e.error);
+    const retryable =
+      input.retryable !== false && (e.value.class === 'execution' || e.value.class === 'timeout');
+    return this.run('fail', false, async (c) => {
+      const r = await c.query<TaskRow>(this.sql.fail, [
+        input.taskId,
+        input.leaseToken,
+        e.value.class,
+        e.value.message,
+        retryable,
+        this.opts.backoffBaseMs,
+        this.opts.backoffMaxMs,
+        this.opts.random(),
+      ]);
+      if (r.rows[0] !== undefined) {
+        this.state.released(leaseKey(input.taskId, input.leaseToken));
+        return ok(rowToTask(r.rows[0]));
+      }
+      const why = await this.whyNotHeld(c, input);
+      this.state.released(leaseKey(input.taskId, input.leaseToken));
+      return err(why);
+    });
+  }
+
+  cancel(input: CancelInput): ResultAsync<Task, QueueError> {
+    const r = checkReason(input.reason);
+    if (r.isErr()) return errAsync(r.error);
+    return this.run('cancel', false, async (c) => {
+      const res = await c.query<TaskRow>(this.sql.cancel, [
+        input.taskId,
+        input.reason,
+        input.actor ?? 'operator',
+      ]);
+      if (res.rows[0] !== undefined) return ok(rowToTask(res.rows[0]));
+      const cur = await c.query<TaskRow>(this.sql.byId, [input.taskId]);
+      if (cur.rows[0] === undefined) return err(notFound(input.taskId));
+      return err(
+        makeError(
+          'INVALID_STATE',
+          `task ${input.taskId} is ${cur.rows[0].state}; only unfinished tasks can be cancelled`,
+          {
+            state: cur.rows[0].state,
+          },
+        ),
+      );
+    });
+  }
+
+  requeue(input: RequeueInput): ResultAsync<Task, QueueError> {
+    const r = checkReason(input.reason);
+    if (r.isErr()) return errAsync(r.error);
+    const d = checkDelay(input.delayMs ?? 0);
+    if (d.isErr()) return errAsync(d.error);
+    return this.run('requeue', false, async (c) => {
+      const cur = await c.query<TaskRow>(this.sql.byId, [input.taskId]);
+      const row = cur.rows[0];
+      if (row === undefined) return err(notFound(input.taskId));
+      if (row.state !== 'dead') {
+        return err(
+          makeError(
+            'INVALID_STATE',
+            `task ${input.taskId} is ${row.state}; only dead letters can be requeued`,
+            {
+              state: row.state,
+            },
+          ),
+        );
+      }
+      try {
+        const res = await c.query<TaskRow>(this.sql.requeue, [
+          input.taskId,
+          input.reason,
+          input.actor ?? 'operator',
+          d.value,
+        ]);
+        if (res.rows[0] === undefined)
+          return err(makeError('INVALID_STATE', `task ${input.taskId} changed concurrently`));
+        await c.query('SELECT pg_notify($1, $2)', [notifyChannel(this.schema), res.rows[0].queue]);
+        return ok(rowToTask(res.rows[0]));
+      } catch (thrown) {
+        if (typeof thrown === 'object' && thrown !== null && 'code' in thrown && thrown.code === '23505') {
+          return err(
+            makeError('DEDUPE_KEY_CONFLICT', `dedupe key ${row.dedupe_key} is held by an unfinished task`),
+          );
+        }
+        throw thrown;
+      }
+    });
+  }
+
+  sweepExpiredLeases(): ResultAsync<SweepResult, QueueError> {
+    return this.run('sweep', true, async (c) => {
+      const r = await c.query<{ state: string }>(this.sql.sweep);
+      const dead = r.rows.filter((row) => row.state === 'dead').length;
+      return ok({ requeued: r.rows.length - dead, deadLettered: dead });
+    });
+  }
+
+  get(taskId: string): ResultAsync<Task, QueueError> {
+    return this.run('get', true, async (c) => {
+      const r = await c.query<TaskRow>(this.sql.byId, [taskId]);
+      return r.rows[0] === undefined ? err(notFound(taskId)) : ok(rowToTask(r.rows[0]));
+    });
+  }
+
+  list(filter?: ListFilter): ResultAsync<Task[], QueueError> {
+    const f = checkListFilter(filter);
+    if (f.isErr()) return errAsync(f.error);
+    return this.run('list', true, async (c) => {
+      const where: string[] = [];
+      const params: unknown[] = [f.value.limit];
+      if (f.value.queue !== undefined) where.push(`queue = $${params.push(f.value.queue)}`);
+      if (f.value.state !== undefined) where.push(`state = $${params.push(f.value.state)}`);
+      if (f.value.since !== undefined) where.push(`updated_at >= $${params.push(f.value.since)}`);
+      const r = await c.query<TaskRow>(this.sql.list(where), params);
+      return ok(r.rows.map(rowToTask));
+    });
+  }
+
+  history(taskId: string): ResultAsync<AuditEntry[], QueueError> {
+    return this.run('history', true, async (c) => {
+      const r = await c.query<AuditRow>(this.sql.history, [taskId]);
+      return r.rows.length === 0 ? err(notFound(taskId)) : ok(r.rows.map(rowToAudit));
+    });
+  }
+
+  stats(): ResultAsync<QueueStats, QueueError> {
+    return this.run('stats', true, async (c) => {
+      const rows = await c.query<{ queue: string; state: string; n: string }>(this.sql.stats);
+      const oldest = await c.query<{ age: string | null }>(this.sql.oldest);
+      const age = oldest.rows[0]?.age ?? null;
+      return ok(emptyStats(rows.rows, age === null ? null : Number(age)));
+    });
+  }
+
+  purge(input: PurgeInput): ResultAsync<PurgeResult, QueueError> {
+    if (!Number.isFinite(input.olderThanMs) || input.olderThanMs < 0) {
+      return errAsync(makeError('INVALID_ARGUMENT', 'olderThanMs must be a finite number ≥ 0'));
+    }
+    const states = input.states ?? ['succeeded', 'dead'];
+    if (states.length === 0 || states.some((s) => s !== 'succeeded' && s !== 'dead')) {
+      return errAsync(makeError('INVALID_ARGUMENT', 'states must be a non-empty subset of succeeded, dead'));
+    }
+    const round = (): ResultAsync<number, QueueError> =>
+      this.run(
+        'purge',
+        false,
+        async (c) => {
+          const rows = await c.query<TaskRow>(this.sql.purgeSelect, [states, Math.round(input.olderThanMs)]);
+          if (rows.rows.length === 0) return ok(0);
+          const ids = rows.rows.map((r) => r.id);
+          if (input.archivePath !== undefined) {
+            const audit = await c.query<AuditRow>(this.sql.historyMany, [ids]);
+            const byTask = new Map<string, AuditEntry[]>();
+            for (const a of audit.rows)
+              byTask.set(a.task_id, [...(byTask.get(a.task_id) ?? []), rowToAudit(a)]);
+            appendArchive(
+              input.archivePath,
+              rows.rows.map((r) => ({ task: rowToTask(r), history: byTask.get(r.id) ?? [] })),
+            );
+          }
+          await c.query(this.sql.purgeTasks, [ids]);
+          await c.query(this.sql.purgeAudit, [ids]);
+          return ok(ids.length);
+        },
+        true,
+      );
+    const loop = async (): Promise<Result<PurgeResult, QueueError>> => {
+      let purged = 0;
+      for (;;) {
+        const r = await round();
+        if (r.isErr()) return err(r.error);
+        purged += r.value;
+        if (r.value === 0) return ok({ purged, archivePath: input.archivePath ?? null });
+      }
+    };
+    return new ResultAsync(loop());
+  }
+
+  drain(timeoutMs: number): Promise<DrainResult> {
+    return this.state.drain(timeoutMs);
+  }
+
+  waitForTasks(queue: string, timeoutMs: number): Promise<void> {
+    return this.state.wait(queue, timeoutMs);
+  }
+
+  async close(): Promise<void> {
+    if (this.state.closed) return;
+    if (this.completions.length > 0) await this.flushCompletions();
+    this.state.close();
+    if (this.sweepTimer !== null) clearInterval(this.sweepTimer);
+    await this.listener?.stop();
+    await this.conn.end();
+  }
+
+  private async whyNotHeld(c: pg.PoolClient, ref: LeaseRef): Promise<QueueError> {
+    const r = await c.query<TaskRow & { now: string }>(this.sql.byIds, [[ref.taskId]]);
+    const cur = r.rows[0];
+    if (cur === undefined) return notFound(ref.taskId);
+    return leaseLost(
+      ref.taskId,
+      cur.state,
+      cur.lease_token === ref.leaseToken,
+      cur.leased_until,
+      Number(cur.now),
+    );
+  }
+}

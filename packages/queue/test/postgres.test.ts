@@ -1,0 +1,118 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createPostgresQueue } from '../src/index.js';
+import { runConformance, value } from './conformance.js';
+
+export const PG_URL = process.env.WORKTRAIN_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+/** A fresh schema name per test; dropped in cleanup. */
+export function freshSchema(): string {
+  return `wtq_${randomBytes(6).toString('hex')}`;
+}
+
+export async function dropSchema(schema: string): Promise<void> {
+  const c = new pg.Client({ connectionString: PG_URL });
+  await c.connect();
+  await c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  await c.end();
+}
+
+runConformance({
+  name: 'PostgreSQL',
+  async create(options) {
+    const schema = freshSchema();
+    const r = await createPostgresQueue({ connectionString: PG_URL, schema, poolSize: 4, ...options });
+    if (r.isErr()) throw new Error(r.error.message);
+    const queue = r.value;
+    return {
+      queue,
+      cleanup: async () => {
+        await queue.close();
+        await dropSchema(schema);
+      },
+    };
+  },
+});
+
+describe('PostgreSQL backend', () => {
+  const schemas: string[] = [];
+  afterAll(async () => {
+    for (const s of schemas) await dropSchema(s);
+  });
+
+  it('applies versioned migrations once, even when two handles start together', async () => {
+    const schema = freshSchema();
+    schemas.push(schema);
+    const [a, b] = await Promise.all([
+      createPostgresQueue({ connectionString: PG_URL, schema, poolSize: 2 }),
+      createPostgresQueue({ connectionString: PG_URL, schema, poolSize: 2 }),
+    ]);
+    expect(a.isOk() && b.isOk()).toBe(true);
+    const c = new pg.Client({ connectionString: PG_URL });
+    await c.connect();
+    const rows = await c.query(`SELECT version FROM "${schema}".queue_migrations`);
+    await c.end();
+    expect(rows.rows).toEqual([{ version: 1 }]);
+    await a._unsafeUnwrap().close();
+    await b._unsafeUnwrap().close();
+  });
+
+  it('wakes a worker on another handle through LISTEN/NOTIFY', async () => {
+    const schema = freshSchema();
+    schemas.push(schema);
+    const producer = (
+      await createPostgresQueue({ connectionString: PG_URL, schema, poolSize: 2 })
+    )._unsafeUnwrap();
+    const consumer = (
+      await createPostgresQueue({ connectionString: PG_URL, schema, poolSize: 2 })
+    )._unsafeUnwrap();
+    const started = Date.now();
+    const woke = consumer.waitForTasks('q', 10_000);
+    await value(producer.enqueue({ queue: 'q', payload: 1 }));
+    await woke;
+    expect(Date.now() - started).toBeLessThan(5000);
+    await producer.close();
+    await consumer.close();
+  });
+
+  it('reports an unreachable server as STORE_UNAVAILABLE after retrying', async () => {
+    const r = await createPostgresQueue({
+      connectionString: 'postgres://postgres@127.0.0.1:1/test',
+      schema: freshSchema(),
+      reconnectTimeoutMs: 300,
+    });
+    expect(r.isErr() && r.error.code).toBe('STORE_UNAVAILABLE');
+    expect(r.isErr() && r.error.message).toMatch(/unreachable/);
+  });
+
+  it('reconnects after its server connections are killed and loses no acknowledged task', async () => {
+    const schema = freshSchema();
+    schemas.push(schema);
+    const app = `wtq-kill-${schema}`;
+    const q = (
+      await createPostgresQueue({ connectionString: PG_URL, schema, poolSize: 2, applicationName: app })
+    )._unsafeUnwrap();
+    const acked = await value(
+      q.enqueueMany(Array.from({ length: 50 }, (_, i) => ({ queue: 'q', payload: i }))),
+    );
+    const admin = new pg.Client({ connectionString: PG_URL });
+    await admin.connect();
+    const killed = await admin.query(
+      'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name LIKE $1',
+      [`${app}%`],
+    );
+    await admin.end();
+    expect(killed.rowCount).toBeGreaterThan(0);
+    const stats = await value(q.stats());
+    expect(stats.total.pending).toBe(acked.length);
+    const claimed = await value(q.claim({ queue: 'q', workerId: 'w', n: 100, leaseMs: 5000 }));
+    expect(claimed).toHaveLength(50);
+    await q.close();
+  });
+
+  it('rejects an invalid schema name', async () => {
+    const r = await createPostgresQueue({ connectionString: PG_URL, schema: 'Robert"; DROP' });
+    expect(r.isErr() && r.error.code).toBe('INVALID_ARGUMENT');
+  });
+});
