@@ -17,12 +17,19 @@ export const MAIN_WORKFLOW: JsonObject = {
       loop: { type: 'forEach', items: 'files', maxIterations: 5, itemVar: 'file' },
       body: [{ id: 'review-file', title: 'Review a file', prompt: 'Review {{file}}.' }],
     },
-    { id: 'verdict', title: 'Verdict', prompt: 'Give a verdict.', outputContract: { contractRef: 'wr.contracts.review_verdict' } },
+    {
+      id: 'verdict',
+      title: 'Verdict',
+      prompt: 'Give a verdict.',
+      outputContract: { contractRef: 'wr.contracts.review_verdict' },
+    },
     {
       id: 'report',
       title: 'Report',
       prompt: 'Write the report.',
-      validationCriteria: [{ type: 'contains', value: 'Summary', message: 'The report needs a Summary section' }],
+      validationCriteria: [
+        { type: 'contains', value: 'Summary', message: 'The report needs a Summary section' },
+      ],
     },
   ],
 };
@@ -56,7 +63,12 @@ export const VERDICT_WORKFLOW: JsonObject = {
   description: 'One step with a review verdict contract.',
   version: '1.0.0',
   steps: [
-    { id: 'review', title: 'Review', prompt: 'Review.', outputContract: { contractRef: 'wr.contracts.review_verdict' } },
+    {
+      id: 'review',
+      title: 'Review',
+      prompt: 'Review.',
+      outputContract: { contractRef: 'wr.contracts.review_verdict' },
+    },
     { id: 'after', title: 'After', prompt: 'After.' },
   ],
 };
