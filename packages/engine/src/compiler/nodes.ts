@@ -1,14 +1,7 @@
-/**
- * Compiles expanded source steps into `CompiledStep` / `CompiledParallel` / `CompiledLoop` nodes, with the
- * virtual steps WorkRail injects after a step (`<id>__verification`, then `<id>__audit`) and after a
- * parallel step (`<id>__synthesis`) (EtienneBBeaulac/workrail `workflow-compiler.ts` `expandVirtualSteps`,
- * MIT; the prompt text of the virtual steps is WorkTrain's own).
- */
-import type { JsonObject } from '@worktrain/contracts';
 import { err, ok, type Result } from '@worktrain/contracts';
 import type { EngineError } from '../api.js';
 import type { FeatureDefinition } from '../builtins/features.js';
-import type { CompiledLoop, CompiledParallel, CompiledStep, Confirmation } from '../compiled.js';
+import type { CompiledLoop, CompiledParallel, CompiledStep } from '../compiled.js';
 import type { Condition } from '../definition/condition-schema.js';
 import { compileFailed } from './errors.js';
 import { metricsFooter } from './metrics.js';
@@ -18,17 +11,23 @@ import { requirementSections } from './requirements.js';
 import type {
   MetricsProfile,
   SourceAssessment,
-  SourceConfirmation,
   SourceLoopStep,
-  SourceOutputContract,
   SourceParallelStep,
   SourceStandardStep,
 } from './source-types.js';
+import {
+  type CheckContext,
+  checkAssessments,
+  checkContract,
+  normaliseConfirmation,
+  normaliseContract,
+  normaliseValidationCriteria,
+} from './step-fields.js';
 import type { PlacedStep } from './templates.js';
 
 export const LOOP_CONTROL_CONTRACT_REF = 'wr.contracts.loop_control';
 
-export interface NodeContext {
+export interface NodeContext extends CheckContext {
   readonly scope: BindingScope;
   readonly features: readonly { readonly feature: FeatureDefinition; readonly pointer: string }[];
   readonly assessments: ReadonlyMap<string, SourceAssessment>;
@@ -36,111 +35,6 @@ export interface NodeContext {
   readonly metricsProfile: MetricsProfile | undefined;
   /** Ids of the steps that get the final-step metrics footer. */
   readonly finalStepIds: ReadonlySet<string>;
-}
-
-/** Normalises WorkRail `requireConfirmation` (bool, condition, or `{kind, condition?}`). */
-export function normaliseConfirmation(rule: SourceConfirmation | undefined): Confirmation {
-  if (rule === undefined || rule === false) return { kind: 'none' };
-  if (rule === true) return { kind: 'confirmation' };
-  if ('kind' in rule && (rule.kind === 'human_approval' || rule.kind === 'coordinator_eval')) {
-    return rule.condition === undefined
-      ? { kind: rule.kind }
-      : { kind: rule.kind, condition: rule.condition };
-  }
-  return { kind: 'confirmation', condition: rule as Condition };
-}
-
-/** WorkRail's array form of `validationCriteria` becomes `{ and: [...] }`; objects are kept as authored. */
-export function normaliseValidationCriteria(criteria: unknown): JsonObject | undefined {
-  if (criteria === undefined || criteria === null) return undefined;
-  if (Array.isArray(criteria)) return criteria.length === 0 ? undefined : ({ and: criteria } as JsonObject);
-  if (typeof criteria === 'object') return criteria as JsonObject;
-  return undefined;
-}
-
-function checkContract(
-  contract: SourceOutputContract,
-  pointer: string,
-  stepId: string,
-  ctx: NodeContext,
-): EngineError | undefined {
-  if (ctx.contractRefs.has(contract.contractRef)) return undefined;
-  const known = [...ctx.contractRefs];
-  return compileFailed(
-    `Step '${stepId}' declares unknown outputContract.contractRef '${contract.contractRef}'. Known contracts: ${known.join(', ')}.`,
-    pointer,
-    { stepId, contractRef: contract.contractRef, knownContractRefs: known },
-  );
-}
-
-function normaliseContract(contract: SourceOutputContract | undefined): CompiledStep['outputContract'] {
-  return contract === undefined
-    ? undefined
-    : { contractRef: contract.contractRef, required: contract.required ?? true };
-}
-
-function checkAssessments(
-  step: SourceStandardStep,
-  pointer: string,
-  ctx: NodeContext,
-): EngineError | undefined {
-  const refs = step.assessmentRefs ?? [];
-  for (const [index, ref] of refs.entries()) {
-    if (!ctx.assessments.has(ref)) {
-      return compileFailed(
-        `Step '${step.id}' references undeclared assessment '${ref}'. Declared: ${[...ctx.assessments.keys()].join(', ') || '(none)'}.`,
-        `${pointer}/assessmentRefs/${index}`,
-        { stepId: step.id, assessmentRef: ref },
-      );
-    }
-  }
-  const consequences = step.assessmentConsequences ?? [];
-  if (consequences.length > 0 && refs.length === 0) {
-    return compileFailed(
-      `Step '${step.id}' declares assessmentConsequences without assessmentRefs.`,
-      `${pointer}/assessmentConsequences`,
-      {
-        stepId: step.id,
-      },
-    );
-  }
-  const seen = new Set<string>();
-  for (const [index, consequence] of consequences.entries()) {
-    const { anyEqualsLevel, forAssessment } = consequence.when;
-    const at = `${pointer}/assessmentConsequences/${index}/when`;
-    if (forAssessment !== undefined && !refs.includes(forAssessment)) {
-      return compileFailed(
-        `Step '${step.id}': consequence forAssessment '${forAssessment}' is not one of the step's assessmentRefs.`,
-        at,
-        {
-          stepId: step.id,
-        },
-      );
-    }
-    const scope = forAssessment === undefined ? refs : [forAssessment];
-    const levels = scope.flatMap(
-      (ref) => ctx.assessments.get(ref)?.dimensions.flatMap((d) => d.levels) ?? [],
-    );
-    if (!levels.includes(anyEqualsLevel)) {
-      return compileFailed(
-        `Step '${step.id}': consequence level '${anyEqualsLevel}' is not a level of the referenced assessments.`,
-        at,
-        {
-          stepId: step.id,
-        },
-      );
-    }
-    const key = `${anyEqualsLevel}\u0000${forAssessment ?? ''}`;
-    if (seen.has(key)) {
-      return compileFailed(
-        `Step '${step.id}': duplicate assessment consequence trigger '${anyEqualsLevel}'.`,
-        at,
-        { stepId: step.id },
-      );
-    }
-    seen.add(key);
-  }
-  return undefined;
 }
 
 /** Builds a compiled step from already-rendered base text, appending system sections and the footer. */
@@ -350,13 +244,8 @@ export function compileLoop(
   let conditionSource: CompiledLoop['conditionSource'];
   if (config.conditionSource !== undefined) {
     const source = config.conditionSource;
-    if (source.kind === 'artifact_contract' && !ctx.contractRefs.has(source.contractRef)) {
-      const problem = checkContract(
-        { contractRef: source.contractRef },
-        `${pointer}/loop/conditionSource/contractRef`,
-        loopStep.id,
-        ctx,
-      );
+    if (source.kind === 'artifact_contract') {
+      const problem = checkContract(source, `${pointer}/loop/conditionSource/contractRef`, loopStep.id, ctx);
       if (problem !== undefined) return err(problem);
     }
     conditionSource =
