@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Condition } from '../definition/condition-schema.js';
-import { conditionVariables, describeCondition } from './describe.js';
+import { conditionVariables, describeCondition, explainCondition } from './describe.js';
 
 describe('describeCondition', () => {
   it.each<[Condition | undefined, string]>([
@@ -48,5 +48,28 @@ describe('conditionVariables', () => {
     expect(conditionVariables({ var: 'x', equals: { var: 'y' } })).toEqual(['x']);
     expect(conditionVariables(undefined)).toEqual([]);
     expect(conditionVariables({ and: [null, 3, { var: 'z' }] } as unknown as Condition)).toEqual(['z']);
+  });
+});
+
+describe('explainCondition', () => {
+  it('shows each variable value next to its comparison', () => {
+    const condition: Condition = {
+      and: [
+        { var: 'taskComplexity', equals: 'large' },
+        { not: { var: 'hasUI' } },
+        { var: 'ticket.priority', in: ['P1'] },
+      ],
+    };
+    expect(explainCondition(condition, { taskComplexity: 'small', ticket: { priority: 'P2' } })).toBe(
+      'taskComplexity == "large" (was "small") and not(hasUI (was missing)) and ticket.priority in ["P1"] (was "P2")',
+    );
+  });
+
+  it('is "always" without a condition and never throws', () => {
+    expect(explainCondition(undefined, {})).toBe('always');
+    const hostile = { var: 'x', equals: 1 } as Condition;
+    expect(explainCondition(hostile, null as unknown as Record<string, unknown>)).toBe(
+      'x == 1 (was missing)',
+    );
   });
 });

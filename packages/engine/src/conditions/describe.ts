@@ -3,7 +3,7 @@
  * any value (they never throw) and walk the same operator precedence as `evaluateCondition`.
  */
 import type { Condition } from '../definition/condition-schema.js';
-import { MAX_CONDITION_DEPTH } from './evaluate.js';
+import { MAX_CONDITION_DEPTH, readVariable } from './evaluate.js';
 
 /** Comparison operators in the order `evaluateCondition` checks them, with their rendering. */
 const COMPARISONS: ReadonlyArray<readonly [key: string, symbol: string]> = [
@@ -58,31 +58,56 @@ export function describeCondition(condition: Condition | undefined): string {
   }
 }
 
-function describeNode(node: unknown, depth: number): string {
+/** Optional text appended to each comparison, e.g. the variable's current value. */
+type Annotate = ((variable: string) => string) | undefined;
+
+/**
+ * Like {@link describeCondition}, with each comparison followed by the variable's value in `context`:
+ * `taskComplexity == "large" (was "small") and not(hasUI (was missing))`. For decision traces and
+ * "why was this step skipped" answers. Never throws.
+ */
+export function explainCondition(
+  condition: Condition | undefined,
+  context: Readonly<Record<string, unknown>>,
+): string {
+  try {
+    const node: unknown = condition;
+    if (typeof node !== 'object' || node === null || Object.keys(node).length === 0) return 'always';
+    return describeNode(node, 0, (variable) => {
+      const value = readVariable(context, variable);
+      return value === undefined ? ' (was missing)' : ` (was ${renderOperand(value)})`;
+    });
+  } catch {
+    return '<invalid condition>';
+  }
+}
+
+function describeNode(node: unknown, depth: number, annotate?: Annotate): string {
   if (depth > MAX_CONDITION_DEPTH) return '…';
   if (!isRecord(node)) return '<invalid condition>';
   if (node.var !== undefined) {
     if (typeof node.var !== 'string') return '<invalid condition>';
+    const suffix = annotate === undefined ? '' : annotate(node.var);
     for (const [key, symbol] of COMPARISONS) {
       const present =
         key === 'equals' || key === 'not_equals' ? Object.hasOwn(node, key) : node[key] !== undefined;
-      if (present) return `${node.var} ${symbol} ${renderOperand(node[key])}`;
+      if (present) return `${node.var} ${symbol} ${renderOperand(node[key])}${suffix}`;
     }
-    return node.var;
+    return node.var + suffix;
   }
-  if (node.and !== undefined) return describeJunction(node.and, 'and', depth);
-  if (node.or !== undefined) return describeJunction(node.or, 'or', depth);
-  if (node.not !== undefined) return `not(${describeNode(node.not, depth + 1)})`;
+  if (node.and !== undefined) return describeJunction(node.and, 'and', depth, annotate);
+  if (node.or !== undefined) return describeJunction(node.or, 'or', depth, annotate);
+  if (node.not !== undefined) return `not(${describeNode(node.not, depth + 1, annotate)})`;
   return '<invalid condition>';
 }
 
-function describeJunction(children: unknown, word: 'and' | 'or', depth: number): string {
+function describeJunction(children: unknown, word: 'and' | 'or', depth: number, annotate: Annotate): string {
   if (!Array.isArray(children)) return '<invalid condition>';
   if (children.length === 0) return word === 'and' ? 'true' : 'false';
-  if (children.length === 1) return describeNode(children[0], depth + 1);
+  if (children.length === 1) return describeNode(children[0], depth + 1, annotate);
   return children
     .map((child) => {
-      const text = describeNode(child, depth + 1);
+      const text = describeNode(child, depth + 1, annotate);
       // Parenthesise nested junctions so `a and (b or c)` reads unambiguously.
       return isJunction(child) ? `(${text})` : text;
     })
