@@ -1,1 +1,105 @@
-export type * from './api.js';
+// Public surface of @worktrain/engine. Explicit on purpose: a test snapshots these names so the surface
+// changes only deliberately.
+
+// The engine facade and its contract types.
+export type {
+  ContinueInput,
+  ContinueResponse,
+  CheckpointResponse,
+  Engine,
+  EngineError,
+  EngineErrorCode,
+  EngineLimits,
+  EngineOptions,
+  Keyring,
+  LoadedWorkflow,
+  ModelTier,
+  NextCall,
+  NextIntent,
+  PendingStep,
+  Preferences,
+  ResumeCandidate,
+  StartInput,
+  StartResponse,
+  StepResponseBase,
+  WorkflowListItem,
+  WorkflowRegistry,
+  WorkflowSourceDir,
+} from './api.js';
+export { createEngine, DEFAULT_ENGINE_LIMITS, resolveLimits } from './engine/index.js';
+
+// Workflow definitions: schema v0.3.0 (+ our superset), validation, loading.
+export type {
+  AssessmentDefinition,
+  ConfirmationRule,
+  ExtensionPoint,
+  FunctionDefinition,
+  LoopConfig,
+  LoopStep,
+  OutputContract,
+  ParallelStep,
+  PromptBlocks,
+  PromptValue,
+  StandardStep,
+  TemplateCall,
+  ValidationCriteria,
+  WorkflowDefinition,
+  WorkflowReference,
+  WorkflowStep,
+} from './definition/schema.js';
+export { WorkflowDefinitionSchema } from './definition/schema.js';
+export type { Condition } from './definition/condition-schema.js';
+export { ConditionSchema } from './definition/condition-schema.js';
+export type { DefinitionIssue } from './definition/issues.js';
+export { validateWorkflowDefinition, parseWorkflowDefinition } from './definition/validate.js';
+export { parseWorkflowJson } from './definition/json-text.js';
+export type { InvalidWorkflowFile, WorkflowRegistryOptions } from './definition/registry.js';
+export { createWorkflowRegistry, DEFAULT_WORKSPACE_WORKFLOW_DIRS } from './definition/registry.js';
+
+// Compilation.
+export type {
+  CompiledLoop,
+  CompiledNode,
+  CompiledParallel,
+  CompiledStep,
+  CompiledWorkflow,
+  Confirmation,
+} from './compiled.js';
+export { COMPILED_SCHEMA_VERSION } from './compiled.js';
+export type { CompileOptions } from './compiler/index.js';
+export {
+  BINDINGS_FILES,
+  compileWorkflow,
+  loadBindings,
+  previewWorkflow,
+  renderStepPrompt,
+  toInspectJson,
+} from './compiler/index.js';
+
+// Conditions.
+export { conditionVariables, describeCondition, evaluateCondition } from './conditions/index.js';
+
+// Tokens and keys.
+export type { FileKeyring, MemoryKeyring, TokenKind, TokenPayload } from './tokens/index.js';
+export {
+  createFileKeyring,
+  createMemoryKeyring,
+  rotateKeyring,
+  signToken,
+  TOKEN_PREFIXES,
+  verifyToken,
+} from './tokens/index.js';
+
+// Output contracts (wr.contracts.*).
+export type { ArtifactContract, OutputContractCheck } from './artifact-contracts/index.js';
+export {
+  checkOutputContract,
+  ClassifyTaskArtifactSchema,
+  decideLoopControl,
+  findArtifactContract,
+  GateVerdictArtifactSchema,
+  knownContractRefs,
+  listArtifactContracts,
+  LoopControlArtifactSchema,
+  ReviewVerdictArtifactSchema,
+} from './artifact-contracts/index.js';
