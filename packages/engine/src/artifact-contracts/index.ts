@@ -27,6 +27,11 @@ export {
   DiscoveryHandoffArtifactSchema,
   ShapingHandoffArtifactSchema,
 } from './handoff-contracts.js';
-export { findArtifactContract, knownContractRefs, listArtifactContracts } from './registry.js';
+export {
+  artifactContractJsonSchema,
+  findArtifactContract,
+  knownContractRefs,
+  listArtifactContracts,
+} from './registry.js';
 export type { ClassifyTaskArtifact } from './worktrain-contracts.js';
 export { ClassifyTaskArtifactSchema } from './worktrain-contracts.js';

@@ -1,3 +1,5 @@
+import { type JsonObject, JsonObjectSchema } from '@worktrain/contracts';
+import { z } from 'zod';
 import type { ArtifactContract } from './contract.js';
 import { CONTROL_CONTRACTS } from './control-contracts.js';
 import { HANDOFF_CONTRACTS } from './handoff-contracts.js';
@@ -26,4 +28,15 @@ export function listArtifactContracts(): readonly ArtifactContract[] {
 /** The refs of {@link listArtifactContracts}, for compile-time checks and error messages. */
 export function knownContractRefs(): readonly string[] {
   return REFS;
+}
+
+/**
+ * JSON Schema (draft 2020-12) of the artifact a contract expects, as agents should write it (input form),
+ * for docs, MCP tool descriptions and editors. Undefined for an unknown ref.
+ */
+export function artifactContractJsonSchema(ref: string): JsonObject | undefined {
+  const contract = BY_REF.get(ref);
+  if (contract === undefined) return undefined;
+  const parsed = JsonObjectSchema.safeParse(z.toJSONSchema(contract.schema, { io: 'input' }));
+  return parsed.success ? parsed.data : undefined;
 }
