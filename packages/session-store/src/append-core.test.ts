@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { MAX_EVENT_DEPTH, prepareAppend } from './append-core.js';
+import type { AppendInput } from './port.js';
+
+const steer = { kind: 'steer_injected', data: { message: 'hi', actor: 'me' } } as const;
+
+describe('prepareAppend', () => {
+  it('rejects a malformed envelope with INVALID_EVENT and index null', () => {
+    for (const input of [
+      { sessionId: '', expectedSeq: 0, events: [steer] },
+      { sessionId: '*', expectedSeq: 0, events: [steer] },
+      { sessionId: 's', expectedSeq: -1, events: [steer] },
+      { sessionId: 's', expectedSeq: 1.5, events: [steer] },
+      { sessionId: 's', expectedSeq: 0, idempotencyKey: '', events: [steer] },
+    ] as AppendInput[]) {
+      const e = prepareAppend(input, 1000)._unsafeUnwrapErr();
+      expect(e).toMatchObject({ code: 'INVALID_EVENT', details: { index: null } });
+    }
+  });
+
+  it('rejects hostile nesting before schema validation without overflowing the stack', () => {
+    let deep: unknown = 'leaf';
+    for (let i = 0; i < 100_000; i++) deep = [deep];
+    const input = {
+      sessionId: 's',
+      expectedSeq: 1,
+      events: [{ kind: 'tool_call_started', data: { toolCallId: 'c', name: 'n', input: deep } }],
+    };
+    const e = prepareAppend(input as AppendInput, 10_000_000)._unsafeUnwrapErr();
+    expect(e.code).toBe('INVALID_EVENT');
+    expect(e.message).toContain(String(MAX_EVENT_DEPTH));
+  });
+
+  it('strips unknown keys and undefined values so the digest and stored form are canonical', () => {
+    const a = prepareAppend({ sessionId: 's', expectedSeq: 1, events: [steer] }, 1000)._unsafeUnwrap();
+    const withExtra = {
+      kind: 'steer_injected',
+      data: { message: 'hi', actor: 'me', extra: 1 },
+    } as unknown as typeof steer;
+    const b = prepareAppend({ sessionId: 's', expectedSeq: 1, events: [withExtra] }, 1000)._unsafeUnwrap();
+    expect(b.digest).toBe(a.digest);
+    expect(b.events[0]!.dataJson).toBe('{"message":"hi","actor":"me"}');
+  });
+
+  it('measures size in UTF-8 bytes', () => {
+    const emoji = { kind: 'steer_injected', data: { message: '😀'.repeat(100), actor: 'me' } } as const;
+    // 400 bytes of emoji + JSON punctuation + kind: over 400, under 500.
+    expect(
+      prepareAppend({ sessionId: 's', expectedSeq: 1, events: [emoji] }, 400)._unsafeUnwrapErr().code,
+    ).toBe('EVENT_TOO_LARGE');
+    expect(prepareAppend({ sessionId: 's', expectedSeq: 1, events: [emoji] }, 500).isOk()).toBe(true);
+  });
+});

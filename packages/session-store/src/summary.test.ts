@@ -1,0 +1,168 @@
+import type { NewSessionEvent, SessionEvent } from '@worktrain/contracts';
+import { GENESIS_HASH } from '@worktrain/contracts';
+import { describe, expect, it } from 'vitest';
+import type { SessionStatus } from './port.js';
+import { reduceSessionSummary } from './summary.js';
+
+const createdEvent: NewSessionEvent = {
+  kind: 'session_created',
+  data: {
+    workflowId: 'wf',
+    workflowVersion: '1',
+    workflowHash: 'sha256:w',
+    title: 'T',
+    workspacePath: null,
+    parentSessionId: 'sess_parent',
+    source: 'cli',
+    context: {},
+  },
+};
+const step = (
+  nodeId: string,
+  stepId: string | null,
+  nodeKind: 'step' | 'gate' | 'checkpoint' | 'complete' = 'step',
+): NewSessionEvent => ({
+  kind: 'node_created',
+  data: { nodeId, parentNodeId: null, nodeKind, stepId, state: null },
+});
+const blocked: NewSessionEvent = {
+  kind: 'blocked_attempt',
+  data: { nodeId: 'n1', stepId: 's1', attempt: 1, blockers: [], retryable: true, consecutive: 1 },
+};
+const advance: NewSessionEvent = {
+  kind: 'advance_recorded',
+  data: { fromNodeId: 'n1', toNodeId: 'n2', attempt: 1, fork: false },
+};
+const parked: NewSessionEvent = {
+  kind: 'gate_parked',
+  data: { nodeId: 'n1', stepId: 's1', gateKind: 'human_approval' },
+};
+const resolved: NewSessionEvent = {
+  kind: 'gate_resolved',
+  data: { nodeId: 'n1', stepId: 's1', verdict: 'approved', actor: 'alice' },
+};
+const done = (outcome: 'success' | 'failure' | 'cancelled'): NewSessionEvent => ({
+  kind: 'session_completed',
+  data: { outcome },
+});
+const abort: NewSessionEvent = { kind: 'session_aborted', data: { reason: 'stop', actor: 'cli' } };
+const steer: NewSessionEvent = { kind: 'steer_injected', data: { message: 'hi', actor: 'me' } };
+
+/** Wraps new events into stored ones (hashes are irrelevant to the reducer). */
+function stored(events: readonly NewSessionEvent[]): SessionEvent[] {
+  return events.map(
+    (e, i) =>
+      ({
+        ...e,
+        v: 1,
+        sessionId: 'sess_x',
+        seq: i + 1,
+        eventId: `evt_${i}`,
+        at: 1000 + i,
+        idempotencyKey: null,
+        prevHash: GENESIS_HASH,
+        hash: 'h',
+      }) as SessionEvent,
+  );
+}
+
+function statuses(events: readonly NewSessionEvent[]): SessionStatus[] {
+  const out: SessionStatus[] = [];
+  let summary = null;
+  for (const e of stored(events)) {
+    summary = reduceSessionSummary(summary, e);
+    out.push(summary.status);
+  }
+  return out;
+}
+
+describe('reduceSessionSummary', () => {
+  it('builds the summary from session_created', () => {
+    const s = reduceSessionSummary(null, stored([createdEvent])[0]!);
+    expect(s).toMatchObject({
+      sessionId: 'sess_x',
+      workflowId: 'wf',
+      title: 'T',
+      goal: null,
+      parentSessionId: 'sess_parent',
+      source: 'cli',
+      status: 'running',
+      currentStepId: null,
+      headNodeId: null,
+      lastSeq: 1,
+      createdAt: 1000,
+      updatedAt: 1000,
+    });
+  });
+
+  it('throws when the first event is not session_created', () => {
+    expect(() => reduceSessionSummary(null, stored([steer])[0]!)).toThrow(/session_created/);
+  });
+
+  it('is blocked after a blocked attempt until the next advance', () => {
+    expect(statuses([createdEvent, step('n1', 's1'), blocked, steer, advance])).toEqual([
+      'running',
+      'running',
+      'blocked',
+      'blocked',
+      'running',
+    ]);
+  });
+
+  it('is blocked after a blocked attempt until the next node', () => {
+    expect(statuses([createdEvent, step('n1', 's1'), blocked, step('n2', 's2')]).at(-1)).toBe('running');
+  });
+
+  it('awaits approval from gate_parked until gate_resolved, even across node creation', () => {
+    expect(statuses([createdEvent, step('n1', 's1', 'gate'), parked, step('n2', 's2'), resolved])).toEqual([
+      'running',
+      'running',
+      'awaiting_approval',
+      'awaiting_approval',
+      'running',
+    ]);
+  });
+
+  it('completes on a complete node and fails on session_completed with outcome failure', () => {
+    expect(statuses([createdEvent, step('n1', 's1'), step('n2', null, 'complete'), done('failure')])).toEqual(
+      ['running', 'running', 'completed', 'failed'],
+    );
+  });
+
+  it('maps session_completed outcomes: success → completed, cancelled → aborted', () => {
+    expect(statuses([createdEvent, done('success')]).at(-1)).toBe('completed');
+    expect(statuses([createdEvent, done('cancelled')]).at(-1)).toBe('aborted');
+  });
+
+  it('keeps aborted and failed final', () => {
+    expect(statuses([createdEvent, abort, step('n1', 's1'), blocked, parked, done('success')]).at(-1)).toBe(
+      'aborted',
+    );
+    expect(statuses([createdEvent, done('failure'), abort, done('success')]).at(-1)).toBe('failed');
+  });
+
+  it('does not reopen a completed session on ordinary events', () => {
+    expect(
+      statuses([createdEvent, step('n9', null, 'complete'), blocked, step('n1', 's1'), parked]).at(-1),
+    ).toBe('completed');
+  });
+
+  it('follows the latest step node as head, but not checkpoints', () => {
+    let s = null;
+    for (const e of stored([
+      createdEvent,
+      step('n1', 's1'),
+      step('n2', 's2'),
+      step('c1', null, 'checkpoint'),
+    ])) {
+      s = reduceSessionSummary(s, e);
+    }
+    expect(s).toMatchObject({ headNodeId: 'n2', currentStepId: 's2', lastSeq: 4, updatedAt: 1003 });
+  });
+
+  it('clears the current step when the session ends', () => {
+    let s = null;
+    for (const e of stored([createdEvent, step('n1', 's1'), abort])) s = reduceSessionSummary(s, e);
+    expect(s).toMatchObject({ headNodeId: 'n1', currentStepId: null, status: 'aborted' });
+  });
+});
