@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createFileKeyring, rotateKeyring } from './file-keyring.js';
+import { createFileKeyring, retireKey, rotateKeyring } from './file-keyring.js';
 import { signToken, verifyToken } from './sign.js';
 
 const temps: string[] = [];
@@ -109,6 +109,18 @@ describe('rotateKeyring and retire', () => {
     expect(fs.existsSync(path.join(dir, `${first.currentKeyId}.key`))).toBe(false);
     expect(verifyToken(rotated, oldToken)._unsafeUnwrapErr().code).toBe('TOKEN_UNKNOWN_KEY');
     expect(verifyToken(createFileKeyring(dir)._unsafeUnwrap(), oldToken)._unsafeUnwrapErr().code).toBe(
+      'TOKEN_UNKNOWN_KEY',
+    );
+  });
+
+  it('retireKey works on the directory, for CLIs', () => {
+    const dir = tempDir();
+    const first = createFileKeyring(dir)._unsafeUnwrap();
+    const token = signToken(first, PAYLOAD);
+    const rotated = rotateKeyring(dir)._unsafeUnwrap();
+    expect(retireKey(dir, rotated.currentKeyId).isErr()).toBe(true);
+    expect(retireKey(dir, first.currentKeyId).isOk()).toBe(true);
+    expect(verifyToken(createFileKeyring(dir)._unsafeUnwrap(), token)._unsafeUnwrapErr().code).toBe(
       'TOKEN_UNKNOWN_KEY',
     );
   });

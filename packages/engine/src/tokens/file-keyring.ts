@@ -81,6 +81,15 @@ export function rotateKeyring(dir: string): Result<FileKeyring, EngineError> {
   return load(dir, keyId);
 }
 
+/**
+ * Retires key `keyId` of the keyring in `dir` (deletes its file); tokens signed with it then fail with
+ * `TOKEN_UNKNOWN_KEY` in every process that (re)opens the keyring. Refuses the current key. For CLIs
+ * (`worktrain keys retire <id>`); same as `createFileKeyring(dir)` then `.retire(keyId)`.
+ */
+export function retireKey(dir: string, keyId: string): Result<void, EngineError> {
+  return createFileKeyring(dir).andThen((keyring) => keyring.retire(keyId));
+}
+
 function createFirstKey(dir: string): Result<void, EngineError> {
   const keyId = newKeyId();
   const written = writeKeyFile(dir, keyId);

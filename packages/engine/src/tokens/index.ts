@@ -1,5 +1,5 @@
 export type { FileKeyring } from './file-keyring.js';
-export { createFileKeyring, rotateKeyring } from './file-keyring.js';
+export { createFileKeyring, retireKey, rotateKeyring } from './file-keyring.js';
 export type { KeyMaterial, MemoryKeyring } from './memory-keyring.js';
 export { createMemoryKeyring, KEY_ID_PATTERN, newKeyId } from './memory-keyring.js';
 export type { TokenExpectation } from './sign.js';
