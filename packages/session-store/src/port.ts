@@ -11,12 +11,16 @@ import type {
 /**
  * Error codes of the session store. Closed union; every adapter maps its library exceptions onto these.
  * - SEQ_CONFLICT: `expectedSeq` is not the session's current last seq (details: expected, actual).
- * - SESSION_NOT_FOUND: no event exists for the session id.
+ * - SESSION_NOT_FOUND: no event exists for the session id (also: append with expectedSeq > 0 to an unknown
+ *   session).
  * - SESSION_EXISTS: append with expectedSeq 0 to a session that already has events.
  * - IDEMPOTENCY_KEY_CONFLICT: the key was used before for a different batch.
- * - INVALID_EVENT: an event failed its zod schema (details: index, issues).
+ * - INVALID_EVENT: an event failed its zod schema (details: index, issues); also a malformed append
+ *   envelope (details.index null), a new session not starting with `session_created`, or a malformed
+ *   snapshot put.
  * - EVENT_TOO_LARGE: an event's serialised form exceeds the configured limit (details: bytes, limit).
- * - STORE_READ_ONLY / STORE_FULL / STORE_IO: the database cannot be written (read-only, disk full, other IO).
+ * - STORE_READ_ONLY / STORE_FULL / STORE_IO: the database cannot be written (read-only, disk full, other IO;
+ *   STORE_IO also for any operation after `close()`).
  * - STORE_CORRUPT / NOT_A_WORKTRAIN_DATABASE: the file is damaged or is not ours.
  * - SNAPSHOT_NOT_FOUND: no workflow snapshot stored under the hash.
  */
@@ -56,6 +60,11 @@ export interface AppendResult {
   readonly events: readonly SessionEvent[];
   /** True when the idempotency key matched an earlier batch and nothing new was written. */
   readonly replayed: boolean;
+  /**
+   * Seq of the last event of this batch: the expectedSeq for the caller's next append. On a replay it is
+   * the original batch's last seq, which may be behind the session's head (the next append then gets
+   * SEQ_CONFLICT and the caller re-reads).
+   */
   readonly lastSeq: number;
 }
 

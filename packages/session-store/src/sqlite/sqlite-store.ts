@@ -57,6 +57,11 @@ export interface SqliteSessionStore extends SessionStore {
    * subscribers are then notified once the outer transaction has committed (and never if it rolled back).
    */
   appendSync(input: AppendInput): Result<AppendResult, SessionStoreError>;
+  /** Synchronous twin of `readEvents` (usable inside a caller's transaction). */
+  readEventsSync(
+    sessionId: string,
+    options?: ReadEventsOptions,
+  ): Result<readonly SessionEvent[], SessionStoreError>;
   /** The underlying connection, for callers composing transactions with {@link appendSync}. */
   readonly database: Database.Database;
 }
