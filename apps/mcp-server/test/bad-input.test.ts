@@ -114,17 +114,19 @@ describe('bad input gets a typed error result and the server keeps answering', (
     );
   });
 
-  it('10 MB of notes → OUTPUT_TOO_LARGE, and the session is still usable', async () => {
-    const body = await expectError(
-      'continue_workflow',
-      { continueToken, output: { notesMarkdown: 'x'.repeat(10 * 1024 * 1024) } },
-      'OUTPUT_TOO_LARGE',
-    );
-    expect(body.message.length).toBeLessThan(2000);
-    const next = await callOk(client, 'continue_workflow', {
+  it('10 MB of notes → blocked with OUTPUT_TOO_LARGE, and the session is still usable', async () => {
+    // The engine treats oversized output as a blocked attempt (a retryable problem of the step's output),
+    // not as a protocol error: the agent gets a retry token and a short message.
+    const outcome = await call(client, 'continue_workflow', {
       continueToken,
-      output: { notesMarkdown: 'Reasonable notes.' },
+      output: { notesMarkdown: 'x'.repeat(10 * 1024 * 1024) },
     });
+    expect(outcome.isError).toBe(false);
+    expect(outcome.body.kind).toBe('blocked');
+    expect(outcome.body.blockers.map((b: { code: string }) => b.code)).toContain('OUTPUT_TOO_LARGE');
+    expect(outcome.text.length).toBeLessThan(4000);
+    const retry = outcome.body.retryContinueToken ?? outcome.body.continueToken;
+    const next = await callOk(client, 'continue_workflow', { continueToken: retry, output: { notesMarkdown: 'Reasonable notes.' } });
     expect(next.body.pending.stepId).toBe('two');
   });
 

@@ -81,7 +81,7 @@ describe('Streamable HTTP: many MCP sessions share one engine and one store', ()
         driveFull(a.client, sandbox.workspace, 'client A'),
         driveFull(b.client, sandbox.workspace, 'client B'),
       ]);
-      const expected = ['intro', 'deep-dive', 'iterate', 'iterate', 'iterate', 'confirm-plan', 'finish'];
+      const expected = ['intro', 'deep-dive', 'iterate', 'iterate', 'confirm-plan', 'finish'];
       expect(seenA).toEqual(expected);
       expect(seenB).toEqual(expected);
       const health = (await (await fetch(url.replace(/\/mcp$/, '/health'))).json()) as { sessions: number };
