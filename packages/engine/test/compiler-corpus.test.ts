@@ -4,6 +4,7 @@
  */
 import { canonicalHash } from '@worktrain/contracts';
 import { describe, expect, it } from 'vitest';
+import { BUILTIN_ROUTINES, routineTemplateId } from '../src/builtins/index.js';
 import type { CompiledNode, CompiledWorkflow } from '../src/compiled.js';
 import { compileWorkflow } from '../src/compiler/index.js';
 import type { WorkflowDefinition } from '../src/definition/schema.js';
@@ -82,5 +83,49 @@ describe('compiling the WorkRail corpus', () => {
       'itemIndex',
       'currentIteration',
     ]);
+  });
+
+  it.each(validFiles)('compiles %s with built-in routines only (no registry)', (file) => {
+    const result = compileWorkflow(definitionOf(file));
+    if (result.isErr()) throw new Error(`${file}: ${result.error.message}`);
+    expect(result.value.steps.length).toBeGreaterThan(0);
+  });
+
+  it('has a built-in routine for every corpus routine, taking the same args', () => {
+    const argsOf = (texts: readonly string[]): string[] =>
+      [
+        ...new Set(
+          texts.flatMap((t) => [...t.matchAll(/(?<!\{)\{([A-Za-z_]\w*)\}(?!\})/g)].map((m) => m[1] ?? '')),
+        ),
+      ].sort();
+    for (const [id, routine] of routines) {
+      const name = routineTemplateId(id).slice('wr.templates.routine.'.length);
+      const builtin = BUILTIN_ROUTINES[name];
+      expect(builtin, name).toBeDefined();
+      const corpusArgs = argsOf(
+        routine.steps.flatMap((s) =>
+          'prompt' in s && typeof s.prompt === 'string' ? [s.prompt, s.title] : [s.title],
+        ),
+      );
+      expect(argsOf(builtin?.steps.flatMap((s) => [s.prompt, s.title]) ?? []), name).toEqual(corpusArgs);
+    }
+    expect(Object.keys(BUILTIN_ROUTINES)).toHaveLength(routines.size);
+  });
+
+  it('gives the same hash when every object of the source JSON has its keys reversed', () => {
+    const reverseKeys = (value: unknown, key = ''): unknown => {
+      if (Array.isArray(value)) return value.map((item) => reverseKeys(item));
+      if (typeof value !== 'object' || value === null || key === 'outputRequired') return value;
+      return Object.fromEntries(
+        Object.entries(value)
+          .reverse()
+          .map(([k, v]) => [k, reverseKeys(v, k)]),
+      );
+    };
+    for (const file of validFiles) {
+      const original = compileWorkflow(definitionOf(file), { resolveRoutine })._unsafeUnwrap().hash;
+      const reversed = validateWorkflowDefinition(reverseKeys(readCorpusWorkflow(file)))._unsafeUnwrap();
+      expect(compileWorkflow(reversed, { resolveRoutine })._unsafeUnwrap().hash, file).toBe(original);
+    }
   });
 });
