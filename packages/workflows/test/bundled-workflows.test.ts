@@ -4,6 +4,7 @@ import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 // Relative imports into the engine's sources until `@worktrain/engine` exports these (test-only).
 import { findArtifactContract } from '../../engine/src/artifact-contracts/registry.js';
+import { createWorkflowRegistry } from '../../engine/src/definition/registry.js';
 import { visitSteps } from '../../engine/src/definition/semantics.js';
 import { validateWorkflowDefinition } from '../../engine/src/definition/validate.js';
 import { bundledWorkflowIds, bundledWorkflowsDir } from '../src/index.js';
@@ -98,5 +99,13 @@ describe('bundled workflows', () => {
     const plan = definition.steps.find((s) => s.id === 'plan');
     expect(plan?.runCondition).toEqual({ var: 'taskSize', not_equals: 'small' });
     expect(plan?.requireConfirmation).toBeTruthy();
+  });
+
+  it('loads through the engine registry with nothing invalid', async () => {
+    const registry = createWorkflowRegistry({ sources: [{ kind: 'bundled', dir: bundledWorkflowsDir }] });
+    const listed = (await registry.list())._unsafeUnwrap();
+    expect(listed.invalid).toEqual([]);
+    expect(listed.workflows.map((w) => w.workflowId)).toEqual([...bundledWorkflowIds]);
+    expect(listed.workflows.every((w) => w.source.kind === 'bundled')).toBe(true);
   });
 });

@@ -62,14 +62,12 @@ export function createWorkflowRegistry(options: WorkflowRegistryOptions): Workfl
 
   function sourcesFor(workspacePath: string | undefined): WorkflowSourceDir[] {
     if (workspacePath === undefined) return [...ordered];
-    const workspace = [...workspaceDirs]
-      .reverse()
-      .map(
-        (dir): WorkflowSourceDir => ({
-          kind: 'project',
-          dir: isAbsolute(dir) ? dir : resolve(workspacePath, dir),
-        }),
-      );
+    const workspace = [...workspaceDirs].reverse().map(
+      (dir): WorkflowSourceDir => ({
+        kind: 'project',
+        dir: isAbsolute(dir) ? dir : resolve(workspacePath, dir),
+      }),
+    );
     return [...ordered, ...workspace];
   }
 

@@ -2,9 +2,10 @@
  * Checks of a schema-valid workflow that JSON Schema cannot express. Each returns issues with JSON
  * Pointers into the definition. Rules and their sources:
  * - step ids are unique across the workflow, loop bodies included (WorkRail's compiler keys nodes by id);
- * - a standard step has exactly one of `prompt`, `promptBlocks`, `templateCall` (every corpus workflow
- *   does; WorkRail renders one prompt source per step);
- * - a loop `body` string names a top-level step that is not a loop and not the loop itself;
+ * - a standard step has exactly one of `prompt`, `promptBlocks`, `templateCall` (WorkRail's validation
+ *   engine rejects steps with none and with several prompt sources);
+ * - a loop `body` string names a top-level step that is not a loop, and not one with `verification` or
+ *   `audit` (WorkRail cannot expand those virtual steps for a referenced body; declare it inline);
  * - `assessmentRefs` name declared assessments, `assessmentConsequences` need `assessmentRefs`, and
  *   `forAssessment` is one of the step's refs (schema v0.3.0 descriptions);
  * - ids of assessments, extension points, references and a step's prompt fragments are unique;

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseWorkflowJson } from './json-text.js';
 import { parseWorkflowDefinition, validateWorkflowDefinition } from './validate.js';
@@ -205,6 +206,47 @@ describe('validateWorkflowDefinition', () => {
     expect(issuesOf(minimal([{ id: 'deep', title: 'D', prompt: 'p', runCondition: condition }]))).toEqual([
       { path: '', message: 'nested deeper than 128 levels' },
     ]);
+  });
+});
+
+describe('validateWorkflowDefinition (properties)', () => {
+  it('never throws and always reports issues for arbitrary values', () => {
+    fc.assert(
+      fc.property(fc.anything(), (value) => {
+        const result = validateWorkflowDefinition(value);
+        expect(result.isErr() && result.error.code).toBe('WORKFLOW_INVALID');
+      }),
+    );
+  });
+
+  it('never throws on arbitrary JSON with workflow-like keys', () => {
+    const step = fc.record(
+      {
+        id: fc.string(),
+        title: fc.string(),
+        prompt: fc.string(),
+        type: fc.constantFrom('loop', 'parallel', 'x'),
+      },
+      { requiredKeys: [] },
+    );
+    fc.assert(
+      fc.property(
+        fc.record(
+          {
+            id: fc.string(),
+            name: fc.string(),
+            description: fc.string(),
+            version: fc.string(),
+            steps: fc.array(step),
+          },
+          { requiredKeys: [] },
+        ),
+        (value) => {
+          const result = validateWorkflowDefinition(value);
+          if (result.isErr()) expect(Array.isArray(result.error.details?.issues)).toBe(true);
+        },
+      ),
+    );
   });
 });
 
