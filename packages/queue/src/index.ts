@@ -46,3 +46,5 @@ export type { SqliteQueueOptions } from './sqlite/sqlite-queue.js';
 export { openSqliteQueue, SqliteTaskQueue } from './sqlite/sqlite-queue.js';
 export type { ResolvedOptions } from './validation.js';
 export { checkJson, resolveOptions, retryDecision } from './validation.js';
+export type { WorkerHandle, WorkerOptions } from './worker.js';
+export { runWorker, TaskFailure } from './worker.js';

@@ -1,22 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createPostgresQueue } from '../src/index.js';
 import { runConformance, value } from './conformance.js';
-
-export const PG_URL = process.env.WORKTRAIN_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
-
-/** A fresh schema name per test; dropped in cleanup. */
-export function freshSchema(): string {
-  return `wtq_${randomBytes(6).toString('hex')}`;
-}
-
-export async function dropSchema(schema: string): Promise<void> {
-  const c = new pg.Client({ connectionString: PG_URL });
-  await c.connect();
-  await c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-  await c.end();
-}
+import { dropSchema, freshSchema, PG_URL } from './pg-env.js';
 
 runConformance({
   name: 'PostgreSQL',

@@ -1,0 +1,146 @@
+import type { LeasedTask, QueueError, TaskError, TaskQueue } from './queue.js';
+
+/** A handler failure with an explicit class; any other thrown value counts as `execution`. */
+export class TaskFailure extends Error {
+  constructor(
+    readonly failureClass: TaskError['class'],
+    message: string,
+    readonly retryable?: boolean,
+  ) {
+    super(message);
+  }
+}
+
+export interface WorkerOptions {
+  readonly queue: TaskQueue;
+  /** Queue name to consume. */
+  readonly name: string;
+  /** Unique id of this worker (recorded as lease owner). */
+  readonly workerId: string;
+  /** Handlers running at once. Default 8. */
+  readonly concurrency?: number;
+  /** Lease per claim, ms; heartbeats renew it every `leaseMs / 3`. Default 30 000. */
+  readonly leaseMs?: number;
+  /** Tasks per claim (≤ free slots). Default `concurrency`. */
+  readonly batchSize?: number;
+  /** Longest wait for a wake-up before polling again, ms. Default 1 000. */
+  readonly pollIntervalMs?: number;
+  /** Runs one task. Resolve = complete; throw = fail (class from {@link TaskFailure}, else `execution`). */
+  readonly handler: (task: LeasedTask, signal: AbortSignal) => Promise<void>;
+  /** Called with results that are not ok (lease lost, store errors), e.g. for logging. */
+  readonly onError?: (error: QueueError, task: LeasedTask | null) => void;
+  /** Called after a completion was acknowledged (durable). */
+  readonly onCompleted?: (task: LeasedTask) => void;
+}
+
+export interface WorkerHandle {
+  /** Stops claiming, waits for running handlers (their completions acknowledged), resolves. */
+  stop(): Promise<void>;
+  /** Resolves when the loop has exited. */
+  readonly done: Promise<void>;
+}
+
+/**
+ * Runs a consume loop: claim up to the free slots, run handlers concurrently, heartbeat long handlers,
+ * complete or fail each task (fenced by its lease token). Handlers must tolerate running more than once
+ * (at-least-once delivery: a task whose lease expired is handed out again).
+ */
+export function runWorker(options: WorkerOptions): WorkerHandle {
+  const concurrency = options.concurrency ?? 8;
+  const leaseMs = options.leaseMs ?? 30_000;
+  const batchSize = options.batchSize ?? concurrency;
+  const pollMs = options.pollIntervalMs ?? 1000;
+  const q = options.queue;
+  let stopping = false;
+  let active = 0;
+  let slotWaiter: (() => void) | null = null;
+  const running = new Set<Promise<void>>();
+  const abort = new AbortController();
+
+  const freeSlot = (): void => {
+    const w = slotWaiter;
+    slotWaiter = null;
+    w?.();
+  };
+
+  const runOne = async (task: LeasedTask): Promise<void> => {
+    const beat = setInterval(
+      () => {
+        void q.heartbeat({ taskId: task.id, leaseToken: task.leaseToken, leaseMs }).then((r) => {
+          if (r.isErr()) options.onError?.(r.error, task);
+        });
+      },
+      Math.max(10, Math.floor(leaseMs / 3)),
+    );
+    try {
+      await options.handler(task, abort.signal);
+      clearInterval(beat);
+      const r = await q.complete({ taskId: task.id, leaseToken: task.leaseToken });
+      if (r.isErr()) options.onError?.(r.error, task);
+      else options.onCompleted?.(task);
+    } catch (thrown) {
+      clearInterval(beat);
+      const failure =
+        thrown instanceof TaskFailure
+          ? { class: thrown.failureClass, message: thrown.message }
+          : {
+              class: 'execution' as const,
+              message: thrown instanceof Error ? thrown.message : String(thrown),
+            };
+      const retryable = thrown instanceof TaskFailure ? thrown.retryable : undefined;
+      const r = await q.fail({ taskId: task.id, leaseToken: task.leaseToken, error: failure, retryable });
+      if (r.isErr()) options.onError?.(r.error, task);
+    }
+  };
+
+  const loop = async (): Promise<void> => {
+    let errorDelay = 50;
+    while (!stopping) {
+      const free = concurrency - active;
+      if (free <= 0) {
+        await new Promise<void>((r) => {
+          slotWaiter = r;
+        });
+        continue;
+      }
+      const claimed = await q.claim({
+        queue: options.name,
+        workerId: options.workerId,
+        n: Math.min(free, batchSize),
+        leaseMs,
+      });
+      if (claimed.isErr()) {
+        if (claimed.error.code === 'QUEUE_DRAINING' || claimed.error.code === 'QUEUE_CLOSED') break;
+        options.onError?.(claimed.error, null);
+        await new Promise((r) => setTimeout(r, errorDelay));
+        errorDelay = Math.min(errorDelay * 2, 5000);
+        continue;
+      }
+      errorDelay = 50;
+      if (claimed.value.length === 0) {
+        await q.waitForTasks(options.name, pollMs);
+        continue;
+      }
+      for (const task of claimed.value) {
+        active++;
+        const p = runOne(task).finally(() => {
+          active--;
+          running.delete(p);
+          freeSlot();
+        });
+        running.add(p);
+      }
+    }
+    await Promise.all([...running]);
+  };
+
+  const done = loop();
+  return {
+    done,
+    async stop() {
+      stopping = true;
+      freeSlot();
+      await done;
+    },
+  };
+}

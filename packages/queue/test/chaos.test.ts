@@ -1,0 +1,251 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { describe, expect, it } from 'vitest';
+import { createPostgresQueue, openSqliteQueue, type TaskQueue } from '../src/index.js';
+import { eventually, value } from './conformance.js';
+import { dropSchema, freshSchema, PG_URL } from './pg-env.js';
+
+/**
+ * Chaos acceptance test (issue 3): 4 worker processes, N tasks (20 000 unless WORKTRAIN_CHAOS_N says
+ * otherwise), a random worker SIGKILLed and restarted every 200–400 ms, one worker SIGSTOPped past its lease.
+ */
+const N = Number(process.env.WORKTRAIN_CHAOS_N ?? 20_000);
+const LEASE_MS = 1500;
+const WORKERS = 4;
+const here = dirname(fileURLToPath(import.meta.url));
+const workerScript = join(here, 'chaos', 'worker.ts');
+
+interface Backend {
+  readonly name: 'sqlite' | 'postgres';
+  setup(): Promise<{
+    queue: TaskQueue;
+    db: string;
+    finalRows(): Promise<FinalRow[]>;
+    expiredTaskIds(): Promise<Set<string>>;
+    cleanup(): Promise<void>;
+  }>;
+}
+
+interface FinalRow {
+  id: string;
+  state: string;
+  lease_token: string;
+  successes: number;
+}
+
+const sqliteBackend: Backend = {
+  name: 'sqlite',
+  async setup() {
+    const dir = mkdtempSync(join(tmpdir(), 'wt-chaos-'));
+    const db = join(dir, 'worktrain.db');
+    const queue = openSqliteQueue({ path: db })._unsafeUnwrap();
+    return {
+      queue,
+      db,
+      finalRows: async () =>
+        queue.db
+          .prepare(
+            `SELECT t.id, t.state, t.lease_token,
+              (SELECT count(*) FROM queue_audit a WHERE a.task_id = t.id AND a.to_state = 'succeeded') AS successes
+             FROM queue_tasks t`,
+          )
+          .all() as FinalRow[],
+      expiredTaskIds: async () =>
+        new Set(
+          (
+            queue.db
+              .prepare("SELECT DISTINCT task_id FROM queue_audit WHERE reason = 'lease expired'")
+              .all() as Array<{ task_id: string }>
+          ).map((r) => r.task_id),
+        ),
+      cleanup: async () => {
+        await queue.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  },
+};
+
+const postgresBackend: Backend = {
+  name: 'postgres',
+  async setup() {
+    const schema = freshSchema();
+    const queue = (
+      await createPostgresQueue({ connectionString: PG_URL, schema, poolSize: 4 })
+    )._unsafeUnwrap();
+    const query = async <R extends pg.QueryResultRow>(sql: string): Promise<R[]> => {
+      const c = new pg.Client({ connectionString: PG_URL });
+      await c.connect();
+      try {
+        return (await c.query<R>(sql)).rows;
+      } finally {
+        await c.end();
+      }
+    };
+    return {
+      queue,
+      db: schema,
+      finalRows: async () =>
+        (
+          await query<FinalRow & { successes: string }>(
+            `SELECT t.id, t.state, t.lease_token,
+              (SELECT count(*) FROM "${schema}".queue_audit a WHERE a.task_id = t.id AND a.to_state = 'succeeded') AS successes
+             FROM "${schema}".queue_tasks t`,
+          )
+        ).map((r) => ({ ...r, successes: Number(r.successes) })),
+      expiredTaskIds: async () =>
+        new Set(
+          (
+            await query<{ task_id: string }>(
+              `SELECT DISTINCT task_id FROM "${schema}".queue_audit WHERE reason = 'lease expired'`,
+            )
+          ).map((r) => r.task_id),
+        ),
+      cleanup: async () => {
+        await queue.close();
+        await dropSchema(schema);
+      },
+    };
+  },
+};
+
+function startWorker(backend: Backend['name'], db: string, id: string, logDir: string): ChildProcess {
+  return spawn(process.execPath, ['--conditions=@worktrain/source', '--import', 'tsx', workerScript], {
+    env: {
+      ...process.env,
+      CHAOS_BACKEND: backend,
+      CHAOS_DB: db,
+      CHAOS_PG_URL: PG_URL,
+      CHAOS_WORKER_ID: id,
+      CHAOS_LOG: join(logDir, `${id}.log`),
+      CHAOS_LEASE_MS: String(LEASE_MS),
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+}
+
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function chaos(backend: Backend): Promise<void> {
+  const env = await backend.setup();
+  const logDir = mkdtempSync(join(tmpdir(), 'wt-chaos-logs-'));
+  const workers: Array<{ id: string; proc: ChildProcess }> = [];
+  let generation = 0;
+  try {
+    for (let i = 0; i < N; i += 1000) {
+      const size = Math.min(1000, N - i);
+      await value(
+        env.queue.enqueueMany(
+          Array.from({ length: size }, (_, j) => ({
+            queue: 'chaos',
+            payload: { n: i + j },
+            maxAttempts: 1000,
+          })),
+        ),
+      );
+    }
+    for (let i = 0; i < WORKERS; i++) {
+      const id = `w${i}-g${generation++}`;
+      workers.push({ id, proc: startWorker(backend.name, env.db, id, logDir) });
+    }
+    const stopAfter = Date.now() + 1500;
+    let frozen: { id: string; held: Set<string> } | null = null;
+    let kills = 0;
+    const done = async (): Promise<boolean> => (await value(env.queue.stats())).total.succeeded === N;
+    while (!(await done())) {
+      await pause(200 + Math.floor(Math.random() * 200));
+      if (frozen === null && Date.now() > stopAfter) {
+        // Freeze worker 0 while it holds leases, let them expire, wake it: its completions must be refused.
+        const target = workers[0]!;
+        target.proc.kill('SIGSTOP');
+        const leased = await value(env.queue.list({ state: 'leased', limit: 1000 }));
+        const held = new Set(
+          leased.filter((t) => t.leaseOwner === target.id).map((t) => `${t.id} ${t.leaseToken}`),
+        );
+        // Wait until another worker took over one of the frozen worker's tasks (impossible while the frozen
+        // process holds SQLite's write lock mid-commit; then thaw it and try again later).
+        const takenOver = async (): Promise<boolean> => {
+          for (const pair of held) {
+            const t = await value(env.queue.get(pair.split(' ')[0]!));
+            if (t.leaseToken !== pair.split(' ')[1]) return true;
+          }
+          return false;
+        };
+        let ok = held.size > 0;
+        if (ok) {
+          await pause(LEASE_MS);
+          ok = await eventually(takenOver, 4000).then(
+            () => true,
+            () => false,
+          );
+        }
+        target.proc.kill('SIGCONT');
+        if (ok) {
+          frozen = { id: target.id, held };
+          const log = join(logDir, `${target.id}.log`);
+          await eventually(() => existsSync(log) && readFileSync(log, 'utf8').includes('lost '), 10_000);
+          continue;
+        }
+      }
+      const victim = 1 + Math.floor(Math.random() * (WORKERS - 1));
+      const w = workers[victim]!;
+      w.proc.kill('SIGKILL');
+      kills++;
+      const id = `w${victim}-g${generation++}`;
+      workers[victim] = { id, proc: startWorker(backend.name, env.db, id, logDir) };
+    }
+    expect(kills).toBeGreaterThan(3);
+    expect(frozen).not.toBeNull();
+
+    const rows = await env.finalRows();
+    expect(rows).toHaveLength(N);
+    expect(rows.filter((r) => r.state !== 'succeeded')).toEqual([]);
+    expect(rows.filter((r) => Number(r.successes) !== 1)).toEqual([]);
+
+    const tokenOf = new Map(rows.map((r) => [r.id, r.lease_token]));
+    const executions = new Map<string, number>();
+    const doneLines: string[] = [];
+    const lostLines: string[] = [];
+    for (const w of workers) w.proc.kill('SIGKILL');
+    const { readdirSync } = await import('node:fs');
+    for (const file of readdirSync(logDir)) {
+      for (const line of readFileSync(join(logDir, file), 'utf8').split('\n')) {
+        const [kind, id, token] = line.split(' ');
+        if (kind === 'exec') executions.set(id!, (executions.get(id!) ?? 0) + 1);
+        if (kind === 'done') doneLines.push(`${id} ${token}`);
+        if (kind === 'lost' && file.startsWith(frozen!.id)) lostLines.push(`${id} ${token}`);
+      }
+    }
+    // Every acknowledged completion carries the token of the lease that really succeeded.
+    expect(doneLines.filter((l) => tokenOf.get(l.split(' ')[0]!) !== l.split(' ')[1])).toEqual([]);
+    // Extra executions only for tasks whose lease expired.
+    const expired = await env.expiredTaskIds();
+    const extra = [...executions].filter(([, n]) => n > 1).map(([id]) => id);
+    expect(extra.filter((id) => !expired.has(id))).toEqual([]);
+    // The frozen worker could not complete any of the tasks it held when it was stopped.
+    expect(lostLines.some((l) => frozen!.held.has(l))).toBe(true);
+    expect(doneLines.filter((l) => frozen!.held.has(l))).toEqual([]);
+    console.log(
+      JSON.stringify({
+        chaos: backend.name,
+        tasks: N,
+        kills,
+        extraExecutions: extra.length,
+        expiredLeases: expired.size,
+      }),
+    );
+  } finally {
+    for (const w of workers) w.proc.kill('SIGKILL');
+    await env.cleanup();
+    rmSync(logDir, { recursive: true, force: true });
+  }
+}
+
+describe('chaos: SIGKILLed and SIGSTOPped worker processes', () => {
+  it(`SQLite: ${N} tasks each succeed exactly once`, () => chaos(sqliteBackend), 240_000);
+  it(`PostgreSQL: ${N} tasks each succeed exactly once`, () => chaos(postgresBackend), 240_000);
+});
