@@ -79,13 +79,17 @@ export function createEngine(options: EngineOptions): Engine {
     if (input?.intent !== undefined && input.intent !== 'advance' && input.intent !== 'rehydrate') {
       return err(makeError('INPUT_INVALID', 'intent must be "advance" or "rehydrate".'));
     }
-    const intent =
-      input.intent ??
-      (input.output !== undefined || input.context !== undefined
-        ? 'advance'
-        : typeof token === 'string' && token.startsWith('st_')
-          ? 'rehydrate'
-          : 'advance');
+    // WorkRail: intent defaults to "advance" when output is present, otherwise "rehydrate".
+    const hasOutput = input.output !== undefined && input.output !== null;
+    const intent = input.intent ?? (hasOutput ? 'advance' : 'rehydrate');
+    if (intent === 'rehydrate' && hasOutput) {
+      return err(
+        makeError(
+          'INPUT_INVALID',
+          'intent is "rehydrate" but output was provided; rehydration is read-only. Use intent "advance" to submit output.',
+        ),
+      );
+    }
     if (intent === 'rehydrate') {
       const verified = verifyToken(deps.keyring, token, { kinds: ['continue', 'state'] });
       if (verified.isErr()) return err(verified.error);
