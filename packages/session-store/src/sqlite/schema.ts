@@ -25,6 +25,8 @@ CREATE TABLE session_events (
   hash            TEXT    NOT NULL,
   PRIMARY KEY (session_id, seq)
 ) STRICT;
+-- Notes search in listSessions looks only at output_appended rows of a session.
+CREATE INDEX session_events_outputs ON session_events (session_id) WHERE kind = 'output_appended';
 
 CREATE TABLE session_batches (
   session_id      TEXT    NOT NULL,
