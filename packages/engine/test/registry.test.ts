@@ -187,6 +187,7 @@ describe('createWorkflowRegistry', () => {
     const second = (await registry.get('wr.alpha'))._unsafeUnwrap();
     // The same parsed object is returned when neither mtime nor size changed.
     expect(second.definition).toBe(first.definition);
+    expect(Object.isFrozen(first.definition) && Object.isFrozen(first.definition.steps)).toBe(true);
     await writeFile(path, workflow('wr.alpha', 'changed!'));
     expect((await registry.get('wr.alpha'))._unsafeUnwrap().definition).not.toBe(first.definition);
   });

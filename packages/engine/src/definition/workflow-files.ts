@@ -14,7 +14,7 @@ export const MAX_WORKFLOW_FILE_BYTES = 4 * 1024 * 1024;
 /** Directory nesting followed below a source directory (guards against symlink cycles). */
 const MAX_DIR_DEPTH = 8;
 
-/** Outcome of loading one file. */
+/** Outcome of loading one file. `definition` is deeply frozen. */
 export type FileLoad =
   | { readonly ok: true; readonly workflowId: string; readonly definition: JsonObject }
   | { readonly ok: false; readonly workflowId: string | null; readonly errors: readonly string[] };
@@ -97,7 +97,16 @@ export function loadWorkflowText(text: string, path: string): FileLoad {
       errors: issueLines(validated.error.details, validated.error.message),
     };
   }
-  return { ok: true, workflowId: validated.value.id, definition: json };
+  // Frozen: the registry hands the same cached object to every caller, so nobody may mutate it.
+  return { ok: true, workflowId: validated.value.id, definition: deepFreeze(json) };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
 }
 
 interface CacheEntry {
