@@ -126,7 +126,10 @@ describe('bad input gets a typed error result and the server keeps answering', (
     expect(outcome.body.blockers.map((b: { code: string }) => b.code)).toContain('OUTPUT_TOO_LARGE');
     expect(outcome.text.length).toBeLessThan(4000);
     const retry = outcome.body.retryContinueToken ?? outcome.body.continueToken;
-    const next = await callOk(client, 'continue_workflow', { continueToken: retry, output: { notesMarkdown: 'Reasonable notes.' } });
+    const next = await callOk(client, 'continue_workflow', {
+      continueToken: retry,
+      output: { notesMarkdown: 'Reasonable notes.' },
+    });
     expect(next.body.pending.stepId).toBe('two');
   });
 

@@ -12,7 +12,8 @@ import { call, connectStdio, makeSandbox, type Sandbox } from './helpers.js';
  * token the server acknowledged: it first re-sends the same advance (an idempotent replay when the killed
  * server had committed it), and falls back to rehydrating with the last acknowledged token.
  *
- * Checks: every acknowledged advance is in the log exactly once, the hash chain verifies, the session
+ * Checks: after each restart the session rehydrates; every acknowledged advance is in the log exactly
+ * once; the session advanced exactly 200 times; the hash chain verifies; the session
  * completes.
  */
 
@@ -69,6 +70,9 @@ describe('crash durability over stdio', () => {
     let kills = 0;
     let sinceKill = 0;
     let sent = 0;
+    let lostResponses = 0;
+    let replays = 0;
+    let rehydrations = 0;
 
     while (!complete) {
       sent++;
@@ -88,7 +92,17 @@ describe('crash durability over stdio', () => {
           (r) => (r.isError ? null : r),
           () => null,
         );
+        if (lost === null) lostResponses++;
         conn = await open(sandbox);
+        // The restarted server rehydrates the session from the last acknowledged token.
+        const state = await call(conn.client, 'continue_workflow', {
+          continueToken: token,
+          intent: 'rehydrate',
+          workspacePath: sandbox.workspace,
+        });
+        expect(state.isError, state.text).toBe(false);
+        expect(state.body.sessionId).toBe(sessionId);
+        expect(state.body.pending?.stepId ?? 'complete').toMatch(/^(tick|done|complete)$/);
         // The response may have been lost: replay the same advance with the last acknowledged token.
         const replay =
           lost ??
@@ -96,14 +110,10 @@ describe('crash durability over stdio', () => {
             continueToken: token,
             output: { notesMarkdown: notes },
           }));
+        if (lost === null && !replay.isError && replay.body.replayed === true) replays++;
         if (replay.isError) {
-          // Not replayable: recover the current state from the last acknowledged token.
-          const state = await call(conn.client, 'continue_workflow', {
-            continueToken: token,
-            intent: 'rehydrate',
-            workspacePath: sandbox.workspace,
-          });
-          expect(state.isError, state.text).toBe(false);
+          rehydrations++;
+          // Not replayable: continue from the rehydrated state.
           token = state.body.continueToken;
           pendingStep = state.body.pending.stepId;
           continue;
@@ -128,7 +138,12 @@ describe('crash durability over stdio', () => {
     }
     await conn.client.close();
 
+    console.info(
+      JSON.stringify({ kills, lostResponses, replays, rehydrations, acknowledged: acknowledged.length }),
+    );
     expect(kills).toBeGreaterThanOrEqual(5);
+    // Some kills landed while a request was in flight (that is what makes the test meaningful).
+    expect(lostResponses).toBeGreaterThanOrEqual(1);
     // An advance committed just before a kill but not replayable would be in the log without an ack.
     expect(acknowledged.length).toBeGreaterThanOrEqual(TOTAL_ADVANCES - kills);
 
