@@ -37,6 +37,7 @@ export type {
   WorkflowStep,
 } from './schema.js';
 export { WorkflowDefinitionSchema, WorkflowIdSchema } from './schema.js';
+export type { StepVisit } from './semantics.js';
 export { visitSteps } from './semantics.js';
 export { StepIdSchema } from './step-schema.js';
 export {

@@ -18,7 +18,7 @@ import type { LoopStep, PromptBlocks, StandardStep, WorkflowDefinition, Workflow
 /** `{{wr.bindings.slotId}}`: any non-empty run of characters other than whitespace and braces. */
 const BINDING_TOKEN = /\{\{wr\.bindings\.([^\s{}]+)\}\}/g;
 
-interface StepVisit {
+export interface StepVisit {
   readonly step: WorkflowStep;
   readonly pointer: string;
 }
