@@ -1,6 +1,7 @@
 import type { JsonObject, JsonValue } from '@worktrain/contracts';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { decideLoopControl } from '../artifact-contracts/index.js';
 import type {
   CompiledLoop,
   CompiledNode,
@@ -8,6 +9,7 @@ import type {
   CompiledStep,
   CompiledWorkflow,
 } from '../compiled.js';
+import { evaluateCondition } from '../conditions/index.js';
 import type { Condition } from '../definition/condition-schema.js';
 import { completePending, nextPending } from './next.js';
 import { type ExecutionState, type InterpreterDeps, initialState, parseExecutionState } from './state.js';
@@ -25,17 +27,11 @@ function evaluate(condition: Condition, context: JsonObject): boolean {
   return Boolean(value);
 }
 
-function decide(artifacts: readonly JsonValue[], loopId: string): 'continue' | 'stop' | undefined {
-  for (let i = artifacts.length - 1; i >= 0; i--) {
-    const a = artifacts[i];
-    if (typeof a !== 'object' || a === null || Array.isArray(a)) continue;
-    if (a.loopId !== undefined && a.loopId !== loopId) continue;
-    if (a.decision === 'continue' || a.decision === 'stop') return a.decision;
-  }
-  return undefined;
-}
-
-const deps: InterpreterDeps = { evaluateCondition: evaluate, decideLoopControl: decide };
+// The interpreter runs with the real primitives; `evaluate` above is an independent oracle.
+const deps: InterpreterDeps = {
+  evaluateCondition: (c, ctx) => evaluateCondition(c, ctx),
+  decideLoopControl: (artifacts, loopId) => decideLoopControl(artifacts, loopId),
+};
 
 function step(id: string, runCondition?: Condition): CompiledStep {
   return {
@@ -212,7 +208,10 @@ describe('interpreter properties', () => {
           for (const s of node.kind === 'loop' ? node.body : [node]) byId.set(s.id, s);
         for (const y of drive(compiled, context, signals).yielded) {
           const rc = byId.get(y.id)?.runCondition;
-          if (rc) expect(evaluate(rc, y.context)).toBe(true);
+          if (rc) {
+            expect(evaluateCondition(rc, y.context)).toBe(true);
+            expect(evaluate(rc, y.context)).toBe(true);
+          }
         }
       }),
       { numRuns: 300 },
