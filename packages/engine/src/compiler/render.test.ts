@@ -131,3 +131,12 @@ describe('renderStepPrompt', () => {
     expect(renderStepPrompt(none, {})).toContain('none apply');
   });
 });
+
+describe('renderStepPrompt guidance', () => {
+  it('puts the step guidance first, interpolated', () => {
+    const step = stepWith({ prompt: 'Do {{what}}.', guidance: ['Mind {{what}}', 'Be brief'] });
+    expect(renderStepPrompt(step, { what: 'tests' })).toBe(
+      '## Step guidance\n- Mind tests\n- Be brief\n\nDo tests.',
+    );
+  });
+});

@@ -68,8 +68,9 @@ export function interpolate(
 }
 
 /**
- * The prompt the agent sees for `step` in `context`: placeholders interpolated, applicable prompt fragments
- * appended (separated by blank lines), the system footer last. For a parallel step, only the delegations
+ * The prompt the agent sees for `step` in `context`: the step's `guidance` as a leading "Step guidance" list
+ * (WorkRail's interpreter prepends it the same way), the prompt with placeholders interpolated, applicable
+ * prompt fragments appended (separated by blank lines), the system footer last. For a parallel step, only the delegations
  * whose `runCondition` holds are listed, with their context inputs resolved. Never throws (falls back to
  * the compiled prompt).
  */
@@ -86,11 +87,12 @@ export function renderStepPrompt(
     const fragments = step.promptFragments
       .filter((fragment) => evaluateCondition(fragment.when, context))
       .map((fragment) => interpolate(fragment.text, context, options));
-    const withFragments =
-      fragments.length > 0
-        ? `${interpolate(body, context, options)}\n\n${fragments.join('\n\n')}`
-        : interpolate(body, context, options);
-    return withFragments + footer;
+    const guidance =
+      step.guidance.length > 0
+        ? `## Step guidance\n${step.guidance.map((g) => `- ${interpolate(g, context, options)}`).join('\n')}\n\n`
+        : '';
+    const main = guidance + interpolate(body, context, options);
+    return (fragments.length > 0 ? `${main}\n\n${fragments.join('\n\n')}` : main) + footer;
   } catch {
     return step.prompt;
   }
