@@ -284,6 +284,15 @@ describe('checkOutputContract', () => {
     });
   });
 
+  it('blocks an artifact that is not plain JSON (a cycle) instead of accepting it', () => {
+    const cyclic: Record<string, unknown> = { kind: 'wr.loop_control', decision: 'stop' };
+    cyclic.metadata = { self: cyclic };
+    const result = checkOutputContract(required('wr.contracts.loop_control'), [cyclic]);
+    if (result.ok) throw new Error('expected blockers');
+    expect(result.blockers[0]?.code).toBe('INVALID_REQUIRED_OUTPUT');
+    expect(result.blockers[0]?.message).toMatch(/not plain JSON/);
+  });
+
   it('never throws on hostile input', () => {
     const cyclic: Record<string, unknown> = { kind: 'wr.loop_control', decision: 'stop' };
     cyclic.metadata = { self: cyclic };

@@ -72,13 +72,13 @@ export function checkOutputContract(
   const blockers: Blocker[] = [];
   let accepted: JsonValue | null = null;
   for (const index of matches) {
-    const parsed = definition.schema.safeParse(list[index]);
-    const json = parsed.success ? JsonValueSchema.safeParse(parsed.data) : undefined;
-    if (parsed.success && json?.success) {
-      accepted = json.data;
+    const parsed = safeParse(definition.schema, list[index]);
+    const json = parsed.success ? asJson(parsed.data) : undefined;
+    if (json !== undefined) {
+      accepted = json;
     } else {
       blockers.push(
-        invalidBlocker(definition, index, parsed.success ? undefined : parsed.error.issues, wantedLoopId),
+        invalidBlocker(definition, index, parsed.success ? undefined : parsed.issues, wantedLoopId),
       );
     }
   }
