@@ -50,6 +50,27 @@ describe('SQLite store durability', () => {
     reopened.close();
   });
 
+  it('fails with STORE_READ_ONLY while the connection is query-only, then recovers', async () => {
+    const path = tempDb();
+    const db = new Database(path);
+    const store = createSqliteSessionStore({ database: db })._unsafeUnwrap();
+    await store.append({ sessionId: 'sess_a', expectedSeq: 0, events: [created()] });
+    db.pragma('query_only = ON');
+    const refused = await store.append({ sessionId: 'sess_a', expectedSeq: 1, events: [steer('x')] });
+    expect(refused._unsafeUnwrapErr().code).toBe('STORE_READ_ONLY');
+    expect(await store.putWorkflowSnapshot('sha256:s', { a: 1 })).toMatchObject({
+      error: { code: 'STORE_READ_ONLY' },
+    });
+    db.pragma('query_only = OFF');
+    expect(
+      (await store.append({ sessionId: 'sess_a', expectedSeq: 1, events: [steer('x')] }))._unsafeUnwrap()
+        .lastSeq,
+    ).toBe(2);
+    expect((await store.verify('sess_a'))._unsafeUnwrap()).toMatchObject({ ok: true, events: 2 });
+    store.close();
+    db.close();
+  });
+
   it('joins a caller transaction: events and the caller rows commit together, subscribers hear after commit', async () => {
     const db = new Database(tempDb());
     const store = createSqliteSessionStore({ database: db })._unsafeUnwrap();
@@ -85,6 +106,22 @@ describe('SQLite store durability', () => {
     expect((await store.getSummary('sess_a'))._unsafeUnwrapErr().code).toBe('SESSION_NOT_FOUND');
     await store.append({ sessionId: 'sess_b', expectedSeq: 0, events: [created()] });
     expect(heard).toEqual(['sess_b:1']);
+    store.close();
+    db.close();
+  });
+
+  it('holds notifications while a manually opened transaction spans ticks, and delivers after COMMIT', async () => {
+    const db = new Database(tempDb());
+    const store = createSqliteSessionStore({ database: db })._unsafeUnwrap();
+    const heard: number[] = [];
+    store.subscribe('sess_a', (e) => heard.push(e.seq));
+    db.exec('BEGIN IMMEDIATE');
+    store.appendSync({ sessionId: 'sess_a', expectedSeq: 0, events: [created()] })._unsafeUnwrap();
+    await nextTicks(5);
+    expect(heard).toEqual([]);
+    db.exec('COMMIT');
+    await waitFor(() => heard.length === 1);
+    expect(heard).toEqual([1]);
     store.close();
     db.close();
   });

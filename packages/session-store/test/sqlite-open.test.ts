@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
@@ -93,6 +93,43 @@ describe('opening a SQLite session store', () => {
     const r = createSqliteSessionStore({ path });
     expect(['NOT_A_WORKTRAIN_DATABASE', 'STORE_CORRUPT']).toContain(r._unsafeUnwrapErr().code);
     expect(readFileSync(path).equals(garbage)).toBe(true);
+  });
+
+  it.each([
+    ['pages after the schema overwritten', 'pages'],
+    ['the file truncated to half', 'truncate'],
+    ['the schema page overwritten', 'page1'],
+  ])('reports STORE_CORRUPT, never a crash, for a store with %s', async (_label, damage) => {
+    const path = tempDb();
+    const store = createSqliteSessionStore({ path })._unsafeUnwrap();
+    let seq = (
+      await store.append({ sessionId: 'sess_a', expectedSeq: 0, events: [created()] })
+    )._unsafeUnwrap().lastSeq;
+    for (let i = 0; i < 40; i++) {
+      seq = (
+        await store.append({ sessionId: 'sess_a', expectedSeq: seq, events: [steer('x'.repeat(3000))] })
+      )._unsafeUnwrap().lastSeq;
+    }
+    store.close(); // checkpoints the WAL into the main file
+    const bytes = readFileSync(path);
+    if (damage === 'truncate') truncateSync(path, Math.floor(statSync(path).size / 2));
+    else {
+      const from = damage === 'pages' ? 3 * 4096 : 100;
+      const to = damage === 'pages' ? bytes.length : 4096;
+      for (let i = from; i < to; i++) bytes[i] = (i * 31) & 255;
+      writeFileSync(path, bytes);
+    }
+    const reopened = createSqliteSessionStore({ path });
+    if (reopened.isErr()) {
+      expect(reopened.error.code).toBe('STORE_CORRUPT');
+      return;
+    }
+    const damaged = reopened.value;
+    expect((await damaged.readEvents('sess_a'))._unsafeUnwrapErr().code).toBe('STORE_CORRUPT');
+    expect((await damaged.verify('sess_a'))._unsafeUnwrapErr().code).toBe('STORE_CORRUPT');
+    const append = await damaged.append({ sessionId: 'sess_a', expectedSeq: seq, events: [steer('y')] });
+    expect(append._unsafeUnwrapErr().code).toBe('STORE_CORRUPT');
+    damaged.close();
   });
 
   it('refuses a database written by a newer schema version', () => {

@@ -18,6 +18,8 @@ interface Entry {
 export class PendingNotifications {
   private readonly queue: Entry[] = [];
   private scheduled = false;
+  /** Re-checks since the head entry was queued while a caller's transaction was open. */
+  private attempts = 0;
 
   constructor(
     private readonly db: Database.Database,
@@ -48,10 +50,12 @@ export class PendingNotifications {
         }
         const last = head.events[head.events.length - 1]!;
         if (this.storedHash(last.sessionId, last.seq) !== last.hash) {
+          this.attempts = 0;
           this.queue.shift();
           continue;
         }
         head.confirmed = true;
+        this.attempts = 0;
       }
       this.queue.shift();
       this.subscribers.publish(head.events);
@@ -71,9 +75,13 @@ export class PendingNotifications {
   private schedule(): void {
     if (this.scheduled) return;
     this.scheduled = true;
-    setImmediate(() => {
+    const retry = () => {
       this.scheduled = false;
       this.flush();
-    });
+    };
+    // Usually the caller's transaction ended within the same tick; one still open across ticks (manual
+    // BEGIN) is re-checked every 10 ms without keeping the process alive.
+    if (this.attempts++ === 0) setImmediate(retry);
+    else setTimeout(retry, 10).unref();
   }
 }
