@@ -14,13 +14,14 @@
  * (no I/O) and never throws on a definition of the declared shape; every problem is a `COMPILE_FAILED`
  * error with a JSON pointer into the definition.
  */
-import { canonicalHash, err, type JsonObject, ok, type Result } from '@worktrain/contracts';
+import { canonicalHash, err, ok, type Result } from '@worktrain/contracts';
 import type { EngineError } from '../api.js';
 import { knownContractRefs } from '../artifact-contracts/registry.js';
 import { type FeatureDefinition, findFeature, knownFeatureIds } from '../builtins/features.js';
 import { COMPILED_SCHEMA_VERSION, type CompiledNode, type CompiledWorkflow } from '../compiled.js';
 import { compileFailed } from './errors.js';
 import { buildGraph } from './graph.js';
+import { toJsonObject } from './json.js';
 import {
   compileLoop,
   compileParallelStep,
@@ -30,7 +31,6 @@ import {
 } from './nodes.js';
 import {
   isLoopStep,
-  type SourceLoopStep,
   type SourceParallelStep,
   type SourceStandardStep,
   type SourceStep,
@@ -119,7 +119,7 @@ function attachBodies(
     } else {
       const expanded = expandSequence(loop.body, `${placed.pointer}/body`, resolve);
       if (expanded.isErr()) return err(expanded.error);
-      bodies.set(loop.id, expanded.value as BodyPlaced[]);
+      bodies.set(loop.id, expanded.value);
     }
   }
   return ok({ sequence: top.filter((p) => !taken.has(p.step.id)), bodies });
@@ -151,7 +151,7 @@ function compileNodes(
   for (const placed of sequence) {
     const step = placed.step;
     if (isLoopStep(step)) {
-      const loop = compileLoop(step as SourceLoopStep, placed.pointer, bodies.get(step.id) ?? [], ctx);
+      const loop = compileLoop(step, placed.pointer, bodies.get(step.id) ?? [], ctx);
       if (loop.isErr()) return err(loop.error);
       nodes.push(loop.value);
     } else if (step.type === 'parallel') {
@@ -234,7 +234,7 @@ export function compileWorkflow(
           },
         }
       : {}),
-    references: (definition.references ?? []).map((r) => ({ ...r }) as JsonObject),
+    references: (definition.references ?? []).map((r) => toJsonObject(r)),
     assessments: Object.fromEntries(
       (definition.assessments ?? []).map((a) => [
         a.id,

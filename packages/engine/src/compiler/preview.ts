@@ -14,6 +14,7 @@ import type {
   Confirmation,
 } from '../compiled.js';
 import { describeCondition } from '../conditions/index.js';
+import { toJson } from './json.js';
 
 function gateText(confirmation: Confirmation): string | undefined {
   if (confirmation.kind === 'none') return undefined;
@@ -107,21 +108,6 @@ export function previewWorkflow(compiled: CompiledWorkflow): string {
     lines.push(...nodeLines(node, `${i + 1}.`));
   });
   return lines.join('\n');
-}
-
-/** Converts a JSON-shaped value to `JsonValue`, dropping `undefined` members (no cast needed by callers). */
-function toJson(value: unknown): JsonValue {
-  if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
-  if (typeof value === 'number') return Number.isFinite(value) ? value : null;
-  if (Array.isArray(value)) return value.map((item) => toJson(item));
-  if (typeof value === 'object') {
-    const out: JsonObject = {};
-    for (const [key, member] of Object.entries(value)) {
-      if (member !== undefined && typeof member !== 'function') out[key] = toJson(member);
-    }
-    return out;
-  }
-  return null;
 }
 
 function outline(node: CompiledNode): JsonObject {

@@ -8,6 +8,7 @@ import type { EngineError } from '../api.js';
 import type { CompiledStep, Confirmation } from '../compiled.js';
 import type { Condition } from '../definition/condition-schema.js';
 import { compileFailed } from './errors.js';
+import { toJson, toJsonObject } from './json.js';
 import type {
   SourceAssessment,
   SourceConfirmation,
@@ -36,8 +37,9 @@ export function normaliseConfirmation(rule: SourceConfirmation | undefined): Con
 /** WorkRail's array form of `validationCriteria` becomes `{ and: [...] }`; objects are kept as authored. */
 export function normaliseValidationCriteria(criteria: unknown): JsonObject | undefined {
   if (criteria === undefined || criteria === null) return undefined;
-  if (Array.isArray(criteria)) return criteria.length === 0 ? undefined : ({ and: criteria } as JsonObject);
-  if (typeof criteria === 'object') return criteria as JsonObject;
+  if (Array.isArray(criteria))
+    return criteria.length === 0 ? undefined : { and: criteria.map((c) => toJson(c)) };
+  if (typeof criteria === 'object') return toJsonObject(criteria);
   return undefined;
 }
 
