@@ -7,7 +7,7 @@ import type {
   ResultAsync,
   SessionEvent,
 } from '@worktrain/contracts';
-import { canonicalJson, err, ok, randomIds, silentLogger, systemClock } from '@worktrain/contracts';
+import { err, ok, randomIds, silentLogger, systemClock } from '@worktrain/contracts';
 import { buildEvents, DEFAULT_MAX_EVENT_BYTES, prepareAppend } from '../append-core.js';
 import { storeError } from '../errors.js';
 import { batchDigest } from '../event-hash.js';
@@ -23,6 +23,7 @@ import type {
   Unsubscribe,
   VerifyResult,
 } from '../port.js';
+import { snapshotJson } from '../snapshots.js';
 import { SubscriberRegistry } from '../subscribers.js';
 import { reduceSessionSummary } from '../summary.js';
 import { deepFreeze, toAsync } from '../util.js';
@@ -199,25 +200,6 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions = {}
       return ok(undefined);
     },
   };
-}
-
-/**
- * Validates a snapshot put: the hash must be a non-empty string and the snapshot representable as JSON.
- * Shared with the SQLite store. Errors: INVALID_EVENT (the closest code: the input is malformed).
- */
-export function snapshotJson(hash: string, snapshot: JsonValue): Result<string, SessionStoreError> {
-  if (typeof hash !== 'string' || hash.length === 0 || hash.length > 256) {
-    return err(
-      storeError('INVALID_EVENT', 'A workflow snapshot hash must be a 1–256 character string', { hash }),
-    );
-  }
-  try {
-    return ok(canonicalJson(snapshot));
-  } catch {
-    return err(
-      storeError('INVALID_EVENT', `Workflow snapshot ${hash} is not representable as JSON`, { hash }),
-    );
-  }
 }
 
 function lastHash(state: SessionState): string {

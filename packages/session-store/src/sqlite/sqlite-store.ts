@@ -5,7 +5,6 @@ import type { PreparedAppend } from '../append-core.js';
 import { buildEvents, DEFAULT_MAX_EVENT_BYTES, prepareAppend } from '../append-core.js';
 import { mapSqliteError, storeError } from '../errors.js';
 import { normaliseListQuery } from '../listing.js';
-import { snapshotJson } from '../memory/memory-store.js';
 import type {
   AppendInput,
   AppendResult,
@@ -16,6 +15,7 @@ import type {
   SessionSummary,
   VerifyResult,
 } from '../port.js';
+import { snapshotJson } from '../snapshots.js';
 import { SubscriberRegistry } from '../subscribers.js';
 import { reduceSessionSummary } from '../summary.js';
 import { toAsync } from '../util.js';
