@@ -5,7 +5,13 @@ import type { ContinueResponse, Engine } from '../src/api.js';
 import { createEngine } from '../src/engine/index.js';
 import { createMemoryKeyring, signToken } from '../src/tokens/index.js';
 import { type Harness, makeHarness, staticRegistry } from './helpers/engine-harness.js';
-import { LINEAR_WORKFLOW, MAIN_WORKFLOW, VALID_VERDICT, VERDICT_WORKFLOW } from './helpers/test-workflows.js';
+import {
+  CHOICE_WORKFLOW,
+  LINEAR_WORKFLOW,
+  MAIN_WORKFLOW,
+  VALID_VERDICT,
+  VERDICT_WORKFLOW,
+} from './helpers/test-workflows.js';
 
 let h: Harness | undefined;
 afterEach(() => {
@@ -233,6 +239,62 @@ describe('idempotency, races and forks', () => {
         .continueWorkflow({ continueToken: fork.continueToken ?? '', output: { notesMarkdown: 'late' } })
         .then((r) => r.isErr() && r.error.code),
     ).toBe('SESSION_ENDED');
+  });
+});
+
+describe('branches and unrelated concurrent writes', () => {
+  it('keeps context set on one branch out of a fork', async () => {
+    h = makeHarness([CHOICE_WORKFLOW]);
+    const start = (await h.engine.startWorkflow({ workflowId: 'test.choice' }))._unsafeUnwrap();
+    const a = expectOk(
+      (
+        await h.engine.continueWorkflow({
+          continueToken: start.continueToken ?? '',
+          output: { notesMarkdown: 'go a' },
+          context: { choice: 'A' },
+        })
+      )._unsafeUnwrap(),
+    );
+    const b = expectOk(
+      (
+        await h.engine.continueWorkflow({
+          continueToken: start.continueToken ?? '',
+          output: { notesMarkdown: 'go b' },
+          context: { other: 1 },
+        })
+      )._unsafeUnwrap(),
+    );
+    expect(a.pending?.prompt).toContain('Follow direction A.');
+    expect(b.pending?.prompt).not.toContain('direction A');
+    const again = expectOk(
+      (await h.engine.continueWorkflow({ continueToken: a.continueToken ?? '' }))._unsafeUnwrap(),
+    );
+    expect(again.pending?.prompt).toContain('Follow direction A.');
+  });
+
+  it('applies an advance that races a checkpoint and one that races another branch', async () => {
+    h = makeHarness([LINEAR_WORKFLOW]);
+    const start = await startLinear(h.engine);
+    const [advanced, checkpointed] = await Promise.all([
+      h.engine.continueWorkflow({
+        continueToken: start.continueToken ?? '',
+        output: { notesMarkdown: 'one' },
+      }),
+      h.engine.checkpointWorkflow({ checkpointToken: start.checkpointToken ?? '' }),
+    ]);
+    const two = expectOk(advanced._unsafeUnwrap());
+    expect(checkpointed._unsafeUnwrap().resumeToken).toMatch(/^st_/);
+    // Two different nodes advanced concurrently: both apply (one fork of node one, one step of node two).
+    const [forked, onward] = await Promise.all([
+      h.engine.continueWorkflow({
+        continueToken: start.continueToken ?? '',
+        output: { notesMarkdown: 'one, again' },
+      }),
+      h.engine.continueWorkflow({ continueToken: two.continueToken ?? '', output: { notesMarkdown: 'two' } }),
+    ]);
+    expect(expectOk(forked._unsafeUnwrap()).pending?.stepId).toBe('two');
+    expect(expectOk(onward._unsafeUnwrap()).pending?.stepId).toBe('three');
+    expect((await h.store.verify(start.sessionId))._unsafeUnwrap().ok).toBe(true);
   });
 });
 

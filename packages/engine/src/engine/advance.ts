@@ -89,7 +89,9 @@ export async function appendOrConflict(
   view: SessionView,
   key: string,
   events: readonly NewSessionEvent[],
-): Promise<Result<{ view: SessionView; replay?: Result<ContinueResponse, EngineError> }, EngineError>> {
+  /** When given, a conflict caused only by events unrelated to this node asks the caller to retry. */
+  nodeId?: string,
+): Promise<Result<AppendOutcome, EngineError>> {
   const appended = await deps.store.append({
     sessionId: view.sessionId,
     expectedSeq: view.lastSeq,
@@ -107,16 +109,44 @@ export async function appendOrConflict(
     }
     return ok({ view: buildSessionView(view.sessionId, [...view.events, ...appended.value.events]) });
   }
-  return conflictOutcome(deps, compiled, view.sessionId, key, appended.error);
+  return conflictOutcome(deps, compiled, view, key, appended.error, nodeId);
+}
+
+export interface AppendOutcome {
+  readonly view: SessionView;
+  /** The recorded response when this exact call had already been applied. */
+  readonly replay?: Result<ContinueResponse, EngineError>;
+  /** True when a concurrent write unrelated to the node moved the log on: redo the call on a fresh read. */
+  readonly retry?: boolean;
+}
+
+/** Whether an event written after our read concerns `nodeId` (then our advance must not be redone). */
+function touchesNode(event: SessionEvent, nodeId: string): boolean {
+  switch (event.kind) {
+    case 'advance_recorded':
+      return event.data.fromNodeId === nodeId;
+    case 'blocked_attempt':
+    case 'gate_parked':
+    case 'gate_resolved':
+    case 'output_appended':
+      return event.data.nodeId === nodeId;
+    case 'session_completed':
+    case 'session_aborted':
+      return true;
+    default:
+      return false;
+  }
 }
 
 async function conflictOutcome(
   deps: EngineDeps,
   compiled: CompiledWorkflow,
-  sessionId: string,
+  view: SessionView,
   key: string,
   error: SessionStoreError,
-): Promise<Result<{ view: SessionView; replay?: Result<ContinueResponse, EngineError> }, EngineError>> {
+  nodeId: string | undefined,
+): Promise<Result<AppendOutcome, EngineError>> {
+  const sessionId = view.sessionId;
   if (error.code !== 'SEQ_CONFLICT' && error.code !== 'IDEMPOTENCY_KEY_CONFLICT')
     return err(storeError(error));
   const reread = await readView(deps, sessionId);
@@ -124,6 +154,13 @@ async function conflictOutcome(
   const batch = batchOf(reread.value, key);
   if (batch.length > 0)
     return ok({ view: reread.value, replay: replayResponse({ deps, compiled, view: reread.value, batch }) });
+  if (
+    nodeId !== undefined &&
+    error.code === 'SEQ_CONFLICT' &&
+    !reread.value.events.some((e) => e.seq > view.lastSeq && touchesNode(e, nodeId))
+  ) {
+    return ok({ view: reread.value, retry: true });
+  }
   return err(
     makeError(
       'ADVANCE_CONFLICT',
@@ -133,7 +170,13 @@ async function conflictOutcome(
   );
 }
 
-/** The advance itself, after token verification. */
+const RETRY = Symbol('retry');
+const MAX_ROUNDS = 3;
+
+/**
+ * The advance itself, after token verification. A conflict caused by concurrent writes that do not concern
+ * the token's node (a checkpoint, another branch) is retried on a fresh read, at most 3 rounds.
+ */
 export async function advance(
   deps: EngineDeps,
   token: string,
@@ -141,6 +184,25 @@ export async function advance(
   output: ParsedOutput | undefined,
   contextUpdate: JsonObject | undefined,
 ): Promise<Result<ContinueResponse, EngineError>> {
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    const outcome = await advanceOnce(deps, token, payload, output, contextUpdate);
+    if (outcome !== RETRY) return outcome;
+  }
+  return err(
+    makeError(
+      'ADVANCE_CONFLICT',
+      'The session kept changing while this advance was applied; rehydrate and try again.',
+    ),
+  );
+}
+
+async function advanceOnce(
+  deps: EngineDeps,
+  token: string,
+  payload: TokenPayload,
+  output: ParsedOutput | undefined,
+  contextUpdate: JsonObject | undefined,
+): Promise<Result<ContinueResponse, EngineError> | typeof RETRY> {
   const viewResult = await readView(deps, payload.sessionId);
   if (viewResult.isErr()) return err(viewResult.error);
   const view = viewResult.value;
@@ -257,9 +319,10 @@ export async function advance(
         kind: 'budget_exceeded',
         data: { budget: 'blocked_attempts', limit: deps.limits.maxConsecutiveBlocked, observed: consecutive },
       });
-    const appended = await appendOrConflict(deps, compiled, view, key, events);
+    const appended = await appendOrConflict(deps, compiled, view, key, events, node.nodeId);
     if (appended.isErr()) return err(appended.error);
     if (appended.value.replay !== undefined) return appended.value.replay;
+    if (appended.value.retry === true) return RETRY;
     if (opens) return err(circuitOpen(deps));
     return blockedResponse({
       deps,
@@ -300,9 +363,10 @@ export async function advance(
       },
     });
   }
-  if (contextUpdate !== undefined && Object.keys(contextUpdate).length > 0) {
-    events.push({ kind: 'context_set', data: { nodeId: node.nodeId, values: contextUpdate } });
-  }
+  const contextEvent = (nodeId: string): NewSessionEvent[] =>
+    contextUpdate !== undefined && Object.keys(contextUpdate).length > 0
+      ? [{ kind: 'context_set', data: { nodeId, values: contextUpdate } }]
+      : [];
   if (gate !== undefined) {
     events.push({
       kind: 'gate_resolved',
@@ -319,6 +383,7 @@ export async function advance(
     mode === 'autonomous' &&
     confirmationApplies(step.confirmation, contextWithLoopVariables(compiled, exec, merged))
   ) {
+    events.push(...contextEvent(node.nodeId));
     events.push({
       kind: 'gate_parked',
       data: {
@@ -328,9 +393,10 @@ export async function advance(
         reason: 'requireConfirmation',
       },
     });
-    const appended = await appendOrConflict(deps, compiled, view, key, events);
+    const appended = await appendOrConflict(deps, compiled, view, key, events, node.nodeId);
     if (appended.isErr()) return err(appended.error);
     if (appended.value.replay !== undefined) return appended.value.replay;
+    if (appended.value.retry === true) return RETRY;
     const parked = appended.value.view.events.findLast(
       (e): e is Extract<SessionEvent, { kind: 'gate_parked' }> => e.kind === 'gate_parked',
     );
@@ -347,10 +413,11 @@ export async function advance(
     artifacts: verdict.artifacts,
     context: merged,
   });
-  events.push(...planned.events);
-  const appended = await appendOrConflict(deps, compiled, view, key, events);
+  events.push(...contextEvent(planned.nodeId), ...planned.events);
+  const appended = await appendOrConflict(deps, compiled, view, key, events, node.nodeId);
   if (appended.isErr()) return err(appended.error);
   if (appended.value.replay !== undefined) return appended.value.replay;
+  if (appended.value.retry === true) return RETRY;
   return advancedResponse({
     deps,
     compiled,

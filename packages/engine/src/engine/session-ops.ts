@@ -292,7 +292,7 @@ export async function resolveGate(
       fromNodeId: node.nodeId,
       attempt,
       artifacts: latestArtifacts(view, node.nodeId),
-      context: contextAt(view, node.nodeId, true),
+      context: contextAt(view, node.nodeId),
     });
     const appended = await appendOrConflict(deps, compiled.value, view, key, [resolved, ...planned.events]);
     if (appended.isErr()) return err(appended.error);

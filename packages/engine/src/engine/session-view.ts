@@ -85,12 +85,13 @@ export function ancestry(view: SessionView, nodeId: string): string[] {
 }
 
 /**
- * Context as seen by an advance from `nodeId`: the session's initial context plus every `context_set`
- * recorded on the strict ancestors of `nodeId` (and on `nodeId` itself when `includeSelf`), in log order.
+ * Context as seen at `nodeId`: the session's initial context plus every `context_set` recorded on the node
+ * or its ancestors, in log order. An advance records its context on the node it creates, so a fork never
+ * sees values set on a sibling branch. (An autonomous gate records the context on the gated node itself,
+ * before the next node exists.)
  */
-export function contextAt(view: SessionView, nodeId: string, includeSelf = false): JsonObject {
+export function contextAt(view: SessionView, nodeId: string): JsonObject {
   const chain = new Set(ancestry(view, nodeId));
-  if (!includeSelf) chain.delete(nodeId);
   let context: JsonObject = { ...(view.created?.data.context ?? {}) };
   for (const event of view.events) {
     if (event.kind !== 'context_set') continue;

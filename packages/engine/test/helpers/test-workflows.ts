@@ -80,3 +80,15 @@ export const VALID_VERDICT: JsonObject = {
   findings: [],
   summary: 'No findings',
 };
+
+export const CHOICE_WORKFLOW: JsonObject = {
+  id: 'test.choice',
+  name: 'Choice',
+  description: 'A later step renders a context value chosen earlier.',
+  version: '1.0.0',
+  steps: [
+    { id: 'choose', title: 'Choose', prompt: 'Choose a direction.' },
+    { id: 'follow', title: 'Follow', prompt: 'Follow direction {{choice}}.' },
+    { id: 'end', title: 'End', prompt: 'Wrap up.' },
+  ],
+};
