@@ -10,7 +10,7 @@ import { signToken } from './sign.js';
 
 const [keysDir = '', barrierDir = ''] = process.argv.slice(2);
 fs.writeFileSync(path.join(barrierDir, `ready-${process.pid}`), '');
-const deadline = Date.now() + 30_000;
+const deadline = Date.now() + 180_000;
 const pause = new Int32Array(new SharedArrayBuffer(4));
 while (!fs.existsSync(path.join(barrierDir, 'go'))) {
   if (Date.now() > deadline) {
