@@ -282,3 +282,20 @@ describe('parseWorkflowJson', () => {
     expect(bad.isErr() && bad.error.message).toMatch(/^x\.json: workflow 'x' is invalid: /);
   });
 });
+
+describe('validateWorkflowDefinition on registry-loaded (deep-frozen) definitions', () => {
+  it('returns the same frozen definition on repeated calls', async () => {
+    const { deepFreeze } = await import('./frozen.js');
+    const json = deepFreeze(minimal([{ id: 'only', title: 'Only', prompt: 'p' }]));
+    const first = validateWorkflowDefinition(json)._unsafeUnwrap();
+    expect(validateWorkflowDefinition(json)._unsafeUnwrap()).toBe(first);
+    expect(Object.isFrozen(first.steps[0])).toBe(true);
+  });
+
+  it('does not memoise values it did not freeze', () => {
+    const json = minimal([{ id: 'only', title: 'Only', prompt: 'p' }]);
+    expect(validateWorkflowDefinition(json)._unsafeUnwrap()).not.toBe(
+      validateWorkflowDefinition(json)._unsafeUnwrap(),
+    );
+  });
+});

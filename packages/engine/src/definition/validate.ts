@@ -4,6 +4,7 @@
  */
 import { err, jsonDepth, makeError, ok, type Result } from '@worktrain/contracts';
 import type { EngineError } from '../api.js';
+import { deepFreeze, isDeeplyFrozen } from './frozen.js';
 import { type DefinitionIssue, expandIssue, toJsonPointer } from './issues.js';
 import { parseWorkflowJson } from './json-text.js';
 import { type WorkflowDefinition, WorkflowDefinitionSchema } from './schema.js';
@@ -30,9 +31,29 @@ function inspect(json: unknown): Inspection {
   return semantic.length === 0 ? { definition: parsed.data, issues: [] } : { issues: semantic };
 }
 
+/**
+ * Definitions loaded by the registry are deep-frozen and shared across calls; their inspection is
+ * remembered (keyed by identity) so re-validating them on every compile costs nothing.
+ */
+const inspections = new WeakMap<object, Inspection>();
+
+function memoisedInspect(json: unknown): Inspection {
+  if (!isDeeplyFrozen(json)) return inspect(json);
+  const known = inspections.get(json);
+  if (known !== undefined) return known;
+  const inspected = inspect(json);
+  // Shared between callers from now on, so the parsed definition is frozen like its source.
+  const fresh =
+    inspected.definition === undefined
+      ? inspected
+      : { ...inspected, definition: deepFreeze(inspected.definition) };
+  inspections.set(json, fresh);
+  return fresh;
+}
+
 /** Schema and semantic issues of a value (empty when it is a valid workflow definition). */
 export function collectDefinitionIssues(json: unknown): readonly DefinitionIssue[] {
-  return inspect(json).issues;
+  return memoisedInspect(json).issues;
 }
 
 function workflowIdOf(json: unknown): string | null {
@@ -62,7 +83,7 @@ export function validateWorkflowDefinition(
   json: unknown,
   source?: string,
 ): Result<WorkflowDefinition, EngineError> {
-  const { definition, issues } = inspect(json);
+  const { definition, issues } = memoisedInspect(json);
   if (definition !== undefined) return ok(definition);
   const workflowId = workflowIdOf(json);
   return err(

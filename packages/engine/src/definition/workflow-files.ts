@@ -5,6 +5,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { JsonObject } from '@worktrain/contracts';
+import { deepFreeze } from './frozen.js';
 import { isJsonObject } from './json-schema-zod.js';
 import { parseWorkflowJson } from './json-text.js';
 import { validateWorkflowDefinition } from './validate.js';
@@ -99,14 +100,6 @@ export function loadWorkflowText(text: string, path: string): FileLoad {
   }
   // Frozen: the registry hands the same cached object to every caller, so nobody may mutate it.
   return { ok: true, workflowId: validated.value.id, definition: deepFreeze(json) };
-}
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const child of Object.values(value)) deepFreeze(child);
-  }
-  return value;
 }
 
 interface CacheEntry {
