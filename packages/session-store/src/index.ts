@@ -20,11 +20,11 @@ export type {
 } from './port.js';
 export { projectSession } from './projection.js';
 export { SESSION_STORE_SCHEMA_VERSION, WORKTRAIN_APPLICATION_ID } from './sqlite/schema.js';
+export { createSqliteSessionStore } from './sqlite/sqlite-store.js';
 export type {
   SqliteSessionStore,
   SqliteSessionStoreCommonOptions,
   SqliteSessionStoreOptions,
-} from './sqlite/sqlite-store.js';
-export { createSqliteSessionStore } from './sqlite/sqlite-store.js';
+} from './sqlite/sqlite-types.js';
 export { isTerminalStatus, reduceSessionSummary } from './summary.js';
 export { verifyChain } from './verify.js';

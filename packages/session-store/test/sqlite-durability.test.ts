@@ -162,6 +162,36 @@ describe('SQLite store durability', () => {
     store.close();
   });
 
+  it('refuses to append when the summary row was edited out of step with the log (STORE_CORRUPT)', async () => {
+    const path = tempDb();
+    const store = createSqliteSessionStore({ path })._unsafeUnwrap();
+    await store.append({ sessionId: 'sess_a', expectedSeq: 0, events: [created(), steer('a')] });
+    store.database.prepare("UPDATE sessions SET last_seq = 1 WHERE session_id = 'sess_a'").run();
+    const r = await store.append({ sessionId: 'sess_a', expectedSeq: 2, events: [steer('b')] });
+    expect(r._unsafeUnwrapErr()).toMatchObject({
+      code: 'STORE_CORRUPT',
+      details: { logSeq: 2, summarySeq: 1 },
+    });
+    store.database.prepare("DELETE FROM sessions WHERE session_id = 'sess_a'").run();
+    const again = await store.append({ sessionId: 'sess_a', expectedSeq: 2, events: [steer('b')] });
+    expect(again._unsafeUnwrapErr().code).toBe('STORE_CORRUPT');
+    expect((await store.verify('sess_a'))._unsafeUnwrap()).toMatchObject({ ok: true, events: 2 });
+    store.close();
+  });
+
+  it('reports STORE_CORRUPT when an idempotent replay meets an unparsable stored row', async () => {
+    const path = tempDb();
+    const store = createSqliteSessionStore({ path })._unsafeUnwrap();
+    const input = { sessionId: 'sess_a', expectedSeq: 0, idempotencyKey: 'c', events: [created()] };
+    await store.append(input);
+    store.database.prepare("UPDATE session_events SET data = 'nope' WHERE session_id = 'sess_a'").run();
+    expect((await store.append(input))._unsafeUnwrapErr()).toMatchObject({
+      code: 'STORE_CORRUPT',
+      details: { seq: 1 },
+    });
+    store.close();
+  });
+
   it('detects a deleted event as a broken chain', async () => {
     const path = tempDb();
     const store = createSqliteSessionStore({ path })._unsafeUnwrap();

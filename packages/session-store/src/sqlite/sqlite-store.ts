@@ -10,7 +10,6 @@ import type {
   AppendResult,
   ListSessionsQuery,
   ReadEventsOptions,
-  SessionStore,
   SessionStoreError,
   SessionSummary,
   VerifyResult,
@@ -25,46 +24,9 @@ import { PendingNotifications } from './pending-notifications.js';
 import type { EventRow, RawEventRow, SummaryRow } from './rows.js';
 import { eventFromRawRow, eventFromRow, eventToParams, summaryFromRow, summaryToParams } from './rows.js';
 import { prepareDatabase } from './schema.js';
+import type { SqliteSessionStore, SqliteSessionStoreOptions } from './sqlite-types.js';
 import type { Statements } from './statements.js';
 import { createStatements } from './statements.js';
-
-/** Options shared by both ways of opening the SQLite store. */
-export interface SqliteSessionStoreCommonOptions {
-  /** Source of event times (`at`, ms since epoch). Default: the system clock. */
-  readonly clock?: Clock;
-  /** Source of event ids (`evt_…`). Default: random ids. */
-  readonly ids?: IdGenerator;
-  /** Structured logger (storage errors, subscriber failures). Default: silent. */
-  readonly logger?: Logger;
-  /** Largest accepted event, UTF-8 bytes of kind + data JSON. Default 1 MiB (1 048 576). */
-  readonly maxEventBytes?: number;
-}
-
-/**
- * Options of {@link createSqliteSessionStore}: either a file `path` (the store opens and owns the
- * connection; `readonly: true` opens it read-only, e.g. for `sessions verify`) or an open better-sqlite3
- * `database` shared with other packages (the caller owns it and closes it; the store still sets its pragmas).
- */
-export type SqliteSessionStoreOptions = SqliteSessionStoreCommonOptions &
-  ({ readonly path: string; readonly readonly?: boolean } | { readonly database: Database.Database });
-
-/** The SQLite store: the {@link SessionStore} port plus synchronous access for atomic multi-table writes. */
-export interface SqliteSessionStore extends SessionStore {
-  /**
-   * Synchronous twin of `append` (same rules and errors). Called outside a transaction it runs its own
-   * `BEGIN IMMEDIATE` transaction. Called inside a caller's `database.transaction(fn).immediate()` it joins
-   * that transaction (as a savepoint), so events and e.g. a queued task commit or roll back together;
-   * subscribers are then notified once the outer transaction has committed (and never if it rolled back).
-   */
-  appendSync(input: AppendInput): Result<AppendResult, SessionStoreError>;
-  /** Synchronous twin of `readEvents` (usable inside a caller's transaction). */
-  readEventsSync(
-    sessionId: string,
-    options?: ReadEventsOptions,
-  ): Result<readonly SessionEvent[], SessionStoreError>;
-  /** The underlying connection, for callers composing transactions with {@link appendSync}. */
-  readonly database: Database.Database;
-}
 
 /**
  * Opens (creating and migrating if needed) the SQLite session store. The file may be shared with other
@@ -186,15 +148,30 @@ class SqliteStore implements SqliteSessionStore {
           sessionId,
           previous.first_seq - 1,
           previous.last_seq - previous.first_seq + 1,
-        );
-        return ok({
-          events: (rows as EventRow[]).map(eventFromRow),
-          replayed: true,
-          lastSeq: previous.last_seq,
-        });
+        ) as EventRow[];
+        const events: SessionEvent[] = [];
+        for (const row of rows) {
+          const event = parseRow(() => eventFromRow(row), sessionId, row.seq);
+          if (event.isErr()) return err(event.error);
+          events.push(event.value);
+        }
+        return ok({ events, replayed: true, lastSeq: previous.last_seq });
       }
     }
     const headRow = this.stmts.getHead.get(sessionId) as { seq: number; hash: string } | undefined;
+    if (
+      (headRow === undefined) !== (summaryRow === undefined) ||
+      (headRow && headRow.seq !== summaryRow?.last_seq)
+    ) {
+      // Only an edit behind the store's back can get the summary row and the log out of step.
+      return err(
+        storeError('STORE_CORRUPT', `The summary row of session ${sessionId} does not match its event log`, {
+          sessionId,
+          logSeq: headRow?.seq ?? 0,
+          summarySeq: summaryRow?.last_seq ?? 0,
+        }),
+      );
+    }
     const head = headRow === undefined ? null : { lastSeq: headRow.seq, lastHash: headRow.hash };
     const built = buildEvents(batch, head, this.deps.clock.now(), this.deps.ids);
     if (built.isErr()) return err(built.error);
@@ -236,16 +213,9 @@ class SqliteStore implements SqliteSessionStore {
       const events: SessionEvent[] = new Array(rows.length);
       for (let i = 0; i < rows.length; i++) {
         const row = rows[i]!;
-        try {
-          events[i] = eventFromRawRow(sessionId, row);
-        } catch {
-          return err(
-            storeError('STORE_CORRUPT', `Event ${row[0]} of session ${sessionId} holds invalid JSON`, {
-              sessionId,
-              seq: row[0],
-            }),
-          );
-        }
+        const event = parseRow(() => eventFromRawRow(sessionId, row), sessionId, row[0]);
+        if (event.isErr()) return err(event.error);
+        events[i] = event.value;
       }
       return ok(events);
     });
@@ -322,7 +292,11 @@ class SqliteStore implements SqliteSessionStore {
         const row = this.stmts.getSnapshot.get(hash) as { json: string } | undefined;
         if (row === undefined)
           return err(storeError('SNAPSHOT_NOT_FOUND', `No workflow snapshot ${hash}`, { hash }));
-        return ok(JSON.parse(row.json) as JsonValue);
+        try {
+          return ok(JSON.parse(row.json) as JsonValue);
+        } catch {
+          return err(storeError('STORE_CORRUPT', `Workflow snapshot ${hash} holds invalid JSON`, { hash }));
+        }
       }),
     );
   }
@@ -361,6 +335,24 @@ class SqliteStore implements SqliteSessionStore {
       );
       return err(mapped);
     }
+  }
+}
+
+/** Rebuilds an event from a row, turning unparsable stored JSON into STORE_CORRUPT. */
+function parseRow(
+  build: () => SessionEvent,
+  sessionId: string,
+  seq: number,
+): Result<SessionEvent, SessionStoreError> {
+  try {
+    return ok(build());
+  } catch {
+    return err(
+      storeError('STORE_CORRUPT', `Event ${seq} of session ${sessionId} holds invalid JSON`, {
+        sessionId,
+        seq,
+      }),
+    );
   }
 }
 
