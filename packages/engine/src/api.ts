@@ -34,6 +34,8 @@ export type EngineErrorCode =
   | 'OUTPUT_TOO_LARGE'
   | 'CONTEXT_TOO_DEEP'
   | 'SNAPSHOT_MISSING'
+  | 'KEYRING_IO'
+  | 'KEYRING_CORRUPT'
   | 'STORE_ERROR';
 /** Errors of the engine. `STORE_ERROR` carries the session store's code in `details.storeCode`. */
 export type EngineError = WorkTrainError<EngineErrorCode>;

@@ -46,8 +46,8 @@ describe('createFileKeyring', () => {
     fs.writeFileSync(file, 'x');
     for (const dir of [file, path.join(file, 'keys')]) {
       const error = createFileKeyring(dir)._unsafeUnwrapErr();
-      expect(error.code).toBe('INPUT_INVALID');
-      expect(error.details?.keyringError).toBe('KEYRING_IO');
+      expect(error.code).toBe('KEYRING_IO');
+      expect(error.code).toBe('KEYRING_IO');
       expect(error.message).toContain(file);
     }
   });
@@ -59,7 +59,7 @@ describe('createFileKeyring', () => {
     for (const content of ['not base64!', 'c2hvcnQ', '']) {
       fs.writeFileSync(keyFile, content);
       const error = createFileKeyring(dir)._unsafeUnwrapErr();
-      expect(error.details?.keyringError).toBe('KEYRING_CORRUPT');
+      expect(error.code).toBe('KEYRING_CORRUPT');
       expect(error.message).toContain(keyFile);
     }
   });
@@ -68,11 +68,11 @@ describe('createFileKeyring', () => {
     const dir = tempDir();
     const keyring = createFileKeyring(dir)._unsafeUnwrap();
     fs.writeFileSync(path.join(dir, 'current'), '../../etc/passwd\n');
-    expect(createFileKeyring(dir)._unsafeUnwrapErr().details?.keyringError).toBe('KEYRING_CORRUPT');
+    expect(createFileKeyring(dir)._unsafeUnwrapErr().code).toBe('KEYRING_CORRUPT');
     fs.writeFileSync(path.join(dir, 'current'), `${keyring.currentKeyId}\n`);
     fs.rmSync(path.join(dir, `${keyring.currentKeyId}.key`));
     const error = createFileKeyring(dir)._unsafeUnwrapErr();
-    expect(error.details?.keyringError).toBe('KEYRING_CORRUPT');
+    expect(error.code).toBe('KEYRING_CORRUPT');
     expect(error.message).toMatch(/does not exist/);
   });
 

@@ -35,7 +35,7 @@ export interface FileKeyring extends Keyring {
 /**
  * Opens the keyring in `dir`, creating the directory (0700) and a first random key when there is none.
  * Keys written by another process later (rotation) are picked up on first use of their id.
- * Errors (`INPUT_INVALID`, `details.keyringError`): `KEYRING_IO` (unreadable or unwritable directory),
+ * Errors: `KEYRING_IO` (unreadable or unwritable directory),
  * `KEYRING_CORRUPT` (bad pointer or key file; the message names the file).
  */
 export function createFileKeyring(dir: string): Result<FileKeyring, EngineError> {
@@ -289,5 +289,5 @@ function keyringError(
   detail: string,
   dir: string,
 ): EngineError {
-  return makeError('INPUT_INVALID', `Keyring error: ${detail}.`, { keyringError: keyringErrorCode, dir });
+  return makeError(keyringErrorCode, `Keyring error: ${detail}.`, { dir });
 }
