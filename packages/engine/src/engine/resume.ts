@@ -8,7 +8,7 @@ import { err, ok, type Result } from '@worktrain/contracts';
 import type { ListSessionsQuery, SessionSummary } from '@worktrain/session-store';
 import type { EngineError, ResumeCandidate } from '../api.js';
 import { signToken } from '../tokens/index.js';
-import { readView } from './advance.js';
+import { readView } from './append.js';
 import { type EngineDeps, storeError } from './core.js';
 
 export const MAX_RESUME_CANDIDATES = 5;

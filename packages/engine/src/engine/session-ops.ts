@@ -15,7 +15,8 @@ import {
 import type { CheckpointResponse, ContinueResponse, EngineError, StartInput, StartResponse } from '../api.js';
 import { initialState } from '../interpreter/state.js';
 import { signToken, type TokenPayload } from '../tokens/index.js';
-import { advanceEvents, appendOrConflict, readView } from './advance.js';
+import { advanceEvents } from './advance.js';
+import { appendOrConflict, readView } from './append.js';
 import { type EngineDeps, loadCompiled, planNextNode, stepResponse, storeError, toJson } from './core.js';
 import { parseContext } from './input.js';
 import { advancedResponse, blockedResponse, circuitOpen, replayResponse } from './responses.js';
