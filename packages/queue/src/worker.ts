@@ -21,8 +21,12 @@ export interface WorkerOptions {
   readonly concurrency?: number;
   /** Lease per claim, ms; heartbeats renew it every `leaseMs / 3`. Default 30 000. */
   readonly leaseMs?: number;
-  /** Tasks per claim (≤ free slots). Default `concurrency`. */
-  readonly batchSize?: number;
+  /**
+   * Tasks held locally (claimed, waiting for a free handler slot) plus running. Default `concurrency`
+   * (claim only for free slots). A larger value batches claims and acks (throughput) at the cost of
+   * leases ticking while tasks wait locally.
+   */
+  readonly prefetch?: number;
   /** Longest wait for a wake-up before polling again, ms. Default 1 000. */
   readonly pollIntervalMs?: number;
   /** Runs one task. Resolve = complete; throw = fail (class from {@link TaskFailure}, else `execution`). */
@@ -48,7 +52,7 @@ export interface WorkerHandle {
 export function runWorker(options: WorkerOptions): WorkerHandle {
   const concurrency = options.concurrency ?? 8;
   const leaseMs = options.leaseMs ?? 30_000;
-  const batchSize = options.batchSize ?? concurrency;
+  const prefetch = Math.max(concurrency, options.prefetch ?? concurrency);
   const pollMs = options.pollIntervalMs ?? 1000;
   const q = options.queue;
   let stopping = false;
@@ -63,6 +67,17 @@ export function runWorker(options: WorkerOptions): WorkerHandle {
     w?.();
   };
 
+  /** Acknowledgements (complete/fail) in flight; they no longer occupy a handler slot. */
+  const acks = new Set<Promise<unknown>>();
+  const track = (p: Promise<unknown>): void => {
+    acks.add(p);
+    void p.finally(() => {
+      acks.delete(p);
+      freeSlot();
+    });
+  };
+
+  /** Runs the handler; resolves when it returns, leaving its acknowledgement in `acks`. */
   const runOne = async (task: LeasedTask): Promise<void> => {
     const beat = setInterval(
       () => {
@@ -75,9 +90,14 @@ export function runWorker(options: WorkerOptions): WorkerHandle {
     try {
       await options.handler(task, abort.signal);
       clearInterval(beat);
-      const r = await q.complete({ taskId: task.id, leaseToken: task.leaseToken });
-      if (r.isErr()) options.onError?.(r.error, task);
-      else options.onCompleted?.(task);
+      track(
+        Promise.resolve(
+          q.complete({ taskId: task.id, leaseToken: task.leaseToken }).then((r) => {
+            if (r.isErr()) options.onError?.(r.error, task);
+            else options.onCompleted?.(task);
+          }),
+        ),
+      );
     } catch (thrown) {
       clearInterval(beat);
       const failure =
@@ -88,16 +108,37 @@ export function runWorker(options: WorkerOptions): WorkerHandle {
               message: thrown instanceof Error ? thrown.message : String(thrown),
             };
       const retryable = thrown instanceof TaskFailure ? thrown.retryable : undefined;
-      const r = await q.fail({ taskId: task.id, leaseToken: task.leaseToken, error: failure, retryable });
-      if (r.isErr()) options.onError?.(r.error, task);
+      track(
+        Promise.resolve(
+          q.fail({ taskId: task.id, leaseToken: task.leaseToken, error: failure, retryable }).then((r) => {
+            if (r.isErr()) options.onError?.(r.error, task);
+          }),
+        ),
+      );
+    }
+  };
+
+  const buffer: LeasedTask[] = [];
+  const pump = (): void => {
+    while (active < concurrency && buffer.length > 0) {
+      const task = buffer.shift()!;
+      active++;
+      const p = runOne(task).finally(() => {
+        active--;
+        running.delete(p);
+        pump();
+        freeSlot();
+      });
+      running.add(p);
     }
   };
 
   const loop = async (): Promise<void> => {
     let errorDelay = 50;
     while (!stopping) {
-      const free = concurrency - active;
-      if (free <= 0) {
+      const want = prefetch - buffer.length - active - acks.size;
+      // Claim as soon as a slot is free; with a local buffer, wait until half the window is free.
+      if (want <= 0 || (buffer.length > 0 && want < prefetch / 2)) {
         await new Promise<void>((r) => {
           slotWaiter = r;
         });
@@ -106,7 +147,7 @@ export function runWorker(options: WorkerOptions): WorkerHandle {
       const claimed = await q.claim({
         queue: options.name,
         workerId: options.workerId,
-        n: Math.min(free, batchSize),
+        n: Math.min(want, 1000),
         leaseMs,
       });
       if (claimed.isErr()) {
@@ -118,20 +159,15 @@ export function runWorker(options: WorkerOptions): WorkerHandle {
       }
       errorDelay = 50;
       if (claimed.value.length === 0) {
-        await q.waitForTasks(options.name, pollMs);
+        await q.waitForTasks(options.name, active > 0 ? Math.min(pollMs, 20) : pollMs);
         continue;
       }
-      for (const task of claimed.value) {
-        active++;
-        const p = runOne(task).finally(() => {
-          active--;
-          running.delete(p);
-          freeSlot();
-        });
-        running.add(p);
-      }
+      buffer.push(...claimed.value);
+      pump();
     }
-    await Promise.all([...running]);
+    // Stopping: finish what was claimed (buffered tasks start as slots free) so no lease is left to expire.
+    while (running.size > 0) await Promise.race([...running]);
+    await Promise.all([...acks]);
   };
 
   const done = loop();
