@@ -1,6 +1,8 @@
 import { delimiter, isAbsolute, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { describeThrown, err, ok, type Result, type WorkTrainError } from '@worktrain/contracts';
+import type { Result, WorkTrainError } from '@worktrain/contracts';
+import { err, ok } from 'neverthrow';
+import { describeThrown } from './light.js';
 
 /** What `worktrain-mcp` was asked to do, after parsing argv and the environment. */
 export type Invocation =

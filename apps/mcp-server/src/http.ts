@@ -4,8 +4,9 @@ import type { AddressInfo } from 'node:net';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
-import { describeThrown, type Logger, silentLogger } from '@worktrain/contracts';
+import type { Logger } from '@worktrain/contracts';
 import type { Engine } from '@worktrain/engine';
+import { describeThrown, silentLogger } from './light.js';
 import { createWorktrainMcpServer } from './server.js';
 
 /** Options of {@link startHttpServer}. */

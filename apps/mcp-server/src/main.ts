@@ -5,6 +5,7 @@
  * is instant and startup does no work the chosen mode does not need.
  */
 import { createRequire } from 'node:module';
+import type { EngineError } from '@worktrain/engine';
 import { parseInvocation, USAGE } from './args.js';
 
 function readVersion(): string {
@@ -32,59 +33,84 @@ async function main(): Promise<number> {
     return 0;
   }
 
-  const { createStderrLogger } = await import('./logger.js');
+  const [{ createStderrLogger }, { createLazyEngine }] = await Promise.all([
+    import('./logger.js'),
+    import('./lazy-engine.js'),
+  ]);
   const logger = createStderrLogger(invocation.logLevel);
-  const { composeEngine } = await import('./compose.js');
-  const composed = composeEngine({
-    home: invocation.home,
-    env: process.env,
-    workflowDirs: invocation.workflowDirs,
-    logger: logger.child({ component: 'engine' }),
+  let closeStore: () => void = () => undefined;
+  let home: string | undefined;
+  const lazy = createLazyEngine(async () => {
+    const { composeEngine } = await import('./compose.js');
+    const composed = composeEngine({
+      home: invocation.home,
+      env: process.env,
+      workflowDirs: invocation.workflowDirs,
+      logger: logger.child({ component: 'engine' }),
+    });
+    if (composed.isErr()) {
+      logger.error({ code: composed.error.code, details: composed.error.details }, composed.error.message);
+      const failure: EngineError = {
+        code: 'STORE_ERROR',
+        message: composed.error.message,
+        details: { cause: composed.error.code },
+      };
+      return failure;
+    }
+    closeStore = composed.value.close;
+    home = composed.value.home;
+    return composed.value.engine;
   });
-  if (composed.isErr()) {
-    logger.error({ code: composed.error.code, details: composed.error.details }, composed.error.message);
-    process.stderr.write(`worktrain-mcp: ${composed.error.message}\n`);
-    return 1;
-  }
-  const { engine, home } = composed.value;
   let stopping = false;
-  const stop = (close: () => Promise<void>) => async (reason: string) => {
+  const stopWith = (close: () => Promise<void>) => async (reason: string) => {
     if (stopping) return;
     stopping = true;
     logger.info({ reason }, 'shutting down');
     await close().catch(() => undefined);
-    composed.value.close();
+    closeStore();
     process.exit(0);
   };
 
   if (invocation.transport === 'stdio') {
+    // The handshake does not wait for the engine: it loads once the client has initialized (or on the
+    // first tool call, whichever comes first). If it cannot load, every tool call says why.
     const { startStdioServer } = await import('./stdio.js');
     let shutdown: (reason: string) => Promise<void> = async () => undefined;
     const running = await startStdioServer({
-      engine,
+      engine: lazy.engine,
       logger,
       version,
+      onInitialized: () => {
+        void lazy.ensure().then(() => logger.debug({ home }, 'engine ready'));
+      },
       onClose: () => void shutdown('stdin closed'),
     });
-    shutdown = stop(() => running.close());
+    shutdown = stopWith(() => running.close());
     process.once('SIGINT', () => void shutdown('SIGINT'));
     process.once('SIGTERM', () => void shutdown('SIGTERM'));
     logger.info(
-      { transport: 'stdio', home, workflowDirs: invocation.workflowDirs, version },
+      { transport: 'stdio', workflowDirs: invocation.workflowDirs, version },
       'worktrain-mcp ready',
     );
     return -1;
   }
+
+  // HTTP: load the engine before listening, so a broken data directory fails the start (exit 1).
+  const loaded = await lazy.ensure();
+  if ('code' in loaded) {
+    process.stderr.write(`worktrain-mcp: ${loaded.message}\n`);
+    return 1;
+  }
   const { startHttpServer } = await import('./http.js');
   try {
     const running = await startHttpServer({
-      engine,
+      engine: loaded,
       logger,
       version,
       port: invocation.port,
       host: invocation.host,
     });
-    const shutdown = stop(() => running.close());
+    const shutdown = stopWith(() => running.close());
     process.once('SIGINT', () => void shutdown('SIGINT'));
     process.once('SIGTERM', () => void shutdown('SIGTERM'));
     logger.info({ transport: 'http', url: running.url, home, version }, 'worktrain-mcp ready');
@@ -94,7 +120,7 @@ async function main(): Promise<number> {
     process.stderr.write(
       `worktrain-mcp: cannot listen on ${invocation.host}:${invocation.port}: ${message}\n`,
     );
-    composed.value.close();
+    closeStore();
     return 1;
   }
   return -1;

@@ -1,7 +1,8 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { CallToolRequestSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { type Logger, silentLogger } from '@worktrain/contracts';
+import type { Logger } from '@worktrain/contracts';
 import type { Engine } from '@worktrain/engine';
+import { silentLogger } from './light.js';
 import { callTool, TOOLS } from './tools.js';
 
 /** Dependencies of {@link createWorktrainMcpServer}. */

@@ -1,7 +1,8 @@
 import type { Readable, Writable } from 'node:stream';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import { describeThrown, type Logger, silentLogger } from '@worktrain/contracts';
+import type { Logger } from '@worktrain/contracts';
 import type { Engine } from '@worktrain/engine';
+import { describeThrown, silentLogger } from './light.js';
 import { createWorktrainMcpServer } from './server.js';
 
 /** Options of {@link startStdioServer}. */
@@ -18,6 +19,8 @@ export interface StdioServerOptions {
    * OUTPUT_TOO_LARGE as a normal error result instead).
    */
   readonly maxMessageBytes?: number;
+  /** Called once the client has completed the MCP handshake (`notifications/initialized`). */
+  readonly onInitialized?: () => void;
   /** Called once when the client closes the connection (stdin ends). */
   readonly onClose?: () => void;
 }
@@ -50,6 +53,7 @@ export async function startStdioServer(options: StdioServerOptions): Promise<Run
   };
   stdin.once('end', onEnd);
   stdin.once('close', onEnd);
+  if (options.onInitialized) server.server.oninitialized = options.onInitialized;
   await server.connect(transport);
   return {
     close: async () => {

@@ -1,15 +1,10 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import {
-  describeThrown,
-  type ErrorBody,
-  type Logger,
-  toErrorBody,
-  type WorkTrainError,
-} from '@worktrain/contracts';
+import type { ErrorBody, Logger, WorkTrainError } from '@worktrain/contracts';
 import type { Engine, EngineError } from '@worktrain/engine';
 import type { ResultAsync } from 'neverthrow';
 import type { z } from 'zod';
 import { isJsonArray, isJsonObject } from './json-guard.js';
+import { describeThrown, toErrorBody } from './light.js';
 import { renderCheckpoint, renderResumeCandidates, renderStepResponse } from './render.js';
 import { TOOL_DESCRIPTIONS, TOOL_TITLES } from './tool-descriptions.js';
 import {
