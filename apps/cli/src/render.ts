@@ -92,7 +92,7 @@ function detailLines(error: CliError): string[] {
     }
   }
   const suggestions = error.details?.suggestions;
-  if (Array.isArray(suggestions) && suggestions.length > 0) {
+  if (Array.isArray(suggestions) && suggestions.length > 0 && !/did you mean/i.test(error.message)) {
     lines.push(`did you mean: ${suggestions.slice(0, 5).map(String).join(', ')}?`);
   }
   return lines;
