@@ -1,6 +1,8 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, callOk, connectStdio, makeSandbox, type Sandbox } from './helpers.js';
+import { call, callOk, connectStdio, fixturesDir, makeSandbox, type Sandbox } from './helpers.js';
 
 const loopStop = (decision: 'continue' | 'stop') => [{ kind: 'wr.loop_control', decision }];
 
@@ -47,6 +49,28 @@ describe('stdio: the official MCP client drives a workflow to completion', () =>
     const { body } = await callOk(client, 'list_workflows', { workspacePath: sandbox.workspace });
     const ids = body.workflows.map((w: { workflowId: string }) => w.workflowId);
     expect(ids).toEqual(expect.arrayContaining(['mcp-test-full', 'mcp-test-long', 'mcp-test-short']));
+  });
+
+  it('includes <workspacePath>/.worktrain/workflows/ only for the workspace a request names', async () => {
+    const projectDir = join(sandbox.workspace, '.worktrain', 'workflows');
+    mkdirSync(projectDir, { recursive: true });
+    const definition = JSON.parse(readFileSync(join(fixturesDir, 'mcp-test-short.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >;
+    writeFileSync(
+      join(projectDir, 'project-only.json'),
+      JSON.stringify({ ...definition, id: 'project-only', name: 'Project only' }),
+    );
+    const withWorkspace = await callOk(client, 'list_workflows', { workspacePath: sandbox.workspace });
+    const project = withWorkspace.body.workflows.find(
+      (w: { workflowId: string }) => w.workflowId === 'project-only',
+    );
+    expect(project?.source.kind).toBe('project');
+    const elsewhere = await callOk(client, 'list_workflows', { workspacePath: sandbox.root });
+    expect(elsewhere.body.workflows.map((w: { workflowId: string }) => w.workflowId)).not.toContain(
+      'project-only',
+    );
   });
 
   it('inspects a workflow in metadata and preview modes', async () => {
