@@ -1,0 +1,28 @@
+export {
+  countCacheBreakpoints,
+  MAX_CACHE_BREAKPOINTS,
+  type MessageCreateParams,
+  type MessageParam,
+  messageCreateParamsSchema,
+  validateMessageCreateParams,
+} from './anthropic/request-schema.js';
+export {
+  type FakeAnthropic,
+  type FakeAnthropicOptions,
+  type FakeScript,
+  type RecordedAnthropicRequest,
+  startFakeAnthropic,
+} from './anthropic/server.js';
+export { messageFrames, sseFrame } from './anthropic/sse.js';
+export {
+  ERROR_TYPES,
+  type FakeErrorStatus,
+  type FakeErrorTurn,
+  type FakeMessage,
+  type FakeMessageTurn,
+  type FakeRawSseTurn,
+  type FakeToolCall,
+  type FakeTurn,
+  type FakeUsage,
+  type StreamFault,
+} from './anthropic/turns.js';
