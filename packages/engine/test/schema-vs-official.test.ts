@@ -14,6 +14,7 @@ import {
   OFFICIALLY_INVALID,
   officialValidator,
   readCorpusWorkflow,
+  withoutSupersetFields,
 } from './helpers/workrail-corpus.js';
 
 const official = officialValidator();
@@ -36,7 +37,7 @@ const invalid: [string, Mutation, string][] = [
   ['too long workflow id', set('/id', 'a'.repeat(65)), '/id'],
   ['non-semver version', set('/version', '1.0'), '/version'],
   ['empty steps', set('/steps', []), '/steps'],
-  ['unknown top-level property', set('/tags', ['x']), '/tags'],
+  ['unknown top-level property', set('/colour', ['x']), '/colour'],
   ['bad step id pattern', set('/steps/0/id', 'Bad_Id'), '/steps/0/id'],
   ['empty step title', set('/steps/0/title', ''), '/steps/0/title'],
   ['title of 129 code points', set('/steps/4/title', emoji(129)), '/steps/4/title'],
@@ -289,7 +290,9 @@ describe('our schema agrees with the official JSON Schema v0.3.0', () => {
               setAt(w, `${pointer}/extra`, value);
             else setAt(w, pointer, value);
           }
-          expect(zodAccepts(w)).toBe(official(w));
+          // Our schema is the official one plus the documented superset fields (none in these bases, but a
+          // mutation can create object-valued `examples`).
+          expect(zodAccepts(w)).toBe(official(withoutSupersetFields(w)));
         },
       ),
       { numRuns: 1500 },

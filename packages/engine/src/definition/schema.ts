@@ -10,12 +10,15 @@
  * refinement. Defaults (`default: …`) are annotations in JSON Schema and are NOT applied: the parsed
  * definition is the author's JSON, unchanged, so its hash is stable.
  *
- * WorkTrain extensions: none yet. The top-level object is strict like the official schema; an extension
- * will be one optional top-level `x-worktrain` object (add it to `WorkflowDefinitionShape`), so
- * WorkRail-only workflows never change meaning.
+ * WorkTrain superset (deliberate, documented differences from the official schema, all informational —
+ * they never change how a workflow runs): the fields of WorkRail's older example workflows that its bundled
+ * corpus still ships (`examples/dashboard-template-workflow.json`): top-level `tags`, `tips`,
+ * `autoRecognitionPatterns`, `examples` items that are objects (worked examples rather than goal strings),
+ * and a step's `expectedOutput` object. Everything else is strict like the official schema; further
+ * extensions go into one optional top-level `x-worktrain` object, so WorkRail workflows never change meaning.
  */
 import { z } from 'zod';
-import { jsonArray, jsonNumber, jsonString } from './json-schema-zod.js';
+import { exclusiveOneOf, isJsonObject, jsonArray, jsonNumber, jsonString } from './json-schema-zod.js';
 import { FunctionDefinitionSchema, ModelTierSchema, WorkflowStepSchema } from './step-schema.js';
 
 const SEMVER =
@@ -67,6 +70,17 @@ export type WorkflowReference = z.infer<typeof WorkflowReferenceSchema>;
 
 const ShortTextListSchema = jsonArray(jsonString({ min: 1, max: 256 }), { unique: true });
 
+/** v0.3.0 `examples`: 1–6 short goal strings. */
+const GoalExamplesSchema = jsonArray(jsonString({ min: 10, max: 120 }), { min: 1, max: 6, unique: true });
+/** Superset: WorkRail's older worked examples (objects). Informational only. */
+const LegacyExamplesSchema = jsonArray(z.record(z.string(), z.unknown()), { min: 1 });
+// Exclusive: an array holding any object is a legacy worked-example list; otherwise the v0.3.0 form applies
+// (so a wrong goal string still gets the official error wording and pointer).
+const ExamplesSchema = exclusiveOneOf<typeof GoalExamplesSchema | typeof LegacyExamplesSchema>(
+  (input) => (Array.isArray(input) && input.some(isJsonObject) ? LegacyExamplesSchema : GoalExamplesSchema),
+  'an array of goal strings',
+);
+
 /** The top-level properties (kept as a shape so an `x-worktrain` extension can be added in one place). */
 const WorkflowDefinitionShape = {
   id: WorkflowIdSchema,
@@ -93,8 +107,12 @@ const WorkflowDefinitionShape = {
   references: jsonArray(WorkflowReferenceSchema, { unique: true }).optional(),
   validatedAgainstSpecVersion: jsonNumber({ min: 1, integer: true }).optional(),
   about: jsonString({ min: 1, max: 4096 }).optional(),
-  examples: jsonArray(jsonString({ min: 10, max: 120 }), { min: 1, max: 6, unique: true }).optional(),
+  examples: ExamplesSchema.optional(),
   metricsProfile: z.enum(['coding', 'review', 'research', 'design', 'ticket', 'none']).optional(),
+  // WorkTrain superset: informational fields of WorkRail's older workflows (see the header comment).
+  tags: jsonArray(jsonString({ min: 1, max: 64 }), { unique: true }).optional(),
+  tips: jsonArray(jsonString({ min: 1 })).optional(),
+  autoRecognitionPatterns: z.record(z.string(), jsonString({ min: 1 })).optional(),
 };
 
 /** A workflow definition (schema v0.3.0). Parse with `validateWorkflowDefinition` for semantic checks too. */

@@ -134,6 +134,8 @@ export const StandardStepSchema = z.strictObject({
   guidance: z.array(z.string()).optional(),
   askForFiles: z.boolean().optional(),
   hasValidation: z.boolean().optional(),
+  /** WorkTrain superset: informational `expectedOutput` of WorkRail's older workflows; never enforced. */
+  expectedOutput: z.record(z.string(), z.unknown()).optional(),
   requireConfirmation: ConfirmationRuleSchema.optional(),
   runCondition: ConditionSchema.optional(),
   validationCriteria: StepValidationCriteriaSchema.optional(),

@@ -40,7 +40,55 @@ export function officialValidator(): ValidateFunction {
 }
 
 /**
- * Corpus files that the official schema itself rejects. WorkRail never loads them (its storage skips
- * `workflows/examples/`); ours must reject them too, with the same reasons.
+ * Corpus files that the official schema itself rejects (WorkRail's storage skips `workflows/examples/`).
+ * Our format is a documented superset that accepts their informational legacy fields
+ * (see `src/definition/schema.ts`), so they validate, compile and run here.
  */
 export const OFFICIALLY_INVALID = ['examples/dashboard-template-workflow.json'] as const;
+
+/** The paths the official schema rejects in the dashboard example: exactly our superset fields. */
+export const SUPERSET_PATHS = [
+  '/tags',
+  '/tips',
+  '/autoRecognitionPatterns',
+  '/steps/0/expectedOutput',
+  '/examples/0',
+  '/examples/1',
+  '/examples/2',
+] as const;
+
+/**
+ * A copy of `workflow` without the superset's fields, so the official schema can judge the rest:
+ * top-level `tags`, `tips`, `autoRecognitionPatterns`, `examples` when every item is an object, and every
+ * step's `expectedOutput` (loop bodies included).
+ */
+export function withoutSupersetFields(workflow: unknown): unknown {
+  if (typeof workflow !== 'object' || workflow === null || Array.isArray(workflow)) return workflow;
+  const copy: Record<string, unknown> = structuredClone(workflow) as Record<string, unknown>;
+  delete copy.tags;
+  delete copy.tips;
+  delete copy.autoRecognitionPatterns;
+  const examples = copy.examples;
+  if (
+    Array.isArray(examples) &&
+    examples.length > 0 &&
+    examples.every((e) => typeof e === 'object' && e !== null && !Array.isArray(e))
+  )
+    delete copy.examples;
+  const stripSteps = (steps: unknown): void => {
+    if (!Array.isArray(steps)) return;
+    for (const step of steps) {
+      if (typeof step !== 'object' || step === null || Array.isArray(step)) continue;
+      const record = step as Record<string, unknown>;
+      if (
+        typeof record.expectedOutput === 'object' &&
+        record.expectedOutput !== null &&
+        !Array.isArray(record.expectedOutput)
+      )
+        delete record.expectedOutput;
+      stripSteps(record.body);
+    }
+  };
+  stripSteps(copy.steps);
+  return copy;
+}
