@@ -1,3 +1,17 @@
+export type { QueueCancelInput, QueueListInput, QueuePurgeInput, QueueRequeueInput } from './admin.js';
+export {
+  executeQueueCancel,
+  executeQueueDeadLetters,
+  executeQueueInspect,
+  executeQueueList,
+  executeQueuePurge,
+  executeQueueRequeue,
+  executeQueueStats,
+  QueueCancelInputSchema,
+  QueueListInputSchema,
+  QueuePurgeInputSchema,
+  QueueRequeueInputSchema,
+} from './admin.js';
 export type { ArchiveRecord } from './archive.js';
 export { appendArchive } from './archive.js';
 export type { PgConnectionOptions } from './postgres/connection.js';

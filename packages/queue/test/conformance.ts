@@ -96,6 +96,14 @@ export function runConformance(backend: ConformanceBackend): void {
       expect(rest.map((t) => t.payload)).toEqual([3]);
     });
 
+    it('records any worker id as lease owner verbatim', async () => {
+      const q = await make();
+      await value(q.enqueue({ queue: 'q', payload: 1 }));
+      const workerId = `w'"$4 $3\\x`;
+      const [t] = await value(q.claim({ queue: 'q', workerId, n: 1, leaseMs: 5000 }));
+      expect(t?.leaseOwner).toBe(workerId);
+    });
+
     it('does not hand out a delayed task before its runAt', async () => {
       const q = await make();
       await value(q.enqueue({ queue: 'q', payload: 'later', delayMs: 400 }));

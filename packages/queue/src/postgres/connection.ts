@@ -67,7 +67,11 @@ export class PgConnection {
     this.reconnectTimeoutMs = options.reconnectTimeoutMs ?? 10_000;
   }
 
-  async withClient<T>(what: string, idempotent: boolean, body: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+  async withClient<T>(
+    _what: string,
+    idempotent: boolean,
+    body: (c: pg.PoolClient) => Promise<T>,
+  ): Promise<T> {
     const deadline = Date.now() + this.reconnectTimeoutMs;
     let delay = 50;
     for (;;) {
