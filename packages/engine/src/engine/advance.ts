@@ -7,9 +7,12 @@
  * - A token whose attempt is older than the node's latest blocked attempt is TOKEN_STALE.
  * - A token of a node that already advanced (with a different payload) forks a new branch from that node.
  * - A concurrent writer makes the append fail with SEQ_CONFLICT: the loser re-reads; if its own batch is
- *   there it is a replay, otherwise ADVANCE_CONFLICT (never silently retried into a fork).
+ *   there it is a replay; if the interleaved events touch the same node it is ADVANCE_CONFLICT (never
+ *   silently retried into a fork); otherwise (a checkpoint, another branch) the advance is redone.
+ * - An output the store refuses as too large for one event is turned into a blocked OUTPUT_TOO_LARGE.
  */
 import {
+  type Blocker,
   err,
   type JsonObject,
   type JsonValue,
@@ -172,52 +175,27 @@ async function advanceOnce(
   );
   if (verdict.kind === 'error') return err(verdict.error);
 
-  if (verdict.kind === 'blocked') {
-    const consecutive = blockedAttempts(view, node.nodeId).length + 1;
-    const events: NewSessionEvent[] = [];
-    if (verdict.validated) {
-      events.push({
-        kind: 'validation_performed',
-        data: {
-          nodeId: node.nodeId,
-          stepId: step.id,
-          passed: false,
-          issues: verdict.validationIssues.map((i) => ({ ...i })),
-        },
-      });
-    }
-    events.push({
-      kind: 'blocked_attempt',
-      data: {
-        nodeId: node.nodeId,
-        stepId: step.id,
-        attempt,
-        blockers: [...verdict.blockers],
-        retryable: verdict.retryable,
-        consecutive,
-      },
-    });
-    const opens = consecutive >= deps.limits.maxConsecutiveBlocked;
-    if (opens)
-      events.push({
-        kind: 'budget_exceeded',
-        data: { budget: 'blocked_attempts', limit: deps.limits.maxConsecutiveBlocked, observed: consecutive },
-      });
-    const appended = await appendOrConflict(deps, compiled, view, key, events, node.nodeId);
-    if (appended.isErr()) return err(appended.error);
-    if (appended.value.replay !== undefined) return appended.value.replay;
-    if (appended.value.retry === true) return RETRY;
-    if (opens) return err(circuitOpen(deps));
-    return blockedResponse({
+  const block = (
+    blockers: readonly Blocker[],
+    retryable: boolean,
+    validated: boolean,
+    issues: readonly { message: string; pointer?: string }[],
+  ) =>
+    appendBlocked({
       deps,
       compiled,
-      view: appended.value.view,
+      view,
+      key,
       nodeId: node.nodeId,
-      blockers: verdict.blockers,
-      retryable: verdict.retryable,
-      nextAttempt: attempt + 1,
+      stepId: step.id,
+      attempt,
+      blockers,
+      retryable,
+      validated,
+      issues,
     });
-  }
+  if (verdict.kind === 'blocked')
+    return block(verdict.blockers, verdict.retryable, verdict.validated, verdict.validationIssues);
 
   const events: NewSessionEvent[] = [
     {
@@ -299,6 +277,16 @@ async function advanceOnce(
   });
   events.push(...contextEvent(planned.nodeId), ...planned.events);
   const appended = await appendOrConflict(deps, compiled, view, key, events, node.nodeId);
+  if (appended.isErr() && appended.error.details?.storeCode === 'EVENT_TOO_LARGE') {
+    // The output passed our limits but not the store's event size limit: reject it as too large.
+    const blocker: Blocker = {
+      code: 'OUTPUT_TOO_LARGE',
+      pointer: '/output',
+      message: `The output is larger than the session store accepts for one event: ${appended.error.message}`,
+      suggestedFix: 'Send shorter notes and smaller artifacts.',
+    };
+    return block([blocker], true, false, []);
+  }
   if (appended.isErr()) return err(appended.error);
   if (appended.value.replay !== undefined) return appended.value.replay;
   if (appended.value.retry === true) return RETRY;
@@ -343,4 +331,61 @@ export function advanceEvents(args: {
   events.push(...planned.events);
   const parked = planned.events.some((e) => e.kind === 'gate_parked');
   return { events, nodeId: planned.nodeId, parked };
+}
+
+/** Appends a blocked attempt (and opens the circuit breaker when it is the last one allowed). */
+async function appendBlocked(args: {
+  readonly deps: EngineDeps;
+  readonly compiled: CompiledWorkflow;
+  readonly view: SessionView;
+  readonly key: string;
+  readonly nodeId: string;
+  readonly stepId: string;
+  readonly attempt: number;
+  readonly blockers: readonly Blocker[];
+  readonly retryable: boolean;
+  readonly validated: boolean;
+  readonly issues: readonly { message: string; pointer?: string }[];
+}): Promise<Result<ContinueResponse, EngineError> | typeof RETRY> {
+  const { deps, view, nodeId, stepId } = args;
+  const consecutive = blockedAttempts(view, nodeId).length + 1;
+  const events: NewSessionEvent[] = [];
+  if (args.validated) {
+    events.push({
+      kind: 'validation_performed',
+      data: { nodeId, stepId, passed: false, issues: args.issues.map((i) => ({ ...i })) },
+    });
+  }
+  events.push({
+    kind: 'blocked_attempt',
+    data: {
+      nodeId,
+      stepId,
+      attempt: args.attempt,
+      blockers: [...args.blockers],
+      retryable: args.retryable,
+      consecutive,
+    },
+  });
+  const opens = consecutive >= deps.limits.maxConsecutiveBlocked;
+  if (opens) {
+    events.push({
+      kind: 'budget_exceeded',
+      data: { budget: 'blocked_attempts', limit: deps.limits.maxConsecutiveBlocked, observed: consecutive },
+    });
+  }
+  const appended = await appendOrConflict(deps, args.compiled, view, args.key, events, nodeId);
+  if (appended.isErr()) return err(appended.error);
+  if (appended.value.replay !== undefined) return appended.value.replay;
+  if (appended.value.retry === true) return RETRY;
+  if (opens) return err(circuitOpen(deps));
+  return blockedResponse({
+    deps,
+    compiled: args.compiled,
+    view: appended.value.view,
+    nodeId,
+    blockers: args.blockers,
+    retryable: args.retryable,
+    nextAttempt: args.attempt + 1,
+  });
 }
