@@ -41,6 +41,20 @@ describe('runCli in-process', () => {
     expect(f.stdout()).toBe('9.9.9\n');
   });
 
+  it('prints help of a command through `help <command>` with exit 0', async () => {
+    const f = fakeDeps();
+    expect(await runCli(['help', 'sessions'], f.deps)).toBe(0);
+    expect(f.stdout()).toContain('verify');
+  });
+
+  it('exits 2 for a group without a command, printing its help to stderr', async () => {
+    const f = fakeDeps();
+    expect(await runCli(['workflow'], f.deps)).toBe(2);
+    expect(f.stderr()).toContain('validate');
+    expect(f.stderr()).toContain('error: missing command');
+    expect(f.stdout()).toBe('');
+  });
+
   it('does not open a store when the database file does not exist', async () => {
     const f = fakeDeps();
     expect(await runCli(['sessions', 'list'], f.deps)).toBe(0);

@@ -99,6 +99,9 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<Ex
 function handleCommanderError(error: CommanderError, deps: CliDeps, format: OutputFormat): ExitCode {
   // --help and --version end parsing through the same exception path, with exit code 0.
   if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return 0;
+  // `worktrain help <command>` ends with 'commander.help' and exit code 0; a group run without a
+  // subcommand ends the same way with exit code 1 after printing its help to stderr.
+  if (error.code === 'commander.help' && error.exitCode === 0) return 0;
   // A group without a subcommand: commander has printed the group's help to stderr.
   const message =
     error.code === 'commander.help' ? 'missing command' : error.message.replace(/^error:\s*/, '');
