@@ -1,4 +1,4 @@
-import type { CheckpointResponse, ContinueResponse, ResumeCandidate } from '@worktrain/engine';
+import type { ContinueResponse } from '@worktrain/engine';
 
 /**
  * Text renderings of engine responses for the agent. The structured JSON goes out as
@@ -98,34 +98,5 @@ export function renderStepResponse(
     'Put a markdown recap of this step in `output.notesMarkdown` and any structured results the step asks for in `output.artifacts`.',
     `Mode: ${AUTONOMY[response.preferences.autonomy] ?? response.preferences.autonomy}; risk policy ${response.preferences.riskPolicy}.`,
   );
-  return lines.join('\n');
-}
-
-/** Renders a checkpoint_workflow response. */
-export function renderCheckpoint(response: CheckpointResponse): string {
-  return [
-    `Checkpoint saved for session \`${response.sessionId}\`.`,
-    '',
-    'To pick this session up in a later conversation, call `continue_workflow` with:',
-    '',
-    jsonBlock({ continueToken: response.resumeToken, intent: 'rehydrate' }),
-  ].join('\n');
-}
-
-/** Renders resume_session candidates, best first. */
-export function renderResumeCandidates(
-  candidates: readonly ResumeCandidate[],
-  totalEligible: number,
-): string {
-  if (candidates.length === 0) return 'No matching session found.';
-  const lines = [`${candidates.length} of ${totalEligible} sessions match (best first):`, ''];
-  candidates.forEach((c, i) => {
-    const state = c.isComplete ? 'complete' : `at step \`${c.pendingStepId ?? '?'}\``;
-    lines.push(
-      `${i + 1}. \`${c.sessionId}\` — ${c.sessionTitle ?? c.workflowId} (${state}; ${c.confidence} match: ${c.matchExplanation})`,
-    );
-    if (c.snippet) lines.push(`   > ${c.snippet.replace(/\n/g, ' ').slice(0, 200)}`);
-    lines.push(`   Resume with \`continue_workflow\`: ${JSON.stringify(c.nextCall.params)}`);
-  });
   return lines.join('\n');
 }

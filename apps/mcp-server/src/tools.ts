@@ -5,7 +5,7 @@ import type { ResultAsync } from 'neverthrow';
 import type { z } from 'zod';
 import { isJsonArray, isJsonObject } from './json-guard.js';
 import { describeThrown, toErrorBody } from './light.js';
-import { renderCheckpoint, renderResumeCandidates, renderStepResponse } from './render.js';
+import { renderStepResponse } from './render.js';
 import { TOOL_DESCRIPTIONS, TOOL_TITLES } from './tool-descriptions.js';
 import {
   CheckpointWorkflowInput,
@@ -107,6 +107,14 @@ function notJson(path: string): CallToolResult {
   });
 }
 
+/**
+ * Text of the non-step tools (list, inspect, checkpoint, resume): the response as pretty JSON, as WorkRail
+ * renders them, so clients that parse that text keep working. Step responses get a prose rendering.
+ */
+function asJson(value: object): string {
+  return JSON.stringify(value, null, 2);
+}
+
 const READ_ONLY: ToolAnnotations = {
   readOnlyHint: true,
   destructiveHint: false,
@@ -129,20 +137,9 @@ export const TOOLS: readonly ToolSpec[] = [
     inputSchema: ListWorkflowsInput,
     annotations: READ_ONLY,
     run: (engine, args) =>
-      fromEngine(engine.listWorkflows(args.workspacePath ? { workspacePath: args.workspacePath } : {}), (v) =>
-        [
-          `${v.workflows.length} workflows:`,
-          ...v.workflows.map(
-            (w) => `- \`${w.workflowId}\` — ${w.name} (v${w.version}, ${w.source.kind}): ${w.description}`,
-          ),
-          ...(v.validationWarnings?.length
-            ? [
-                '',
-                'Skipped invalid workflow files:',
-                ...v.validationWarnings.map((w) => `- ${w.path}: ${w.errors.join('; ')}`),
-              ]
-            : []),
-        ].join('\n'),
+      fromEngine(
+        engine.listWorkflows(args.workspacePath ? { workspacePath: args.workspacePath } : {}),
+        asJson,
       ),
   }),
   defineTool({
@@ -158,8 +155,7 @@ export const TOOLS: readonly ToolSpec[] = [
           mode: args.mode,
           ...(args.workspacePath ? { workspacePath: args.workspacePath } : {}),
         }),
-        (v) =>
-          `Workflow \`${v.workflowId}\` (hash ${v.workflowHash}, ${v.mode}):\n\n${JSON.stringify(v.compiled, null, 2)}`,
+        asJson,
       ),
   }),
   defineTool({
@@ -234,7 +230,7 @@ export const TOOLS: readonly ToolSpec[] = [
     inputSchema: CheckpointWorkflowInput,
     annotations: { ...WRITES, idempotentHint: true },
     run: (engine, args) =>
-      fromEngine(engine.checkpointWorkflow({ checkpointToken: args.checkpointToken }), renderCheckpoint),
+      fromEngine(engine.checkpointWorkflow({ checkpointToken: args.checkpointToken }), asJson),
   }),
   defineTool({
     name: 'resume_session',
@@ -250,7 +246,7 @@ export const TOOLS: readonly ToolSpec[] = [
           ...(args.workspacePath ? { workspacePath: args.workspacePath } : {}),
           ...(args.sameWorkspaceOnly !== undefined ? { sameWorkspaceOnly: args.sameWorkspaceOnly } : {}),
         }),
-        (v) => renderResumeCandidates(v.candidates, v.totalEligible),
+        asJson,
       ),
   }),
 ];

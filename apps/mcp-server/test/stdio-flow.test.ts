@@ -46,7 +46,9 @@ describe('stdio: the official MCP client drives a workflow to completion', () =>
   });
 
   it('lists the test workflows from --workflows', async () => {
-    const { body } = await callOk(client, 'list_workflows', { workspacePath: sandbox.workspace });
+    const { body, text } = await callOk(client, 'list_workflows', { workspacePath: sandbox.workspace });
+    // Like WorkRail, the non-step tools' text is the response as JSON (clients parse it).
+    expect(JSON.parse(text)).toEqual(body);
     const ids = body.workflows.map((w: { workflowId: string }) => w.workflowId);
     expect(ids).toEqual(expect.arrayContaining(['mcp-test-full', 'mcp-test-long', 'mcp-test-short']));
   });
