@@ -16,7 +16,10 @@ export type NodeEnv = { Bindings: HttpBindings };
  * Serves a hono app on `host` (default 127.0.0.1) and `port` (default 0 = any free port) and resolves once
  * it listens, with the URL it actually bound.
  */
-export function listen(app: Hono<NodeEnv>, options: { host?: string; port?: number } = {}): Promise<StartedServer> {
+export function listen(
+  app: Hono<NodeEnv>,
+  options: { host?: string; port?: number } = {},
+): Promise<StartedServer> {
   const hostname = options.host ?? '127.0.0.1';
   return new Promise((resolve, reject) => {
     let server: ServerType | undefined;

@@ -7,7 +7,9 @@ const fixture = (name: string): string =>
   readFileSync(new URL(`./fixtures/third-party/anthropic/${name}`, import.meta.url), 'utf8');
 const canonicalSse = fixture('tool-use-stream.canonical.sse');
 const finalMessage: unknown = JSON.parse(fixture('tool-use-message.final.json'));
-const followUp = JSON.parse(fixture('tool-result-followup.request.json')) as Anthropic.MessageCreateParamsNonStreaming;
+const followUp = JSON.parse(
+  fixture('tool-result-followup.request.json'),
+) as Anthropic.MessageCreateParamsNonStreaming;
 
 // The same turn as the canonical stream, expressed as a script entry.
 const canonicalTurn = {
@@ -77,7 +79,13 @@ describe('fake Anthropic against the canonical stream and the real SDK', () => {
         ],
         stop_reason: 'tool_use',
         stop_sequence: null,
-        usage: { input_tokens: 472, output_tokens: 89, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, service_tier: 'standard' },
+        usage: {
+          input_tokens: 472,
+          output_tokens: 89,
+          cache_creation_input_tokens: 0,
+          cache_read_input_tokens: 0,
+          service_tier: 'standard',
+        },
       },
       ['{"path": "src/index.ts"}'],
       undefined,

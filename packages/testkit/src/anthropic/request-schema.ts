@@ -38,11 +38,17 @@ const toolUseBlock = z.strictObject({
 const toolResultBlock = z.strictObject({
   type: z.literal('tool_result'),
   tool_use_id: z.string().min(1),
-  content: z.union([z.string(), z.array(z.discriminatedUnion('type', [textBlock, imageBlock, documentBlock]))]).optional(),
+  content: z
+    .union([z.string(), z.array(z.discriminatedUnion('type', [textBlock, imageBlock, documentBlock]))])
+    .optional(),
   is_error: z.boolean().optional(),
   cache_control: cacheControl.nullish(),
 });
-const thinkingBlock = z.strictObject({ type: z.literal('thinking'), thinking: z.string(), signature: z.string() });
+const thinkingBlock = z.strictObject({
+  type: z.literal('thinking'),
+  thinking: z.string(),
+  signature: z.string(),
+});
 const redactedThinkingBlock = z.strictObject({ type: z.literal('redacted_thinking'), data: z.string() });
 
 const contentBlock = z.discriminatedUnion('type', [
@@ -79,7 +85,11 @@ export const messageCreateParamsSchema = z.strictObject({
     .discriminatedUnion('type', [
       z.strictObject({ type: z.literal('auto'), disable_parallel_tool_use: z.boolean().optional() }),
       z.strictObject({ type: z.literal('any'), disable_parallel_tool_use: z.boolean().optional() }),
-      z.strictObject({ type: z.literal('tool'), name: z.string(), disable_parallel_tool_use: z.boolean().optional() }),
+      z.strictObject({
+        type: z.literal('tool'),
+        name: z.string(),
+        disable_parallel_tool_use: z.boolean().optional(),
+      }),
       z.strictObject({ type: z.literal('none') }),
     ])
     .optional(),

@@ -4,7 +4,13 @@ import { Hono } from 'hono';
 import { listen, type NodeEnv } from '../http-server.js';
 import { type MessageCreateParams, validateMessageCreateParams } from './request-schema.js';
 import { messageFrames } from './sse.js';
-import { buildMessage, errorBody, type FakeErrorStatus, type FakeMessageTurn, type FakeTurn } from './turns.js';
+import {
+  buildMessage,
+  errorBody,
+  type FakeErrorStatus,
+  type FakeMessageTurn,
+  type FakeTurn,
+} from './turns.js';
 
 /** A request the fake received, recorded before it is answered. */
 export interface RecordedAnthropicRequest {
@@ -14,6 +20,8 @@ export interface RecordedAnthropicRequest {
   readonly path: string;
   /** Lower-cased header names. `x-api-key` and `authorization` are kept so tests can assert auth. */
   readonly headers: Readonly<Record<string, string>>;
+  /** The key sent as `x-api-key` or `Authorization: Bearer …` (SDK 1.14 uses the latter), if any. */
+  readonly apiKey: string | undefined;
   readonly rawBody: string;
   /** The JSON body, or undefined when it was not JSON. */
   readonly body: unknown;
@@ -106,7 +114,19 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
       else issues = validated.issues;
     }
     const stream = params?.stream === true;
-    const recorded: RecordedAnthropicRequest = { index, method: 'POST', path: '/v1/messages', headers, rawBody, body, params, issues, stream };
+    const apiKey = headers['x-api-key'] ?? /^Bearer\s+(.+)$/i.exec(headers.authorization ?? '')?.[1];
+    const recorded: RecordedAnthropicRequest = {
+      index,
+      method: 'POST',
+      path: '/v1/messages',
+      headers,
+      apiKey,
+      rawBody,
+      body,
+      params,
+      issues,
+      stream,
+    };
     requests.push(recorded);
 
     const resetAt = new Date(Date.now() + 60_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -120,7 +140,12 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
       'anthropic-ratelimit-tokens-remaining': String(tokensLimit),
       'anthropic-ratelimit-tokens-reset': resetAt,
     };
-    const fail = (status: FakeErrorStatus, message: string | undefined, extra: Record<string, string> = {}, scripted = false) => {
+    const fail = (
+      status: FakeErrorStatus,
+      message: string | undefined,
+      extra: Record<string, string> = {},
+      scripted = false,
+    ) => {
       recorded.response = { status, scripted };
       // Built by hand: hono's typed status codes do not include Anthropic's non-standard 529.
       return new Response(JSON.stringify(errorBody(status, message, requestId)), {
@@ -129,7 +154,6 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
       });
     };
 
-    const apiKey = headers['x-api-key'] ?? /^Bearer\s+(.+)$/i.exec(headers.authorization ?? '')?.[1];
     if (apiKey === undefined || apiKey === '') return fail(401, 'x-api-key header is required');
     if (options.apiKey !== undefined && apiKey !== options.apiKey) return fail(401, 'invalid x-api-key');
     if (headers['anthropic-version'] === undefined) return fail(400, 'anthropic-version: header is required');
@@ -150,7 +174,8 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
     }
     const outgoing = c.env.outgoing;
     if (turn.kind === 'raw_sse') {
-      if (!stream) return fail(500, 'fake-anthropic: a raw_sse turn was scripted for a non-streaming request', {}, true);
+      if (!stream)
+        return fail(500, 'fake-anthropic: a raw_sse turn was scripted for a non-streaming request', {}, true);
       recorded.response = { status: 200, scripted: true };
       await writeStream(outgoing, common, [turn.body], undefined, false);
       return RESPONSE_ALREADY_SENT;
@@ -162,7 +187,14 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
     return RESPONSE_ALREADY_SENT;
   });
   app.all('*', (c) =>
-    c.json(errorBody(404, `fake-anthropic: no route for ${c.req.method} ${new URL(c.req.url).pathname}`, 'req_fake_404'), 404),
+    c.json(
+      errorBody(
+        404,
+        `fake-anthropic: no route for ${c.req.method} ${new URL(c.req.url).pathname}`,
+        'req_fake_404',
+      ),
+      404,
+    ),
   );
 
   const server = await listen(app, { host: options.host, port: options.port });
@@ -211,7 +243,11 @@ async function answerMessage(
     else outgoing.end();
     return;
   }
-  outgoing.writeHead(200, { ...usageHeaders, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(json)) });
+  outgoing.writeHead(200, {
+    ...usageHeaders,
+    'content-type': 'application/json',
+    'content-length': String(Buffer.byteLength(json)),
+  });
   outgoing.end(json);
 }
 

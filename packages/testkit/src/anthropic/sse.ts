@@ -50,10 +50,14 @@ export function messageFrames(
   let index0Pinged = false;
   message.content.forEach((block, index) => {
     if (block.type === 'text') {
-      frames.push(sseFrame({ type: 'content_block_start', index, content_block: { type: 'text', text: '' } }));
+      frames.push(
+        sseFrame({ type: 'content_block_start', index, content_block: { type: 'text', text: '' } }),
+      );
       ping();
       for (const piece of splitInto(block.text, 3)) {
-        frames.push(sseFrame({ type: 'content_block_delta', index, delta: { type: 'text_delta', text: piece } }));
+        frames.push(
+          sseFrame({ type: 'content_block_delta', index, delta: { type: 'text_delta', text: piece } }),
+        );
       }
     } else {
       const raw = rawInputs[toolIndex] ?? '{}';
@@ -70,7 +74,11 @@ export function messageFrames(
       const firstDelta = frames.length;
       for (const piece of pieces) {
         frames.push(
-          sseFrame({ type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json: piece } }),
+          sseFrame({
+            type: 'content_block_delta',
+            index,
+            delta: { type: 'input_json_delta', partial_json: piece },
+          }),
         );
       }
       if (stopAt === undefined && (fault === 'cut_mid_tool_input' || fault === 'end_mid_tool_input')) {
@@ -91,6 +99,7 @@ export function messageFrames(
   frames.push(sseFrame({ type: 'message_stop' }));
   if (fault === 'no_message_stop') stopAt = frames.length - 1;
   // A mid-tool-input fault on a turn without tool calls stops after the first delta of any block.
-  if (stopAt === undefined && fault !== undefined && fault !== 'no_message_stop') stopAt = Math.min(4, frames.length - 1);
+  if (stopAt === undefined && fault !== undefined && fault !== 'no_message_stop')
+    stopAt = Math.min(4, frames.length - 1);
   return { frames, stopAt };
 }

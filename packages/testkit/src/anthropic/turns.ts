@@ -150,7 +150,9 @@ export function buildMessage(
       input: parseLenient(raw),
     });
   });
-  const outputText = content.map((block) => (block.type === 'text' ? block.text : JSON.stringify(block))).join('');
+  const outputText = content
+    .map((block) => (block.type === 'text' ? block.text : JSON.stringify(block)))
+    .join('');
   const usage = turn.usage ?? {};
   return {
     message: {
@@ -162,7 +164,9 @@ export function buildMessage(
       stop_reason: turn.stopReason ?? ((turn.toolCalls ?? []).length > 0 ? 'tool_use' : 'end_turn'),
       stop_sequence: turn.stopSequence ?? null,
       usage: {
-        input_tokens: usage.input_tokens ?? estimateTokens(JSON.stringify(request.messages) + JSON.stringify(request.system ?? '')),
+        input_tokens:
+          usage.input_tokens ??
+          estimateTokens(JSON.stringify(request.messages) + JSON.stringify(request.system ?? '')),
         output_tokens: usage.output_tokens ?? estimateTokens(outputText),
         cache_creation_input_tokens: usage.cache_creation_input_tokens ?? 0,
         cache_read_input_tokens: usage.cache_read_input_tokens ?? 0,
