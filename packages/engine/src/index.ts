@@ -53,6 +53,8 @@ export { ConditionSchema } from './definition/condition-schema.js';
 export type { DefinitionIssue } from './definition/issues.js';
 export { validateWorkflowDefinition, parseWorkflowDefinition } from './definition/validate.js';
 export { parseWorkflowJson } from './definition/json-text.js';
+export type { StepVisit } from './definition/semantics.js';
+export { visitSteps } from './definition/semantics.js';
 export type { InvalidWorkflowFile, WorkflowRegistryOptions } from './definition/registry.js';
 export { createWorkflowRegistry, DEFAULT_WORKSPACE_WORKFLOW_DIRS } from './definition/registry.js';
 

@@ -1,12 +1,14 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import {
+  compileWorkflow,
+  createWorkflowRegistry,
+  findArtifactContract,
+  validateWorkflowDefinition,
+  visitSteps,
+} from '@worktrain/engine';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
-// Relative imports into the engine's sources until `@worktrain/engine` exports these (test-only).
-import { findArtifactContract } from '../../engine/src/artifact-contracts/registry.js';
-import { createWorkflowRegistry } from '../../engine/src/definition/registry.js';
-import { visitSteps } from '../../engine/src/definition/semantics.js';
-import { validateWorkflowDefinition } from '../../engine/src/definition/validate.js';
 import { bundledWorkflowIds, bundledWorkflowsDir } from '../src/index.js';
 
 const files = readdirSync(bundledWorkflowsDir)
@@ -53,7 +55,6 @@ describe('bundled workflows', () => {
 
   it.each(files)('%s compiles', async (file) => {
     // Imported here so a compiler problem fails only these tests, not the whole file.
-    const { compileWorkflow } = await import('../../engine/src/compiler/index.js');
     const compiled = compileWorkflow(definitionOf(file));
     expect(compiled.isOk() ? 'compiled' : compiled.error.message).toBe('compiled');
   });
