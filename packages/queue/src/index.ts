@@ -14,6 +14,8 @@ export {
 } from './admin.js';
 export type { ArchiveRecord } from './archive.js';
 export { appendArchive } from './archive.js';
+export type { MemoryQueueOptions } from './memory/memory-queue.js';
+export { createMemoryQueue, MemoryTaskQueue } from './memory/memory-queue.js';
 export type { PgConnectionOptions } from './postgres/connection.js';
 export type { PostgresQueueOptions } from './postgres/pg-queue.js';
 export { createPostgresQueue, PostgresTaskQueue } from './postgres/pg-queue.js';
