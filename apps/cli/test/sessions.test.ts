@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collect, parseJson, runWorktrain, spawnWorktrain, tempDir } from './helpers.js';
@@ -27,6 +27,24 @@ describe('worktrain sessions without a database', () => {
     expect(run.code).toBe(1);
     expect(parseJson(run)).toMatchObject({ error: { code: 'SESSION_NOT_FOUND' } });
     expect(existsSync(home)).toBe(false);
+  });
+});
+
+describe('worktrain sessions over a file that is not a WorkTrain database', () => {
+  const dir = tempDir('sessions-garbage');
+  afterAll(dir.cleanup);
+
+  it('fails with STORE_ERROR and the store code (exit 1), without a stack trace', async () => {
+    writeFileSync(join(dir.path, 'worktrain.db'), 'this is not sqlite at all, just some text\n'.repeat(200));
+    const run = await runWorktrain(['sessions', 'list', '--format', 'json'], { home: dir.path });
+    expect(run.code).toBe(1);
+    expect(parseJson(run)).toMatchObject({
+      error: { code: 'STORE_ERROR', details: { storeCode: expect.any(String) } },
+    });
+    const text = await runWorktrain(['sessions', 'list'], { home: dir.path });
+    expect(text.code).toBe(1);
+    expect(text.stderr).toMatch(/^error: /);
+    expect(text.stderr).not.toMatch(/\n\s+at /);
   });
 });
 

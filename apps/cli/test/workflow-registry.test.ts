@@ -70,6 +70,15 @@ describe('worktrain workflow list', () => {
     expect(out.workflows.find((w) => w.workflowId === 'team.write-docs')?.source.kind).toBe('user');
   });
 
+  it('reads extra directories from WORKTRAIN_WORKFLOWS_PATH', async () => {
+    const run = await runWorktrain(['workflow', 'list', '--format', 'json'], {
+      home,
+      env: { WORKTRAIN_WORKFLOWS_PATH: extra },
+    });
+    const out = parseJson(run) as ListOutput;
+    expect(out.workflows.find((w) => w.workflowId === 'team.write-docs')?.source.kind).toBe('custom');
+  });
+
   it('prints a table in text mode and mentions skipped invalid files', async () => {
     const run = await runWorktrain(['workflow', 'list', '--workflows', extra], { home });
     expect(run.code).toBe(0);
