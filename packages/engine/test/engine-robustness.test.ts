@@ -7,6 +7,22 @@ import { createMemoryKeyring } from '../src/tokens/index.js';
 import { type Harness, makeHarness, staticRegistry } from './helpers/engine-harness.js';
 import { LINEAR_WORKFLOW, MAIN_WORKFLOW, VALID_VERDICT } from './helpers/test-workflows.js';
 
+/** The store with some methods replaced (the rest delegate to it, bound). */
+function withOverrides(store: SessionStore, overrides: Partial<SessionStore>): SessionStore {
+  return {
+    append: (input) => store.append(input),
+    readEvents: (id, options) => store.readEvents(id, options),
+    getSummary: (id) => store.getSummary(id),
+    listSessions: (query) => store.listSessions(query),
+    verify: (id) => store.verify(id),
+    subscribe: (id, listener) => store.subscribe(id, listener),
+    putWorkflowSnapshot: (hash, snapshot) => store.putWorkflowSnapshot(hash, snapshot),
+    getWorkflowSnapshot: (hash) => store.getWorkflowSnapshot(hash),
+    close: () => store.close(),
+    ...overrides,
+  };
+}
+
 const harnesses: Harness[] = [];
 afterEach(() => {
   for (const h of harnesses.splice(0)) h.close();
@@ -90,13 +106,12 @@ describe('store limits and failures', () => {
   it('returns errors as values when the store throws or fails, never rejecting', async () => {
     const h = harness([LINEAR_WORKFLOW]);
     const start = (await h.engine.startWorkflow({ workflowId: 'test.linear' }))._unsafeUnwrap();
-    const throwing: SessionStore = {
-      ...h.store,
+    const throwing = withOverrides(h.store, {
       readEvents: () => {
         throw new Error('disk on fire');
       },
       listSessions: () => errAsync({ code: 'STORE_IO', message: 'io failed' }),
-    };
+    });
     const engine = createEngine({
       store: throwing,
       keyring: h.keyring,
@@ -112,6 +127,29 @@ describe('store limits and failures', () => {
       code: 'STORE_ERROR',
       details: { storeCode: 'STORE_IO' },
     });
+  });
+
+  it('refuses to run a pinned snapshot whose content no longer matches its hash', async () => {
+    const h = harness([LINEAR_WORKFLOW]);
+    const start = (await h.engine.startWorkflow({ workflowId: 'test.linear' }))._unsafeUnwrap();
+    const tampering = withOverrides(h.store, {
+      getWorkflowSnapshot: (hash) =>
+        h.store.getWorkflowSnapshot(hash).map((snapshot) => {
+          const copy = JSON.parse(JSON.stringify(snapshot));
+          copy.name = 'tampered';
+          return copy;
+        }),
+    });
+    const engine = createEngine({
+      store: tampering,
+      keyring: h.keyring,
+      workflows: staticRegistry([LINEAR_WORKFLOW]),
+    });
+    const r = await engine.continueWorkflow({
+      continueToken: start.continueToken ?? '',
+      output: { notesMarkdown: 'x' },
+    });
+    expect(r._unsafeUnwrapErr().code).toBe('SNAPSHOT_MISSING');
   });
 
   it('rejects garbage inputs from untyped callers with INPUT_INVALID or token codes', async () => {

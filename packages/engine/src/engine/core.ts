@@ -4,6 +4,7 @@
  */
 import {
   type Clock,
+  canonicalHash,
   err,
   type IdGenerator,
   type JsonObject,
@@ -79,7 +80,13 @@ function isCompiledWorkflow(value: unknown, hash: string): value is CompiledWork
   return v.compiledSchemaVersion === 1 && v.hash === hash && Array.isArray(v.steps);
 }
 
-/** Loads the session's pinned compiled workflow (cached by hash). */
+/** True when the snapshot's content still hashes to its `hash` (a damaged snapshot is never run). */
+function hashMatches(compiled: CompiledWorkflow): boolean {
+  const { hash, ...unhashed } = compiled;
+  return canonicalHash(unhashed) === hash;
+}
+
+/** Loads the session's pinned compiled workflow (cached by hash; verified against its hash on load). */
 export async function loadCompiled(
   deps: EngineDeps,
   hash: string,
@@ -88,7 +95,7 @@ export async function loadCompiled(
   if (cached !== undefined) return ok(cached);
   const loaded = await deps.store.getWorkflowSnapshot(hash);
   if (loaded.isErr()) return err(storeError(loaded.error));
-  if (!isCompiledWorkflow(loaded.value, hash)) {
+  if (!isCompiledWorkflow(loaded.value, hash) || !hashMatches(loaded.value)) {
     return err(
       makeError(
         'SNAPSHOT_MISSING',
