@@ -26,3 +26,10 @@ export {
   type FakeUsage,
   type StreamFault,
 } from './anthropic/turns.js';
+export { createGitFixture, type GitFixture, type GitFixtureOptions } from './git/git-fixture.js';
+export {
+  type GitHubWebhookRequest,
+  type GitHubWebhookRequestOptions,
+  githubWebhookRequest,
+  signGitHubWebhook,
+} from './webhooks/github-webhook.js';
