@@ -6,6 +6,11 @@ export interface LazyEngine {
   readonly engine: Engine;
   /** Starts loading (idempotent) and resolves when the real engine is ready or failed to load. */
   ensure(): Promise<Engine | EngineError>;
+  /**
+   * Resolves once no engine call is in flight (or after `timeoutMs`), so a shutdown answers the requests
+   * already received before the store closes.
+   */
+  idle(timeoutMs: number): Promise<void>;
 }
 
 /**
@@ -26,11 +31,29 @@ export function createLazyEngine(load: () => Promise<Engine | EngineError>): Laz
     );
     return loading;
   };
+  let inFlight = 0;
+  let wakeIdle: (() => void) | undefined;
   function via<T>(run: (engine: Engine) => ResultAsync<T, EngineError>): ResultAsync<T, EngineError> {
-    return ResultAsync.fromSafePromise(ensure()).andThen((loaded) =>
+    inFlight++;
+    const settle = () => {
+      inFlight--;
+      if (inFlight === 0) wakeIdle?.();
+    };
+    const result = ResultAsync.fromSafePromise(ensure()).andThen((loaded) =>
       'code' in loaded ? errAsync<T, EngineError>(loaded) : run(loaded),
     );
+    return new ResultAsync(Promise.resolve(result).finally(settle));
   }
+  const idle = (timeoutMs: number): Promise<void> =>
+    inFlight === 0
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, timeoutMs);
+          wakeIdle = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
   const engine: Engine = {
     listWorkflows: (input) => via((e) => e.listWorkflows(input)),
     inspectWorkflow: (input) => via((e) => e.inspectWorkflow(input)),
@@ -40,5 +63,5 @@ export function createLazyEngine(load: () => Promise<Engine | EngineError>): Laz
     resumeSession: (input) => via((e) => e.resumeSession(input)),
     resolveGate: (input) => via((e) => e.resolveGate(input)),
   };
-  return { engine, ensure };
+  return { engine, ensure, idle };
 }

@@ -66,6 +66,9 @@ async function main(): Promise<number> {
     if (stopping) return;
     stopping = true;
     logger.info({ reason }, 'shutting down');
+    // Answer the calls already received (their responses are written before the store closes).
+    await lazy.idle(5_000);
+    await new Promise((resolve) => setImmediate(resolve));
     await close().catch(() => undefined);
     closeStore();
     process.exit(0);
@@ -104,7 +107,7 @@ async function main(): Promise<number> {
   const { startHttpServer } = await import('./http.js');
   try {
     const running = await startHttpServer({
-      engine: loaded,
+      engine: lazy.engine,
       logger,
       version,
       port: invocation.port,

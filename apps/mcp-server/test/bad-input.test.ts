@@ -193,4 +193,47 @@ describe('stdio framing', () => {
       sandbox.cleanup();
     }
   });
+
+  it('answers the requests already received when stdin closes right after them, then exits 0', async () => {
+    const sandbox = makeSandbox();
+    const server = spawnServer(sandbox, ['--workflows', sandbox.workflowsDir]);
+    try {
+      const messages = [
+        {
+          jsonrpc: '2.0',
+          id: 1,
+          method: 'initialize',
+          params: {
+            protocolVersion: '2025-06-18',
+            capabilities: {},
+            clientInfo: { name: 'pipe', version: '1' },
+          },
+        },
+        { jsonrpc: '2.0', method: 'notifications/initialized' },
+        {
+          jsonrpc: '2.0',
+          id: 2,
+          method: 'tools/call',
+          params: { name: 'start_workflow', arguments: { workflowId: 'mcp-test-short' } },
+        },
+      ];
+      server.child.stdin?.end(messages.map((m) => `${JSON.stringify(m)}\n`).join(''));
+      expect(await exitCode(server.child)).toBe(0);
+      const replies = server
+        .stdout()
+        .split('\n')
+        .filter((l) => l.trim().length > 0)
+        .map(
+          (l) =>
+            JSON.parse(l) as {
+              id?: number;
+              result?: { structuredContent?: { pending?: { stepId: string } } };
+            },
+        );
+      expect(replies.find((r) => r.id === 2)?.result?.structuredContent?.pending?.stepId).toBe('one');
+    } finally {
+      server.child.kill('SIGKILL');
+      sandbox.cleanup();
+    }
+  });
 });
