@@ -29,7 +29,7 @@ export function renderSessionShow(p: SessionProjection): string {
     `Step      ${s.currentStepId ?? '-'}`,
   ];
   if (s.title) lines.push(`Title     ${s.title}`);
-  if (s.goal) lines.push(`Goal      ${truncate(s.goal, 200)}`);
+  if (s.goal && s.goal !== s.title) lines.push(`Goal      ${truncate(s.goal, 200)}`);
   if (s.workspacePath) lines.push(`Workspace ${s.workspacePath}`);
   if (s.parentSessionId) lines.push(`Parent    ${s.parentSessionId}`);
   lines.push(`Source    ${s.source}`);
@@ -55,7 +55,7 @@ export function renderSessionShow(p: SessionProjection): string {
   lines.push('', `Outputs (${p.outputs.length} notes, ${p.artifacts.length} artifacts)`);
   for (const o of p.outputs) {
     lines.push(`  [${o.stepId}] seq ${o.seq}`);
-    if (o.notesMarkdown) lines.push(indent(truncate(o.notesMarkdown, 300), 4));
+    if (o.notesMarkdown) lines.push(indent(excerpt(o.notesMarkdown, NOTES_LINES), 4));
   }
   for (const a of p.artifacts)
     lines.push(`  [${a.stepId}] artifact seq ${a.seq}: ${truncate(JSON.stringify(a.artifact), 200)}`);
@@ -74,9 +74,24 @@ export function renderSessionShow(p: SessionProjection): string {
   return lines.join('\n');
 }
 
+/** Lines of notes shown per output by `sessions show` (the full notes are in `--format json`). */
+const NOTES_LINES = 12;
+
+/** The first `maxLines` non-empty lines of markdown, each cut to 200 characters, with a `…` line when cut. */
+function excerpt(markdown: string, maxLines: number): string {
+  const lines = markdown.split('\n').filter((line) => line.trim().length > 0);
+  const shown = lines.slice(0, maxLines).map((line) => truncate(line, 200));
+  if (lines.length > maxLines) shown.push(`… ${lines.length - maxLines} more line(s)`);
+  return shown.join('\n');
+}
+
+/** Width of the kind column of `sessions events` (the longest kind, `validation_performed`, fits). */
+const KIND_WIDTH = 20;
+
 /** One line of `sessions events`: `#seq  time  kind  data`. */
 export function renderSessionEventLine(event: SessionEvent): string {
-  return `#${event.seq}  ${formatTime(event.at)}  ${event.kind}  ${truncate(JSON.stringify(event.data), 160)}`;
+  const data = truncate(JSON.stringify(event.data), 160);
+  return `#${event.seq}  ${formatTime(event.at)}  ${event.kind.padEnd(KIND_WIDTH)}  ${data}`;
 }
 
 /** Text of `sessions verify`. */
