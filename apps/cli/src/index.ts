@@ -22,6 +22,7 @@ export {
   executeSessionsVerify,
 } from './commands/sessions.js';
 export type {
+  WorkflowIssue,
   WorkflowListOptions,
   WorkflowListOutput,
   WorkflowPreviewOptions,
