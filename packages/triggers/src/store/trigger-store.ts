@@ -1,0 +1,383 @@
+import { type Clock, describeThrown, err, ok, type Result, systemClock } from '@worktrain/contracts';
+import { type EnqueueInput, enqueueSync, openWorktrainDatabase } from '@worktrain/queue';
+import type Database from 'better-sqlite3';
+import { type TriggerError, triggerError } from '../errors.js';
+import type { PollCursor } from '../provider.js';
+import { migrateTriggerSchema } from './schema.js';
+
+type Db = Database.Database;
+
+/** Persisted state of one trigger's poller or schedule. Times are ms epoch. */
+export interface PollState extends PollCursor {
+  readonly lastRunAt: number | null;
+  readonly lastOkAt: number | null;
+  readonly lastError: string | null;
+  /** Consecutive failed runs (drives the backoff). */
+  readonly failures: number;
+  readonly nextRunAt: number | null;
+  /** Set when the source answered 401/403; the poller stays off until the config changes. */
+  readonly disabledReason: string | null;
+  /** The task created by the last run (schedules use it for overlap detection). */
+  readonly lastTaskId: string | null;
+}
+
+export const EMPTY_POLL_STATE: PollState = {
+  cursor: null,
+  etags: {},
+  lastRunAt: null,
+  lastOkAt: null,
+  lastError: null,
+  failures: 0,
+  nextRunAt: null,
+  disabledReason: null,
+  lastTaskId: null,
+};
+
+/** Kinds of recorded trigger events (the audit trail of what each trigger did and why). */
+export type TriggerEventKind =
+  | 'enqueued'
+  | 'duplicate'
+  | 'rejected'
+  | 'skipped'
+  | 'error'
+  | 'poll_error'
+  | 'disabled'
+  | 'reloaded';
+
+export interface TriggerEventRecord {
+  readonly seq: number;
+  readonly triggerId: string;
+  readonly at: number;
+  readonly kind: TriggerEventKind;
+  readonly sourceId: string | null;
+  readonly taskId: string | null;
+  readonly message: string;
+}
+
+export interface AdmitInput {
+  readonly triggerId: string;
+  readonly sourceId: string;
+  /** Webhook delivery id; a second admit with the same (trigger, delivery id) is a replay. */
+  readonly deliveryId: string | null;
+  /** `<workflowId>:<sourceId>`: the same item for the same workflow makes one task. */
+  readonly dedupeKey: string;
+  /** A key seen less than this many ms ago is a duplicate even when its task has finished. */
+  readonly dedupeWindowMs: number;
+  readonly enqueue: EnqueueInput;
+  /** State written in the same transaction (schedules: the tick just fired). */
+  readonly pollState?: PollState;
+}
+
+export type AdmitOutcome =
+  | { readonly status: 'enqueued'; readonly taskId: string }
+  | { readonly status: 'duplicate'; readonly taskId: string | null; readonly reason: string };
+
+/**
+ * Trigger state in the WorkTrain SQLite database (DESIGN §3): poll cursors/ETags, dedupe keys, webhook
+ * delivery ids and an event log, beside the queue's tables so that admitting a candidate (dedupe check,
+ * enqueue, dedupe record, event) is one `BEGIN IMMEDIATE` transaction: exactly once, across restarts.
+ */
+export class TriggerStore {
+  readonly #db: Db;
+  readonly #owned: boolean;
+  readonly #clock: Clock;
+
+  constructor(db: Db, owned: boolean, clock: Clock) {
+    this.#db = db;
+    this.#owned = owned;
+    this.#clock = clock;
+  }
+
+  /** The underlying connection (shared with the queue opened on the same file). */
+  get db(): Db {
+    return this.#db;
+  }
+
+  /**
+   * Admits one candidate: replayed delivery → duplicate; dedupe key seen within the window or held by an
+   * unfinished task → duplicate; otherwise enqueues and records the key, all in one transaction.
+   */
+  admit(input: AdmitInput): Result<AdmitOutcome, TriggerError> {
+    const now = this.#clock.now();
+    const db = this.#db;
+    return this.#tx(() => {
+      if (input.deliveryId !== null) {
+        const fresh = db
+          .prepare(
+            'INSERT INTO trigger_deliveries(trigger_id, delivery_id, received_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
+          )
+          .run(input.triggerId, input.deliveryId, now);
+        if (fresh.changes === 0)
+          return ok(this.#duplicate(input, null, `delivery ${input.deliveryId} was already received`, now));
+      }
+      const seen = db
+        .prepare('SELECT task_id, last_seen_at FROM trigger_dedupe WHERE dedupe_key = ?')
+        .get(input.dedupeKey) as { task_id: string | null; last_seen_at: number } | undefined;
+      if (seen !== undefined && now - seen.last_seen_at < input.dedupeWindowMs) {
+        db.prepare('UPDATE trigger_dedupe SET last_seen_at = ? WHERE dedupe_key = ?').run(
+          now,
+          input.dedupeKey,
+        );
+        return ok(this.#duplicate(input, seen.task_id, `${input.sourceId} already made a task`, now));
+      }
+      const enq = enqueueSync(db, { ...input.enqueue, dedupeKey: input.dedupeKey }, { clock: this.#clock });
+      if (enq.isErr()) throw new EnqueueRefused(enq.error.code, enq.error.message);
+      const taskId = enq.value.task.id;
+      db.prepare(
+        `INSERT INTO trigger_dedupe(dedupe_key, task_id, trigger_id, first_seen_at, last_seen_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT(dedupe_key) DO UPDATE SET task_id = excluded.task_id, trigger_id = excluded.trigger_id,
+           first_seen_at = excluded.first_seen_at, last_seen_at = excluded.last_seen_at`,
+      ).run(input.dedupeKey, taskId, input.triggerId, now, now);
+      if (input.pollState !== undefined)
+        this.#putPollState(input.triggerId, { ...input.pollState, lastTaskId: taskId });
+      if (!enq.value.created)
+        return ok(this.#duplicate(input, taskId, `${input.sourceId} has an unfinished task`, now));
+      this.#event(
+        input.triggerId,
+        'enqueued',
+        input.sourceId,
+        taskId,
+        `enqueued on ${input.enqueue.queue}`,
+        now,
+      );
+      return ok({ status: 'enqueued', taskId });
+    });
+  }
+
+  /** Records a delivery id outside an admit (events that were rejected); false when it was a replay. */
+  recordDelivery(triggerId: string, deliveryId: string): Result<boolean, TriggerError> {
+    return this.#tx(() => {
+      const r = this.#db
+        .prepare(
+          'INSERT INTO trigger_deliveries(trigger_id, delivery_id, received_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
+        )
+        .run(triggerId, deliveryId, this.#clock.now());
+      return ok(r.changes === 1);
+    });
+  }
+
+  /** Appends an event to the trigger log. */
+  recordEvent(
+    triggerId: string,
+    kind: TriggerEventKind,
+    message: string,
+    refs: { sourceId?: string | null; taskId?: string | null } = {},
+  ): Result<void, TriggerError> {
+    return this.#tx(() => {
+      this.#event(triggerId, kind, refs.sourceId ?? null, refs.taskId ?? null, message, this.#clock.now());
+      return ok(undefined);
+    });
+  }
+
+  /** Events, oldest first; optionally of one trigger, after `afterSeq`. */
+  listEvents(
+    filter: { triggerId?: string; afterSeq?: number; limit?: number } = {},
+  ): Result<TriggerEventRecord[], TriggerError> {
+    try {
+      const rows = this.#db
+        .prepare(
+          `SELECT seq, trigger_id, at, kind, source_id, task_id, message FROM trigger_events
+           WHERE (? IS NULL OR trigger_id = ?) AND seq > ? ORDER BY seq LIMIT ?`,
+        )
+        .all(
+          filter.triggerId ?? null,
+          filter.triggerId ?? null,
+          filter.afterSeq ?? 0,
+          filter.limit ?? 1000,
+        ) as Array<{
+        seq: number;
+        trigger_id: string;
+        at: number;
+        kind: TriggerEventKind;
+        source_id: string | null;
+        task_id: string | null;
+        message: string;
+      }>;
+      return ok(
+        rows.map((r) => ({
+          seq: r.seq,
+          triggerId: r.trigger_id,
+          at: r.at,
+          kind: r.kind,
+          sourceId: r.source_id,
+          taskId: r.task_id,
+          message: r.message,
+        })),
+      );
+    } catch (thrown) {
+      return err(storeError(thrown));
+    }
+  }
+
+  getPollState(triggerId: string): Result<PollState, TriggerError> {
+    try {
+      const row = this.#db.prepare('SELECT * FROM trigger_poll_state WHERE trigger_id = ?').get(triggerId) as
+        | {
+            cursor: string | null;
+            etags: string;
+            last_run_at: number | null;
+            last_ok_at: number | null;
+            last_error: string | null;
+            failures: number;
+            next_run_at: number | null;
+            disabled_reason: string | null;
+            last_task_id: string | null;
+          }
+        | undefined;
+      if (row === undefined) return ok(EMPTY_POLL_STATE);
+      const etags: unknown = JSON.parse(row.etags);
+      return ok({
+        cursor: row.cursor === null ? null : (JSON.parse(row.cursor) as unknown),
+        etags: isStringRecord(etags) ? etags : {},
+        lastRunAt: row.last_run_at,
+        lastOkAt: row.last_ok_at,
+        lastError: row.last_error,
+        failures: row.failures,
+        nextRunAt: row.next_run_at,
+        disabledReason: row.disabled_reason,
+        lastTaskId: row.last_task_id,
+      });
+    } catch (thrown) {
+      return err(storeError(thrown));
+    }
+  }
+
+  putPollState(triggerId: string, state: PollState): Result<void, TriggerError> {
+    return this.#tx(() => {
+      this.#putPollState(triggerId, state);
+      return ok(undefined);
+    });
+  }
+
+  /** Deletes delivery ids older than `olderThanMs` (replays older than that are not detected). */
+  purgeDeliveries(olderThanMs: number): Result<number, TriggerError> {
+    return this.#tx(() =>
+      ok(
+        this.#db
+          .prepare('DELETE FROM trigger_deliveries WHERE received_at < ?')
+          .run(this.#clock.now() - olderThanMs).changes,
+      ),
+    );
+  }
+
+  close(): void {
+    if (this.#owned && this.#db.open) this.#db.close();
+  }
+
+  #putPollState(triggerId: string, s: PollState): void {
+    this.#db
+      .prepare(
+        `INSERT INTO trigger_poll_state(trigger_id, cursor, etags, last_run_at, last_ok_at, last_error, failures,
+           next_run_at, disabled_reason, last_task_id, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT(trigger_id) DO UPDATE SET cursor = excluded.cursor, etags = excluded.etags,
+           last_run_at = excluded.last_run_at, last_ok_at = excluded.last_ok_at, last_error = excluded.last_error,
+           failures = excluded.failures, next_run_at = excluded.next_run_at,
+           disabled_reason = excluded.disabled_reason, last_task_id = excluded.last_task_id,
+           updated_at = excluded.updated_at`,
+      )
+      .run(
+        triggerId,
+        s.cursor === null || s.cursor === undefined ? null : JSON.stringify(s.cursor),
+        JSON.stringify(s.etags),
+        s.lastRunAt,
+        s.lastOkAt,
+        s.lastError,
+        s.failures,
+        s.nextRunAt,
+        s.disabledReason,
+        s.lastTaskId,
+        this.#clock.now(),
+      );
+  }
+
+  #duplicate(input: AdmitInput, taskId: string | null, reason: string, now: number): AdmitOutcome {
+    this.#event(input.triggerId, 'duplicate', input.sourceId, taskId, reason, now);
+    return { status: 'duplicate', taskId, reason };
+  }
+
+  #event(
+    triggerId: string,
+    kind: TriggerEventKind,
+    sourceId: string | null,
+    taskId: string | null,
+    message: string,
+    at: number,
+  ): void {
+    this.#db
+      .prepare(
+        'INSERT INTO trigger_events(trigger_id, at, kind, source_id, task_id, message) VALUES (?, ?, ?, ?, ?, ?)',
+      )
+      .run(triggerId, at, kind, sourceId, taskId, message);
+  }
+
+  #tx<T>(fn: () => Result<T, TriggerError>): Result<T, TriggerError> {
+    try {
+      return this.#db.transaction(fn).immediate();
+    } catch (thrown) {
+      if (thrown instanceof EnqueueRefused)
+        return err(
+          triggerError('STORE_IO', `the queue refused the task: ${thrown.message}`, {
+            queueCode: thrown.code,
+          }),
+        );
+      return err(storeError(thrown));
+    }
+  }
+}
+
+/** Thrown inside a transaction to roll it back when the queue refuses a task. */
+class EnqueueRefused extends Error {
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
+function storeError(thrown: unknown): TriggerError {
+  return triggerError('STORE_IO', `trigger state database failed: ${describeThrown(thrown)}`);
+}
+
+function isStringRecord(value: unknown): value is Record<string, string> {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    Object.values(value).every((v) => typeof v === 'string')
+  );
+}
+
+export interface TriggerStoreOptions {
+  readonly clock?: Clock;
+}
+
+/**
+ * Opens the trigger store on the WorkTrain database at `path` (created if missing; WAL, synchronous=FULL,
+ * application_id 0x57524B54, queue and trigger migrations applied), or on an already open connection.
+ * Errors: STORE_IO (with `details.queueCode` NOT_A_WORKTRAIN_DATABASE for a foreign file).
+ */
+export function openTriggerStore(
+  target: { readonly path: string } | { readonly db: Db },
+  options: TriggerStoreOptions = {},
+): Result<TriggerStore, TriggerError> {
+  const clock = options.clock ?? systemClock;
+  let db: Db;
+  let owned = false;
+  if ('db' in target) db = target.db;
+  else {
+    const opened = openWorktrainDatabase(target.path);
+    if (opened.isErr())
+      return err(
+        triggerError('STORE_IO', opened.error.message, { queueCode: opened.error.code, path: target.path }),
+      );
+    db = opened.value;
+    owned = true;
+  }
+  const m = migrateTriggerSchema(db, clock.now());
+  if (m.isErr()) {
+    if (owned) db.close();
+    return err(m.error);
+  }
+  return ok(new TriggerStore(db, owned, clock));
+}
