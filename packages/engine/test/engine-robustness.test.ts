@@ -197,5 +197,10 @@ describe('store limits and failures', () => {
       await codes('resolveGate', { gateToken: start.continueToken, verdict: 'approved', actor: 'a' }),
     ).toBe('TOKEN_WRONG_KIND');
     expect(await codes('startWorkflow', { workflowId: 'missing' })).toBe('WORKFLOW_NOT_FOUND');
+    expect(await codes('startWorkflow', { workflowId: 'test.linear', mode: 'turbo' })).toBe('INPUT_INVALID');
+    expect(await codes('startWorkflow', { workflowId: 'test.linear', source: 'carrier-pigeon' })).toBe(
+      'INPUT_INVALID',
+    );
+    expect(await codes('startWorkflow', null)).toBe('INPUT_INVALID');
   });
 });

@@ -2,6 +2,7 @@
  * Boundary checks of engine inputs. Depth is measured iteratively before any recursive parser runs, so a
  * hostile 100 000-deep context is rejected (CONTEXT_TOO_DEEP) instead of overflowing the stack.
  */
+
 import {
   err,
   type JsonObject,
@@ -12,7 +13,9 @@ import {
   makeError,
   ok,
   type Result,
+  SessionSourceSchema,
 } from '@worktrain/contracts';
+import { z } from 'zod';
 import type { EngineError, EngineLimits } from '../api.js';
 
 export function parseContext(
@@ -100,4 +103,28 @@ function tooDeepMarker(depth: number): JsonValue {
   let v: JsonValue = null;
   for (let i = 0; i < depth; i++) v = [v];
   return v;
+}
+
+const StartFieldsSchema = z.object({
+  workflowId: z.string().min(1, 'workflowId must be a non-empty string; call list_workflows to see the ids'),
+  workspacePath: z.string().min(1).optional(),
+  goal: z.string().max(4096).optional(),
+  parentSessionId: z.string().min(1).max(128).optional(),
+  mode: z.enum(['interactive', 'autonomous']).optional(),
+  source: SessionSourceSchema.optional(),
+});
+
+/** Checks the scalar fields of a start request (the context is checked by {@link parseContext}). */
+export function checkStartFields(input: unknown): Result<void, EngineError> {
+  if (typeof input !== 'object' || input === null)
+    return err(makeError('INPUT_INVALID', 'start input must be an object.'));
+  const parsed = StartFieldsSchema.safeParse(input);
+  if (parsed.success) return ok(undefined);
+  const issue = parsed.error.issues[0];
+  const field = issue?.path.join('.') ?? '';
+  return err(
+    makeError('INPUT_INVALID', `${field === '' ? 'input' : field}: ${issue?.message ?? 'invalid'}.`, {
+      field,
+    }),
+  );
 }

@@ -18,7 +18,7 @@ import { signToken, type TokenPayload } from '../tokens/index.js';
 import { advanceEvents } from './advance.js';
 import { appendOrConflict, readView } from './append.js';
 import { type EngineDeps, loadCompiled, planNextNode, stepResponse, storeError, toJson } from './core.js';
-import { parseContext } from './input.js';
+import { checkStartFields, parseContext } from './input.js';
 import { advancedResponse, blockedResponse, circuitOpen, replayResponse } from './responses.js';
 import {
   batchOf,
@@ -36,14 +36,8 @@ export async function startSession(
   deps: EngineDeps,
   input: StartInput,
 ): Promise<Result<StartResponse, EngineError>> {
-  if (typeof input?.workflowId !== 'string' || input.workflowId.trim() === '') {
-    return err(
-      makeError(
-        'INPUT_INVALID',
-        'workflowId must be a non-empty string; call list_workflows to see the ids.',
-      ),
-    );
-  }
+  const fields = checkStartFields(input);
+  if (fields.isErr()) return err(fields.error);
   const context = parseContext(input.context, deps.limits, 'context');
   if (context.isErr()) return err(context.error);
   const initialContext: JsonObject = context.value ?? {};
