@@ -7,6 +7,12 @@ import { cliError } from './cli-error.js';
 import { type CliDeps, defaultClock, nodeFileSystem, readCliVersion } from './deps.js';
 import { runCli } from './program.js';
 
+// `worktrain sessions events … | head`: the reader went away; stop quietly instead of crashing on EPIPE.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
+
 const abort = new AbortController();
 // First Ctrl-C stops a follow loop gracefully; a second one exits at once.
 process.once('SIGINT', () => {

@@ -187,6 +187,21 @@ describe('worktrain sessions over a recorded session', () => {
     expect(kinds.slice(-2)).toEqual(['advance_recorded', 'node_created']);
   });
 
+  it('stops following on Ctrl-C (SIGINT) with exit 0', async () => {
+    const store = openStore(home);
+    await append(store, 'sess_interrupted', 0, sessionStart('demo.live', 'Never finishes'));
+    store.close();
+    const child = spawnWorktrain(['sessions', 'events', 'sess_interrupted', '--follow'], { home });
+    const done = collect(child, 60_000);
+    let seen = '';
+    child.stdout?.on('data', (chunk: Buffer | string) => (seen += String(chunk)));
+    await waitFor(() => seen.includes('#3 '), 30_000);
+    child.kill('SIGINT');
+    const run = await done;
+    expect(run.code).toBe(0);
+    expect(run.stderr).toBe('');
+  });
+
   it('fails events of an unknown session with exit 1', async () => {
     const run = await runWorktrain(['sessions', 'events', 'sess_unknown'], { home });
     expect(run.code).toBe(1);
