@@ -169,6 +169,8 @@ describe('store limits and failures', () => {
         checkpointWorkflow: async (input) =>
           engine.checkpointWorkflow(input as Parameters<Engine['checkpointWorkflow']>[0]),
         resolveGate: async (input) => engine.resolveGate(input as Parameters<Engine['resolveGate']>[0]),
+        inspectWorkflow: async (input) =>
+          engine.inspectWorkflow(input as Parameters<Engine['inspectWorkflow']>[0]),
       };
     const codes = async (method: string, input: unknown) => {
       const r = await calls[method]?.(input);
@@ -202,5 +204,7 @@ describe('store limits and failures', () => {
       'INPUT_INVALID',
     );
     expect(await codes('startWorkflow', null)).toBe('INPUT_INVALID');
+    expect(await codes('continueWorkflow', null)).toBe('INPUT_INVALID');
+    expect(await codes('inspectWorkflow', { workflowId: 3 })).toBe('INPUT_INVALID');
   });
 });

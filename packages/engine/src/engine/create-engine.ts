@@ -75,7 +75,9 @@ export function createEngine(options: EngineOptions): Engine {
   }
 
   async function continueWorkflow(input: ContinueInput): Promise<Result<ContinueResponse, EngineError>> {
-    const token: unknown = input?.continueToken;
+    if (typeof input !== 'object' || input === null)
+      return err(makeError('INPUT_INVALID', 'continue input must be an object.'));
+    const token: unknown = input.continueToken;
     if (input?.intent !== undefined && input.intent !== 'advance' && input.intent !== 'rehydrate') {
       return err(makeError('INPUT_INVALID', 'intent must be "advance" or "rehydrate".'));
     }
@@ -132,7 +134,10 @@ export function createEngine(options: EngineOptions): Engine {
       }),
     inspectWorkflow: (input) =>
       guard('inspectWorkflow', async () => {
-        const mode = input?.mode ?? 'metadata';
+        if (typeof input?.workflowId !== 'string' || input.workflowId === '') {
+          return err(makeError('INPUT_INVALID', 'workflowId must be a non-empty string.'));
+        }
+        const mode = input.mode ?? 'metadata';
         if (mode !== 'metadata' && mode !== 'preview')
           return err(makeError('INPUT_INVALID', 'mode must be "metadata" or "preview".'));
         const loaded = await deps.workflows.get(
