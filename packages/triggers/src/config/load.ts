@@ -64,7 +64,7 @@ export async function loadTriggerConfig(
     };
     const top = TriggersFileSchema.safeParse(parsed.value ?? {});
     if (!top.success) {
-      for (const i of top.error.issues) at(i.path, i.message);
+      for (const i of flattenIssues(top.error.issues)) at(i.path, i.message);
       continue;
     }
     for (const [name, body] of Object.entries(top.data.defaults ?? {})) defaults.set(name, body);
@@ -79,7 +79,7 @@ export async function loadTriggerConfig(
       for (const [k, v] of Object.entries(resolved)) (COMMON_KEYS.has(k) ? common : own)[k] = v;
       delete common.extends;
       const c = CommonTriggerSchema.safeParse(common);
-      if (!c.success) for (const i of c.error.issues) at([...base, ...i.path], i.message);
+      if (!c.success) for (const i of flattenIssues(c.error.issues)) at([...base, ...i.path], i.message);
       const providerName = typeof resolved.provider === 'string' ? resolved.provider : null;
       if (providerName === null) continue;
       const provider = await options.registry.resolve(providerName, dirname(file.path));
@@ -88,7 +88,7 @@ export async function loadTriggerConfig(
         continue;
       }
       const pc = provider.value.configSchema.safeParse(own);
-      if (!pc.success) for (const i of (pc.error as z.ZodError).issues) at([...base, ...i.path], i.message);
+      if (!pc.success) for (const i of flattenIssues(pc.error.issues)) at([...base, ...i.path], i.message);
       if (!c.success || !pc.success) continue;
       const previous = ids.get(c.data.id);
       if (previous !== undefined) {
@@ -244,4 +244,24 @@ export async function loadTriggerFiles(
     }
   }
   return loadTriggerConfig({ ...options, files });
+}
+
+/**
+ * Replaces a union failure by the issues of its closest branch (the one with the fewest issues), so
+ * `dispatchCondition: { path: "label" }` reports `dispatchCondition.path` instead of "no union member matched".
+ */
+function flattenIssues(issues: readonly z.core.$ZodIssue[]): Array<{ path: PropertyKey[]; message: string }> {
+  const out: Array<{ path: PropertyKey[]; message: string }> = [];
+  for (const issue of issues) {
+    if (issue.code === 'invalid_union' && issue.errors.length > 0) {
+      const best = [...issue.errors].sort((a, b) => a.length - b.length)[0] ?? [];
+      if (best.length > 0) {
+        for (const inner of flattenIssues(best))
+          out.push({ path: [...issue.path, ...inner.path], message: inner.message });
+        continue;
+      }
+    }
+    out.push({ path: [...issue.path], message: issue.message });
+  }
+  return out;
 }
