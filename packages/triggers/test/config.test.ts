@@ -109,7 +109,9 @@ describe('triggers.yaml loader', () => {
       registry: throwing,
     });
     const e = r._unsafeUnwrapErr();
-    expect((e.details?.issues as ConfigIssue[])[0]?.message).toContain('failed to load: boom at load');
+    expect((e.details?.issues as ConfigIssue[] | undefined)?.[0]?.message).toContain(
+      'failed to load: boom at load',
+    );
   });
 
   it('rejects an impossible cron and a bad time zone at their paths', async () => {
@@ -189,7 +191,9 @@ triggers:
           registry,
         })
       )._unsafeUnwrapErr();
-      expect((dup.details?.issues as ConfigIssue[])[0]?.message).toContain('duplicate trigger id "n"');
+      expect((dup.details?.issues as ConfigIssue[] | undefined)?.[0]?.message).toContain(
+        'duplicate trigger id "n"',
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -217,7 +221,7 @@ triggers:
       env: {},
       registry: reg,
     });
-    expect((r._unsafeUnwrapErr().details?.issues as ConfigIssue[])[0]).toMatchObject({
+    expect((r._unsafeUnwrapErr().details?.issues as ConfigIssue[] | undefined)?.[0]).toMatchObject({
       path: 'triggers[0].team',
       line: 2,
     });
