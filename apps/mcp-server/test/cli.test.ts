@@ -43,9 +43,9 @@ describe('worktrain-mcp start-up failures', () => {
       await client.connect(transport);
       expect((await client.listTools()).tools).toHaveLength(6);
       const outcome = await call(client, 'list_workflows', {});
-      expect(outcome.isError).toBe(true);
-      expect(outcome.body.code).toBe('STORE_ERROR');
-      expect(outcome.body.message).toContain(blocker);
+      expect(outcome.isError, outcome.text).toBe(true);
+      expect(outcome.body.code, outcome.text).toBe('STORE_ERROR');
+      expect(outcome.body.message, outcome.text).toContain(blocker);
     } finally {
       await client.close();
       sandbox.cleanup();
