@@ -27,6 +27,18 @@ export {
   type StreamFault,
 } from './anthropic/turns.js';
 export { createGitFixture, type GitFixture, type GitFixtureOptions } from './git/git-fixture.js';
+export { githubSpecValidator, type SpecOperation, type SpecValidator } from './github/openapi.js';
+export { type FakeGitHub, type FakeGitHubOptions, startFakeGitHub } from './github/server.js';
+export {
+  type AddIssueOptions,
+  type AddRepoOptions,
+  type FakeComment,
+  FakeGitHubState,
+  type FakeIssue,
+  type FakePull,
+  type FakeRepo,
+  type RecordedGitHubRequest,
+} from './github/state.js';
 export {
   type GitHubWebhookRequest,
   type GitHubWebhookRequestOptions,

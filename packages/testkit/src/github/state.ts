@@ -1,0 +1,230 @@
+/** In-memory model of the GitHub data the fake serves. Tests read and seed it directly. */
+
+export interface FakeComment {
+  readonly id: number;
+  body: string;
+  readonly author: string;
+  readonly createdAt: string;
+  updatedAt: string;
+}
+
+export interface FakePull {
+  /** Head branch name (without owner). */
+  readonly head: string;
+  /** Owner of the head branch (`owner` in `owner:branch`). */
+  readonly headOwner: string;
+  base: string;
+  readonly draft: boolean;
+  merged: boolean;
+  /** Head commit sha when the PR was opened (from the origin repo when one is attached). */
+  headSha: string;
+}
+
+/** An issue or a pull request: on GitHub they share one number space per repository. */
+export interface FakeIssue {
+  readonly number: number;
+  readonly id: number;
+  title: string;
+  body: string | null;
+  state: 'open' | 'closed';
+  stateReason: 'completed' | 'not_planned' | 'reopened' | 'duplicate' | null;
+  labels: string[];
+  assignees: string[];
+  readonly author: string;
+  readonly comments: FakeComment[];
+  readonly createdAt: string;
+  updatedAt: string;
+  closedAt: string | null;
+  readonly pull?: FakePull;
+}
+
+export interface FakeRepo {
+  readonly owner: string;
+  readonly name: string;
+  readonly id: number;
+  defaultBranch: string;
+  readonly private: boolean;
+  /** Bare git repository backing branch existence and head shas; when absent, `branches` is used. */
+  readonly originDir: string | undefined;
+  /** Known branches → head sha (used only without `originDir`). */
+  readonly branches: Map<string, string>;
+  /** Repository labels by name. */
+  readonly labels: Map<string, { id: number; name: string; color: string; description: string | null }>;
+  readonly items: FakeIssue[];
+  readonly createdAt: string;
+}
+
+export interface RecordedGitHubRequest {
+  readonly method: string;
+  /** Path and query as received, e.g. `/repos/o/r/pulls?head=o%3Ab&state=open`. */
+  readonly url: string;
+  /** `operationId` from GitHub's OpenAPI description, or undefined for an unknown route. */
+  readonly operationId: string | undefined;
+  readonly body: unknown;
+  /** Login of the authenticated token, if any. */
+  readonly login: string | undefined;
+  status?: number;
+}
+
+export interface AddRepoOptions {
+  readonly owner: string;
+  readonly name: string;
+  readonly defaultBranch?: string;
+  readonly private?: boolean;
+  readonly originDir?: string;
+  /** Extra branches (name → sha) when no `originDir` is given. */
+  readonly branches?: Readonly<Record<string, string>>;
+}
+
+export interface AddIssueOptions {
+  readonly title: string;
+  readonly body?: string | null;
+  readonly labels?: readonly string[];
+  readonly assignees?: readonly string[];
+  readonly author?: string;
+  readonly state?: 'open' | 'closed';
+}
+
+export class FakeGitHubState {
+  readonly repos = new Map<string, FakeRepo>();
+  readonly requests: RecordedGitHubRequest[] = [];
+  /** Every mismatch between a request/response and GitHub's OpenAPI description (should stay empty). */
+  readonly specViolations: string[] = [];
+  /** Remaining core rate limit; at 0 requests get 403 "API rate limit exceeded". */
+  rateLimitRemaining = 5000;
+  readonly rateLimitLimit = 5000;
+  private nextId = 1000;
+
+  constructor(private readonly clock: () => Date = () => new Date()) {}
+
+  /** ISO 8601 timestamp without milliseconds, as GitHub returns them. */
+  now(): string {
+    return this.clock()
+      .toISOString()
+      .replace(/\.\d{3}Z$/, 'Z');
+  }
+
+  newId(): number {
+    this.nextId += 1;
+    return this.nextId;
+  }
+
+  addRepo(options: AddRepoOptions): FakeRepo {
+    const defaultBranch = options.defaultBranch ?? 'main';
+    const repo: FakeRepo = {
+      owner: options.owner,
+      name: options.name,
+      id: this.newId(),
+      defaultBranch,
+      private: options.private ?? false,
+      originDir: options.originDir,
+      branches: new Map(
+        Object.entries({
+          [defaultBranch]: fakeSha(`${options.owner}/${options.name}:${defaultBranch}`),
+          ...options.branches,
+        }),
+      ),
+      labels: new Map(),
+      items: [],
+      createdAt: this.now(),
+    };
+    this.repos.set(repoKey(options.owner, options.name), repo);
+    return repo;
+  }
+
+  repo(owner: string, name: string): FakeRepo | undefined {
+    return this.repos.get(repoKey(owner, name));
+  }
+
+  /** Seeds an issue (not a PR) and returns it. Throws if the repository was not added. */
+  addIssue(owner: string, name: string, options: AddIssueOptions): FakeIssue {
+    const repo = this.repo(owner, name);
+    if (repo === undefined) throw new Error(`fake-github: repository ${owner}/${name} was not added`);
+    const now = this.now();
+    const issue: FakeIssue = {
+      number: repo.items.length + 1,
+      id: this.newId(),
+      title: options.title,
+      body: options.body ?? null,
+      state: options.state ?? 'open',
+      stateReason: options.state === 'closed' ? 'completed' : null,
+      labels: [],
+      assignees: [...(options.assignees ?? [])],
+      author: options.author ?? 'octocat',
+      comments: [],
+      createdAt: now,
+      updatedAt: now,
+      closedAt: options.state === 'closed' ? now : null,
+    };
+    repo.items.push(issue);
+    for (const label of options.labels ?? []) this.attachLabel(repo, issue, label);
+    return issue;
+  }
+
+  /** Adds a pull request record (used by the POST route after its checks). */
+  addPull(
+    repo: FakeRepo,
+    fields: Omit<
+      FakeIssue,
+      'number' | 'id' | 'comments' | 'createdAt' | 'updatedAt' | 'closedAt' | 'labels' | 'stateReason'
+    > & { pull: FakePull },
+  ): FakeIssue {
+    const now = this.now();
+    const item: FakeIssue = {
+      ...fields,
+      number: repo.items.length + 1,
+      id: this.newId(),
+      comments: [],
+      labels: [],
+      stateReason: null,
+      createdAt: now,
+      updatedAt: now,
+      closedAt: null,
+    };
+    repo.items.push(item);
+    return item;
+  }
+
+  attachLabel(repo: FakeRepo, issue: FakeIssue, name: string): void {
+    if (!repo.labels.has(name))
+      repo.labels.set(name, { id: this.newId(), name, color: 'ededed', description: null });
+    if (!issue.labels.includes(name)) issue.labels.push(name);
+  }
+
+  /** Sets a branch head (only for repos without `originDir`). */
+  setBranch(
+    owner: string,
+    name: string,
+    branch: string,
+    sha: string = fakeSha(`${owner}/${name}:${branch}:${this.newId()}`),
+  ): void {
+    const repo = this.repo(owner, name);
+    if (repo === undefined) throw new Error(`fake-github: repository ${owner}/${name} was not added`);
+    repo.branches.set(branch, sha);
+  }
+
+  /** Pull requests of a repository, in creation order. */
+  pulls(owner: string, name: string): FakeIssue[] {
+    return (this.repo(owner, name)?.items ?? []).filter((item) => item.pull !== undefined);
+  }
+
+  /** Issues (not PRs) of a repository, in creation order. */
+  issues(owner: string, name: string): FakeIssue[] {
+    return (this.repo(owner, name)?.items ?? []).filter((item) => item.pull === undefined);
+  }
+}
+
+export function repoKey(owner: string, name: string): string {
+  return `${owner.toLowerCase()}/${name.toLowerCase()}`;
+}
+
+/** A deterministic 40-hex pseudo sha for branches not backed by a real repository. */
+export function fakeSha(seed: string): string {
+  let hex = '';
+  let h = 2166136261;
+  for (let round = 0; hex.length < 40; round += 1) {
+    for (const char of `${seed}#${round}`) h = Math.imul(h ^ char.charCodeAt(0), 16777619) >>> 0;
+    hex += h.toString(16).padStart(8, '0');
+  }
+  return hex.slice(0, 40);
+}
