@@ -88,7 +88,9 @@ export function renderStepResponse(
   lines.push('---', '');
   if (response.nextIntent === 'await_user_confirmation') {
     lines.push(
-      "This step needs the user's confirmation: show them your result and wait for their go-ahead before the next call.",
+      response.preferences.autonomy === 'guided'
+        ? "This step needs the user's confirmation: show them your result and wait for their go-ahead before the next call."
+        : "This step asks for the user's confirmation; in full-auto mode, proceed unless the user has objected.",
       '',
     );
   }
