@@ -103,6 +103,39 @@ describe('Streamable HTTP: many MCP sessions share one engine and one store', ()
     );
   });
 
+  it('eight clients at once each complete their own session', async () => {
+    const clients = await Promise.all(Array.from({ length: 8 }, () => connectHttp(url)));
+    try {
+      const sessionIds = await Promise.all(
+        clients.map(async ({ client }, i) => {
+          const start = await callOk(client, 'start_workflow', {
+            workflowId: 'mcp-test-short',
+            workspacePath: sandbox.workspace,
+            goal: `client ${i}`,
+          });
+          let response = start.body;
+          while (!response.isComplete) {
+            response = (
+              await callOk(client, 'continue_workflow', {
+                continueToken: response.continueToken,
+                output: { notesMarkdown: `client ${i}` },
+              })
+            ).body;
+          }
+          return start.body.sessionId as string;
+        }),
+      );
+      expect(new Set(sessionIds).size).toBe(8);
+    } finally {
+      await Promise.all(
+        clients.map(async (c) => {
+          await c.transport.terminateSession();
+          await c.client.close();
+        }),
+      );
+    }
+  });
+
   it('a session started on one MCP connection can be continued from another (shared store and keys)', async () => {
     const a = await connectHttp(url);
     const b = await connectHttp(url);
