@@ -187,6 +187,18 @@ describe('idempotency, races and forks', () => {
     expect(events.some((e) => e.kind === 'fork_created')).toBe(false);
   });
 
+  it('applies two identical concurrent advances once and replays the other', async () => {
+    h = makeHarness([LINEAR_WORKFLOW]);
+    const start = await startLinear(h.engine);
+    const call = { continueToken: start.continueToken ?? '', output: { notesMarkdown: 'same' } };
+    const [a, b] = await Promise.all([h.engine.continueWorkflow(call), h.engine.continueWorkflow(call)]);
+    const responses = [expectOk(a._unsafeUnwrap()), expectOk(b._unsafeUnwrap())];
+    expect(responses.filter((r) => r.replayed === true)).toHaveLength(1);
+    expect(responses[0]?.continueToken).toBe(responses[1]?.continueToken);
+    const events = (await h.store.readEvents(start.sessionId))._unsafeUnwrap();
+    expect(events.filter((e) => e.kind === 'advance_recorded')).toHaveLength(1);
+  });
+
   it('forks from an older token and leaves the later nodes of the old branch usable', async () => {
     h = makeHarness([LINEAR_WORKFLOW]);
     const start = await startLinear(h.engine);
