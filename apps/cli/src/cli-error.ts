@@ -9,6 +9,7 @@ import { makeError, type WorkTrainError } from '@worktrain/contracts';
  * - SESSION_NOT_FOUND: no session with that id (or no database yet).
  * - STORE_ERROR: the session database cannot be opened or read (`details.storeCode`).
  * - ENGINE_ERROR: any other engine error (`details.engineCode`).
+ * - TRIGGER_CONFIG_INVALID / TRIGGER_NOT_FOUND / TRIGGER_ERROR: from `@worktrain/triggers` (`details.triggerCode`).
  * - INTERNAL: an unexpected exception (a bug); printed without a stack trace unless WORKTRAIN_DEBUG=1.
  */
 export type CliErrorCode =
@@ -20,6 +21,9 @@ export type CliErrorCode =
   | 'SESSION_NOT_FOUND'
   | 'STORE_ERROR'
   | 'ENGINE_ERROR'
+  | 'TRIGGER_CONFIG_INVALID'
+  | 'TRIGGER_NOT_FOUND'
+  | 'TRIGGER_ERROR'
   | 'INTERNAL';
 
 export type CliError = WorkTrainError<CliErrorCode>;

@@ -2,6 +2,7 @@ import type { Result } from '@worktrain/contracts';
 import { Command, CommanderError, Option } from 'commander';
 import { type CliError, cliError, type ExitCode, usageError } from './cli-error.js';
 import { registerSessionsCommands } from './commands/sessions.js';
+import { registerTriggerCommands } from './commands/trigger.js';
 import { registerWorkflowCommands } from './commands/workflow.js';
 import type { CliDeps } from './deps.js';
 import { type GlobalOptions, parseGlobalOptions } from './options.js';
@@ -30,7 +31,11 @@ export interface CommandContext {
 export type RegisterCommandGroup = (program: Command, ctx: CommandContext) => void;
 
 /** The command groups, in help order. Add new groups here (one `src/commands/<group>.ts` each). */
-const COMMAND_GROUPS: readonly RegisterCommandGroup[] = [registerWorkflowCommands, registerSessionsCommands];
+const COMMAND_GROUPS: readonly RegisterCommandGroup[] = [
+  registerWorkflowCommands,
+  registerSessionsCommands,
+  registerTriggerCommands,
+];
 
 /**
  * Builds the `worktrain` commander program over `deps`. Usage errors throw a `CommanderError` out of
