@@ -113,8 +113,15 @@ const postgresBackend: Backend = {
   },
 };
 
-function startWorker(backend: Backend['name'], db: string, id: string, logDir: string): ChildProcess {
-  return spawn(process.execPath, ['--conditions=@worktrain/source', '--import', 'tsx', workerScript], {
+interface Worker {
+  readonly id: string;
+  readonly proc: ChildProcess;
+  /** Set when the process reported that its queue is open and its loop runs. */
+  ready: boolean;
+}
+
+function startWorker(backend: Backend['name'], db: string, id: string, logDir: string): Worker {
+  const proc = spawn(process.execPath, ['--conditions=@worktrain/source', '--import', 'tsx', workerScript], {
     env: {
       ...process.env,
       CHAOS_BACKEND: backend,
@@ -124,8 +131,13 @@ function startWorker(backend: Backend['name'], db: string, id: string, logDir: s
       CHAOS_LOG: join(logDir, `${id}.log`),
       CHAOS_LEASE_MS: String(LEASE_MS),
     },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
+  const w: Worker = { id, proc, ready: false };
+  proc.on('message', (m) => {
+    if (m === 'ready') w.ready = true;
+  });
+  return w;
 }
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -133,7 +145,7 @@ const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function chaos(backend: Backend): Promise<void> {
   const env = await backend.setup();
   const logDir = mkdtempSync(join(tmpdir(), 'wt-chaos-logs-'));
-  const workers: Array<{ id: string; proc: ChildProcess }> = [];
+  const workers: Worker[] = [];
   let generation = 0;
   try {
     for (let i = 0; i < N; i += 1000) {
@@ -150,13 +162,21 @@ async function chaos(backend: Backend): Promise<void> {
     }
     for (let i = 0; i < WORKERS; i++) {
       const id = `w${i}-g${generation++}`;
-      workers.push({ id, proc: startWorker(backend.name, env.db, id, logDir) });
+      workers.push(startWorker(backend.name, env.db, id, logDir));
     }
     const stopAfter = Date.now() + 1500;
     let frozen: { id: string; held: Set<string> } | null = null;
     let kills = 0;
     const done = async (): Promise<boolean> => (await value(env.queue.stats())).total.succeeded === N;
+    let lastReport = Date.now();
     while (!(await done())) {
+      if (Date.now() - lastReport > 10_000) {
+        lastReport = Date.now();
+        const s = (await value(env.queue.stats())).total;
+        console.log(
+          `[chaos ${backend.name}] succeeded ${s.succeeded}/${N}, kills ${kills}, frozen ${frozen !== null}`,
+        );
+      }
       await pause(200 + Math.floor(Math.random() * 200));
       if (frozen === null && Date.now() > stopAfter) {
         // Freeze worker 0 while it holds leases, let them expire, wake it: its completions must be refused.
@@ -171,7 +191,8 @@ async function chaos(backend: Backend): Promise<void> {
         const takenOver = async (): Promise<boolean> => {
           for (const pair of held) {
             const t = await value(env.queue.get(pair.split(' ')[0]!));
-            if (t.leaseToken !== pair.split(' ')[1]) return true;
+            // Swept or re-leased by another process: the frozen worker's lease is provably gone.
+            if (t.state !== 'leased' || t.leaseToken !== pair.split(' ')[1]) return true;
           }
           return false;
         };
@@ -191,12 +212,15 @@ async function chaos(backend: Backend): Promise<void> {
           continue;
         }
       }
-      const victim = 1 + Math.floor(Math.random() * (WORKERS - 1));
-      const w = workers[victim]!;
-      w.proc.kill('SIGKILL');
+      // Kill a random running worker (worker 0 is kept for the freeze); one still starting up is spared, so
+      // the pool keeps making progress on a slow machine.
+      const candidates = [1, 2, 3].filter((i) => workers[i]!.ready);
+      if (candidates.length === 0) continue;
+      const victim = candidates[Math.floor(Math.random() * candidates.length)]!;
+      workers[victim]!.proc.kill('SIGKILL');
       kills++;
       const id = `w${victim}-g${generation++}`;
-      workers[victim] = { id, proc: startWorker(backend.name, env.db, id, logDir) };
+      workers[victim] = startWorker(backend.name, env.db, id, logDir);
     }
     expect(kills).toBeGreaterThan(3);
     expect(frozen).not.toBeNull();

@@ -322,7 +322,6 @@ export class MemoryTaskQueue implements TaskQueue {
       const dead = r.attempt >= r.maxAttempts;
       this.transition(r, dead ? 'dead' : 'failed', 'sweeper', 'lease expired', now);
       r.lastError = { class: 'timeout', message: `lease of ${r.leaseOwner} expired` };
-      r.runAt = now;
       r.leasedUntil = null;
       r.finishedAt = dead ? now : null;
       if (dead) deadLettered++;

@@ -63,7 +63,7 @@ export function buildSql(schema: string) {
     sweep: `UPDATE ${T} SET
         state = CASE WHEN attempt >= max_attempts THEN 'dead' ELSE 'failed' END,
         finished_at = CASE WHEN attempt >= max_attempts THEN ${NOW} ELSE NULL END,
-        run_at = ${NOW}, leased_until = NULL,
+        leased_until = NULL,
         last_error_class = 'timeout', last_error_message = 'lease of ' || lease_owner || ' expired',
         transition_actor = 'sweeper', transition_reason = 'lease expired'
       WHERE id IN (SELECT id FROM ${T} WHERE state = 'leased' AND leased_until <= ${NOW} FOR UPDATE SKIP LOCKED)

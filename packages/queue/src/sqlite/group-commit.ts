@@ -7,7 +7,7 @@ interface PendingOp {
 }
 
 export interface GroupCommitOptions {
-  /** Longest an operation waits for companions before its batch commits, ms. 0 = next event-loop turn. */
+  /** Longest an operation waits for companions before its batch commits, ms. 0 = next event-loop turn. Default 1. */
   readonly windowMs?: number;
   /** A batch commits as soon as it holds this many operations. Default 2 000. */
   readonly maxBatch?: number;
@@ -38,7 +38,7 @@ export class GroupCommitter {
     private readonly db: Database.Database,
     private readonly options: GroupCommitOptions = {},
   ) {
-    this.windowMs = options.windowMs ?? 0;
+    this.windowMs = options.windowMs ?? 1;
     this.maxBatch = options.maxBatch ?? 2000;
   }
 

@@ -69,7 +69,7 @@ export class SqliteOps {
       sweep: p(`UPDATE queue_tasks SET
         state = CASE WHEN attempt >= max_attempts THEN 'dead' ELSE 'failed' END,
         finished_at = CASE WHEN attempt >= max_attempts THEN @now ELSE NULL END,
-        run_at = @now, updated_at = @now, leased_until = NULL,
+        updated_at = @now, leased_until = NULL,
         last_error_class = 'timeout', last_error_message = 'lease of ' || lease_owner || ' expired',
         transition_actor = 'sweeper', transition_reason = 'lease expired'
         WHERE state = 'leased' AND leased_until <= @now RETURNING state`),
