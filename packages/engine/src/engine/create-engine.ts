@@ -154,8 +154,43 @@ export function createEngine(options: EngineOptions): Engine {
           compiled: toInspectJson(compiled.value, mode),
         });
       }),
-    startWorkflow: (input) => guard('startWorkflow', () => startSession(deps, input)),
-    continueWorkflow: (input) => guard('continueWorkflow', () => continueWorkflow(input)),
+    startWorkflow: (input) =>
+      guard('startWorkflow', async () => {
+        const result = await startSession(deps, input);
+        if (result.isOk()) {
+          deps.logger.info(
+            {
+              sessionId: result.value.sessionId,
+              workflowId: input.workflowId,
+              stepId: result.value.pending?.stepId ?? null,
+            },
+            'session started',
+          );
+        } else {
+          deps.logger.debug({ workflowId: input?.workflowId, code: result.error.code }, 'start refused');
+        }
+        return result;
+      }),
+    continueWorkflow: (input) =>
+      guard('continueWorkflow', async () => {
+        const result = await continueWorkflow(input);
+        if (result.isOk()) {
+          const r = result.value;
+          const stepId = r.kind === 'gate_checkpoint' ? r.stepId : (r.pending?.stepId ?? null);
+          deps.logger.debug(
+            {
+              sessionId: r.sessionId,
+              outcome: r.kind,
+              stepId,
+              ...(r.kind === 'blocked' ? { blockers: r.blockers.map((b) => b.code) } : {}),
+            },
+            'continue',
+          );
+        } else {
+          deps.logger.debug({ code: result.error.code }, 'continue refused');
+        }
+        return result;
+      }),
     checkpointWorkflow: (input) =>
       guard('checkpointWorkflow', async () => {
         const verified = verifyToken(deps.keyring, input?.checkpointToken, { kinds: ['checkpoint'] });
