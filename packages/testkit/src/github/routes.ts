@@ -359,7 +359,9 @@ export const ROUTES: readonly Route[] = [
           repo.items.filter((candidate) => filter(repo, candidate)),
           c.query,
         )) {
-          items.push({ ...issueJson(c.base, repo, item), score: 1 });
+          // The description types a search item's `body` as a non-nullable optional string: omit a null body.
+          const { body, ...rest } = issueJson(c.base, repo, item);
+          items.push(body === null ? { ...rest, score: 1 } : { ...rest, body, score: 1 });
         }
       }
       return { status: 200, search: items };
