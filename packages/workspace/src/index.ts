@@ -1,0 +1,21 @@
+export type { WorkspaceError, WorkspaceErrorCode } from './errors.js';
+export type { GitOutput, RunGitOptions } from './git.js';
+export { runGit } from './git.js';
+export type { IndexLockOptions, IndexLockOutcome, RepoLockOptions } from './locks.js';
+export { clearStaleIndexLock, withRepoLock } from './locks.js';
+export type {
+  CleanWorktreesInput,
+  CleanWorktreesResult,
+  CreateWorktreeInput,
+  PruneOrphansInput,
+  PruneOrphansResult,
+  RemoveWorktreeInput,
+  RemoveWorktreeResult,
+  RepoState,
+  WorkspaceManager,
+  WorkspaceManagerOptions,
+  Worktree,
+} from './manager.js';
+export { createWorkspaceManager, validateSessionId } from './manager.js';
+export type { DirtyFile, WorktreeEntry } from './worktree-info.js';
+export { parsePorcelainZ } from './worktree-info.js';

@@ -1,0 +1,486 @@
+import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import {
+  type Clock,
+  err,
+  type Logger,
+  ok,
+  okAsync,
+  type Result,
+  ResultAsync,
+  silentLogger,
+  systemClock,
+} from '@worktrain/contracts';
+import { type WorkspaceError, workspaceError } from './errors.js';
+import { runGit } from './git.js';
+import { clearStaleIndexLock, type IndexLockOutcome, withRepoLock } from './locks.js';
+import {
+  type DirtyFile,
+  parsePorcelainZ,
+  readWorktreeEntries,
+  readWorktreeEntry,
+  repoPathOfCommonDir,
+  WORKTRAIN_META_FILE,
+  type WorktreeEntry,
+} from './worktree-info.js';
+
+/** Options of {@link createWorkspaceManager}. Times in milliseconds. */
+export interface WorkspaceManagerOptions {
+  /** Folder of the session worktrees (`$WORKTRAIN_HOME/worktrees`); created when missing. */
+  readonly worktreesDir: string;
+  readonly clock?: Clock;
+  readonly logger?: Logger;
+  /** Branch name prefix (default `worktrain/`): a session's branch is `<prefix><session-id>`. */
+  readonly branchPrefix?: string;
+  /** Wait for the per-repo lock at most this long (default 60 000), then LOCKED. */
+  readonly lockTimeoutMs?: number;
+  /** A git `index.lock` no process holds is removed once older than this (default 10 000). */
+  readonly indexLockStaleMs?: number;
+  /** Wait for a held `index.lock` at most this long (default 30 000), then LOCKED. */
+  readonly indexLockWaitMs?: number;
+}
+
+export interface CreateWorktreeInput {
+  /** Any path inside the repository (main working tree or an existing worktree). */
+  readonly repoPath: string;
+  readonly sessionId: string;
+  /** Branch on `origin` to start from; default: origin's default branch (its `HEAD`). */
+  readonly baseBranch?: string;
+}
+
+/** A session's worktree. */
+export interface Worktree {
+  readonly sessionId: string;
+  readonly path: string;
+  /** `worktrain/<session-id>`. */
+  readonly branch: string;
+  /** The repository's main working tree (or bare repo). */
+  readonly repoPath: string;
+  /** The base branch name on origin (`main`), or null when an existing worktree was reused. */
+  readonly baseBranch: string | null;
+  /** Commit checked out at the worktree's HEAD. */
+  readonly head: string;
+  /** `created`: new branch from the fresh base; `reattached`: the session's branch existed (e.g. after the
+   *  directory was deleted) and was checked out again; `reused`: the worktree was already there. */
+  readonly outcome: 'created' | 'reattached' | 'reused';
+}
+
+export interface RemoveWorktreeInput {
+  readonly sessionId: string;
+  /** Also delete the branch `worktrain/<session-id>` (default false: the branch may hold unpushed work). */
+  readonly deleteBranch?: boolean;
+  /** The repository, needed to prune git's registration when the directory is already gone. */
+  readonly repoPath?: string;
+}
+
+export interface RemoveWorktreeResult {
+  readonly sessionId: string;
+  readonly path: string;
+  /** False when there was nothing to remove. */
+  readonly removed: boolean;
+  readonly branchDeleted: boolean;
+}
+
+export interface CleanWorktreesInput {
+  /** Default true: report what would be removed without removing anything. */
+  readonly dryRun?: boolean;
+  /** Only worktrees created at least this many ms ago (by the manager's clock). */
+  readonly olderThanMs?: number;
+  /** Only these sessions. */
+  readonly sessionIds?: readonly string[];
+  /** Never these sessions (e.g. the ones still running). */
+  readonly keepSessionIds?: readonly string[];
+  readonly deleteBranches?: boolean;
+}
+
+export interface CleanWorktreesResult {
+  readonly dryRun: boolean;
+  /** The worktrees that matched (and, unless dryRun, were removed or failed). */
+  readonly selected: readonly WorktreeEntry[];
+  readonly removed: readonly string[];
+  readonly failed: readonly { readonly sessionId: string; readonly error: WorkspaceError }[];
+}
+
+export interface PruneOrphansInput {
+  /** Sessions that still own their worktree; every other directory is an orphan. */
+  readonly liveSessionIds: Iterable<string>;
+  /** Repositories to run `git worktree prune` in besides the ones found under the worktrees folder. */
+  readonly repoPaths?: readonly string[];
+}
+
+export interface PruneOrphansResult {
+  readonly removed: readonly string[];
+  readonly prunedRepos: readonly string[];
+  readonly failed: readonly { readonly sessionId: string; readonly error: WorkspaceError }[];
+}
+
+/** State of a working tree. */
+export interface RepoState {
+  readonly path: string;
+  /** Commit at HEAD, or null in a repository without commits. */
+  readonly head: string | null;
+  /** Checked-out branch, or null when HEAD is detached. */
+  readonly branch: string | null;
+  readonly dirty: readonly DirtyFile[];
+}
+
+export interface WorkspaceManager {
+  readonly worktreesDir: string;
+  /** The branch name of a session. */
+  branchFor(sessionId: string): string;
+  /** The worktree path of a session (whether or not it exists). */
+  pathFor(sessionId: string): string;
+  createWorktree(input: CreateWorktreeInput): ResultAsync<Worktree, WorkspaceError>;
+  removeWorktree(input: RemoveWorktreeInput): ResultAsync<RemoveWorktreeResult, WorkspaceError>;
+  listWorktrees(): ResultAsync<readonly WorktreeEntry[], WorkspaceError>;
+  cleanWorktrees(input?: CleanWorktreesInput): ResultAsync<CleanWorktreesResult, WorkspaceError>;
+  pruneOrphans(input: PruneOrphansInput): ResultAsync<PruneOrphansResult, WorkspaceError>;
+  repoState(path: string): ResultAsync<RepoState, WorkspaceError>;
+  /** Removes a stale git `index.lock` of a worktree or repository (see `clearStaleIndexLock`). */
+  releaseStaleIndexLock(path: string): ResultAsync<IndexLockOutcome, WorkspaceError>;
+}
+
+const SESSION_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+
+/** Checks a session id can be a directory name and a branch name component. */
+export function validateSessionId(sessionId: string): Result<string, WorkspaceError> {
+  if (!SESSION_ID.test(sessionId) || sessionId.includes('..') || sessionId.endsWith('.lock')) {
+    return err(
+      workspaceError('INVALID_SESSION_ID', `Session id ${JSON.stringify(sessionId)} cannot name a worktree`, {
+        sessionId,
+      }),
+    );
+  }
+  return ok(sessionId);
+}
+
+/**
+ * Creates the worktree manager (DESIGN §8): one `git worktree` per session on branch
+ * `worktrain/<session-id>` under `worktreesDir`, started from a freshly fetched base branch. Git operations
+ * on one repository are serialised by a per-repo lock (in-process queue + lock file in
+ * `<worktreesDir>/.locks/`). All methods return errors as values (see `WorkspaceErrorCode`).
+ */
+export function createWorkspaceManager(options: WorkspaceManagerOptions): WorkspaceManager {
+  const worktreesDir = resolve(options.worktreesDir);
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? silentLogger;
+  const prefix = options.branchPrefix ?? 'worktrain/';
+  const lockOptions = {
+    locksDir: join(worktreesDir, '.locks'),
+    clock,
+    ...(options.lockTimeoutMs === undefined ? {} : { timeoutMs: options.lockTimeoutMs }),
+  };
+  const indexLockOptions = {
+    clock,
+    logger,
+    ...(options.indexLockStaleMs === undefined ? {} : { staleMs: options.indexLockStaleMs }),
+    ...(options.indexLockWaitMs === undefined ? {} : { waitMs: options.indexLockWaitMs }),
+  };
+  const branchFor = (sessionId: string) => `${prefix}${sessionId}`;
+  const pathFor = (sessionId: string) => join(worktreesDir, sessionId);
+
+  const commonDirOf = (path: string) =>
+    runGit(path, ['rev-parse', '--path-format=absolute', '--git-common-dir']).map((o) => o.stdout.trim());
+  const exists = (path: string) =>
+    ResultAsync.fromSafePromise(
+      stat(path).then(
+        () => true,
+        () => false,
+      ),
+    );
+
+  const releaseStaleIndexLock = (path: string) =>
+    runGit(path, ['rev-parse', '--absolute-git-dir']).andThen((o) =>
+      clearStaleIndexLock(o.stdout.trim(), path, indexLockOptions),
+    );
+
+  const detectDefaultBranch = (repo: string): ResultAsync<string, WorkspaceError> =>
+    runGit(repo, ['symbolic-ref', '--quiet', '--short', 'refs/remotes/origin/HEAD'], {
+      okExitCodes: [1, 128],
+    })
+      .andThen((o): ResultAsync<string, WorkspaceError> => {
+        const local = o.exitCode === 0 ? o.stdout.trim().replace(/^origin\//, '') : '';
+        if (local !== '') return okAsync(local);
+        return runGit(repo, ['ls-remote', '--symref', 'origin', 'HEAD']).map(
+          (r) => r.stdout.match(/^ref:\s+refs\/heads\/(\S+)\s+HEAD$/m)?.[1] ?? '',
+        );
+      })
+      .andThen((branch) =>
+        branch === ''
+          ? err(
+              workspaceError(
+                'BASE_BRANCH_NOT_FOUND',
+                `Cannot detect the default branch of origin in ${repo}`,
+              ),
+            )
+          : ok(branch),
+      );
+
+  const fetchBase = (repo: string, base: string) =>
+    runGit(repo, ['fetch', '--no-tags', 'origin', `+refs/heads/${base}:refs/remotes/origin/${base}`]).mapErr(
+      (e) =>
+        e.code === 'GIT_FAILED' &&
+        /couldn't find remote ref|invalid refspec/i.test(String(e.details?.stderrTail))
+          ? workspaceError('BASE_BRANCH_NOT_FOUND', `Branch ${base} does not exist on origin`, {
+              baseBranch: base,
+            })
+          : e,
+    );
+
+  const headOf = (path: string) => runGit(path, ['rev-parse', 'HEAD']).map((o) => o.stdout.trim());
+
+  const reuseExisting = (path: string, commonDir: string, input: CreateWorktreeInput, branch: string) =>
+    commonDirOf(path)
+      .orElse(() => okAsync(''))
+      .andThen((theirs) =>
+        theirs !== commonDir
+          ? err(
+              workspaceError(
+                'WORKTREE_CONFLICT',
+                `${path} exists but is not a worktree of ${input.repoPath}`,
+                { path },
+              ),
+            )
+          : ok(undefined),
+      )
+      .andThen(() => runGit(path, ['symbolic-ref', '--quiet', '--short', 'HEAD'], { okExitCodes: [1] }))
+      .andThen((o) => {
+        const current = o.stdout.trim();
+        return current === branch
+          ? ok(undefined)
+          : err(
+              workspaceError(
+                'WORKTREE_CONFLICT',
+                `${path} is on ${current || 'a detached HEAD'}, expected ${branch}`,
+                {
+                  path,
+                  branch: current,
+                },
+              ),
+            );
+      })
+      .andThen(() => releaseStaleIndexLock(path))
+      .andThen(() => headOf(path))
+      .map(
+        (head): Worktree => ({
+          sessionId: input.sessionId,
+          path,
+          branch,
+          repoPath: repoPathOfCommonDir(commonDir),
+          baseBranch: null,
+          head,
+          outcome: 'reused',
+        }),
+      );
+
+  const addWorktree = (
+    repo: string,
+    commonDir: string,
+    input: CreateWorktreeInput,
+    path: string,
+    branch: string,
+  ) =>
+    runGit(repo, ['worktree', 'prune'])
+      .andThen(() => (input.baseBranch === undefined ? detectDefaultBranch(repo) : okAsync(input.baseBranch)))
+      .andThen((base) =>
+        fetchBase(repo, base).andThen(() =>
+          runGit(repo, ['rev-parse', '--verify', '--quiet', `refs/heads/${branch}`], { okExitCodes: [1] })
+            .andThen((o) => {
+              const branchExists = o.exitCode === 0;
+              const args = branchExists
+                ? ['worktree', 'add', path, branch]
+                : ['worktree', 'add', '--no-track', '-b', branch, path, `refs/remotes/origin/${base}`];
+              return runGit(repo, args).map(() => branchExists);
+            })
+            .andThen((reattached) =>
+              runGit(path, ['rev-parse', '--absolute-git-dir']).andThen((g) =>
+                ResultAsync.fromPromise(
+                  writeFile(
+                    join(g.stdout.trim(), WORKTRAIN_META_FILE),
+                    JSON.stringify({ sessionId: input.sessionId, createdAt: clock.now(), baseBranch: base }),
+                  ),
+                  (e) => workspaceError('IO_FAILED', 'Cannot write worktree metadata', { cause: String(e) }),
+                ).map(() => reattached),
+              ),
+            )
+            .andThen((reattached) =>
+              headOf(path).map(
+                (head): Worktree => ({
+                  sessionId: input.sessionId,
+                  path,
+                  branch,
+                  repoPath: repoPathOfCommonDir(commonDir),
+                  baseBranch: base,
+                  head,
+                  outcome: reattached ? 'reattached' : 'created',
+                }),
+              ),
+            ),
+        ),
+      );
+
+  const createWorktree = (input: CreateWorktreeInput): ResultAsync<Worktree, WorkspaceError> =>
+    validateSessionId(input.sessionId)
+      .asyncAndThen(() => commonDirOf(input.repoPath))
+      .andThen((commonDir) =>
+        withRepoLock(commonDir, lockOptions, () => {
+          const path = pathFor(input.sessionId);
+          const branch = branchFor(input.sessionId);
+          return ResultAsync.fromPromise(mkdir(worktreesDir, { recursive: true }), (e) =>
+            workspaceError('IO_FAILED', `Cannot create ${worktreesDir}`, { cause: String(e) }),
+          )
+            .andThen(() => exists(path))
+            .andThen((present) =>
+              present
+                ? reuseExisting(path, commonDir, input, branch)
+                : addWorktree(input.repoPath, commonDir, input, path, branch),
+            );
+        }),
+      )
+      .map((worktree) => {
+        logger.info(
+          { sessionId: worktree.sessionId, path: worktree.path, outcome: worktree.outcome },
+          'worktree ready',
+        );
+        return worktree;
+      });
+
+  const removeWorktree = (input: RemoveWorktreeInput): ResultAsync<RemoveWorktreeResult, WorkspaceError> =>
+    validateSessionId(input.sessionId).asyncAndThen(() => {
+      const path = pathFor(input.sessionId);
+      const branch = branchFor(input.sessionId);
+      return ResultAsync.fromSafePromise(
+        stat(path).then(
+          () => readWorktreeEntry(path, input.sessionId),
+          () => null,
+        ),
+      ).andThen((entry) => {
+        const repo = entry?.repoPath ?? input.repoPath ?? null;
+        const removeDir = (): ResultAsync<boolean, WorkspaceError> => {
+          if (entry === null) return okAsync(false);
+          if (entry.status === 'ok' && repo !== null) {
+            return runGit(repo, ['worktree', 'remove', '--force', '--force', path])
+              .orElse(() => rmDir(path))
+              .map(() => true);
+          }
+          return rmDir(path).map(() => true);
+        };
+        const body = () =>
+          removeDir().andThen((removed) => {
+            if (repo === null)
+              return okAsync({ sessionId: input.sessionId, path, removed, branchDeleted: false });
+            return runGit(repo, ['worktree', 'prune'])
+              .andThen(() =>
+                input.deleteBranch === true
+                  ? runGit(repo, ['branch', '-D', branch], { okExitCodes: [1] }).map((o) => o.exitCode === 0)
+                  : okAsync(false),
+              )
+              .map((branchDeleted) => ({ sessionId: input.sessionId, path, removed, branchDeleted }));
+          });
+        return repo === null ? body() : commonDirOf(repo).andThen((c) => withRepoLock(c, lockOptions, body));
+      });
+    });
+
+  const listWorktrees = () => ResultAsync.fromSafePromise(readWorktreeEntries(worktreesDir));
+
+  const removeMany = (entries: readonly WorktreeEntry[], deleteBranch: boolean) =>
+    ResultAsync.fromSafePromise(
+      (async () => {
+        const removed: string[] = [];
+        const failed: { sessionId: string; error: WorkspaceError }[] = [];
+        for (const entry of entries) {
+          const result = await removeWorktree({
+            sessionId: entry.sessionId,
+            deleteBranch,
+            ...(entry.repoPath === null ? {} : { repoPath: entry.repoPath }),
+          });
+          if (result.isOk()) removed.push(entry.sessionId);
+          else failed.push({ sessionId: entry.sessionId, error: result.error });
+        }
+        return { removed, failed };
+      })(),
+    );
+
+  const cleanWorktrees = (input: CleanWorktreesInput = {}) => {
+    const dryRun = input.dryRun ?? true;
+    return listWorktrees().andThen((entries) => {
+      const only = input.sessionIds === undefined ? null : new Set(input.sessionIds);
+      const keep = new Set(input.keepSessionIds ?? []);
+      const now = clock.now();
+      const selected = entries.filter(
+        (e) =>
+          (only === null || only.has(e.sessionId)) &&
+          !keep.has(e.sessionId) &&
+          (input.olderThanMs === undefined || now - e.createdAt >= input.olderThanMs),
+      );
+      if (dryRun) return okAsync({ dryRun, selected, removed: [], failed: [] });
+      return removeMany(selected, input.deleteBranches ?? false).map((r) => ({ dryRun, selected, ...r }));
+    });
+  };
+
+  const pruneOrphans = (input: PruneOrphansInput) => {
+    const live = new Set(input.liveSessionIds);
+    return listWorktrees().andThen((entries) => {
+      const orphans = entries.filter((e) => !live.has(e.sessionId));
+      const repos = new Set([
+        ...(input.repoPaths ?? []),
+        ...entries.flatMap((e) => (e.repoPath === null ? [] : [e.repoPath])),
+      ]);
+      return removeMany(orphans, false).andThen((r) =>
+        ResultAsync.fromSafePromise(
+          (async () => {
+            const prunedRepos: string[] = [];
+            for (const repo of repos) {
+              if ((await runGit(repo, ['worktree', 'prune'])).isOk()) prunedRepos.push(repo);
+            }
+            if (r.removed.length > 0) logger.info({ removed: r.removed }, 'pruned orphan worktrees');
+            return { ...r, prunedRepos };
+          })(),
+        ),
+      );
+    });
+  };
+
+  const repoState = (path: string): ResultAsync<RepoState, WorkspaceError> =>
+    exists(path).andThen((present) => {
+      if (!present)
+        return err(workspaceError('WORKTREE_MISSING', `Directory does not exist: ${path}`, { path }));
+      return runGit(path, ['rev-parse', '--verify', '--quiet', 'HEAD'], { okExitCodes: [1] }).andThen((h) =>
+        runGit(path, ['symbolic-ref', '--quiet', '--short', 'HEAD'], { okExitCodes: [1] }).andThen((b) =>
+          runGit(path, [
+            '--no-optional-locks',
+            'status',
+            '--porcelain=v1',
+            '-z',
+            '--untracked-files=all',
+          ]).map(
+            (s): RepoState => ({
+              path,
+              head: h.exitCode === 0 ? h.stdout.trim() : null,
+              branch: b.exitCode === 0 ? b.stdout.trim() : null,
+              dirty: parsePorcelainZ(s.stdout),
+            }),
+          ),
+        ),
+      );
+    });
+
+  return {
+    worktreesDir,
+    branchFor,
+    pathFor,
+    createWorktree,
+    removeWorktree,
+    listWorktrees,
+    cleanWorktrees,
+    pruneOrphans,
+    repoState,
+    releaseStaleIndexLock,
+  };
+}
+
+function rmDir(path: string): ResultAsync<void, WorkspaceError> {
+  return ResultAsync.fromPromise(rm(path, { recursive: true, force: true }), (e) =>
+    workspaceError('IO_FAILED', `Cannot remove ${path}`, { path, cause: String(e) }),
+  );
+}
