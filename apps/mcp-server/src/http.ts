@@ -20,6 +20,11 @@ export interface HttpServerOptions {
   readonly host?: string;
   /** Largest accepted request body in bytes (default 33 554 432 = 32 MiB); larger bodies get HTTP 413. */
   readonly maxRequestBodyBytes?: number;
+  /**
+   * An MCP session with no request for this long (ms) is closed, so clients that vanish without DELETE do
+   * not leak memory (default 1 800 000 = 30 min). Workflow sessions are unaffected: they live in the store.
+   */
+  readonly sessionIdleMs?: number;
 }
 
 /** A running Streamable HTTP server. */
@@ -38,6 +43,9 @@ const DEFAULT_MAX_BODY = 32 * 1024 * 1024;
 interface Session {
   readonly transport: StreamableHTTPServerTransport;
   readonly server: McpServer;
+  /** ms since epoch of the last request (an open GET stream counts as activity while it lasts). */
+  lastSeen: number;
+  openStreams: number;
 }
 
 function sendJsonRpcError(res: ServerResponse, status: number, code: number, message: string): void {
@@ -98,7 +106,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       sessionIdGenerator: () => randomUUID(),
       maxRequestBodySize: maxBody,
       onsessioninitialized: (sessionId) => {
-        sessions.set(sessionId, { transport, server });
+        sessions.set(sessionId, { transport, server, lastSeen: Date.now(), openStreams: 0 });
         logger.info({ mcpSessionId: sessionId, sessions: sessions.size }, 'mcp session opened');
       },
       onsessionclosed: (sessionId) => {
@@ -131,6 +139,14 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     const header = req.headers['mcp-session-id'];
     const sessionId = Array.isArray(header) ? header[0] : header;
     const session = sessionId !== undefined ? sessions.get(sessionId) : undefined;
+    if (session) {
+      session.lastSeen = Date.now();
+      session.openStreams++;
+      res.once('close', () => {
+        session.openStreams--;
+        session.lastSeen = Date.now();
+      });
+    }
     if (req.method === 'POST') {
       const read = await readJsonBody(req, maxBody);
       if (read.kind === 'too_large')
@@ -169,12 +185,27 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       resolve();
     });
   });
+  const idleMs = options.sessionIdleMs ?? 30 * 60_000;
+  const sweeper = setInterval(
+    () => {
+      const now = Date.now();
+      for (const [id, session] of sessions) {
+        if (session.openStreams > 0 || now - session.lastSeen < idleMs) continue;
+        sessions.delete(id);
+        logger.info({ mcpSessionId: id, idleMs }, 'mcp session closed after idling');
+        session.server.close().catch(() => undefined);
+      }
+    },
+    Math.max(50, Math.min(60_000, Math.floor(idleMs / 2))),
+  );
+  sweeper.unref();
   const address = httpServer.address() as AddressInfo;
   const urlHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {
     url: `http://${urlHost}:${address.port}/mcp`,
     sessionCount: () => sessions.size,
     close: async () => {
+      clearInterval(sweeper);
       const open = [...sessions.values()];
       sessions.clear();
       await Promise.allSettled(open.map((s) => s.server.close()));

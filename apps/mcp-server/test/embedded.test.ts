@@ -1,0 +1,48 @@
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import { createEngine, createMemoryKeyring, createWorkflowRegistry } from '@worktrain/engine';
+import { createMemorySessionStore } from '@worktrain/session-store';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createWorktrainMcpServer, startHttpServer } from '../src/index.js';
+import { callOk, connectHttp, fixturesDir, waitFor } from './helpers.js';
+
+/** The embedding API with a real engine over the in-memory store (no child process). */
+function makeEngine() {
+  return createEngine({
+    store: createMemorySessionStore(),
+    keyring: createMemoryKeyring(),
+    workflows: createWorkflowRegistry({ sources: [{ kind: 'custom', dir: fixturesDir }] }),
+  });
+}
+
+describe('embedding @worktrain/mcp-server', () => {
+  const engine = makeEngine();
+  const closers: (() => Promise<void>)[] = [];
+  afterAll(async () => {
+    for (const close of closers) await close();
+  });
+
+  it('createWorktrainMcpServer serves any transport (here the SDK in-memory pair)', async () => {
+    const server = createWorktrainMcpServer({ engine, version: '9.9.9' });
+    const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+    await server.connect(serverSide);
+    const client = new Client({ name: 'embedded', version: '1.0.0' });
+    await client.connect(clientSide);
+    closers.push(() => client.close());
+    expect(client.getServerVersion()).toMatchObject({ name: 'worktrain', version: '9.9.9' });
+    const start = await callOk(client, 'start_workflow', { workflowId: 'mcp-test-short' });
+    expect(start.body.pending.stepId).toBe('one');
+  });
+
+  it('startHttpServer picks a free port with port 0 and closes MCP sessions that idle', async () => {
+    const http = await startHttpServer({ engine, port: 0, sessionIdleMs: 200 });
+    closers.push(() => http.close());
+    expect(http.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/mcp$/);
+    const { client } = await connectHttp(http.url);
+    await callOk(client, 'list_workflows', {});
+    expect(http.sessionCount()).toBe(1);
+    // The client keeps its GET stream open only while connected; after close the session idles out.
+    await client.close();
+    await waitFor(() => (http.sessionCount() === 0 ? true : undefined), 10_000, 'idle session to be closed');
+  });
+});
