@@ -41,12 +41,13 @@ export type { GenericWebhookConfig } from './providers/webhook.js';
 export { GenericWebhookConfigSchema, genericWebhookProvider } from './providers/webhook.js';
 export type { ProviderRegistry, ProviderRegistryOptions } from './registry.js';
 export { createProviderRegistry, isTriggerProvider } from './registry.js';
+export { dryRunEvent } from './router/dry-run.js';
 export type { Evaluation } from './router/evaluate.js';
 export { evaluateEvent, eventSelected } from './router/evaluate.js';
 export type { DispatchOutcome, TriggerRouterOptions } from './router/router.js';
 export { TriggerRouter } from './router/router.js';
 export type { RunReport, SchedulerOptions } from './scheduler.js';
-export { TriggerScheduler } from './scheduler.js';
+export { pollsEnabled, TriggerScheduler } from './scheduler.js';
 export { LATEST_TRIGGER_SCHEMA_VERSION, migrateTriggerSchema } from './store/schema.js';
 export type {
   AdmitInput,

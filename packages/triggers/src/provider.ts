@@ -33,6 +33,11 @@ export interface WebhookHandlerV1<C> {
   verify(request: WebhookRequest, config: C): Result<void, TriggerError>;
   /** The sender's delivery id (for replay detection), or null when the scheme has none. */
   deliveryId?(request: WebhookRequest, config: C): string | null;
+  /**
+   * Headers a real delivery of `event` carries (GitHub `X-GitHub-Event: issues` for `issues.labeled`), so
+   * a dry run (`worktrain trigger test --event`) can build the request the sender would have sent.
+   */
+  eventHeaders?(event: string, config: C): Record<string, string>;
   /** Parses a verified request. PAYLOAD_INVALID for bodies that are not what the scheme promises. */
   parse(request: WebhookRequest, config: C): Result<ParsedEvent, TriggerError>;
 }
@@ -67,6 +72,8 @@ export interface PollOutcome {
 export interface PollerV1<C> {
   /** Interval between runs, ms. */
   intervalMs(config: C): number;
+  /** False when this trigger's config asks for no polling (e.g. a webhook-only GitHub trigger). Default true. */
+  enabled?(config: C): boolean;
   poll(context: PollContext<C>): Promise<Result<PollOutcome, TriggerError>>;
 }
 

@@ -80,7 +80,7 @@ export class TriggerScheduler {
     const found = this.#o.router.trigger(triggerId);
     if (found.isErr()) return;
     const t = found.value;
-    if (!t.enabled || !(t.provider.poll || t.provider.schedule)) return;
+    if (!t.enabled || !(pollsEnabled(t) || t.provider.schedule)) return;
     const timer = setTimeout(
       () => {
         const run = this.runOnce(triggerId).then((report) => {
@@ -123,7 +123,7 @@ export class TriggerScheduler {
     const state = this.#o.store.getPollState(t.id);
     if (state.isErr()) return failed(t.id, state.error);
     if (t.provider.schedule) return this.#runSchedule(t, state.value, true);
-    if (t.provider.poll) return this.#runPoll(t, { ...state.value, disabledReason: null });
+    if (pollsEnabled(t)) return this.#runPoll(t, { ...state.value, disabledReason: null });
     return failed(
       t.id,
       triggerError('NOT_SUPPORTED', `trigger "${t.id}" is fired by webhooks only; use trigger test`),
@@ -296,6 +296,12 @@ export class TriggerScheduler {
     const task = await this.#o.queue.get(state.lastTaskId);
     return task.isOk() && ['pending', 'leased', 'failed'].includes(task.value.state);
   }
+}
+
+/** True when the trigger's provider polls and its config asks for polling. */
+export function pollsEnabled(t: TriggerDefinition): boolean {
+  const poller = t.provider.poll;
+  return poller !== undefined && (poller.enabled?.(t.config) ?? true);
 }
 
 function lastTickOf(state: PollState): number | null {

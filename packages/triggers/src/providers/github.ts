@@ -133,6 +133,7 @@ export const githubProvider = defineTriggerProvider<GitHubConfig>({
       return verifyHexHmac(req, c.webhook.secret, 'x-hub-signature-256', 'sha256=');
     },
     deliveryId: (req) => header(req, 'x-github-delivery') ?? null,
+    eventHeaders: (event) => ({ 'x-github-event': event.split('.')[0] ?? event }),
     parse(req, c) {
       const name = header(req, 'x-github-event');
       if (!name) return err(triggerError('PAYLOAD_INVALID', 'missing X-GitHub-Event header'));
@@ -153,6 +154,7 @@ export const githubProvider = defineTriggerProvider<GitHubConfig>({
   },
   poll: {
     intervalMs: (c) => (c.poll?.intervalSeconds ?? 300) * 1000,
+    enabled: (c) => c.poll !== undefined,
     async poll(ctx): Promise<Result<PollOutcome, TriggerError>> {
       const c = ctx.config;
       const etags: Record<string, string> = { ...ctx.state.etags };

@@ -54,6 +54,8 @@ export const genericWebhookProvider = defineTriggerProvider<GenericWebhookConfig
         c.webhook.signatureHeader.toLowerCase(),
         c.webhook.signaturePrefix,
       ),
+    eventHeaders: (event, c): Record<string, string> =>
+      c.eventHeader ? { [c.eventHeader.toLowerCase()]: event } : {},
     deliveryId: (req, c) => header(req, c.webhook.deliveryHeader.toLowerCase()) ?? null,
     parse(req, c) {
       const body = jsonBody(req);

@@ -1,0 +1,226 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parseJson, runWorktrain, tempDir } from './helpers.js';
+
+const dir = tempDir('trigger');
+afterAll(dir.cleanup);
+const home = join(dir.path, 'home');
+const files = join(dir.path, 'files');
+mkdirSync(files);
+const write = (name: string, content: string) => {
+  const path = join(files, name);
+  writeFileSync(path, content);
+  return path;
+};
+const SECRET = 'cli-test-secret';
+const env = { GITHUB_WEBHOOK_SECRET: SECRET };
+const config = write(
+  'triggers.yaml',
+  `triggers:
+  - id: gh-ready
+    provider: github
+    repo: octo-org/octo-repo
+    workflowId: wr.coding-task
+    workspace: /path/to/checkout
+    webhook: { secret: $GITHUB_WEBHOOK_SECRET }
+    events: [issues.labeled]
+    dispatchCondition: { path: "$.label.name", equals: "worktrain:ready" }
+  - id: nightly
+    provider: schedule
+    workflowId: wr.report
+    workspace: /w
+    cron: "0 3 * * *"
+    timezone: Europe/Paris
+`,
+);
+const invalid = write(
+  'invalid.yaml',
+  'triggers:\n  - id: x\n    provider: github\n    workflowId: w\n    workspace: /w\n    repo: nope\n',
+);
+// A real GitHub payload (octokit's issues.labeled example) relabelled and moved to the configured repo.
+const examples: Array<{ name: string; examples: Array<Record<string, unknown>> }> = createRequire(
+  join(import.meta.dirname, '../../../packages/triggers/package.json'),
+)('@octokit/webhooks-examples/api.github.com/index.json');
+const labeled = examples.find((g) => g.name === 'issues')?.examples.find((p) => p.action === 'labeled') ?? {};
+const payload = (label: string) =>
+  write(
+    `labeled-${label}.json`,
+    JSON.stringify({
+      ...labeled,
+      label: { name: label },
+      repository: { ...(labeled.repository as object), full_name: 'octo-org/octo-repo' },
+    }),
+  );
+
+describe('worktrain trigger', () => {
+  it('validate: exit 0 for the issue 5 example, exit 1 with located issues otherwise', async () => {
+    const good = await runWorktrain(['trigger', 'validate', '--config', config, '--format', 'json'], {
+      home,
+      env,
+    });
+    expect(good.code).toBe(0);
+    expect(parseJson(good)).toEqual({
+      valid: true,
+      file: config,
+      triggers: ['gh-ready', 'nightly'],
+      issues: [],
+    });
+    const bad = await runWorktrain(['trigger', 'validate', '--config', invalid, '--format', 'json'], {
+      home,
+      env,
+    });
+    expect(bad.code).toBe(1);
+    expect(parseJson(bad)).toMatchObject({ valid: false, issues: [{ path: 'triggers[0].repo', line: 6 }] });
+    const noEnv = await runWorktrain(['trigger', 'validate', '--config', config], { home });
+    expect(noEnv.code).toBe(1);
+    expect(noEnv.stdout).toContain(
+      'triggers[0].webhook.secret: environment variable GITHUB_WEBHOOK_SECRET is not set',
+    );
+  });
+
+  it('list: ids, providers and parts, never secrets', async () => {
+    const run = await runWorktrain(['trigger', 'list', '--config', config, '--format', 'json'], {
+      home,
+      env,
+    });
+    expect(run.code).toBe(0);
+    expect(run.stdout).not.toContain(SECRET);
+    const out = parseJson(run) as { triggers: Array<{ id: string; parts: string[] }> };
+    expect(out.triggers.map((t) => [t.id, t.parts])).toEqual([
+      ['gh-ready', ['webhook']],
+      ['nightly', ['schedule']],
+    ]);
+  });
+
+  it('test: prints {matched, candidate, reason} for a matching and a non-matching payload', async () => {
+    const yes = await runWorktrain(
+      [
+        'trigger',
+        'test',
+        'gh-ready',
+        '--event',
+        'issues',
+        '--payload',
+        payload('worktrain:ready'),
+        '--config',
+        config,
+        '--format',
+        'json',
+      ],
+      { home, env },
+    );
+    expect(yes.code).toBe(0);
+    const m = parseJson(yes) as { matched: boolean; candidate: Record<string, unknown>; reason: null };
+    expect(Object.keys(m)).toEqual(['matched', 'candidate', 'reason']);
+    expect(m).toMatchObject({
+      matched: true,
+      reason: null,
+      candidate: {
+        sourceId: 'github:octo-org/octo-repo#issue/1',
+        workflowId: 'wr.coding-task',
+        triggerId: 'gh-ready',
+      },
+    });
+    const no = await runWorktrain(
+      [
+        'trigger',
+        'test',
+        'gh-ready',
+        '--event',
+        'issues',
+        '--payload',
+        payload('bug'),
+        '--config',
+        config,
+        '--format',
+        'json',
+      ],
+      { home, env },
+    );
+    expect(no.code).toBe(0);
+    expect(parseJson(no)).toEqual({
+      matched: false,
+      candidate: null,
+      reason: 'dispatchCondition: $.label.name is "bug", expected to equal "worktrain:ready"',
+    });
+  });
+
+  it('test: an unknown trigger id exits 1 with TRIGGER_NOT_FOUND; a missing --event is a usage error', async () => {
+    const run = await runWorktrain(
+      [
+        'trigger',
+        'test',
+        'nope',
+        '--event',
+        'issues',
+        '--payload',
+        payload('x'),
+        '--config',
+        config,
+        '--format',
+        'json',
+      ],
+      { home, env },
+    );
+    expect(run.code).toBe(1);
+    expect(parseJson(run)).toMatchObject({ error: { code: 'TRIGGER_NOT_FOUND' } });
+    const usage = await runWorktrain(['trigger', 'test', 'gh-ready', '--config', config], { home, env });
+    expect(usage.code).toBe(2);
+  });
+
+  it('fire: enqueues a schedule tick into $WORKTRAIN_HOME/worktrain.db', async () => {
+    const run = await runWorktrain(['trigger', 'fire', 'nightly', '--config', config, '--format', 'json'], {
+      home,
+      env,
+    });
+    expect(run.code).toBe(0);
+    const out = parseJson(run) as { outcomes: Array<{ status: string; taskId: string }> };
+    expect(out.outcomes[0]?.status).toBe('enqueued');
+    const db = new Database(join(home, 'worktrain.db'), { readonly: true });
+    const row = db
+      .prepare('SELECT queue, payload FROM queue_tasks WHERE id = ?')
+      .get(out.outcomes[0]?.taskId) as { queue: string; payload: string };
+    db.close();
+    expect(row.queue).toBe('tasks');
+    expect(JSON.parse(row.payload)).toMatchObject({ triggerId: 'nightly', workflowId: 'wr.report' });
+  });
+
+  it('next-runs: a JSON array of ISO-8601 UTC instants; an impossible expression exits 1 with a JSON error', async () => {
+    const run = await runWorktrain(
+      [
+        'trigger',
+        'next-runs',
+        '--cron',
+        '0 9 * * *',
+        '--tz',
+        'America/New_York',
+        '--from',
+        '2026-03-06T15:00:00Z',
+        '--count',
+        '3',
+        '--format',
+        'json',
+      ],
+      { home },
+    );
+    expect(run.code).toBe(0);
+    expect(parseJson(run)).toEqual([
+      '2026-03-07T14:00:00.000Z',
+      '2026-03-08T13:00:00.000Z',
+      '2026-03-09T13:00:00.000Z',
+    ]);
+    const bad = await runWorktrain(['trigger', 'next-runs', '--cron', '0 0 30 2 *', '--format', 'json'], {
+      home,
+    });
+    expect(bad.code).toBe(1);
+    expect(parseJson(bad)).toMatchObject({ error: { details: { triggerCode: 'CRON_INVALID' } } });
+    const badFrom = await runWorktrain(
+      ['trigger', 'next-runs', '--cron', '0 9 * * *', '--from', 'yesterday'],
+      { home },
+    );
+    expect(badFrom.code).toBe(2);
+  });
+});
