@@ -36,8 +36,12 @@ export type EngineErrorCode =
   | 'SNAPSHOT_MISSING'
   | 'KEYRING_IO'
   | 'KEYRING_CORRUPT'
-  | 'STORE_ERROR';
-/** Errors of the engine. `STORE_ERROR` carries the session store's code in `details.storeCode`. */
+  | 'STORE_ERROR'
+  | 'INTERNAL_ERROR';
+/**
+ * Errors of the engine. `STORE_ERROR` carries the session store's code in `details.storeCode`;
+ * `INTERNAL_ERROR` is a bug (an unexpected exception, logged), returned rather than thrown.
+ */
 export type EngineError = WorkTrainError<EngineErrorCode>;
 
 export type ModelTier = 'lightweight' | 'mid' | 'heavy';

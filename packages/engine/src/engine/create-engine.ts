@@ -1,7 +1,7 @@
 /**
  * `createEngine`: the engine facade (see `Engine` in api.ts). Every method returns a ResultAsync and never
  * throws or rejects: store errors become STORE_ERROR (or SESSION_NOT_FOUND / SNAPSHOT_MISSING), and an
- * unexpected exception is logged and returned as STORE_ERROR with `details.storeCode: 'UNEXPECTED'`.
+ * unexpected exception is logged and returned as INTERNAL_ERROR (details.operation).
  */
 import {
   describeThrown,
@@ -64,8 +64,7 @@ export function createEngine(options: EngineOptions): Engine {
           'engine operation failed unexpectedly',
         );
         return err(
-          makeError('STORE_ERROR', `Unexpected failure in ${operation}: ${describeThrown(thrown)}`, {
-            storeCode: 'UNEXPECTED',
+          makeError('INTERNAL_ERROR', `Unexpected failure in ${operation}: ${describeThrown(thrown)}`, {
             operation,
           }),
         );
