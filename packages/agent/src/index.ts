@@ -1,0 +1,87 @@
+// Public surface of @worktrain/agent. Explicit on purpose: names change only deliberately.
+
+export type { AgentError, AgentErrorCode } from './errors.js';
+export type { Budget, BudgetHit, BudgetKind } from './loop/budget.js';
+export { DEFAULT_BUDGET } from './loop/budget.js';
+export type {
+  ConversationStore,
+  ConversationStoreError,
+  ConversationStoreErrorCode,
+} from './loop/conversation-store.js';
+export { createMemoryConversationStore, createSqliteConversationStore } from './loop/conversation-store.js';
+export type { RulesFile, RulesLimits } from './loop/prompt.js';
+export {
+  DEFAULT_RULES_LIMITS,
+  loadRulesFiles,
+  RULES_FILES,
+  renderBrief,
+  renderStep,
+  renderSystem,
+  untrustedBlock,
+} from './loop/prompt.js';
+export type { SteerMessage, SteerSource } from './loop/steer.js';
+export { createSteerQueue } from './loop/steer.js';
+export type { AnthropicProviderOptions } from './model/anthropic.js';
+export { createAnthropicProvider } from './model/anthropic.js';
+export { buildMessagesParams } from './model/anthropic-request.js';
+export type { BedrockProviderOptions } from './model/bedrock.js';
+export { createBedrockProvider } from './model/bedrock.js';
+export { costOf, MODEL_PRICES, priceOf } from './model/pricing.js';
+// Model providers.
+export type {
+  ContentBlock,
+  ModelError,
+  ModelErrorCode,
+  ModelMessage,
+  ModelPrice,
+  ModelProvider,
+  StopReason,
+  SystemSection,
+  TextBlock,
+  ToolDefinition,
+  ToolResultBlock,
+  ToolUseBlock,
+  TurnRequest,
+  TurnResponse,
+  TurnUsage,
+} from './model/provider.js';
+export { ModelMessageSchema } from './model/provider.js';
+export type { RetryPolicy } from './model/retry.js';
+export { backoffDelayMs, DEFAULT_RETRY_POLICY } from './model/retry.js';
+export type { ModelScript, ScriptedTurn } from './model/scripted.js';
+export {
+  createScriptedProvider,
+  ModelScriptSchema,
+  parseModelScript,
+  STEP_MARKER,
+} from './model/scripted.js';
+export type { ResumeSessionOptions } from './resume-session.js';
+export { resumeSession } from './resume-session.js';
+// The loop.
+export type { RunSessionOptions, SessionEnding, SessionOutcome, SessionStats } from './run-session.js';
+export { runSession } from './run-session.js';
+export type { BashToolOptions } from './tools/bash.js';
+export { createBashTool } from './tools/bash.js';
+export { buildToolEnv, ENV_ALLOW_LIST, isSecretEnvName } from './tools/env.js';
+export { createEditFileTool, createReadFileTool, createWriteFileTool } from './tools/files.js';
+export type { DefaultToolsOptions } from './tools/index.js';
+export { createDefaultTools } from './tools/index.js';
+export type { SandboxError, SandboxErrorCode } from './tools/sandbox.js';
+export { resolveInWorktree, worktreeRoot } from './tools/sandbox.js';
+export { createGlobTool, createGrepTool } from './tools/search.js';
+// Tools and the sandbox.
+export type {
+  AgentTool,
+  SessionHooks,
+  StepCompletion,
+  StepOutput,
+  ToolContext,
+  ToolLimits,
+  ToolResult,
+} from './tools/types.js';
+export { DEFAULT_TOOL_LIMITS } from './tools/types.js';
+export {
+  createCompleteStepTool,
+  createReportIssueTool,
+  createSignalCoordinatorTool,
+} from './tools/workflow-tools.js';

@@ -1,0 +1,48 @@
+/** What the loop needs from the session log: workflow id, goal, initial context and usage so far. */
+import { err, isEventKind, type JsonObject, makeError, ok, type Result } from '@worktrain/contracts';
+import type { SessionStore } from '@worktrain/session-store';
+import type { AgentError } from '../errors.js';
+import { emptyTotals, type UsageTotals } from './budget.js';
+
+export interface SessionFacts {
+  readonly workflowId: string;
+  readonly goal?: string;
+  readonly context: JsonObject;
+  /** Usage over all earlier runs (sum of `llm_turn_completed`), so budgets span resumes. */
+  readonly totals: UsageTotals;
+}
+
+/** Reads the session's facts. Errors: SESSION_NOT_FOUND, STORE_ERROR. */
+export async function readSessionFacts(
+  store: SessionStore,
+  sessionId: string,
+): Promise<Result<SessionFacts, AgentError>> {
+  const events = await store.readEvents(sessionId);
+  if (events.isErr())
+    return err(
+      events.error.code === 'SESSION_NOT_FOUND'
+        ? makeError('SESSION_NOT_FOUND', `No session ${sessionId}.`)
+        : makeError('STORE_ERROR', `Cannot read session ${sessionId}: ${events.error.message}`, {
+            storeCode: events.error.code,
+          }),
+    );
+  const created = events.value.find((e) => isEventKind(e, 'session_created'));
+  if (created === undefined || !isEventKind(created, 'session_created'))
+    return err(makeError('SESSION_NOT_FOUND', `Session ${sessionId} has no session_created event.`));
+  const totals = emptyTotals();
+  for (const e of events.value) {
+    if (!isEventKind(e, 'llm_turn_completed')) continue;
+    totals.turns += 1;
+    totals.inputTokens += e.data.inputTokens;
+    totals.outputTokens += e.data.outputTokens;
+    totals.cacheReadTokens += e.data.cacheReadTokens ?? 0;
+    totals.cacheWriteTokens += e.data.cacheWriteTokens ?? 0;
+    totals.costUsd += e.data.costUsd ?? 0;
+  }
+  return ok({
+    workflowId: created.data.workflowId,
+    ...(created.data.goal === undefined ? {} : { goal: created.data.goal }),
+    context: created.data.context,
+    totals,
+  });
+}

@@ -1,0 +1,499 @@
+/**
+ * The agent loop: drives one workflow session with a model and tools until the workflow completes, parks
+ * at a gate, a budget is hit, it is cancelled, or something fails. Every model turn and tool call is
+ * recorded in the session log; the conversation is persisted message by message so a resumed session
+ * continues with its history (see `resumeSession`).
+ */
+
+import type { NewSessionEvent } from '@worktrain/contracts';
+import {
+  type Clock,
+  describeThrown,
+  type JsonObject,
+  type Logger,
+  makeError,
+  silentLogger,
+  systemClock,
+} from '@worktrain/contracts';
+import type { Engine } from '@worktrain/engine';
+import type { SessionStore } from '@worktrain/session-store';
+import type { AgentError } from './errors.js';
+import {
+  addUsage,
+  type Budget,
+  type BudgetHit,
+  checkBeforeTurn,
+  DEFAULT_BUDGET,
+  emptyTotals,
+  RepeatedCallDetector,
+} from './loop/budget.js';
+import type { ConversationStore } from './loop/conversation-store.js';
+import { interruptedResults, lastStepId, mergeForRequest, summarizeInput } from './loop/messages.js';
+import {
+  DEFAULT_RULES_LIMITS,
+  loadRulesFiles,
+  type RulesLimits,
+  renderBrief,
+  renderStep,
+  renderSystem,
+} from './loop/prompt.js';
+import { appendAtHead } from './loop/session-events.js';
+import { readSessionFacts, type SessionFacts } from './loop/session-facts.js';
+import type { SteerSource } from './loop/steer.js';
+import { StepDriver } from './loop/step-driver.js';
+import type { ContentBlock, ModelMessage, ModelProvider, ToolResultBlock } from './model/provider.js';
+import { createDefaultTools } from './tools/index.js';
+import { worktreeRoot } from './tools/sandbox.js';
+import { type AgentTool, DEFAULT_TOOL_LIMITS, type SessionHooks, truncateMiddle } from './tools/types.js';
+
+/** Options of {@link runSession}, field by field. */
+export interface RunSessionOptions {
+  readonly engine: Engine;
+  /** The session log the engine writes to; the loop appends its own events there. */
+  readonly store: SessionStore;
+  /** Where the conversation is persisted (SQLite `agent_conversations`, or memory in tests). */
+  readonly conversations: ConversationStore;
+  readonly provider: ModelProvider;
+  /** Tools offered to the model (default: `createDefaultTools()`). */
+  readonly tools?: readonly AgentTool[];
+  /** The session's git worktree; every file tool is confined to it. */
+  readonly worktree: string;
+  readonly sessionId: string;
+  /** A `ct_…` (or `st_…`) token of the session's pending step, from startWorkflow / a previous run. */
+  readonly continueToken: string;
+  readonly budget?: Partial<Budget>;
+  readonly clock?: Clock;
+  readonly logger?: Logger;
+  /** Kill switch: aborting stops the model stream and kills running commands within a second. */
+  readonly signal?: AbortSignal;
+  /** Steer messages, drained before each model turn. */
+  readonly steer?: SteerSource;
+  /** Receives `signal_coordinator` calls (they are also recorded as decision traces). */
+  readonly onCoordinatorSignal?: (signal: { kind: string; message: string }) => void | Promise<void>;
+  readonly rules?: Partial<RulesLimits>;
+  /** Extra system instructions (e.g. the daemon's soul file), placed after the base instructions. */
+  readonly instructions?: string;
+  /** Characters of a tool result kept in its event (default 2000; the model sees up to the tool cap). */
+  readonly eventResultChars?: number;
+}
+
+export interface SessionStats {
+  /** Model turns over the whole session (including earlier runs). */
+  readonly turns: number;
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  readonly cacheReadTokens: number;
+  readonly cacheWriteTokens: number;
+  readonly costUsd: number;
+  /** Wall clock of this run in ms. */
+  readonly wallClockMs: number;
+}
+
+/** How a run ended, without the common fields. */
+export type SessionEnding =
+  | { readonly kind: 'completed' }
+  | {
+      readonly kind: 'gate';
+      readonly gateToken: string;
+      readonly stepId: string;
+      readonly gateKind: 'coordinator_eval' | 'human_approval' | 'confirmation_required';
+    }
+  | ({ readonly kind: 'budget_exceeded' } & BudgetHit)
+  | { readonly kind: 'failed'; readonly error: AgentError }
+  | { readonly kind: 'cancelled'; readonly reason: string };
+/** How a run ended: completed, parked at a gate, over a budget, failed or cancelled. */
+export type SessionOutcome = SessionEnding & { readonly sessionId: string; readonly stats: SessionStats };
+type Ending = SessionEnding;
+
+/** Internal: unwinds the loop with an ending (never escapes runSession). */
+class Stop extends Error {
+  constructor(readonly ending: Ending) {
+    super(ending.kind);
+  }
+}
+
+const NUDGE =
+  'You ended your turn without calling a tool. Continue the current step with the tools, and call complete_step when it is done.';
+const RESUMED =
+  'The session was resumed after an interruption. Continue the current step; check the worktree for the effect of any interrupted tool call.';
+
+/**
+ * Runs the session until it completes, parks at a gate, hits a budget, is cancelled or fails. Never
+ * throws: every ending is a {@link SessionOutcome}, recorded in the log (`budget_exceeded`,
+ * `issue_reported` for failures, `usage_recorded` always).
+ */
+export async function runSession(options: RunSessionOptions): Promise<SessionOutcome> {
+  const clock = options.clock ?? systemClock;
+  const logger = (options.logger ?? silentLogger).child({ sessionId: options.sessionId });
+  const budget: Budget = { ...DEFAULT_BUDGET, ...options.budget };
+  const startedAt = clock.now();
+  const run = new AbortController();
+  let abortReason: 'cancelled' | 'wall_clock' | undefined;
+  const onExternalAbort = (): void => {
+    abortReason ??= 'cancelled';
+    run.abort();
+  };
+  if (options.signal?.aborted === true) onExternalAbort();
+  options.signal?.addEventListener('abort', onExternalAbort, { once: true });
+  const wallTimer = setTimeout(() => {
+    abortReason ??= 'wall_clock';
+    run.abort();
+  }, budget.maxWallClockMs);
+  let facts: SessionFacts | undefined;
+
+  const record = async (events: readonly NewSessionEvent[]): Promise<void> => {
+    const appended = await appendAtHead(options.store, options.sessionId, events);
+    if (appended.isErr())
+      throw new Stop({
+        kind: 'failed',
+        error: makeError('STORE_ERROR', `Cannot record session events: ${appended.error.message}`, {
+          storeCode: appended.error.code,
+        }),
+      });
+  };
+  const stats = (): SessionStats => ({
+    ...(facts?.totals ?? emptyTotals()),
+    wallClockMs: clock.now() - startedAt,
+  });
+
+  let ending: Ending;
+  try {
+    ending = await loop();
+  } catch (thrown) {
+    ending =
+      thrown instanceof Stop
+        ? thrown.ending
+        : {
+            kind: 'failed',
+            error: makeError(
+              'ENGINE_ERROR',
+              `Unexpected failure in the agent loop: ${describeThrown(thrown)}`,
+            ),
+          };
+  } finally {
+    clearTimeout(wallTimer);
+    options.signal?.removeEventListener('abort', onExternalAbort);
+    run.abort(); // stop anything still running (bash children of an unfinished call)
+  }
+  const closing: NewSessionEvent[] = [];
+  if (ending.kind === 'budget_exceeded')
+    closing.push({
+      kind: 'budget_exceeded',
+      data: { budget: ending.budget, limit: ending.limit, observed: ending.observed },
+    });
+  if (ending.kind === 'failed' && ending.error.code !== 'STORE_ERROR')
+    closing.push({
+      kind: 'issue_reported',
+      data: {
+        severity: 'fatal',
+        summary: `Agent run failed (${ending.error.code})`,
+        details: ending.error.message,
+      },
+    });
+  const s = stats();
+  if (facts !== undefined)
+    closing.push({
+      kind: 'usage_recorded',
+      data: {
+        inputTokens: s.inputTokens,
+        outputTokens: s.outputTokens,
+        costUsd: s.costUsd,
+        turns: s.turns,
+        wallClockMs: s.wallClockMs,
+      },
+    });
+  if (closing.length > 0) {
+    const appended = await appendAtHead(options.store, options.sessionId, closing);
+    if (appended.isErr())
+      logger.error({ code: appended.error.code }, 'cannot record the end of the agent run');
+  }
+  logger.info({ outcome: ending.kind, turns: s.turns }, 'agent run ended');
+  return { ...ending, sessionId: options.sessionId, stats: s };
+
+  async function loop(): Promise<Ending> {
+    const factsResult = await readSessionFacts(options.store, options.sessionId);
+    if (factsResult.isErr()) return { kind: 'failed', error: factsResult.error };
+    facts = factsResult.value;
+    const totals = facts.totals;
+    const opened = await StepDriver.open(options.engine, options.continueToken);
+    if ('error' in opened)
+      return {
+        kind: 'failed',
+        error: makeError('ENGINE_ERROR', `Cannot rehydrate the session: ${opened.error.message}`, {
+          engineCode: opened.error.code,
+        }),
+      };
+    const driver = opened.ok;
+    const root = worktreeRoot(options.worktree);
+    if (root.isErr()) return { kind: 'failed', error: makeError('WORKTREE_MISSING', root.error.message) };
+    const tools = options.tools ?? createDefaultTools();
+    const toolByName = new Map(tools.map((t) => [t.definition.name, t]));
+    const system = renderSystem({
+      metaGuidance: opened.metaGuidance,
+      rules: loadRulesFiles(options.worktree, { ...DEFAULT_RULES_LIMITS, ...options.rules }),
+      ...(options.instructions === undefined ? {} : { extraInstructions: options.instructions }),
+    });
+    const history = options.conversations.load(options.sessionId);
+    if (history.isErr())
+      return { kind: 'failed', error: makeError('CONVERSATION_ERROR', history.error.message) };
+    const messages: ModelMessage[] = history.value;
+    let pending: ContentBlock[] = [];
+    const persist = (message: ModelMessage): void => {
+      const saved = options.conversations.append(options.sessionId, messages.length, [message]);
+      if (saved.isErr())
+        throw new Stop({ kind: 'failed', error: makeError('CONVERSATION_ERROR', saved.error.message) });
+      messages.push(message);
+    };
+    const flushPending = (): void => {
+      if (pending.length === 0) return;
+      persist({ role: 'user', content: pending });
+      pending = [];
+    };
+
+    if (driver.state.kind === 'complete') return { kind: 'completed' };
+    if (driver.state.kind === 'gate') return { kind: 'gate', ...gateOf(driver) };
+    if (messages.length === 0) {
+      pending.push({
+        type: 'text',
+        text: renderBrief({
+          workflowId: facts.workflowId,
+          ...(facts.goal === undefined ? {} : { goal: facts.goal }),
+          context: facts.context,
+        }),
+      });
+      pending.push({ type: 'text', text: renderStep(driver.state.pending) });
+    } else {
+      pending.push(...interruptedResults(messages));
+      const text =
+        lastStepId(messages) === driver.state.pending.stepId ? RESUMED : renderStep(driver.state.pending);
+      pending.push({ type: 'text', text });
+    }
+
+    const repeated = new RepeatedCallDetector(budget.maxRepeatedCalls);
+    const hooks: SessionHooks = {
+      completeStep: (output) => driver.complete(output),
+      reportIssue: async (issue) => record([{ kind: 'issue_reported', data: issue }]),
+      signalCoordinator: async (signal) => {
+        await record([
+          {
+            kind: 'decision_trace',
+            data: {
+              nodeId: null,
+              decision: `signal_coordinator:${signal.kind}`,
+              reason: signal.message,
+              ...(signal.data === undefined ? {} : { data: signal.data }),
+            },
+          },
+        ]);
+        await options.onCoordinatorSignal?.({ kind: signal.kind, message: signal.message });
+      },
+    };
+    const eventChars = options.eventResultChars ?? 2000;
+
+    for (;;) {
+      if (run.signal.aborted) return abortEnding();
+      const hit = checkBeforeTurn(budget, totals, clock.now() - startedAt);
+      if (hit !== undefined) return { kind: 'budget_exceeded', ...hit };
+      if (worktreeRoot(options.worktree).isErr())
+        return {
+          kind: 'failed',
+          error: makeError(
+            'WORKTREE_MISSING',
+            `The worktree ${options.worktree} was deleted while the session was running.`,
+          ),
+        };
+      for (const steer of options.steer?.drain() ?? []) {
+        await record([{ kind: 'steer_injected', data: { message: steer.message, actor: steer.actor } }]);
+        pending.push({
+          type: 'text',
+          text: `Message from ${steer.actor} (operator steering; follow it if it does not conflict with the workflow):\n${steer.message}`,
+        });
+      }
+      flushPending();
+
+      const turnIndex = totals.turns;
+      await record([
+        {
+          kind: 'llm_turn_started',
+          data: {
+            turn: turnIndex,
+            model: options.provider.model,
+            provider: options.provider.name,
+            scripted: options.provider.scripted,
+          },
+        },
+      ]);
+      const turnAbort = new AbortController();
+      const onRunAbort = (): void => turnAbort.abort();
+      run.signal.addEventListener('abort', onRunAbort, { once: true });
+      let stalled = false;
+      let stallTimer: NodeJS.Timeout | undefined;
+      const armStall = (): void => {
+        clearTimeout(stallTimer);
+        stallTimer = setTimeout(() => {
+          stalled = true;
+          turnAbort.abort();
+        }, budget.stallTimeoutMs);
+      };
+      armStall();
+      const turnStart = clock.now();
+      const result = await options.provider.turn({
+        system,
+        messages: mergeForRequest(messages),
+        tools: tools.map((t) => t.definition),
+        signal: turnAbort.signal,
+        onTextDelta: armStall,
+      });
+      clearTimeout(stallTimer);
+      run.signal.removeEventListener('abort', onRunAbort);
+      if (result.isErr()) {
+        if (stalled)
+          return {
+            kind: 'budget_exceeded',
+            budget: 'stall',
+            limit: budget.stallTimeoutMs,
+            observed: clock.now() - turnStart,
+          };
+        if (run.signal.aborted) return abortEnding();
+        return {
+          kind: 'failed',
+          error: makeError('MODEL_ERROR', result.error.message, {
+            modelCode: result.error.code,
+            ...result.error.details,
+          }),
+        };
+      }
+      const turn = result.value;
+      const cost = options.provider.cost(turn.usage);
+      addUsage(totals, turn.usage, cost);
+      await record([
+        {
+          kind: 'llm_turn_completed',
+          data: {
+            turn: turnIndex,
+            model: turn.model,
+            stopReason: turn.stopReason,
+            inputTokens: turn.usage.inputTokens,
+            outputTokens: turn.usage.outputTokens,
+            cacheReadTokens: turn.usage.cacheReadTokens,
+            cacheWriteTokens: turn.usage.cacheWriteTokens,
+            ...(cost === undefined ? {} : { costUsd: cost }),
+            durationMs: Math.max(0, clock.now() - turnStart),
+          },
+        },
+      ]);
+      persist(turn.message);
+
+      const calls = turn.message.content.filter((b) => b.type === 'tool_use');
+      if (calls.length === 0) {
+        pending.push({ type: 'text', text: NUDGE });
+        continue;
+      }
+      const advancesBefore = driver.advances;
+      for (const call of calls) {
+        if (run.signal.aborted) return abortEnding();
+        const repeat = repeated.record(call.name, call.input);
+        if (repeat !== undefined) return { kind: 'budget_exceeded', ...repeat };
+        const resultBlock = await runTool(call.id, call.name, call.input);
+        pending.push(resultBlock);
+        if (driver.stop !== undefined) {
+          flushPending();
+          const stop = driver.stop;
+          if (stop.kind === 'blocked_attempts')
+            return {
+              kind: 'budget_exceeded',
+              budget: 'blocked_attempts',
+              limit: stop.observed,
+              observed: stop.observed,
+            };
+          return {
+            kind: 'failed',
+            error: makeError('ENGINE_ERROR', stop.error.message, { engineCode: stop.error.code }),
+          };
+        }
+        if (driver.current().kind !== 'step') break;
+      }
+      if (driver.advances !== advancesBefore) {
+        repeated.reset();
+        const state = driver.current();
+        if (state.kind === 'complete') {
+          flushPending();
+          return { kind: 'completed' };
+        }
+        if (state.kind === 'gate') {
+          flushPending();
+          return { kind: 'gate', ...gateOf(driver) };
+        }
+        pending.push({ type: 'text', text: renderStep(state.pending) });
+      }
+    }
+
+    async function runTool(id: string, name: string, input: JsonObject): Promise<ToolResultBlock> {
+      await record([
+        { kind: 'tool_call_started', data: { toolCallId: id, name, input: summarizeInput(input) } },
+      ]);
+      const started = clock.now();
+      const tool = toolByName.get(name);
+      let content: string;
+      let isError: boolean;
+      if (tool === undefined) {
+        content = `Unknown tool "${name}". Available: ${[...toolByName.keys()].join(', ')}.`;
+        isError = true;
+      } else {
+        try {
+          const out = await tool.execute(input, {
+            worktree: options.worktree,
+            sessionId: options.sessionId,
+            signal: run.signal,
+            hooks,
+          });
+          content = out.content;
+          isError = out.isError;
+        } catch (thrown) {
+          if (thrown instanceof Stop) throw thrown;
+          content = `The tool failed: ${describeThrown(thrown)}`;
+          isError = true;
+        }
+      }
+      const forModel = truncateMiddle(content, DEFAULT_TOOL_LIMITS.maxResultChars);
+      const forEvent = truncateMiddle(forModel.text, eventChars);
+      await record([
+        {
+          kind: 'tool_call_completed',
+          data: {
+            toolCallId: id,
+            name,
+            durationMs: Math.max(0, clock.now() - started),
+            isError,
+            result: forEvent.text,
+            truncated: forModel.truncated || forEvent.truncated,
+          },
+        },
+      ]);
+      return { type: 'tool_result', toolUseId: id, content: forModel.text, isError };
+    }
+  }
+
+  function abortEnding(): Ending {
+    if (abortReason === 'wall_clock') {
+      const observed = clock.now() - startedAt;
+      return {
+        kind: 'budget_exceeded',
+        budget: 'wall_clock',
+        limit: budget.maxWallClockMs,
+        observed: Math.max(observed, budget.maxWallClockMs),
+      };
+    }
+    return { kind: 'cancelled', reason: 'The session was cancelled (kill switch).' };
+  }
+}
+
+function gateOf(driver: StepDriver): {
+  gateToken: string;
+  stepId: string;
+  gateKind: 'coordinator_eval' | 'human_approval' | 'confirmation_required';
+} {
+  const state = driver.state;
+  if (state.kind !== 'gate') throw new Error('gateOf: the session is not at a gate');
+  return { gateToken: state.gateToken, stepId: state.stepId, gateKind: state.gateKind };
+}

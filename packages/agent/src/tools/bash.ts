@@ -1,0 +1,114 @@
+/**
+ * The `bash` tool: runs a command with `bash -c` in the worktree, with a timeout, an output cap and a
+ * scrubbed environment. The child leads its own process group so a timeout or the kill switch kills the
+ * command and everything it started (SIGKILL to the group). stdin is closed so nothing waits for input.
+ * Not a filesystem sandbox: the command runs with the daemon user's permissions (see README).
+ */
+import { mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sha256Hex } from '@worktrain/contracts';
+import { execa } from 'execa';
+import { z } from 'zod';
+import { buildToolEnv } from './env.js';
+import { worktreeRoot } from './sandbox.js';
+import { type AgentTool, DEFAULT_TOOL_LIMITS, type ToolLimits, toolError, truncateMiddle } from './types.js';
+
+export interface BashToolOptions {
+  readonly limits?: Partial<ToolLimits>;
+  /** HOME of the child; default a private per-worktree directory under the OS temp dir. */
+  readonly home?: string;
+  /** Extra variables for the child (secret-looking names are dropped). */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Parent environment to take allow-listed variables from (default `process.env`). */
+  readonly parentEnv?: NodeJS.ProcessEnv;
+}
+
+const InputSchema = z.object({
+  command: z.string().min(1).max(100_000),
+  timeoutMs: z.number().int().positive().optional(),
+});
+
+function killGroup(pid: number | undefined): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // the group is already gone
+  }
+}
+
+/** Creates the `bash` tool. */
+export function createBashTool(options: BashToolOptions = {}): AgentTool {
+  const limits = { ...DEFAULT_TOOL_LIMITS, ...options.limits };
+  return {
+    definition: {
+      name: 'bash',
+      description:
+        'Run a shell command (bash -c) in the worktree root. stdout and stderr are combined; long output is cut in the middle. ' +
+        `Default timeout ${limits.bashTimeoutMs} ms (max ${limits.bashMaxTimeoutMs}). No credentials are available in the environment.`,
+      inputSchema: {
+        type: 'object',
+        properties: {
+          command: { type: 'string', description: 'The command line.' },
+          timeoutMs: { type: 'integer', description: 'Timeout in milliseconds.' },
+        },
+        required: ['command'],
+      },
+    },
+    async execute(input, context) {
+      const parsed = InputSchema.safeParse(input);
+      if (!parsed.success)
+        return toolError(`Invalid input: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
+      const root = worktreeRoot(context.worktree);
+      if (root.isErr()) return toolError(root.error.message);
+      const timeoutMs = Math.min(parsed.data.timeoutMs ?? limits.bashTimeoutMs, limits.bashMaxTimeoutMs);
+      const home = options.home ?? join(tmpdir(), 'worktrain-agent-home', sha256Hex(root.value).slice(0, 16));
+      mkdirSync(home, { recursive: true });
+      const { env } = buildToolEnv({
+        parent: options.parentEnv ?? process.env,
+        home,
+        ...(options.env === undefined ? {} : { extras: options.env }),
+      });
+      if (context.signal.aborted) return toolError('The session was cancelled before the command ran.');
+      const child = execa('bash', ['-c', parsed.data.command], {
+        cwd: root.value,
+        env,
+        extendEnv: false,
+        stdin: 'ignore',
+        all: true,
+        reject: false,
+        detached: true,
+        stripFinalNewline: false,
+        maxBuffer: limits.maxResultChars * 8,
+      });
+      let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        killGroup(child.pid);
+      }, timeoutMs);
+      const onAbort = (): void => killGroup(child.pid);
+      context.signal.addEventListener('abort', onAbort, { once: true });
+      const result = await child;
+      clearTimeout(timer);
+      context.signal.removeEventListener('abort', onAbort);
+      killGroup(child.pid); // background jobs the command left behind
+      const output = typeof result.all === 'string' ? result.all : '';
+      const cut = truncateMiddle(output, limits.maxResultChars);
+      const notes: string[] = [];
+      if (result.isMaxBuffer) notes.push('[output exceeded the buffer; the command was stopped]');
+      if (timedOut)
+        return toolError(
+          `${cut.text}\n[command timed out after ${timeoutMs} ms; its process group was killed]`,
+        );
+      if (context.signal.aborted)
+        return toolError(`${cut.text}\n[command killed: the session was cancelled]`);
+      const code = result.exitCode;
+      const status = code === undefined ? `[killed by ${result.signal ?? 'signal'}]` : `[exit code ${code}]`;
+      return {
+        content: `${cut.text}${cut.text.endsWith('\n') || cut.text === '' ? '' : '\n'}${[...notes, status].join('\n')}`,
+        isError: code !== 0,
+      };
+    },
+  };
+}
