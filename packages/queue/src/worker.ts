@@ -29,6 +29,11 @@ export interface WorkerOptions {
   readonly prefetch?: number;
   /** Longest wait for a wake-up before polling again, ms. Default 1 000. */
   readonly pollIntervalMs?: number;
+  /**
+   * Watchdog: a handler running longer than this (ms) is aborted through its signal and the attempt fails
+   * with class `timeout` (retried with backoff). Default: none.
+   */
+  readonly timeoutMs?: number;
   /** Runs one task. Resolve = complete; throw = fail (class from {@link TaskFailure}, else `execution`). */
   readonly handler: (task: LeasedTask, signal: AbortSignal) => Promise<void>;
   /** Called with results that are not ok (lease lost, store errors), e.g. for logging. */
@@ -87,8 +92,28 @@ export function runWorker(options: WorkerOptions): WorkerHandle {
       },
       Math.max(10, Math.floor(leaseMs / 3)),
     );
+    const own = new AbortController();
+    const onStop = (): void => own.abort(abort.signal.reason);
+    abort.signal.addEventListener('abort', onStop, { once: true });
+    let watchdog: NodeJS.Timeout | undefined;
     try {
-      await options.handler(task, abort.signal);
+      const run = options.handler(task, own.signal);
+      if (options.timeoutMs === undefined) await run;
+      else {
+        const limit = options.timeoutMs;
+        await Promise.race([
+          run,
+          new Promise<never>((_, reject) => {
+            watchdog = setTimeout(() => {
+              // Reject before aborting: a handler that returns as soon as it is aborted must not win the race.
+              reject(new TaskFailure('timeout', `handler exceeded ${limit} ms`));
+              own.abort(new Error('handler timed out'));
+            }, limit);
+          }),
+        ]);
+        run.catch(() => undefined); // a late rejection of an abandoned handler is not unhandled
+      }
+      clearTimeout(watchdog);
       clearInterval(beat);
       track(
         Promise.resolve(
@@ -99,6 +124,7 @@ export function runWorker(options: WorkerOptions): WorkerHandle {
         ),
       );
     } catch (thrown) {
+      clearTimeout(watchdog);
       clearInterval(beat);
       const failure =
         thrown instanceof TaskFailure
@@ -115,6 +141,8 @@ export function runWorker(options: WorkerOptions): WorkerHandle {
           }),
         ),
       );
+    } finally {
+      abort.signal.removeEventListener('abort', onStop);
     }
   };
 
