@@ -169,6 +169,33 @@ describe('stdio: the official MCP client drives a workflow to completion', () =>
     expect(done.text).toContain('Workflow complete');
   });
 
+  it('accepts WorkRail aliases: contextVariables for context, top-level notes and artifacts for output', async () => {
+    const start = await callOk(client, 'start_workflow', {
+      workflowId: 'mcp-test-full',
+      workspacePath: sandbox.workspace,
+      context: { mode: 'quick' },
+    });
+    // The changed fact flips the runCondition of the next step: it is no longer skipped.
+    const step = await callOk(client, 'continue_workflow', {
+      continueToken: start.body.continueToken,
+      contextVariables: { mode: 'full' },
+      notes: 'Introduced; switching to full mode.',
+    });
+    expect(step.body.pending.stepId).toBe('deep-dive');
+    const loop = await callOk(client, 'continue_workflow', {
+      continueToken: step.body.continueToken,
+      notes: 'Deep dive done.',
+    });
+    expect(loop.body.pending.stepId).toBe('iterate');
+    const after = await callOk(client, 'continue_workflow', {
+      continueToken: loop.body.continueToken,
+      notes: 'One iteration is enough.',
+      artifacts: loopStop('stop'),
+    });
+    expect(after.body.kind).toBe('ok');
+    expect(after.body.pending.stepId).toBe('confirm-plan');
+  });
+
   it('checkpoints, then resumes the session from resume_session in a "new chat"', async () => {
     const start = await callOk(client, 'start_workflow', {
       workflowId: 'mcp-test-short',
