@@ -3,7 +3,7 @@ import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { Hono } from 'hono';
 import { listen, type NodeEnv } from '../http-server.js';
 import { type MessageCreateParams, validateMessageCreateParams } from './request-schema.js';
-import { messageFrames } from './sse.js';
+import { messageFrames, sseFrame } from './sse.js';
 import {
   buildMessage,
   errorBody,
@@ -235,6 +235,17 @@ async function answerMessage(
     await writeStream(outgoing, usageHeaders, sent, turn.fault, stopAt !== undefined);
     return;
   }
+  if (turn.fault === 'stall_after_start') {
+    outgoing.writeHead(200, { ...usageHeaders, 'content-type': 'application/json' });
+    outgoing.flushHeaders();
+    return;
+  }
+  if (turn.fault === 'overloaded_mid_stream') {
+    const body = JSON.stringify(errorBody(529, undefined, common['request-id'] ?? ''));
+    outgoing.writeHead(529, { ...common, 'content-type': 'application/json', 'retry-after': '0' });
+    outgoing.end(body);
+    return;
+  }
   const json = JSON.stringify(message);
   if (turn.fault === 'cut_mid_tool_input' || turn.fault === 'end_mid_tool_input') {
     outgoing.writeHead(200, { ...usageHeaders, 'content-type': 'application/json' });
@@ -274,6 +285,10 @@ async function writeStream(
     // Destroying the socket mid-body leaves the chunked encoding unterminated, like a dropped connection.
     outgoing.socket?.destroy();
     return;
+  }
+  if (faulted && fault === 'stall_after_start') return;
+  if (faulted && fault === 'overloaded_mid_stream') {
+    outgoing.write(sseFrame({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } }));
   }
   outgoing.end();
 }

@@ -22,10 +22,20 @@ export interface FakeUsage {
  * How a streamed response goes wrong on purpose:
  * - `cut_mid_tool_input`: the TCP connection is destroyed after half of the first tool_use input chunks;
  * - `end_mid_tool_input`: the HTTP response ends cleanly at the same point (no `content_block_stop`);
- * - `no_message_stop`: every event except the final `message_stop`, then a clean end.
- * For a non-streaming request, `cut_*`/`end_*` send half of the JSON body and then cut/end.
+ * - `no_message_stop`: every event except the final `message_stop`, then a clean end;
+ * - `overloaded_mid_stream`: after the first content delta, an SSE `event: error` with an
+ *   `overloaded_error` body (the API does this on a 200 stream), then a clean end;
+ * - `stall_after_start`: after the first content delta, nothing more: the connection stays open until the
+ *   client gives up or the fake is closed (for stall timeouts and kill switches).
+ * For a non-streaming request, `cut_*`/`end_*` send half of the JSON body and then cut/end,
+ * `overloaded_mid_stream` answers 529, and `stall_after_start` sends headers and then nothing.
  */
-export type StreamFault = 'cut_mid_tool_input' | 'end_mid_tool_input' | 'no_message_stop';
+export type StreamFault =
+  | 'cut_mid_tool_input'
+  | 'end_mid_tool_input'
+  | 'no_message_stop'
+  | 'overloaded_mid_stream'
+  | 'stall_after_start';
 
 /** A successful assistant message: optional text first, then tool calls (the order the real model uses). */
 export interface FakeMessageTurn {
