@@ -236,4 +236,53 @@ describe('stdio framing', () => {
       sandbox.cleanup();
     }
   });
+
+  it('answers a context nested 100 000 deep (too deep for the SDK client to even send) with CONTEXT_TOO_DEEP', async () => {
+    const sandbox = makeSandbox();
+    const server = spawnServer(sandbox, ['--workflows', sandbox.workflowsDir]);
+    try {
+      const depth = 100_000;
+      const deep = `${'{"d":'.repeat(depth)}1${'}'.repeat(depth)}`;
+      const init = {
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'initialize',
+        params: {
+          protocolVersion: '2025-06-18',
+          capabilities: {},
+          clientInfo: { name: 'raw', version: '1' },
+        },
+      };
+      server.child.stdin?.write(
+        `${JSON.stringify(init)}\n${JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' })}\n`,
+      );
+      server.child.stdin?.write(
+        `{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"start_workflow","arguments":{"workflowId":"mcp-test-short","context":${deep}}}}\n`,
+      );
+      server.child.stdin?.write(
+        `${JSON.stringify({ jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'list_workflows', arguments: {} } })}\n`,
+      );
+      const replies = await waitFor(() => {
+        const parsed = server
+          .stdout()
+          .split('\n')
+          .filter((l) => l.trim().length > 0)
+          .map(
+            (l) =>
+              JSON.parse(l) as {
+                id?: number;
+                result?: { isError?: boolean; structuredContent?: { code?: string } };
+              },
+          );
+        return parsed.some((m) => m.id === 3) ? parsed : undefined;
+      });
+      const deepReply = replies.find((m) => m.id === 2)?.result;
+      expect(deepReply?.isError).toBe(true);
+      expect(deepReply?.structuredContent?.code).toBe('CONTEXT_TOO_DEEP');
+      expect(replies.find((m) => m.id === 3)?.result?.isError).toBeUndefined();
+    } finally {
+      server.child.kill('SIGKILL');
+      sandbox.cleanup();
+    }
+  });
 });
