@@ -14,6 +14,8 @@ export {
 } from './admin.js';
 export type { ArchiveRecord } from './archive.js';
 export { appendArchive } from './archive.js';
+export type { QueueConfig } from './config.js';
+export { openTaskQueue, QueueConfigSchema } from './config.js';
 export type { MemoryQueueOptions } from './memory/memory-queue.js';
 export { createMemoryQueue, MemoryTaskQueue } from './memory/memory-queue.js';
 export type { PgConnectionOptions } from './postgres/connection.js';

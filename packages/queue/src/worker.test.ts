@@ -118,7 +118,10 @@ describe('runWorker', () => {
       name: 'q',
       workerId: 'w',
       pollIntervalMs: 20,
-      handler: async () => (release(), await gate),
+      handler: async () => {
+        release();
+        await gate;
+      },
     });
     await started;
     const stopping = w.stop();

@@ -59,6 +59,11 @@ export interface PostgresQueueOptions extends QueueOptions, PgConnectionOptions 
   readonly ids?: IdGenerator;
   /** How often this handle sweeps expired leases, ms (0 disables). Default 1 000. */
   readonly sweepIntervalMs?: number;
+  /**
+   * Group commit of completions: a completion waits at most this long (ms) for others to share its UPDATE
+   * and its synchronous commit. 0 = the same event-loop turn only. Default 1.
+   */
+  readonly ackWindowMs?: number;
   /** Whether to open a LISTEN connection for wake-ups. Default true. */
   readonly listen?: boolean;
 }
@@ -259,14 +264,16 @@ export class PostgresTaskQueue implements TaskQueue {
     });
   }
 
-  /** Completions are batched: those arriving in the same event-loop turn share one UPDATE (one commit). */
+  /** Completions are group-committed: those arriving within `ackWindowMs` share one UPDATE and one commit. */
   complete(input: LeaseRef): ResultAsync<Task, QueueError> {
     if (this.state.closed) return errAsync(makeError('QUEUE_CLOSED', 'the queue handle is closed'));
     const p = new Promise<Result<Task, QueueError>>((resolve) => {
       this.completions.push({ ref: input, resolve });
       if (!this.completionScheduled) {
         this.completionScheduled = true;
-        setImmediate(() => void this.flushCompletions());
+        const windowMs = this.options.ackWindowMs ?? 1;
+        if (windowMs > 0) setTimeout(() => void this.flushCompletions(), windowMs);
+        else setImmediate(() => void this.flushCompletions());
       }
     });
     return new ResultAsync(

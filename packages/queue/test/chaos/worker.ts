@@ -32,6 +32,7 @@ async function main(): Promise<void> {
       schema: env('CHAOS_DB'),
       poolSize: 4,
       sweepIntervalMs: 250,
+      ackWindowMs: 5,
     });
     queue = r._unsafeUnwrap();
   }

@@ -1,0 +1,42 @@
+import { expect, it } from 'vitest';
+import * as api from '../src/index.js';
+
+it('exports exactly the documented public surface', () => {
+  expect(Object.keys(api).sort()).toEqual([
+    'FAILURE_CLASSES',
+    'LATEST_PG_SCHEMA_VERSION',
+    'LATEST_QUEUE_SCHEMA_VERSION',
+    'MemoryTaskQueue',
+    'PostgresTaskQueue',
+    'QueueCancelInputSchema',
+    'QueueConfigSchema',
+    'QueueListInputSchema',
+    'QueuePurgeInputSchema',
+    'QueueRequeueInputSchema',
+    'SqliteTaskQueue',
+    'TASK_STATES',
+    'TaskFailure',
+    'UNFINISHED_STATES',
+    'WORKTRAIN_APPLICATION_ID',
+    'appendArchive',
+    'applyPragmas',
+    'checkJson',
+    'createMemoryQueue',
+    'createPostgresQueue',
+    'enqueueSync',
+    'executeQueueCancel',
+    'executeQueueDeadLetters',
+    'executeQueueInspect',
+    'executeQueueList',
+    'executeQueuePurge',
+    'executeQueueRequeue',
+    'executeQueueStats',
+    'migrateQueueSchema',
+    'openSqliteQueue',
+    'openTaskQueue',
+    'openWorktrainDatabase',
+    'resolveOptions',
+    'retryDecision',
+    'runWorker',
+  ]);
+});
