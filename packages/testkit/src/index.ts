@@ -37,6 +37,7 @@ export {
   type FakeIssue,
   type FakePull,
   type FakeRepo,
+  type InjectedFault,
   type RecordedGitHubRequest,
 } from './github/state.js';
 export {

@@ -168,6 +168,29 @@ describe('issues, comments and labels', () => {
   });
 });
 
+describe('injected faults', () => {
+  it('fails the next matching request without changing state, then recovers', async () => {
+    gh.state.injectFault({ operationId: 'pulls/create', status: 502, times: 2 });
+    const attempt = () =>
+      octokit.rest.pulls.create({ ...repo, title: 'Fix', head: 'worktrain/s1', base: 'main' });
+    expect(await statusOf(octokit.rest.repos.get(repo))).toBe('resolved');
+    expect(await statusOf(attempt())).toBe(502);
+    expect(await statusOf(attempt())).toBe(502);
+    expect(gh.state.pulls('acme', 'widgets')).toHaveLength(0);
+    expect((await attempt()).status).toBe(201);
+  });
+
+  it('answers a secondary rate limit with retry-after', async () => {
+    gh.state.injectFault({ status: 403, retryAfterSeconds: 60 });
+    const response = await fetch(`${gh.url}/repos/acme/widgets/issues`, {
+      headers: { authorization: 'token ghp-good' },
+    });
+    expect(response.status).toBe(403);
+    expect(response.headers.get('retry-after')).toBe('60');
+    expect(((await response.json()) as { message: string }).message).toContain('secondary rate limit');
+  });
+});
+
 describe('pull requests', () => {
   it("opens a PR, finds it by head, and refuses a second one with GitHub's 422 body", async () => {
     const created = await octokit.rest.pulls.create({

@@ -117,6 +117,21 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
         );
       }
 
+      const fault = state.takeFault(operation.operationId);
+      if (fault !== undefined) {
+        const secondary =
+          fault.retryAfterSeconds !== undefined && (fault.status === 403 || fault.status === 429);
+        const message =
+          fault.message ??
+          (secondary
+            ? 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.'
+            : fault.status === 403
+              ? 'Forbidden'
+              : 'Server Error');
+        const extra: Record<string, string> =
+          fault.retryAfterSeconds === undefined ? {} : { 'retry-after': String(fault.retryAfterSeconds) };
+        return send(basicError(fault.status, message), extra);
+      }
       const requestProblems = spec.validateRequest(operation, query, body);
       if (requestProblems.length > 0) {
         state.specViolations.push(

@@ -85,7 +85,23 @@ export interface AddIssueOptions {
   readonly state?: 'open' | 'closed';
 }
 
+/** A failure the fake answers instead of handling a request (no state change happens). */
+export interface InjectedFault {
+  /** Only requests of this operation (e.g. `pulls/create`); default: any operation. */
+  readonly operationId?: string;
+  /** 500/502/503 server errors, 403/429 (secondary rate limit when `retryAfterSeconds` is set). */
+  readonly status: 403 | 429 | 500 | 502 | 503;
+  /** How many matching requests fail; default 1. */
+  readonly times?: number;
+  readonly message?: string;
+  /** Sent as `retry-after` (seconds). */
+  readonly retryAfterSeconds?: number;
+}
+
 export class FakeGitHubState {
+  /** Pending injected faults, consumed in order by matching requests. */
+  readonly faults: Array<InjectedFault & { remaining: number }> = [];
+
   readonly repos = new Map<string, FakeRepo>();
   readonly requests: RecordedGitHubRequest[] = [];
   /** Every mismatch between a request/response and GitHub's OpenAPI description (should stay empty). */
@@ -201,6 +217,23 @@ export class FakeGitHubState {
     const repo = this.repo(owner, name);
     if (repo === undefined) throw new Error(`fake-github: repository ${owner}/${name} was not added`);
     repo.branches.set(branch, sha);
+  }
+
+  /** Makes the next matching request(s) fail with `fault.status` before any state change. */
+  injectFault(fault: InjectedFault): void {
+    this.faults.push({ ...fault, remaining: fault.times ?? 1 });
+  }
+
+  /** Takes one use of the first fault matching `operationId`, if any. */
+  takeFault(operationId: string): InjectedFault | undefined {
+    const fault = this.faults.find(
+      (candidate) =>
+        candidate.remaining > 0 &&
+        (candidate.operationId === undefined || candidate.operationId === operationId),
+    );
+    if (fault === undefined) return undefined;
+    fault.remaining -= 1;
+    return fault;
   }
 
   /** Pull requests of a repository, in creation order. */
