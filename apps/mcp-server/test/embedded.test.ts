@@ -4,7 +4,7 @@ import { createEngine, createMemoryKeyring, createWorkflowRegistry } from '@work
 import { createMemorySessionStore } from '@worktrain/session-store';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createWorktrainMcpServer, startHttpServer } from '../src/index.js';
-import { callOk, connectHttp, fixturesDir, waitFor } from './helpers.js';
+import { call, callOk, connectHttp, fixturesDir, waitFor } from './helpers.js';
 
 /** The embedding API with a real engine over the in-memory store (no child process). */
 function makeEngine() {
@@ -30,6 +30,30 @@ describe('embedding @worktrain/mcp-server', () => {
     await client.connect(clientSide);
     closers.push(() => client.close());
     expect(client.getServerVersion()).toMatchObject({ name: 'worktrain', version: '9.9.9' });
+    const start = await callOk(client, 'start_workflow', { workflowId: 'mcp-test-short' });
+    expect(start.body.pending.stepId).toBe('one');
+  });
+
+  it('turns a handler that throws (a bug) into INTERNAL_ERROR and keeps serving', async () => {
+    // Fault injection over the real engine: one method breaks its "never throws" contract.
+    const faulty = {
+      ...engine,
+      listWorkflows: () => {
+        throw new Error('injected failure');
+      },
+    };
+    const server = createWorktrainMcpServer({ engine: faulty });
+    const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+    await server.connect(serverSide);
+    const client = new Client({ name: 'faulty', version: '1.0.0' });
+    await client.connect(clientSide);
+    closers.push(() => client.close());
+    const broken = await call(client, 'list_workflows', {});
+    expect(broken.isError).toBe(true);
+    expect(broken.body).toEqual({
+      code: 'INTERNAL_ERROR',
+      message: 'Internal error in list_workflows: injected failure',
+    });
     const start = await callOk(client, 'start_workflow', { workflowId: 'mcp-test-short' });
     expect(start.body.pending.stepId).toBe('one');
   });
