@@ -40,4 +40,25 @@ describe('createGitFixture', () => {
     await fixture.cleanup();
     expect(existsSync(root)).toBe(false);
   });
+
+  it('lets a competing clone make a later push non-fast-forward', async () => {
+    fixture = await createGitFixture();
+    const other = await fixture.cloneOrigin();
+    await fixture.git(['commit', '-q', '--allow-empty', '-m', 'theirs'], other);
+    await fixture.git(['push', '-q', 'origin', 'main'], other);
+    await fixture.commitFiles({ 'mine.txt': 'x\n' }, 'mine');
+    await expect(fixture.git(['push', '-q', 'origin', 'main'])).rejects.toThrow(
+      /rejected|fetch first|non-fast-forward/,
+    );
+  });
+
+  it('rejects pushes with a message while rejectPushes is on', async () => {
+    fixture = await createGitFixture();
+    await fixture.commitFiles({ 'a.txt': 'a\n' }, 'a');
+    await fixture.rejectPushes('protected branch');
+    await expect(fixture.git(['push', '-q', 'origin', 'main'])).rejects.toThrow(/protected branch/);
+    await fixture.allowPushes();
+    await fixture.git(['push', '-q', 'origin', 'main']);
+    expect(await fixture.originRef('main')).toBe(await fixture.git(['rev-parse', 'HEAD']));
+  });
 });

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { execa } from 'execa';
@@ -32,6 +32,17 @@ export interface GitFixture {
   originRef(ref: string): Promise<string | undefined>;
   /** Branch names present in the bare origin. */
   originBranches(): Promise<string[]>;
+  /**
+   * Clones origin into a new directory inside the fixture (e.g. to push a competing commit so that a later
+   * push from `repoDir` is rejected as non-fast-forward). Returns the clone's path.
+   */
+  cloneOrigin(name?: string): Promise<string>;
+  /**
+   * Makes the bare origin refuse every push with `message` (a `pre-receive` hook exiting 1), as a protected
+   * branch or a server-side policy would; `allowPushes()` removes the hook.
+   */
+  rejectPushes(message?: string): Promise<void>;
+  allowPushes(): Promise<void>;
   /** Removes the temp dir (idempotent). */
   cleanup(): Promise<void>;
 }
@@ -75,6 +86,7 @@ export async function createGitFixture(options: GitFixtureOptions = {}): Promise
     return git(['rev-parse', 'HEAD']);
   };
 
+  let clones = 0;
   try {
     await git(['init', '-q', '--bare', '-b', defaultBranch, originDir], rootDir);
     await git(['init', '-q', '-b', defaultBranch, repoDir], rootDir);
@@ -105,6 +117,18 @@ export async function createGitFixture(options: GitFixtureOptions = {}): Promise
       const out = await git(['for-each-ref', '--format=%(refname:short)', 'refs/heads/'], originDir);
       return out === '' ? [] : out.split('\n');
     },
+    cloneOrigin: async (name) => {
+      clones += 1;
+      const dir = join(rootDir, name ?? `clone-${clones}`);
+      await git(['clone', '-q', originDir, dir], rootDir);
+      return dir;
+    },
+    rejectPushes: async (message = 'push rejected by the test fixture') => {
+      const hook = join(originDir, 'hooks', 'pre-receive');
+      await writeFile(hook, `#!/bin/sh\necho ${JSON.stringify(message)} >&2\nexit 1\n`);
+      await chmod(hook, 0o755);
+    },
+    allowPushes: () => rm(join(originDir, 'hooks', 'pre-receive'), { force: true }),
     cleanup: () => rm(rootDir, { recursive: true, force: true }),
   };
 }

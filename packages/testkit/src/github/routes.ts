@@ -257,7 +257,7 @@ export const ROUTES: readonly Route[] = [
     handle: (c) =>
       withRepo(c, async (repo) => {
         const state = c.query.state ?? 'open';
-        // `head` is `owner:branch`; GitHub ignores a filter without the owner prefix only partly — we require it.
+        // `head` is documented as `owner:branch`; without the owner prefix the fake matches the branch name only.
         const [headOwner, headBranch] =
           c.query.head?.includes(':') === true ? c.query.head.split(/:(.*)/s) : [undefined, c.query.head];
         const items = repo.items.filter(
