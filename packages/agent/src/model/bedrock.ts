@@ -3,8 +3,12 @@
  * shapes, AWS SigV4 auth, `/model/{id}/invoke-with-response-stream`). Shares the turn loop, retries and
  * truncation detection with the Anthropic provider.
  */
-import { AnthropicBedrock } from '@anthropic-ai/bedrock-sdk';
+import type { AnthropicBedrock } from '@anthropic-ai/bedrock-sdk';
+import type Anthropic from '@anthropic-ai/sdk';
 import { createMessagesProvider } from './anthropic.js';
+
+type RawEvent = Anthropic.RawMessageStreamEvent;
+
 import { priceOf } from './pricing.js';
 import type { ModelPrice, ModelProvider } from './provider.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.js';
@@ -34,7 +38,10 @@ export interface BedrockProviderOptions {
   readonly random?: () => number;
 }
 
-/** Creates the Bedrock {@link ModelProvider}. Construction does no network I/O and reads no credentials. */
+/**
+ * Creates the Bedrock {@link ModelProvider}. Construction does no network I/O and reads no credentials;
+ * the Bedrock SDK is imported on the first turn.
+ */
 export function createBedrockProvider(options: BedrockProviderOptions): ModelProvider {
   const common = {
     awsRegion: options.region,
@@ -45,15 +52,30 @@ export function createBedrockProvider(options: BedrockProviderOptions): ModelPro
     maxRetries: 0,
   };
   const creds = options.credentials;
-  const client =
-    creds === undefined
-      ? new AnthropicBedrock(common)
-      : new AnthropicBedrock({
-          ...common,
-          awsAccessKey: creds.accessKeyId,
-          awsSecretKey: creds.secretAccessKey,
-          awsSessionToken: creds.sessionToken ?? null,
-        });
+  // Loaded on first use: the AWS SDK is heavy, and importing it eagerly would burden every user of this
+  // package (and it does not load under bundler-style "module" export conditions).
+  let client: Promise<AnthropicBedrock> | undefined;
+  const getClient = (): Promise<AnthropicBedrock> => {
+    client ??= import('@anthropic-ai/bedrock-sdk').then(({ AnthropicBedrock: Bedrock }) =>
+      creds === undefined
+        ? new Bedrock(common)
+        : new Bedrock({
+            ...common,
+            awsAccessKey: creds.accessKeyId,
+            awsSecretKey: creds.secretAccessKey,
+            awsSessionToken: creds.sessionToken ?? null,
+          }),
+    );
+    return client;
+  };
+  async function* stream(
+    params: Parameters<AnthropicBedrock['messages']['stream']>[0],
+    signal: AbortSignal | undefined,
+  ): AsyncGenerator<RawEvent> {
+    const messages = (await getClient()).messages.stream(params, signal === undefined ? {} : { signal });
+    messages.on('error', () => {}); // surfaced through iteration
+    yield* messages;
+  }
   return createMessagesProvider({
     name: 'bedrock',
     model: options.model,
@@ -61,6 +83,6 @@ export function createBedrockProvider(options: BedrockProviderOptions): ModelPro
     retry: { ...DEFAULT_RETRY_POLICY, ...options.retry },
     price: options.price ?? priceOf(options.model),
     random: options.random ?? Math.random,
-    stream: (params, signal) => client.messages.stream(params, signal === undefined ? {} : { signal }),
+    stream,
   });
 }

@@ -28,16 +28,23 @@ async function listFiles(
   pattern: string,
   max: number,
   signal: AbortSignal,
-): Promise<{ files: string[]; more: boolean }> {
-  const found = await tinyglob(pattern, {
-    cwd: dir,
-    dot: true,
-    onlyFiles: true,
-    followSymbolicLinks: false,
-    ignore: IGNORED,
-    expandDirectories: false,
-    signal,
-  });
+): Promise<{ files: string[]; more: boolean } | { error: string }> {
+  let found: string[];
+  try {
+    found = await tinyglob(pattern, {
+      cwd: dir,
+      dot: true,
+      onlyFiles: true,
+      followSymbolicLinks: false,
+      ignore: IGNORED,
+      expandDirectories: false,
+      signal,
+    });
+  } catch (thrown) {
+    return {
+      error: `Invalid glob pattern ${JSON.stringify(pattern)}: ${thrown instanceof Error ? thrown.message : String(thrown)}`,
+    };
+  }
   found.sort();
   const files: string[] = [];
   for (const rel of found) {
@@ -74,13 +81,15 @@ export function createGlobTool(options: { readonly limits?: Partial<ToolLimits> 
       if (root.isErr()) return toolError(root.error.message);
       const dir = resolveInWorktree(context.worktree, parsed.data.path ?? '.');
       if (dir.isErr()) return toolError(dir.error.message);
-      const { files, more } = await listFiles(
+      const listed = await listFiles(
         context.worktree,
         dir.value,
         parsed.data.pattern,
         limits.maxMatches,
         context.signal,
       );
+      if ('error' in listed) return toolError(listed.error);
+      const { files, more } = listed;
       if (files.length === 0) return { content: 'No files match.', isError: false };
       const lines = files.map((f) => relative(root.value, f));
       if (more) lines.push(`[more than ${limits.maxMatches} files; narrow the pattern]`);
@@ -131,7 +140,9 @@ export function createGrepTool(options: { readonly limits?: Partial<ToolLimits> 
       if (root.isErr()) return toolError(root.error.message);
       const dir = resolveInWorktree(context.worktree, parsed.data.path ?? '.');
       if (dir.isErr()) return toolError(dir.error.message);
-      const { files } = await listFiles(context.worktree, dir.value, pattern, 20_000, context.signal);
+      const listed = await listFiles(context.worktree, dir.value, pattern, 20_000, context.signal);
+      if ('error' in listed) return toolError(listed.error);
+      const { files } = listed;
       const out: string[] = [];
       let more = false;
       for (const file of files) {
