@@ -1,12 +1,14 @@
 import type { AnyTriggerProvider } from './provider.js';
 import { githubProvider } from './providers/github.js';
+import { gitlabProvider } from './providers/gitlab.js';
 import { scheduleProvider } from './providers/schedule.js';
 import { genericWebhookProvider } from './providers/webhook.js';
 import { createProviderRegistry, type ProviderRegistry, type ProviderRegistryOptions } from './registry.js';
 
-/** The providers shipped with the package, by kind: github, schedule, webhook. */
+/** The providers shipped with the package, by kind: github, gitlab, schedule, webhook (jira when loaded). */
 export const BUILTIN_PROVIDERS: readonly AnyTriggerProvider[] = [
   githubProvider,
+  gitlabProvider,
   scheduleProvider,
   genericWebhookProvider,
 ];

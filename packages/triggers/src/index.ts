@@ -35,6 +35,13 @@ export type {
 export { defineTriggerProvider } from './provider.js';
 export type { GitHubConfig } from './providers/github.js';
 export { GitHubConfigSchema, githubPollQueries, githubProvider } from './providers/github.js';
+export type { GitLabConfig } from './providers/gitlab.js';
+export {
+  GitLabConfigSchema,
+  gitlabProvider,
+  gitlabWebhookDraft,
+  verifyStandardWebhook,
+} from './providers/gitlab.js';
 export type { ScheduleConfig } from './providers/schedule.js';
 export { ScheduleConfigSchema, scheduleProvider } from './providers/schedule.js';
 export type { GenericWebhookConfig } from './providers/webhook.js';
