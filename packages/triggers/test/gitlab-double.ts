@@ -52,7 +52,9 @@ export async function startGitLabDouble(token: string): Promise<GitLabDouble> {
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
-    fail: (status, times) => void (failing = { status, times }),
+    fail: (status, times) => {
+      failing = { status, times };
+    },
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }
