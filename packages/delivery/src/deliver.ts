@@ -1,0 +1,353 @@
+import {
+  errAsync,
+  type JsonObject,
+  type Logger,
+  okAsync,
+  type ResultAsync,
+  silentLogger,
+} from '@worktrain/contracts';
+import type { SessionStore } from '@worktrain/session-store';
+import { type CommitIdentity, type CommitResult, commitStaged } from './commit.js';
+import { collectWorktreeChanges, type WorktreeChanges } from './diff.js';
+import { type DeliveryError, deliveryError } from './errors.js';
+import type { ForgeClient } from './forge.js';
+import { parseHandoff } from './handoff.js';
+import { type ChangeType, commitMessage, conventionalHeader } from './message.js';
+import { checkPatch, type PatchPolicy } from './patch-check.js';
+import { pullRequestFooter, renderPullRequestBody, sessionMarker } from './pr-body.js';
+import { buildPullRequestContent, commentBody, readPullRequestTemplate } from './pr-content.js';
+import { pushBranch } from './push.js';
+import { createStageRecorder, type DeliveryStage, type StageRecord } from './recorder.js';
+
+/** What to deliver. */
+export interface DeliverInput {
+  readonly sessionId: string;
+  /** The session's worktree (the agent's changes, committed or not). */
+  readonly worktreePath: string;
+  /** Base branch the change request targets (`main`). */
+  readonly baseBranch: string;
+  /** Ref the diff is measured against; default `refs/remotes/origin/<baseBranch>`. */
+  readonly baseRef?: string;
+  /** Head branch; default `worktrain/<sessionId>`. */
+  readonly branch?: string;
+  /** Delivery round; default `1`. A later round (after a fix loop) delivers new commits to the same PR. */
+  readonly deliveryId?: string;
+  /** Conventional type (default `fix`), optional scope, and a one-line summary (default: the session's
+   *  title, else its goal). */
+  readonly change?: { readonly type?: ChangeType; readonly scope?: string; readonly summary?: string };
+  /** Source issue: `Closes #N` in the PR and a comment on it. */
+  readonly issueNumber?: number;
+  /** Extra target globs besides the handoff's `filesChanged` and `testsAdded`. */
+  readonly targets?: readonly string[];
+  /** Caps, protected paths, approvals (see {@link PatchPolicy}). */
+  readonly policy?: Omit<PatchPolicy, 'targets'>;
+  readonly sessionUrl?: string;
+  readonly workflowId?: string;
+  readonly draft?: boolean;
+}
+
+/** Dependencies of {@link deliver}. Only this stage ever holds the forge token. */
+export interface DeliverDeps {
+  readonly store: SessionStore;
+  readonly forge: ForgeClient;
+  /** Token for `git push`/`fetch` over HTTPS (usually the same forge token); never in argv or config. */
+  readonly pushToken?: string;
+  /** Default `origin`. */
+  readonly remote?: string;
+  /** Author/committer of the delivery commit; default: the repository's git config. */
+  readonly identity?: CommitIdentity;
+  readonly logger?: Logger;
+}
+
+export interface DeliveryResult {
+  readonly sessionId: string;
+  readonly branch: string;
+  readonly commitSha: string;
+  readonly pullRequest: { readonly number: number; readonly url: string };
+  readonly issueComment: { readonly id: number; readonly url: string } | null;
+  /** True when the delivery had already completed and nothing was done. */
+  readonly replayed: boolean;
+}
+
+type StageValue<T> = { readonly value: T; readonly record: StageRecord };
+
+/**
+ * Delivers a session's work (DESIGN §8, "safe outputs"): parse the handoff → validate the diff → commit →
+ * push → open or update the PR → comment on the issue → record. Each stage records `delivery_attempted` and
+ * `delivery_recorded` in the session log with per-stage idempotency keys; a stage that already succeeded in
+ * this delivery round is not repeated, and the side-effecting stages are idempotent against the outside
+ * world too (no new commit for an unchanged tree, PR found by head branch, comment found by marker), so a
+ * delivery retried after a crash at any point yields exactly one commit, one PR and one comment.
+ * Errors: see `DeliveryErrorCode`; NEEDS_APPROVAL is recorded as `awaiting_approval`.
+ */
+export function deliver(input: DeliverInput, deps: DeliverDeps): ResultAsync<DeliveryResult, DeliveryError> {
+  const branch = input.branch ?? `worktrain/${input.sessionId}`;
+  const deliveryId = input.deliveryId ?? '1';
+  const logger = (deps.logger ?? silentLogger).child({ sessionId: input.sessionId, deliveryId });
+  const recorder = createStageRecorder(deps.store, input.sessionId, deliveryId, deps.forge.target);
+  const redact = redactor(deps.pushToken);
+
+  /** Runs one stage with its events; `fromRecord` reuses an earlier success instead of repeating it. */
+  const stage = <T>(
+    name: DeliveryStage,
+    run: () => ResultAsync<StageValue<T>, DeliveryError>,
+    fromRecord?: (record: StageRecord) => T,
+  ): ResultAsync<T, DeliveryError> =>
+    recorder.lastRecord(name).andThen((last) => {
+      const done = last !== undefined && (last.outcome === 'succeeded' || last.outcome === 'skipped');
+      if (done && fromRecord !== undefined) return okAsync(fromRecord(last));
+      if (done) return run().map((r) => r.value);
+      return recorder.attempted(name).andThen((attempt) =>
+        run()
+          .mapErr(redact)
+          .andThen((r) => recorder.recorded(name, attempt, r.record).map(() => r.value))
+          .orElse((e) => {
+            logger.warn({ stage: name, code: e.code }, e.message);
+            const outcome = e.code === 'NEEDS_APPROVAL' ? 'awaiting_approval' : 'failed';
+            return recorder
+              .recorded(name, attempt, { outcome, details: failureDetails(e) })
+              .andThen(() => errAsync<T, DeliveryError>(e));
+          }),
+      );
+    });
+
+  const final = recorder.lastRecord('delivery');
+  return final.andThen((done) => {
+    if (done?.outcome === 'succeeded') return okAsync(resultFromRecord(input.sessionId, branch, done));
+
+    const handoffStage = stage('handoff', () =>
+      recorder.events().andThen((events) =>
+        parseHandoff(events).map((parsed) => ({
+          value: parsed,
+          record: {
+            outcome: 'succeeded' as const,
+            details: { handoffSeq: parsed.seq, filesChanged: parsed.handoff.filesChanged.length },
+          },
+        })),
+      ),
+    );
+
+    return handoffStage.andThen((parsed) => {
+      const summary = input.change?.summary ?? parsed.title ?? parsed.goal;
+      if (summary === null || summary.trim() === '') {
+        return errAsync<DeliveryResult, DeliveryError>(
+          deliveryError(
+            'INVALID_INPUT',
+            'No summary for the commit and PR title: pass change.summary or give the session a title',
+          ),
+        );
+      }
+      const change = {
+        type: input.change?.type ?? 'fix',
+        summary,
+        ...(input.change?.scope === undefined ? {} : { scope: input.change.scope }),
+        ...(input.issueNumber === undefined ? {} : { issueNumber: input.issueNumber }),
+      };
+      const targets = [
+        ...parsed.handoff.filesChanged,
+        ...parsed.handoff.testsAdded,
+        ...(input.targets ?? []),
+      ];
+      const baseRef = input.baseRef ?? `refs/remotes/${deps.remote ?? 'origin'}/${input.baseBranch}`;
+
+      const validateStage = stage('validate', () =>
+        collectWorktreeChanges(input.worktreePath, baseRef).andThen((changes) =>
+          validate(changes, targets, input.policy),
+        ),
+      );
+
+      return validateStage.andThen((changes) =>
+        stage<CommitResult>(
+          'commit',
+          () =>
+            commitStaged(
+              input.worktreePath,
+              commitMessage(change, parsed.handoff, input.sessionId),
+              changes.baseSha,
+              deps.identity,
+            ).map((c) => ({
+              value: c,
+              record: { outcome: 'succeeded', commitSha: c.commitSha, details: { created: c.created } },
+            })),
+          (r) => ({ commitSha: r.commitSha ?? '', created: r.details.created === true }),
+        )
+          .andThen(() =>
+            stage(
+              'push',
+              () =>
+                pushBranch({
+                  worktree: input.worktreePath,
+                  branch,
+                  ...(deps.remote === undefined ? {} : { remote: deps.remote }),
+                  ...(deps.pushToken === undefined ? {} : { token: deps.pushToken }),
+                  ...(deps.identity === undefined ? {} : { identity: deps.identity }),
+                }).map((p) => ({
+                  value: p.commitSha,
+                  record: {
+                    outcome: 'succeeded',
+                    commitSha: p.commitSha,
+                    details: { branch, rebased: p.rebased },
+                  },
+                })),
+              (r) => r.commitSha ?? '',
+            ),
+          )
+          .andThen((commitSha) =>
+            stage(
+              'pull_request',
+              () =>
+                readPullRequestTemplate(input.worktreePath, changes.baseSha).andThen((template) => {
+                  const content = buildPullRequestContent(parsed, summary, input.issueNumber);
+                  const footer = pullRequestFooter(input.sessionId, input.sessionUrl, input.workflowId);
+                  return deps.forge
+                    .openOrUpdateChangeRequest({
+                      headBranch: branch,
+                      baseBranch: input.baseBranch,
+                      title: conventionalHeader(change),
+                      body: renderPullRequestBody(template, content, footer),
+                      ...(input.draft === undefined ? {} : { draft: input.draft }),
+                    })
+                    .map((pr) => ({
+                      value: { number: pr.number, url: pr.url },
+                      record: {
+                        outcome: 'succeeded' as const,
+                        url: pr.url,
+                        details: {
+                          number: pr.number,
+                          created: pr.created,
+                          updated: pr.updated,
+                          template: template !== null,
+                        },
+                      },
+                    }));
+                }),
+              (r) => ({ number: Number(r.details.number), url: r.url ?? '' }),
+            ).andThen((pullRequest) =>
+              stage(
+                'issue_comment',
+                () => {
+                  if (input.issueNumber === undefined) {
+                    return okAsync({
+                      value: null,
+                      record: { outcome: 'skipped' as const, details: { reason: 'no source issue' } },
+                    });
+                  }
+                  const marker = sessionMarker(input.sessionId);
+                  return deps.forge
+                    .upsertIssueComment({
+                      issueNumber: input.issueNumber,
+                      marker,
+                      body: commentBody(pullRequest.url, input.sessionId, marker, input.sessionUrl),
+                    })
+                    .map((c) => ({
+                      value: { id: c.id, url: c.url },
+                      record: {
+                        outcome: 'succeeded' as const,
+                        url: c.url,
+                        details: { commentId: c.id, created: c.created },
+                      },
+                    }));
+                },
+                (r) =>
+                  r.outcome === 'skipped' ? null : { id: Number(r.details.commentId), url: r.url ?? '' },
+              ).andThen((issueComment) =>
+                stage('delivery', () =>
+                  okAsync({
+                    value: {
+                      sessionId: input.sessionId,
+                      branch,
+                      commitSha,
+                      pullRequest,
+                      issueComment,
+                      replayed: false,
+                    },
+                    record: {
+                      outcome: 'succeeded' as const,
+                      url: pullRequest.url,
+                      commitSha,
+                      details: {
+                        branch,
+                        pullRequestNumber: pullRequest.number,
+                        ...(issueComment === null
+                          ? {}
+                          : { commentId: issueComment.id, commentUrl: issueComment.url }),
+                      },
+                    },
+                  }),
+                ),
+              ),
+            ),
+          ),
+      );
+    });
+  });
+}
+
+function validate(
+  changes: WorktreeChanges,
+  targets: readonly string[],
+  policy: DeliverInput['policy'],
+): ResultAsync<StageValue<WorktreeChanges>, DeliveryError> {
+  const verdict = checkPatch(changes.changes, changes.addedLines, { ...policy, targets });
+  const reasons = (list: typeof verdict.blocking) => list.map((r) => ({ ...r }));
+  if (verdict.blocking.length > 0) {
+    return errAsync(
+      deliveryError(
+        'PATCH_REJECTED',
+        `The change breaks ${verdict.blocking.length} delivery rule(s): ${verdict.blocking.map((r) => r.message).join('; ')}`,
+        { reasons: reasons(verdict.blocking), needsApproval: reasons(verdict.needsApproval) },
+      ),
+    );
+  }
+  if (verdict.needsApproval.length > 0) {
+    return errAsync(
+      deliveryError(
+        'NEEDS_APPROVAL',
+        `The change touches protected paths and needs approval: ${verdict.needsApproval.map((r) => r.path).join(', ')}`,
+        { reasons: reasons(verdict.needsApproval) },
+      ),
+    );
+  }
+  const lines = changes.changes.reduce((n, c) => n + (c.insertions ?? 0) + (c.deletions ?? 0), 0);
+  return okAsync({
+    value: changes,
+    record: {
+      outcome: 'succeeded',
+      details: { baseSha: changes.baseSha, files: changes.changes.length, changedLines: lines },
+    },
+  });
+}
+
+function resultFromRecord(sessionId: string, branch: string, record: StageRecord): DeliveryResult {
+  const d = record.details;
+  return {
+    sessionId,
+    branch: typeof d.branch === 'string' ? d.branch : branch,
+    commitSha: record.commitSha ?? '',
+    pullRequest: { number: Number(d.pullRequestNumber), url: record.url ?? '' },
+    issueComment:
+      typeof d.commentId === 'number'
+        ? { id: d.commentId, url: typeof d.commentUrl === 'string' ? d.commentUrl : '' }
+        : null,
+    replayed: true,
+  };
+}
+
+/** Error → JSON details for a `failed` record; stderr is left out (it can echo remote URLs). */
+function failureDetails(e: DeliveryError): JsonObject {
+  const { stderrTail: _omit, ...rest } = e.details ?? {};
+  return JSON.parse(JSON.stringify({ code: e.code, message: e.message, ...rest })) as JsonObject;
+}
+
+/** Replaces every occurrence of the token in an error (message and details) with `***`. */
+function redactor(token: string | undefined): (e: DeliveryError) => DeliveryError {
+  if (token === undefined || token.length < 4) return (e) => e;
+  const scrub = (text: string) => text.split(token).join('***');
+  return (e) => {
+    const details =
+      e.details === undefined
+        ? undefined
+        : (JSON.parse(scrub(JSON.stringify(e.details))) as Record<string, unknown>);
+    return deliveryError(e.code, scrub(e.message), details);
+  };
+}

@@ -1,0 +1,51 @@
+import { makeError, type WorkTrainError } from '@worktrain/contracts';
+
+/**
+ * Error codes of `@worktrain/delivery` (closed union).
+ * - INVALID_INPUT: the delivery request is malformed (details: issues).
+ * - HANDOFF_MISSING / HANDOFF_INVALID: the session has no `wr.coding_handoff` artifact, or it fails the
+ *   engine's schema (details: issues).
+ * - NOTHING_TO_DELIVER: the worktree has no change against the base.
+ * - PATCH_REJECTED: the diff breaks a safety rule (details.reasons: `{code, path, line?, message}`; secrets
+ *   are masked).
+ * - NEEDS_APPROVAL: the diff touches protected paths; deliver again with the approval (details.reasons).
+ * - COMMIT_FAILED / SIGNING_FAILED: `git commit` failed; SIGNING_FAILED when the repo requires signed commits
+ *   (`commit.gpgsign`) and signing is impossible here.
+ * - PUSH_REJECTED: the remote refused the push (non-fast-forward that a rebase could not fix, or a hook).
+ * - PUSH_FAILED: the push could not be made (network, auth, missing remote).
+ * - GIT_FAILED: another git command failed (details: args, exitCode, stderrTail).
+ * - WORKTREE_MISSING: the worktree directory does not exist.
+ * - FORGE_AUTH_FAILED / FORGE_NOT_FOUND / FORGE_RATE_LIMITED / FORGE_FAILED: the forge API answered 401,
+ *   404, 403/429 rate limit, or anything else unexpected (details: status).
+ * - PR_CLOSED / PR_MERGED: the change request for the branch was closed or merged by someone while the
+ *   session ran; we do not reopen it.
+ * - STORE_FAILED: the session log could not be read or written (details: cause code).
+ */
+export type DeliveryErrorCode =
+  | 'INVALID_INPUT'
+  | 'HANDOFF_MISSING'
+  | 'HANDOFF_INVALID'
+  | 'NOTHING_TO_DELIVER'
+  | 'PATCH_REJECTED'
+  | 'NEEDS_APPROVAL'
+  | 'COMMIT_FAILED'
+  | 'SIGNING_FAILED'
+  | 'PUSH_REJECTED'
+  | 'PUSH_FAILED'
+  | 'GIT_FAILED'
+  | 'WORKTREE_MISSING'
+  | 'FORGE_AUTH_FAILED'
+  | 'FORGE_NOT_FOUND'
+  | 'FORGE_RATE_LIMITED'
+  | 'FORGE_FAILED'
+  | 'PR_CLOSED'
+  | 'PR_MERGED'
+  | 'STORE_FAILED';
+
+export type DeliveryError = WorkTrainError<DeliveryErrorCode>;
+
+export const deliveryError = (
+  code: DeliveryErrorCode,
+  message: string,
+  details?: Record<string, unknown>,
+): DeliveryError => makeError(code, message, details);

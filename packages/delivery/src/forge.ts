@@ -1,0 +1,46 @@
+import type { ResultAsync } from '@worktrain/contracts';
+import type { DeliveryError } from './errors.js';
+
+/** Input of {@link ForgeClient.openOrUpdateChangeRequest}. */
+export interface ChangeRequestInput {
+  readonly headBranch: string;
+  readonly baseBranch: string;
+  readonly title: string;
+  readonly body: string;
+  readonly draft?: boolean;
+}
+
+/** A pull request (GitHub) or merge request (GitLab). */
+export interface ChangeRequest {
+  readonly number: number;
+  readonly url: string;
+  /** True when this call opened it; false when an existing one was found (and updated if needed). */
+  readonly created: boolean;
+  readonly updated: boolean;
+}
+
+export interface IssueCommentInput {
+  readonly issueNumber: number;
+  /** Hidden marker identifying our comment (`<!-- worktrain:session=<id> -->`); must be in `body`. */
+  readonly marker: string;
+  readonly body: string;
+}
+
+export interface IssueComment {
+  readonly id: number;
+  readonly url: string;
+  readonly created: boolean;
+}
+
+/**
+ * The forge port of delivery: the calls a delivery target makes. GitHub implements it now
+ * (`createGitHubForge`); GitLab (merge requests, notes) will implement the same port. Implementations hold
+ * the forge token; nothing else in the session ever sees it. Both calls are idempotent: a retry finds what
+ * an earlier attempt made and updates it instead of creating a second one.
+ */
+export interface ForgeClient {
+  /** e.g. `github:acme/widgets`, recorded as the `target` of delivery events. */
+  readonly target: string;
+  openOrUpdateChangeRequest(input: ChangeRequestInput): ResultAsync<ChangeRequest, DeliveryError>;
+  upsertIssueComment(input: IssueCommentInput): ResultAsync<IssueComment, DeliveryError>;
+}

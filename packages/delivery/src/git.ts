@@ -1,0 +1,84 @@
+import { errAsync, okAsync, ResultAsync } from '@worktrain/contracts';
+import { execa } from 'execa';
+import { type DeliveryError, deliveryError } from './errors.js';
+
+export interface GitOutput {
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly exitCode: number;
+}
+
+export interface RunGitOptions {
+  readonly env?: Readonly<Record<string, string>>;
+  /** Written to git's stdin (commit messages, batch input). */
+  readonly input?: string;
+  readonly okExitCodes?: readonly number[];
+  /** Default 120 000 ms. */
+  readonly timeoutMs?: number;
+}
+
+const BASE_ENV: Readonly<Record<string, string>> = {
+  GIT_TERMINAL_PROMPT: '0',
+  GIT_ASKPASS: '',
+  LC_ALL: 'C',
+  LANG: 'C',
+};
+
+const tail = (text: string, n = 2000) => (text.length <= n ? text : text.slice(text.length - n));
+
+/**
+ * Runs `git -C <cwd> <args>` (no shell). Non-zero exit → GIT_FAILED with args, exit code and stderr tail;
+ * a missing `cwd` → WORKTREE_MISSING. Secrets must never be passed in `args` (they would show in errors and
+ * in `ps`): pass them through `env` (see `authEnv`), which is never copied into errors.
+ */
+export function runGit(
+  cwd: string,
+  args: readonly string[],
+  options: RunGitOptions = {},
+): ResultAsync<GitOutput, DeliveryError> {
+  return ResultAsync.fromPromise(
+    execa('git', ['-C', cwd, ...args], {
+      reject: false,
+      stripFinalNewline: false,
+      timeout: options.timeoutMs ?? 120_000,
+      env: { ...BASE_ENV, ...options.env },
+      ...(options.input === undefined ? { stdin: 'ignore' as const } : { input: options.input }),
+    }),
+    (thrown) =>
+      deliveryError('GIT_FAILED', `git ${args[0] ?? ''} could not be started`, { cause: String(thrown) }),
+  ).andThen((result) => {
+    const stdout = typeof result.stdout === 'string' ? result.stdout : '';
+    const stderr = typeof result.stderr === 'string' ? result.stderr : '';
+    const exitCode = result.exitCode ?? -1;
+    if (exitCode === 0 || options.okExitCodes?.includes(exitCode))
+      return okAsync({ stdout, stderr, exitCode });
+    if (/cannot change to '.*': No such file or directory/.test(stderr)) {
+      return errAsync(deliveryError('WORKTREE_MISSING', `Worktree does not exist: ${cwd}`, { path: cwd }));
+    }
+    const what = result.timedOut ? 'timed out' : `exited with ${exitCode}`;
+    return errAsync(
+      deliveryError('GIT_FAILED', `git ${args.join(' ')} ${what}: ${tail(stderr, 300).trim()}`, {
+        args: [...args],
+        exitCode,
+        stderrTail: tail(stderr),
+      }),
+    );
+  });
+}
+
+/**
+ * Environment that authenticates one git command over HTTPS with a forge token, without writing it to any
+ * config file or argv: git reads `GIT_CONFIG_COUNT`/`GIT_CONFIG_KEY_n`/`GIT_CONFIG_VALUE_n` as extra
+ * command-scoped config (git-config(1), "ENVIRONMENT", git ≥ 2.31), and `http.extraheader` adds the
+ * header to every request. Same header as actions/checkout (`src/git-auth-helper.ts`):
+ * `AUTHORIZATION: basic base64("x-access-token:<token>")`.
+ */
+export function authEnv(token: string | undefined, username = 'x-access-token'): Record<string, string> {
+  if (token === undefined || token === '') return {};
+  const basic = Buffer.from(`${username}:${token}`, 'utf8').toString('base64');
+  return {
+    GIT_CONFIG_COUNT: '1',
+    GIT_CONFIG_KEY_0: 'http.extraheader',
+    GIT_CONFIG_VALUE_0: `AUTHORIZATION: basic ${basic}`,
+  };
+}

@@ -1,0 +1,44 @@
+export type { CommitIdentity, CommitResult } from './commit.js';
+export { commitStaged } from './commit.js';
+export type { DeliverDeps, DeliverInput, DeliveryResult } from './deliver.js';
+export { deliver } from './deliver.js';
+export type { WorktreeChanges } from './diff.js';
+export { collectWorktreeChanges, parseAddedLines, parseNumstatZ, parseRawZ } from './diff.js';
+export type { DeliveryError, DeliveryErrorCode } from './errors.js';
+export type {
+  ChangeRequest,
+  ChangeRequestInput,
+  ForgeClient,
+  IssueComment,
+  IssueCommentInput,
+} from './forge.js';
+export { authEnv } from './git.js';
+export type { GitHubForgeOptions } from './github/github-forge.js';
+export { createGitHubForge, isPullRequestAlreadyExists } from './github/github-forge.js';
+export type { CodingHandoff, ParsedHandoff } from './handoff.js';
+export { CODING_HANDOFF_CONTRACT_REF, parseHandoff } from './handoff.js';
+export type { ChangeSummary, ChangeType } from './message.js';
+export { CHANGE_TYPES, commitMessage, conventionalHeader, WORKTRAIN_CO_AUTHOR } from './message.js';
+export type { FileChange, PatchPolicy, PatchReason, PatchReasonCode, PatchVerdict } from './patch-check.js';
+export {
+  checkPatch,
+  DEFAULT_PROTECTED_PATHS,
+  symlinkEscapes,
+  targetMatcher,
+  unsafePathReason,
+} from './patch-check.js';
+export type { PullRequestContent } from './pr-body.js';
+export {
+  classifyHeading,
+  fillPullRequestTemplate,
+  PULL_REQUEST_TEMPLATE_PATHS,
+  pullRequestFooter,
+  renderPullRequestBody,
+  sessionMarker,
+} from './pr-body.js';
+export type { PushOptions, PushResult } from './push.js';
+export { pushBranch } from './push.js';
+export type { DeliveryStage, StageRecord } from './recorder.js';
+export { DELIVERY_STAGES, stageKey } from './recorder.js';
+export type { AddedLine, SecretFinding, SecretRule } from './secrets.js';
+export { maskSecret, SECRET_RULES, scanAddedLines, shannonEntropy } from './secrets.js';
