@@ -71,6 +71,22 @@ describe('repositories and auth', () => {
   });
 });
 
+describe('injected clock', () => {
+  it('stamps timestamps from the given clock, without milliseconds like GitHub', async () => {
+    const clocked = await startFakeGitHub({ now: () => new Date('2026-01-02T03:04:05.678Z') });
+    try {
+      clocked.state.addRepo({ owner: 'acme', name: 'widgets' });
+      const client = new Octokit({ auth: 'x', baseUrl: clocked.url });
+      const { data, headers } = await client.rest.issues.create({ ...repo, title: 'T' });
+      expect(data.created_at).toBe('2026-01-02T03:04:05Z');
+      expect(headers['x-ratelimit-reset']).toBe(String(Date.parse('2026-01-02T04:04:05Z') / 1000));
+      expect(clocked.state.specViolations).toEqual([]);
+    } finally {
+      await clocked.close();
+    }
+  });
+});
+
 describe('issues, comments and labels', () => {
   it('creates, reads, updates and lists issues with label and state filters', async () => {
     const created = await octokit.rest.issues.create({

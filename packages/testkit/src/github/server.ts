@@ -88,7 +88,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
         'x-github-request-id': `FAKE:${requestCounter}`,
         'x-github-api-version-selected': '2022-11-28',
         'x-ratelimit-limit': String(isSearch ? 30 : state.rateLimitLimit),
-        'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + 3600),
+        'x-ratelimit-reset': String(Math.floor(Date.parse(state.now()) / 1000) + 3600),
         'x-ratelimit-resource': isSearch ? 'search' : 'core',
       };
       const send = (reply: Reply, extra: Record<string, string> = {}): Response => {
