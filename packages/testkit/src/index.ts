@@ -40,6 +40,7 @@ export {
   type InjectedFault,
   type RecordedGitHubRequest,
 } from './github/state.js';
+export { type WaitForOptions, waitFor } from './wait-for.js';
 export {
   type GitHubWebhookRequest,
   type GitHubWebhookRequestOptions,

@@ -34,6 +34,9 @@ describe('scripted turns', () => {
     expect(second.content).toEqual([{ type: 'text', text: 'All fixed.' }]);
     expect(second.stop_reason).toBe('end_turn');
     expect(fake.requests.map((request) => request.response?.status)).toEqual([200, 200]);
+    expect(fake.requests[1]?.receivedAt).toBeGreaterThanOrEqual(
+      fake.requests[0]?.receivedAt ?? Number.POSITIVE_INFINITY,
+    );
     expect(fake.remaining()).toBe(0);
   });
 

@@ -18,5 +18,6 @@ it('exposes exactly the documented public surface', () => {
     'startFakeAnthropic',
     'startFakeGitHub',
     'validateMessageCreateParams',
+    'waitFor',
   ]);
 });

@@ -16,6 +16,8 @@ import {
 export interface RecordedAnthropicRequest {
   /** 0-based position among all requests this server received. */
   readonly index: number;
+  /** When the request arrived (epoch ms, `Date.now()`), e.g. for "webhook → first model request" latency. */
+  readonly receivedAt: number;
   readonly method: string;
   readonly path: string;
   /** Lower-cased header names. `x-api-key` and `authorization` are kept so tests can assert auth. */
@@ -93,6 +95,7 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
 
   const app = new Hono<NodeEnv>();
   app.post('/v1/messages', async (c) => {
+    const receivedAt = Date.now();
     const index = requests.length;
     const requestId = `req_fake_${String(index + 1).padStart(6, '0')}`;
     const headers: Record<string, string> = {};
@@ -117,6 +120,7 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
     const apiKey = headers['x-api-key'] ?? /^Bearer\s+(.+)$/i.exec(headers.authorization ?? '')?.[1];
     const recorded: RecordedAnthropicRequest = {
       index,
+      receivedAt,
       method: 'POST',
       path: '/v1/messages',
       headers,

@@ -81,6 +81,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
         operationId: operation.operationId,
         body,
         login,
+        receivedAt: Date.now(),
       };
       state.requests.push(recorded);
       const isSearch = route.path.startsWith('/search/');

@@ -63,6 +63,8 @@ export interface RecordedGitHubRequest {
   readonly body: unknown;
   /** Login of the authenticated token, if any. */
   readonly login: string | undefined;
+  /** When the request arrived (epoch ms, `Date.now()`). */
+  readonly receivedAt: number;
   status?: number;
 }
 
