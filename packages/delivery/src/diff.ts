@@ -21,9 +21,7 @@ const STATUS: Record<string, FileChange['status']> = {
 const ZERO = /^0+$/;
 
 /** Parses `git diff --raw -z --no-renames` (git-diff(1), "RAW OUTPUT FORMAT"). */
-export function parseRawZ(
-  output: string,
-): {
+export function parseRawZ(output: string): {
   path: string;
   status: FileChange['status'];
   oldMode: string | null;

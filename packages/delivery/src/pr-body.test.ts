@@ -20,6 +20,8 @@ describe('classifyHeading', () => {
     ['What does this PR do?', 'summary'],
     ['Changes', 'changes'],
     ['Changes made', 'changes'],
+    ['What does this change?', 'summary'],
+    ['What changed', 'changes'],
     ['How to test', 'testing'],
     ['Testing', 'testing'],
     ['Test plan', 'testing'],

@@ -30,8 +30,12 @@ type Section = keyof PullRequestContent;
 const SECTION_PATTERNS: readonly [Section, RegExp][] = [
   ['relatedIssue', /related|issue|ticket|closes|fixes|resolves|references|links?\b/],
   ['testing', /test|verif|\bqa\b|how to try|validation/],
-  ['changes', /change|implementation|what changed|details|changelog/],
-  ['summary', /summary|description|overview|what|why|motivation|context|purpose|about/],
+  [
+    'summary',
+    /summary|description|overview|what does this|what is this|motivation|\bwhy\b|context|purpose|about/,
+  ],
+  ['changes', /change|implementation|details|changelog/],
+  ['summary', /\bwhat\b/],
 ];
 
 /** Which section a heading names, or null. */
