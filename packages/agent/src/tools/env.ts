@@ -23,7 +23,7 @@ export const ENV_ALLOW_LIST: readonly string[] = [
 
 /** Names treated as secrets: `*_TOKEN`, `*_SECRET`, `*_KEY`, passwords, credentials and known vendors. */
 const SECRET_NAME =
-  /(?:TOKEN|SECRET|_KEY|^KEY|APIKEY|PASSWORD|PASSWD|CREDENTIAL|(?:^|_)AUTH(?:_|$)|COOKIE|PRIVATE)|^(?:AWS_|GITHUB_|GH_|GITLAB_|GL_|ANTHROPIC_|OPENAI_|JIRA_|SSH_AUTH_SOCK$)/i;
+  /(?:TOKEN|SECRET|_KEY|^KEY(?:_|$)|APIKEY|PASSWORD|PASSWD|CREDENTIAL|(?:^|_)AUTH(?:_|$)|COOKIE|PRIVATE)|^(?:AWS_|GITHUB_|GH_|GITLAB_|GL_|ANTHROPIC_|OPENAI_|JIRA_|SSH_AUTH_SOCK$)/i;
 
 /** True when a variable name looks like it holds a secret. */
 export function isSecretEnvName(name: string): boolean {
