@@ -132,6 +132,29 @@ describe('worktrain workflow show', () => {
     expect(text.stdout).toContain('2.1. attempt-fix: Attempt a fix');
   });
 
+  it('fails on an invalid workflow with WORKFLOW_INVALID and its issues (exit 1)', async () => {
+    const invalidDir = join(dir.path, 'invalid-workflows');
+    mkdirSync(invalidDir);
+    writeJson(join(invalidDir, 'short-ids.json'), {
+      ...writeDocs,
+      id: 'team.short-ids',
+      steps: [{ id: 'ab', title: 'T', prompt: 'p' }],
+    });
+    const run = await runWorktrain(
+      ['workflow', 'show', 'team.short-ids', '--workflows', invalidDir, '--format', 'json'],
+      {
+        home,
+      },
+    );
+    expect(run.code).toBe(1);
+    expect(parseJson(run)).toMatchObject({
+      error: {
+        code: 'WORKFLOW_INVALID',
+        details: { issues: [{ path: '/steps/0/id', message: expect.any(String) }] },
+      },
+    });
+  });
+
   it('fails on an unknown id with WORKFLOW_NOT_FOUND (exit 1)', async () => {
     const run = await runWorktrain(
       ['workflow', 'show', 'team.nope', '--workflows', extra, '--format', 'json'],

@@ -41,7 +41,11 @@ export function issuesOf(error: EngineError): WorkflowIssue[] {
   }
   const errors = error.details?.errors;
   if (Array.isArray(errors) && errors.length > 0) {
-    return errors.map((message: unknown) => ({ path: '', message: String(message) }));
+    // Registry errors are strings `"/json/pointer: message"`; split them back into issues.
+    return errors.map((entry: unknown) => {
+      const match = /^(\/[^:\s]*): ([\s\S]*)$/.exec(String(entry));
+      return match ? { path: match[1] ?? '', message: match[2] ?? '' } : { path: '', message: String(entry) };
+    });
   }
   const pointer = error.details?.pointer;
   return [{ path: typeof pointer === 'string' ? pointer : '', message: error.message }];
