@@ -1,14 +1,16 @@
 import type { AnyTriggerProvider } from './provider.js';
 import { githubProvider } from './providers/github.js';
 import { gitlabProvider } from './providers/gitlab.js';
+import { jiraProvider } from './providers/jira.js';
 import { scheduleProvider } from './providers/schedule.js';
 import { genericWebhookProvider } from './providers/webhook.js';
 import { createProviderRegistry, type ProviderRegistry, type ProviderRegistryOptions } from './registry.js';
 
-/** The providers shipped with the package, by kind: github, gitlab, schedule, webhook (jira when loaded). */
+/** The providers shipped with the package, by kind: github, gitlab, jira, schedule, webhook. */
 export const BUILTIN_PROVIDERS: readonly AnyTriggerProvider[] = [
   githubProvider,
   gitlabProvider,
+  jiraProvider,
   scheduleProvider,
   genericWebhookProvider,
 ];

@@ -42,6 +42,8 @@ export {
   gitlabWebhookDraft,
   verifyStandardWebhook,
 } from './providers/gitlab.js';
+export type { JiraConfig } from './providers/jira.js';
+export { adfToText, buildJql, JiraConfigSchema, jiraIssueDraft, jiraProvider } from './providers/jira.js';
 export type { ScheduleConfig } from './providers/schedule.js';
 export { ScheduleConfigSchema, scheduleProvider } from './providers/schedule.js';
 export type { GenericWebhookConfig } from './providers/webhook.js';

@@ -1,0 +1,142 @@
+import { vi } from 'vitest';
+
+// See github-webhooks.test.ts: keeps pg (unused here) from loading under the root vitest config.
+vi.mock('pg', () => ({ default: {} }));
+
+import { createHmac } from 'node:crypto';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { buildJql, jiraProvider, TriggerScheduler, type WebhookRequest } from '../src/index.js';
+import { type Harness, harness } from './helpers.js';
+import { cloudIssue, type JiraDouble, startJiraDouble } from './jira-double.js';
+
+const DC = fileURLToPath(new URL('./fixtures/third-party/jira/webhooks-server-dc/', import.meta.url));
+const SECRET = 'jira-hook-secret';
+const walk = (dir: string): string[] =>
+  readdirSync(dir).flatMap((n) =>
+    statSync(join(dir, n)).isDirectory() ? walk(join(dir, n)) : n.endsWith('.json') ? [join(dir, n)] : [],
+  );
+const signed = (raw: string, secret = SECRET): WebhookRequest => ({
+  headers: {
+    'x-hub-signature': `sha256=${createHmac('sha256', secret).update(raw).digest('hex')}`,
+    'x-atlassian-webhook-identifier': 'wh-1',
+  },
+  rawBody: Buffer.from(raw),
+  receivedAt: 0,
+});
+const config = jiraProvider.configSchema.parse({ webhook: { secret: SECRET } });
+
+describe('jira webhooks over the Server/DC payload corpus', () => {
+  it('turns every payload into a draft or a reason, never a crash', () => {
+    const files = walk(DC);
+    expect(files.length).toBe(17);
+    let drafts = 0;
+    for (const f of files) {
+      const req = signed(readFileSync(f, 'utf8'));
+      expect(jiraProvider.webhook?.verify(req, config).isOk()).toBe(true);
+      const e = jiraProvider.webhook?.parse(req, config)._unsafeUnwrap();
+      if (e?.draft) {
+        drafts++;
+        expect(e.draft.sourceId).toMatch(/^jira:[a-z0-9.-]+(\/jira)?\/[A-Z]+-\d+$/);
+        expect(e.draft.url).toMatch(/^https?:\/\/[a-z0-9.-]+(\/jira)?\/browse\/[A-Z]+-\d+$/);
+      } else expect(e?.reason).toBeTruthy();
+    }
+    expect(drafts).toBeGreaterThanOrEqual(10);
+  });
+
+  it('names events webhookEvent.issue_event_type_name and rejects a bad X-Hub-Signature', () => {
+    const raw = readFileSync(join(DC, 'issue/updated/issue-assigned.json'), 'utf8');
+    expect(jiraProvider.webhook?.parse(signed(raw), config)._unsafeUnwrap().event).toBe(
+      'jira:issue_updated.issue_assigned',
+    );
+    expect(jiraProvider.webhook?.verify(signed(raw, 'another-secret'), config)._unsafeUnwrapErr().code).toBe(
+      'SIGNATURE_INVALID',
+    );
+  });
+});
+
+describe('buildJql', () => {
+  it('ANDs structured filters with quoted values and keeps functions', () => {
+    expect(
+      buildJql(
+        jiraProvider.configSchema.parse({
+          project: 'WT',
+          status: ['Ready for Dev', 'To "Do"'],
+          assignee: 'currentUser()',
+        }),
+      ),
+    ).toBe(
+      'project = "WT" AND status in ("Ready for Dev", "To \\"Do\\"") AND assignee = currentUser() ORDER BY updated DESC',
+    );
+  });
+});
+
+let jira: JiraDouble | undefined;
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.close();
+  await jira?.close();
+  h = undefined;
+  jira = undefined;
+});
+
+describe('jira JQL polling against the OpenAPI-checked double', () => {
+  const yaml = (url: string) => `
+triggers:
+  - id: jira-queue
+    provider: jira
+    baseUrl: ${url}
+    email: me@example.com
+    token: $JIRA_API_TOKEN
+    project: WT
+    status: Ready for Dev
+    assignee: currentUser()
+    maxResults: 2
+    workflowId: wr.coding-task
+    workspace: /w
+    poll: { intervalSeconds: 120 }
+`;
+
+  it('runs the JQL on /rest/api/3/search/jql, pages with nextPageToken, and uses URL + description as the goal', async () => {
+    jira = await startJiraDouble('me@example.com', 'api-token');
+    jira.issues = [1, 2, 3].map((n) =>
+      cloudIssue(jira?.url ?? '', 10000 + n, `WT-${n}`, `Task ${n}`, `Do thing ${n}`),
+    );
+    h = await harness(yaml(jira.url), { JIRA_API_TOKEN: 'api-token' });
+    const r = await new TriggerScheduler({ router: h.router, store: h.store, clock: h.clock }).runOnce(
+      'jira-queue',
+    );
+    expect(r.error).toBeNull();
+    expect(jira.violations).toEqual([]);
+    expect(jira.requests.map((q) => q.status)).toEqual([200, 200]);
+    expect(jira.requests[0]?.jql).toBe(
+      'project = "WT" AND status = "Ready for Dev" AND assignee = currentUser() ORDER BY updated DESC',
+    );
+    const c = r.outcomes[0]?.candidate;
+    expect(r.outcomes).toHaveLength(3);
+    expect(c?.sourceId).toBe(`jira:${jira.url.replace('http://', '')}/WT-1`);
+    expect(c?.goal).toBe(`WT-1: Task 1\n\nSource: ${jira.url}/browse/WT-1\n\nDo thing 1`);
+  });
+
+  it('does not re-dispatch issues still in the same status on the next poll', async () => {
+    jira = await startJiraDouble('me@example.com', 'api-token');
+    jira.issues = [cloudIssue(jira.url, 10001, 'WT-1', 'Task', 'Body')];
+    h = await harness(yaml(jira.url), { JIRA_API_TOKEN: 'api-token' });
+    const s = new TriggerScheduler({ router: h.router, store: h.store, clock: h.clock });
+    await s.runOnce('jira-queue');
+    h.clock.advance(120_000);
+    expect((await s.runOnce('jira-queue')).outcomes.map((o) => o.status)).toEqual(['duplicate']);
+    expect((await h.queue.list())._unsafeUnwrap()).toHaveLength(1);
+  });
+
+  it('disables on 401', async () => {
+    jira = await startJiraDouble('me@example.com', 'api-token');
+    h = await harness(yaml(jira.url), { JIRA_API_TOKEN: 'revoked' });
+    const r = await new TriggerScheduler({ router: h.router, store: h.store, clock: h.clock }).runOnce(
+      'jira-queue',
+    );
+    expect(r.error?.code).toBe('UPSTREAM_AUTH');
+  });
+});
