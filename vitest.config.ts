@@ -3,7 +3,9 @@ import { defineConfig } from 'vitest/config';
 // One root config: every package's unit tests (src/**/*.test.ts) and integration tests (test/**/*.test.ts).
 // The '@worktrain/source' export condition resolves sibling packages to their TypeScript sources, so tests
 // never depend on a stale build of a sibling.
-const conditions = ['@worktrain/source', 'import', 'module', 'node', 'default'];
+// Vite's default server conditions plus ours; 'import' must not be listed (it leaks into CommonJS packages'
+// own require() calls, e.g. pg requiring pg-pool).
+const conditions = ['@worktrain/source', 'module', 'node', 'development|production'];
 
 export default defineConfig({
   resolve: { conditions },
