@@ -2,15 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isEventKind, type SessionEvent } from '@worktrain/contracts';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  createScriptedProvider,
-  createSteerQueue,
-  type ModelProvider,
-  runSession,
-  type ScriptedTurn,
-  type TurnRequest,
-} from '../src/index.js';
-import { type Harness, makeHarness } from './helpers/harness.js';
+import { createSteerQueue, runSession } from '../src/index.js';
+import { FIX_SCRIPT, type Harness, makeHarness, scripted } from './helpers/harness.js';
 
 let h: (Harness & { cleanup(): void }) | undefined;
 afterEach(() => {
@@ -18,49 +11,9 @@ afterEach(() => {
   h = undefined;
 });
 
-/** Wraps a provider and keeps every request it receives. */
-function recording(provider: ModelProvider): ModelProvider & { requests: TurnRequest[] } {
-  const requests: TurnRequest[] = [];
-  return { ...provider, requests, turn: (request) => (requests.push(request), provider.turn(request)) };
-}
-
-function scripted(turns: readonly ScriptedTurn[]) {
-  return recording(createScriptedProvider({ turns })._unsafeUnwrap());
-}
-
 async function events(harness: Harness, sessionId: string): Promise<readonly SessionEvent[]> {
   return (await harness.store.readEvents(sessionId))._unsafeUnwrap();
 }
-
-export const FIX_SCRIPT: ScriptedTurn[] = [
-  {
-    step: 'investigate',
-    text: 'Let me look.',
-    toolCalls: [
-      { name: 'bash', input: { command: './test.sh' } },
-      { name: 'read_file', input: { path: 'src/add.js' } },
-    ],
-  },
-  {
-    step: 'investigate',
-    toolCalls: [{ name: 'complete_step', input: { notesMarkdown: 'add() subtracts.' } }],
-  },
-  {
-    step: 'fix',
-    toolCalls: [
-      { name: 'edit_file', input: { path: 'src/add.js', old_string: 'a - b', new_string: 'a + b' } },
-    ],
-  },
-  { step: 'fix', toolCalls: [{ name: 'complete_step', input: { notesMarkdown: 'changed the operator' } }] },
-  { step: 'fix', toolCalls: [{ name: 'complete_step', input: { notesMarkdown: 'Fixed the operator.' } }] },
-  {
-    step: 'verify',
-    toolCalls: [
-      { name: 'bash', input: { command: './test.sh' } },
-      { name: 'complete_step', input: { notesMarkdown: 'PASS' } },
-    ],
-  },
-];
 
 describe('runSession with the scripted provider over a real engine, SQLite and a git worktree', () => {
   it('runs the workflow to completion, recording turns, tool calls and the conversation', async () => {

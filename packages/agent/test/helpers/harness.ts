@@ -16,7 +16,14 @@ import {
   type WorkflowRegistry,
 } from '@worktrain/engine';
 import { createSqliteSessionStore, type SqliteSessionStore } from '@worktrain/session-store';
-import { type ConversationStore, createSqliteConversationStore } from '../../src/index.js';
+import {
+  type ConversationStore,
+  createScriptedProvider,
+  createSqliteConversationStore,
+  type ModelProvider,
+  type ScriptedTurn,
+  type TurnRequest,
+} from '../../src/index.js';
 
 /** Three steps like a small coding workflow; `fix` requires "Fixed" in its notes. */
 export const CODING_WORKFLOW: JsonObject = {
@@ -157,4 +164,62 @@ export function makeHarness(): Harness & { cleanup(): void } {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Wraps a provider and keeps every request it receives. */
+export function recording(provider: ModelProvider): ModelProvider & { requests: TurnRequest[] } {
+  const requests: TurnRequest[] = [];
+  return {
+    ...provider,
+    requests,
+    turn: (request) => {
+      requests.push(request);
+      return provider.turn(request);
+    },
+  };
+}
+
+export function scripted(turns: readonly ScriptedTurn[]): ModelProvider & { requests: TurnRequest[] } {
+  return recording(createScriptedProvider({ turns })._unsafeUnwrap());
+}
+
+/** A scripted run of CODING_WORKFLOW: fails the test, reads, fixes, is blocked once, verifies. */
+export const FIX_SCRIPT: ScriptedTurn[] = [
+  {
+    step: 'investigate',
+    text: 'Let me look.',
+    toolCalls: [
+      { name: 'bash', input: { command: './test.sh' } },
+      { name: 'read_file', input: { path: 'src/add.js' } },
+    ],
+  },
+  {
+    step: 'investigate',
+    toolCalls: [{ name: 'complete_step', input: { notesMarkdown: 'add() subtracts.' } }],
+  },
+  {
+    step: 'fix',
+    toolCalls: [
+      { name: 'edit_file', input: { path: 'src/add.js', old_string: 'a - b', new_string: 'a + b' } },
+    ],
+  },
+  { step: 'fix', toolCalls: [{ name: 'complete_step', input: { notesMarkdown: 'changed the operator' } }] },
+  { step: 'fix', toolCalls: [{ name: 'complete_step', input: { notesMarkdown: 'Fixed the operator.' } }] },
+  {
+    step: 'verify',
+    toolCalls: [
+      { name: 'bash', input: { command: './test.sh' } },
+      { name: 'complete_step', input: { notesMarkdown: 'PASS' } },
+    ],
+  },
+];
+
+/** Polls `check` every 20 ms until it holds or `timeoutMs` passes. */
+export async function until(check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return true;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return check();
 }
