@@ -48,7 +48,9 @@ export function sequentialIds(start = 1): IdGenerator {
   return { next: (kind) => `${ID_PREFIXES[kind]}_${String(n++).padStart(8, '0')}` };
 }
 
-export const SessionIdSchema = z.string().regex(/^sess_[a-z0-9_]{1,64}$/, 'expected a session id like sess_…');
+export const SessionIdSchema = z
+  .string()
+  .regex(/^sess_[a-z0-9_]{1,64}$/, 'expected a session id like sess_…');
 export const NodeIdSchema = z.string().regex(/^node_[a-z0-9_]{1,64}$/, 'expected a node id like node_…');
 export type SessionId = z.infer<typeof SessionIdSchema>;
 export type NodeId = z.infer<typeof NodeIdSchema>;

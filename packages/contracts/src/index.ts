@@ -1,39 +1,49 @@
-export { ok, err, okAsync, errAsync, Result, ResultAsync, fromPromise, fromThrowable, assertNever } from './result.js';
-export type { Ok, Err } from './result.js';
-export { ErrorBodySchema, makeError, toErrorBody, describeThrown } from './errors.js';
-export type { WorkTrainError, ErrorBody } from './errors.js';
-export { JsonValueSchema, JsonObjectSchema, jsonDepth, utf8Bytes } from './json.js';
-export type { JsonValue, JsonObject } from './json.js';
-export { canonicalJson, canonicalHash, sha256Hex } from './hashing.js';
+export type { Clock, ManualClock } from './clock.js';
+export { manualClock, systemClock } from './clock.js';
+export type { ErrorBody, WorkTrainError } from './errors.js';
+export { describeThrown, ErrorBodySchema, makeError, toErrorBody } from './errors.js';
+export { canonicalHash, canonicalJson, sha256Hex } from './hashing.js';
+export type { IdGenerator, IdKind, NodeId, SessionId } from './ids.js';
 export {
+  ID_PREFIXES,
+  NodeIdSchema,
   randomId,
   randomIds,
-  sequentialIds,
-  ID_PREFIXES,
   SessionIdSchema,
-  NodeIdSchema,
+  sequentialIds,
 } from './ids.js';
-export type { IdGenerator, IdKind, SessionId, NodeId } from './ids.js';
-export { systemClock, manualClock } from './clock.js';
-export type { Clock, ManualClock } from './clock.js';
-export { silentLogger } from './logger.js';
+export type { JsonObject, JsonValue } from './json.js';
+export { JsonObjectSchema, JsonValueSchema, jsonDepth, utf8Bytes } from './json.js';
 export type { Logger } from './logger.js';
+export { silentLogger } from './logger.js';
+export type { WorktrainPaths } from './paths.js';
+export { resolveWorktrainPaths } from './paths.js';
+export type { Err, Ok } from './result.js';
 export {
-  SESSION_EVENT_VERSION,
-  SESSION_EVENT_KINDS,
-  SessionEventDataSchemas,
-  NewSessionEventSchema,
-  SessionSourceSchema,
-  BlockerSchema,
-  GENESIS_HASH,
-  isEventKind,
-} from './session-events.js';
+  assertNever,
+  err,
+  errAsync,
+  fromPromise,
+  fromThrowable,
+  ok,
+  okAsync,
+  Result,
+  ResultAsync,
+} from './result.js';
 export type {
-  SessionEventKind,
+  Blocker,
   NewSessionEvent,
   SessionEvent,
   SessionEventData,
-  Blocker,
+  SessionEventKind,
 } from './session-events.js';
-export { resolveWorktrainPaths } from './paths.js';
-export type { WorktrainPaths } from './paths.js';
+export {
+  BlockerSchema,
+  GENESIS_HASH,
+  isEventKind,
+  NewSessionEventSchema,
+  SESSION_EVENT_KINDS,
+  SESSION_EVENT_VERSION,
+  SessionEventDataSchemas,
+  SessionSourceSchema,
+} from './session-events.js';

@@ -25,11 +25,13 @@ export interface WorktrainPaths {
  * Resolves the data directory: an explicit `home` option wins, then `WORKTRAIN_HOME`, then `~/.worktrain`.
  * A relative path is resolved against `cwd`. Creates nothing.
  */
-export function resolveWorktrainPaths(options: {
-  readonly home?: string;
-  readonly env?: Readonly<Record<string, string | undefined>>;
-  readonly cwd?: string;
-} = {}): WorktrainPaths {
+export function resolveWorktrainPaths(
+  options: {
+    readonly home?: string;
+    readonly env?: Readonly<Record<string, string | undefined>>;
+    readonly cwd?: string;
+  } = {},
+): WorktrainPaths {
   const env = options.env ?? process.env;
   const raw = options.home ?? env.WORKTRAIN_HOME ?? join(homedir(), '.worktrain');
   const home = isAbsolute(raw) ? raw : resolve(options.cwd ?? process.cwd(), raw);

@@ -2,8 +2,9 @@
  * Result helpers. WorkTrain packages return `Result`/`ResultAsync` (neverthrow) at their boundaries and
  * throw only for programmer errors (broken invariants). Re-exported here so every package uses one copy.
  */
-export { ok, err, okAsync, errAsync, Result, ResultAsync, fromPromise, fromThrowable } from 'neverthrow';
-export type { Ok, Err } from 'neverthrow';
+
+export type { Err, Ok } from 'neverthrow';
+export { err, errAsync, fromPromise, fromThrowable, ok, okAsync, Result, ResultAsync } from 'neverthrow';
 
 /**
  * Exhaustiveness guard for closed unions. Reaching it at runtime is a programmer error, so it throws.

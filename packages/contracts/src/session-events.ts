@@ -168,7 +168,11 @@ export const SessionEventDataSchemas = {
     limit: z.number(),
     observed: z.number(),
   }),
-  delivery_attempted: z.object({ stage: z.string(), target: z.string(), attempt: z.number().int().positive() }),
+  delivery_attempted: z.object({
+    stage: z.string(),
+    target: z.string(),
+    attempt: z.number().int().positive(),
+  }),
   delivery_recorded: z.object({
     stage: z.string(),
     outcome: z.enum(['succeeded', 'failed', 'skipped', 'awaiting_approval']),
