@@ -16,6 +16,8 @@ export {
 export { checkCron, nextRuns } from './cron.js';
 export type { ConfigIssue, TriggerError, TriggerErrorCode } from './errors.js';
 export { triggerError } from './errors.js';
+export type { TriggerConfigWatcher, TriggerConfigWatcherOptions } from './hot-reload.js';
+export { watchTriggerConfig } from './hot-reload.js';
 export type { CompiledPath } from './jsonpath.js';
 export { compilePath, queryPath } from './jsonpath.js';
 export type {
