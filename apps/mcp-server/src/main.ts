@@ -67,6 +67,7 @@ async function main(): Promise<number> {
     stopping = true;
     logger.info({ reason }, 'shutting down');
     // Answer the calls already received (their responses are written before the store closes).
+    await new Promise((resolve) => setImmediate(resolve));
     await lazy.idle(5_000);
     await new Promise((resolve) => setImmediate(resolve));
     await close().catch(() => undefined);

@@ -3,6 +3,7 @@ import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
 import type { Logger } from '@worktrain/contracts';
 import type { Engine } from '@worktrain/engine';
 import { describeThrown, silentLogger } from './light.js';
+import { LineLimiter } from './line-limit.js';
 import { createWorktrainMcpServer } from './server.js';
 
 /** Options of {@link startStdioServer}. */
@@ -14,9 +15,9 @@ export interface StdioServerOptions {
   readonly stdin?: Readable;
   readonly stdout?: Writable;
   /**
-   * Largest single message accepted, in bytes (default 67 108 864 = 64 MiB). The SDK transport closes when
-   * its buffer overflows, so this is set well above what the engine accepts (it refuses large notes with
-   * OUTPUT_TOO_LARGE as a normal error result instead).
+   * Largest single message accepted, in bytes (default 67 108 864 = 64 MiB). A longer one is dropped and
+   * answered with a JSON-RPC error (-32600); the connection stays up. (Output the engine finds too large,
+   * e.g. 10 MB of notes, is well below this and comes back as a blocked attempt with OUTPUT_TOO_LARGE.)
    */
   readonly maxMessageBytes?: number;
   /** Called once the client has completed the MCP handshake (`notifications/initialized`). */
@@ -40,19 +41,29 @@ export async function startStdioServer(options: StdioServerOptions): Promise<Run
     logger,
     ...(options.version ? { version: options.version } : {}),
   });
-  const transport = new StdioServerTransport(options.stdin, options.stdout, {
-    maxBufferSize: options.maxMessageBytes ?? 64 * 1024 * 1024,
+  const stdin = options.stdin ?? process.stdin;
+  const stdout = options.stdout ?? process.stdout;
+  const maxMessageBytes = options.maxMessageBytes ?? 64 * 1024 * 1024;
+  // The SDK transport closes the connection when a message overflows its buffer: cut long lines first.
+  const limited = new LineLimiter(maxMessageBytes, (id) => {
+    logger.warn({ maxMessageBytes, requestId: id }, 'dropped an oversized message');
+    const error = { code: -32600, message: `Message exceeds ${maxMessageBytes} bytes and was dropped.` };
+    stdout.write(`${JSON.stringify({ jsonrpc: '2.0', id, error })}\n`);
+  });
+  stdin.pipe(limited);
+  const transport = new StdioServerTransport(limited, stdout, {
+    maxBufferSize: 2 * maxMessageBytes + 1024 * 1024,
   });
   transport.onerror = (error) => logger.warn({ err: describeThrown(error) }, 'stdio transport error');
-  const stdin = options.stdin ?? process.stdin;
   let closed = false;
   const onEnd = () => {
     if (closed) return;
     closed = true;
     options.onClose?.();
   };
-  stdin.once('end', onEnd);
-  stdin.once('close', onEnd);
+  // 'end' of the limiter comes after every line it passed on (stdin's own 'end' may come earlier).
+  limited.once('end', onEnd);
+  stdin.once('close', () => setImmediate(onEnd));
   if (options.onInitialized) server.server.oninitialized = options.onInitialized;
   await server.connect(transport);
   return {

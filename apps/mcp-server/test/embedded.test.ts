@@ -1,9 +1,10 @@
+import { PassThrough } from 'node:stream';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { createEngine, createMemoryKeyring, createWorkflowRegistry } from '@worktrain/engine';
 import { createMemorySessionStore } from '@worktrain/session-store';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createWorktrainMcpServer, startHttpServer } from '../src/index.js';
+import { createWorktrainMcpServer, startHttpServer, startStdioServer } from '../src/index.js';
 import { call, callOk, connectHttp, fixturesDir, waitFor } from './helpers.js';
 
 /** The embedding API with a real engine over the in-memory store (no child process). */
@@ -56,6 +57,51 @@ describe('embedding @worktrain/mcp-server', () => {
     });
     const start = await callOk(client, 'start_workflow', { workflowId: 'mcp-test-short' });
     expect(start.body.pending.stepId).toBe('one');
+  });
+
+  it('startStdioServer drops a message over maxMessageBytes with a JSON-RPC error and keeps the connection', async () => {
+    const stdin = new PassThrough();
+    const stdout = new PassThrough();
+    let out = '';
+    stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString('utf8');
+    });
+    const running = await startStdioServer({ engine, stdin, stdout, maxMessageBytes: 64 * 1024 });
+    closers.push(() => running.close());
+    const send = (message: object) => stdin.write(`${JSON.stringify(message)}\n`);
+    send({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'pipe', version: '1' } },
+    });
+    send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+    send({
+      jsonrpc: '2.0',
+      id: 5,
+      method: 'tools/call',
+      params: { name: 'list_workflows', arguments: { padding: 'x'.repeat(200_000) } },
+    });
+    send({ jsonrpc: '2.0', id: 6, method: 'tools/call', params: { name: 'list_workflows', arguments: {} } });
+    const replies = await waitFor(() => {
+      const parsed = out
+        .split('\n')
+        .filter((l) => l.length > 0)
+        .map(
+          (l) =>
+            JSON.parse(l) as {
+              id?: number | null;
+              error?: { code: number; message: string };
+              result?: { isError?: boolean };
+            },
+        );
+      return parsed.some((m) => m.id === 6) ? parsed : undefined;
+    });
+    expect(replies.find((m) => m.id === 5)?.error).toMatchObject({
+      code: -32600,
+      message: expect.stringContaining('65536 bytes'),
+    });
+    expect(replies.find((m) => m.id === 6)?.result?.isError).toBeUndefined();
   });
 
   it('startHttpServer picks a free port with port 0 and closes MCP sessions that idle', async () => {
