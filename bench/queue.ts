@@ -17,7 +17,8 @@
  *   run, `duplicated` = extra runs.
  * - pickup_latency: one job at a time at low load (5–15 ms gaps); p50/p99 of enqueue→handler start.
  *
- * Env: WORKTRAIN_BENCH_PG (default postgres://postgres@127.0.0.1:5432/test), WORKTRAIN_BENCH_REDIS_PORT (6379).
+ * Env: WORKTRAIN_BENCH_PG (default postgres://postgres@127.0.0.1:5432/test), WORKTRAIN_BENCH_REDIS_PORT (6379),
+ * WORKTRAIN_BENCH_ONLY (comma-separated system names to run, e.g. `worktrain-sqlite,graphile-worker-0.17.3`).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -467,7 +468,8 @@ async function main(): Promise<void> {
     duplicated: null,
   });
   const all = [worktrain('sqlite'), worktrain('postgres'), pgBoss(), graphile(), bullmq(false), bullmq(true)];
-  for (const sys of all) {
+  const only = process.env.WORKTRAIN_BENCH_ONLY?.split(',');
+  for (const sys of all.filter((s) => only === undefined || only.includes(s.name))) {
     try {
       await sys.setup();
       await enqueueWorkload(sys);
