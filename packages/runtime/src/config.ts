@@ -1,0 +1,211 @@
+import { readFileSync } from 'node:fs';
+import { err, makeError, ok, type Result, type WorkTrainError } from '@worktrain/contracts';
+import { parseDocument } from 'yaml';
+import { z } from 'zod';
+
+/**
+ * The daemon's configuration: `$WORKTRAIN_HOME/config.yaml` (DESIGN §10, §12), real YAML validated by zod.
+ * Secrets are written as `$NAME` / `${NAME}` references, resolved from the process environment and then
+ * `$WORKTRAIN_HOME/.env`; an unset reference is an error at its exact path.
+ */
+
+const Ms = z.number().int().positive();
+
+const ScriptedModelSchema = z.strictObject({
+  provider: z.literal('scripted'),
+  /** A JSON/YAML model script (see `@worktrain/agent` `parseModelScript`); relative to the config file. */
+  script: z.string().min(1),
+});
+
+const AnthropicModelSchema = z.strictObject({
+  provider: z.literal('anthropic'),
+  apiKey: z.string().min(1),
+  model: z.string().min(1).default('claude-sonnet-4-5'),
+  /** A Messages-compatible endpoint (default the SDK's). */
+  baseURL: z.url().optional(),
+  maxTokens: z.number().int().positive().default(8192),
+});
+
+export const ModelConfigSchema = z.discriminatedUnion('provider', [
+  ScriptedModelSchema,
+  AnthropicModelSchema,
+]);
+export type ModelConfig = z.infer<typeof ModelConfigSchema>;
+
+export const BudgetConfigSchema = z.strictObject({
+  maxTurns: z.number().int().positive().optional(),
+  maxWallClockMs: Ms.optional(),
+  maxTokens: z.number().int().positive().optional(),
+  maxCostUsd: z.number().positive().optional(),
+  stallTimeoutMs: Ms.optional(),
+  maxRepeatedCalls: z.number().int().positive().optional(),
+});
+
+export const RuntimeConfigSchema = z.strictObject({
+  version: z.literal(1).optional(),
+  /** HTTP port (default 3200). 0 picks a free port (tests). */
+  port: z.number().int().min(0).max(65_535).default(3200),
+  /** Bind address; loopback by default (DESIGN §10). */
+  host: z.string().min(1).default('127.0.0.1'),
+  /** Sessions running at once (worker pool size), default 2. */
+  maxConcurrentSessions: z.number().int().min(1).max(256).default(2),
+  model: ModelConfigSchema.default({ provider: 'scripted', script: 'model-script.yaml' }),
+  forge: z
+    .strictObject({
+      github: z
+        .strictObject({
+          token: z.string().min(1),
+          apiBaseUrl: z.url().default('https://api.github.com'),
+        })
+        .optional(),
+    })
+    .default({}),
+  budgets: BudgetConfigSchema.default({}),
+  queue: z
+    .strictObject({
+      /** Queue the workers claim from (triggers enqueue on `tasks` by default). */
+      name: z.string().min(1).default('tasks'),
+      /** Lease length, ms; heartbeats renew it every third (default 30 000). */
+      leaseMs: Ms.min(1000).default(30_000),
+      /** How often expired leases are swept, ms (default 5 000). */
+      sweepIntervalMs: Ms.default(5_000),
+      maxAttempts: z.number().int().min(1).max(100).default(3),
+    })
+    .default({ name: 'tasks', leaseMs: 30_000, sweepIntervalMs: 5_000, maxAttempts: 3 }),
+  /** Extra workflow directories (after the bundled library and `$WORKTRAIN_HOME/workflows`). */
+  workflowDirs: z.array(z.string().min(1)).default([]),
+  /** Largest accepted API request body, bytes (webhooks use their trigger's `maxBodyBytes`). */
+  maxRequestBytes: z.number().int().min(1024).max(26_214_400).default(1_048_576),
+  /** Drain timeout on SIGTERM, ms. */
+  drainTimeoutMs: Ms.default(30_000),
+});
+export type RuntimeConfig = z.infer<typeof RuntimeConfigSchema>;
+
+export type ConfigErrorCode = 'CONFIG_READ' | 'CONFIG_YAML' | 'CONFIG_INVALID';
+/** `details.issues`: `{ path, message }` with `path` like `model.apiKey`. */
+export type ConfigError = WorkTrainError<ConfigErrorCode>;
+
+export interface ConfigIssue {
+  readonly path: string;
+  readonly message: string;
+}
+
+const ENV_REF = /^\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))$/;
+
+/**
+ * Parses a `.env` file's text: `NAME=value` lines, `#` comments, optional `export `, single or double
+ * quotes around the value. Lines that are not assignments are ignored.
+ */
+export function parseDotEnv(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) continue;
+    const m = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/.exec(line);
+    if (m === null) continue;
+    let value = m[2] ?? '';
+    const q = value[0];
+    if ((q === '"' || q === "'") && value.length >= 2 && value.endsWith(q)) value = value.slice(1, -1);
+    out[m[1] ?? ''] = value;
+  }
+  return out;
+}
+
+function resolveRefs(
+  value: unknown,
+  env: Readonly<Record<string, string | undefined>>,
+  path: readonly (string | number)[],
+  issues: ConfigIssue[],
+): unknown {
+  if (typeof value === 'string') {
+    const m = ENV_REF.exec(value);
+    if (m === null) return value;
+    const name = m[1] ?? m[2] ?? '';
+    const resolved = env[name];
+    if (resolved === undefined || resolved === '') {
+      issues.push({ path: formatPath(path), message: `environment variable ${name} is not set` });
+      return value;
+    }
+    return resolved;
+  }
+  if (Array.isArray(value)) return value.map((v, i) => resolveRefs(v, env, [...path, i], issues));
+  if (typeof value === 'object' && value !== null) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = resolveRefs(v, env, [...path, k], issues);
+    return out;
+  }
+  return value;
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const p of path) {
+    if (typeof p === 'number') out += `[${p}]`;
+    else out += out === '' ? String(p) : `.${String(p)}`;
+  }
+  return out === '' ? '(root)' : out;
+}
+
+/**
+ * Validates config YAML text. An empty text is the all-defaults config. `env` resolves `$NAME` refs.
+ * Errors: CONFIG_YAML (syntax; `details.issues` with line/col in the message), CONFIG_INVALID (schema or
+ * unset env refs; `details.issues` with exact paths).
+ */
+export function parseRuntimeConfig(
+  text: string,
+  env: Readonly<Record<string, string | undefined>>,
+): Result<RuntimeConfig, ConfigError> {
+  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: true });
+  if (doc.errors.length > 0) {
+    const issues = doc.errors.map((e) => ({ path: '(yaml)', message: e.message }));
+    return err(makeError('CONFIG_YAML', `config.yaml is not valid YAML: ${issues[0]?.message}`, { issues }));
+  }
+  const raw: unknown = doc.toJS() ?? {};
+  const issues: ConfigIssue[] = [];
+  const resolved = resolveRefs(raw, env, [], issues);
+  const parsed = RuntimeConfigSchema.safeParse(resolved);
+  if (!parsed.success)
+    for (const i of parsed.error.issues) issues.push({ path: formatPath(i.path), message: i.message });
+  if (issues.length > 0 || !parsed.success)
+    return err(
+      makeError(
+        'CONFIG_INVALID',
+        `config.yaml is invalid: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
+        { issues },
+      ),
+    );
+  return ok(parsed.data);
+}
+
+/**
+ * Loads `configPath` (missing file = defaults) with env refs resolved from `env` first, then the `.env`
+ * file at `envFile` (missing = none). Errors: CONFIG_READ, CONFIG_YAML, CONFIG_INVALID.
+ */
+export function loadRuntimeConfig(options: {
+  readonly configPath: string;
+  readonly envFile: string;
+  readonly env: Readonly<Record<string, string | undefined>>;
+}): Result<RuntimeConfig, ConfigError> {
+  const text = readOptional(options.configPath);
+  if (text.isErr()) return err(text.error);
+  const dotenv = readOptional(options.envFile);
+  if (dotenv.isErr()) return err(dotenv.error);
+  const env = { ...parseDotEnv(dotenv.value ?? ''), ...definedOnly(options.env) };
+  return parseRuntimeConfig(text.value ?? '', env);
+}
+
+function definedOnly(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined) out[k] = v;
+  return out;
+}
+
+function readOptional(path: string): Result<string | null, ConfigError> {
+  try {
+    return ok(readFileSync(path, 'utf8'));
+  } catch (thrown) {
+    if (typeof thrown === 'object' && thrown !== null && 'code' in thrown && thrown.code === 'ENOENT')
+      return ok(null);
+    return err(makeError('CONFIG_READ', `Cannot read ${path}: ${String(thrown)}`, { path }));
+  }
+}

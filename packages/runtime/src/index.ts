@@ -1,0 +1,23 @@
+// Public surface of @worktrain/runtime. Explicit on purpose: names change only deliberately.
+export type { ActiveSession, ActiveSessions } from './active.js';
+export type { ConfigError, ConfigErrorCode, ConfigIssue, ModelConfig, RuntimeConfig } from './config.js';
+export {
+  BudgetConfigSchema,
+  loadRuntimeConfig,
+  ModelConfigSchema,
+  parseDotEnv,
+  parseRuntimeConfig,
+  RuntimeConfigSchema,
+} from './config.js';
+export type { DaemonEvent, DaemonEventBus } from './daemon-events.js';
+export type { DeliverFn, DeliverRequest } from './delivery.js';
+export { createGitHubDelivery } from './delivery.js';
+export type { RuntimeError, RuntimeErrorCode } from './errors.js';
+export { ensureDaemonToken } from './files.js';
+export { createApp, errorBody } from './http/app.js';
+export type { KillResult, Operations, SessionView, TriggerView } from './operations.js';
+export type { DeliveryTarget, DispatchPayload, WorkItem } from './payload.js';
+export { DispatchPayloadSchema, ResumePayloadSchema, readWorkItem } from './payload.js';
+export type { Runtime, RuntimeOptions, RuntimeParts, StartedRuntime } from './runtime.js';
+export { createRuntime, modelProvider } from './runtime.js';
+export type { ParkedGate } from './task-sessions.js';

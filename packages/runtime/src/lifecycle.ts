@@ -1,0 +1,313 @@
+import {
+  type Budget,
+  type ConversationStore,
+  type ModelProvider,
+  resumeSession,
+  runSession,
+  type SessionOutcome,
+} from '@worktrain/agent';
+import type { Clock, JsonObject, Logger, NewSessionEvent, Result, SessionEvent } from '@worktrain/contracts';
+import type { Engine } from '@worktrain/engine';
+import { type LeasedTask, TaskFailure } from '@worktrain/queue';
+import type { SessionStore } from '@worktrain/session-store';
+import type { WorkspaceManager } from '@worktrain/workspace';
+import type { ActiveSessions } from './active.js';
+import type { DaemonEventBus } from './daemon-events.js';
+import type { DeliverFn } from './delivery.js';
+import type { RuntimeError } from './errors.js';
+import { type DeliveryTarget, readWorkItem } from './payload.js';
+import { appendAtHead, readAll } from './session-log.js';
+import type { ParkedGates, TaskSessions } from './task-sessions.js';
+
+/** What the task handler needs, injected by `createRuntime`. */
+export interface LifecycleDeps {
+  readonly engine: Engine;
+  readonly store: SessionStore;
+  readonly conversations: ConversationStore;
+  readonly workspaces: WorkspaceManager;
+  readonly taskSessions: TaskSessions;
+  readonly gates: ParkedGates;
+  /** A fresh model provider per run (scripted providers are stateless over the conversation). */
+  readonly provider: () => Result<ModelProvider, RuntimeError>;
+  readonly budget: Partial<Budget>;
+  readonly deliver: DeliverFn | null;
+  readonly active: ActiveSessions;
+  readonly events: DaemonEventBus;
+  readonly workerId: string;
+  readonly clock: Clock;
+  readonly logger: Logger;
+}
+
+/** Daemon facts kept in a session's initial context under `daemon`, so recovery needs no other state. */
+interface DaemonMeta {
+  readonly taskId: string;
+  readonly repoPath: string;
+  readonly target: DeliveryTarget;
+}
+
+const META_KEY = 'daemon';
+
+/**
+ * Runs one task: task → session (engine, autonomous mode) → worktree → agent run → delivery. Re-running
+ * the same task (after a crash, a lease expiry or a retry) continues the session it already started, with
+ * its conversation, instead of starting another; delivery is idempotent and skipped once recorded.
+ * Throws {@link TaskFailure} to fail the task: `validation` (bad payload, unknown workflow), `cancelled`
+ * (kill switch), `execution` (agent or delivery failure; retried by the queue).
+ */
+export function createTaskHandler(deps: LifecycleDeps) {
+  const log = deps.logger.child({ component: 'lifecycle' });
+
+  const record = async (sessionId: string, events: readonly NewSessionEvent[]): Promise<void> => {
+    const r = await appendAtHead(deps.store, sessionId, events);
+    if (r.isErr()) throw new TaskFailure('execution', `Cannot record session events: ${r.error.message}`);
+  };
+
+  /** Finds a session started for `taskId` whose link was not written (crash between the two writes). */
+  const adopt = async (taskId: string): Promise<string | null> => {
+    const running = await deps.store.listSessions({ status: ['running', 'blocked'], limit: 1000 });
+    if (running.isErr()) return null;
+    for (const s of running.value) {
+      if (s.source !== 'daemon') continue;
+      const meta = await readMeta(s.sessionId);
+      if (meta?.taskId === taskId) {
+        deps.taskSessions.set(taskId, s.sessionId);
+        return s.sessionId;
+      }
+    }
+    return null;
+  };
+
+  const readMeta = async (sessionId: string): Promise<DaemonMeta | null> => {
+    const first = await deps.store.readEvents(sessionId, { limit: 1 });
+    if (first.isErr()) return null;
+    const created = first.value[0];
+    if (created?.kind !== 'session_created') return null;
+    return parseMeta(created.data.context[META_KEY]);
+  };
+
+  return async function handle(task: LeasedTask, signal: AbortSignal): Promise<void> {
+    const item = readWorkItem(task.payload);
+    if ('error' in item) throw new TaskFailure('validation', item.error, false);
+    deps.events.emit({ type: 'task_claimed', taskId: task.id, data: { attempt: task.attempt } });
+    const work = item.ok;
+
+    let sessionId: string | null;
+    let continueToken: string | null = null;
+    if (work.kind === 'resume') sessionId = work.sessionId;
+    else sessionId = deps.taskSessions.get(task.id) ?? (await adopt(task.id));
+
+    if (sessionId === null && work.kind === 'start') {
+      const meta: JsonObject = {
+        taskId: task.id,
+        repoPath: work.repoPath,
+        repo: work.target.repo,
+        issueNumber: work.target.issueNumber,
+      };
+      const started = await deps.engine.startWorkflow({
+        workflowId: work.workflowId,
+        goal: work.goal,
+        workspacePath: work.repoPath,
+        context: { ...work.context, [META_KEY]: meta },
+        mode: 'autonomous',
+        source: 'daemon',
+      });
+      if (started.isErr()) {
+        const fatal = ['WORKFLOW_NOT_FOUND', 'WORKFLOW_INVALID', 'COMPILE_FAILED', 'INPUT_INVALID'];
+        throw new TaskFailure(
+          fatal.includes(started.error.code) ? 'validation' : 'execution',
+          `Cannot start workflow ${work.workflowId}: ${started.error.message}`,
+          fatal.includes(started.error.code) ? false : undefined,
+        );
+      }
+      sessionId = started.value.sessionId;
+      deps.taskSessions.set(task.id, sessionId);
+      continueToken = started.value.continueToken ?? null;
+      deps.events.emit({ type: 'session_started', taskId: task.id, sessionId });
+      log.info({ taskId: task.id, sessionId, workflowId: work.workflowId }, 'session started');
+    } else if (sessionId !== null) {
+      deps.events.emit({ type: 'session_resumed', taskId: task.id, sessionId });
+      log.info({ taskId: task.id, sessionId, attempt: task.attempt }, 'session resumed');
+    }
+    if (sessionId === null) throw new TaskFailure('validation', 'no session to run', false);
+
+    const meta = await readMeta(sessionId);
+    if (meta === null)
+      throw new TaskFailure('validation', `session ${sessionId} was not started by the daemon`, false);
+    const summary = await deps.store.getSummary(sessionId);
+    if (summary.isErr()) throw new TaskFailure('execution', summary.error.message);
+    if (summary.value.status === 'aborted')
+      throw new TaskFailure('cancelled', `session ${sessionId} was aborted`, false);
+    if (summary.value.status === 'awaiting_approval') {
+      log.info({ sessionId }, 'session awaits approval; the task ends here');
+      return;
+    }
+
+    await record(sessionId, [
+      { kind: 'session_started', data: { workerId: deps.workerId, taskId: task.id } },
+    ]);
+    const worktree = await deps.workspaces.createWorktree({ repoPath: meta.repoPath, sessionId });
+    if (worktree.isErr())
+      throw new TaskFailure('execution', `Cannot prepare the worktree: ${worktree.error.message}`);
+    let baseBranch = worktree.value.baseBranch;
+    const events = await readAll(deps.store, sessionId);
+    if (events.isErr()) throw new TaskFailure('execution', events.error.message);
+    if (baseBranch === null) baseBranch = recordedBaseBranch(events.value) ?? 'main';
+    if (worktree.value.outcome !== 'reused' || recordedBaseBranch(events.value) === null)
+      await record(sessionId, [
+        {
+          kind: 'decision_trace',
+          data: {
+            nodeId: null,
+            decision: 'worktree_ready',
+            reason: `worktree ${worktree.value.outcome} on ${worktree.value.branch}`,
+            data: { path: worktree.value.path, branch: worktree.value.branch, baseBranch },
+          },
+        },
+      ]);
+
+    const ended = summary.value.status === 'completed' || hasCompleted(events.value);
+    if (!ended) {
+      const outcome = await runAgent(sessionId, task.id, worktree.value.path, continueToken, signal);
+      await settle(sessionId, outcome);
+      if (outcome.kind === 'gate') return;
+    }
+    await deliverWork(sessionId, worktree.value.path, baseBranch, meta.target);
+    deps.events.emit({ type: 'task_completed', taskId: task.id, sessionId });
+  };
+
+  async function runAgent(
+    sessionId: string,
+    taskId: string,
+    worktree: string,
+    continueToken: string | null,
+    signal: AbortSignal,
+  ): Promise<SessionOutcome> {
+    const provider = deps.provider();
+    if (provider.isErr()) throw new TaskFailure('execution', `No model: ${provider.error.message}`);
+    const entry = deps.active.register(sessionId, taskId, deps.clock.now());
+    const onStop = (): void => entry.controller.abort();
+    signal.addEventListener('abort', onStop, { once: true });
+    try {
+      const common = {
+        engine: deps.engine,
+        store: deps.store,
+        conversations: deps.conversations,
+        provider: provider.value,
+        worktree,
+        sessionId,
+        budget: deps.budget,
+        clock: deps.clock,
+        logger: deps.logger,
+        signal: entry.controller.signal,
+        steer: entry.steer,
+      };
+      const outcome =
+        continueToken !== null ? await runSession({ ...common, continueToken }) : await resumeSession(common);
+      if (outcome.kind === 'cancelled' && entry.kill !== null) {
+        await record(sessionId, [
+          {
+            kind: 'session_aborted',
+            data: { reason: entry.kill.reason, actor: entry.kill.actor, code: 'KILLED' },
+          },
+        ]);
+        deps.events.emit({ type: 'session_killed', sessionId, taskId, data: { actor: entry.kill.actor } });
+        throw new TaskFailure('cancelled', `killed by ${entry.kill.actor}: ${entry.kill.reason}`, false);
+      }
+      return outcome;
+    } finally {
+      signal.removeEventListener('abort', onStop);
+      deps.active.unregister(sessionId);
+    }
+  }
+
+  async function settle(sessionId: string, outcome: SessionOutcome): Promise<void> {
+    deps.events.emit({ type: 'session_finished', sessionId, data: { outcome: outcome.kind } });
+    switch (outcome.kind) {
+      case 'completed':
+        return;
+      case 'gate':
+        deps.gates.put({
+          sessionId,
+          gateToken: outcome.gateToken,
+          stepId: outcome.stepId,
+          gateKind: outcome.gateKind,
+          createdAt: deps.clock.now(),
+        });
+        return;
+      case 'cancelled':
+        // Not a kill: the daemon is stopping. The task is retried and the session resumes.
+        throw new TaskFailure('execution', `interrupted: ${outcome.reason}`, true);
+      case 'budget_exceeded':
+        await record(sessionId, [
+          {
+            kind: 'session_completed',
+            data: { outcome: 'failure', summary: `budget exceeded: ${outcome.budget}` },
+          },
+        ]);
+        throw new TaskFailure('execution', `budget exceeded: ${outcome.budget}`, false);
+      case 'failed':
+        throw new TaskFailure('execution', `agent failed (${outcome.error.code}): ${outcome.error.message}`);
+    }
+  }
+
+  async function deliverWork(
+    sessionId: string,
+    worktreePath: string,
+    baseBranch: string,
+    target: DeliveryTarget,
+  ): Promise<void> {
+    if (deps.deliver === null || target.repo === null) {
+      const events = await readAll(deps.store, sessionId);
+      if (events.isOk() && events.value.some((e) => e.kind === 'delivery_recorded')) return;
+      const reason =
+        target.repo === null ? 'the task names no repository to deliver to' : 'no forge token is configured';
+      await record(sessionId, [
+        { kind: 'delivery_recorded', data: { stage: 'delivery', outcome: 'skipped', details: { reason } } },
+      ]);
+      return;
+    }
+    const delivered = await deps.deliver({
+      sessionId,
+      worktreePath,
+      baseBranch,
+      repo: target.repo,
+      issueNumber: target.issueNumber,
+    });
+    if (delivered.isErr()) {
+      if (delivered.error.code === 'NEEDS_APPROVAL') return;
+      throw new TaskFailure(
+        'execution',
+        `delivery failed (${delivered.error.code}): ${delivered.error.message}`,
+      );
+    }
+    deps.events.emit({ type: 'delivery_finished', sessionId, data: { url: delivered.value.url } });
+  }
+}
+
+function parseMeta(value: unknown): DaemonMeta | null {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
+  const v: Record<string, unknown> = { ...value };
+  if (typeof v.taskId !== 'string' || typeof v.repoPath !== 'string') return null;
+  return {
+    taskId: v.taskId,
+    repoPath: v.repoPath,
+    target: {
+      repo: typeof v.repo === 'string' ? v.repo : null,
+      issueNumber: typeof v.issueNumber === 'number' ? v.issueNumber : null,
+    },
+  };
+}
+
+function recordedBaseBranch(events: readonly SessionEvent[]): string | null {
+  for (const e of events) {
+    if (e.kind !== 'decision_trace' || e.data.decision !== 'worktree_ready') continue;
+    const d = e.data.data;
+    if (typeof d === 'object' && d !== null && !Array.isArray(d) && typeof d.baseBranch === 'string')
+      return d.baseBranch;
+  }
+  return null;
+}
+
+function hasCompleted(events: readonly SessionEvent[]): boolean {
+  return events.some((e) => e.kind === 'session_completed' && e.data.outcome === 'success');
+}

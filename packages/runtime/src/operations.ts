@@ -1,0 +1,263 @@
+import { err, type JsonObject, ok, type Result } from '@worktrain/contracts';
+import type { QueueStats, Task, TaskState } from '@worktrain/queue';
+import type { SessionStatus, SessionSummary } from '@worktrain/session-store';
+import type { TriggerScheduler } from '@worktrain/triggers';
+import { type RuntimeError, runtimeError } from './errors.js';
+import type { DispatchPayload } from './payload.js';
+import type { RuntimeParts } from './runtime.js';
+import { appendAtHead } from './session-log.js';
+import type { ParkedGate } from './task-sessions.js';
+
+/** A session as the API shows it: its summary plus what this daemon knows (running here, task). */
+export interface SessionView extends SessionSummary {
+  readonly runningHere: boolean;
+  readonly taskId: string | null;
+}
+
+export interface KillResult {
+  readonly sessionId: string;
+  /** `running`: the agent was aborted; `parked`: it was not running here and was marked aborted. */
+  readonly how: 'running' | 'parked';
+}
+
+export interface TriggerView {
+  readonly id: string;
+  readonly provider: string;
+  readonly workflowId: string;
+  readonly workspace: string;
+  readonly enabled: boolean;
+  readonly events: readonly string[] | null;
+  readonly webhook: boolean;
+  readonly queue: string;
+}
+
+/** Counters the metrics endpoint reports, by trigger id and HTTP status. */
+export interface WebhookCounters {
+  count(triggerId: string, status: number): void;
+  snapshot(): ReadonlyArray<{ triggerId: string; status: number; count: number }>;
+}
+
+/**
+ * What operators can do to a running daemon; the HTTP API and the console call these. All return errors
+ * as values: SESSION_NOT_FOUND, TASK_NOT_FOUND, SESSION_NOT_RUNNING, INVALID_STATE, INTERNAL.
+ */
+export interface Operations {
+  listSessions(query: {
+    status?: readonly SessionStatus[];
+    limit?: number;
+  }): Promise<Result<SessionView[], RuntimeError>>;
+  getSession(sessionId: string): Promise<Result<SessionView, RuntimeError>>;
+  /** Kill switch for one session: aborts its agent within a second and records `session_aborted`. */
+  kill(sessionId: string, actor: string, reason: string): Promise<Result<KillResult, RuntimeError>>;
+  /** Kill switch for every unfinished daemon session. */
+  killAll(actor: string, reason: string): Promise<Result<KillResult[], RuntimeError>>;
+  /** Enqueues a task that continues the session (with its conversation). */
+  resume(sessionId: string, actor: string): Promise<Result<Task, RuntimeError>>;
+  steer(sessionId: string, message: string, actor: string): Result<void, RuntimeError>;
+  dispatch(
+    payload: DispatchPayload,
+    actor: string,
+  ): Promise<Result<{ task: Task; created: boolean }, RuntimeError>>;
+  listTriggers(): TriggerView[];
+  fireTrigger(triggerId: string): Promise<Result<JsonObject, RuntimeError>>;
+  listTasks(filter: { state?: TaskState; limit?: number }): Promise<Result<Task[], RuntimeError>>;
+  requeue(taskId: string, reason: string, actor: string): Promise<Result<Task, RuntimeError>>;
+  queueStats(): Promise<Result<QueueStats, RuntimeError>>;
+  listApprovals(): ParkedGate[];
+  resolveApproval(
+    sessionId: string,
+    verdict: 'approved' | 'rejected',
+    actor: string,
+    reason?: string,
+  ): Promise<Result<{ sessionId: string; verdict: string; resumeTaskId: string }, RuntimeError>>;
+  readonly webhooks: WebhookCounters;
+}
+
+const UNFINISHED: readonly SessionStatus[] = ['running', 'blocked', 'awaiting_approval'];
+
+export function createOperations(parts: RuntimeParts, scheduler: TriggerScheduler): Operations {
+  const { store, queue, active, taskSessions, gates, config, events } = parts;
+  const internal = (e: { code: string; message: string }): RuntimeError =>
+    runtimeError('INTERNAL', e.message, { cause: e.code });
+  const view = (s: SessionSummary): SessionView => ({
+    ...s,
+    runningHere: active.get(s.sessionId) !== undefined,
+    taskId: taskSessions.taskOf(s.sessionId),
+  });
+  const summary = async (sessionId: string): Promise<Result<SessionSummary, RuntimeError>> => {
+    const s = await store.getSummary(sessionId);
+    if (s.isOk()) return ok(s.value);
+    return err(
+      s.error.code === 'SESSION_NOT_FOUND'
+        ? runtimeError('SESSION_NOT_FOUND', `no session ${sessionId}`, { sessionId })
+        : internal(s.error),
+    );
+  };
+  const counters = new Map<string, number>();
+
+  const ops: Operations = {
+    webhooks: {
+      count: (triggerId, status) => {
+        const key = `${triggerId}\u0000${status}`;
+        counters.set(key, (counters.get(key) ?? 0) + 1);
+      },
+      snapshot: () =>
+        [...counters.entries()].map(([key, count]) => {
+          const [triggerId = '', status = '0'] = key.split('\u0000');
+          return { triggerId, status: Number(status), count };
+        }),
+    },
+    async listSessions(query) {
+      const listed = await store.listSessions({
+        ...(query.status !== undefined ? { status: query.status } : {}),
+        limit: query.limit ?? 50,
+      });
+      return listed.isOk() ? ok(listed.value.map(view)) : err(internal(listed.error));
+    },
+    async getSession(sessionId) {
+      return (await summary(sessionId)).map(view);
+    },
+    async kill(sessionId, actor, reason) {
+      if (active.kill(sessionId, actor, reason)) {
+        events.emit({ type: 'session_killed', sessionId, data: { actor, how: 'running' } });
+        return ok({ sessionId, how: 'running' });
+      }
+      const s = await summary(sessionId);
+      if (s.isErr()) return err(s.error);
+      if (!UNFINISHED.includes(s.value.status))
+        return err(
+          runtimeError('INVALID_STATE', `session ${sessionId} already ended (${s.value.status})`, {
+            status: s.value.status,
+          }),
+        );
+      const appended = await appendAtHead(store, sessionId, [
+        { kind: 'session_aborted', data: { reason, actor, code: 'KILLED' } },
+      ]);
+      if (appended.isErr()) return err(internal(appended.error));
+      gates.remove(sessionId);
+      const taskId = taskSessions.taskOf(sessionId);
+      if (taskId !== null) await queue.cancel({ taskId, reason: `session killed: ${reason}`, actor });
+      events.emit({ type: 'session_killed', sessionId, data: { actor, how: 'parked' } });
+      return ok({ sessionId, how: 'parked' });
+    },
+    async killAll(actor, reason) {
+      const results: KillResult[] = [];
+      for (const entry of active.list()) {
+        const r = await ops.kill(entry.sessionId, actor, reason);
+        if (r.isOk()) results.push(r.value);
+      }
+      const listed = await store.listSessions({ status: UNFINISHED, limit: 1000 });
+      if (listed.isErr()) return err(internal(listed.error));
+      for (const s of listed.value) {
+        if (s.source !== 'daemon' || results.some((r) => r.sessionId === s.sessionId)) continue;
+        const r = await ops.kill(s.sessionId, actor, reason);
+        if (r.isOk()) results.push(r.value);
+      }
+      return ok(results);
+    },
+    async resume(sessionId, actor) {
+      const s = await summary(sessionId);
+      if (s.isErr()) return err(s.error);
+      if (s.value.status === 'aborted')
+        return err(runtimeError('INVALID_STATE', `session ${sessionId} was aborted`, { status: 'aborted' }));
+      if (active.get(sessionId) !== undefined)
+        return err(
+          runtimeError('INVALID_STATE', `session ${sessionId} is running`, { status: s.value.status }),
+        );
+      const enq = await queue.enqueue({
+        queue: config.queue.name,
+        payload: { kind: 'resume', sessionId },
+        dedupeKey: `resume:${sessionId}`,
+        actor,
+      });
+      return enq.isOk() ? ok(enq.value.task) : err(internal(enq.error));
+    },
+    steer(sessionId, message, actor) {
+      const entry = active.get(sessionId);
+      if (entry === undefined)
+        return err(runtimeError('SESSION_NOT_RUNNING', `session ${sessionId} is not running in this daemon`));
+      entry.steer.push({ message, actor });
+      return ok(undefined);
+    },
+    async dispatch(payload, actor) {
+      const enq = await queue.enqueue({ queue: config.queue.name, payload, actor });
+      if (enq.isErr()) return err(internal(enq.error));
+      events.emit({
+        type: 'task_enqueued',
+        taskId: enq.value.task.id,
+        data: { workflowId: payload.workflowId },
+      });
+      return ok(enq.value);
+    },
+    listTriggers() {
+      return parts.router.config.triggers.map((t) => ({
+        id: t.id,
+        provider: t.providerName,
+        workflowId: t.workflowId,
+        workspace: t.workspace,
+        enabled: t.enabled,
+        events: t.events,
+        webhook: t.provider.webhook !== undefined,
+        queue: t.queue,
+      }));
+    },
+    async fireTrigger(triggerId) {
+      const found = parts.router.trigger(triggerId);
+      if (found.isErr()) return err(runtimeError('TASK_NOT_FOUND', found.error.message, { triggerId }));
+      const report = await scheduler.fire(triggerId);
+      if (report.error)
+        return err(runtimeError('INVALID_STATE', report.error.message, { cause: report.error.code }));
+      return ok({
+        triggerId,
+        outcomes: report.outcomes.map((o) => ({ status: o.status, taskId: o.taskId, reason: o.reason })),
+      });
+    },
+    async listTasks(filter) {
+      const listed = await queue.list({
+        queue: config.queue.name,
+        ...(filter.state !== undefined ? { state: filter.state } : {}),
+        limit: filter.limit ?? 100,
+      });
+      return listed.isOk() ? ok(listed.value) : err(internal(listed.error));
+    },
+    async requeue(taskId, reason, actor) {
+      const r = await queue.requeue({ taskId, reason, actor });
+      if (r.isOk()) return ok(r.value);
+      if (r.error.code === 'TASK_NOT_FOUND') return err(runtimeError('TASK_NOT_FOUND', r.error.message));
+      if (r.error.code === 'INVALID_STATE') return err(runtimeError('INVALID_STATE', r.error.message));
+      return err(internal(r.error));
+    },
+    async queueStats() {
+      const s = await queue.stats();
+      return s.isOk() ? ok(s.value) : err(internal(s.error));
+    },
+    listApprovals() {
+      return gates.list().map(({ gateToken: _hidden, ...rest }) => ({ ...rest, gateToken: '' }));
+    },
+    async resolveApproval(sessionId, verdict, actor, reason) {
+      const gate = gates.get(sessionId);
+      if (gate === null)
+        return err(
+          runtimeError('SESSION_NOT_FOUND', `session ${sessionId} has no parked gate`, { sessionId }),
+        );
+      const resolved = await parts.engine.resolveGate({
+        gateToken: gate.gateToken,
+        verdict,
+        actor,
+        ...(reason !== undefined ? { reason } : {}),
+      });
+      if (resolved.isErr())
+        return err(runtimeError('INVALID_STATE', resolved.error.message, { cause: resolved.error.code }));
+      gates.remove(sessionId);
+      const enq = await queue.enqueue({
+        queue: config.queue.name,
+        payload: { kind: 'resume', sessionId },
+        dedupeKey: `resume:${sessionId}`,
+        actor,
+      });
+      if (enq.isErr()) return err(internal(enq.error));
+      return ok({ sessionId, verdict, resumeTaskId: enq.value.task.id });
+    },
+  };
+  return ops;
+}

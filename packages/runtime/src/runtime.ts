@@ -1,0 +1,356 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { isAbsolute, resolve } from 'node:path';
+import {
+  createAnthropicProvider,
+  createScriptedProvider,
+  createSqliteConversationStore,
+  type ModelProvider,
+} from '@worktrain/agent';
+import {
+  type Clock,
+  err,
+  type Logger,
+  ok,
+  type Result,
+  silentLogger,
+  systemClock,
+  type WorktrainPaths,
+} from '@worktrain/contracts';
+import {
+  createEngine,
+  createFileKeyring,
+  createWorkflowRegistry,
+  type Engine,
+  type WorkflowSourceDir,
+} from '@worktrain/engine';
+import { openSqliteQueue, runWorker, type SqliteTaskQueue, type WorkerHandle } from '@worktrain/queue';
+import { createSqliteSessionStore, type SqliteSessionStore } from '@worktrain/session-store';
+import {
+  createBuiltinRegistry,
+  loadTriggerConfig,
+  openTriggerStore,
+  type TriggerConfig,
+  TriggerRouter,
+  TriggerScheduler,
+} from '@worktrain/triggers';
+import { bundledWorkflowsDir } from '@worktrain/workflows';
+import { createWorkspaceManager, type WorkspaceManager } from '@worktrain/workspace';
+import { type ActiveSessions, createActiveSessions } from './active.js';
+import type { RuntimeConfig } from './config.js';
+import { createDaemonEventBus, type DaemonEventBus } from './daemon-events.js';
+import { createGitHubDelivery } from './delivery.js';
+import { type RuntimeError, runtimeError } from './errors.js';
+import { ensureDaemonToken, ensureDir, readTextIfExists } from './files.js';
+import { createApp } from './http/app.js';
+import { listen } from './http/server.js';
+import { createTaskHandler } from './lifecycle.js';
+import { createOperations, type Operations } from './operations.js';
+import { openParkedGates, openTaskSessions, type ParkedGates, type TaskSessions } from './task-sessions.js';
+
+/** Options of {@link createRuntime}, field by field. */
+export interface RuntimeOptions {
+  readonly config: RuntimeConfig;
+  /** The data directory's files (`resolveWorktrainPaths`). */
+  readonly paths: WorktrainPaths;
+  /** Environment for `$NAME` refs in triggers.yaml (default `process.env`). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  readonly clock?: Clock;
+  readonly logger?: Logger;
+  /** Lease owner id of this daemon's workers (default `<hostname>:<pid>`). */
+  readonly workerId?: string;
+  /** The model provider for each run; default built from `config.model`. Injected by embedders. */
+  readonly provider?: () => Result<ModelProvider, RuntimeError>;
+}
+
+/** The parts of a started runtime (for the HTTP API and embedders). */
+export interface RuntimeParts {
+  readonly config: RuntimeConfig;
+  readonly paths: WorktrainPaths;
+  readonly engine: Engine;
+  readonly store: SqliteSessionStore;
+  readonly queue: SqliteTaskQueue;
+  readonly router: TriggerRouter;
+  readonly workspaces: WorkspaceManager;
+  readonly active: ActiveSessions;
+  readonly events: DaemonEventBus;
+  readonly taskSessions: TaskSessions;
+  readonly gates: ParkedGates;
+  readonly token: string;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly startedAt: number;
+}
+
+/** A started runtime: its parts, the operations, and where the HTTP API listens. */
+export type StartedRuntime = RuntimeParts & {
+  readonly ops: Operations;
+  readonly url: string;
+  readonly port: number;
+};
+
+export interface Runtime {
+  /** Opens the stores, recovers interrupted work, starts the workers and triggers. */
+  start(): Promise<Result<StartedRuntime, RuntimeError>>;
+  /**
+   * Stops claiming; with `drain`, waits up to `config.drainTimeoutMs` for running sessions, then aborts
+   * the rest (their tasks are retried and the sessions resume after a restart); closes everything.
+   */
+  stop(options?: { readonly drain?: boolean }): Promise<void>;
+}
+
+/**
+ * Composes the daemon (DESIGN §2 layer "runtime"): session store, queue, engine, triggers, agent,
+ * workspaces and delivery over one `worktrain.db`. Crash recovery is by construction: tasks whose lease
+ * expired are swept back to the queue on start and every `sweepIntervalMs`; a re-run task resumes the
+ * session it started (with its conversation), and delivery is idempotent.
+ */
+export function createRuntime(options: RuntimeOptions): Runtime {
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? silentLogger;
+  const config = options.config;
+  const paths = options.paths;
+  const workerId = options.workerId ?? `${hostname()}:${process.pid}`;
+  const closers: Array<() => Promise<void> | void> = [];
+  let worker: WorkerHandle | null = null;
+  let scheduler: TriggerScheduler | null = null;
+  let sweeper: NodeJS.Timeout | null = null;
+  let active: ActiveSessions | null = null;
+  let events: DaemonEventBus | null = null;
+  let stopped = false;
+
+  async function start(): Promise<Result<StartedRuntime, RuntimeError>> {
+    for (const dir of [paths.home, paths.worktrees, paths.logs]) {
+      const made = ensureDir(dir);
+      if (made.isErr()) return err(made.error);
+    }
+    const token = ensureDaemonToken(paths.daemonToken, () => randomBytes(32).toString('hex'));
+    if (token.isErr()) return err(token.error);
+
+    const store = createSqliteSessionStore({
+      path: paths.database,
+      clock,
+      logger: logger.child({ component: 'store' }),
+    });
+    if (store.isErr())
+      return err(runtimeError('STORE_OPEN_FAILED', store.error.message, { storeCode: store.error.code }));
+    closers.push(() => {
+      store.value.close();
+    });
+    const keyring = createFileKeyring(paths.keys);
+    if (keyring.isErr()) return fail(runtimeError('KEYRING_FAILED', keyring.error.message));
+    const sources: WorkflowSourceDir[] = [
+      { kind: 'bundled', dir: bundledWorkflowsDir },
+      { kind: 'user', dir: paths.workflows },
+      ...config.workflowDirs.map(
+        (dir): WorkflowSourceDir => ({ kind: 'custom', dir: resolve(paths.home, dir) }),
+      ),
+    ];
+    const engine = createEngine({
+      store: store.value,
+      keyring: keyring.value,
+      workflows: createWorkflowRegistry({ sources }),
+      clock,
+      logger: logger.child({ component: 'engine' }),
+    });
+    const conversations = createSqliteConversationStore({ database: store.value.database });
+    if (conversations.isErr()) return fail(runtimeError('STORE_OPEN_FAILED', conversations.error.message));
+    const taskSessions = openTaskSessions(store.value.database);
+    const gates = openParkedGates(store.value.database);
+
+    const triggerStore = openTriggerStore({ path: paths.database }, { clock });
+    if (triggerStore.isErr()) return fail(runtimeError('TRIGGERS_FAILED', triggerStore.error.message));
+    closers.push(() => triggerStore.value.close());
+    const queue = openSqliteQueue({
+      db: triggerStore.value.db,
+      clock,
+      defaultMaxAttempts: config.queue.maxAttempts,
+    });
+    if (queue.isErr())
+      return fail(runtimeError('QUEUE_OPEN_FAILED', queue.error.message, { queueCode: queue.error.code }));
+    closers.push(() => queue.value.close());
+
+    const triggerConfig = await loadTriggers(paths, options.env ?? process.env);
+    if (triggerConfig.isErr()) return fail(triggerConfig.error);
+    const router = new TriggerRouter({
+      config: triggerConfig.value,
+      store: triggerStore.value,
+      clock,
+      logger: logger.child({ component: 'triggers' }),
+    });
+
+    const providerFn = options.provider ?? modelProvider(config, paths);
+
+    const workspaces = createWorkspaceManager({ worktreesDir: paths.worktrees, clock, logger });
+    active = createActiveSessions();
+    events = createDaemonEventBus(() => clock.now());
+    const github = config.forge.github;
+    const deliverFn =
+      github === undefined
+        ? null
+        : createGitHubDelivery({
+            store: store.value,
+            token: github.token,
+            apiBaseUrl: github.apiBaseUrl,
+            logger: logger.child({ component: 'delivery' }),
+          });
+
+    const handler = createTaskHandler({
+      engine,
+      store: store.value,
+      conversations: conversations.value,
+      workspaces,
+      taskSessions,
+      gates,
+      provider: providerFn,
+      budget: config.budgets,
+      deliver: deliverFn,
+      active,
+      events,
+      workerId,
+      clock,
+      logger,
+    });
+
+    // Crash recovery: leases of a previous (killed) process return to the queue once expired.
+    const sweep = async (): Promise<void> => {
+      const swept = await queue.value.sweepExpiredLeases();
+      if (swept.isOk() && swept.value.requeued + swept.value.deadLettered > 0)
+        logger.info({ ...swept.value }, 'expired leases swept');
+    };
+    await sweep();
+    sweeper = setInterval(() => void sweep(), config.queue.sweepIntervalMs);
+
+    const bus = events;
+    worker = runWorker({
+      queue: queue.value,
+      name: config.queue.name,
+      workerId,
+      concurrency: config.maxConcurrentSessions,
+      leaseMs: config.queue.leaseMs,
+      pollIntervalMs: 250,
+      handler,
+      onError: (error, task) => logger.warn({ code: error.code, taskId: task?.id }, error.message),
+      onCompleted: (task) => logger.info({ taskId: task.id }, 'task completed'),
+    });
+    scheduler = new TriggerScheduler({
+      router,
+      store: triggerStore.value,
+      queue: queue.value,
+      clock,
+      logger: logger.child({ component: 'scheduler' }),
+    });
+    scheduler.start();
+    bus.emit({ type: 'daemon_started', data: { workerId } });
+
+    const parts: RuntimeParts = {
+      config,
+      paths,
+      engine,
+      store: store.value,
+      queue: queue.value,
+      router,
+      workspaces,
+      active,
+      events: bus,
+      taskSessions,
+      gates,
+      token: token.value,
+      clock,
+      logger,
+      startedAt: clock.now(),
+    };
+    const ops = createOperations(parts, scheduler);
+    const server = await listen(createApp(parts, ops), config.host, config.port);
+    if (server.isErr()) {
+      await stop();
+      return err(server.error);
+    }
+    closers.push(() => server.value.close());
+    logger.info({ url: server.value.url, workerId }, 'daemon listening');
+    return ok({ ...parts, ops, url: server.value.url, port: server.value.port });
+  }
+
+  async function fail<T>(error: RuntimeError): Promise<Result<T, RuntimeError>> {
+    await closeAll();
+    return err(error);
+  }
+
+  async function closeAll(): Promise<void> {
+    for (const close of closers.splice(0).reverse()) {
+      try {
+        await close();
+      } catch (thrown) {
+        logger.warn({ error: String(thrown) }, 'close failed');
+      }
+    }
+  }
+
+  async function stop(stopOptions: { readonly drain?: boolean } = {}): Promise<void> {
+    if (stopped) return;
+    stopped = true;
+    events?.emit({ type: 'daemon_stopping', data: { drain: stopOptions.drain === true } });
+    if (sweeper !== null) clearInterval(sweeper);
+    await scheduler?.stop();
+    if (worker !== null) {
+      const done = worker.stop();
+      const limit = stopOptions.drain === true ? config.drainTimeoutMs : 0;
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([done, new Promise<void>((r) => (timer = setTimeout(r, limit)))]);
+      clearTimeout(timer);
+      active?.abortAll();
+      await done;
+    }
+    await closeAll();
+  }
+
+  return { start, stop };
+}
+
+/** Loads `$WORKTRAIN_HOME/triggers.yaml` (missing = no triggers). */
+async function loadTriggers(
+  paths: WorktrainPaths,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<Result<TriggerConfig, RuntimeError>> {
+  const text = readTextIfExists(paths.triggers);
+  if (text.isErr()) return err(text.error);
+  if (text.value === null) return ok({ triggers: [], files: [] });
+  const loaded = await loadTriggerConfig({
+    files: [{ path: paths.triggers, text: text.value }],
+    env,
+    registry: createBuiltinRegistry(),
+  });
+  if (loaded.isErr())
+    return err(
+      runtimeError('TRIGGERS_FAILED', `triggers.yaml: ${loaded.error.message}`, {
+        triggerCode: loaded.error.code,
+        ...(loaded.error.details ?? {}),
+      }),
+    );
+  return ok(loaded.value);
+}
+
+/**
+ * The model provider factory of `config.model`. The scripted provider re-reads its script for each run
+ * (so it can be edited between runs); an unreadable or invalid script fails that run with MODEL_FAILED.
+ */
+export function modelProvider(
+  config: RuntimeConfig,
+  paths: WorktrainPaths,
+): () => Result<ModelProvider, RuntimeError> {
+  const model = config.model;
+  if (model.provider === 'anthropic') {
+    const provider = createAnthropicProvider({
+      apiKey: model.apiKey,
+      model: model.model,
+      maxTokens: model.maxTokens,
+      ...(model.baseURL !== undefined ? { baseURL: model.baseURL } : {}),
+    });
+    return () => ok(provider);
+  }
+  const file = isAbsolute(model.script) ? model.script : resolve(paths.home, model.script);
+  return () =>
+    createScriptedProvider({ file }).mapErr((e) =>
+      runtimeError('MODEL_FAILED', e.message, { modelCode: e.code, file }),
+    );
+}
