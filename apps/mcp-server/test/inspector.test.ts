@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appDir, makeSandbox, repoRoot, type Sandbox } from './helpers.js';
+import { appDir, exitCode, makeSandbox, repoRoot, type Sandbox, spawnServer, waitFor } from './helpers.js';
 
 const inspectorBin = join(appDir, 'node_modules/.bin/mcp-inspector');
 
@@ -12,23 +12,20 @@ const inspectorBin = join(appDir, 'node_modules/.bin/mcp-inspector');
 function inspect(
   sandbox: Sandbox,
   inspectorArgs: readonly string[],
+  target: readonly string[] = [process.execPath, join(appDir, 'src/main.ts')],
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(
-      inspectorBin,
-      ['--cli', process.execPath, join(appDir, 'src/main.ts'), ...inspectorArgs],
-      {
-        cwd: repoRoot,
-        env: {
-          ...process.env,
-          NODE_OPTIONS: '--conditions=@worktrain/source --import tsx',
-          WORKTRAIN_HOME: sandbox.home,
-          WORKTRAIN_WORKFLOWS_PATH: sandbox.workflowsDir,
-          WORKTRAIN_LOG_LEVEL: 'warn',
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
+    const child = spawn(inspectorBin, ['--cli', ...target, ...inspectorArgs], {
+      cwd: repoRoot,
+      env: {
+        ...process.env,
+        NODE_OPTIONS: '--conditions=@worktrain/source --import tsx',
+        WORKTRAIN_HOME: sandbox.home,
+        WORKTRAIN_WORKFLOWS_PATH: sandbox.workflowsDir,
+        WORKTRAIN_LOG_LEVEL: 'warn',
       },
-    );
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => {
@@ -80,5 +77,34 @@ describe('MCP Inspector CLI', () => {
     };
     expect(parsed.isError ?? false).toBe(false);
     expect(parsed.structuredContent.workflows.map((w) => w.workflowId)).toContain('mcp-test-short');
+  });
+
+  it('lists the tools over Streamable HTTP', async () => {
+    const server = spawnServer(sandbox, [
+      '--transport',
+      'http',
+      '--port',
+      '0',
+      '--workflows',
+      sandbox.workflowsDir,
+    ]);
+    try {
+      const url = await waitFor(
+        () => /listening on (\S+)/.exec(server.stderr())?.[1],
+        30_000,
+        'server to listen',
+      );
+      const { code, stdout, stderr } = await inspect(
+        sandbox,
+        ['--transport', 'http', '--method', 'tools/list'],
+        [url],
+      );
+      expect(code, stderr).toBe(0);
+      const parsed = JSON.parse(stdout) as { tools: { name: string }[] };
+      expect(parsed.tools).toHaveLength(6);
+    } finally {
+      server.child.kill('SIGTERM');
+      await exitCode(server.child);
+    }
   });
 });
