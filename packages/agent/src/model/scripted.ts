@@ -9,6 +9,7 @@ import {
   describeThrown,
   err,
   errAsync,
+  type JsonObject,
   JsonObjectSchema,
   makeError,
   ok,
@@ -38,8 +39,19 @@ export const ModelScriptSchema = z.object({
   model: z.string().min(1).optional(),
   turns: z.array(ScriptedTurnSchema),
 });
-export type ScriptedTurn = z.input<typeof ScriptedTurnSchema>;
-export type ModelScript = z.input<typeof ModelScriptSchema>;
+/** One scripted model turn: optional text, then tool calls (see {@link ScriptedTurnSchema}). */
+export interface ScriptedTurn {
+  readonly step?: string;
+  readonly text?: string;
+  readonly toolCalls?: readonly { readonly name: string; readonly input?: JsonObject }[];
+  readonly delayMs?: number;
+  readonly usage?: { readonly inputTokens: number; readonly outputTokens: number };
+}
+/** A model script: its label and turns (see {@link ModelScriptSchema}). */
+export interface ModelScript {
+  readonly model?: string;
+  readonly turns: readonly ScriptedTurn[];
+}
 type ParsedTurn = z.output<typeof ScriptedTurnSchema>;
 
 /** The marker line the session loop writes into each step prompt; the scripted provider matches on it. */
