@@ -66,19 +66,35 @@ export function runGit(
   });
 }
 
+/** `https://host:port/` of an HTTP(S) remote URL followed by `.`, so the header goes to that host only
+ *  (git-config(1) `http.<url>.*`); empty (all URLs) for anything else. */
+function scopeOf(remoteUrl: string | undefined): string {
+  if (remoteUrl === undefined || !/^https?:\/\//i.test(remoteUrl)) return '';
+  try {
+    const url = new URL(remoteUrl);
+    return `${url.protocol}//${url.host}/.`;
+  } catch {
+    return '';
+  }
+}
+
 /**
  * Environment that authenticates one git command over HTTPS with a forge token, without writing it to any
  * config file or argv: git reads `GIT_CONFIG_COUNT`/`GIT_CONFIG_KEY_n`/`GIT_CONFIG_VALUE_n` as extra
  * command-scoped config (git-config(1), "ENVIRONMENT", git ≥ 2.31), and `http.extraheader` adds the
- * header to every request. Same header as actions/checkout (`src/git-auth-helper.ts`):
+ * header to every request to the remote's host (scoped with `http.<scheme>://<host>/.extraheader`). Same header as actions/checkout (`src/git-auth-helper.ts`):
  * `AUTHORIZATION: basic base64("x-access-token:<token>")`.
  */
-export function authEnv(token: string | undefined, username = 'x-access-token'): Record<string, string> {
+export function authEnv(
+  token: string | undefined,
+  remoteUrl?: string,
+  username = 'x-access-token',
+): Record<string, string> {
   if (token === undefined || token === '') return {};
   const basic = Buffer.from(`${username}:${token}`, 'utf8').toString('base64');
   return {
     GIT_CONFIG_COUNT: '1',
-    GIT_CONFIG_KEY_0: 'http.extraheader',
+    GIT_CONFIG_KEY_0: `http.${scopeOf(remoteUrl)}extraheader`,
     GIT_CONFIG_VALUE_0: `AUTHORIZATION: basic ${basic}`,
   };
 }

@@ -33,7 +33,6 @@ const NON_FAST_FORWARD = /non-fast-forward|fetch first|\(stale info\)/i;
  */
 export function pushBranch(options: PushOptions): ResultAsync<PushResult, DeliveryError> {
   const remote = options.remote ?? 'origin';
-  const env = authEnv(options.token);
   const ref = `refs/heads/${options.branch}`;
   const push = () =>
     runGit(options.worktree, ['push', '--no-verify', remote, `HEAD:${ref}`], { env, timeoutMs: 300_000 });
@@ -59,7 +58,15 @@ export function pushBranch(options: PushOptions): ResultAsync<PushResult, Delive
   // `git push --porcelain` reports rejections on stdout; fold it into the error text.
   const pushClassified = () => push().mapErr((e) => classify(e));
 
-  return pushClassified()
+  let env: Record<string, string> = {};
+  return runGit(options.worktree, ['remote', 'get-url', remote])
+    .map((o) => {
+      env = authEnv(options.token, o.stdout.trim());
+    })
+    .mapErr((e) =>
+      deliveryError('PUSH_FAILED', `Remote ${remote} is not configured`, { remote, cause: e.message }),
+    )
+    .andThen(() => pushClassified())
     .andThen(() => head().map((commitSha) => ({ commitSha, rebased: false })))
     .orElse((first) => {
       if (first.code !== 'PUSH_REJECTED' || first.details?.nonFastForward !== true) return errAsync(first);

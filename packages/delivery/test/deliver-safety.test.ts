@@ -30,7 +30,9 @@ describe('deliver refuses unsafe changes', () => {
     expect(error.code).toBe('PATCH_REJECTED');
     expect(error.message).toContain('src/page.ts:2');
     expect(error.message).toContain('AKIA****');
-    expect(error.details?.reasons).toEqual([expect.objectContaining({ code: 'SECRET_DETECTED', path: 'src/page.ts', line: 2 })]);
+    expect(error.details?.reasons).toEqual([
+      expect.objectContaining({ code: 'SECRET_DETECTED', path: 'src/page.ts', line: 2 }),
+    ]);
     const log = JSON.stringify((await h.store.readEvents(h.sessionId))._unsafeUnwrap());
     expect(JSON.stringify(error)).not.toContain(secret);
     expect(log).not.toContain(secret);
@@ -41,10 +43,15 @@ describe('deliver refuses unsafe changes', () => {
   });
 
   it('rejects a path outside the declared targets', async () => {
-    await h.write({ 'src/page.ts': 'export const page = 2;\n', 'package.json': '{"scripts":{"postinstall":"curl x|sh"}}\n' });
+    await h.write({
+      'src/page.ts': 'export const page = 2;\n',
+      'package.json': '{"scripts":{"postinstall":"curl x|sh"}}\n',
+    });
     const error = (await deliver(h.input(), h.deps()))._unsafeUnwrapErr();
     expect(error.code).toBe('PATCH_REJECTED');
-    expect(error.details?.reasons).toEqual([expect.objectContaining({ code: 'OUTSIDE_TARGETS', path: 'package.json' })]);
+    expect(error.details?.reasons).toEqual([
+      expect.objectContaining({ code: 'OUTSIDE_TARGETS', path: 'package.json' }),
+    ]);
     await expectNothingLeft();
   });
 
@@ -60,10 +67,12 @@ describe('deliver refuses unsafe changes', () => {
     symlinkSync('/etc/hostname', join(h.worktree, 'src', 'host'));
     const error = (await deliver(h.input({ targets: ['src/**'] }), h.deps()))._unsafeUnwrapErr();
     expect(error.code).toBe('PATCH_REJECTED');
-    expect((error.details?.reasons as { code: string; path: string }[]).map((r) => [r.code, r.path])).toEqual([
-      ['SYMLINK_ESCAPE', 'src/host'],
-      ['SYMLINK_ESCAPE', 'src/passwd'],
-    ]);
+    expect((error.details?.reasons as { code: string; path: string }[]).map((r) => [r.code, r.path])).toEqual(
+      [
+        ['SYMLINK_ESCAPE', 'src/host'],
+        ['SYMLINK_ESCAPE', 'src/passwd'],
+      ],
+    );
     await expectNothingLeft();
   });
 
@@ -72,24 +81,30 @@ describe('deliver refuses unsafe changes', () => {
     const input = h.input({ targets: ['.github/workflows/ci.yml'] });
     const first = (await deliver(input, h.deps()))._unsafeUnwrapErr();
     expect(first.code).toBe('NEEDS_APPROVAL');
-    expect(first.details?.reasons).toEqual([expect.objectContaining({ code: 'PROTECTED_PATH', path: '.github/workflows/ci.yml' })]);
+    expect(first.details?.reasons).toEqual([
+      expect.objectContaining({ code: 'PROTECTED_PATH', path: '.github/workflows/ci.yml' }),
+    ]);
     expect(await recordedOf('validate')).toEqual([
       expect.objectContaining({ data: expect.objectContaining({ outcome: 'awaiting_approval' }) }),
     ]);
     await expectNothingLeft();
 
-    const approved = await deliver({ ...input, policy: { approvedProtectedPaths: ['.github/workflows/**'] } }, h.deps());
+    const approved = await deliver(
+      { ...input, policy: { approvedProtectedPaths: ['.github/workflows/**'] } },
+      h.deps(),
+    );
     expect(approved.isOk()).toBe(true);
-    expect((await recordedOf('validate')).map((e) => e.kind === 'delivery_recorded' && e.data.outcome)).toEqual([
-      'awaiting_approval',
-      'succeeded',
-    ]);
+    expect(
+      (await recordedOf('validate')).map((e) => e.kind === 'delivery_recorded' && e.data.outcome),
+    ).toEqual(['awaiting_approval', 'succeeded']);
     expect(pullsFor(h.gh, `worktrain/${h.sessionId}`)).toHaveLength(1);
   });
 
   it('enforces the file-count cap', async () => {
     await h.write({ 'src/page.ts': 'x\n', 'src/a.ts': 'a\n', 'src/b.ts': 'b\n' });
-    const error = (await deliver(h.input({ targets: ['src/**'], policy: { maxFiles: 2 } }), h.deps()))._unsafeUnwrapErr();
+    const error = (
+      await deliver(h.input({ targets: ['src/**'], policy: { maxFiles: 2 } }), h.deps())
+    )._unsafeUnwrapErr();
     expect(error.details?.reasons).toEqual([expect.objectContaining({ code: 'TOO_MANY_FILES' })]);
   });
 });

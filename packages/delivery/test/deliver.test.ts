@@ -52,7 +52,7 @@ describe('deliver (GitHub)', () => {
     expect(issue?.comments[0]?.body).toContain('<!-- worktrain:session=sess_deliver1 -->');
 
     const events = await deliveryEvents();
-    expect(events.map((e) => `${e.kind}:${e.data.stage}`)).toEqual(
+    expect(events.map((e) => `${e.kind}:${'stage' in e.data ? e.data.stage : ''}`)).toEqual(
       ['handoff', 'validate', 'commit', 'push', 'pull_request', 'issue_comment', 'delivery'].flatMap((s) => [
         `delivery_attempted:${s}`,
         `delivery_recorded:${s}`,
