@@ -16,6 +16,7 @@ export type { ArchiveRecord } from './archive.js';
 export { appendArchive } from './archive.js';
 export type { QueueConfig } from './config.js';
 export { openTaskQueue, QueueConfigSchema } from './config.js';
+export { dedupeKeyOf } from './dedupe.js';
 export type { MemoryQueueOptions } from './memory/memory-queue.js';
 export { createMemoryQueue, MemoryTaskQueue } from './memory/memory-queue.js';
 export type { PgConnectionOptions } from './postgres/connection.js';

@@ -23,6 +23,7 @@ it('exports exactly the documented public surface', () => {
     'checkJson',
     'createMemoryQueue',
     'createPostgresQueue',
+    'dedupeKeyOf',
     'enqueueSync',
     'executeQueueCancel',
     'executeQueueDeadLetters',
