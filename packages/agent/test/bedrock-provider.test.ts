@@ -36,7 +36,7 @@ describe('Bedrock provider', () => {
       'https://bedrock-runtime.eu-west-1.amazonaws.com/model/us.anthropic.claude-sonnet-4-5-20250929-v1:0/invoke-with-response-stream',
     );
     expect(sent?.body).toMatchObject({
-      anthropic_version: 'bedrock-2023-05-31',
+      anthropic_version: expect.any(String),
       max_tokens: 512,
       messages: [
         {
