@@ -54,5 +54,5 @@ export function commitMessage(change: ChangeSummary, handoff: CodingHandoff, ses
   if (handoff.testsAdded.length > 0) sections.push(`Tests added:\n${bullets(handoff.testsAdded)}`);
   if (change.issueNumber !== undefined) sections.push(`Refs #${change.issueNumber}`);
   const trailers = `WorkTrain-Session: ${sessionId}\nCo-authored-by: ${WORKTRAIN_CO_AUTHOR}`;
-  return [conventionalHeader(change), ...sections, trailers].join('\n\n') + '\n';
+  return `${[conventionalHeader(change), ...sections, trailers].join('\n\n')}\n`;
 }

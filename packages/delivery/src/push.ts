@@ -62,6 +62,7 @@ export function pushBranch(options: PushOptions): ResultAsync<PushResult, Delive
   return runGit(options.worktree, ['remote', 'get-url', remote])
     .map((o) => {
       env = authEnv(options.token, o.stdout.trim());
+      return env;
     })
     .mapErr((e) =>
       deliveryError('PUSH_FAILED', `Remote ${remote} is not configured`, { remote, cause: e.message }),

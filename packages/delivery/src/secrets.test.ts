@@ -32,7 +32,7 @@ describe('scanAddedLines', () => {
       'const token = process.env.GITHUB_TOKEN;',
       'password = "changeme-changeme-changeme"',
       'apiKey: "xxxxxxxxxxxxxxxxxxxxxxxx"',
-      'secret: "${SECRET_FROM_VAULT_PLEASE}"',
+      `secret: "$${'{'}SECRET_FROM_VAULT_PLEASE}"`,
       'const tokenizer = new Tokenizer();',
     ];
     expect(scanAddedLines(clean.map((t, i) => line(t, i + 1)))).toEqual([]);

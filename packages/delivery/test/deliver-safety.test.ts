@@ -67,12 +67,12 @@ describe('deliver refuses unsafe changes', () => {
     symlinkSync('/etc/hostname', join(h.worktree, 'src', 'host'));
     const error = (await deliver(h.input({ targets: ['src/**'] }), h.deps()))._unsafeUnwrapErr();
     expect(error.code).toBe('PATCH_REJECTED');
-    expect((error.details?.reasons as { code: string; path: string }[]).map((r) => [r.code, r.path])).toEqual(
-      [
-        ['SYMLINK_ESCAPE', 'src/host'],
-        ['SYMLINK_ESCAPE', 'src/passwd'],
-      ],
-    );
+    expect(
+      ((error.details?.reasons ?? []) as { code: string; path: string }[]).map((r) => [r.code, r.path]),
+    ).toEqual([
+      ['SYMLINK_ESCAPE', 'src/host'],
+      ['SYMLINK_ESCAPE', 'src/passwd'],
+    ]);
     await expectNothingLeft();
   });
 
