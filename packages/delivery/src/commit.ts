@@ -14,7 +14,7 @@ export interface CommitResult {
 }
 
 const SIGNING_FAILURE =
-  /gpg failed to sign|error: cannot run gpg|signing failed|ssh-keygen.*(?:fail|error)|unable to sign|no secret key/i;
+  /gpg failed to sign|couldn't load (?:public|private) key|error: cannot run gpg|signing failed|ssh-keygen.*(?:fail|error)|unable to sign|no secret key/i;
 
 /**
  * Commits the staged tree of `worktree` with `message` (via stdin, so the message is never in argv).

@@ -4,6 +4,10 @@ import { createMemorySessionStore, type SessionStore } from '@worktrain/session-
 import { createGitFixture, type FakeGitHub, type GitFixture, startFakeGitHub } from '@worktrain/testkit';
 import { createGitHubForge, type DeliverDeps, type DeliverInput } from '../src/index.js';
 
+// Git in these tests must not depend on the machine's global or system config (signing, hooks paths, …).
+process.env.GIT_CONFIG_GLOBAL = '/dev/null';
+process.env.GIT_CONFIG_NOSYSTEM = '1';
+
 export const OWNER = 'acme';
 export const REPO = 'widgets';
 export const TOKEN = 'ghs_fakeTokenForTestsOnly000000000000';
