@@ -258,6 +258,21 @@ export function createApp(parts: RuntimeParts, ops: Operations): Hono {
   return app;
 }
 
+/**
+ * The rest of a refused body is never read, so the connection must not be reused (a keep-alive client
+ * would send its next request into the unread body). @hono/node-server drops a `Connection` header set
+ * through hono, so this goes to Node's response object.
+ */
+export function closeAfterResponse(c: Context): void {
+  const env: unknown = c.env;
+  if (typeof env !== 'object' || env === null || !('outgoing' in env)) return;
+  const outgoing: unknown = env.outgoing;
+  if (typeof outgoing !== 'object' || outgoing === null) return;
+  if ('shouldKeepAlive' in outgoing) outgoing.shouldKeepAlive = false;
+  if ('setHeader' in outgoing && typeof outgoing.setHeader === 'function')
+    outgoing.setHeader('connection', 'close');
+}
+
 function sameSecret(given: string, expected: string): boolean {
   const a = Buffer.from(given);
   const b = Buffer.from(expected);

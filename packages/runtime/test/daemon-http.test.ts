@@ -1,0 +1,162 @@
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  createGitFixture,
+  type GitFixture,
+  githubWebhookRequest,
+  signGitHubWebhook,
+} from '@worktrain/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  BUGGY_ADD,
+  type Daemon,
+  fixScript,
+  type Home,
+  makeHome,
+  postOnce,
+  readWebhookExample,
+  startDaemon,
+  WEBHOOK_SECRET,
+  waitFor,
+} from './helpers.js';
+
+let git: GitFixture;
+let home: Home;
+let daemon: Daemon;
+
+beforeAll(async () => {
+  git = await createGitFixture({ files: { 'src/add.js': BUGGY_ADD } });
+  home = makeHome({ turns: fixScript(), repoDir: git.repoDir, triggers: true });
+  daemon = await startDaemon(home.home);
+});
+
+afterAll(async () => {
+  daemon?.child.kill('SIGKILL');
+  await daemon?.exited;
+  home?.cleanup();
+  await git?.cleanup();
+});
+
+const webhook = (init: { headers: Record<string, string>; body: string }, trigger = 'gh-issues') =>
+  fetch(`${daemon.url}/webhooks/${trigger}`, { method: 'POST', headers: init.headers, body: init.body });
+
+describe('worktrain-daemon HTTP API (real process on loopback)', () => {
+  it('answers /health and binds to 127.0.0.1; the token file is 0600', async () => {
+    const res = await fetch(`${daemon.url}/health`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ status: 'ok', pid: daemon.child.pid });
+    expect(daemon.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(statSync(join(home.home, 'daemon.token')).mode & 0o777).toBe(0o600);
+    expect(daemon.token).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('rejects /api/v1 without or with a wrong bearer token (401, JSON error)', async () => {
+    const none = await fetch(`${daemon.url}/api/v1/sessions`);
+    expect(none.status).toBe(401);
+    expect(await none.json()).toMatchObject({ code: 'UNAUTHORIZED', details: {} });
+    const wrong = await fetch(`${daemon.url}/api/v1/sessions`, { headers: { authorization: 'Bearer nope' } });
+    expect(wrong.status).toBe(401);
+    const right = await daemon.api('/sessions');
+    expect(right.status).toBe(200);
+    expect(await right.json()).toEqual({ sessions: [] });
+  });
+
+  it('validates API bodies: non-JSON and schema mismatches are 400, oversized bodies 413', async () => {
+    const notJson = await daemon.api('/dispatch', { method: 'POST', body: '{oops' });
+    expect(notJson.status).toBe(400);
+    expect(await notJson.json()).toMatchObject({ code: 'BODY_INVALID' });
+    const bad = await daemon.api('/dispatch', { method: 'POST', body: JSON.stringify({ workflowId: '' }) });
+    expect(bad.status).toBe(400);
+    const body = (await bad.json()) as { details: { issues: Array<{ path: string }> } };
+    expect(body.details.issues.map((i) => i.path)).toEqual(
+      expect.arrayContaining(['workflowId', 'goal', 'workspace']),
+    );
+    const huge = await postOnce(
+      `${daemon.url}/api/v1/dispatch`,
+      { authorization: `Bearer ${daemon.token}`, 'content-type': 'application/json' },
+      JSON.stringify({ goal: 'x'.repeat(2_000_000) }),
+    );
+    expect(huge.status).toBe(413);
+    expect(JSON.parse(huge.text)).toMatchObject({ code: 'PAYLOAD_TOO_LARGE' });
+    const unknown = await daemon.api('/sessions/sess_nope');
+    expect(unknown.status).toBe(404);
+    expect(await unknown.json()).toMatchObject({ code: 'SESSION_NOT_FOUND' });
+  });
+
+  it('webhooks: 404 unknown trigger, 401 missing/bad signature, 413 oversized, 400 non-JSON', async () => {
+    const payload = readWebhookExample();
+    const good = githubWebhookRequest('issues', payload, WEBHOOK_SECRET);
+    expect((await webhook(good, 'no-such-trigger')).status).toBe(404);
+
+    const unsigned = githubWebhookRequest('issues', payload, WEBHOOK_SECRET, { unsigned: true });
+    const r401 = await webhook(unsigned);
+    expect(r401.status).toBe(401);
+    expect(await r401.json()).toMatchObject({ code: 'SIGNATURE_INVALID' });
+    const forged = githubWebhookRequest('issues', payload, 'another-secret-456');
+    expect((await webhook(forged)).status).toBe(401);
+    const tampered = { ...good, body: good.body.replace('"labeled"', '"unlabeled"') };
+    expect((await webhook(tampered)).status).toBe(401);
+
+    const big = JSON.stringify({ ...payload, padding: 'x'.repeat(70_000) });
+    const r413 = await webhook({
+      headers: { ...good.headers, 'X-Hub-Signature-256': signGitHubWebhook(big, WEBHOOK_SECRET) },
+      body: big,
+    });
+    expect(r413.status).toBe(413);
+
+    const text = 'this is not json';
+    const r400 = await webhook({
+      headers: { ...good.headers, 'X-Hub-Signature-256': signGitHubWebhook(text, WEBHOOK_SECRET) },
+      body: text,
+    });
+    expect(r400.status).toBe(400);
+    expect(await r400.json()).toMatchObject({ code: 'PAYLOAD_INVALID' });
+
+    const list = await daemon.api('/queue');
+    expect(((await list.json()) as { tasks: unknown[] }).tasks).toEqual([]);
+  });
+
+  it('webhooks: a signed issues.labeled delivery is 202 with a task; a replay is not a second task', async () => {
+    const req = githubWebhookRequest('issues', readWebhookExample(), WEBHOOK_SECRET, {
+      deliveryId: 'delivery-1',
+    });
+    const res = await webhook(req);
+    expect(res.status).toBe(202);
+    const accepted = (await res.json()) as { status: string; taskId: string };
+    expect(accepted).toMatchObject({ status: 'enqueued', taskId: expect.any(String) });
+    const replay = await webhook(req);
+    expect(replay.status).toBe(200);
+    expect(await replay.json()).toMatchObject({ status: 'duplicate' });
+
+    // The task runs: a session of test.daemon-fix is created for it.
+    const session = await waitFor('a session for the webhook task', async () => {
+      const r = (await (await daemon.api('/sessions')).json()) as {
+        sessions: Array<{ sessionId: string; taskId: string | null; workflowId: string }>;
+      };
+      return r.sessions.find((s) => s.taskId === accepted.taskId);
+    });
+    expect(session.workflowId).toBe('test.daemon-fix');
+  });
+
+  it('serves Prometheus metrics with queue depth, sessions by status and webhook counts', async () => {
+    const text = await (await fetch(`${daemon.url}/metrics`)).text();
+    expect(text).toContain('# TYPE worktrain_queue_tasks gauge');
+    expect(text).toMatch(/worktrain_queue_tasks\{queue="tasks",state="(pending|leased|succeeded)"\} 1/);
+    expect(text).toMatch(/worktrain_sessions\{status="aborted"\} 0/);
+    expect(text).toContain('worktrain_webhooks_total{trigger="gh-issues",status="401"} 3');
+    expect(text).toContain('worktrain_webhooks_total{trigger="gh-issues",status="202"} 1');
+    expect(text).toContain('worktrain_webhooks_total{trigger="(unknown)",status="404"} 1');
+  });
+
+  it('lists triggers', async () => {
+    const r = (await (await daemon.api('/triggers')).json()) as { triggers: unknown[] };
+    expect(r.triggers).toEqual([
+      expect.objectContaining({
+        id: 'gh-issues',
+        provider: 'github',
+        webhook: true,
+        workflowId: 'test.daemon-fix',
+      }),
+    ]);
+  });
+});
