@@ -18,6 +18,8 @@ export type { ConfigIssue, TriggerError, TriggerErrorCode } from './errors.js';
 export { triggerError } from './errors.js';
 export type { TriggerConfigWatcher, TriggerConfigWatcherOptions } from './hot-reload.js';
 export { watchTriggerConfig } from './hot-reload.js';
+export type { WebhookListenerOptions } from './http.js';
+export { createWebhookListener, webhookHttpStatus } from './http.js';
 export type { CompiledPath } from './jsonpath.js';
 export { compilePath, queryPath } from './jsonpath.js';
 export type {

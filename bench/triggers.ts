@@ -1,0 +1,260 @@
+/**
+ * Trigger intake benchmark (DESIGN §14, issue 5): prints one JSON object per workload.
+ *
+ *   pnpm bench:triggers            10 s at 1 000 webhooks/s
+ *   pnpm bench:triggers --quick    3 s at 1 000 webhooks/s (well under a minute)
+ *
+ * Workloads:
+ * - fsync_commit_limit: raw better-sqlite3, WAL + synchronous=FULL, one INSERT per transaction — the
+ *   physical limit of one-transaction-per-webhook intake on this disk.
+ * - webhook_intake: an open-loop client sends signed GitHub `issues.labeled` webhooks (X-Hub-Signature-256)
+ *   at a fixed rate over keep-alive HTTP on 127.0.0.1 to `createWebhookListener` (router with group commit,
+ *   SQLite queue + trigger state, WAL, synchronous=FULL). 10 % of the sends repeat an earlier issue under a
+ *   new delivery id (dedupe on sourceId) and 5 % replay an earlier delivery id (X-GitHub-Delivery dedupe).
+ *   Reports accepted/s (202 + 200 answers per second of run), p50/p99/max accept latency (request start →
+ *   response), `lost` (unique issues sent minus tasks in the database) and `duplicate_tasks` (tasks beyond
+ *   one per unique issue). Goal: p99 < 20 ms, lost = 0, duplicate_tasks = 0.
+ *
+ * No peer system offers this combination in-process (signature check + dedupe + durable enqueue); the
+ * reference point is the disk's fsync limit above.
+ */
+import { fork } from 'node:child_process';
+import { createHmac } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { Agent, createServer, request } from 'node:http';
+import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { openSqliteQueue } from '@worktrain/queue';
+import {
+  createBuiltinRegistry,
+  createWebhookListener,
+  loadTriggerConfig,
+  openTriggerStore,
+  TriggerRouter,
+} from '@worktrain/triggers';
+import Database from 'better-sqlite3';
+
+const quick = process.argv.includes('--quick');
+const RATE = 1000;
+const SECONDS = quick ? 3 : 10;
+const SECRET = 'bench-webhook-secret';
+const isClient = process.env.WT_BENCH_TRIGGERS_CLIENT === '1';
+const work = isClient ? '' : mkdtempSync(join(tmpdir(), 'wt-bench-triggers-'));
+
+function emit(record: Record<string, unknown>): void {
+  process.stdout.write(`${JSON.stringify({ area: 'triggers', quick, ...record })}\n`);
+}
+const percentile = (sorted: readonly number[], p: number): number =>
+  sorted.length === 0
+    ? Number.NaN
+    : (sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ??
+      Number.NaN);
+const round = (x: number, d = 2): number => Math.round(x * 10 ** d) / 10 ** d;
+
+function fsyncCommitLimit(ms: number): number {
+  const db = new Database(join(work, 'fsync.db'));
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)');
+  const ins = db.prepare('INSERT INTO t (v) VALUES (?)');
+  const t0 = performance.now();
+  let n = 0;
+  while (performance.now() - t0 < ms) {
+    db.transaction(() => ins.run('x')).immediate();
+    n++;
+  }
+  db.close();
+  return (n * 1000) / ms;
+}
+
+interface ClientReport {
+  latencies: number[];
+  statuses: Array<[number, number]>;
+  uniqueIssues: number;
+  errors: number;
+  elapsed: number;
+  total: number;
+}
+
+/** The open-loop webhook sender (worker thread). */
+async function runClient(data: {
+  port: number;
+  base: Record<string, unknown>;
+  repository: object;
+  issue: Record<string, unknown>;
+}): Promise<ClientReport> {
+  const { port, base, repository, issue } = data;
+  const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+  const latencies: number[] = [];
+  const statuses = new Map<number, number>();
+  const uniqueIssues = new Set<number>();
+  const deliveries: Array<{ id: string; body: Buffer }> = [];
+  let errors = 0;
+  let nextIssue = 1;
+  const send = (delivery: string, body: Buffer): Promise<void> =>
+    new Promise((resolve) => {
+      const t0 = performance.now();
+      const req = request(
+        {
+          host: '127.0.0.1',
+          port,
+          method: 'POST',
+          path: '/webhooks/gh-ready',
+          agent,
+          headers: {
+            'content-type': 'application/json',
+            'content-length': body.length,
+            'x-github-event': 'issues',
+            'x-github-delivery': delivery,
+            'x-hub-signature-256': `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`,
+          },
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => {
+            latencies.push(performance.now() - t0);
+            statuses.set(res.statusCode ?? 0, (statuses.get(res.statusCode ?? 0) ?? 0) + 1);
+            resolve();
+          });
+        },
+      );
+      req.on('error', () => {
+        errors++;
+        resolve();
+      });
+      req.end(body);
+    });
+
+  const total = RATE * SECONDS;
+  const inflight: Promise<void>[] = [];
+  const start = performance.now();
+  for (let i = 0; i < total; i++) {
+    const due = start + (i * 1000) / RATE;
+    const wait = due - performance.now();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    const roll = i % 20;
+    if (roll === 0 && deliveries.length > 0) {
+      // 5 %: replay of an earlier delivery (same id, same body).
+      const d = deliveries[(i * 7) % deliveries.length];
+      if (d) inflight.push(send(d.id, d.body));
+      continue;
+    }
+    const n = (roll === 1 || roll === 2) && nextIssue > 10 ? 1 + ((i * 13) % (nextIssue - 1)) : nextIssue++;
+    uniqueIssues.add(n);
+    const body = Buffer.from(
+      JSON.stringify({
+        ...base,
+        issue: { ...issue, number: n, title: `Issue ${n}` },
+        label: { name: 'worktrain:ready' },
+        repository,
+      }),
+    );
+    const id = `delivery-${i}`;
+    deliveries.push({ id, body });
+    inflight.push(send(id, body));
+  }
+  await Promise.all(inflight);
+  const elapsed = (performance.now() - start) / 1000;
+  agent.destroy();
+  return { latencies, statuses: [...statuses], uniqueIssues: uniqueIssues.size, errors, elapsed, total };
+}
+
+async function main(): Promise<void> {
+  emit({
+    workload: 'fsync_commit_limit',
+    system: 'sqlite-raw',
+    commits_per_s: Math.round(fsyncCommitLimit(quick ? 1000 : 3000)),
+  });
+
+  const yaml = `triggers:
+  - id: gh-ready
+    provider: github
+    repo: octo-org/octo-repo
+    workflowId: wr.coding-task
+    workspace: /bench
+    webhook: { secret: ${SECRET} }
+    events: [issues.labeled]
+    dispatchCondition: { path: "$.label.name", equals: "worktrain:ready" }
+`;
+  const config = (
+    await loadTriggerConfig({
+      files: [{ path: join(work, 'triggers.yaml'), text: yaml }],
+      env: {},
+      registry: createBuiltinRegistry(),
+    })
+  )._unsafeUnwrap();
+  const dbPath = join(work, 'worktrain.db');
+  const store = openTriggerStore({ path: dbPath })._unsafeUnwrap();
+  const router = new TriggerRouter({ config, store });
+  const server = createServer(createWebhookListener({ router }));
+  server.keepAliveTimeout = 60_000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+
+  const examples: Array<{ name: string; examples: Array<Record<string, unknown>> }> = createRequire(
+    new URL('../packages/triggers/package.json', import.meta.url),
+  )('@octokit/webhooks-examples/api.github.com/index.json');
+  const base = examples.find((g) => g.name === 'issues')?.examples.find((p) => p.action === 'labeled') ?? {};
+  const repository = { ...(base.repository as object), full_name: 'octo-org/octo-repo' };
+  const issue = base.issue as Record<string, unknown>;
+
+  // The client runs in a child process so its JSON/HMAC work does not share the server's event loop.
+  const child = fork(new URL(import.meta.url), process.argv.slice(2), {
+    execArgv: process.execArgv,
+    env: { ...process.env, WT_BENCH_TRIGGERS_CLIENT: '1' },
+  });
+  const report = await new Promise<ClientReport>((resolve, reject) => {
+    child.once('message', (m) => resolve(m as ClientReport));
+    child.once('error', reject);
+    child.send({ port, base, repository, issue });
+  });
+  child.kill();
+  const { latencies, statuses: statusList, uniqueIssues: uniqueCount, errors, elapsed, total } = report;
+  const statuses = new Map(statusList);
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+
+  const queue = openSqliteQueue({ db: store.db })._unsafeUnwrap();
+  const tasks = store.db
+    .prepare('SELECT count(*) AS n, count(DISTINCT dedupe_key) AS d FROM queue_tasks')
+    .get() as { n: number; d: number };
+  await queue.close();
+  store.close();
+  const sorted = [...latencies].sort((a, b) => a - b);
+  const uniqueIssues = { size: uniqueCount };
+  const accepted = (statuses.get(202) ?? 0) + (statuses.get(200) ?? 0);
+  emit({
+    workload: 'webhook_intake',
+    system: 'worktrain-sqlite-group-commit',
+    target_rate_per_s: RATE,
+    seconds: round(elapsed),
+    sent: total,
+    accepted,
+    accepted_per_s: round(accepted / elapsed, 1),
+    status_counts: Object.fromEntries(statuses),
+    transport_errors: errors,
+    p50_ms: round(percentile(sorted, 50)),
+    p99_ms: round(percentile(sorted, 99)),
+    max_ms: round(sorted.at(-1) ?? Number.NaN),
+    unique_issues: uniqueIssues.size,
+    tasks: tasks.n,
+    lost: uniqueIssues.size - tasks.d,
+    duplicate_tasks: tasks.n - tasks.d,
+    goal_met:
+      percentile(sorted, 99) < 20 && uniqueIssues.size === tasks.d && tasks.n === tasks.d && errors === 0,
+  });
+}
+
+if (!isClient) {
+  try {
+    await main();
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+} else {
+  process.once('message', (data) => {
+    void runClient(data as Parameters<typeof runClient>[0]).then((report) => process.send?.(report));
+  });
+}
