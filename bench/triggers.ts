@@ -41,7 +41,7 @@ const quick = process.argv.includes('--quick');
 const RATE = 1000;
 const SECONDS = quick ? 3 : 10;
 const SECRET = 'bench-webhook-secret';
-const isClient = process.env.WT_BENCH_TRIGGERS_CLIENT === '1';
+const isClient = process.argv.includes('--client');
 const work = isClient ? '' : mkdtempSync(join(tmpdir(), 'wt-bench-triggers-'));
 
 function emit(record: Record<string, unknown>): void {
@@ -202,9 +202,8 @@ async function main(): Promise<void> {
   const issue = base.issue as Record<string, unknown>;
 
   // The client runs in a child process so its JSON/HMAC work does not share the server's event loop.
-  const child = fork(new URL(import.meta.url), process.argv.slice(2), {
+  const child = fork(new URL(import.meta.url), [...process.argv.slice(2), '--client'], {
     execArgv: process.execArgv,
-    env: { ...process.env, WT_BENCH_TRIGGERS_CLIENT: '1' },
   });
   const report = await new Promise<ClientReport>((resolve, reject) => {
     child.once('message', (m) => resolve(m as ClientReport));

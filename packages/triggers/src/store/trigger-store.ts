@@ -137,9 +137,8 @@ export class TriggerStore {
       for (const item of items) item.resolve(err(e));
       return;
     }
-    items.forEach((item, i) =>
-      item.resolve(results[i] ?? err(triggerError('STORE_IO', 'missing batch result'))),
-    );
+    for (const [i, item] of items.entries())
+      item.resolve(results[i] ?? err(triggerError('STORE_IO', 'missing batch result')));
   }
 
   /** The underlying connection (shared with the queue opened on the same file). */
