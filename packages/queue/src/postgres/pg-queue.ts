@@ -9,8 +9,7 @@ import {
   randomIds,
 } from '@worktrain/contracts';
 import type pg from 'pg';
-import { appendArchive } from '../archive.js';
-import { dedupeConflict, leaseLost, notFound } from '../errors.js';
+import { leaseLost, notFound } from '../errors.js';
 import { HandleState, leaseKey } from '../handle-state.js';
 import type {
   AuditEntry,
@@ -48,6 +47,7 @@ import {
   type ResolvedOptions,
   resolveOptions,
 } from '../validation.js';
+import { completeMany, insertTasks, purgeRound } from './batch-ops.js';
 import { DomainAbort, PgConnection, type PgConnectionOptions, PgListener, pgError } from './connection.js';
 import { migratePostgres, notifyChannel, SCHEMA_NAME_RE } from './schema.js';
 import { buildSql, type PgSql } from './sql.js';
@@ -174,53 +174,12 @@ export class PostgresTaskQueue implements TaskQueue {
     if (normalized.length === 0) return new ResultAsync(Promise.resolve(ok([])));
     const ids = normalized.map(() => this.ids.next('task'));
     // A single row needs no explicit transaction; several must be all-or-nothing.
-    return this.run('enqueue', false, (c) => this.insert(c, normalized, ids), normalized.length > 1);
-  }
-
-  private async insert(
-    c: pg.PoolClient,
-    ns: readonly NormalizedEnqueue[],
-    ids: readonly string[],
-  ): Promise<Result<EnqueueResult[], QueueError>> {
-    const inserted = await c.query<TaskRow>(this.sql.insertMany, [
-      ids,
-      ns.map((n) => n.queue),
-      ns.map((n) => n.payloadJson),
-      ns.map((n) => n.priority),
-      ns.map((n) => n.runAt),
-      ns.map((n) => n.delayMs),
-      ns.map((n) => n.dedupeKey),
-      ns.map((n) => n.maxAttempts),
-      ns.map((n) => n.actor),
-    ]);
-    const byId = new Map(inserted.rows.map((r) => [r.id, r]));
-    const missingKeys = ns
-      .filter((n, i) => !byId.has(ids[i]!) && n.dedupeKey !== null)
-      .map((n) => n.dedupeKey!);
-    const existing = new Map<string, TaskRow>();
-    if (missingKeys.length > 0) {
-      const rows = await c.query<TaskRow>(this.sql.byDedupe, [missingKeys]);
-      for (const r of rows.rows) existing.set(r.dedupe_key!, r);
-    }
-    const out: EnqueueResult[] = [];
-    for (let i = 0; i < ns.length; i++) {
-      const n = ns[i]!;
-      const row = byId.get(ids[i]!);
-      if (row !== undefined) {
-        out.push({ task: rowToTask(row), created: true });
-        continue;
-      }
-      const held = existing.get(n.dedupeKey ?? '');
-      if (held === undefined) {
-        // The holder finished between our insert and lookup: ask the caller to retry.
-        return err(
-          makeError('STORE_UNAVAILABLE', 'dedupe key holder changed concurrently; retry the enqueue'),
-        );
-      }
-      if (held.queue !== n.queue) return err(dedupeConflict(n.dedupeKey!, held.queue, n.queue));
-      out.push({ task: rowToTask(held), created: false });
-    }
-    return ok(out);
+    return this.run(
+      'enqueue',
+      false,
+      (c) => insertTasks(c, this.sql, normalized, ids),
+      normalized.length > 1,
+    );
   }
 
   claim(input: ClaimInput): ResultAsync<LeasedTask[], QueueError> {
@@ -290,47 +249,16 @@ export class PostgresTaskQueue implements TaskQueue {
     this.completionScheduled = false;
     const batch = this.completions;
     this.completions = [];
-    const r = await this.run('complete', true, async (c) => {
-      const done = await c.query<TaskRow>(this.sql.completeMany, [
-        batch.map((b) => b.ref.taskId),
-        batch.map((b) => b.ref.leaseToken),
-      ]);
-      const doneIds = new Set(done.rows.map((row) => row.id));
-      const rest = batch.filter((b) => !doneIds.has(b.ref.taskId)).map((b) => b.ref.taskId);
-      const current = new Map<string, TaskRow & { now: string }>();
-      if (rest.length > 0) {
-        const rows = await c.query<TaskRow & { now: string }>(this.sql.byIds, [rest]);
-        for (const row of rows.rows) current.set(row.id, row);
-      }
-      return ok({ done: new Map(done.rows.map((row) => [row.id, row])), current });
-    });
-    for (const b of batch) {
-      if (r.isErr()) {
-        b.resolve(err(r.error));
-        continue;
-      }
-      const row = r.value.done.get(b.ref.taskId);
-      if (row !== undefined && row.lease_token === b.ref.leaseToken) {
-        b.resolve(ok(rowToTask(row)));
-        continue;
-      }
-      const cur = r.value.current.get(b.ref.taskId) ?? (row as (TaskRow & { now: string }) | undefined);
-      if (cur === undefined) b.resolve(err(notFound(b.ref.taskId)));
-      else if (cur.state === 'succeeded' && cur.lease_token === b.ref.leaseToken)
-        b.resolve(ok(rowToTask(cur)));
-      else
-        b.resolve(
-          err(
-            leaseLost(
-              b.ref.taskId,
-              cur.state,
-              cur.lease_token === b.ref.leaseToken,
-              cur.leased_until,
-              Number(cur.now ?? 0) || null,
-            ),
-          ),
-        );
-    }
+    const r = await this.run('complete', true, async (c) =>
+      ok(
+        await completeMany(
+          c,
+          this.sql,
+          batch.map((b) => b.ref),
+        ),
+      ),
+    );
+    for (let i = 0; i < batch.length; i++) batch[i]!.resolve(r.isErr() ? err(r.error) : r.value[i]!);
   }
 
   fail(input: FailInput): ResultAsync<Task, QueueError> {
@@ -479,29 +407,7 @@ export class PostgresTaskQueue implements TaskQueue {
       return errAsync(makeError('INVALID_ARGUMENT', 'states must be a non-empty subset of succeeded, dead'));
     }
     const round = (): ResultAsync<number, QueueError> =>
-      this.run(
-        'purge',
-        false,
-        async (c) => {
-          const rows = await c.query<TaskRow>(this.sql.purgeSelect, [states, Math.round(input.olderThanMs)]);
-          if (rows.rows.length === 0) return ok(0);
-          const ids = rows.rows.map((r) => r.id);
-          if (input.archivePath !== undefined) {
-            const audit = await c.query<AuditRow>(this.sql.historyMany, [ids]);
-            const byTask = new Map<string, AuditEntry[]>();
-            for (const a of audit.rows)
-              byTask.set(a.task_id, [...(byTask.get(a.task_id) ?? []), rowToAudit(a)]);
-            appendArchive(
-              input.archivePath,
-              rows.rows.map((r) => ({ task: rowToTask(r), history: byTask.get(r.id) ?? [] })),
-            );
-          }
-          await c.query(this.sql.purgeTasks, [ids]);
-          await c.query(this.sql.purgeAudit, [ids]);
-          return ok(ids.length);
-        },
-        true,
-      );
+      this.run('purge', false, async (c) => ok(await purgeRound(c, this.sql, states, input)), true);
     const loop = async (): Promise<Result<PurgeResult, QueueError>> => {
       let purged = 0;
       for (;;) {
