@@ -1,0 +1,40 @@
+import { expect, it } from 'vitest';
+import * as api from '../src/index.js';
+
+it('exports exactly the documented public surface', () => {
+  expect(Object.keys(api).sort()).toEqual([
+    'CHANGE_TYPES',
+    'CODING_HANDOFF_CONTRACT_REF',
+    'DEFAULT_PROTECTED_PATHS',
+    'DELIVERY_STAGES',
+    'PULL_REQUEST_TEMPLATE_PATHS',
+    'SECRET_RULES',
+    'WORKTRAIN_CO_AUTHOR',
+    'authEnv',
+    'checkPatch',
+    'classifyHeading',
+    'collectWorktreeChanges',
+    'commitMessage',
+    'commitStaged',
+    'conventionalHeader',
+    'createGitHubForge',
+    'deliver',
+    'fillPullRequestTemplate',
+    'isPullRequestAlreadyExists',
+    'maskSecret',
+    'parseAddedLines',
+    'parseHandoff',
+    'parseNumstatZ',
+    'parseRawZ',
+    'pullRequestFooter',
+    'pushBranch',
+    'renderPullRequestBody',
+    'scanAddedLines',
+    'sessionMarker',
+    'shannonEntropy',
+    'stageKey',
+    'symlinkEscapes',
+    'targetMatcher',
+    'unsafePathReason',
+  ]);
+});
