@@ -40,7 +40,7 @@ async function post(
   headers: Record<string, string>,
   trigger = 'alerts',
 ): Promise<{ status: number; json: Record<string, unknown> }> {
-  const { port } = server?.address() as AddressInfo;
+  const { port } = (server?.address() ?? { port: 0 }) as AddressInfo;
   const res = await fetch(`http://127.0.0.1:${port}/webhooks/${trigger}`, { method: 'POST', body, headers });
   return { status: res.status, json: (await res.json()) as Record<string, unknown> };
 }
