@@ -342,7 +342,7 @@ export async function runSession(options: RunSessionOptions): Promise<SessionOut
         messages: mergeForRequest(messages),
         tools: tools.map((t) => t.definition),
         signal: turnAbort.signal,
-        onTextDelta: armStall,
+        onProgress: armStall,
       });
       clearTimeout(stallTimer);
       run.signal.removeEventListener('abort', onRunAbort);
@@ -411,7 +411,17 @@ export async function runSession(options: RunSessionOptions): Promise<SessionOut
             error: makeError('ENGINE_ERROR', stop.error.message, { engineCode: stop.error.code }),
           };
         }
-        if (driver.current().kind !== 'step') break;
+        if (driver.current().kind !== 'step') {
+          // The workflow ended or parked: answer the remaining calls so the stored conversation stays valid.
+          for (const skipped of calls.slice(calls.indexOf(call) + 1))
+            pending.push({
+              type: 'tool_result',
+              toolUseId: skipped.id,
+              content: 'Not run: the step was already completed.',
+              isError: true,
+            });
+          break;
+        }
       }
       if (driver.advances !== advancesBefore) {
         repeated.reset();

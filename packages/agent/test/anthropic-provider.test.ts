@@ -219,4 +219,23 @@ describe('runSession over the real SDK and the fake API', () => {
       .find((e) => e.kind === 'llm_turn_started');
     expect(started?.data).toMatchObject({ provider: 'anthropic', scripted: false });
   });
+
+  it('stops a stream that stalls after its start with the stall budget', async () => {
+    h = makeHarness();
+    const { sessionId, continueToken } = await h.start();
+    const p = await provider([{ ...toolTurn, fault: 'stall_after_start' }]);
+    const started = Date.now();
+    const outcome = await runSession({
+      engine: h.engine,
+      store: h.store,
+      conversations: h.conversations,
+      provider: p,
+      worktree: h.worktree,
+      sessionId,
+      continueToken,
+      budget: { stallTimeoutMs: 300 },
+    });
+    expect(outcome).toMatchObject({ kind: 'budget_exceeded', budget: 'stall', limit: 300 });
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
 });

@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isEventKind, type SessionEvent } from '@worktrain/contracts';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createSteerQueue, runSession } from '../src/index.js';
+import { createSteerQueue, runSession, type ScriptedTurn } from '../src/index.js';
 import { FIX_SCRIPT, type Harness, makeHarness, scripted } from './helpers/harness.js';
 
 let h: (Harness & { cleanup(): void }) | undefined;
@@ -114,6 +114,44 @@ describe('runSession with the scripted provider over a real engine, SQLite and a
       continueToken,
     });
     expect(outcome).toMatchObject({ kind: 'gate', stepId: 'plan', gateToken: expect.any(String) });
+  });
+
+  it('continues after the gate is approved, with the conversation kept valid', async () => {
+    h = makeHarness();
+    const harness = h;
+    const { sessionId, continueToken } = await harness.start('test.agent-gate');
+    const script: ScriptedTurn[] = [
+      {
+        toolCalls: [
+          { name: 'complete_step', input: { notesMarkdown: 'The plan.' } },
+          { name: 'bash', input: { command: 'touch should-not-run' } },
+        ],
+      },
+      { step: 'ship', toolCalls: [{ name: 'complete_step', input: { notesMarkdown: 'Shipped.' } }] },
+    ];
+    const options = {
+      engine: harness.engine,
+      store: harness.store,
+      conversations: harness.conversations,
+      worktree: harness.worktree,
+      sessionId,
+    };
+    const parked = await runSession({ ...options, provider: scripted(script), continueToken });
+    if (parked.kind !== 'gate') throw new Error(`expected a gate, got ${parked.kind}`);
+    const resolved = (
+      await harness.engine.resolveGate({ gateToken: parked.gateToken, verdict: 'approved', actor: 'test' })
+    )._unsafeUnwrap();
+    const next = resolved.kind === 'gate_checkpoint' ? undefined : resolved.continueToken;
+    if (next === undefined) throw new Error('no continue token after the gate');
+    const provider = scripted(script);
+    const outcome = await runSession({ ...options, provider, continueToken: next });
+    expect(outcome.kind).toBe('completed');
+    const messages = provider.requests[0]?.messages ?? [];
+    expect(messages.map((m) => m.role)).toEqual(['user', 'assistant', 'user']);
+    const results = messages[2]?.content.filter((b) => b.type === 'tool_result') ?? [];
+    expect(results).toHaveLength(2);
+    expect(JSON.stringify(messages[2])).toContain('Step id: ship');
+    expect(existsSync(join(harness.worktree, 'should-not-run'))).toBe(false);
   });
 
   it('injects steer messages before the next turn and records them', async () => {

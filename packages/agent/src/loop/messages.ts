@@ -27,17 +27,31 @@ export function mergeForRequest(messages: readonly ModelMessage[]): ModelMessage
   });
 }
 
-/** Tool results for tool calls of the last assistant message that never got one (crash mid-call). */
+/**
+ * Tool results for the tool calls of the last assistant message that have none in the messages after it
+ * (a crash or a stop between the call and its recorded result). The Messages API refuses a conversation
+ * with an unanswered tool_use, so a resumed session answers them as interrupted.
+ */
 export function interruptedResults(messages: readonly ModelMessage[]): ToolResultBlock[] {
-  const last = messages[messages.length - 1];
-  if (last === undefined || last.role !== 'assistant') return [];
-  return last.content
-    .filter((b) => b.type === 'tool_use')
+  let lastAssistant = -1;
+  for (let i = messages.length - 1; i >= 0; i--)
+    if (messages[i]?.role === 'assistant') {
+      lastAssistant = i;
+      break;
+    }
+  if (lastAssistant < 0) return [];
+  const answered = new Set(
+    messages
+      .slice(lastAssistant + 1)
+      .flatMap((m) => m.content.flatMap((b) => (b.type === 'tool_result' ? [b.toolUseId] : []))),
+  );
+  return (messages[lastAssistant]?.content ?? [])
+    .filter((b) => b.type === 'tool_use' && !answered.has(b.id))
     .map((b) => ({
       type: 'tool_result',
-      toolUseId: b.id,
+      toolUseId: b.type === 'tool_use' ? b.id : '',
       content:
-        'This tool call was interrupted (the session was restarted) before its result was recorded. It may or may not have taken effect: check the state before repeating it.',
+        'This tool call was interrupted (the session was stopped or restarted) before its result was recorded. It may or may not have taken effect: check the state before repeating it.',
       isError: true,
     }));
 }

@@ -72,6 +72,17 @@ describe('conversation helpers', () => {
       expect.objectContaining({ type: 'tool_result', toolUseId: 'x', isError: true }),
     ]);
     expect(interruptedResults([{ role: 'user', content: [] }])).toEqual([]);
+    const partial = interruptedResults([
+      {
+        role: 'assistant',
+        content: [
+          { type: 'tool_use', id: 'a', name: 'bash', input: {} },
+          { type: 'tool_use', id: 'b', name: 'bash', input: {} },
+        ],
+      },
+      { role: 'user', content: [{ type: 'tool_result', toolUseId: 'a', content: 'done', isError: false }] },
+    ]);
+    expect(partial.map((r) => r.toolUseId)).toEqual(['b']);
   });
 
   it('cuts long strings in event inputs', () => {

@@ -141,7 +141,10 @@ export function createMessagesProvider(config: {
     try {
       const stream = config.stream(params, request.signal);
       stream.on?.('error', () => {}); // errors surface through the iterator; avoid unhandled emits
-      for await (const event of stream) acc.push(event);
+      for await (const event of stream) {
+        request.onProgress?.();
+        acc.push(event);
+      }
     } catch (thrown) {
       return { fail: classify(thrown, request.signal) };
     }

@@ -77,6 +77,8 @@ export interface TurnRequest {
   readonly signal?: AbortSignal;
   /** Called with each text delta as it streams (live status); optional. */
   readonly onTextDelta?: (text: string) => void;
+  /** Called on every stream event (any progress, including tool-input JSON); the loop's stall timer uses it. */
+  readonly onProgress?: () => void;
 }
 
 export interface TurnResponse {
