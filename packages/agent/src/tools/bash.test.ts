@@ -131,11 +131,15 @@ describe('bash tool', () => {
     expect(await until(() => !alive(childPid), 5000)).toBe(true);
   });
 
-  it('caps a huge output with a truncation marker', async () => {
+  it('caps a huge output with a truncation marker, keeping head and tail, without stopping the command', async () => {
     const bash = createBashTool({ home, limits: { maxResultChars: 10_000 } });
-    const out = await bash.execute({ command: 'yes 0123456789 | head -c 5000000' }, context);
+    const out = await bash.execute({ command: 'seq 1 1000000; echo done-marker' }, context);
     expect(out.content.length).toBeLessThan(12_000);
     expect(out.content).toMatch(/…\[truncated \d+ characters\]…/);
+    expect(out.content.startsWith('1\n2\n3\n')).toBe(true);
+    expect(out.content).toContain('1000000\ndone-marker');
+    expect(out.content).toContain('[exit code 0]');
+    expect(out.isError).toBe(false);
   });
 
   it('stops a running command when the session is cancelled', async () => {

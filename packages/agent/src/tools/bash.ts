@@ -38,6 +38,36 @@ function killGroup(pid: number | undefined): void {
   }
 }
 
+/** Collects a stream's text keeping the first and last `max` characters and the count of the rest. */
+class HeadTailCollector {
+  private head = '';
+  private tail = '';
+  private dropped = 0;
+
+  constructor(private readonly max: number) {}
+
+  push(chunk: string): void {
+    if (this.head.length < this.max) {
+      const room = this.max - this.head.length;
+      this.head += chunk.slice(0, room);
+      chunk = chunk.slice(room);
+    }
+    if (chunk === '') return;
+    this.tail += chunk;
+    if (this.tail.length > this.max) {
+      this.dropped += this.tail.length - this.max;
+      this.tail = this.tail.slice(-this.max);
+    }
+  }
+
+  /** The text, with a marker where characters were dropped (then cut again by the caller's cap). */
+  text(): string {
+    return this.dropped === 0
+      ? this.head + this.tail
+      : `${this.head}\n…[${this.dropped} characters not kept]…\n${this.tail}`;
+  }
+}
+
 /** Creates the `bash` tool. */
 export function createBashTool(options: BashToolOptions = {}): AgentTool {
   const limits = { ...DEFAULT_TOOL_LIMITS, ...options.limits };
@@ -80,8 +110,13 @@ export function createBashTool(options: BashToolOptions = {}): AgentTool {
         reject: false,
         detached: true,
         stripFinalNewline: false,
-        maxBuffer: limits.maxResultChars * 8,
+        buffer: false,
       });
+      // Keep the head and the tail of the output without buffering all of it, and never stop a command
+      // because it is verbose (a test run may print megabytes).
+      const output = new HeadTailCollector(limits.maxResultChars);
+      child.all?.setEncoding('utf8');
+      child.all?.on('data', (chunk: string) => output.push(chunk));
       let timedOut = false;
       const timer = setTimeout(() => {
         timedOut = true;
@@ -93,10 +128,8 @@ export function createBashTool(options: BashToolOptions = {}): AgentTool {
       clearTimeout(timer);
       context.signal.removeEventListener('abort', onAbort);
       killGroup(child.pid); // background jobs the command left behind
-      const output = typeof result.all === 'string' ? result.all : '';
-      const cut = truncateMiddle(output, limits.maxResultChars);
+      const cut = truncateMiddle(output.text(), limits.maxResultChars);
       const notes: string[] = [];
-      if (result.isMaxBuffer) notes.push('[output exceeded the buffer; the command was stopped]');
       if (timedOut)
         return toolError(
           `${cut.text}\n[command timed out after ${timeoutMs} ms; its process group was killed]`,
