@@ -30,12 +30,25 @@ describe('unsafePathReason', () => {
     ['.git/hooks/pre-commit', 'GIT_DIR'],
     ['sub/.GIT/config', 'GIT_DIR'],
     ['GIT~1/config', 'GIT_DIR'],
+    ['.git./config', 'PATH_TRAVERSAL'],
+    ['src//x', 'PATH_TRAVERSAL'],
+    ['./src/x', 'PATH_TRAVERSAL'],
+    ['src/.../x', 'PATH_TRAVERSAL'],
+    ['file.txt::$DATA', 'PATH_TRAVERSAL'],
+    ['src/C:/boot.ini', 'PATH_TRAVERSAL'],
   ])('rejects %s with %s', (path, code) => {
     expect(unsafePathReason(path)?.code).toBe(code);
   });
 
   it('accepts ordinary paths, including dotfiles and dots inside names', () => {
-    for (const path of ['src/a.ts', '.eslintrc.json', 'docs/v1..2.md', 'a/.gitignore'])
+    for (const path of [
+      'src/a.ts',
+      '.eslintrc.json',
+      'docs/v1..2.md',
+      'a/.gitignore',
+      '.github/workflows/ci.yml',
+      'a b/c d.ts',
+    ])
       expect(unsafePathReason(path)).toBeNull();
   });
 });

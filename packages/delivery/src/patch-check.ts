@@ -99,20 +99,32 @@ export function unsafePathReason(path: string): PatchReason | null {
       };
     }
     const segments = form.split('/');
-    if (segments.includes('..'))
+    if (segments.some((seg) => seg.startsWith('..')))
       return { code: 'PATH_TRAVERSAL', path, message: `${JSON.stringify(path)} climbs out with ..` };
+    // Git never reports empty or `.` segments; Windows strips trailing dots and spaces (so `.git.` aliases
+    // `.git`, git's core.protectNTFS rationale) and reads `:` as a drive or an NTFS stream.
+    if (segments.some((seg) => seg === '' || /[. ]$/.test(seg)) || form.includes(':')) {
+      return {
+        code: 'PATH_TRAVERSAL',
+        path,
+        message: `${JSON.stringify(path)} is not a canonical path on every OS`,
+      };
+    }
     if (segments.some((s) => s.toLowerCase() === '.git' || /^git~\d$/i.test(s))) {
       return { code: 'GIT_DIR', path, message: `${JSON.stringify(path)} writes into a .git directory` };
     }
   }
   if (path.includes('\\'))
     return { code: 'PATH_TRAVERSAL', path, message: `${JSON.stringify(path)} contains a backslash` };
-  if (decoded !== path)
+  // Any percent-escape (`%2e`, `%252e`, `%u2216`, `%c0%ae`): no legitimate source path needs one, and each
+  // decoding layer (web servers, CI tools, archive extractors) could turn it into a separator or a dot.
+  if (decoded !== path || /%(?:[0-9a-f]{2}|u[0-9a-f]{4})/i.test(path)) {
     return {
       code: 'PATH_TRAVERSAL',
       path,
-      message: `${JSON.stringify(path)} contains URL-encoded characters`,
+      message: `${JSON.stringify(path)} contains percent-encoded characters`,
     };
+  }
   return null;
 }
 
