@@ -1,11 +1,19 @@
-import { type Clock, err, type Logger, type Result, silentLogger, systemClock } from '@worktrain/contracts';
+import {
+  type Clock,
+  err,
+  type Logger,
+  type Result,
+  sha256Hex,
+  silentLogger,
+  systemClock,
+} from '@worktrain/contracts';
 import type { TaskQueue } from '@worktrain/queue';
 import type { TriggerDefinition } from './config/schema.js';
 import { checkCron } from './cron.js';
 import { type TriggerError, triggerError } from './errors.js';
 import type { PollOutcome } from './provider.js';
 import type { DispatchOutcome, TriggerRouter } from './router/router.js';
-import type { PollState, TriggerStore } from './store/trigger-store.js';
+import type { PollState, TriggerEventKind, TriggerStore } from './store/trigger-store.js';
 
 /** Report of one poll or schedule run of one trigger. */
 export interface RunReport {
@@ -134,7 +142,8 @@ export class TriggerScheduler {
     const poller = t.provider.poll;
     const now = this.#clock.now();
     if (!poller) return failed(t.id, triggerError('NOT_SUPPORTED', 'no poller'));
-    if (state.disabledReason !== null)
+    const fingerprint = configFingerprint(t);
+    if (state.disabledReason !== null && state.disabledConfig === fingerprint)
       return {
         triggerId: t.id,
         outcomes: [],
@@ -169,15 +178,16 @@ export class TriggerScheduler {
       const retryAfter = typeof e.details?.retryAfterMs === 'number' ? e.details.retryAfterMs : 0;
       const backoff = Math.min(this.#o.maxBackoffMs ?? 3_600_000, interval * 2 ** (failures - 1));
       const nextRunAt = auth ? null : now + Math.max(backoff, retryAfter);
-      this.#o.store.putPollState(t.id, {
+      this.#putState(t.id, {
         ...state,
         lastRunAt: now,
         lastError: e.message,
         failures,
         nextRunAt,
         disabledReason: auth ? e.message : null,
+        disabledConfig: auth ? fingerprint : null,
       });
-      this.#o.store.recordEvent(t.id, auth ? 'disabled' : 'poll_error', e.message);
+      this.#record(t.id, auth ? 'disabled' : 'poll_error', e.message);
       this.#logger.warn(
         { triggerId: t.id, code: e.code, failures },
         auth ? 'poller disabled' : 'poll failed; backing off',
@@ -195,7 +205,7 @@ export class TriggerScheduler {
     let nextRunAt = now + interval;
     if (outcome.rateLimit && outcome.rateLimit.remaining === 0)
       nextRunAt = Math.max(nextRunAt, outcome.rateLimit.resetAt);
-    this.#o.store.putPollState(t.id, {
+    this.#putState(t.id, {
       ...state,
       cursor: outcome.state.cursor,
       etags: outcome.state.etags,
@@ -205,6 +215,7 @@ export class TriggerScheduler {
       failures: 0,
       nextRunAt,
       disabledReason: null,
+      disabledConfig: null,
     });
     return { triggerId: t.id, outcomes, error, skipped: [], nextRunAt };
   }
@@ -228,8 +239,8 @@ export class TriggerScheduler {
       if (await this.#overlaps(state)) {
         const why = `tick ${new Date(at).toISOString()} skipped: the previous task ${state.lastTaskId} is still unfinished`;
         skipped.push(why);
-        this.#o.store.putPollState(t.id, tickState);
-        this.#o.store.recordEvent(t.id, 'skipped', why);
+        this.#putState(t.id, tickState);
+        this.#record(t.id, 'skipped', why);
         return null;
       }
       const d = this.#o.router.dispatch(
@@ -255,7 +266,7 @@ export class TriggerScheduler {
     let due = lastTick === null ? null : next(lastTick);
     if (lastTick === null) {
       const first = next(now - 1);
-      this.#o.store.putPollState(t.id, { ...state, cursor: { lastTick: now - 1 }, nextRunAt: first });
+      this.#putState(t.id, { ...state, cursor: { lastTick: now - 1 }, nextRunAt: first });
       return { triggerId: t.id, outcomes, error: null, skipped, nextRunAt: first };
     }
     let fired = 0;
@@ -281,8 +292,8 @@ export class TriggerScheduler {
       } else {
         const why = `tick ${new Date(due).toISOString()} missed while the scheduler was not running (catchUp is off)`;
         skipped.push(why);
-        this.#o.store.putPollState(t.id, tickState);
-        this.#o.store.recordEvent(t.id, 'skipped', why);
+        this.#putState(t.id, tickState);
+        this.#record(t.id, 'skipped', why);
       }
       const refreshed = this.#o.store.getPollState(t.id);
       if (refreshed.isOk()) state = refreshed.value;
@@ -291,11 +302,32 @@ export class TriggerScheduler {
     return { triggerId: t.id, outcomes, error, skipped, nextRunAt: due };
   }
 
+  /** Persists poll state; a failure is logged (the next run recomputes from the last committed state). */
+  #putState(triggerId: string, state: PollState): void {
+    const r = this.#o.store.putPollState(triggerId, state);
+    if (r.isErr())
+      this.#logger.error({ triggerId, code: r.error.code }, `cannot save trigger state: ${r.error.message}`);
+  }
+
+  #record(triggerId: string, kind: TriggerEventKind, message: string): void {
+    const r = this.#o.store.recordEvent(triggerId, kind, message);
+    if (r.isErr())
+      this.#logger.error(
+        { triggerId, code: r.error.code },
+        `cannot record trigger event: ${r.error.message}`,
+      );
+  }
+
   async #overlaps(state: PollState): Promise<boolean> {
     if (!this.#o.queue || state.lastTaskId === null) return false;
     const task = await this.#o.queue.get(state.lastTaskId);
     return task.isOk() && ['pending', 'leased', 'failed'].includes(task.value.state);
   }
+}
+
+/** sha256 of the trigger's resolved provider config (secrets included, so a rotated token re-enables). */
+function configFingerprint(t: TriggerDefinition): string {
+  return sha256Hex(JSON.stringify(t.config) ?? '');
 }
 
 /** True when the trigger's provider polls and its config asks for polling. */

@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import { type FakeGitHub, startFakeGitHub } from '@worktrain/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TriggerScheduler } from '../src/index.js';
-import { githubRequest, type Harness, harness, SECRET } from './helpers.js';
+import { githubRequest, type Harness, harness, loadConfig, SECRET } from './helpers.js';
 
 let gh: FakeGitHub | undefined;
 let h: Harness | undefined;
@@ -142,6 +142,18 @@ describe('github polling against the fake GitHub (OpenAPI-checked)', () => {
     const calls = gh.state.requests.length;
     expect((await scheduler.runOnce('gh-poll')).error?.code).toBe('UPSTREAM_AUTH');
     expect(gh.state.requests.length).toBe(calls);
+  });
+
+  it('re-enables a disabled poller when its config changes (a rotated token)', async () => {
+    const { gh, h, scheduler } = await setup('', undefined, { good: 'octocat' });
+    expect((await scheduler.runOnce('gh-poll')).error?.code).toBe('UPSTREAM_AUTH');
+    h.router.setConfig(
+      await loadConfig(pollYaml(gh.url), { GITHUB_TOKEN: 'good', GITHUB_WEBHOOK_SECRET: SECRET }, h.dir),
+    );
+    const r = await scheduler.runOnce('gh-poll');
+    expect(r.error).toBeNull();
+    expect(await sources(h)).toEqual(['github:octo-org/octo-repo#issue/1']);
+    expect(h.store.getPollState('gh-poll')._unsafeUnwrap().disabledReason).toBeNull();
   });
 
   it('treats an exhausted rate limit as a back-off, not an auth failure', async () => {

@@ -49,6 +49,11 @@ CREATE TABLE trigger_events (
 CREATE INDEX trigger_events_trigger ON trigger_events(trigger_id, seq);
 `,
   },
+  {
+    version: 2,
+    name: 'poll state remembers the config a trigger was disabled under',
+    sql: 'ALTER TABLE trigger_poll_state ADD COLUMN disabled_config TEXT;',
+  },
 ];
 
 export const LATEST_TRIGGER_SCHEMA_VERSION = MIGRATIONS.length;

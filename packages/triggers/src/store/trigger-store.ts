@@ -17,6 +17,8 @@ export interface PollState extends PollCursor {
   readonly nextRunAt: number | null;
   /** Set when the source answered 401/403; the poller stays off until the config changes. */
   readonly disabledReason: string | null;
+  /** Fingerprint of the trigger config in force when it was disabled; a different config re-enables it. */
+  readonly disabledConfig: string | null;
   /** The task created by the last run (schedules use it for overlap detection). */
   readonly lastTaskId: string | null;
 }
@@ -30,6 +32,7 @@ export const EMPTY_POLL_STATE: PollState = {
   failures: 0,
   nextRunAt: null,
   disabledReason: null,
+  disabledConfig: null,
   lastTaskId: null,
 };
 
@@ -268,6 +271,7 @@ export class TriggerStore {
             failures: number;
             next_run_at: number | null;
             disabled_reason: string | null;
+            disabled_config: string | null;
             last_task_id: string | null;
           }
         | undefined;
@@ -282,6 +286,7 @@ export class TriggerStore {
         failures: row.failures,
         nextRunAt: row.next_run_at,
         disabledReason: row.disabled_reason,
+        disabledConfig: row.disabled_config,
         lastTaskId: row.last_task_id,
       });
     } catch (thrown) {
@@ -313,12 +318,13 @@ export class TriggerStore {
   #putPollState(triggerId: string, s: PollState): void {
     this.#sql(
       `INSERT INTO trigger_poll_state(trigger_id, cursor, etags, last_run_at, last_ok_at, last_error, failures,
-           next_run_at, disabled_reason, last_task_id, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+           next_run_at, disabled_reason, disabled_config, last_task_id, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT(trigger_id) DO UPDATE SET cursor = excluded.cursor, etags = excluded.etags,
            last_run_at = excluded.last_run_at, last_ok_at = excluded.last_ok_at, last_error = excluded.last_error,
            failures = excluded.failures, next_run_at = excluded.next_run_at,
-           disabled_reason = excluded.disabled_reason, last_task_id = excluded.last_task_id,
+           disabled_reason = excluded.disabled_reason, disabled_config = excluded.disabled_config,
+           last_task_id = excluded.last_task_id,
            updated_at = excluded.updated_at`,
     ).run(
       triggerId,
@@ -330,6 +336,7 @@ export class TriggerStore {
       s.failures,
       s.nextRunAt,
       s.disabledReason,
+      s.disabledConfig,
       s.lastTaskId,
       this.#clock.now(),
     );
