@@ -165,7 +165,7 @@ function parseSection(
   if ((lines[i] ?? '').startsWith('--- ') && (lines[i + 1] ?? '').startsWith('+++ ')) {
     const a = parseLooseName(lines[i] ?? '', i + 1, error);
     const b = parseLooseName(lines[i + 1] ?? '', i + 2, error);
-    dashNames = { a, b };
+    dashNames = git || a.path === null || b.path === null ? { a, b } : traditionalPair(a, b);
     i += 2;
   }
   let binary = false;
@@ -244,6 +244,17 @@ function parseSection(
     bytes: Buffer.byteLength(section, 'utf8'),
   });
   return Math.max(i, start + 1);
+}
+
+/**
+ * A traditional patch changes one file: git takes the old name when it is shorter or a prefix of the new
+ * one (`x.orig` → `x` patches `x.orig`… and `x` → `x.orig` patches `x`), else the new name.
+ */
+function traditionalPair(a: Name, b: Name): { a: Name; b: Name } {
+  const old = a.path ?? '';
+  const neu = b.path ?? '';
+  const chosen = old.length < neu.length || old.startsWith(neu) ? a : b;
+  return { a: chosen, b: chosen };
 }
 
 function checkHunksAgainstOperation(op: FilePatchOperation, hunks: readonly PatchHunk[], error: ErrorFn): void {
@@ -342,7 +353,14 @@ function parseGitHeaderNames(rest: string): { a: Name; b: Name } | null {
   return null;
 }
 
-/** A name from a `---`/`+++` line: quoted or bare, a tab-separated timestamp dropped, prefix stripped. */
+/** Trailing timestamp of a traditional `---`/`+++` line (tab- or, in damaged patches, space-separated). */
+const TIMESTAMP = /[\t ]+(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)(?:\.\d+)?(?: ?([+-])(\d\d):?(\d\d))?$/;
+
+/**
+ * A name from a `---`/`+++` line: quoted or bare, a trailing timestamp dropped, prefix stripped. A name
+ * stamped with the Unix epoch means "does not exist" (GNU `diff -N`), like `/dev/null` (git's
+ * `has_epoch_timestamp`).
+ */
 function parseLooseName(line: string, lineNo: number, error: ErrorFn): Name {
   const raw = line.slice(4);
   if (raw.length > MAX_HEADER_LINE) {
@@ -351,16 +369,27 @@ function parseLooseName(line: string, lineNo: number, error: ErrorFn): Name {
   }
   if (raw.startsWith('"')) {
     const q = unquoteC(raw, 0);
-    if (q === null) {
-      error(lineNo, 'broken C-style quoting in file name');
-      return { path: null, issues: ['broken quoting'] };
+    if (q !== null && /^(?:[\t ].*)?$/.test(raw.slice(q.end))) {
+      const stamp = TIMESTAMP.exec(raw.slice(q.end));
+      if (stamp !== null && isEpoch(stamp)) return { path: null, issues: [] };
+      return nameFromBytes(q.bytes, true);
     }
-    return nameFromBytes(q.bytes, true);
   }
-  const tab = raw.indexOf('\t');
-  const bare = (tab >= 0 ? raw.slice(0, tab) : raw).replace(/\s+$/, '');
+  const stamp = TIMESTAMP.exec(raw);
+  if (stamp !== null && isEpoch(stamp)) return { path: null, issues: [] };
+  let bare = stamp !== null ? raw.slice(0, stamp.index) : raw;
+  if (stamp === null && bare.includes('\t')) bare = bare.slice(0, bare.lastIndexOf('\t'));
+  bare = bare.replace(/[\t ]+$/, '');
   if (bare === '/dev/null') return { path: null, issues: [] };
-  return decodeName(bare, true);
+  return { path: stripPrefix(bare) ?? bare, issues: [] };
+}
+
+function isEpoch(m: RegExpExecArray): boolean {
+  const [y, mo, d, h, mi, s] = [m[1], m[2], m[3], m[4], m[5], m[6]].map(Number);
+  const sign = m[7] === '-' ? -1 : 1;
+  const zone = m[7] === undefined ? 0 : sign * (Number(m[8]) * 60 + Number(m[9]));
+  const utc = Date.UTC(y ?? 0, (mo ?? 1) - 1, d ?? 1, h ?? 0, mi ?? 0, s ?? 0) - zone * 60_000;
+  return utc === 0;
 }
 
 /** A bare or quoted name as found after `rename from` etc.; `withPrefix` strips the first path component. */
