@@ -385,6 +385,13 @@ export async function runSession(options: RunSessionOptions): Promise<SessionOut
       persist(turn.message);
 
       const calls = turn.message.content.filter((b) => b.type === 'tool_use');
+      if (turn.stopReason === 'refusal')
+        return {
+          kind: 'failed',
+          error: makeError('MODEL_ERROR', 'The model refused to continue (stop reason "refusal").', {
+            modelCode: 'REFUSAL',
+          }),
+        };
       if (calls.length === 0) {
         pending.push({ type: 'text', text: NUDGE });
         continue;

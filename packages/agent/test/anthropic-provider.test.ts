@@ -238,4 +238,23 @@ describe('runSession over the real SDK and the fake API', () => {
     expect(outcome).toMatchObject({ kind: 'budget_exceeded', budget: 'stall', limit: 300 });
     expect(Date.now() - started).toBeLessThan(5000);
   });
+
+  it('ends the run as failed when the model refuses', async () => {
+    h = makeHarness();
+    const { sessionId, continueToken } = await h.start();
+    const p = await provider([{ text: 'I cannot help with that.', stopReason: 'refusal' }]);
+    const outcome = await runSession({
+      engine: h.engine,
+      store: h.store,
+      conversations: h.conversations,
+      provider: p,
+      worktree: h.worktree,
+      sessionId,
+      continueToken,
+    });
+    expect(outcome).toMatchObject({
+      kind: 'failed',
+      error: { code: 'MODEL_ERROR', details: { modelCode: 'REFUSAL' } },
+    });
+  });
 });
