@@ -5,6 +5,7 @@ import {
   okAsync,
   type ResultAsync,
   silentLogger,
+  type WorkTrainError,
 } from '@worktrain/contracts';
 import type { SessionStore } from '@worktrain/session-store';
 import { type CommitIdentity, type CommitResult, commitStaged } from './commit.js';
@@ -57,6 +58,12 @@ export interface DeliverDeps {
   /** Author/committer of the delivery commit; default: the repository's git config. */
   readonly identity?: CommitIdentity;
   readonly logger?: Logger;
+  /**
+   * Called with the worktree path before the first git command that writes (e.g. the workspace manager's
+   * `releaseStaleIndexLock`, so a lock left by a killed agent does not fail the delivery). Its error fails the
+   * validate stage with the error's code when it is a delivery code, else GIT_FAILED.
+   */
+  readonly prepareWorktree?: (worktreePath: string) => ResultAsync<unknown, WorkTrainError>;
 }
 
 export interface DeliveryResult {
@@ -150,10 +157,26 @@ export function deliver(input: DeliverInput, deps: DeliverDeps): ResultAsync<Del
       ];
       const baseRef = input.baseRef ?? `refs/remotes/${deps.remote ?? 'origin'}/${input.baseBranch}`;
 
+      const prepare = (): ResultAsync<unknown, DeliveryError> =>
+        deps.prepareWorktree === undefined
+          ? okAsync(undefined)
+          : deps
+              .prepareWorktree(input.worktreePath)
+              .mapErr((e) =>
+                deliveryError(
+                  e.code === 'WORKTREE_MISSING'
+                    ? 'WORKTREE_MISSING'
+                    : e.code === 'LOCKED'
+                      ? 'INDEX_LOCKED'
+                      : 'GIT_FAILED',
+                  `Preparing the worktree failed: ${e.message}`,
+                  { cause: e.code },
+                ),
+              );
       const validateStage = stage('validate', () =>
-        collectWorktreeChanges(input.worktreePath, baseRef).andThen((changes) =>
-          validate(changes, targets, input.policy),
-        ),
+        prepare()
+          .andThen(() => collectWorktreeChanges(input.worktreePath, baseRef))
+          .andThen((changes) => validate(changes, targets, input.policy)),
       );
 
       return validateStage.andThen((changes) =>

@@ -15,6 +15,9 @@ import { makeError, type WorkTrainError } from '@worktrain/contracts';
  * - PUSH_FAILED: the push could not be made (network, auth, missing remote).
  * - GIT_FAILED: another git command failed (details: args, exitCode, stderrTail).
  * - WORKTREE_MISSING: the worktree directory does not exist.
+ * - INDEX_LOCKED: git's `index.lock` exists in the worktree (a git process runs there, or one was killed and
+ *   left it); `@worktrain/workspace`'s `releaseStaleIndexLock` removes a stale one (see
+ *   `DeliverDeps.prepareWorktree`).
  * - FORGE_AUTH_FAILED / FORGE_NOT_FOUND / FORGE_RATE_LIMITED / FORGE_FAILED: the forge API answered 401,
  *   404, 403/429 rate limit, or anything else unexpected (details: status).
  * - PR_CLOSED / PR_MERGED: the change request for the branch was closed or merged by someone while the
@@ -34,6 +37,7 @@ export type DeliveryErrorCode =
   | 'PUSH_FAILED'
   | 'GIT_FAILED'
   | 'WORKTREE_MISSING'
+  | 'INDEX_LOCKED'
   | 'FORGE_AUTH_FAILED'
   | 'FORGE_NOT_FOUND'
   | 'FORGE_RATE_LIMITED'

@@ -55,6 +55,17 @@ export function runGit(
     if (/cannot change to '.*': No such file or directory/.test(stderr)) {
       return errAsync(deliveryError('WORKTREE_MISSING', `Worktree does not exist: ${cwd}`, { path: cwd }));
     }
+    if (/index\.lock'?: File exists/i.test(stderr)) {
+      return errAsync(
+        deliveryError(
+          'INDEX_LOCKED',
+          `git's index.lock exists in ${cwd}; another git process runs there or died`,
+          {
+            path: cwd,
+          },
+        ),
+      );
+    }
     const what = result.timedOut ? 'timed out' : `exited with ${exitCode}`;
     return errAsync(
       deliveryError('GIT_FAILED', `git ${args.join(' ')} ${what}: ${tail(stderr, 300).trim()}`, {

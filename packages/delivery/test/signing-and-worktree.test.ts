@@ -52,3 +52,25 @@ describe('a worktree deleted under the session', () => {
     });
   });
 });
+
+describe('a stale git index.lock left in the worktree', () => {
+  it('fails with INDEX_LOCKED, and delivers once prepareWorktree clears it', async () => {
+    const { writeFileSync, rmSync: remove } = await import('node:fs');
+    const { ResultAsync } = await import('@worktrain/contracts');
+    await h.write({ 'src/page.ts': 'export const page = 40;\n' });
+    const gitDir = await h.git(['rev-parse', '--absolute-git-dir']);
+    writeFileSync(join(gitDir, 'index.lock'), '');
+    expect((await deliver(h.input(), h.deps()))._unsafeUnwrapErr().code).toBe('INDEX_LOCKED');
+    const cleared: string[] = [];
+    const prepareWorktree = (path: string) =>
+      ResultAsync.fromSafePromise(
+        (async () => {
+          cleared.push(path);
+          remove(join(gitDir, 'index.lock'), { force: true });
+        })(),
+      );
+    const result = await deliver(h.input(), h.deps({ prepareWorktree }));
+    expect(result.isOk()).toBe(true);
+    expect(cleared).toEqual([h.worktree]);
+  });
+});

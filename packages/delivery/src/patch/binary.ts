@@ -23,7 +23,8 @@ export function parseBinaryPatch(lines: readonly string[], start: number): Binar
   while (blocks.length < 2) {
     const m = /^(literal|delta) (\d{1,12})$/.exec(lines[i] ?? '');
     if (m === null) {
-      if (blocks.length === 0) errors.push({ line: i + 1, message: 'binary patch without literal/delta block' });
+      if (blocks.length === 0)
+        errors.push({ line: i + 1, message: 'binary patch without literal/delta block' });
       break;
     }
     const method = m[1] === 'delta' ? 'delta' : 'literal';
@@ -40,7 +41,8 @@ export function parseBinaryPatch(lines: readonly string[], start: number): Binar
       if (line === '') break;
       dataLines += 1;
       const first = line.charCodeAt(0);
-      const count = first >= 65 && first <= 90 ? first - 64 : first >= 97 && first <= 122 ? first - 96 + 26 : -1;
+      const count =
+        first >= 65 && first <= 90 ? first - 64 : first >= 97 && first <= 122 ? first - 96 + 26 : -1;
       const body = line.slice(1);
       if (count < 0 || body.length !== Math.ceil(count / 4) * 5 || !BASE85.test(body)) {
         errors.push({ line: i, message: 'corrupt binary patch data line' });

@@ -215,14 +215,19 @@ function parseSection(
           : newName?.path === null || header.deletedMode !== undefined
             ? 'delete'
             : 'modify';
-  if (!git && oldName?.path === null && newName?.path === null) error(start + 1, 'both file names are /dev/null');
+  if (!git && oldName?.path === null && newName?.path === null)
+    error(start + 1, 'both file names are /dev/null');
   if (!binary && hunks.length === 0 && !git) error(start + 1, 'file section without hunks');
-  if (header.renameFrom !== undefined && header.renameTo === undefined) error(start + 1, 'rename from without rename to');
-  if (header.copyFrom !== undefined && header.copyTo === undefined) error(start + 1, 'copy from without copy to');
+  if (header.renameFrom !== undefined && header.renameTo === undefined)
+    error(start + 1, 'rename from without rename to');
+  if (header.copyFrom !== undefined && header.copyTo === undefined)
+    error(start + 1, 'copy from without copy to');
   checkHunksAgainstOperation(operation, hunks, error);
 
-  const oldMode = header.oldMode ?? header.deletedMode ?? (operation === 'add' ? null : (header.indexMode ?? null));
-  const newMode = header.newMode ?? header.newFileMode ?? (operation === 'delete' ? null : (header.indexMode ?? null));
+  const oldMode =
+    header.oldMode ?? header.deletedMode ?? (operation === 'add' ? null : (header.indexMode ?? null));
+  const newMode =
+    header.newMode ?? header.newFileMode ?? (operation === 'delete' ? null : (header.indexMode ?? null));
   const section = lines.slice(start, i).join('\n');
   files.push({
     line: start + 1,
@@ -257,7 +262,11 @@ function traditionalPair(a: Name, b: Name): { a: Name; b: Name } {
   return { a: chosen, b: chosen };
 }
 
-function checkHunksAgainstOperation(op: FilePatchOperation, hunks: readonly PatchHunk[], error: ErrorFn): void {
+function checkHunksAgainstOperation(
+  op: FilePatchOperation,
+  hunks: readonly PatchHunk[],
+  error: ErrorFn,
+): void {
   for (const h of hunks) {
     if (op === 'add' && (h.oldLines !== 0 || h.oldStart !== 0))
       error(h.line, 'new file depends on old contents (hunk has old lines)');
@@ -300,7 +309,10 @@ function parseHunks(lines: readonly string[], start: number, hunks: PatchHunk[],
         i += 1;
         continue;
       } else {
-        error(i + 1, `corrupt patch: unexpected line in hunk (${oldLeft} old and ${newLeft} new lines missing)`);
+        error(
+          i + 1,
+          `corrupt patch: unexpected line in hunk (${oldLeft} old and ${newLeft} new lines missing)`,
+        );
         break;
       }
       if (oldLeft < 0 || newLeft < 0) {
