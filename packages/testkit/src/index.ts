@@ -40,6 +40,38 @@ export {
   type InjectedFault,
   type RecordedGitHubRequest,
 } from './github/state.js';
+export {
+  gitlabIssueSchema,
+  gitlabMergeRequestDetailSchema,
+  gitlabMergeRequestSchema,
+  gitlabNoteSchema,
+  gitlabProjectSchema,
+} from './gitlab/schemas.js';
+export { type FakeGitLab, type FakeGitLabOptions, startFakeGitLab } from './gitlab/server.js';
+export {
+  type FakeGitLabIssue,
+  type FakeGitLabMergeRequest,
+  type FakeGitLabNote,
+  type FakeGitLabProject,
+  FakeGitLabState,
+  type FakeGitLabUser,
+  type GitLabFault,
+  type RecordedGitLabRequest,
+} from './gitlab/state.js';
+export { type JiraSpecValidator, jiraSpecValidator } from './jira/openapi.js';
+export { type FakeJira, type FakeJiraOptions, startFakeJira } from './jira/server.js';
+export {
+  DEFAULT_JIRA_STATUSES,
+  DEFAULT_JIRA_TRANSITIONS,
+  type FakeJiraComment,
+  type FakeJiraIssue,
+  type FakeJiraRemoteLink,
+  FakeJiraState,
+  type FakeJiraStatus,
+  type FakeJiraTransition,
+  type JiraFault,
+  type RecordedJiraRequest,
+} from './jira/state.js';
 export { type WaitForOptions, waitFor } from './wait-for.js';
 export {
   type GitHubWebhookRequest,
