@@ -73,6 +73,36 @@ describe('github webhooks over every @octokit/webhooks-examples payload', () => 
   });
 });
 
+describe('payloads missing fields the schema now requires', () => {
+  it('still parse when the fields the draft needs exist', () => {
+    const config = githubProvider.configSchema.parse({ webhook: { secret: SECRET } });
+    const base = examples.find((g) => g.name === 'issues')?.examples.find((p) => p.action === 'opened') ?? {};
+    const issue = base.issue as Record<string, unknown>;
+    // Only number and title kept on the issue; sender, installation and most of the repository dropped.
+    const slim = {
+      action: 'opened',
+      issue: { number: issue.number, title: issue.title },
+      repository: { full_name: 'o/r' },
+    };
+    const e = githubProvider.webhook
+      ?.parse(githubRequest({ now: () => 0 }, 'issues', slim, SECRET, 's'), config)
+      ._unsafeUnwrap();
+    expect(e?.draft).toMatchObject({
+      sourceId: 'github:o/r#issue/1',
+      title: issue.title,
+      body: '',
+      url: null,
+      labels: [],
+      author: null,
+    });
+    const noTitle = { ...slim, issue: { number: 1 } };
+    const r = githubProvider.webhook
+      ?.parse(githubRequest({ now: () => 0 }, 'issues', noTitle, SECRET, 't'), config)
+      ._unsafeUnwrap();
+    expect(r).toMatchObject({ draft: null, reason: 'issues payload lacks issue.number/title' });
+  });
+});
+
 describe('the issue 5 gh-ready trigger', () => {
   const labeled = () => {
     const base =
