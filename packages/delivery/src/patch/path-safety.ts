@@ -37,7 +37,11 @@ export function pathReasons(path: string, nameIssues: readonly string[] = []): P
     add('ABSOLUTE_PATH', 'is absolute, not relative to the repository');
   if (CONTROL.test(path)) add('PATH_TRAVERSAL', 'contains a control character (NUL, tab, newline …)');
   if (path.includes('\\')) add('PATH_TRAVERSAL', 'contains a backslash (a path separator on Windows)');
-  if (PERCENT.test(path)) add('PATH_TRAVERSAL', `contains URL-encoded characters (decodes to ${JSON.stringify(percentDecode(path))})`);
+  if (PERCENT.test(path))
+    add(
+      'PATH_TRAVERSAL',
+      `contains URL-encoded characters (decodes to ${JSON.stringify(percentDecode(path))})`,
+    );
   if (SLASH_LOOKALIKES.test(path) || DOT_LOOKALIKES.test(path))
     add('PATH_TRAVERSAL', 'contains a Unicode look-alike of "/", "\\" or "."');
   const folded = path.normalize('NFKC');
@@ -53,7 +57,11 @@ export function pathReasons(path: string, nameIssues: readonly string[] = []): P
 
 /** `.git` in any case and in the spellings Windows and macOS treat as `.git` (`GIT~1`, `.git.`, `.git `, ignorables). */
 export function isGitDirName(segment: string): boolean {
-  const s = segment.normalize('NFKC').replace(IGNORABLE, '').toLowerCase().replace(/[. ]+$/, '');
+  const s = segment
+    .normalize('NFKC')
+    .replace(IGNORABLE, '')
+    .toLowerCase()
+    .replace(/[. ]+$/, '');
   return s === '.git' || /^git~\d+$/.test(s);
 }
 
