@@ -219,7 +219,11 @@ export function deliver(input: DeliverInput, deps: DeliverDeps): ResultAsync<Del
             stage(
               'pull_request',
               () =>
-                readPullRequestTemplate(input.worktreePath, changes.baseSha).andThen((template) => {
+                readPullRequestTemplate(
+                  input.worktreePath,
+                  changes.baseSha,
+                  deps.forge.templatePaths,
+                ).andThen((template) => {
                   const content = buildPullRequestContent(parsed, summary, input.issueNumber);
                   const footer = pullRequestFooter(input.sessionId, input.sessionUrl, input.workflowId);
                   return deps.forge

@@ -41,6 +41,11 @@ export interface IssueComment {
 export interface ForgeClient {
   /** e.g. `github:acme/widgets`, recorded as the `target` of delivery events. */
   readonly target: string;
+  /**
+   * Where this forge keeps its PR/MR template, first found wins (matched case-insensitively at the base
+   * commit); default GitHub's `PULL_REQUEST_TEMPLATE_PATHS`. GitLab: `.gitlab/merge_request_templates/<name>.md`.
+   */
+  readonly templatePaths?: readonly string[];
   openOrUpdateChangeRequest(input: ChangeRequestInput): ResultAsync<ChangeRequest, DeliveryError>;
   upsertIssueComment(input: IssueCommentInput): ResultAsync<IssueComment, DeliveryError>;
 }

@@ -9,11 +9,13 @@ const MAX_NOTES_CHARS = 4000;
 
 /**
  * The repository's PR template as of `commit` (the base, so the agent cannot rewrite the template it is
- * judged by), found case-insensitively in `.github/`, the root, then `docs/`; null when there is none.
+ * judged by), found case-insensitively in `paths` in order (default GitHub's: `.github/`, the root, then
+ * `docs/`); null when there is none.
  */
 export function readPullRequestTemplate(
   worktree: string,
   commit: string,
+  paths: readonly string[] = PULL_REQUEST_TEMPLATE_PATHS,
 ): ResultAsync<string | null, DeliveryError> {
   return runGit(worktree, [
     '-c',
@@ -25,7 +27,7 @@ export function readPullRequestTemplate(
     commit,
   ]).andThen((o) => {
     const files = o.stdout.split('\0');
-    const wanted = PULL_REQUEST_TEMPLATE_PATHS.map((p) => p.toLowerCase());
+    const wanted = paths.map((p) => p.toLowerCase());
     const found = wanted.map((w) => files.find((f) => f.toLowerCase() === w)).find((f) => f !== undefined);
     if (found === undefined) return okAsync(null);
     return runGit(worktree, ['show', `${commit}:${found}`]).map((s) => s.stdout);
