@@ -7,6 +7,8 @@
  * Workloads:
  * - fsync_commit_limit: raw better-sqlite3, WAL + synchronous=FULL, one INSERT per transaction — the
  *   physical limit of one-transaction-per-webhook intake on this disk.
+ * - router_capacity: N signed webhooks handed to `receiveWebhookAsync` at once (no HTTP): the intake's
+ *   CPU cost per webhook and its ceiling on this machine.
  * - webhook_intake: an open-loop client sends signed GitHub `issues.labeled` webhooks (X-Hub-Signature-256)
  *   at a fixed rate over keep-alive HTTP on 127.0.0.1 to `createWebhookListener` (router with group commit,
  *   SQLite queue + trigger state, WAL, synchronous=FULL). 10 % of the sends repeat an earlier issue under a
@@ -24,7 +26,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, createServer, request } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { openSqliteQueue } from '@worktrain/queue';
@@ -45,7 +47,11 @@ const isClient = process.argv.includes('--client');
 const work = isClient ? '' : mkdtempSync(join(tmpdir(), 'wt-bench-triggers-'));
 
 function emit(record: Record<string, unknown>): void {
-  process.stdout.write(`${JSON.stringify({ area: 'triggers', quick, ...record })}\n`);
+  // The load average makes numbers from a shared machine interpretable.
+  const load1m = Math.round(loadavg()[0] * 100) / 100;
+  process.stdout.write(
+    `${JSON.stringify({ area: 'triggers', quick, load_avg_1m: load1m, cpus: cpus().length, ...record })}\n`,
+  );
 }
 const percentile = (sorted: readonly number[], p: number): number =>
   sorted.length === 0
@@ -189,17 +195,52 @@ async function main(): Promise<void> {
   const dbPath = join(work, 'worktrain.db');
   const store = openTriggerStore({ path: dbPath })._unsafeUnwrap();
   const router = new TriggerRouter({ config, store });
-  const server = createServer(createWebhookListener({ router }));
-  server.keepAliveTimeout = 60_000;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
-
   const examples: Array<{ name: string; examples: Array<Record<string, unknown>> }> = createRequire(
     new URL('../packages/triggers/package.json', import.meta.url),
   )('@octokit/webhooks-examples/api.github.com/index.json');
   const base = examples.find((g) => g.name === 'issues')?.examples.find((p) => p.action === 'labeled') ?? {};
   const repository = { ...(base.repository as object), full_name: 'octo-org/octo-repo' };
   const issue = base.issue as Record<string, unknown>;
+
+  // router_capacity: signed webhooks handed to the router all at once, no HTTP (CPU + group commit only).
+  {
+    const n = quick ? 2000 : 5000;
+    const capStore = openTriggerStore({ path: join(work, 'capacity.db') })._unsafeUnwrap();
+    const capRouter = new TriggerRouter({ config, store: capStore });
+    const reqs = Array.from({ length: n }, (_, i) => {
+      const body = Buffer.from(
+        JSON.stringify({
+          ...base,
+          issue: { ...issue, number: i + 1 },
+          label: { name: 'worktrain:ready' },
+          repository,
+        }),
+      );
+      const headers = {
+        'x-github-event': 'issues',
+        'x-github-delivery': `cap-${i}`,
+        'x-hub-signature-256': `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`,
+      };
+      return { headers, rawBody: body, receivedAt: Date.now() };
+    });
+    const t0 = performance.now();
+    const results = await Promise.all(reqs.map((r) => capRouter.receiveWebhookAsync('gh-ready', r)));
+    const secs = (performance.now() - t0) / 1000;
+    capStore.close();
+    emit({
+      workload: 'router_capacity',
+      system: 'worktrain-sqlite-group-commit',
+      webhooks: n,
+      enqueued: results.filter((r) => r.isOk() && r.value.status === 'enqueued').length,
+      webhooks_per_s: Math.round(n / secs),
+      cpu_us_per_webhook: round((secs * 1e6) / n, 1),
+    });
+  }
+
+  const server = createServer(createWebhookListener({ router }));
+  server.keepAliveTimeout = 60_000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
 
   // The client runs in a child process so its JSON/HMAC work does not share the server's event loop.
   const child = fork(new URL(import.meta.url), [...process.argv.slice(2), '--client'], {
