@@ -27,9 +27,9 @@ describe('parseRuntimeConfig', () => {
     });
   });
 
-  it('resolves $NAME and ${NAME} refs for secrets', () => {
+  it('resolves $NAME and braced $-refs for secrets', () => {
     const c = parseRuntimeConfig(
-      'model: { provider: anthropic, apiKey: $ANTHROPIC_API_KEY }\nforge: { github: { token: "${GH_TOKEN}" } }\n',
+      `model: { provider: anthropic, apiKey: $ANTHROPIC_API_KEY }\nforge: { github: { token: "$\{GH_TOKEN}" } }\n`,
       { ANTHROPIC_API_KEY: 'sk-ant-1', GH_TOKEN: 'ghp_2' },
     )._unsafeUnwrap();
     expect(c.model).toEqual({

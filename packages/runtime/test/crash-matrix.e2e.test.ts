@@ -13,19 +13,38 @@ interface StreamedEvent {
   data: Record<string, unknown>;
 }
 
-type Point = readonly [label: string, match: (e: StreamedEvent) => boolean, fixDelayMs?: number];
+interface Point {
+  readonly label: string;
+  readonly match: (e: StreamedEvent) => boolean;
+  readonly fixDelayMs?: number;
+}
 
 const POINTS: readonly Point[] = [
-  ['during the first LLM call', (e) => e.kind === 'llm_turn_started', 2000],
-  ['during a tool call (write_file)', (e) => e.kind === 'tool_call_started' && e.data.name === 'write_file'],
-  ['right after a tool call', (e) => e.kind === 'tool_call_completed' && e.data.name === 'write_file'],
-  ['during complete_step', (e) => e.kind === 'tool_call_started' && e.data.name === 'complete_step'],
-  ['between steps', (e) => e.kind === 'advance_recorded'],
-  ['after the workflow completed, before delivery', (e) => e.kind === 'session_completed'],
-  ['during commit', (e) => e.kind === 'delivery_attempted' && e.data.stage === 'commit'],
-  ['during push', (e) => e.kind === 'delivery_attempted' && e.data.stage === 'push'],
-  ['during PR creation', (e) => e.kind === 'delivery_attempted' && e.data.stage === 'pull_request'],
-  ['during the issue comment', (e) => e.kind === 'delivery_attempted' && e.data.stage === 'issue_comment'],
+  { label: 'during the first LLM call', match: (e) => e.kind === 'llm_turn_started', fixDelayMs: 2000 },
+  {
+    label: 'during a tool call (write_file)',
+    match: (e) => e.kind === 'tool_call_started' && e.data.name === 'write_file',
+  },
+  {
+    label: 'right after a tool call',
+    match: (e) => e.kind === 'tool_call_completed' && e.data.name === 'write_file',
+  },
+  {
+    label: 'during complete_step',
+    match: (e) => e.kind === 'tool_call_started' && e.data.name === 'complete_step',
+  },
+  { label: 'between steps', match: (e) => e.kind === 'advance_recorded' },
+  { label: 'after the workflow completed, before delivery', match: (e) => e.kind === 'session_completed' },
+  { label: 'during commit', match: (e) => e.kind === 'delivery_attempted' && e.data.stage === 'commit' },
+  { label: 'during push', match: (e) => e.kind === 'delivery_attempted' && e.data.stage === 'push' },
+  {
+    label: 'during PR creation',
+    match: (e) => e.kind === 'delivery_attempted' && e.data.stage === 'pull_request',
+  },
+  {
+    label: 'during the issue comment',
+    match: (e) => e.kind === 'delivery_attempted' && e.data.stage === 'issue_comment',
+  },
 ];
 
 /** Follows the session's SSE stream and SIGKILLs the daemon on the first event matching `match`. */
