@@ -85,7 +85,11 @@ function createdEvent(): NewSessionEvent {
 function traceEvent(i: number): NewSessionEvent {
   return {
     kind: 'decision_trace',
-    data: { nodeId: null, decision: 'bench', reason: `event ${i} of a benchmark session, about one event's size` },
+    data: {
+      nodeId: null,
+      decision: 'bench',
+      reason: `event ${i} of a benchmark session, about one event's size`,
+    },
   };
 }
 
@@ -95,7 +99,10 @@ function openStore(file: string) {
   return opened.value;
 }
 
-async function appendRate(eventsPerAppend: number, durationMs: number): Promise<{ appends: number; events: number; seconds: number }> {
+async function appendRate(
+  eventsPerAppend: number,
+  durationMs: number,
+): Promise<{ appends: number; events: number; seconds: number }> {
   const store = openStore(join(work, `append-${eventsPerAppend}.db`));
   const sessionId = `sess_bench${eventsPerAppend}`;
   let seq = 0;
@@ -126,7 +133,11 @@ async function sessionLoad(events: number, runs: number): Promise<number[]> {
   seq = created.value.lastSeq;
   while (seq < events) {
     const n = Math.min(500, events - seq);
-    const res = await store.append({ sessionId, expectedSeq: seq, events: Array.from({ length: n }, (_, i) => traceEvent(seq + i)) });
+    const res = await store.append({
+      sessionId,
+      expectedSeq: seq,
+      events: Array.from({ length: n }, (_, i) => traceEvent(seq + i)),
+    });
     if (res.isErr()) throw new Error(res.error.message);
     seq = res.value.lastSeq;
   }
@@ -139,7 +150,8 @@ async function sessionLoad(events: number, runs: number): Promise<number[]> {
     if (read.isErr()) throw new Error(read.error.message);
     const projection = projectSession(read.value);
     samples.push(performance.now() - t0);
-    if (projection.metrics.events !== events) throw new Error(`expected ${events} events, projected ${projection.metrics.events}`);
+    if (projection.metrics.events !== events)
+      throw new Error(`expected ${events} events, projected ${projection.metrics.events}`);
     s.close();
   }
   return samples;
@@ -242,7 +254,12 @@ async function main(): Promise<void> {
   emit({ workload: 'mcp_cold_start', system: 'worktrain-mcp', ...coldSummary, goal: 'p50 < 300 ms' });
 
   const { client } = await connectClient(home, workflowsDir);
-  const started = payloadOf(await client.callTool({ name: 'start_workflow', arguments: { workflowId: 'bench.loop', workspacePath: work } }));
+  const started = payloadOf(
+    await client.callTool({
+      name: 'start_workflow',
+      arguments: { workflowId: 'bench.loop', workspacePath: work },
+    }),
+  );
   let token = started.continueToken;
   const rtt: number[] = [];
   while (token) {
@@ -250,7 +267,11 @@ async function main(): Promise<void> {
     const res = payloadOf(
       await client.callTool({
         name: 'continue_workflow',
-        arguments: { continueToken: token, intent: 'advance', output: { notesMarkdown: `Did iteration ${rtt.length + 1}.` } },
+        arguments: {
+          continueToken: token,
+          intent: 'advance',
+          output: { notesMarkdown: `Did iteration ${rtt.length + 1}.` },
+        },
       }),
     );
     rtt.push(performance.now() - t0);

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Enforces DESIGN §2: imports flow one way between workspace packages, apps depend on packages only,
 // and no package depends on an app. Reads every workspace package.json; exits 1 listing violations.
-import { readdirSync, readFileSync, existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 // Layer of each package: a package may depend only on packages of a strictly lower layer.

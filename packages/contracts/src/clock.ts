@@ -15,5 +15,13 @@ export interface ManualClock extends Clock {
 
 export function manualClock(startMs = Date.UTC(2026, 0, 1)): ManualClock {
   let t = startMs;
-  return { now: () => t, advance: (ms) => void (t += ms), set: (ms) => void (t = ms) };
+  return {
+    now: () => t,
+    advance: (ms) => {
+      t += ms;
+    },
+    set: (ms) => {
+      t = ms;
+    },
+  };
 }

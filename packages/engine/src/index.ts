@@ -3,9 +3,9 @@
 
 // The engine facade and its contract types.
 export type {
+  CheckpointResponse,
   ContinueInput,
   ContinueResponse,
-  CheckpointResponse,
   Engine,
   EngineError,
   EngineErrorCode,
@@ -26,8 +26,46 @@ export type {
   WorkflowRegistry,
   WorkflowSourceDir,
 } from './api.js';
-export { createEngine, DEFAULT_ENGINE_LIMITS, resolveLimits } from './engine/index.js';
-
+// Output contracts (wr.contracts.*).
+export type { ArtifactContract, OutputContractCheck } from './artifact-contracts/index.js';
+export {
+  ClassifyTaskArtifactSchema,
+  checkOutputContract,
+  decideLoopControl,
+  findArtifactContract,
+  GateVerdictArtifactSchema,
+  knownContractRefs,
+  LoopControlArtifactSchema,
+  listArtifactContracts,
+  ReviewVerdictArtifactSchema,
+} from './artifact-contracts/index.js';
+// Compilation.
+export type {
+  CompiledLoop,
+  CompiledNode,
+  CompiledParallel,
+  CompiledStep,
+  CompiledWorkflow,
+  Confirmation,
+} from './compiled.js';
+export { COMPILED_SCHEMA_VERSION } from './compiled.js';
+export type { CompileOptions } from './compiler/index.js';
+export {
+  BINDINGS_FILES,
+  compileWorkflow,
+  loadBindings,
+  previewWorkflow,
+  renderStepPrompt,
+  toInspectJson,
+} from './compiler/index.js';
+// Conditions.
+export { conditionVariables, describeCondition, evaluateCondition } from './conditions/index.js';
+export type { Condition } from './definition/condition-schema.js';
+export { ConditionSchema } from './definition/condition-schema.js';
+export type { DefinitionIssue } from './definition/issues.js';
+export { parseWorkflowJson } from './definition/json-text.js';
+export type { InvalidWorkflowFile, WorkflowRegistryOptions } from './definition/registry.js';
+export { createWorkflowRegistry, DEFAULT_WORKSPACE_WORKFLOW_DIRS } from './definition/registry.js';
 // Workflow definitions: schema v0.3.0 (+ our superset), validation, loading.
 export type {
   AssessmentDefinition,
@@ -48,39 +86,10 @@ export type {
   WorkflowStep,
 } from './definition/schema.js';
 export { WorkflowDefinitionSchema } from './definition/schema.js';
-export type { Condition } from './definition/condition-schema.js';
-export { ConditionSchema } from './definition/condition-schema.js';
-export type { DefinitionIssue } from './definition/issues.js';
-export { validateWorkflowDefinition, parseWorkflowDefinition } from './definition/validate.js';
-export { parseWorkflowJson } from './definition/json-text.js';
 export type { StepVisit } from './definition/semantics.js';
 export { visitSteps } from './definition/semantics.js';
-export type { InvalidWorkflowFile, WorkflowRegistryOptions } from './definition/registry.js';
-export { createWorkflowRegistry, DEFAULT_WORKSPACE_WORKFLOW_DIRS } from './definition/registry.js';
-
-// Compilation.
-export type {
-  CompiledLoop,
-  CompiledNode,
-  CompiledParallel,
-  CompiledStep,
-  CompiledWorkflow,
-  Confirmation,
-} from './compiled.js';
-export { COMPILED_SCHEMA_VERSION } from './compiled.js';
-export type { CompileOptions } from './compiler/index.js';
-export {
-  BINDINGS_FILES,
-  compileWorkflow,
-  loadBindings,
-  previewWorkflow,
-  renderStepPrompt,
-  toInspectJson,
-} from './compiler/index.js';
-
-// Conditions.
-export { conditionVariables, describeCondition, evaluateCondition } from './conditions/index.js';
-
+export { parseWorkflowDefinition, validateWorkflowDefinition } from './definition/validate.js';
+export { createEngine, DEFAULT_ENGINE_LIMITS, resolveLimits } from './engine/index.js';
 // Tokens and keys.
 export type { FileKeyring, MemoryKeyring, TokenKind, TokenPayload } from './tokens/index.js';
 export {
@@ -91,17 +100,3 @@ export {
   TOKEN_PREFIXES,
   verifyToken,
 } from './tokens/index.js';
-
-// Output contracts (wr.contracts.*).
-export type { ArtifactContract, OutputContractCheck } from './artifact-contracts/index.js';
-export {
-  checkOutputContract,
-  ClassifyTaskArtifactSchema,
-  decideLoopControl,
-  findArtifactContract,
-  GateVerdictArtifactSchema,
-  knownContractRefs,
-  listArtifactContracts,
-  LoopControlArtifactSchema,
-  ReviewVerdictArtifactSchema,
-} from './artifact-contracts/index.js';
