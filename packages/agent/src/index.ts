@@ -57,9 +57,9 @@ export {
 } from './model/scripted.js';
 export type { ResumeSessionOptions } from './resume-session.js';
 export { resumeSession } from './resume-session.js';
-// The loop.
-export type { RunSessionOptions, SessionEnding, SessionOutcome, SessionStats } from './run-session.js';
 export { runSession } from './run-session.js';
+// The loop.
+export type { RunSessionOptions, SessionEnding, SessionOutcome, SessionStats } from './session-types.js';
 export type { BashToolOptions } from './tools/bash.js';
 export { createBashTool } from './tools/bash.js';
 export { buildToolEnv, ENV_ALLOW_LIST, isSecretEnvName } from './tools/env.js';

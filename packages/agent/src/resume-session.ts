@@ -6,7 +6,8 @@
 
 import { makeError } from '@worktrain/contracts';
 import { emptyTotals } from './loop/budget.js';
-import { type RunSessionOptions, runSession, type SessionOutcome } from './run-session.js';
+import { runSession } from './run-session.js';
+import type { RunSessionOptions, SessionOutcome } from './session-types.js';
 
 export type ResumeSessionOptions = Omit<RunSessionOptions, 'continueToken'>;
 

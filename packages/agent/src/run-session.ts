@@ -6,103 +6,33 @@
  */
 
 import type { NewSessionEvent } from '@worktrain/contracts';
-import {
-  type Clock,
-  describeThrown,
-  type JsonObject,
-  type Logger,
-  makeError,
-  silentLogger,
-  systemClock,
-} from '@worktrain/contracts';
-import type { Engine } from '@worktrain/engine';
-import type { SessionStore } from '@worktrain/session-store';
-import type { AgentError } from './errors.js';
+import { describeThrown, type JsonObject, makeError, silentLogger, systemClock } from '@worktrain/contracts';
 import {
   addUsage,
   type Budget,
-  type BudgetHit,
   checkBeforeTurn,
   DEFAULT_BUDGET,
   emptyTotals,
   RepeatedCallDetector,
 } from './loop/budget.js';
-import type { ConversationStore } from './loop/conversation-store.js';
+import { closingEvents } from './loop/closing.js';
 import { interruptedResults, lastStepId, mergeForRequest, summarizeInput } from './loop/messages.js';
 import {
   DEFAULT_RULES_LIMITS,
   loadRulesFiles,
-  type RulesLimits,
   renderBrief,
   renderStep,
   renderSystem,
 } from './loop/prompt.js';
 import { appendAtHead } from './loop/session-events.js';
 import { readSessionFacts, type SessionFacts } from './loop/session-facts.js';
-import type { SteerSource } from './loop/steer.js';
 import { StepDriver } from './loop/step-driver.js';
-import type { ContentBlock, ModelMessage, ModelProvider, ToolResultBlock } from './model/provider.js';
+import type { ContentBlock, ModelMessage, ToolResultBlock } from './model/provider.js';
+import type { RunSessionOptions, SessionEnding, SessionOutcome, SessionStats } from './session-types.js';
 import { createDefaultTools } from './tools/index.js';
 import { worktreeRoot } from './tools/sandbox.js';
-import { type AgentTool, DEFAULT_TOOL_LIMITS, type SessionHooks, truncateMiddle } from './tools/types.js';
+import { DEFAULT_TOOL_LIMITS, type SessionHooks, truncateMiddle } from './tools/types.js';
 
-/** Options of {@link runSession}, field by field. */
-export interface RunSessionOptions {
-  readonly engine: Engine;
-  /** The session log the engine writes to; the loop appends its own events there. */
-  readonly store: SessionStore;
-  /** Where the conversation is persisted (SQLite `agent_conversations`, or memory in tests). */
-  readonly conversations: ConversationStore;
-  readonly provider: ModelProvider;
-  /** Tools offered to the model (default: `createDefaultTools()`). */
-  readonly tools?: readonly AgentTool[];
-  /** The session's git worktree; every file tool is confined to it. */
-  readonly worktree: string;
-  readonly sessionId: string;
-  /** A `ct_…` (or `st_…`) token of the session's pending step, from startWorkflow / a previous run. */
-  readonly continueToken: string;
-  readonly budget?: Partial<Budget>;
-  readonly clock?: Clock;
-  readonly logger?: Logger;
-  /** Kill switch: aborting stops the model stream and kills running commands within a second. */
-  readonly signal?: AbortSignal;
-  /** Steer messages, drained before each model turn. */
-  readonly steer?: SteerSource;
-  /** Receives `signal_coordinator` calls (they are also recorded as decision traces). */
-  readonly onCoordinatorSignal?: (signal: { kind: string; message: string }) => void | Promise<void>;
-  readonly rules?: Partial<RulesLimits>;
-  /** Extra system instructions (e.g. the daemon's soul file), placed after the base instructions. */
-  readonly instructions?: string;
-  /** Characters of a tool result kept in its event (default 2000; the model sees up to the tool cap). */
-  readonly eventResultChars?: number;
-}
-
-export interface SessionStats {
-  /** Model turns over the whole session (including earlier runs). */
-  readonly turns: number;
-  readonly inputTokens: number;
-  readonly outputTokens: number;
-  readonly cacheReadTokens: number;
-  readonly cacheWriteTokens: number;
-  readonly costUsd: number;
-  /** Wall clock of this run in ms. */
-  readonly wallClockMs: number;
-}
-
-/** How a run ended, without the common fields. */
-export type SessionEnding =
-  | { readonly kind: 'completed' }
-  | {
-      readonly kind: 'gate';
-      readonly gateToken: string;
-      readonly stepId: string;
-      readonly gateKind: 'coordinator_eval' | 'human_approval' | 'confirmation_required';
-    }
-  | ({ readonly kind: 'budget_exceeded' } & BudgetHit)
-  | { readonly kind: 'failed'; readonly error: AgentError }
-  | { readonly kind: 'cancelled'; readonly reason: string };
-/** How a run ended: completed, parked at a gate, over a budget, failed or cancelled. */
-export type SessionOutcome = SessionEnding & { readonly sessionId: string; readonly stats: SessionStats };
 type Ending = SessionEnding;
 
 /** Internal: unwinds the loop with an ending (never escapes runSession). */
@@ -175,33 +105,8 @@ export async function runSession(options: RunSessionOptions): Promise<SessionOut
     options.signal?.removeEventListener('abort', onExternalAbort);
     run.abort(); // stop anything still running (bash children of an unfinished call)
   }
-  const closing: NewSessionEvent[] = [];
-  if (ending.kind === 'budget_exceeded')
-    closing.push({
-      kind: 'budget_exceeded',
-      data: { budget: ending.budget, limit: ending.limit, observed: ending.observed },
-    });
-  if (ending.kind === 'failed' && ending.error.code !== 'STORE_ERROR')
-    closing.push({
-      kind: 'issue_reported',
-      data: {
-        severity: 'fatal',
-        summary: `Agent run failed (${ending.error.code})`,
-        details: ending.error.message,
-      },
-    });
   const s = stats();
-  if (facts !== undefined)
-    closing.push({
-      kind: 'usage_recorded',
-      data: {
-        inputTokens: s.inputTokens,
-        outputTokens: s.outputTokens,
-        costUsd: s.costUsd,
-        turns: s.turns,
-        wallClockMs: s.wallClockMs,
-      },
-    });
+  const closing = closingEvents(ending, s, facts !== undefined);
   if (closing.length > 0) {
     const appended = await appendAtHead(options.store, options.sessionId, closing);
     if (appended.isErr())
