@@ -85,8 +85,8 @@ async function killWhen(
 
 describe('SIGKILL at ten points of the lifecycle', () => {
   it.each(POINTS)(
-    '%s: after restart the session completes with exactly one PR',
-    async (_label, match, fixDelayMs) => {
+    '$label: after restart the session completes with exactly one PR',
+    async ({ match, fixDelayMs }) => {
       const r = await rig(fixScript(fixDelayMs !== undefined ? { fixDelayMs } : {}), 2000);
       const d1 = await daemonFor(r);
       const taskId = await sendIssueWebhook(d1, r.issueNumber);
