@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import {
   mkdirSync,
   mkdtempSync,
@@ -63,6 +64,17 @@ describe('read_file', () => {
     expect(out.content).toContain('use offset/limit');
     const later = await read.execute({ path: 'big.txt', offset: 400, limit: 2 }, context);
     expect(later.content).toBe('   400\trow 399\n   401\trow 400');
+  });
+
+  it('refuses a FIFO instead of blocking on it', async () => {
+    execFileSync('mkfifo', [join(wt, 'pipe')]);
+    const out = await read.execute({ path: 'pipe' }, context);
+    expect(out).toMatchObject({ isError: true, content: expect.stringContaining('not a regular file') });
+    const edit = await createEditFileTool().execute(
+      { path: 'pipe', old_string: 'a', new_string: 'b' },
+      context,
+    );
+    expect(edit.isError).toBe(true);
   });
 
   it('explains missing files and directories', async () => {

@@ -75,6 +75,8 @@ export function createReadFileTool(options: { readonly limits?: Partial<ToolLimi
       try {
         const st = statSync(path);
         if (st.isDirectory()) return toolError(`${parsed.data.path} is a directory; use glob to list it.`);
+        if (!st.isFile())
+          return toolError(`${parsed.data.path} is not a regular file (FIFO, socket or device); not read.`);
         const ranged = parsed.data.offset !== undefined || parsed.data.limit !== undefined;
         // Without a range only the cap is read; with one, up to 16x the cap (a range picks lines from it).
         const budget = ranged ? limits.maxReadBytes * 16 : limits.maxReadBytes;
@@ -177,6 +179,7 @@ export function createEditFileTool(options: { readonly limits?: Partial<ToolLimi
       if (resolved.isErr()) return toolError(resolved.error.message);
       try {
         const st = statSync(resolved.value);
+        if (!st.isFile()) return toolError(`${parsed.data.path} is not a regular file; it cannot be edited.`);
         if (st.size > limits.maxWriteBytes)
           return toolError(`${parsed.data.path} is larger than ${limits.maxWriteBytes} bytes.`);
         const bytes = readFileSync(resolved.value);

@@ -148,7 +148,8 @@ export function createGrepTool(options: { readonly limits?: Partial<ToolLimits> 
       for (const file of files) {
         if (context.signal.aborted) break;
         try {
-          if (statSync(file).size > GREP_MAX_FILE_BYTES) continue;
+          const st = statSync(file);
+          if (!st.isFile() || st.size > GREP_MAX_FILE_BYTES) continue; // FIFOs would block
           const bytes = readFileSync(file);
           if (looksBinary(bytes)) continue;
           const lines = bytes.toString('utf8').split('\n');
