@@ -42,3 +42,23 @@ export type { DeliveryStage, StageRecord } from './recorder.js';
 export { DELIVERY_STAGES, stageKey } from './recorder.js';
 export type { AddedLine, SecretFinding, SecretRule } from './secrets.js';
 export { maskSecret, SECRET_RULES, scanAddedLines, shannonEntropy } from './secrets.js';
+export type { PatchCheckResult, PatchFileAudit } from './patch/check.js';
+export { checkParsedPatch, checkPatchText } from './patch/check.js';
+export type { GitApplyCheck, GitApplyCheckOptions } from './patch/git-apply.js';
+export { gitApplyCheck } from './patch/git-apply.js';
+export type {
+  BinaryPatchInfo,
+  FilePatch,
+  FilePatchOperation,
+  ParsedPatch,
+  PatchHunk,
+  PatchSyntaxError,
+} from './patch/parse.js';
+export { parsePatch } from './patch/parse.js';
+export type { PathReason, PathReasonCode } from './patch/path-safety.js';
+export { isGitDirName, pathReasons } from './patch/path-safety.js';
+export type { DeclaredOperation, PatchCheckCode, PatchCheckPolicy, PatchCheckReason } from './patch/policy.js';
+export { LOCKFILE_GLOBS, PATCH_CHECK_CODES, PATCH_PROTECTED_PATHS } from './patch/policy.js';
+export { quoteC } from './patch/quote.js';
+export type { PatchValidation, ValidatePatchOptions } from './patch/validate.js';
+export { validatePatch } from './patch/validate.js';

@@ -252,13 +252,13 @@ function parseSection(
 }
 
 /**
- * A traditional patch changes one file: git takes the old name when it is shorter or a prefix of the new
- * one (`x.orig` → `x` patches `x.orig`… and `x` → `x.orig` patches `x`), else the new name.
+ * A traditional patch changes one file: git takes the old name when it is shorter than the new
+ * one (`x.orig` → `x` patches `x`), else the new name; a quoted name ends at its closing quote.
  */
 function traditionalPair(a: Name, b: Name): { a: Name; b: Name } {
   const old = a.path ?? '';
   const neu = b.path ?? '';
-  const chosen = old.length < neu.length || old.startsWith(neu) ? a : b;
+  const chosen = old.length < neu.length ? a : b;
   return { a: chosen, b: chosen };
 }
 
@@ -381,7 +381,7 @@ function parseLooseName(line: string, lineNo: number, error: ErrorFn): Name {
   }
   if (raw.startsWith('"')) {
     const q = unquoteC(raw, 0);
-    if (q !== null && /^(?:[\t ].*)?$/.test(raw.slice(q.end))) {
+    if (q !== null) {
       const stamp = TIMESTAMP.exec(raw.slice(q.end));
       if (stamp !== null && isEpoch(stamp)) return { path: null, issues: [] };
       return nameFromBytes(q.bytes, true);
