@@ -36,6 +36,11 @@ export interface SchedulerOptions {
   readonly logger?: Logger;
   /** Backoff after consecutive failures: min(maxMs, intervalMs·2^(failures−1)); default max 1 h. */
   readonly maxBackoffMs?: number;
+  /**
+   * Retention, ms: webhook delivery ids (replay detection) are kept `deliveries` (default 7 days) and
+   * trigger events `events` (default 30 days); purged hourly while started.
+   */
+  readonly retention?: { readonly deliveriesMs?: number; readonly eventsMs?: number };
   /** A tick at most this late is still fired after a restart without catchUp (ms, default 60 000). */
   readonly misfireGraceMs?: number;
   /** With catchUp, at most this many missed ticks are fired (default 10). */
@@ -56,6 +61,7 @@ export class TriggerScheduler {
   readonly #running = new Map<string, Promise<RunReport>>();
   #abort = new AbortController();
   #started = false;
+  #retentionTimer: NodeJS.Timeout | undefined;
 
   constructor(options: SchedulerOptions) {
     this.#o = options;
@@ -68,6 +74,17 @@ export class TriggerScheduler {
     this.#started = true;
     this.#abort = new AbortController();
     for (const t of this.#o.router.config.triggers) this.#arm(t.id, 0);
+    if (this.#retentionTimer === undefined) {
+      this.#retentionTimer = setInterval(() => this.purge(), 3_600_000);
+      this.#retentionTimer.unref?.();
+    }
+  }
+
+  /** Applies the retention policy once (also run hourly while started). Returns rows deleted. */
+  purge(): { deliveries: number; events: number } {
+    const d = this.#o.store.purgeDeliveries(this.#o.retention?.deliveriesMs ?? 7 * 86_400_000);
+    const e = this.#o.store.purgeEvents(this.#o.retention?.eventsMs ?? 30 * 86_400_000);
+    return { deliveries: d.isOk() ? d.value : 0, events: e.isOk() ? e.value : 0 };
   }
 
   /** Stops every loop (runs in flight finish) and restarts them over the router's current config. */
@@ -79,6 +96,8 @@ export class TriggerScheduler {
   async stop(): Promise<void> {
     this.#started = false;
     this.#abort.abort();
+    if (this.#retentionTimer !== undefined) clearInterval(this.#retentionTimer);
+    this.#retentionTimer = undefined;
     for (const t of this.#timers.values()) clearTimeout(t);
     this.#timers.clear();
     await Promise.allSettled([...this.#running.values()]);

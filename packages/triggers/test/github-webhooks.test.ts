@@ -182,6 +182,23 @@ describe('the issue 5 gh-ready trigger', () => {
     expect((await h.queue.list())._unsafeUnwrap()).toHaveLength(1);
   });
 
+  it('forgets delivery ids after the retention period, so only recent replays are detected', async () => {
+    h = await harness(GH_READY_YAML, { GITHUB_WEBHOOK_SECRET: SECRET });
+    const { TriggerScheduler } = await import('../src/index.js');
+    const s = new TriggerScheduler({
+      router: h.router,
+      store: h.store,
+      clock: h.clock,
+      retention: { deliveriesMs: 60_000 },
+    });
+    h.router
+      .receiveWebhook('gh-ready', githubRequest(h.clock, 'issues', labeled(), SECRET, 'old'))
+      ._unsafeUnwrap();
+    expect(s.purge().deliveries).toBe(0);
+    h.clock.advance(61_000);
+    expect(s.purge().deliveries).toBe(1);
+  });
+
   it('dedupes the same issue across deliveries and across a restart', async () => {
     h = await harness(GH_READY_YAML, { GITHUB_WEBHOOK_SECRET: SECRET });
     h.router

@@ -311,6 +311,13 @@ export class TriggerStore {
     );
   }
 
+  /** Deletes trigger events older than `olderThanMs` (the audit trail's retention). */
+  purgeEvents(olderThanMs: number): Result<number, TriggerError> {
+    return this.#tx(() =>
+      ok(this.#sql('DELETE FROM trigger_events WHERE at < ?').run(this.#clock.now() - olderThanMs).changes),
+    );
+  }
+
   close(): void {
     if (this.#owned && this.#db.open) this.#db.close();
   }
