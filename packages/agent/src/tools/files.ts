@@ -1,5 +1,14 @@
 /** File tools: `read_file` (line ranges, size cap, binary detection), `write_file`, `edit_file`. */
-import { closeSync, mkdirSync, openSync, readFileSync, readSync, statSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import { resolveInWorktree } from './sandbox.js';
@@ -129,6 +138,8 @@ export function createWriteFileTool(options: { readonly limits?: Partial<ToolLim
       const resolved = resolveInWorktree(context.worktree, parsed.data.path);
       if (resolved.isErr()) return toolError(resolved.error.message);
       try {
+        if (existsSync(resolved.value) && !statSync(resolved.value).isFile())
+          return toolError(`${parsed.data.path} exists and is not a regular file; not written.`);
         mkdirSync(dirname(resolved.value), { recursive: true });
         writeFileSync(resolved.value, parsed.data.content, 'utf8');
         return { content: `Wrote ${bytes} bytes to ${parsed.data.path}.`, isError: false };
