@@ -10,6 +10,9 @@ import { makeError, type WorkTrainError } from '@worktrain/contracts';
  * - STORE_ERROR: the session database cannot be opened or read (`details.storeCode`).
  * - ENGINE_ERROR: any other engine error (`details.engineCode`).
  * - TRIGGER_CONFIG_INVALID / TRIGGER_NOT_FOUND / TRIGGER_ERROR: from `@worktrain/triggers` (`details.triggerCode`).
+ * - TASK_NOT_FOUND: no queue task with that id (or no database yet).
+ * - QUEUE_ERROR: any other `@worktrain/queue` error (`details.queueCode`: NOT_A_WORKTRAIN_DATABASE,
+ *   INVALID_STATE, INVALID_ARGUMENT, STORE_UNAVAILABLE, STORE_IO, …).
  * - INTERNAL: an unexpected exception (a bug); printed without a stack trace unless WORKTRAIN_DEBUG=1.
  */
 export type CliErrorCode =
@@ -24,6 +27,8 @@ export type CliErrorCode =
   | 'TRIGGER_CONFIG_INVALID'
   | 'TRIGGER_NOT_FOUND'
   | 'TRIGGER_ERROR'
+  | 'TASK_NOT_FOUND'
+  | 'QUEUE_ERROR'
   | 'INTERNAL';
 
 export type CliError = WorkTrainError<CliErrorCode>;

@@ -1,6 +1,7 @@
 import type { Result } from '@worktrain/contracts';
 import { Command, CommanderError, Option } from 'commander';
 import { type CliError, cliError, type ExitCode, usageError } from './cli-error.js';
+import { registerQueueCommands } from './commands/queue.js';
 import { registerSessionsCommands } from './commands/sessions.js';
 import { registerTriggerCommands } from './commands/trigger.js';
 import { registerWorkflowCommands } from './commands/workflow.js';
@@ -34,6 +35,7 @@ export type RegisterCommandGroup = (program: Command, ctx: CommandContext) => vo
 const COMMAND_GROUPS: readonly RegisterCommandGroup[] = [
   registerWorkflowCommands,
   registerSessionsCommands,
+  registerQueueCommands,
   registerTriggerCommands,
 ];
 
