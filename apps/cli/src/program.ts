@@ -1,6 +1,7 @@
 import type { Result } from '@worktrain/contracts';
 import { Command, CommanderError, Option } from 'commander';
 import { type CliError, cliError, type ExitCode, usageError } from './cli-error.js';
+import { registerDeliveryCommands } from './commands/delivery.js';
 import { registerQueueCommands } from './commands/queue.js';
 import { registerSessionsCommands } from './commands/sessions.js';
 import { registerTriggerCommands } from './commands/trigger.js';
@@ -37,6 +38,7 @@ const COMMAND_GROUPS: readonly RegisterCommandGroup[] = [
   registerSessionsCommands,
   registerQueueCommands,
   registerTriggerCommands,
+  registerDeliveryCommands,
 ];
 
 /**

@@ -1,0 +1,146 @@
+import { isAbsolute, resolve } from 'node:path';
+import { err, ok, type Result } from '@worktrain/contracts';
+import {
+  type DeclaredOperation,
+  type PatchCheckPolicy,
+  type PatchValidation,
+  validatePatch,
+} from '@worktrain/delivery';
+import type { Command } from 'commander';
+import { type CliError, usageError } from '../cli-error.js';
+import type { CliDeps } from '../deps.js';
+import { parseNonNegativeInt, parsePositiveInt } from '../options.js';
+import type { CommandContext } from '../program.js';
+
+export interface CheckPatchOptions {
+  readonly file: string;
+  readonly targets?: string;
+  readonly protected?: string;
+  readonly approve?: string;
+  readonly declare?: string;
+  readonly allowExecutable?: string;
+  readonly maxFiles?: string;
+  readonly maxBytes?: string;
+  readonly worktree?: string;
+  readonly allowBinary?: boolean;
+  readonly allowSymlinks?: boolean;
+  readonly protectLockfiles?: boolean;
+  readonly gitCheck?: boolean;
+}
+
+/** The JSON document of `delivery check-patch`: `ok` and `reasons` as documented, audit data beside them. */
+export interface CheckPatchOutput {
+  readonly ok: boolean;
+  readonly reasons: readonly { readonly code: string; readonly path: string | null; readonly message: string }[];
+  readonly needsApproval: boolean;
+  readonly sha256: string;
+  readonly files: PatchValidation['files'];
+  readonly git: PatchValidation['git'];
+}
+
+const list = (value: string | undefined): string[] | undefined =>
+  value === undefined
+    ? undefined
+    : value
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== '');
+
+function parseDeclared(value: string | undefined): Result<PatchCheckPolicy['declared'], CliError> {
+  const entries = list(value);
+  if (entries === undefined) return ok(undefined);
+  const out: { path: string; operation: DeclaredOperation }[] = [];
+  for (const entry of entries) {
+    const m = /^(add|delete|update):(.+)$/.exec(entry);
+    if (m === null || m[2] === undefined)
+      return err(usageError(`option '--declare' expects <add|delete|update>:<path>, got '${entry}'`));
+    out.push({ operation: m[1] as DeclaredOperation, path: m[2] });
+  }
+  return ok(out);
+}
+
+/**
+ * `worktrain delivery check-patch <file>`: validates a patch file with the patch safety validator of
+ * `@worktrain/delivery` (`validatePatch`: structural and policy checks, then `git apply --check`).
+ * The verdict is the output; a refused patch is not an error (exit code 1 through the view's `failed`).
+ */
+export async function executeCheckPatch(
+  deps: CliDeps,
+  opts: CheckPatchOptions,
+): Promise<Result<CheckPatchOutput, CliError>> {
+  const maxFiles = parsePositiveInt('--max-files', opts.maxFiles);
+  if (maxFiles.isErr()) return err(maxFiles.error);
+  const maxBytes = parseNonNegativeInt('--max-bytes', opts.maxBytes);
+  if (maxBytes.isErr()) return err(maxBytes.error);
+  const declared = parseDeclared(opts.declare);
+  if (declared.isErr()) return err(declared.error);
+  const path = isAbsolute(opts.file) ? opts.file : resolve(deps.cwd, opts.file);
+  const text = await deps.fs.readText(path);
+  if (text.isErr()) return err(text.error);
+  const targets = list(opts.targets);
+  const protectedPaths = list(opts.protected);
+  const approved = list(opts.approve);
+  const allowExecutable = list(opts.allowExecutable);
+  const policy: PatchCheckPolicy = {
+    ...(targets === undefined ? {} : { targets }),
+    ...(protectedPaths === undefined ? {} : { protectedPaths }),
+    ...(approved === undefined ? {} : { approved }),
+    ...(allowExecutable === undefined ? {} : { allowExecutable }),
+    ...(maxFiles.value === undefined ? {} : { maxFiles: maxFiles.value }),
+    ...(maxBytes.value === undefined ? {} : { maxBytes: maxBytes.value }),
+    ...(declared.value === undefined ? {} : { declared: declared.value }),
+    allowBinary: opts.allowBinary === true,
+    allowSymlinks: opts.allowSymlinks === true,
+    protectLockfiles: opts.protectLockfiles !== false,
+  };
+  const worktree = opts.worktree === undefined ? undefined : resolve(deps.cwd, opts.worktree);
+  if (worktree !== undefined && !deps.fs.exists(worktree))
+    return err(usageError(`option '--worktree': no such directory: ${worktree}`));
+  const v = await validatePatch(text.value, policy, {
+    gitCheck: opts.gitCheck !== false,
+    ...(worktree === undefined ? {} : { worktree }),
+  });
+  return ok({
+    ok: v.ok,
+    reasons: v.reasons.map((r) => ({ code: r.code, path: r.path, message: r.message })),
+    needsApproval: v.needsApproval,
+    sha256: v.sha256,
+    files: v.files,
+    git: v.git,
+  });
+}
+
+function renderCheckPatch(out: CheckPatchOutput): string {
+  const lines = [out.ok ? 'ok: the patch passes every check' : `refused: ${out.reasons.length} reason(s)`];
+  for (const r of out.reasons) lines.push(`  - ${r.code}${r.path === null ? '' : ` ${r.path}`}: ${r.message}`);
+  if (out.needsApproval) lines.push('(only protected paths: approval would let it through)');
+  for (const f of out.files) lines.push(`  ${f.operation.padEnd(6)} ${f.path}  sha256:${f.sha256.slice(0, 16)}`);
+  return lines.join('\n');
+}
+
+export function registerDeliveryCommands(program: Command, ctx: CommandContext): void {
+  const { deps } = ctx;
+  const delivery = program.command('delivery').description('delivery safety tools (patch validation)');
+  delivery
+    .command('check-patch')
+    .description('check a patch file against the delivery safety policy; exit 0 when ok, 1 when refused')
+    .argument('<file>', 'unified diff / git patch file')
+    .option('--targets <globs>', 'comma-separated globs of the paths the patch may touch')
+    .option('--protected <globs>', 'comma-separated globs of paths that need approval (replaces the defaults)')
+    .option('--approve <globs>', 'comma-separated globs of protected paths that are approved')
+    .option('--declare <list>', 'declared operations, comma-separated <add|delete|update>:<path>')
+    .option('--allow-executable <globs>', 'comma-separated globs of paths that may be executable')
+    .option('--max-files <n>', 'maximum number of files (default 50)')
+    .option('--max-bytes <n>', 'maximum patch size in bytes (default 1048576)')
+    .option('--worktree <dir>', 'check symlinks in and run git apply --check against this worktree')
+    .option('--allow-binary', 'allow binary changes')
+    .option('--allow-symlinks', 'allow symlinks that stay inside the tree')
+    .option('--no-protect-lockfiles', 'do not require approval for lockfiles')
+    .option('--no-git-check', 'skip the git apply --check second opinion')
+    .action(async (file: string, flags: Omit<CheckPatchOptions, 'file'>, command: Command) => {
+      await ctx.run(command, () => executeCheckPatch(deps, { ...flags, file }), {
+        text: renderCheckPatch,
+        failed: (out) => !out.ok,
+      });
+    });
+}
