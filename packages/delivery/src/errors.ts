@@ -22,6 +22,8 @@ import { makeError, type WorkTrainError } from '@worktrain/contracts';
  *   404, 403/429 rate limit, or anything else unexpected (details: status).
  * - PR_CLOSED / PR_MERGED: the change request for the branch was closed or merged by someone while the
  *   session ran; we do not reopen it.
+ * - TRANSITION_NOT_FOUND: no Jira transition of the ticket leads to the configured status (details: issueKey,
+ *   status, available: `[{id, name, to}]`).
  * - STORE_FAILED: the session log could not be read or written (details: cause code).
  */
 export type DeliveryErrorCode =
@@ -44,6 +46,7 @@ export type DeliveryErrorCode =
   | 'FORGE_FAILED'
   | 'PR_CLOSED'
   | 'PR_MERGED'
+  | 'TRANSITION_NOT_FOUND'
   | 'STORE_FAILED';
 
 export type DeliveryError = WorkTrainError<DeliveryErrorCode>;

@@ -15,10 +15,57 @@ export type {
 export { authEnv } from './git.js';
 export type { GitHubForgeOptions } from './github/github-forge.js';
 export { createGitHubForge, isPullRequestAlreadyExists } from './github/github-forge.js';
+export type { GitLabForgeOptions } from './gitlab/gitlab-forge.js';
+export {
+  createGitLabForge,
+  gitlabError,
+  isMergeRequestAlreadyExists,
+  mergeRequestTemplatePaths,
+} from './gitlab/gitlab-forge.js';
 export type { CodingHandoff, ParsedHandoff } from './handoff.js';
 export { CODING_HANDOFF_CONTRACT_REF, parseHandoff } from './handoff.js';
+export type { AdfDocument, AdfInline } from './jira/adf.js';
+export { adfContains, adfDocument } from './jira/adf.js';
+export type {
+  JiraReturnPath,
+  JiraReturnPathOptions,
+  LinkedChangeRequest,
+  TicketUpdate,
+  TicketUpdateInput,
+} from './jira/jira-return-path.js';
+export {
+  createJiraReturnPath,
+  jiraError,
+  remoteLinkGlobalId,
+  ticketMarker,
+} from './jira/jira-return-path.js';
 export type { ChangeSummary, ChangeType } from './message.js';
 export { CHANGE_TYPES, commitMessage, conventionalHeader, WORKTRAIN_CO_AUTHOR } from './message.js';
+export type { PatchCheckResult, PatchFileAudit } from './patch/check.js';
+export { checkParsedPatch, checkPatchText } from './patch/check.js';
+export type { GitApplyCheck, GitApplyCheckOptions } from './patch/git-apply.js';
+export { gitApplyCheck } from './patch/git-apply.js';
+export type {
+  BinaryPatchInfo,
+  FilePatch,
+  FilePatchOperation,
+  ParsedPatch,
+  PatchHunk,
+  PatchSyntaxError,
+} from './patch/parse.js';
+export { parsePatch } from './patch/parse.js';
+export type { PathReason, PathReasonCode } from './patch/path-safety.js';
+export { isGitDirName, pathReasons } from './patch/path-safety.js';
+export type {
+  DeclaredOperation,
+  PatchCheckCode,
+  PatchCheckPolicy,
+  PatchCheckReason,
+} from './patch/policy.js';
+export { LOCKFILE_GLOBS, PATCH_CHECK_CODES, PATCH_PROTECTED_PATHS } from './patch/policy.js';
+export { quoteC } from './patch/quote.js';
+export type { PatchValidation, ValidatePatchOptions } from './patch/validate.js';
+export { validatePatch } from './patch/validate.js';
 export type { FileChange, PatchPolicy, PatchReason, PatchReasonCode, PatchVerdict } from './patch-check.js';
 export {
   checkPatch,
@@ -42,23 +89,3 @@ export type { DeliveryStage, StageRecord } from './recorder.js';
 export { DELIVERY_STAGES, stageKey } from './recorder.js';
 export type { AddedLine, SecretFinding, SecretRule } from './secrets.js';
 export { maskSecret, SECRET_RULES, scanAddedLines, shannonEntropy } from './secrets.js';
-export type { PatchCheckResult, PatchFileAudit } from './patch/check.js';
-export { checkParsedPatch, checkPatchText } from './patch/check.js';
-export type { GitApplyCheck, GitApplyCheckOptions } from './patch/git-apply.js';
-export { gitApplyCheck } from './patch/git-apply.js';
-export type {
-  BinaryPatchInfo,
-  FilePatch,
-  FilePatchOperation,
-  ParsedPatch,
-  PatchHunk,
-  PatchSyntaxError,
-} from './patch/parse.js';
-export { parsePatch } from './patch/parse.js';
-export type { PathReason, PathReasonCode } from './patch/path-safety.js';
-export { isGitDirName, pathReasons } from './patch/path-safety.js';
-export type { DeclaredOperation, PatchCheckCode, PatchCheckPolicy, PatchCheckReason } from './patch/policy.js';
-export { LOCKFILE_GLOBS, PATCH_CHECK_CODES, PATCH_PROTECTED_PATHS } from './patch/policy.js';
-export { quoteC } from './patch/quote.js';
-export type { PatchValidation, ValidatePatchOptions } from './patch/validate.js';
-export { validatePatch } from './patch/validate.js';
