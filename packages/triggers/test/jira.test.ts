@@ -7,6 +7,7 @@ import { createHmac } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type FakeJira, startFakeJira } from '@worktrain/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildJql, jiraProvider, TriggerScheduler, type WebhookRequest } from '../src/index.js';
 import { type Harness, harness } from './helpers.js';
@@ -138,5 +139,29 @@ triggers:
       'jira-queue',
     );
     expect(r.error?.code).toBe('UPSTREAM_AUTH');
+  });
+});
+
+describe('jira polling against @worktrain/testkit FakeJira (OpenAPI-validated, JQL subset)', () => {
+  let fake: FakeJira | undefined;
+  afterEach(async () => {
+    await fake?.close();
+    fake = undefined;
+  });
+
+  it('selects issues by project and status and stays within the spec', async () => {
+    fake = await startFakeJira({ users: { 'me@example.com': 'api-token' } });
+    fake.state.addIssue({ projectKey: 'WT', summary: 'Ready one', status: 'To Do' });
+    fake.state.addIssue({ projectKey: 'WT', summary: 'Doing', status: 'In Progress' });
+    fake.state.addIssue({ projectKey: 'OPS', summary: 'Other project', status: 'To Do' });
+    h = await harness(
+      `triggers:
+  - { id: j, provider: jira, baseUrl: "${fake.url}", email: me@example.com, token: api-token, project: WT, status: To Do, workflowId: w, workspace: /w, poll: {} }
+`,
+    );
+    const r = await new TriggerScheduler({ router: h.router, store: h.store, clock: h.clock }).runOnce('j');
+    expect(r.error).toBeNull();
+    expect(r.outcomes.map((o) => o.candidate?.title)).toEqual([expect.stringMatching(/^WT-\d+: Ready one$/)]);
+    expect(fake.state.specViolations).toEqual([]);
   });
 });
