@@ -119,6 +119,9 @@ export async function runSession(options: RunSessionOptions): Promise<SessionOut
     const factsResult = await readSessionFacts(options.store, options.sessionId);
     if (factsResult.isErr()) return { kind: 'failed', error: factsResult.error };
     facts = factsResult.value;
+    if (facts.abortedReason !== undefined)
+      return { kind: 'cancelled', reason: `The session was aborted: ${facts.abortedReason}` };
+    if (facts.parkedGate !== undefined) return { kind: 'gate', ...facts.parkedGate };
     const totals = facts.totals;
     const opened = await StepDriver.open(options.engine, options.continueToken);
     if ('error' in opened)

@@ -58,7 +58,8 @@ export type SessionEnding =
   | { readonly kind: 'completed' }
   | {
       readonly kind: 'gate';
-      readonly gateToken: string;
+      /** Present when this run parked the session; absent when it was found already parked (resume). */
+      readonly gateToken?: string;
       readonly stepId: string;
       readonly gateKind: 'coordinator_eval' | 'human_approval' | 'confirmation_required';
     }

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isEventKind, type SessionEvent } from '@worktrain/contracts';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createSteerQueue, runSession, type ScriptedTurn } from '../src/index.js';
+import { createSteerQueue, resumeSession, runSession, type ScriptedTurn } from '../src/index.js';
 import { FIX_SCRIPT, type Harness, makeHarness, scripted } from './helpers/harness.js';
 
 let h: (Harness & { cleanup(): void }) | undefined;
@@ -139,7 +139,11 @@ describe('runSession with the scripted provider over a real engine, SQLite and a
     const parked = await runSession({ ...options, provider: scripted(script), continueToken });
     if (parked.kind !== 'gate') throw new Error(`expected a gate, got ${parked.kind}`);
     const resolved = (
-      await harness.engine.resolveGate({ gateToken: parked.gateToken, verdict: 'approved', actor: 'test' })
+      await harness.engine.resolveGate({
+        gateToken: parked.gateToken ?? '',
+        verdict: 'approved',
+        actor: 'test',
+      })
     )._unsafeUnwrap();
     const next = resolved.kind === 'gate_checkpoint' ? undefined : resolved.continueToken;
     if (next === undefined) throw new Error('no continue token after the gate');
@@ -152,6 +156,44 @@ describe('runSession with the scripted provider over a real engine, SQLite and a
     expect(results).toHaveLength(2);
     expect(JSON.stringify(messages[2])).toContain('Step id: ship');
     expect(existsSync(join(harness.worktree, 'should-not-run'))).toBe(false);
+  });
+
+  it('does not run a session that is parked at a gate or was aborted', async () => {
+    h = makeHarness();
+    const harness = h;
+    const { sessionId, continueToken } = await harness.start('test.agent-gate');
+    const options = {
+      engine: harness.engine,
+      store: harness.store,
+      conversations: harness.conversations,
+      worktree: harness.worktree,
+      sessionId,
+    };
+    await runSession({
+      ...options,
+      provider: scripted([{ toolCalls: [{ name: 'complete_step', input: { notesMarkdown: 'p' } }] }]),
+      continueToken,
+    });
+    const idle = scripted([]);
+    const again = await resumeSession({ ...options, provider: idle });
+    expect(again).toMatchObject({ kind: 'gate', stepId: 'plan', gateKind: 'confirmation_required' });
+    expect(idle.requests).toHaveLength(0);
+
+    const other = await harness.start();
+    const head = (await harness.store.getSummary(other.sessionId))._unsafeUnwrap().lastSeq;
+    await harness.store.append({
+      sessionId: other.sessionId,
+      expectedSeq: head,
+      events: [{ kind: 'session_aborted', data: { reason: 'kill switch', actor: 'cli' } }],
+    });
+    const killed = await runSession({
+      ...options,
+      sessionId: other.sessionId,
+      provider: idle,
+      continueToken: other.continueToken,
+    });
+    expect(killed).toMatchObject({ kind: 'cancelled', reason: expect.stringContaining('kill switch') });
+    expect(idle.requests).toHaveLength(0);
   });
 
   it('injects steer messages before the next turn and records them', async () => {

@@ -10,6 +10,13 @@ export interface SessionFacts {
   readonly context: JsonObject;
   /** Usage over all earlier runs (sum of `llm_turn_completed`), so budgets span resumes. */
   readonly totals: UsageTotals;
+  /** The gate the session is parked at (a `gate_parked` not followed by `gate_resolved`), if any. */
+  readonly parkedGate?: {
+    readonly stepId: string;
+    readonly gateKind: 'coordinator_eval' | 'human_approval' | 'confirmation_required';
+  };
+  /** Set when the session was aborted (`session_aborted`): it must not run again. */
+  readonly abortedReason?: string;
 }
 
 /** Reads the session's facts. Errors: SESSION_NOT_FOUND, STORE_ERROR. */
@@ -30,7 +37,16 @@ export async function readSessionFacts(
   if (created === undefined || !isEventKind(created, 'session_created'))
     return err(makeError('SESSION_NOT_FOUND', `Session ${sessionId} has no session_created event.`));
   const totals = emptyTotals();
+  let parkedGate: SessionFacts['parkedGate'];
+  let abortedReason: string | undefined;
   for (const e of events.value) {
+    if (isEventKind(e, 'gate_parked'))
+      parkedGate = {
+        stepId: e.data.stepId,
+        gateKind: e.data.gateKind === 'confirmation' ? 'confirmation_required' : e.data.gateKind,
+      };
+    if (isEventKind(e, 'gate_resolved')) parkedGate = undefined;
+    if (isEventKind(e, 'session_aborted')) abortedReason = e.data.reason;
     if (!isEventKind(e, 'llm_turn_completed')) continue;
     totals.turns += 1;
     totals.inputTokens += e.data.inputTokens;
@@ -44,5 +60,7 @@ export async function readSessionFacts(
     ...(created.data.goal === undefined ? {} : { goal: created.data.goal }),
     context: created.data.context,
     totals,
+    ...(parkedGate === undefined ? {} : { parkedGate }),
+    ...(abortedReason === undefined ? {} : { abortedReason }),
   });
 }
