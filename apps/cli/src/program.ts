@@ -3,6 +3,8 @@ import { Command, CommanderError, Option } from 'commander';
 import { type CliError, cliError, type ExitCode, usageError } from './cli-error.js';
 import { registerDeliveryCommands } from './commands/delivery.js';
 import { registerQueueCommands } from './commands/queue.js';
+import { registerDaemonCommands } from './commands/daemon.js';
+import { registerOpsCommands } from './commands/ops.js';
 import { registerSessionsCommands } from './commands/sessions.js';
 import { registerTriggerCommands } from './commands/trigger.js';
 import { registerWorkflowCommands } from './commands/workflow.js';
@@ -36,6 +38,8 @@ export type RegisterCommandGroup = (program: Command, ctx: CommandContext) => vo
 const COMMAND_GROUPS: readonly RegisterCommandGroup[] = [
   registerWorkflowCommands,
   registerSessionsCommands,
+  registerOpsCommands,
+  registerDaemonCommands,
   registerQueueCommands,
   registerTriggerCommands,
   registerDeliveryCommands,

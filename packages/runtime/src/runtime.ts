@@ -59,6 +59,10 @@ export interface RuntimeOptions {
   readonly logger?: Logger;
   /** Lease owner id of this daemon's workers (default `<hostname>:<pid>`). */
   readonly workerId?: string;
+  /** Serve the HTTP API (default true). `worktrain run` runs one session in-process without it. */
+  readonly http?: boolean;
+  /** Run trigger polls and schedules (default true); `worktrain run` turns them off. */
+  readonly triggers?: boolean;
   /** The model provider for each run; default built from `config.model`. Injected by embedders. */
   readonly provider?: () => Result<ModelProvider, RuntimeError>;
 }
@@ -240,7 +244,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       clock,
       logger: logger.child({ component: 'scheduler' }),
     });
-    scheduler.start();
+    if (options.triggers !== false) scheduler.start();
     bus.emit({ type: 'daemon_started', data: { workerId } });
 
     const parts: RuntimeParts = {
@@ -261,6 +265,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       startedAt: clock.now(),
     };
     const ops = createOperations(parts, scheduler);
+    if (options.http === false) return ok({ ...parts, ops, url: '', port: 0 });
     const server = await listen(createApp(parts, ops), config.host, config.port);
     if (server.isErr()) {
       await stop();

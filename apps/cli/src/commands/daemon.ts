@@ -1,0 +1,303 @@
+/**
+ * `worktrain daemon run|start|stop|status`, `worktrain status` and `worktrain logs`: the daemon's lifecycle
+ * and what it is doing. `start` spawns `worktrain daemon run` detached and reports success only once
+ * `GET /health` answers; `--port` and WORKTRAIN_HOME (or `--home`) are honoured by every command.
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, openSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { err, ok, type Result, resolveWorktrainPaths } from '@worktrain/contracts';
+import { createRuntime, loadRuntimeConfig } from '@worktrain/runtime';
+import { type Command, Option } from 'commander';
+import { type CliError, cliError, usageError } from '../cli-error.js';
+import { type DaemonEndpoint, daemonApi, daemonEndpoint, daemonHealth } from '../daemon-client.js';
+import type { CliDeps } from '../deps.js';
+import type { CommandContext } from '../program.js';
+import { createJsonLogger } from './daemon-logger.js';
+
+function parsePort(raw: string | undefined): Result<number | undefined, CliError> {
+  if (raw === undefined) return ok(undefined);
+  const n = Number(raw);
+  return /^\d+$/.test(raw) && n <= 65_535
+    ? ok(n)
+    : err(usageError(`option '--port' expects 0..65535, got '${raw}'`));
+}
+
+const homeOpt = (home: string | undefined) => (home !== undefined ? { home } : {});
+
+// ------------------------------------------------------------------------------------------------- run
+
+/**
+ * `worktrain daemon run`: the daemon in the foreground of this process (config → runtime → start) until
+ * SIGTERM/SIGINT, which drain. Resolves when stopped.
+ */
+export async function executeDaemonRun(
+  deps: CliDeps,
+  opts: { home?: string; port?: number; host?: string },
+): Promise<Result<{ url: string; stopped: true }, CliError>> {
+  const paths = resolveWorktrainPaths({ ...homeOpt(opts.home), env: deps.env, cwd: deps.cwd });
+  const config = loadRuntimeConfig({ configPath: paths.config, envFile: paths.envFile, env: deps.env });
+  if (config.isErr())
+    return err(
+      cliError('DAEMON_ERROR', config.error.message, { cause: config.error.code, ...config.error.details }),
+    );
+  mkdirSync(paths.logs, { recursive: true, mode: 0o700 });
+  const logger = createJsonLogger(join(paths.logs, 'daemon.log'), deps.env.WORKTRAIN_LOG_LEVEL ?? 'info');
+  const runtime = createRuntime({
+    config: {
+      ...config.value,
+      ...(opts.port !== undefined ? { port: opts.port } : {}),
+      ...(opts.host !== undefined ? { host: opts.host } : {}),
+    },
+    paths,
+    env: deps.env,
+    logger,
+  });
+  const started = await runtime.start();
+  if (started.isErr())
+    return err(cliError('DAEMON_ERROR', started.error.message, { cause: started.error.code }));
+  const { writeFileSync, rmSync } = await import('node:fs');
+  const stateFile = join(paths.home, 'daemon.json');
+  writeFileSync(
+    stateFile,
+    `${JSON.stringify({ pid: process.pid, url: started.value.url, port: started.value.port })}\n`,
+    { mode: 0o600 },
+  );
+  deps.stderr(`worktrain daemon listening on ${started.value.url} (home ${paths.home})\n`);
+  await new Promise<void>((resolveStop) => {
+    const stop = (): void => {
+      void runtime.stop({ drain: true }).then(() => {
+        rmSync(stateFile, { force: true });
+        resolveStop();
+      });
+    };
+    process.once('SIGTERM', stop);
+    if (deps.signal !== undefined) deps.signal.addEventListener('abort', stop, { once: true });
+    else process.once('SIGINT', stop);
+  });
+  return ok({ url: started.value.url, stopped: true });
+}
+
+// ----------------------------------------------------------------------------------------------- start
+
+export interface DaemonStartOutput {
+  readonly url: string;
+  readonly pid: number | null;
+  readonly alreadyRunning: boolean;
+}
+
+/**
+ * `worktrain daemon start`: spawns `worktrain daemon run` detached (output to `<home>/logs/daemon.out`)
+ * and waits up to `waitMs` for `GET /health`. DAEMON_ERROR when it exits or never answers.
+ */
+export async function executeDaemonStart(
+  deps: CliDeps,
+  opts: { home?: string; port?: number; waitMs?: number },
+): Promise<Result<DaemonStartOutput, CliError>> {
+  const before = daemonEndpoint(deps, opts);
+  const running = await daemonHealth(before);
+  if (running !== null) return ok({ url: before.url, pid: numberOr(running.pid), alreadyRunning: true });
+  const paths = resolveWorktrainPaths({ ...homeOpt(opts.home), env: deps.env, cwd: deps.cwd });
+  mkdirSync(paths.logs, { recursive: true, mode: 0o700 });
+  const out = openSync(join(paths.logs, 'daemon.out'), 'a');
+  const entry = process.argv[1] ?? '';
+  const args = [
+    ...process.execArgv,
+    entry,
+    '--home',
+    paths.home,
+    'daemon',
+    'run',
+    ...(opts.port !== undefined ? ['--port', String(opts.port)] : []),
+  ];
+  const child = spawn(process.execPath, args, {
+    cwd: deps.cwd,
+    env: { ...deps.env },
+    detached: true,
+    stdio: ['ignore', out, out],
+  });
+  let exited: number | null = null;
+  child.on('exit', (code) => {
+    exited = code ?? 1;
+  });
+  child.unref();
+  const deadline = deps.clock.now() + (opts.waitMs ?? 15_000);
+  while (deps.clock.now() < deadline) {
+    await pause(200);
+    if (exited !== null) break;
+    const endpoint = daemonEndpoint(deps, opts);
+    const health = await daemonHealth(endpoint, 1000);
+    if (health !== null && health.pid === child.pid)
+      return ok({ url: endpoint.url, pid: child.pid ?? null, alreadyRunning: false });
+  }
+  const tail = readTail(join(paths.logs, 'daemon.out'));
+  return err(
+    cliError(
+      'DAEMON_ERROR',
+      exited !== null
+        ? `The daemon exited (${exited}) while starting.`
+        : 'The daemon did not answer /health in time.',
+      {
+        output: tail,
+      },
+    ),
+  );
+}
+
+/** A plain timer (deps.sleep adds an abort listener per call, too many for a polling loop). */
+const pause = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function numberOr(v: unknown): number | null {
+  return typeof v === 'number' ? v : null;
+}
+
+function readTail(path: string): string {
+  try {
+    return readFileSync(path, 'utf8').split('\n').slice(-15).join('\n');
+  } catch {
+    return '';
+  }
+}
+
+// ------------------------------------------------------------------------------------------ stop/status
+
+export interface DaemonStatusOutput {
+  readonly running: boolean;
+  readonly url: string;
+  readonly pid: number | null;
+  readonly health: Record<string, unknown> | null;
+}
+
+export async function executeDaemonStatus(
+  deps: CliDeps,
+  opts: { home?: string; port?: number },
+): Promise<Result<DaemonStatusOutput, CliError>> {
+  const endpoint = daemonEndpoint(deps, opts);
+  const health = await daemonHealth(endpoint);
+  return ok({
+    running: health !== null,
+    url: endpoint.url,
+    pid: health !== null ? numberOr(health.pid) : null,
+    health,
+  });
+}
+
+/** `worktrain daemon stop`: SIGTERM to the daemon's pid (it drains), then waits until /health stops answering. */
+export async function executeDaemonStop(
+  deps: CliDeps,
+  opts: { home?: string; port?: number; waitMs?: number },
+): Promise<Result<{ stopped: boolean; pid: number | null }, CliError>> {
+  const endpoint: DaemonEndpoint = daemonEndpoint(deps, opts);
+  const health = await daemonHealth(endpoint);
+  if (health === null) return ok({ stopped: false, pid: null });
+  const pid = numberOr(health.pid);
+  if (pid === null) return err(cliError('DAEMON_ERROR', 'The daemon did not report its pid.'));
+  try {
+    process.kill(pid, 'SIGTERM');
+  } catch (thrown) {
+    return err(cliError('DAEMON_ERROR', `Cannot signal pid ${pid}: ${String(thrown)}`));
+  }
+  const deadline = deps.clock.now() + (opts.waitMs ?? 60_000);
+  while (deps.clock.now() < deadline) {
+    await pause(200);
+    if ((await daemonHealth(endpoint, 500)) === null) return ok({ stopped: true, pid });
+  }
+  return err(cliError('DAEMON_ERROR', `The daemon (pid ${pid}) is still answering after SIGTERM.`));
+}
+
+// -------------------------------------------------------------------------------------------- register
+
+export function registerDaemonCommands(program: Command, ctx: CommandContext): void {
+  const { deps } = ctx;
+  const daemon = program.command('daemon').description('run, start, stop and check the WorkTrain daemon');
+  const portOption = () => new Option('--port <n>', 'HTTP port (default: config.yaml, else 3200)');
+
+  daemon
+    .command('run')
+    .description('run the daemon in the foreground (SIGTERM/Ctrl-C drains and stops)')
+    .addOption(portOption())
+    .option('--host <addr>', 'bind address (default 127.0.0.1)')
+    .action(async (raw: { port?: string; host?: string }, command: Command) => {
+      await ctx.run(
+        command,
+        async (g) => {
+          const port = parsePort(raw.port);
+          if (port.isErr()) return err(port.error);
+          return executeDaemonRun(deps, {
+            ...homeOpt(g.home),
+            ...(port.value !== undefined ? { port: port.value } : {}),
+            ...(raw.host !== undefined ? { host: raw.host } : {}),
+          });
+        },
+        { text: (o) => `daemon at ${o.url} stopped` },
+      );
+    });
+
+  daemon
+    .command('start')
+    .description('start the daemon in the background and wait until /health answers')
+    .addOption(portOption())
+    .action(async (raw: { port?: string }, command: Command) => {
+      await ctx.run(
+        command,
+        async (g) => {
+          const port = parsePort(raw.port);
+          if (port.isErr()) return err(port.error);
+          return executeDaemonStart(deps, {
+            ...homeOpt(g.home),
+            ...(port.value !== undefined ? { port: port.value } : {}),
+          });
+        },
+        {
+          text: (o) =>
+            o.alreadyRunning
+              ? `daemon already running at ${o.url}`
+              : `daemon started at ${o.url} (pid ${o.pid})`,
+        },
+      );
+    });
+
+  daemon
+    .command('stop')
+    .description('stop the daemon (it drains running sessions first)')
+    .addOption(portOption())
+    .action(async (raw: { port?: string }, command: Command) => {
+      await ctx.run(
+        command,
+        async (g) => {
+          const port = parsePort(raw.port);
+          if (port.isErr()) return err(port.error);
+          return executeDaemonStop(deps, {
+            ...homeOpt(g.home),
+            ...(port.value !== undefined ? { port: port.value } : {}),
+          });
+        },
+        { text: (o) => (o.stopped ? `daemon (pid ${o.pid}) stopped` : 'daemon is not running') },
+      );
+    });
+
+  daemon
+    .command('status')
+    .description('is the daemon running? (exit 1 when not)')
+    .addOption(portOption())
+    .action(async (raw: { port?: string }, command: Command) => {
+      await ctx.run(
+        command,
+        async (g) => {
+          const port = parsePort(raw.port);
+          if (port.isErr()) return err(port.error);
+          return executeDaemonStatus(deps, {
+            ...homeOpt(g.home),
+            ...(port.value !== undefined ? { port: port.value } : {}),
+          });
+        },
+        {
+          text: (o) =>
+            o.running
+              ? `daemon running at ${o.url} (pid ${o.pid}, ${String(o.health?.activeSessions ?? 0)} active sessions)`
+              : `daemon not running (looked at ${o.url})`,
+          failed: (o) => !o.running,
+        },
+      );
+    });
+}
