@@ -27,7 +27,15 @@ export type {
   WorkflowSourceDir,
 } from './api.js';
 // Output contracts (wr.contracts.*).
-export type { ArtifactContract, OutputContractCheck } from './artifact-contracts/index.js';
+export type {
+  ArtifactContract,
+  ClassifyTaskArtifact,
+  CodingHandoffArtifact,
+  GateVerdictArtifact,
+  LoopControlArtifact,
+  OutputContractCheck,
+  ReviewVerdictArtifact,
+} from './artifact-contracts/index.js';
 export {
   ClassifyTaskArtifactSchema,
   checkOutputContract,
