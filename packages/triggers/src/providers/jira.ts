@@ -86,10 +86,9 @@ export function jiraIssueDraft(issue: unknown, fallbackSite?: string): Candidate
   const summary = str(pick(issue, 'fields', 'summary'));
   if (key === undefined || summary === undefined) return null;
   const self = str(pick(issue, 'self'));
-  const site =
-    self !== undefined && self.includes('/rest/')
-      ? self.slice(0, self.indexOf('/rest/'))
-      : fallbackSite?.replace(/\/+$/, '');
+  const site = self?.includes('/rest/')
+    ? self.slice(0, self.indexOf('/rest/'))
+    : fallbackSite?.replace(/\/+$/, '');
   const siteId = site?.replace(/^https?:\/\//, '') ?? 'jira';
   const fields = pick(issue, 'fields');
   const person = (k: string) => str(pick(fields, k, 'displayName')) ?? str(pick(fields, k, 'name')) ?? null;
