@@ -88,7 +88,7 @@ export function checkParsedPatch(patchText: string, parsed: ParsedPatch, policy:
     ...(policy.protectedPaths ?? PATCH_PROTECTED_PATHS),
     ...(policy.protectLockfiles === false ? [] : LOCKFILE_GLOBS),
   ];
-  const isProtected = protectedGlobs.length > 0 ? picomatch(protectedGlobs, { dot: true, nocase: true }) : () => false;
+  const isProtected = matcher(protectedGlobs, true);
   const approved = policy.approved === true ? () => true : matcher(policy.approved ?? []);
   const mayBeExecutable = matcher(policy.allowExecutable ?? []);
   const symlinkPaths = new Set<string>();
@@ -240,8 +240,19 @@ function audit(f: FilePatch): PatchFileAudit {
   };
 }
 
-function matcher(globs: readonly string[]): (p: string) => boolean {
-  return globs.length === 0 ? () => false : picomatch([...globs], { dot: true });
+const matcherCache = new Map<string, (p: string) => boolean>();
+
+/** Compiled picomatch matcher, memoised (compiling the protected-path globs dominates a small check). */
+function matcher(globs: readonly string[], nocase = false): (p: string) => boolean {
+  if (globs.length === 0) return () => false;
+  const key = `${nocase ? 'i' : 'c'}${JSON.stringify(globs)}`;
+  let m = matcherCache.get(key);
+  if (m === undefined) {
+    m = picomatch([...globs], { dot: true, nocase });
+    if (matcherCache.size > 64) matcherCache.clear();
+    matcherCache.set(key, m);
+  }
+  return m;
 }
 
 function sha256Hex(text: string): string {

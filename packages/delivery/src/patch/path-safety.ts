@@ -42,6 +42,11 @@ export function pathReasons(path: string, nameIssues: readonly string[] = []): P
       'PATH_TRAVERSAL',
       `contains URL-encoded characters (decodes to ${JSON.stringify(percentDecode(path))})`,
     );
+  else if (path.includes('%'))
+    add('PATH_TRAVERSAL', 'contains "%" (a malformed URL escape such as %qf that lax decoders turn into "/")');
+  if (path.replace(/^[a-z]:/i, '').includes(':'))
+    add('PATH_TRAVERSAL', 'contains ":" (an NTFS alternate data stream, e.g. ".git::$INDEX_ALLOCATION")');
+  if (/[?*<>|"]/.test(path)) add('PATH_TRAVERSAL', 'contains a character Windows forbids in names (? * < > | ")');
   if (SLASH_LOOKALIKES.test(path) || DOT_LOOKALIKES.test(path))
     add('PATH_TRAVERSAL', 'contains a Unicode look-alike of "/", "\\" or "."');
   const folded = path.normalize('NFKC');
@@ -50,6 +55,10 @@ export function pathReasons(path: string, nameIssues: readonly string[] = []): P
     if (segments.includes('..')) add('PATH_TRAVERSAL', 'climbs out of the repository with ".."');
     else if (!path.startsWith('/') && segments.some((s) => s === '' || s === '.'))
       add('PATH_TRAVERSAL', 'is not canonical (empty or "." component)');
+    if (segments.some((s) => /^\.{3,}$/.test(s)))
+      add('PATH_TRAVERSAL', 'has a component of only dots (Windows reads "..." as "..")');
+    else if (segments.some((s) => /[. ]$/.test(s) && s !== '.' && s !== '..'))
+      add('PATH_TRAVERSAL', 'has a component ending in a dot or space (Windows drops them)');
     if (segments.some(isGitDirName)) add('GIT_DIR', 'writes into the .git directory');
   }
   return reasons;
