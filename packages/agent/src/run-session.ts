@@ -202,6 +202,10 @@ export async function runSession(options: RunSessionOptions): Promise<SessionOut
       if (run.signal.aborted) return abortEnding();
       const hit = checkBeforeTurn(budget, totals, clock.now() - startedAt);
       if (hit !== undefined) return { kind: 'budget_exceeded', ...hit };
+      // The kill switch of another process (CLI, console) records session_aborted; stop before the next turn.
+      const summary = await options.store.getSummary(options.sessionId);
+      if (summary.isOk() && summary.value.status === 'aborted')
+        return { kind: 'cancelled', reason: 'The session was aborted by another process.' };
       if (worktreeRoot(options.worktree).isErr())
         return {
           kind: 'failed',

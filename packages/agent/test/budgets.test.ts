@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { isEventKind, type SessionEvent } from '@worktrain/contracts';
+import { isEventKind, ResultAsync, type SessionEvent } from '@worktrain/contracts';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   type Budget,
@@ -176,6 +176,40 @@ describe('cancellation and lost worktrees', () => {
     const outcome = await running;
     expect(Date.now() - abortedAt).toBeLessThan(1000);
     expect(outcome.kind).toBe('cancelled');
+  });
+
+  it('stops before the next turn when another process aborts the session', async () => {
+    h = makeHarness();
+    const harness = h;
+    const { sessionId, continueToken } = await harness.start();
+    const abortFromOutside = async (): Promise<void> => {
+      const head = (await harness.store.getSummary(sessionId))._unsafeUnwrap().lastSeq;
+      await harness.store.append({
+        sessionId,
+        expectedSeq: head,
+        events: [{ kind: 'session_aborted', data: { reason: 'kill', actor: 'cli' } }],
+      });
+    };
+    const provider = scripted(FIX_SCRIPT);
+    const killer: ModelProvider = {
+      ...provider,
+      // Aborted from "outside" while this turn is in flight (the loop is not appending meanwhile).
+      turn: (request) =>
+        provider.requests.length === 2
+          ? ResultAsync.fromSafePromise(abortFromOutside()).andThen(() => provider.turn(request))
+          : provider.turn(request),
+    };
+    const outcome = await runSession({
+      engine: harness.engine,
+      store: harness.store,
+      conversations: harness.conversations,
+      provider: killer,
+      worktree: harness.worktree,
+      sessionId,
+      continueToken,
+    });
+    expect(outcome).toMatchObject({ kind: 'cancelled', reason: expect.stringContaining('another process') });
+    expect(outcome.stats.turns).toBeLessThanOrEqual(4);
   });
 
   it('fails clearly when the worktree is deleted under the session', async () => {
