@@ -127,7 +127,9 @@ export async function startFakeGitLab(options: FakeGitLabOptions = {}): Promise<
           headers: { 'content-type': 'application/json', ...headers },
         });
       };
-      if (username === undefined) return send(message(401, '401 Unauthorized'));
+      if (username !== undefined) state.onRequest?.(name, recorded.body);
+      if (username === undefined || !state.tokens.has(token ?? ''))
+        return send(message(401, '401 Unauthorized'));
       if (badJson) return send(errorReply(400, 'The provided content-type is not supported.'));
       const fault = state.takeFault(name);
       if (fault !== undefined) return send(message(fault.status, fault.message ?? `${fault.status} Fault`));

@@ -83,6 +83,11 @@ export class FakeGitLabState {
   readonly faults: GitLabFault[] = [];
   /** token → username; a revoked token answers 401 from the next request on. */
   readonly tokens = new Map<string, string>();
+  /**
+   * Called with each authenticated request's route name and body before it is handled; tests use it to act
+   * as a concurrent human or daemon (open an MR in a race, revoke a token mid-delivery).
+   */
+  onRequest: ((route: string, body: unknown) => void) | undefined;
   private nextId = 1000;
 
   constructor(private readonly clock: () => Date = () => new Date()) {}
