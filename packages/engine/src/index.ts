@@ -38,6 +38,7 @@ export type {
 } from './artifact-contracts/index.js';
 export {
   ClassifyTaskArtifactSchema,
+  CodingHandoffArtifactSchema,
   checkOutputContract,
   decideLoopControl,
   findArtifactContract,
