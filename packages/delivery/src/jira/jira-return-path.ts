@@ -79,10 +79,11 @@ interface JiraFailure {
   response?: unknown;
 }
 
-/** Jira's `{errorMessages, errors}` as one line. */
+/** Jira's `{errorMessages, errors}` as one line (jira.js wraps the body as `response.data`). */
 function jiraMessage(response: unknown): string | undefined {
   if (typeof response === 'string') return response.slice(0, 300);
   if (typeof response !== 'object' || response === null) return undefined;
+  if ('data' in response) return jiraMessage((response as { data?: unknown }).data);
   const r = response as { errorMessages?: unknown; errors?: unknown };
   const messages = Array.isArray(r.errorMessages) ? r.errorMessages.map(String) : [];
   const fields =
