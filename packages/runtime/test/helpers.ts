@@ -138,7 +138,7 @@ export async function startDaemon(home: string, args: readonly string[] = []): P
     child.on('exit', (code, signal) => r(code ?? signal ?? -1)),
   );
   const url = await new Promise<string>((resolveUrl, reject) => {
-    const timer = setTimeout(() => reject(new Error(`daemon did not start:\n${errText}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`daemon did not start:\n${errText}`)), 90_000);
     child.stdout?.on('data', (d: Buffer) => {
       out += d.toString();
       const m = /listening on (http:\/\/\S+)/.exec(out);
@@ -175,7 +175,7 @@ export async function startDaemon(home: string, args: readonly string[] = []): P
 export async function waitFor<T>(
   what: string,
   probe: () => Promise<T | undefined> | T | undefined,
-  timeoutMs = 30_000,
+  timeoutMs = 60_000,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;

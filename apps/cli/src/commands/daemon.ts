@@ -121,7 +121,7 @@ export async function executeDaemonStart(
     exited = code ?? 1;
   });
   child.unref();
-  const deadline = deps.clock.now() + (opts.waitMs ?? 15_000);
+  const deadline = deps.clock.now() + (opts.waitMs ?? 60_000);
   while (deps.clock.now() < deadline) {
     await pause(200);
     if (exited !== null) break;
