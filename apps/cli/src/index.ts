@@ -6,6 +6,26 @@
 export type { CliError, CliErrorCode, ExitCode } from './cli-error.js';
 export { cliError, exitCodeOf, usageError } from './cli-error.js';
 export type {
+  QueueChangeOptions,
+  QueueInspectOptions,
+  QueueInspectOutput,
+  QueueListOptions,
+  QueuePurgeOptions,
+  QueuePurgeOutput,
+  QueueStatsOutput,
+  QueueTarget,
+  QueueTasksOutput,
+} from './commands/queue.js';
+export {
+  executeQueueCancel,
+  executeQueueDeadLetters,
+  executeQueueInspect,
+  executeQueueList,
+  executeQueuePurge,
+  executeQueueRequeue,
+  executeQueueStats,
+} from './commands/queue.js';
+export type {
   SessionsEventsOptions,
   SessionsEventsOutput,
   SessionsFollowOptions,
