@@ -33,26 +33,41 @@ interface Verdict {
 
 describe('worktrain delivery check-patch', () => {
   it('exits 0 with ok:true and per-file sha256 for a benign patch', async () => {
-    const run = await runWorktrain(['delivery', 'check-patch', benign, '--targets', 'src/**', '--format', 'json'], opts);
+    const run = await runWorktrain(
+      ['delivery', 'check-patch', benign, '--targets', 'src/**', '--format', 'json'],
+      opts,
+    );
     expect(run.code).toBe(0);
     const out = parseJson(run) as Verdict;
     expect(out.ok).toBe(true);
     expect(out.reasons).toEqual([]);
-    expect(out.files).toEqual([expect.objectContaining({ path: 'src/a.ts', sha256: expect.stringMatching(/^[0-9a-f]{64}$/) })]);
+    expect(out.files).toEqual([
+      expect.objectContaining({ path: 'src/a.ts', sha256: expect.stringMatching(/^[0-9a-f]{64}$/) }),
+    ]);
   });
 
   it('exits 1 with reasons {code, path, message} when refused', async () => {
-    const run = await runWorktrain(['delivery', 'check-patch', benign, '--targets', 'lib/', '--format', 'json'], opts);
+    const run = await runWorktrain(
+      ['delivery', 'check-patch', benign, '--targets', 'lib/', '--format', 'json'],
+      opts,
+    );
     expect(run.code).toBe(1);
     const out = parseJson(run) as Verdict;
     expect(out.ok).toBe(false);
-    expect(out.reasons).toEqual([{ code: 'OUTSIDE_TARGETS', path: 'src/a.ts', message: expect.stringContaining('lib/') }]);
+    expect(out.reasons).toEqual([
+      { code: 'OUTSIDE_TARGETS', path: 'src/a.ts', message: expect.stringContaining('lib/') },
+    ]);
   });
 
   it('refuses a workflow file until approved, and backslash traversal always', async () => {
-    const refused = parseJson(await runWorktrain(['delivery', 'check-patch', workflow, '--format', 'json'], opts)) as Verdict;
+    const refused = parseJson(
+      await runWorktrain(['delivery', 'check-patch', workflow, '--format', 'json'], opts),
+    ) as Verdict;
     expect(refused.reasons.map((r) => r.code)).toEqual(['PROTECTED_PATH']);
-    const approved = await runWorktrain(['delivery', 'check-patch', workflow, '--approve', '.github/workflows/**'], opts);
+    const approved = await runWorktrain(
+      ['delivery', 'check-patch', workflow, '--approve', '.github/workflows/**'],
+      opts,
+    );
     expect(approved.code).toBe(0);
     expect(approved.stdout).toContain('ok:');
     const bad = await runWorktrain(['delivery', 'check-patch', traversal], opts);
@@ -70,7 +85,10 @@ describe('worktrain delivery check-patch', () => {
   });
 
   it('exits 2 on usage errors and 1 on a missing file', async () => {
-    const badNumber = await runWorktrain(['delivery', 'check-patch', benign, '--max-files', 'many', '--format', 'json'], opts);
+    const badNumber = await runWorktrain(
+      ['delivery', 'check-patch', benign, '--max-files', 'many', '--format', 'json'],
+      opts,
+    );
     expect(badNumber.code).toBe(2);
     expect(parseJson(badNumber)).toMatchObject({ error: { code: 'USAGE' } });
     const noFile = await runWorktrain(['delivery', 'check-patch'], opts);

@@ -25,7 +25,10 @@ describe('git apply corpus (git t4100, t4101, t4109, t4110, t4135)', () => {
       if (!v.git.accepted) {
         gitRejected += 1;
         expect(v.ok, p.name).toBe(false);
-        expect(v.reasons.map((r) => r.code), p.name).toContain('GIT_APPLY_REJECTED');
+        expect(
+          v.reasons.map((r) => r.code),
+          p.name,
+        ).toContain('GIT_APPLY_REJECTED');
       }
       if (/^t410[19]\/|^t4110\//.test(p.name)) expect(v.reasons, p.name).toEqual([]);
     }
@@ -78,7 +81,9 @@ describe('git apply corpus (git t4100, t4101, t4109, t4110, t4135)', () => {
 
   it('quoteC names round-trip through the parser', () => {
     const name = 'dir/tab\there "q" ä.txt';
-    const p = parsePatch(`diff --git ${quoteC(`a/${name}`)} ${quoteC(`b/${name}`)}\nnew file mode 100644\n--- /dev/null\n+++ ${quoteC(`b/${name}`)}\n@@ -0,0 +1 @@\n+x\n`);
+    const p = parsePatch(
+      `diff --git ${quoteC(`a/${name}`)} ${quoteC(`b/${name}`)}\nnew file mode 100644\n--- /dev/null\n+++ ${quoteC(`b/${name}`)}\n@@ -0,0 +1 @@\n+x\n`,
+    );
     expect(p.errors).toEqual([]);
     expect(p.files[0]?.newPath).toBe(name);
   });

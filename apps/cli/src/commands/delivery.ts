@@ -31,7 +31,11 @@ export interface CheckPatchOptions {
 /** The JSON document of `delivery check-patch`: `ok` and `reasons` as documented, audit data beside them. */
 export interface CheckPatchOutput {
   readonly ok: boolean;
-  readonly reasons: readonly { readonly code: string; readonly path: string | null; readonly message: string }[];
+  readonly reasons: readonly {
+    readonly code: string;
+    readonly path: string | null;
+    readonly message: string;
+  }[];
   readonly needsApproval: boolean;
   readonly sha256: string;
   readonly files: PatchValidation['files'];
@@ -112,9 +116,11 @@ export async function executeCheckPatch(
 
 function renderCheckPatch(out: CheckPatchOutput): string {
   const lines = [out.ok ? 'ok: the patch passes every check' : `refused: ${out.reasons.length} reason(s)`];
-  for (const r of out.reasons) lines.push(`  - ${r.code}${r.path === null ? '' : ` ${r.path}`}: ${r.message}`);
+  for (const r of out.reasons)
+    lines.push(`  - ${r.code}${r.path === null ? '' : ` ${r.path}`}: ${r.message}`);
   if (out.needsApproval) lines.push('(only protected paths: approval would let it through)');
-  for (const f of out.files) lines.push(`  ${f.operation.padEnd(6)} ${f.path}  sha256:${f.sha256.slice(0, 16)}`);
+  for (const f of out.files)
+    lines.push(`  ${f.operation.padEnd(6)} ${f.path}  sha256:${f.sha256.slice(0, 16)}`);
   return lines.join('\n');
 }
 
@@ -126,7 +132,10 @@ export function registerDeliveryCommands(program: Command, ctx: CommandContext):
     .description('check a patch file against the delivery safety policy; exit 0 when ok, 1 when refused')
     .argument('<file>', 'unified diff / git patch file')
     .option('--targets <globs>', 'comma-separated globs of the paths the patch may touch')
-    .option('--protected <globs>', 'comma-separated globs of paths that need approval (replaces the defaults)')
+    .option(
+      '--protected <globs>',
+      'comma-separated globs of paths that need approval (replaces the defaults)',
+    )
     .option('--approve <globs>', 'comma-separated globs of protected paths that are approved')
     .option('--declare <list>', 'declared operations, comma-separated <add|delete|update>:<path>')
     .option('--allow-executable <globs>', 'comma-separated globs of paths that may be executable')

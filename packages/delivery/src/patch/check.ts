@@ -68,22 +68,35 @@ export function checkPatchText(patchText: string, policy: PatchCheckPolicy = {})
 }
 
 /** {@link checkPatchText} on an already parsed patch. */
-export function checkParsedPatch(patchText: string, parsed: ParsedPatch, policy: PatchCheckPolicy): PatchCheckResult {
+export function checkParsedPatch(
+  patchText: string,
+  parsed: ParsedPatch,
+  policy: PatchCheckPolicy,
+): PatchCheckResult {
   const reasons: PatchCheckReason[] = [];
   const add = (reason: PatchCheckReason): void => {
-    const dup = reasons.some((r) => r.code === reason.code && r.path === reason.path && r.line === reason.line);
+    const dup = reasons.some(
+      (r) => r.code === reason.code && r.path === reason.path && r.line === reason.line,
+    );
     if (!dup) reasons.push(reason);
   };
-  for (const e of parsed.errors) add({ code: 'MALFORMED', path: null, line: e.line, message: `line ${e.line}: ${e.message}` });
+  for (const e of parsed.errors)
+    add({ code: 'MALFORMED', path: null, line: e.line, message: `line ${e.line}: ${e.message}` });
 
   const maxFiles = policy.maxFiles ?? DEFAULT_MAX_FILES;
   const maxBytes = policy.maxBytes ?? DEFAULT_MAX_BYTES;
   const bytes = Buffer.byteLength(patchText, 'utf8');
   if (parsed.files.length > maxFiles)
-    add({ code: 'TOO_MANY_FILES', path: null, message: `the patch changes ${parsed.files.length} files; the limit is ${maxFiles}` });
-  if (bytes > maxBytes) add({ code: 'TOO_LARGE', path: null, message: `the patch is ${bytes} bytes; the limit is ${maxBytes}` });
+    add({
+      code: 'TOO_MANY_FILES',
+      path: null,
+      message: `the patch changes ${parsed.files.length} files; the limit is ${maxFiles}`,
+    });
+  if (bytes > maxBytes)
+    add({ code: 'TOO_LARGE', path: null, message: `the patch is ${bytes} bytes; the limit is ${maxBytes}` });
 
-  const targets = policy.targets !== undefined && policy.targets.length > 0 ? targetMatcher(policy.targets) : null;
+  const targets =
+    policy.targets !== undefined && policy.targets.length > 0 ? targetMatcher(policy.targets) : null;
   const protectedGlobs = [
     ...(policy.protectedPaths ?? PATCH_PROTECTED_PATHS),
     ...(policy.protectLockfiles === false ? [] : LOCKFILE_GLOBS),
@@ -92,7 +105,8 @@ export function checkParsedPatch(patchText: string, parsed: ParsedPatch, policy:
   const approved = policy.approved === true ? () => true : matcher(policy.approved ?? []);
   const mayBeExecutable = matcher(policy.allowExecutable ?? []);
   const symlinkPaths = new Set<string>();
-  for (const f of parsed.files) if (f.newMode === MODE_SYMLINK && f.newPath !== null) symlinkPaths.add(f.newPath);
+  for (const f of parsed.files)
+    if (f.newMode === MODE_SYMLINK && f.newPath !== null) symlinkPaths.add(f.newPath);
 
   const addedLines: AddedLine[] = [];
   for (const file of parsed.files) {
@@ -107,26 +121,53 @@ export function checkParsedPatch(patchText: string, parsed: ParsedPatch, policy:
       if (!policy.allowGitmodules && p.split('/').some((s) => s.toLowerCase() === '.gitmodules'))
         add({ code: 'GIT_DIR', path: p, message: `${p} writes .gitmodules (submodule URLs and paths)` });
       if (targets !== null && !targets(p))
-        add({ code: 'OUTSIDE_TARGETS', path: p, message: `${p} is outside the declared targets (${(policy.targets ?? []).join(', ')})` });
+        add({
+          code: 'OUTSIDE_TARGETS',
+          path: p,
+          message: `${p} is outside the declared targets (${(policy.targets ?? []).join(', ')})`,
+        });
       if (isProtected(p) && !approved(p))
-        add({ code: 'PROTECTED_PATH', path: p, message: `${p} is a protected path (CI, automation, ownership or lockfile) and needs approval` });
+        add({
+          code: 'PROTECTED_PATH',
+          path: p,
+          message: `${p} is a protected path (CI, automation, ownership or lockfile) and needs approval`,
+        });
       const through = [...symlinkPaths].find((s) => p.startsWith(`${s}/`));
       if (through !== undefined)
-        add({ code: 'SYMLINK', path: p, message: `${p} is written through ${through}, a symlink created by the same patch` });
+        add({
+          code: 'SYMLINK',
+          path: p,
+          message: `${p} is written through ${through}, a symlink created by the same patch`,
+        });
     }
     checkModes(file, main, policy, mayBeExecutable, add);
     if (file.binary) {
-      if (policy.allowBinary !== true) add({ code: 'BINARY', path: main, message: `${main} is a binary change; binary changes are not allowed by the policy` });
+      if (policy.allowBinary !== true)
+        add({
+          code: 'BINARY',
+          path: main,
+          message: `${main} is a binary change; binary changes are not allowed by the policy`,
+        });
       for (const block of file.binaryPatch)
         if (block.size > maxBytes)
-          add({ code: 'TOO_LARGE', path: main, message: `${main} carries ${block.size} bytes of binary data; the limit is ${maxBytes}` });
+          add({
+            code: 'TOO_LARGE',
+            path: main,
+            message: `${main} carries ${block.size} bytes of binary data; the limit is ${maxBytes}`,
+          });
     }
-    if (pathsSafe && file.newPath !== null && file.newMode !== MODE_SYMLINK) addedLines.push(...collectAdded(file, file.newPath));
+    if (pathsSafe && file.newPath !== null && file.newMode !== MODE_SYMLINK)
+      addedLines.push(...collectAdded(file, file.newPath));
   }
   checkDeclared(parsed.files, policy.declared, add);
   if (bytes <= maxBytes) {
     for (const f of scanAddedLines(addedLines, policy.secretRules ?? SECRET_RULES)) {
-      add({ code: 'SECRET', path: f.path, line: f.line, message: `${f.path}:${f.line}: ${f.description} (${f.ruleId}: ${f.masked})` });
+      add({
+        code: 'SECRET',
+        path: f.path,
+        line: f.line,
+        message: `${f.path}:${f.line}: ${f.description} (${f.ruleId}: ${f.masked})`,
+      });
     }
   }
   return {
@@ -147,22 +188,45 @@ function checkModes(
 ): void {
   const { oldMode, newMode } = file;
   if (oldMode === MODE_GITLINK || newMode === MODE_GITLINK) {
-    add({ code: 'GITLINK', path, message: `${path} is a submodule (gitlink, mode 160000); submodule changes are not delivered` });
+    add({
+      code: 'GITLINK',
+      path,
+      message: `${path} is a submodule (gitlink, mode 160000); submodule changes are not delivered`,
+    });
     return;
   }
   for (const mode of [oldMode, newMode])
-    if (mode !== null && !KNOWN_MODES.has(mode)) add({ code: 'MODE_CHANGE', path, message: `${path} has the unusual mode ${mode}` });
-  if (oldMode !== null && newMode !== null && oldMode !== newMode && (oldMode === MODE_SYMLINK || newMode === MODE_SYMLINK))
+    if (mode !== null && !KNOWN_MODES.has(mode))
+      add({ code: 'MODE_CHANGE', path, message: `${path} has the unusual mode ${mode}` });
+  if (
+    oldMode !== null &&
+    newMode !== null &&
+    oldMode !== newMode &&
+    (oldMode === MODE_SYMLINK || newMode === MODE_SYMLINK)
+  )
     add({ code: 'MODE_CHANGE', path, message: `${path} changes type (mode ${oldMode} → ${newMode})` });
   if (newMode === MODE_EXEC && oldMode !== MODE_EXEC && !mayBeExecutable(path))
-    add({ code: 'EXECUTABLE_BIT', path, message: `${path} ${oldMode === null ? 'is created executable' : 'gains the executable bit'} (mode ${oldMode ?? 'none'} → ${newMode})` });
+    add({
+      code: 'EXECUTABLE_BIT',
+      path,
+      message: `${path} ${oldMode === null ? 'is created executable' : 'gains the executable bit'} (mode ${oldMode ?? 'none'} → ${newMode})`,
+    });
   if (newMode === MODE_SYMLINK && file.newPath !== null) {
     const target = symlinkTarget(file);
-    const escapes = target === null || symlinkEscapes(file.newPath, target) || target.includes('\0') || target === '';
+    const escapes =
+      target === null || symlinkEscapes(file.newPath, target) || target.includes('\0') || target === '';
     if (escapes)
-      add({ code: 'SYMLINK', path, message: `${path} is a symlink to ${JSON.stringify(target ?? '(unknown)')}, outside the repository or into .git` });
+      add({
+        code: 'SYMLINK',
+        path,
+        message: `${path} is a symlink to ${JSON.stringify(target ?? '(unknown)')}, outside the repository or into .git`,
+      });
     else if (policy.allowSymlinks !== true)
-      add({ code: 'SYMLINK', path, message: `${path} ${oldMode === MODE_SYMLINK ? 'changes' : 'creates'} a symlink (to ${JSON.stringify(target)}); symlinks are not allowed by the policy` });
+      add({
+        code: 'SYMLINK',
+        path,
+        message: `${path} ${oldMode === MODE_SYMLINK ? 'changes' : 'creates'} a symlink (to ${JSON.stringify(target)}); symlinks are not allowed by the policy`,
+      });
   }
 }
 
@@ -204,17 +268,32 @@ function checkDeclared(
     const path = f.newPath ?? f.oldPath;
     if (path === null) continue;
     const op: DeclaredOperation =
-      f.operation === 'add' || f.operation === 'rename' || f.operation === 'copy' ? 'add' : f.operation === 'delete' ? 'delete' : 'update';
+      f.operation === 'add' || f.operation === 'rename' || f.operation === 'copy'
+        ? 'add'
+        : f.operation === 'delete'
+          ? 'delete'
+          : 'update';
     actual.set(path, op);
   }
   const wanted = new Map(declared.map((d) => [d.path.replace(/^\.\//, ''), d.operation]));
   for (const [path, op] of actual) {
     const w = wanted.get(path);
-    if (w === undefined) add({ code: 'OPERATION_MISMATCH', path, message: `${path} is changed (${op}) but not declared` });
-    else if (w !== op) add({ code: 'OPERATION_MISMATCH', path, message: `${path} is declared as ${w} but the patch does ${op}` });
+    if (w === undefined)
+      add({ code: 'OPERATION_MISMATCH', path, message: `${path} is changed (${op}) but not declared` });
+    else if (w !== op)
+      add({
+        code: 'OPERATION_MISMATCH',
+        path,
+        message: `${path} is declared as ${w} but the patch does ${op}`,
+      });
   }
   for (const [path, op] of wanted)
-    if (!actual.has(path)) add({ code: 'OPERATION_MISMATCH', path, message: `${path} is declared (${op}) but the patch does not touch it` });
+    if (!actual.has(path))
+      add({
+        code: 'OPERATION_MISMATCH',
+        path,
+        message: `${path} is declared (${op}) but the patch does not touch it`,
+      });
 }
 
 function audit(f: FilePatch): PatchFileAudit {

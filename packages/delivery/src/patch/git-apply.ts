@@ -46,20 +46,35 @@ export async function gitApplyCheck(
       cwd = join(dir, 'repo');
       await mkdir(cwd);
       const init = await runGit(['init', '-q'], cwd, dir, '', timeout);
-      if (init.exitCode !== 0) return { ran: false, accepted: false, message: `git init failed: ${init.stderr}`, mode: 'none' };
+      if (init.exitCode !== 0)
+        return { ran: false, accepted: false, message: `git init failed: ${init.stderr}`, mode: 'none' };
       await writePreimages(cwd, parsed.files);
     }
     const result = await runGit(['apply', '--check', '-'], cwd, dir ?? cwd, patchText, timeout);
-    if (result.timedOut) return { ran: true, accepted: false, message: `git apply --check timed out after ${timeout} ms`, mode: dir ? 'temp' : 'worktree' };
+    if (result.timedOut)
+      return {
+        ran: true,
+        accepted: false,
+        message: `git apply --check timed out after ${timeout} ms`,
+        mode: dir ? 'temp' : 'worktree',
+      };
     return {
       ran: true,
       accepted: result.exitCode === 0,
-      message: result.exitCode === 0 ? '' : result.stderr.trim() || `git apply --check exited with ${result.exitCode}`,
+      message:
+        result.exitCode === 0
+          ? ''
+          : result.stderr.trim() || `git apply --check exited with ${result.exitCode}`,
       mode: dir ? 'temp' : 'worktree',
     };
   } catch (thrown) {
     const message = thrown instanceof Error ? thrown.message : String(thrown);
-    return { ran: false, accepted: false, message: `git apply --check could not run: ${message}`, mode: 'none' };
+    return {
+      ran: false,
+      accepted: false,
+      message: `git apply --check could not run: ${message}`,
+      mode: 'none',
+    };
   } finally {
     if (dir !== null) await rm(dir, { recursive: true, force: true }).catch(() => undefined);
   }

@@ -40,20 +40,27 @@ const simpleFile: fc.Arbitrary<SimpleFile> = fc
 describe('parsePatch', () => {
   it('round-trips generated simple diffs (paths, operations, hunk bodies)', () => {
     fc.assert(
-      fc.property(fc.uniqueArray(simpleFile, { minLength: 1, maxLength: 4, selector: (f) => f.path }), (files) => {
-        const parsed = parsePatch(files.map(format).join(''));
-        expect(parsed.errors).toEqual([]);
-        expect(parsed.files).toHaveLength(files.length);
-        files.forEach((f, i) => {
-          const p = parsed.files[i];
-          expect(p?.operation).toBe(f.op);
-          expect(p?.oldPath).toBe(f.op === 'add' ? null : f.path);
-          expect(p?.newPath).toBe(f.op === 'delete' ? null : f.path);
-          const body = p?.hunks.flatMap((h) => h.lines) ?? [];
-          expect(body.filter((l) => l.startsWith('+')).map((l) => l.slice(1))).toEqual(f.op === 'delete' ? [] : f.newLines);
-          expect(body.filter((l) => l.startsWith('-')).map((l) => l.slice(1))).toEqual(f.op === 'add' ? [] : f.oldLines);
-        });
-      }),
+      fc.property(
+        fc.uniqueArray(simpleFile, { minLength: 1, maxLength: 4, selector: (f) => f.path }),
+        (files) => {
+          const parsed = parsePatch(files.map(format).join(''));
+          expect(parsed.errors).toEqual([]);
+          expect(parsed.files).toHaveLength(files.length);
+          files.forEach((f, i) => {
+            const p = parsed.files[i];
+            expect(p?.operation).toBe(f.op);
+            expect(p?.oldPath).toBe(f.op === 'add' ? null : f.path);
+            expect(p?.newPath).toBe(f.op === 'delete' ? null : f.path);
+            const body = p?.hunks.flatMap((h) => h.lines) ?? [];
+            expect(body.filter((l) => l.startsWith('+')).map((l) => l.slice(1))).toEqual(
+              f.op === 'delete' ? [] : f.newLines,
+            );
+            expect(body.filter((l) => l.startsWith('-')).map((l) => l.slice(1))).toEqual(
+              f.op === 'add' ? [] : f.oldLines,
+            );
+          });
+        },
+      ),
       { numRuns: 200 },
     );
   });

@@ -10,7 +10,17 @@ describe('pathReasons', () => {
   });
 
   it('finds .git in every spelling git itself refuses', () => {
-    for (const name of ['.git', '.GIT', '.Git', 'git~1', 'GIT~12', '.git.', '.git ', '.g\u200cit', '.git\ufeff'])
+    for (const name of [
+      '.git',
+      '.GIT',
+      '.Git',
+      'git~1',
+      'GIT~12',
+      '.git.',
+      '.git ',
+      '.g\u200cit',
+      '.git\ufeff',
+    ])
       expect(isGitDirName(name), JSON.stringify(name)).toBe(true);
     expect(isGitDirName('.github')).toBe(false);
     expect(isGitDirName('.gitignore')).toBe(false);
@@ -24,7 +34,20 @@ describe('pathReasons', () => {
   });
 
   it('non-canonical and encoded forms', () => {
-    for (const p of ['a//b', './a', 'a/./b', 'a/..', 'a\\b', 'a%2fb', 'a%u2215b', '..\u2215x', 'a\u2024\u2024/b', 'a\u0000b', 'dir./x', '...'])
+    for (const p of [
+      'a//b',
+      './a',
+      'a/./b',
+      'a/..',
+      'a\\b',
+      'a%2fb',
+      'a%u2215b',
+      '..\u2215x',
+      'a\u2024\u2024/b',
+      'a\u0000b',
+      'dir./x',
+      '...',
+    ])
       expect(codes(p), JSON.stringify(p)).toContain('PATH_TRAVERSAL');
     expect(codes('a', ['overlong UTF-8 sequence in file name'])).toEqual(['PATH_TRAVERSAL']);
   });

@@ -19,7 +19,6 @@ const DOT_LOOKALIKES = /[\u2024\u2025\u2026\uff0e\ufe52\u3002\uff61\u0701\u0702\
 /** Code points HFS+ ignores when comparing names (git's `is_hfs_dotgit`), plus BOM and bidi controls. */
 const IGNORABLE = /[\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]/gu;
 const PERCENT = /%(?:[0-9a-f]{2}|u[0-9a-f]{4})/i;
-const CONTROL = /[\u0000-\u001f\u007f]/u;
 
 /**
  * The reasons `path` is unsafe (empty when it is a plain relative path). `nameIssues` are the parser's
@@ -35,7 +34,7 @@ export function pathReasons(path: string, nameIssues: readonly string[] = []): P
   if (path === '') add('PATH_TRAVERSAL', 'is empty');
   if (path.startsWith('/') || path.startsWith('\\') || /^[a-z]:/i.test(path) || path.startsWith('~/'))
     add('ABSOLUTE_PATH', 'is absolute, not relative to the repository');
-  if (CONTROL.test(path)) add('PATH_TRAVERSAL', 'contains a control character (NUL, tab, newline …)');
+  if (hasControlCharacter(path)) add('PATH_TRAVERSAL', 'contains a control character (NUL, tab, newline …)');
   if (path.includes('\\')) add('PATH_TRAVERSAL', 'contains a backslash (a path separator on Windows)');
   if (PERCENT.test(path))
     add(
@@ -43,10 +42,14 @@ export function pathReasons(path: string, nameIssues: readonly string[] = []): P
       `contains URL-encoded characters (decodes to ${JSON.stringify(percentDecode(path))})`,
     );
   else if (path.includes('%'))
-    add('PATH_TRAVERSAL', 'contains "%" (a malformed URL escape such as %qf that lax decoders turn into "/")');
+    add(
+      'PATH_TRAVERSAL',
+      'contains "%" (a malformed URL escape such as %qf that lax decoders turn into "/")',
+    );
   if (path.replace(/^[a-z]:/i, '').includes(':'))
     add('PATH_TRAVERSAL', 'contains ":" (an NTFS alternate data stream, e.g. ".git::$INDEX_ALLOCATION")');
-  if (/[?*<>|"]/.test(path)) add('PATH_TRAVERSAL', 'contains a character Windows forbids in names (? * < > | ")');
+  if (/[?*<>|"]/.test(path))
+    add('PATH_TRAVERSAL', 'contains a character Windows forbids in names (? * < > | ")');
   if (SLASH_LOOKALIKES.test(path) || DOT_LOOKALIKES.test(path))
     add('PATH_TRAVERSAL', 'contains a Unicode look-alike of "/", "\\" or "."');
   const folded = path.normalize('NFKC');
@@ -85,4 +88,12 @@ function percentDecode(path: string): string {
     current = next;
   }
   return current;
+}
+
+function hasControlCharacter(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x20 || c === 0x7f) return true;
+  }
+  return false;
 }

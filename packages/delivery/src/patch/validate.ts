@@ -34,14 +34,21 @@ export async function validatePatch(
   const parsed = parsePatch(patchText);
   const base = checkParsedPatch(patchText, parsed, policy);
   const reasons: PatchCheckReason[] = [...base.reasons];
-  if (options.worktree !== undefined) reasons.push(...(await worktreeSymlinkReasons(options.worktree, parsed)));
-  let git: GitApplyCheck = { ran: false, accepted: false, message: 'git apply --check disabled', mode: 'none' };
+  if (options.worktree !== undefined)
+    reasons.push(...(await worktreeSymlinkReasons(options.worktree, parsed)));
+  let git: GitApplyCheck = {
+    ran: false,
+    accepted: false,
+    message: 'git apply --check disabled',
+    mode: 'none',
+  };
   if (options.gitCheck !== false && parsed.files.length > 0) {
     git = await gitApplyCheck(patchText, parsed, {
       ...(options.worktree === undefined ? {} : { worktree: options.worktree }),
       ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
     });
-    if (git.ran && !git.accepted) reasons.push({ code: 'GIT_APPLY_REJECTED', path: null, message: git.message });
+    if (git.ran && !git.accepted)
+      reasons.push({ code: 'GIT_APPLY_REJECTED', path: null, message: git.message });
   }
   return {
     ...base,
@@ -69,9 +76,17 @@ async function worktreeSymlinkReasons(
         if (!stat.isSymbolicLink()) continue;
         const isLeaf = i === parts.length;
         if (!isLeaf)
-          reasons.push({ code: 'SYMLINK', path, message: `${path} is written through ${prefix}, a symlink in the worktree` });
+          reasons.push({
+            code: 'SYMLINK',
+            path,
+            message: `${path} is written through ${prefix}, a symlink in the worktree`,
+          });
         else if (file.oldMode !== '120000')
-          reasons.push({ code: 'SYMLINK', path, message: `${path} is a symlink in the worktree but the patch treats it as a regular file` });
+          reasons.push({
+            code: 'SYMLINK',
+            path,
+            message: `${path} is a symlink in the worktree but the patch treats it as a regular file`,
+          });
         break;
       }
     }
