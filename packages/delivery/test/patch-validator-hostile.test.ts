@@ -268,3 +268,25 @@ describe('against a worktree', () => {
     expect(v.reasons[0]?.message).toMatch(/patch does not apply|patch failed/);
   });
 });
+
+describe('binary updates', () => {
+  it('are BINARY by default; allowed, git is skipped without a worktree instead of failing on a missing base', async () => {
+    const update = [
+      'diff --git a/img.bin b/img.bin',
+      'index 1111111111111111111111111111111111111111..bfa7018e30c510999bbe462316bdd3839a58aa56 100644',
+      'GIT binary patch',
+      'literal 5',
+      'McmZQzWcvRP00RpG0RR91',
+      '',
+      'literal 0',
+      'HcmV?d00001',
+      '',
+      '',
+    ].join('\n');
+    expect((await validatePatch(update)).reasons.map((r) => r.code)).toEqual(['BINARY']);
+    const allowed = await validatePatch(update, { allowBinary: true });
+    expect(allowed.ok).toBe(true);
+    expect(allowed.git).toMatchObject({ ran: false, mode: 'none' });
+    expect(allowed.git.message).toMatch(/needs a worktree/);
+  });
+});

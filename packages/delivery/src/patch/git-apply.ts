@@ -29,8 +29,9 @@ export interface GitApplyCheckOptions {
  * system configuration are ignored. Without a worktree, every file the patch reads is written into a
  * fresh temporary repository first, reconstructed from the patch's own context and removed lines (the gaps
  * between hunks filled with placeholder lines), so git checks the patch's structure rather than a missing
- * base. Files whose preimage cannot be reconstructed (binary updates, submodules) or whose path is unsafe
- * to create are left out; git then rejects the patch for them. Never throws.
+ * base. Files whose path is unsafe to create are left out (git then rejects the patch for them). When the
+ * old content of a file cannot be reconstructed (binary updates, submodules) git is not run in a temp
+ * directory at all (`ran: false`, the reason in `message`): pass a worktree for those. Never throws.
  */
 export async function gitApplyCheck(
   patchText: string,
@@ -42,6 +43,20 @@ export async function gitApplyCheck(
   try {
     let cwd = options.worktree;
     if (cwd === undefined) {
+      const opaque = parsed.files.find(
+        (f) =>
+          f.operation !== 'add' &&
+          (f.binary || f.oldMode === '160000') &&
+          f.oldPath !== null &&
+          pathReasons(f.oldPath, f.nameIssues).length === 0,
+      );
+      if (opaque !== undefined)
+        return {
+          ran: false,
+          accepted: false,
+          message: `git apply --check needs a worktree: the old content of ${opaque.oldPath} (binary or submodule) is not in the patch`,
+          mode: 'none',
+        };
       dir = await mkdtemp(join(tmpdir(), 'worktrain-patch-'));
       cwd = join(dir, 'repo');
       await mkdir(cwd);
