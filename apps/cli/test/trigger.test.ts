@@ -81,6 +81,27 @@ describe('worktrain trigger', () => {
     );
   });
 
+  it('validate --repo: a per-repo file extends the global defaults and defaults its workspace', async () => {
+    const repo = join(dir.path, 'repo');
+    mkdirSync(join(repo, '.worktrain'), { recursive: true });
+    writeFileSync(
+      join(repo, '.worktrain', 'triggers.yaml'),
+      'triggers:\n  - { id: repo-nightly, extends: nightly }\n',
+    );
+    const global = write(
+      'global.yaml',
+      'defaults:\n  nightly: { provider: schedule, workflowId: wr.report, cron: "0 3 * * *" }\ntriggers: []\n',
+    );
+    const run = await runWorktrain(
+      ['trigger', 'list', '--config', global, '--repo', repo, '--format', 'json'],
+      { home },
+    );
+    expect(run.code).toBe(0);
+    expect(parseJson(run)).toMatchObject({
+      triggers: [{ id: 'repo-nightly', workspace: repo, parts: ['schedule'] }],
+    });
+  });
+
   it('list: ids, providers and parts, never secrets', async () => {
     const run = await runWorktrain(['trigger', 'list', '--config', config, '--format', 'json'], {
       home,

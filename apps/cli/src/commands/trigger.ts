@@ -10,10 +10,12 @@ import {
   loadTriggerConfig,
   nextRuns,
   openTriggerStore,
+  perRepoTriggersPath,
   pollsEnabled,
   type TriggerConfig,
   type TriggerDefinition,
   type TriggerError,
+  type TriggerFileText,
   TriggerRouter,
   TriggerScheduler,
 } from '@worktrain/triggers';
@@ -28,6 +30,8 @@ export interface TriggerConfigOptions {
   readonly home?: string;
   /** `--config <file>`; default `$WORKTRAIN_HOME/triggers.yaml`. */
   readonly config?: string;
+  /** `--repo <dir>` (repeatable): also load `<dir>/.worktrain/triggers.yaml` (per-repo triggers). */
+  readonly repos?: readonly string[];
 }
 
 /** Maps a triggers package error onto the CLI's codes, keeping the original in `details.triggerCode`. */
@@ -54,11 +58,15 @@ export async function loadConfig(
   const path = configPath(deps, opts);
   const text = await deps.fs.readText(path);
   if (text.isErr()) return err(text.error);
-  const loaded = await loadTriggerConfig({
-    files: [{ path, text: text.value }],
-    env: deps.env,
-    registry: createBuiltinRegistry(),
-  });
+  const files: TriggerFileText[] = [{ path, text: text.value }];
+  for (const repo of opts.repos ?? []) {
+    const root = isAbsolute(repo) ? repo : resolve(deps.cwd, repo);
+    const file = perRepoTriggersPath(root);
+    const repoText = await deps.fs.readText(file);
+    if (repoText.isErr()) return err(repoText.error);
+    files.push({ path: file, text: repoText.value, repoRoot: root });
+  }
+  const loaded = await loadTriggerConfig({ files, env: deps.env, registry: createBuiltinRegistry() });
   return loaded.mapErr(fromTriggerError);
 }
 
@@ -280,17 +288,24 @@ export function registerTriggerCommands(program: Command, ctx: CommandContext): 
   const trigger = program
     .command('trigger')
     .description('inspect, validate, dry-run and fire triggers (triggers.yaml)');
-  const base = (g: { home?: string }, raw: { config?: string }): TriggerConfigOptions => ({
+  const base = (g: { home?: string }, raw: { config?: string; repo?: string[] }): TriggerConfigOptions => ({
     ...(g.home !== undefined ? { home: g.home } : {}),
     ...(raw.config !== undefined ? { config: raw.config } : {}),
+    ...(raw.repo !== undefined ? { repos: raw.repo } : {}),
   });
+  const REPO = [
+    '--repo <dir>',
+    'also load <dir>/.worktrain/triggers.yaml (repeatable)',
+    (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
+  ] as const;
   const CONFIG = ['--config <file>', 'triggers file (default: $WORKTRAIN_HOME/triggers.yaml)'] as const;
 
   trigger
     .command('list')
     .description('list the triggers of the file')
     .option(...CONFIG)
-    .action(async (raw: { config?: string }, command: Command) => {
+    .option(...REPO)
+    .action(async (raw: { config?: string; repo?: string[] }, command: Command) => {
       await ctx.run(command, (g) => executeTriggerList(deps, base(g, raw)), {
         text: (o) =>
           o.triggers.length === 0
@@ -307,7 +322,8 @@ export function registerTriggerCommands(program: Command, ctx: CommandContext): 
     .command('validate')
     .description('validate the file: exit 0 when valid, 1 with every issue (path, line) otherwise')
     .option(...CONFIG)
-    .action(async (raw: { config?: string }, command: Command) => {
+    .option(...REPO)
+    .action(async (raw: { config?: string; repo?: string[] }, command: Command) => {
       await ctx.run(command, (g) => executeTriggerValidate(deps, base(g, raw)), {
         text: renderIssues,
         failed: (o) => !o.valid,
@@ -320,8 +336,13 @@ export function registerTriggerCommands(program: Command, ctx: CommandContext): 
     .requiredOption('--event <name>', 'event name (GitHub: issues or issues.labeled; GitLab: Issue Hook)')
     .requiredOption('--payload <file>', 'JSON payload file')
     .option(...CONFIG)
+    .option(...REPO)
     .action(
-      async (id: string, raw: { config?: string; event: string; payload: string }, command: Command) => {
+      async (
+        id: string,
+        raw: { config?: string; repo?: string[]; event: string; payload: string },
+        command: Command,
+      ) => {
         await ctx.run(
           command,
           (g) =>
@@ -345,7 +366,8 @@ export function registerTriggerCommands(program: Command, ctx: CommandContext): 
     .command('fire <id>')
     .description('fire a schedule now, or poll a poller now; tasks go to $WORKTRAIN_HOME/worktrain.db')
     .option(...CONFIG)
-    .action(async (id: string, raw: { config?: string }, command: Command) => {
+    .option(...REPO)
+    .action(async (id: string, raw: { config?: string; repo?: string[] }, command: Command) => {
       await ctx.run(command, (g) => executeTriggerFire(deps, { ...base(g, raw), triggerId: id }), {
         text: (o) =>
           [
@@ -366,10 +388,11 @@ export function registerTriggerCommands(program: Command, ctx: CommandContext): 
     .option('--from <iso>', 'start instant (default now)')
     .option('--count <n>', 'how many runs (default 5, max 1000)')
     .option(...CONFIG)
+    .option(...REPO)
     .action(
       async (
         id: string | undefined,
-        raw: { config?: string; cron?: string; tz?: string; from?: string; count?: string },
+        raw: { config?: string; repo?: string[]; cron?: string; tz?: string; from?: string; count?: string },
         command: Command,
       ) => {
         await ctx.run(
