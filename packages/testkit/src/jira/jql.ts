@@ -6,6 +6,7 @@ export interface JqlClause {
 }
 
 const FIELDS = new Set(['key', 'issuekey', 'project', 'status', 'labels']);
+const VALUE = /^("[^"]*"|'[^']*'|[^\s"'(),]+)$/;
 const unquote = (s: string) =>
   s
     .trim()
@@ -27,13 +28,12 @@ export function parseJql(jql: string): { ok: true; clauses: JqlClause[] } | { ok
       return { ok: false, error: `the clause '${part.trim()}' is not supported by this fake` };
     const op = (match[2] ?? '=').toLowerCase().replace(/\s+/g, ' ') as JqlClause['op'];
     const raw = match[3] ?? '';
-    const values =
-      op === 'in' || op === 'not in'
-        ? raw
-            .replace(/^\(|\)$/g, '')
-            .split(',')
-            .map(unquote)
-        : [unquote(raw)];
+    const list = op === 'in' || op === 'not in' ? /^\(([^()]*)\)$/.exec(raw)?.[1] : raw;
+    const items = list === undefined ? [] : op === '=' || op === '!=' ? [list] : list.split(',');
+    // One value: a quoted string or a single bare token (so `a = X OR b = Y` is not read as a value).
+    if (items.length === 0 || !items.every((v) => VALUE.test(v.trim())))
+      return { ok: false, error: `the clause '${part.trim()}' is not supported by this fake` };
+    const values = items.map(unquote);
     clauses.push({ field: field as JqlClause['field'], op, values });
   }
   return { ok: true, clauses };
