@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { parseBinaryPatch } from './binary.js';
-import { decodeUtf8Lenient, unquoteC } from './quote.js';
+import { MAX_HEADER_LINE } from './limits.js';
+import { decodeName, type Name, parseGitHeaderNames, parseLooseName, traditionalPair } from './names.js';
 
 /**
  * A unified diff parser that understands git's extended headers (`git help diff`, "Generating patch text
@@ -76,8 +77,6 @@ export interface ParsedPatch {
   readonly errors: readonly PatchSyntaxError[];
 }
 
-/** Header lines (`diff --git`, `---`, names) longer than this are errors, not scanned. */
-export const MAX_HEADER_LINE = 4096;
 const MAX_ERRORS = 100;
 
 const MODE = '([0-7]{6})';
@@ -97,11 +96,6 @@ const EXTENDED: readonly [RegExp, string][] = [
   [/^index ([0-9a-f]{4,64})\.\.([0-9a-f]{4,64})(?: ([0-7]{6}))?$/, 'index'],
 ];
 const HUNK_HEADER = /^@@ -(\d{1,9})(?:,(\d{1,9}))? \+(\d{1,9})(?:,(\d{1,9}))? @@/;
-
-interface Name {
-  readonly path: string | null;
-  readonly issues: readonly string[];
-}
 
 /** Parses patch text (any preamble such as a commit message is skipped). Never throws. */
 export function parsePatch(text: string): ParsedPatch {
@@ -129,7 +123,8 @@ export function parsePatch(text: string): ParsedPatch {
   return { files, errors };
 }
 
-type ErrorFn = (line: number, message: string) => void;
+/** Records a syntax error at a 1-based line. */
+export type ErrorFn = (line: number, message: string) => void;
 
 function parseSection(
   lines: readonly string[],
@@ -251,17 +246,6 @@ function parseSection(
   return Math.max(i, start + 1);
 }
 
-/**
- * A traditional patch changes one file: git takes the old name when it is shorter than the new
- * one (`x.orig` → `x` patches `x`), else the new name; a quoted name ends at its closing quote.
- */
-function traditionalPair(a: Name, b: Name): { a: Name; b: Name } {
-  const old = a.path ?? '';
-  const neu = b.path ?? '';
-  const chosen = old.length < neu.length ? a : b;
-  return { a: chosen, b: chosen };
-}
-
 function checkHunksAgainstOperation(
   op: FilePatchOperation,
   hunks: readonly PatchHunk[],
@@ -337,95 +321,4 @@ function parseHunks(lines: readonly string[], start: number, hunks: PatchHunk[],
 
 function isFileHeader(lines: readonly string[], i: number): boolean {
   return (lines[i] ?? '').startsWith('--- ') && (lines[i + 1] ?? '').startsWith('+++ ');
-}
-
-/** `a/x b/y`, `"a/x" "b/y"`, `a/x y z b/x y z`: the two names of a `diff --git` line, or null if ambiguous. */
-function parseGitHeaderNames(rest: string): { a: Name; b: Name } | null {
-  if (rest.startsWith('"')) {
-    const a = unquoteC(rest, 0);
-    if (a === null || rest[a.end] !== ' ') return null;
-    const bText = rest.slice(a.end + 1);
-    const b = bText.startsWith('"') ? unquoteC(bText, 0) : null;
-    const bName = b === null ? decodeName(bText, true) : nameFromBytes(b.bytes, true);
-    return { a: nameFromBytes(a.bytes, true), b: bName };
-  }
-  if (rest.endsWith('"')) {
-    const q = rest.indexOf(' "');
-    if (q < 0) return null;
-    const b = unquoteC(rest, q + 1);
-    if (b === null) return null;
-    return { a: decodeName(rest.slice(0, q), true), b: nameFromBytes(b.bytes, true) };
-  }
-  // Both bare: the split where the names without their prefix are equal (git's git_header_name).
-  for (let p = rest.indexOf(' '); p >= 0; p = rest.indexOf(' ', p + 1)) {
-    const a = stripPrefix(rest.slice(0, p));
-    const b = stripPrefix(rest.slice(p + 1));
-    if (a !== null && a === b) return { a: { path: a, issues: [] }, b: { path: b, issues: [] } };
-  }
-  return null;
-}
-
-/** Trailing timestamp of a traditional `---`/`+++` line (tab- or, in damaged patches, space-separated). */
-const TIMESTAMP = /[\t ]+(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)(?:\.\d+)?(?: ?([+-])(\d\d):?(\d\d))?$/;
-
-/**
- * A name from a `---`/`+++` line: quoted or bare, a trailing timestamp dropped, prefix stripped. A name
- * stamped with the Unix epoch means "does not exist" (GNU `diff -N`), like `/dev/null` (git's
- * `has_epoch_timestamp`).
- */
-function parseLooseName(line: string, lineNo: number, error: ErrorFn): Name {
-  const raw = line.slice(4);
-  if (raw.length > MAX_HEADER_LINE) {
-    error(lineNo, `file name longer than ${MAX_HEADER_LINE} characters`);
-    return { path: null, issues: ['name too long'] };
-  }
-  if (raw.startsWith('"')) {
-    const q = unquoteC(raw, 0);
-    if (q !== null) {
-      const stamp = TIMESTAMP.exec(raw.slice(q.end));
-      if (stamp !== null && isEpoch(stamp)) return { path: null, issues: [] };
-      return nameFromBytes(q.bytes, true);
-    }
-  }
-  const stamp = TIMESTAMP.exec(raw);
-  if (stamp !== null && isEpoch(stamp)) return { path: null, issues: [] };
-  let bare = stamp !== null ? raw.slice(0, stamp.index) : raw;
-  if (stamp === null && bare.includes('\t')) bare = bare.slice(0, bare.lastIndexOf('\t'));
-  bare = bare.replace(/[\t ]+$/, '');
-  if (bare === '/dev/null') return { path: null, issues: [] };
-  return { path: stripPrefix(bare) ?? bare, issues: [] };
-}
-
-function isEpoch(m: RegExpExecArray): boolean {
-  const [y, mo, d, h, mi, s] = [m[1], m[2], m[3], m[4], m[5], m[6]].map(Number);
-  const sign = m[7] === '-' ? -1 : 1;
-  const zone = m[7] === undefined ? 0 : sign * (Number(m[8]) * 60 + Number(m[9]));
-  const utc = Date.UTC(y ?? 0, (mo ?? 1) - 1, d ?? 1, h ?? 0, mi ?? 0, s ?? 0) - zone * 60_000;
-  return utc === 0;
-}
-
-/** A bare or quoted name as found after `rename from` etc.; `withPrefix` strips the first path component. */
-function decodeName(raw: string, withPrefix: boolean): Name {
-  if (raw.startsWith('"')) {
-    const q = unquoteC(raw, 0);
-    if (q === null) return { path: raw, issues: ['broken C-style quoting in file name'] };
-    return nameFromBytes(q.bytes, withPrefix);
-  }
-  if (raw === '/dev/null') return { path: null, issues: [] };
-  return { path: withPrefix ? (stripPrefix(raw) ?? raw) : raw, issues: [] };
-}
-
-function nameFromBytes(bytes: Uint8Array, withPrefix: boolean): Name {
-  const decoded = decodeUtf8Lenient(bytes);
-  const issues: string[] = [];
-  if (decoded.overlong) issues.push('overlong UTF-8 sequence in file name');
-  if (decoded.invalid) issues.push('invalid UTF-8 in file name');
-  if (decoded.text === '/dev/null') return { path: null, issues };
-  return { path: withPrefix ? (stripPrefix(decoded.text) ?? decoded.text) : decoded.text, issues };
-}
-
-/** Drops the first path component (`a/`, `b/`, like `git apply -p1`); null when there is none. */
-function stripPrefix(name: string): string | null {
-  const slash = name.indexOf('/');
-  return slash < 0 ? null : name.slice(slash + 1);
 }
