@@ -264,7 +264,13 @@ export function deliver(input: DeliverInput, deps: DeliverDeps): ResultAsync<Del
                     .upsertIssueComment({
                       issueNumber: input.issueNumber,
                       marker,
-                      body: commentBody(pullRequest.url, input.sessionId, marker, input.sessionUrl),
+                      body: commentBody(
+                        pullRequest.url,
+                        input.sessionId,
+                        marker,
+                        input.sessionUrl,
+                        deps.forge.changeRequestNoun,
+                      ),
                     })
                     .map((c) => ({
                       value: { id: c.id, url: c.url },

@@ -46,6 +46,8 @@ export interface ForgeClient {
    * commit); default GitHub's `PULL_REQUEST_TEMPLATE_PATHS`. GitLab: `.gitlab/merge_request_templates/<name>.md`.
    */
   readonly templatePaths?: readonly string[];
+  /** What this forge calls a change request in prose (`merge request` on GitLab); default `pull request`. */
+  readonly changeRequestNoun?: string;
   openOrUpdateChangeRequest(input: ChangeRequestInput): ResultAsync<ChangeRequest, DeliveryError>;
   upsertIssueComment(input: IssueCommentInput): ResultAsync<IssueComment, DeliveryError>;
 }

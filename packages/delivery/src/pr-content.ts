@@ -77,7 +77,8 @@ export function commentBody(
   sessionId: string,
   marker: string,
   sessionUrl?: string,
+  noun = 'pull request',
 ): string {
   const session = sessionUrl === undefined ? `\`${sessionId}\`` : `[\`${sessionId}\`](${sessionUrl})`;
-  return `WorkTrain opened a pull request for this issue: ${pullRequestUrl}\n\n<sub>Session ${session}</sub>\n\n${marker}\n`;
+  return `WorkTrain opened a ${noun} for this issue: ${pullRequestUrl}\n\n<sub>Session ${session}</sub>\n\n${marker}\n`;
 }

@@ -48,7 +48,9 @@ describe('GitLab delivery on the fake (self-managed, /gitlab prefix)', () => {
     expect(await h.git(['rev-parse', branch()], h.fx.originDir)).toBe(result.commitSha);
     const notes = h.issueNotes();
     expect(notes).toHaveLength(1);
-    expect(notes[0]?.body).toContain(result.pullRequest.url);
+    expect(notes[0]?.body).toContain(
+      `WorkTrain opened a merge request for this issue: ${result.pullRequest.url}`,
+    );
     expect(notes[0]?.body).toContain(marker());
     expect(result.issueComment?.url).toMatch(new RegExp(`/${PROJECT}/-/issues/1#note_\\d+$`));
     expect(h.gl.state.project(PROJECT)?.issues[0]?.labels).toEqual(['bug', 'worktrain:in-review']);

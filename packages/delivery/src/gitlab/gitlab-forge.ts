@@ -260,6 +260,7 @@ export function createGitLabForge(options: GitLabForgeOptions): ForgeClient {
   return {
     target: `gitlab:${String(project)}`,
     templatePaths: mergeRequestTemplatePaths(options.template),
+    changeRequestNoun: 'merge request',
     openOrUpdateChangeRequest,
     upsertIssueComment,
   };
