@@ -58,10 +58,10 @@ export function renderTaskInspect(task: Task, history: readonly AuditEntry[]): s
     `Updated    ${formatTime(task.updatedAt)}`,
     `Finished   ${task.finishedAt === null ? '-' : formatTime(task.finishedAt)}`,
   ];
-  if (task.leaseOwner !== null) {
+  if (task.state === 'leased' && task.leaseOwner !== null) {
     const until = task.leasedUntil === null ? '' : ` until ${formatTime(task.leasedUntil)}`;
     lines.push(`Lease      ${task.leaseOwner}${until}`);
-  }
+  } else if (task.leaseOwner !== null) lines.push(`Last owner ${task.leaseOwner}`);
   if (task.lastError) lines.push(`Last error ${task.lastError.class}: ${task.lastError.message}`);
   lines.push('', 'Payload', indent(payloadExcerpt(task.payload)));
   lines.push('', `History (${history.length} transitions)`);
