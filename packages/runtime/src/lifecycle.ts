@@ -171,7 +171,7 @@ export function createTaskHandler(deps: LifecycleDeps) {
       await settle(sessionId, outcome);
       if (outcome.kind === 'gate') return;
     }
-    await deliverWork(sessionId, worktree.value.path, baseBranch, meta.target);
+    await deliverWork(sessionId, worktree.value.path, baseBranch, meta.target, meta.repoPath);
     deps.events.emit({ type: 'task_completed', taskId: task.id, sessionId });
   };
 
@@ -226,17 +226,24 @@ export function createTaskHandler(deps: LifecycleDeps) {
       case 'completed':
         return;
       case 'gate':
-        deps.gates.put({
-          sessionId,
-          gateToken: outcome.gateToken,
-          stepId: outcome.stepId,
-          gateKind: outcome.gateKind,
-          createdAt: deps.clock.now(),
-        });
+        // Without a token the session was already parked by an earlier run, whose token is stored.
+        if (outcome.gateToken !== undefined)
+          deps.gates.put({
+            sessionId,
+            gateToken: outcome.gateToken,
+            stepId: outcome.stepId,
+            gateKind: outcome.gateKind,
+            createdAt: deps.clock.now(),
+          });
         return;
-      case 'cancelled':
-        // Not a kill: the daemon is stopping. The task is retried and the session resumes.
+      case 'cancelled': {
+        // Aborted by a kill recorded elsewhere (another process, the API while not running here): final.
+        const now = await deps.store.getSummary(sessionId);
+        if (now.isOk() && now.value.status === 'aborted')
+          throw new TaskFailure('cancelled', `session aborted: ${outcome.reason}`, false);
+        // Otherwise the daemon is stopping: the task is retried and the session resumes.
         throw new TaskFailure('execution', `interrupted: ${outcome.reason}`, true);
+      }
       case 'budget_exceeded':
         await record(sessionId, [
           {
@@ -255,6 +262,7 @@ export function createTaskHandler(deps: LifecycleDeps) {
     worktreePath: string,
     baseBranch: string,
     target: DeliveryTarget,
+    repoPath: string,
   ): Promise<void> {
     if (deps.deliver === null || target.repo === null) {
       const events = await readAll(deps.store, sessionId);
@@ -281,6 +289,10 @@ export function createTaskHandler(deps: LifecycleDeps) {
       );
     }
     deps.events.emit({ type: 'delivery_finished', sessionId, data: { url: delivered.value.url } });
+    // Delivered and pushed: the worktree is no longer needed (the branch stays, on origin too).
+    const removed = await deps.workspaces.removeWorktree({ sessionId, repoPath });
+    if (removed.isErr())
+      log.warn({ sessionId, code: removed.error.code }, `worktree not removed: ${removed.error.message}`);
   }
 }
 

@@ -4,7 +4,7 @@
  * A signed `issues.labeled` webhook becomes a task, a session, a commit on `worktrain/<session>`, a push,
  * a pull request and a comment on the issue, with session events for every stage.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FIXED_ADD, fixScript, sessionEvents, waitFor } from './helpers.js';
@@ -59,6 +59,10 @@ describe('daemon lifecycle: webhook → task → session → commit → push →
       (e) => e.kind === 'decision_trace' && e.data.decision === 'worktree_ready',
     );
     expect(worktreeReady).toBeDefined();
+    // Delivered: the worktree is removed, the branch stays.
+    await waitFor('the worktree to be removed', () =>
+      existsSync(join(r.home.home, 'worktrees', sessionId)) ? undefined : true,
+    );
     // The agent never saw the forge token.
     expect(JSON.stringify(events)).not.toContain('ghp_testtoken');
     expect(readFileSync(join(r.home.home, 'logs', 'daemon.log'), 'utf8')).not.toContain('ghp_testtoken');
