@@ -1,3 +1,20 @@
+export type { GuardDeps, GuardError, GuardErrorCode, GuardInput, GuardOutcome } from './approvals/guard.js';
+export { guardAction } from './approvals/guard.js';
+export type { ApprovalError, ApprovalErrorCode } from './approvals/schema.js';
+export { APPROVALS_SCHEMA_VERSION } from './approvals/schema.js';
+export type { ApprovalStore, ApprovalStoreOptions, WaitOptions } from './approvals/store.js';
+export { openApprovalStore } from './approvals/store.js';
+export type {
+  ApprovalAuditEntry,
+  ApprovalRequest,
+  ApprovalRequestInput,
+  ApprovalState,
+  ApprovalVerdict,
+  DecisionInput,
+  ListApprovalsQuery,
+  RequestOutcome,
+} from './approvals/types.js';
+export { APPROVAL_STATES, LOW_TIER_ACTOR, TIMEOUT_ACTOR } from './approvals/types.js';
 export type { CommitIdentity, CommitResult } from './commit.js';
 export { commitStaged } from './commit.js';
 export type { DeliverDeps, DeliverInput, DeliveryResult } from './deliver.js';
@@ -74,6 +91,20 @@ export {
   targetMatcher,
   unsafePathReason,
 } from './patch-check.js';
+export type { Classification } from './policy/classify.js';
+export { classifyAction, commandMatches } from './policy/classify.js';
+export { DEFAULT_POLICY_YAML } from './policy/default-policy.js';
+export type { PolicyError, PolicyErrorCode, PolicyIssue } from './policy/policy.js';
+export { defaultPolicy, formatIssuePath, loadPolicy, parsePolicy } from './policy/policy.js';
+export type { Action, ActionKind, Policy, PolicyRule, Tier } from './policy/schema.js';
+export {
+  ACTION_KINDS,
+  ActionSchema,
+  DEFAULT_AUTO_APPROVE_AFTER_MS,
+  PolicyFileSchema,
+  parseDuration,
+  TIERS,
+} from './policy/schema.js';
 export type { PullRequestContent } from './pr-body.js';
 export {
   classifyHeading,

@@ -1,0 +1,113 @@
+import { z } from 'zod';
+
+/**
+ * Blast-radius tiers (DESIGN §8; after the vault blast-radius tiers of the factory seed):
+ * - `low`: runs at once (an already-approved audit record is still written);
+ * - `medium`: runs after an approval, or by itself once `autoApproveAfter` has passed without a decision;
+ * - `high`: waits for an explicit approval, however long it takes.
+ */
+export const TIERS = ['low', 'medium', 'high'] as const;
+export type Tier = (typeof TIERS)[number];
+
+/** The side effects a policy classifies. Any other action kind is `high` (default-deny). */
+export const ACTION_KINDS = [
+  'push',
+  'merge',
+  'close_issue',
+  'touch_protected_path',
+  'run_command',
+  'spend',
+  'open_pull_request',
+  'comment',
+  'transition_ticket',
+] as const;
+export type ActionKind = (typeof ACTION_KINDS)[number];
+
+const DURATION_MS: Readonly<Record<string, number>> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** Parses `45s`, `30m`, `12h`, `2d` (or a bare number of ms) → ms; undefined when malformed. */
+export function parseDuration(value: string | number): number | undefined {
+  if (typeof value === 'number') return Number.isSafeInteger(value) && value >= 0 ? value : undefined;
+  const m = /^(\d+)\s*(ms|s|m|h|d)$/.exec(value.trim());
+  if (!m) return undefined;
+  const n = Number(m[1]);
+  const ms = m[2] === 'ms' ? n : n * (DURATION_MS[m[2] ?? 's'] ?? 1000);
+  return Number.isSafeInteger(ms) ? ms : undefined;
+}
+
+const Duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
+  const ms = parseDuration(value);
+  if (ms === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `expected a duration such as 30s, 30m, 12h or 2d; got '${value}'`,
+    });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+const Patterns = z.array(z.string().min(1)).min(1);
+const Tier = z.enum(TIERS);
+const common = {
+  tier: Tier,
+  /** Overrides the policy's `autoApproveAfter` for this rule (medium tier only). */
+  autoApproveAfter: Duration.optional(),
+  /** Free text shown in approval requests and audit records. */
+  description: z.string().optional(),
+};
+
+/**
+ * One rule: the action it applies to, optional conditions, and a tier. A rule without conditions matches
+ * every action of its kind. Rules are tried in file order; the first match wins.
+ */
+export const PolicyRuleSchema = z.discriminatedUnion('action', [
+  z.strictObject({ action: z.literal('push'), branches: Patterns.optional(), ...common }),
+  z.strictObject({ action: z.literal('merge'), branches: Patterns.optional(), ...common }),
+  z.strictObject({ action: z.literal('close_issue'), ...common }),
+  z.strictObject({ action: z.literal('touch_protected_path'), paths: Patterns.optional(), ...common }),
+  z.strictObject({ action: z.literal('run_command'), commands: Patterns.optional(), ...common }),
+  z.strictObject({ action: z.literal('spend'), aboveUsd: z.number().nonnegative().optional(), ...common }),
+  z.strictObject({ action: z.literal('open_pull_request'), ...common }),
+  z.strictObject({ action: z.literal('comment'), ...common }),
+  z.strictObject({ action: z.literal('transition_ticket'), statuses: Patterns.optional(), ...common }),
+]);
+export type PolicyRule = z.infer<typeof PolicyRuleSchema>;
+
+/** `policy.yaml` (version 1). */
+export const PolicyFileSchema = z.strictObject({
+  version: z.literal(1),
+  /** How long a medium-tier request waits before it is approved by `policy:timeout`. Default 30m. */
+  autoApproveAfter: Duration.optional(),
+  rules: z.array(PolicyRuleSchema),
+});
+
+/** A loaded policy: rules in order, durations in ms. */
+export interface Policy {
+  readonly version: 1;
+  /** ms. */
+  readonly autoApproveAfterMs: number;
+  readonly rules: readonly PolicyRule[];
+  /** Where it came from: the file path, or `builtin` for {@link DEFAULT_POLICY_YAML}. */
+  readonly source: string;
+}
+
+/** Default wait of a medium-tier request before auto-approval: 30 minutes. */
+export const DEFAULT_AUTO_APPROVE_AFTER_MS = 30 * 60_000;
+
+/**
+ * An action about to happen. `kind` is open: a kind the policy does not know is classified `high`.
+ * Fields: `branch` (push, merge), `paths` (touch_protected_path), `command` (run_command), `usd` (spend),
+ * `status` (transition_ticket target status).
+ */
+export const ActionSchema = z.object({
+  kind: z.string().min(1),
+  branch: z.string().optional(),
+  paths: z.array(z.string()).optional(),
+  command: z.string().optional(),
+  usd: z.number().nonnegative().optional(),
+  status: z.string().optional(),
+  /** Where the action happens (repo, issue key…), for humans; not used to classify. */
+  target: z.string().optional(),
+});
+export type Action = z.infer<typeof ActionSchema>;
