@@ -50,7 +50,7 @@ function issuesOf(error: z.ZodError): PolicyIssue[] {
 export function parsePolicy(text: string, source: string): Result<Policy, PolicyError> {
   let raw: unknown;
   try {
-    raw = parseYaml(text, { prettyErrors: true, uniqueKeys: true });
+    raw = parseYaml(text, { prettyErrors: true, uniqueKeys: true, logLevel: 'error' });
   } catch (thrown) {
     const line = thrown instanceof YAMLParseError ? thrown.linePos?.[0]?.line : undefined;
     const issue: PolicyIssue = {
