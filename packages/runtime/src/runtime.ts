@@ -216,27 +216,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       logger,
     });
 
-    // Crash recovery: leases of a previous (killed) process return to the queue once expired.
-    const sweep = async (): Promise<void> => {
-      const swept = await queue.value.sweepExpiredLeases();
-      if (swept.isOk() && swept.value.requeued + swept.value.deadLettered > 0)
-        logger.info({ ...swept.value }, 'expired leases swept');
-    };
-    await sweep();
-    sweeper = setInterval(() => void sweep(), config.queue.sweepIntervalMs);
-
     const bus = events;
-    worker = runWorker({
-      queue: queue.value,
-      name: config.queue.name,
-      workerId,
-      concurrency: config.maxConcurrentSessions,
-      leaseMs: config.queue.leaseMs,
-      pollIntervalMs: 250,
-      handler,
-      onError: (error, task) => logger.warn({ code: error.code, taskId: task?.id }, error.message),
-      onCompleted: (task) => logger.info({ taskId: task.id }, 'task completed'),
-    });
     scheduler = new TriggerScheduler({
       router,
       store: triggerStore.value,
@@ -244,9 +224,6 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       clock,
       logger: logger.child({ component: 'scheduler' }),
     });
-    if (options.triggers !== false) scheduler.start();
-    bus.emit({ type: 'daemon_started', data: { workerId } });
-
     const parts: RuntimeParts = {
       config,
       paths,
@@ -265,15 +242,40 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       startedAt: clock.now(),
     };
     const ops = createOperations(parts, scheduler);
-    if (options.http === false) return ok({ ...parts, ops, url: '', port: 0 });
-    const server = await listen(createApp(parts, ops), config.host, config.port);
-    if (server.isErr()) {
-      await stop();
-      return err(server.error);
+    // Bind first: a second daemon on a taken port must fail before it claims any task.
+    let url = '';
+    let port = 0;
+    if (options.http !== false) {
+      const server = await listen(createApp(parts, ops), config.host, config.port);
+      if (server.isErr()) return fail(server.error);
+      closers.push(() => server.value.close());
+      url = server.value.url;
+      port = server.value.port;
     }
-    closers.push(() => server.value.close());
-    logger.info({ url: server.value.url, workerId }, 'daemon listening');
-    return ok({ ...parts, ops, url: server.value.url, port: server.value.port });
+
+    // Crash recovery: leases of a previous (killed) process return to the queue once expired.
+    const sweep = async (): Promise<void> => {
+      const swept = await queue.value.sweepExpiredLeases();
+      if (swept.isOk() && swept.value.requeued + swept.value.deadLettered > 0)
+        logger.info({ ...swept.value }, 'expired leases swept');
+    };
+    await sweep();
+    sweeper = setInterval(() => void sweep(), config.queue.sweepIntervalMs);
+    worker = runWorker({
+      queue: queue.value,
+      name: config.queue.name,
+      workerId,
+      concurrency: config.maxConcurrentSessions,
+      leaseMs: config.queue.leaseMs,
+      pollIntervalMs: 250,
+      handler,
+      onError: (error, task) => logger.warn({ code: error.code, taskId: task?.id }, error.message),
+      onCompleted: (task) => logger.info({ taskId: task.id }, 'task completed'),
+    });
+    if (options.triggers !== false) scheduler.start();
+    bus.emit({ type: 'daemon_started', data: { workerId } });
+    if (url !== '') logger.info({ url, workerId }, 'daemon listening');
+    return ok({ ...parts, ops, url, port });
   }
 
   async function fail<T>(error: RuntimeError): Promise<Result<T, RuntimeError>> {

@@ -1,4 +1,4 @@
-import { statSync } from 'node:fs';
+import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   createGitFixture,
@@ -15,6 +15,7 @@ import {
   makeHome,
   postOnce,
   readWebhookExample,
+  runDaemonToExit,
   startDaemon,
   WEBHOOK_SECRET,
   waitFor,
@@ -158,5 +159,26 @@ describe('worktrain-daemon HTTP API (real process on loopback)', () => {
         workflowId: 'test.daemon-fix',
       }),
     ]);
+  });
+
+  it('a second daemon on the same port exits 1 with LISTEN_FAILED before claiming anything', async () => {
+    const port = new URL(daemon.url).port;
+    const second = await runDaemonToExit(home.home, ['--port', port]);
+    expect(second.code).toBe(1);
+    expect(second.stderr).toContain('Cannot listen');
+    const health = await fetch(`${daemon.url}/health`);
+    expect(((await health.json()) as { pid: number }).pid).toBe(daemon.child.pid);
+  });
+
+  it('refuses an invalid config.yaml with the exact path (exit 1)', async () => {
+    const other = makeHome({ turns: [] });
+    try {
+      writeFileSync(join(other.home, 'config.yaml'), 'port: 0\nmaxConcurrentSessions: zero\n');
+      const run = await runDaemonToExit(other.home, []);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain('maxConcurrentSessions');
+    } finally {
+      other.cleanup();
+    }
   });
 });

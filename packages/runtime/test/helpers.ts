@@ -244,3 +244,30 @@ export function postOnce(
     req.end(body);
   });
 }
+
+/** Runs the daemon expecting it to exit by itself (start-up failures); resolves with code and stderr. */
+export function runDaemonToExit(
+  home: string,
+  args: readonly string[],
+): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolveRun) => {
+    const child = spawn(
+      process.execPath,
+      ['--conditions=@worktrain/source', '--import', 'tsx', daemonMain, '--home', home, ...args],
+      {
+        cwd: repoRoot,
+        env: { ...process.env, GH_WEBHOOK_SECRET: WEBHOOK_SECRET },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
+    let stderr = '';
+    child.stderr?.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolveRun({ code, stderr });
+    });
+  });
+}
