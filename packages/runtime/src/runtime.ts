@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { unwatchFile, watchFile } from 'node:fs';
 import { hostname } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import {
@@ -272,7 +273,28 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       onError: (error, task) => logger.warn({ code: error.code, taskId: task?.id }, error.message),
       onCompleted: (task) => logger.info({ taskId: task.id }, 'task completed'),
     });
-    if (options.triggers !== false) scheduler.start();
+    if (options.triggers !== false) {
+      scheduler.start();
+      // Hot reload (DESIGN §6): a valid edit of triggers.yaml replaces the trigger set; an invalid one
+      // keeps the old set and logs why. Polled (1 s), so editors that replace the file are seen too.
+      const sched = scheduler;
+      const env = options.env ?? process.env;
+      watchFile(paths.triggers, { interval: 1000 }, () => {
+        void loadTriggers(paths, env).then(async (reloaded) => {
+          if (reloaded.isErr()) {
+            logger.warn(
+              { code: reloaded.error.code, details: reloaded.error.details },
+              'triggers.yaml reload refused; keeping the previous triggers',
+            );
+            return;
+          }
+          router.setConfig(reloaded.value);
+          await sched.restart();
+          logger.info({ triggers: reloaded.value.triggers.map((t) => t.id) }, 'triggers.yaml reloaded');
+        });
+      });
+      closers.push(() => unwatchFile(paths.triggers));
+    }
     bus.emit({ type: 'daemon_started', data: { workerId } });
     if (url !== '') logger.info({ url, workerId }, 'daemon listening');
     return ok({ ...parts, ops, url, port });

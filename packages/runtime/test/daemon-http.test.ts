@@ -1,4 +1,4 @@
-import { statSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   createGitFixture,
@@ -180,5 +180,27 @@ describe('worktrain-daemon HTTP API (real process on loopback)', () => {
     } finally {
       other.cleanup();
     }
+  });
+
+  it('hot-reloads triggers.yaml: an invalid edit keeps the old triggers, a valid one replaces them', async () => {
+    const file = join(home.home, 'triggers.yaml');
+    const original = readFileSync(file, 'utf8');
+    const ids = async () =>
+      ((await (await daemon.api('/triggers')).json()) as { triggers: Array<{ id: string }> }).triggers.map(
+        (t) => t.id,
+      );
+    writeFileSync(file, 'triggers:\n  - id: [broken\n');
+    await waitFor('the daemon to log the refused reload', () =>
+      readFileSync(join(home.home, 'logs', 'daemon.log'), 'utf8').includes('reload refused')
+        ? true
+        : undefined,
+    );
+    expect(await ids()).toEqual(['gh-issues']);
+    writeFileSync(
+      file,
+      `${original}  - id: gh-second\n    provider: github\n    workflowId: test.daemon-fix\n    workspace: /tmp\n    webhook: { secret: $GH_WEBHOOK_SECRET }\n`,
+    );
+    await waitFor('the new trigger', async () => ((await ids()).includes('gh-second') ? true : undefined));
+    expect(await ids()).toEqual(['gh-issues', 'gh-second']);
   });
 });
