@@ -9,6 +9,11 @@ import { defaultPolicy, formatIssuePath, loadPolicy, parsePolicy } from './polic
 import { parseDuration } from './schema.js';
 
 const dirs: string[] = [];
+/** The `path` of every issue of a POLICY_INVALID error. */
+function issuePaths(error: { details?: Record<string, unknown> }): string[] {
+  const issues = error.details?.issues;
+  return Array.isArray(issues) ? issues.map((i: { path: string }) => i.path) : [];
+}
 afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
@@ -62,7 +67,7 @@ rules:
     );
     const error = parsed._unsafeUnwrapErr();
     expect(error.code).toBe('POLICY_INVALID');
-    const paths = (error.details?.issues as Array<{ path: string }>).map((i) => i.path);
+    const paths = issuePaths(error);
     expect(paths).toContain('rules[2].tier');
     expect(paths.some((p) => p.startsWith('rules[3]'))).toBe(true);
     expect(error.message).toContain('rules[2].tier');
@@ -73,11 +78,11 @@ rules:
       'version: 1\nrules:\n  - action: deploy\n    tier: low\n',
       'p',
     )._unsafeUnwrapErr();
-    expect((bad.details?.issues as Array<{ path: string }>)[0]?.path).toBe('rules[0].action');
+    expect(issuePaths(bad)[0]).toBe('rules[0].action');
     const duration = parsePolicy('version: 1\nautoApproveAfter: soon\nrules: []\n', 'p')._unsafeUnwrapErr();
-    expect((duration.details?.issues as Array<{ path: string }>)[0]?.path).toBe('autoApproveAfter');
+    expect(issuePaths(duration)[0]).toBe('autoApproveAfter');
     const version = parsePolicy('version: 2\nrules: []\n', 'p')._unsafeUnwrapErr();
-    expect((version.details?.issues as Array<{ path: string }>)[0]?.path).toBe('version');
+    expect(issuePaths(version)[0]).toBe('version');
   });
 
   it('reports YAML syntax errors with a line and never throws', () => {
