@@ -13,6 +13,9 @@ import { makeError, type WorkTrainError } from '@worktrain/contracts';
  * - TASK_NOT_FOUND: no queue task with that id (or no database yet).
  * - QUEUE_ERROR: any other `@worktrain/queue` error (`details.queueCode`: NOT_A_WORKTRAIN_DATABASE,
  *   INVALID_STATE, INVALID_ARGUMENT, STORE_UNAVAILABLE, STORE_IO, …).
+ * - APPROVAL_NOT_FOUND: no approval request with that id (or no database yet).
+ * - APPROVAL_ERROR: any other `@worktrain/delivery` approval error (`details.approvalCode`: ALREADY_DECIDED,
+ *   NOT_A_WORKTRAIN_DATABASE, STORE_IO, …).
  * - DAEMON_UNREACHABLE: no daemon answers at the resolved URL (or it never started: no token).
  * - DAEMON_ERROR: the daemon (or the in-process runtime) refused or failed (`details.daemonCode`).
  * - INTERNAL: an unexpected exception (a bug); printed without a stack trace unless WORKTRAIN_DEBUG=1.
@@ -31,6 +34,8 @@ export type CliErrorCode =
   | 'TRIGGER_ERROR'
   | 'TASK_NOT_FOUND'
   | 'QUEUE_ERROR'
+  | 'APPROVAL_NOT_FOUND'
+  | 'APPROVAL_ERROR'
   | 'DAEMON_UNREACHABLE'
   | 'DAEMON_ERROR'
   | 'INTERNAL';

@@ -3,6 +3,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { type CliError, cliError, type ExitCode, usageError } from './cli-error.js';
 import { registerDeliveryCommands } from './commands/delivery.js';
 import { registerQueueCommands } from './commands/queue.js';
+import { registerApprovalsCommands } from './commands/approvals.js';
 import { registerDaemonCommands } from './commands/daemon.js';
 import { registerOpsCommands } from './commands/ops.js';
 import { registerSessionsCommands } from './commands/sessions.js';
@@ -43,6 +44,7 @@ const COMMAND_GROUPS: readonly RegisterCommandGroup[] = [
   registerQueueCommands,
   registerTriggerCommands,
   registerDeliveryCommands,
+  registerApprovalsCommands,
 ];
 
 /**

@@ -1,0 +1,264 @@
+import { err, ok, type Result, resolveWorktrainPaths } from '@worktrain/contracts';
+import {
+  APPROVAL_STATES,
+  type ApprovalAuditEntry,
+  type ApprovalError,
+  type ApprovalRequest,
+  type ApprovalState,
+  type ApprovalStore,
+  openApprovalStore,
+} from '@worktrain/delivery';
+import { createSqliteSessionStore } from '@worktrain/session-store';
+import type { Command } from 'commander';
+import { type CliError, cliError, usageError } from '../cli-error.js';
+import type { CliDeps } from '../deps.js';
+import { formatTable, formatTime, truncate } from '../format/table.js';
+import { parsePositiveInt } from '../options.js';
+import type { CommandContext } from '../program.js';
+import { defaultActor } from './queue.js';
+
+/** Where the approvals live: `<home>/worktrain.db`. */
+export interface ApprovalsTarget {
+  readonly home?: string;
+}
+
+/**
+ * Opens the approval store of the data directory, runs `use`, closes it. When the database does not exist
+ * yet, `use` is not called and the result is null (no command creates a data directory). Decisions are also
+ * mirrored into the session's log (gate_resolved) through a session store on the same database.
+ */
+async function withApprovals<T>(
+  deps: CliDeps,
+  target: ApprovalsTarget,
+  use: (store: ApprovalStore) => Promise<Result<T, CliError>>,
+): Promise<Result<T | null, CliError>> {
+  const paths = resolveWorktrainPaths({
+    ...(target.home === undefined ? {} : { home: target.home }),
+    env: deps.env,
+    cwd: deps.cwd,
+  });
+  if (!deps.fs.exists(paths.database)) return ok(null);
+  const sessions = createSqliteSessionStore({ path: paths.database, clock: deps.clock });
+  const opened = openApprovalStore({
+    path: paths.database,
+    clock: deps.clock,
+    ...(sessions.isOk() ? { sessionStore: sessions.value } : {}),
+  });
+  if (opened.isErr()) {
+    if (sessions.isOk()) sessions.value.close();
+    return err(fromApprovalError(opened.error));
+  }
+  try {
+    return await use(opened.value);
+  } finally {
+    opened.value.close();
+    if (sessions.isOk()) sessions.value.close();
+  }
+}
+
+/** APPROVAL_NOT_FOUND stays itself; every other approval error is APPROVAL_ERROR with `details.approvalCode`. */
+function fromApprovalError(error: ApprovalError): CliError {
+  if (error.code === 'APPROVAL_NOT_FOUND')
+    return cliError('APPROVAL_NOT_FOUND', error.message, { ...error.details });
+  return cliError('APPROVAL_ERROR', error.message, { approvalCode: error.code, ...error.details });
+}
+
+const notFound = (id: string) =>
+  cliError('APPROVAL_NOT_FOUND', `No approval request '${id}' (no database yet).`, { approvalId: id });
+
+export interface ApprovalsListOptions extends ApprovalsTarget {
+  readonly state?: ApprovalState;
+  readonly sessionId?: string;
+  readonly limit?: number;
+}
+
+/** `worktrain approvals list`: requests newest first (due medium-tier timeouts are applied first). */
+export async function executeApprovalsList(
+  deps: CliDeps,
+  opts: ApprovalsListOptions,
+): Promise<Result<{ readonly approvals: readonly ApprovalRequest[] }, CliError>> {
+  const listed = await withApprovals(deps, opts, async (store) =>
+    store
+      .list({
+        ...(opts.state === undefined ? {} : { state: opts.state }),
+        ...(opts.sessionId === undefined ? {} : { sessionId: opts.sessionId }),
+        ...(opts.limit === undefined ? {} : { limit: opts.limit }),
+      })
+      .mapErr(fromApprovalError),
+  );
+  return listed.map((approvals) => ({ approvals: approvals ?? [] }));
+}
+
+export interface ApprovalShowOutput {
+  readonly approval: ApprovalRequest;
+  readonly audit: readonly ApprovalAuditEntry[];
+}
+
+/** `worktrain approvals show <id>`: the request and its audit trail. */
+export async function executeApprovalsShow(
+  deps: CliDeps,
+  opts: ApprovalsTarget & { readonly id: string },
+): Promise<Result<ApprovalShowOutput, CliError>> {
+  const shown = await withApprovals(deps, opts, async (store) =>
+    store
+      .get(opts.id)
+      .andThen((approval) => store.audit(opts.id).map((audit) => ({ approval, audit })))
+      .mapErr(fromApprovalError),
+  );
+  return shown.andThen((r) => (r === null ? err(notFound(opts.id)) : ok(r)));
+}
+
+export interface ApprovalDecideOptions extends ApprovalsTarget {
+  readonly id: string;
+  readonly verdict: 'approved' | 'rejected';
+  readonly actor: string;
+  readonly reason?: string;
+}
+
+/**
+ * `worktrain approvals approve|reject <id>`: decides a pending request exactly once. Errors:
+ * APPROVAL_NOT_FOUND; APPROVAL_ERROR with approvalCode ALREADY_DECIDED when it was decided before.
+ */
+export async function executeApprovalsDecide(
+  deps: CliDeps,
+  opts: ApprovalDecideOptions,
+): Promise<Result<ApprovalShowOutput, CliError>> {
+  const decided = await withApprovals(deps, opts, async (store) => {
+    const result = await store.decide({
+      id: opts.id,
+      verdict: opts.verdict,
+      actor: opts.actor,
+      ...(opts.reason === undefined ? {} : { reason: opts.reason }),
+    });
+    return result
+      .andThen((approval) => store.audit(opts.id).map((audit) => ({ approval, audit })))
+      .mapErr(fromApprovalError);
+  });
+  return decided.andThen((r) => (r === null ? err(notFound(opts.id)) : ok(r)));
+}
+
+function renderList(approvals: readonly ApprovalRequest[]): string {
+  if (approvals.length === 0) return 'No approval requests.';
+  return formatTable(
+    ['ID', 'STATE', 'TIER', 'ACTION', 'SESSION', 'REQUESTED', 'DECIDED BY', 'SUMMARY'],
+    approvals.map((a) => [
+      a.id,
+      a.state,
+      a.tier,
+      a.action.kind,
+      a.sessionId ?? '-',
+      formatTime(a.requestedAt),
+      a.decidedBy ?? (a.autoApproveAt === null ? '-' : `(auto ${formatTime(a.autoApproveAt)})`),
+      truncate(a.summary, 60),
+    ]),
+  );
+}
+
+function renderShow(out: ApprovalShowOutput): string {
+  const a = out.approval;
+  const lines = [
+    `${a.id}  ${a.state}  tier ${a.tier}`,
+    `action:    ${JSON.stringify(a.action)}`,
+    `summary:   ${a.summary}`,
+    `session:   ${a.sessionId ?? '-'}`,
+    `requested: ${formatTime(a.requestedAt)} by ${a.requestedBy}`,
+    ...(a.classification ? [`policy:    ${a.classification}`] : []),
+    ...(a.autoApproveAt !== null && a.state === 'pending'
+      ? [`auto-approves at ${formatTime(a.autoApproveAt)}`]
+      : []),
+    ...(a.decidedBy
+      ? [
+          `decided:   ${a.state} by ${a.decidedBy} at ${formatTime(a.decidedAt ?? 0)}${a.decisionReason ? ` (${a.decisionReason})` : ''}`,
+        ]
+      : []),
+    'audit:',
+    ...out.audit.map(
+      (e) => `  ${formatTime(e.at)}  ${e.event}  ${e.actor}${e.reason ? `  ${e.reason}` : ''}`,
+    ),
+  ];
+  return lines.join('\n');
+}
+
+function parseState(value: string | undefined): Result<ApprovalState | undefined, CliError> {
+  if (value === undefined) return ok(undefined);
+  const state = APPROVAL_STATES.find((s) => s === value.trim());
+  return state === undefined
+    ? err(usageError(`option '--state' expects one of ${APPROVAL_STATES.join(', ')}; got '${value}'`))
+    : ok(state);
+}
+
+/** Registers `worktrain approvals list|show|approve|reject`. */
+export function registerApprovalsCommands(program: Command, ctx: CommandContext): void {
+  const { deps } = ctx;
+  const approvals = program
+    .command('approvals')
+    .description('blast-radius approvals: list pending side effects, approve or reject them');
+
+  approvals
+    .command('list')
+    .description('list approval requests, newest first')
+    .option('--state <state>', `only requests in this state (${APPROVAL_STATES.join(', ')})`)
+    .option('--session <id>', 'only requests of this session')
+    .option('--limit <n>', 'at most n requests (default 100, max 1000)')
+    .action(async (raw: { state?: string; session?: string; limit?: string }, command: Command) => {
+      await ctx.run(
+        command,
+        async (globals) => {
+          const state = parseState(raw.state);
+          if (state.isErr()) return err(state.error);
+          const limit = parsePositiveInt('--limit', raw.limit);
+          if (limit.isErr()) return err(limit.error);
+          return executeApprovalsList(deps, {
+            ...(globals.home === undefined ? {} : { home: globals.home }),
+            ...(state.value === undefined ? {} : { state: state.value }),
+            ...(raw.session === undefined ? {} : { sessionId: raw.session }),
+            ...(limit.value === undefined ? {} : { limit: Math.min(limit.value, 1000) }),
+          });
+        },
+        { text: (out) => renderList(out.approvals) },
+      );
+    });
+
+  approvals
+    .command('show')
+    .description('show one approval request and its audit trail')
+    .argument('<id>', 'the approval id (appr_…)')
+    .action(async (id: string, _raw: unknown, command: Command) => {
+      await ctx.run(
+        command,
+        (globals) =>
+          executeApprovalsShow(deps, { ...(globals.home === undefined ? {} : { home: globals.home }), id }),
+        { text: renderShow },
+      );
+    });
+
+  for (const [name, verdict, description] of [
+    ['approve', 'approved', 'approve a pending request: the waiting action proceeds'],
+    ['reject', 'rejected', 'reject a pending request: the waiting action stops'],
+  ] as const) {
+    approvals
+      .command(name)
+      .description(description)
+      .argument('<id>', 'the approval id (appr_…)')
+      .option('--reason <text>', 'why (recorded in the audit trail)')
+      .option('--actor <name>', 'who (recorded in the audit trail; default cli:$USER)')
+      .action(async (id: string, raw: { reason?: string; actor?: string }, command: Command) => {
+        await ctx.run(
+          command,
+          async (globals) => {
+            if (raw.reason !== undefined && raw.reason.trim() === '') {
+              return err(usageError("option '--reason' must not be empty"));
+            }
+            return executeApprovalsDecide(deps, {
+              ...(globals.home === undefined ? {} : { home: globals.home }),
+              id,
+              verdict,
+              actor: raw.actor?.trim() || defaultActor(deps.env),
+              ...(raw.reason === undefined ? {} : { reason: raw.reason.trim() }),
+            });
+          },
+          { text: (out) => `${out.approval.id} ${verdict} by ${out.approval.decidedBy ?? '?'}` },
+        );
+      });
+  }
+}
