@@ -180,8 +180,25 @@ describe('worktrain approvals', () => {
       expect(noId.code).toBe(2);
       const emptyReason = await runWorktrain(['approvals', 'reject', 'appr_x', '--reason', ' '], { home: h });
       expect(emptyReason.code).toBe(2);
-      const { existsSync } = await import('node:fs');
+      const builtin = await runWorktrain(['approvals', 'policy', '--format', 'json'], { home: h });
+      expect(builtin.code).toBe(0);
+      expect(parseJson(builtin)).toMatchObject({
+        policy: { source: 'builtin', autoApproveAfterMs: 1_800_000 },
+      });
+      const { existsSync, writeFileSync } = await import('node:fs');
       expect(existsSync(join(h, 'worktrain.db'))).toBe(false);
+      writeFileSync(
+        join(h, 'policy.yaml'),
+        'version: 1\nrules:\n  - action: merge\n    tier: low\n  - action: push\n    tier: huge\n',
+      );
+      const invalid = await runWorktrain(['approvals', 'policy', '--format', 'json'], { home: h });
+      expect(invalid.code).toBe(1);
+      expect(parseJson(invalid)).toMatchObject({
+        error: {
+          code: 'APPROVAL_ERROR',
+          details: { approvalCode: 'POLICY_INVALID', issues: [{ path: 'rules[1].tier' }] },
+        },
+      });
     },
     SLOW_MS,
   );

@@ -6,7 +6,9 @@ import {
   type ApprovalRequest,
   type ApprovalState,
   type ApprovalStore,
+  loadPolicy,
   openApprovalStore,
+  type Policy,
 } from '@worktrain/delivery';
 import { createSqliteSessionStore } from '@worktrain/session-store';
 import type { Command } from 'commander';
@@ -137,6 +139,36 @@ export async function executeApprovalsDecide(
   return decided.andThen((r) => (r === null ? err(notFound(opts.id)) : ok(r)));
 }
 
+/**
+ * `worktrain approvals policy`: loads `<home>/policy.yaml` (or the built-in policy when absent) and prints it.
+ * Errors: APPROVAL_ERROR with approvalCode POLICY_INVALID (details.issues with paths such as `rules[2].tier`)
+ * or POLICY_UNREADABLE.
+ */
+export async function executeApprovalsPolicy(
+  deps: CliDeps,
+  opts: ApprovalsTarget,
+): Promise<Result<{ readonly policy: Policy }, CliError>> {
+  const paths = resolveWorktrainPaths({
+    ...(opts.home === undefined ? {} : { home: opts.home }),
+    env: deps.env,
+    cwd: deps.cwd,
+  });
+  const loaded = await loadPolicy(paths.policy);
+  return loaded
+    .map((policy) => ({ policy }))
+    .mapErr((e) => cliError('APPROVAL_ERROR', e.message, { approvalCode: e.code, ...e.details }));
+}
+
+function renderPolicy(policy: Policy): string {
+  const rules = policy.rules.map((r, i) => `  rules[${i}]  ${r.tier.padEnd(6)}  ${JSON.stringify(r)}`);
+  return [
+    `policy: ${policy.source}`,
+    `medium tier auto-approves after ${Math.round(policy.autoApproveAfterMs / 1000)} s`,
+    'unknown actions and actions no rule matches: high (default-deny)',
+    ...rules,
+  ].join('\n');
+}
+
 function renderList(approvals: readonly ApprovalRequest[]): string {
   if (approvals.length === 0) return 'No approval requests.';
   return formatTable(
@@ -229,6 +261,17 @@ export function registerApprovalsCommands(program: Command, ctx: CommandContext)
         (globals) =>
           executeApprovalsShow(deps, { ...(globals.home === undefined ? {} : { home: globals.home }), id }),
         { text: renderShow },
+      );
+    });
+
+  approvals
+    .command('policy')
+    .description('validate and print the effective policy (policy.yaml, else the built-in default)')
+    .action(async (_raw: unknown, command: Command) => {
+      await ctx.run(
+        command,
+        (globals) => executeApprovalsPolicy(deps, globals.home === undefined ? {} : { home: globals.home }),
+        { text: (out) => renderPolicy(out.policy) },
       );
     });
 
