@@ -48,7 +48,7 @@ const work = isClient ? '' : mkdtempSync(join(tmpdir(), 'wt-bench-triggers-'));
 
 function emit(record: Record<string, unknown>): void {
   // The load average makes numbers from a shared machine interpretable.
-  const load1m = Math.round(loadavg()[0] * 100) / 100;
+  const load1m = Math.round((loadavg()[0] ?? 0) * 100) / 100;
   process.stdout.write(
     `${JSON.stringify({ area: 'triggers', quick, load_avg_1m: load1m, cpus: cpus().length, ...record })}\n`,
   );
