@@ -1,11 +1,11 @@
 import type { Result } from '@worktrain/contracts';
 import { Command, CommanderError, Option } from 'commander';
 import { type CliError, cliError, type ExitCode, usageError } from './cli-error.js';
-import { registerDeliveryCommands } from './commands/delivery.js';
-import { registerQueueCommands } from './commands/queue.js';
 import { registerApprovalsCommands } from './commands/approvals.js';
 import { registerDaemonCommands } from './commands/daemon.js';
+import { registerDeliveryCommands } from './commands/delivery.js';
 import { registerOpsCommands } from './commands/ops.js';
+import { registerQueueCommands } from './commands/queue.js';
 import { registerSessionsCommands } from './commands/sessions.js';
 import { registerTriggerCommands } from './commands/trigger.js';
 import { registerWorkflowCommands } from './commands/workflow.js';
