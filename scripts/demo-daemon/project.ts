@@ -1,0 +1,224 @@
+/**
+ * The demo's project: the real `ts-dedent` package from npm (sources + its own jest tests, run with the
+ * repo's vitest through a jest-globals shim), a seeded one-line bug, the demo workflow, the scripted model
+ * that fixes it, the daemon home (config.yaml, triggers.yaml, .env) and the re-targeted webhook payload.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ScriptedTurn } from '@worktrain/agent';
+
+/** Root `node_modules/<name>` (devDependencies of the monorepo root; some packages export no package.json). */
+const packageDir = (name: string): string =>
+  join(resolve(dirname(fileURLToPath(import.meta.url)), '../..'), 'node_modules', name);
+
+export const OWNER = 'acme';
+export const REPO = 'ts-dedent';
+export const LABEL = 'worktrain:ready';
+export const WEBHOOK_SECRET = 'demo-webhook-secret';
+export const GITHUB_TOKEN = 'ghp_demo_token_for_the_local_fake';
+export const WORKFLOW_ID = 'demo.fix-bug';
+
+/** The correct line of `src/index.ts` and its seeded bug (the common indentation becomes the largest). */
+// biome-ignore lint/suspicious/noTemplateCurlyInString: a line of ts-dedent's source text, not a template
+export const CORRECT_LINE = "const pattern = new RegExp(`\\n[\\t ]{${Math.min(...indentLengths)}}`, 'g');";
+// biome-ignore lint/suspicious/noTemplateCurlyInString: a line of ts-dedent's source text, not a template
+export const BUGGY_LINE = "const pattern = new RegExp(`\\n[\\t ]{${Math.max(...indentLengths)}}`, 'g');";
+
+/** Absolute command that runs the package's own tests with this repo's vitest (no network, no install). */
+export function testCommand(): string {
+  const vitest = join(packageDir('vitest'), 'vitest.mjs');
+  return `${JSON.stringify(process.execPath)} ${JSON.stringify(vitest)} run --config vitest.config.mjs`;
+}
+
+const VITEST_CONFIG = `// Runs ts-dedent's own jest tests with vitest (added by the WorkTrain demo).
+import { fileURLToPath } from 'node:url';
+const here = (p) => fileURLToPath(new URL(p, import.meta.url));
+export default {
+  cacheDir: 'node_modules/.vite',
+  test: { globals: true, include: ['src/__tests__/**/*.spec.ts'] },
+  resolve: { alias: { '@jest/globals': here('./test/jest-globals.mjs'), 'ts-dedent': here('./src/index.ts') } },
+};
+`;
+
+/** The files of the demo repository: ts-dedent as published on npm plus the vitest shim. */
+export function projectFiles(): { files: Record<string, string>; version: string } {
+  const pkgDir = packageDir('ts-dedent');
+  const read = (p: string): string => readFileSync(join(pkgDir, p), 'utf8');
+  const pkg = JSON.parse(read('package.json')) as { version: string; scripts?: Record<string, string> };
+  const source = read('src/index.ts');
+  if (!source.includes(CORRECT_LINE))
+    throw new Error('ts-dedent changed: the line to seed the bug in is gone');
+  const demoPkg = { ...pkg, scripts: { ...pkg.scripts, test: 'vitest run --config vitest.config.mjs' } };
+  return {
+    version: pkg.version,
+    files: {
+      'src/index.ts': source,
+      'src/__tests__/index.spec.ts': read('src/__tests__/index.spec.ts'),
+      'README.md': read('README.md'),
+      LICENSE: read('LICENSE'),
+      'package.json': `${JSON.stringify(demoPkg, null, 2)}\n`,
+      'vitest.config.mjs': VITEST_CONFIG,
+      'test/jest-globals.mjs':
+        'export const { describe, it, test, expect, beforeEach, afterEach } = globalThis;\n',
+      '.gitignore': 'node_modules/\n',
+    },
+  };
+}
+
+/** The demo workflow: reproduce with the repo's tests, fix, hand off (typed coding handoff). */
+export const DEMO_WORKFLOW = {
+  id: WORKFLOW_ID,
+  name: 'Fix a reported bug (demo)',
+  description: "Reproduce the bug with the repository's own tests, fix it, hand the change off.",
+  version: '1.0.0',
+  steps: [
+    { id: 'reproduce', title: 'Reproduce', prompt: "Run the repository's tests and find the failure." },
+    { id: 'fix', title: 'Fix', prompt: 'Fix the bug with the smallest change; the tests must pass.' },
+    {
+      id: 'handoff',
+      title: 'Hand off',
+      prompt: 'Hand the change off for review.',
+      outputContract: { contractRef: 'wr.contracts.coding_handoff' },
+    },
+  ],
+};
+
+/** The scripted model: deterministic turns that reproduce, fix and verify the seeded bug. */
+export function fixScript(): ScriptedTurn[] {
+  const test = testCommand();
+  return [
+    {
+      step: 'reproduce',
+      text: "Running the package's own tests to reproduce the issue.",
+      toolCalls: [{ name: 'bash', input: { command: `${test} 2>&1 | tail -n 15; true` } }],
+    },
+    {
+      step: 'reproduce',
+      toolCalls: [
+        {
+          name: 'complete_step',
+          input: { notesMarkdown: 'Tests about indentation fail: dedent removes too much indentation.' },
+        },
+      ],
+    },
+    {
+      step: 'fix',
+      text: 'Reading the dedent implementation.',
+      toolCalls: [{ name: 'read_file', input: { path: 'src/index.ts' } }],
+    },
+    {
+      step: 'fix',
+      text: 'The common indentation must be the smallest one, not the largest.',
+      toolCalls: [
+        {
+          name: 'edit_file',
+          input: { path: 'src/index.ts', old_string: BUGGY_LINE, new_string: CORRECT_LINE },
+        },
+      ],
+    },
+    {
+      step: 'fix',
+      text: 'Running the tests again.',
+      toolCalls: [{ name: 'bash', input: { command: test } }],
+    },
+    {
+      step: 'fix',
+      toolCalls: [
+        {
+          name: 'complete_step',
+          input: { notesMarkdown: 'Math.max → Math.min in dedent(); all tests pass.' },
+        },
+      ],
+    },
+    {
+      step: 'handoff',
+      toolCalls: [
+        {
+          name: 'complete_step',
+          input: {
+            notesMarkdown: 'dedent() strips the smallest common indentation again.',
+            artifacts: [
+              {
+                kind: 'wr.coding_handoff',
+                version: 1,
+                keyDecisions: ['Use the minimum indentation of all lines, as before the regression'],
+                knownLimitations: [],
+                testsAdded: [],
+                filesChanged: ['src/index.ts'],
+              },
+            ],
+          },
+        },
+      ],
+    },
+  ];
+}
+
+/** Writes `home/` (config.yaml, triggers.yaml, .env, model script) and the workflow dir under `root`. */
+export function writeHome(root: string, options: { githubUrl: string; repoDir: string }): string {
+  const home = join(root, 'home');
+  const workflows = join(root, 'workflows');
+  mkdirSync(home, { recursive: true });
+  mkdirSync(workflows, { recursive: true });
+  writeFileSync(join(workflows, `${WORKFLOW_ID}.json`), JSON.stringify(DEMO_WORKFLOW, null, 2));
+  writeFileSync(join(home, 'model-script.json'), JSON.stringify({ turns: fixScript() }, null, 2));
+  const config = [
+    'port: 0',
+    'maxConcurrentSessions: 1',
+    'model: { provider: scripted, script: model-script.json }',
+    `workflowDirs: [${JSON.stringify(workflows)}]`,
+    'queue: { leaseMs: 10000, sweepIntervalMs: 500, maxAttempts: 3 }',
+    'drainTimeoutMs: 5000',
+    `forge: { github: { token: $GITHUB_TOKEN, apiBaseUrl: ${JSON.stringify(options.githubUrl)} } }`,
+  ];
+  writeFileSync(join(home, 'config.yaml'), `${config.join('\n')}\n`);
+  writeFileSync(join(home, '.env'), `GITHUB_TOKEN=${GITHUB_TOKEN}\n`, { mode: 0o600 });
+  writeFileSync(
+    join(home, 'triggers.yaml'),
+    `triggers:
+  - id: gh-issues
+    provider: github
+    workflowId: ${WORKFLOW_ID}
+    workspace: ${JSON.stringify(options.repoDir)}
+    events: [issues.labeled]
+    dispatchCondition: { path: "$.label.name", equals: ${JSON.stringify(LABEL)} }
+    goalTemplate: "Fix issue #{{$.issue.number}}: {{$.issue.title}}"
+    repo: ${OWNER}/${REPO}
+    webhook: { secret: $GH_WEBHOOK_SECRET }
+`,
+  );
+  return home;
+}
+
+/**
+ * The first `issues` / `labeled` example of @octokit/webhooks-examples (api.github.com), re-targeted to the
+ * demo repository, issue and label.
+ */
+export function labeledPayload(issue: { number: number; title: string }): Record<string, unknown> {
+  const file = join(packageDir('@octokit/webhooks-examples'), 'api.github.com/index.json');
+  const all = JSON.parse(readFileSync(file, 'utf8')) as Array<{
+    name: string;
+    examples: Array<Record<string, unknown>>;
+  }>;
+  const example = all.find((e) => e.name === 'issues')?.examples.find((x) => x.action === 'labeled');
+  if (example === undefined) throw new Error('no issues.labeled example in @octokit/webhooks-examples');
+  const repository = example.repository as Record<string, unknown>;
+  const label = { ...(example.label as Record<string, unknown>), name: LABEL };
+  return {
+    ...example,
+    label,
+    repository: {
+      ...repository,
+      name: REPO,
+      full_name: `${OWNER}/${REPO}`,
+      owner: { ...(repository.owner as Record<string, unknown>), login: OWNER },
+    },
+    issue: {
+      ...(example.issue as Record<string, unknown>),
+      number: issue.number,
+      title: issue.title,
+      labels: [label],
+    },
+  };
+}
