@@ -7,6 +7,7 @@ import { registerDeliveryCommands } from './commands/delivery.js';
 import { registerOpsCommands } from './commands/ops.js';
 import { registerQueueCommands } from './commands/queue.js';
 import { registerSessionsCommands } from './commands/sessions.js';
+import { registerSetupCommands } from './commands/setup.js';
 import { registerTriggerCommands } from './commands/trigger.js';
 import { registerWorkflowCommands } from './commands/workflow.js';
 import type { CliDeps } from './deps.js';
@@ -45,6 +46,7 @@ const COMMAND_GROUPS: readonly RegisterCommandGroup[] = [
   registerTriggerCommands,
   registerDeliveryCommands,
   registerApprovalsCommands,
+  registerSetupCommands,
 ];
 
 /**

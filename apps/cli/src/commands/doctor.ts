@@ -1,0 +1,373 @@
+/**
+ * `worktrain doctor`: checks the machine and the data directory before (or while) the daemon runs. Each
+ * check is `ok`, `warn` or `fail` with a fix hint; the command exits 1 when any check fails.
+ */
+import { spawnSync } from 'node:child_process';
+import {
+  accessSync,
+  closeSync,
+  constants,
+  existsSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  statSync,
+} from 'node:fs';
+import { connect } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import { resolveWorktrainPaths, type WorktrainPaths } from '@worktrain/contracts';
+import { loadRuntimeConfig, parseDotEnv } from '@worktrain/runtime';
+import { createBuiltinRegistry, loadTriggerConfig } from '@worktrain/triggers';
+import { daemonEndpoint, daemonHealth } from '../daemon-client.js';
+import type { CliDeps } from '../deps.js';
+
+export type CheckStatus = 'ok' | 'warn' | 'fail';
+
+export interface DoctorCheck {
+  readonly name: string;
+  readonly status: CheckStatus;
+  readonly message: string;
+  /** What to do about a `warn` or `fail`. */
+  readonly fix?: string;
+  readonly details?: Record<string, unknown>;
+}
+
+export interface DoctorOutput {
+  readonly home: string;
+  readonly ok: boolean;
+  readonly checks: readonly DoctorCheck[];
+}
+
+/** Minimum Node version (root package.json `engines`). */
+export const MIN_NODE: readonly [number, number] = [20, 19];
+/** `GIT_CONFIG_COUNT`/`GIT_CONFIG_KEY_n` (command-scoped auth for push) needs git ≥ 2.31 (git-config(1)). */
+export const MIN_GIT: readonly [number, number] = [2, 31];
+/** `PRAGMA application_id` of WorkTrain databases ('WRKT'). */
+const APPLICATION_ID = 0x57524b54;
+
+const check = (
+  name: string,
+  status: CheckStatus,
+  message: string,
+  fix?: string,
+  details?: Record<string, unknown>,
+): DoctorCheck => ({
+  name,
+  status,
+  message,
+  ...(fix !== undefined ? { fix } : {}),
+  ...(details !== undefined ? { details } : {}),
+});
+
+function atLeast(version: string, min: readonly [number, number]): boolean {
+  const [major = 0, minor = 0] = version.split('.').map((p) => Number.parseInt(p, 10));
+  return major > min[0] || (major === min[0] && minor >= min[1]);
+}
+
+export function checkNode(version: string): DoctorCheck {
+  return atLeast(version, MIN_NODE)
+    ? check('node', 'ok', `Node ${version}`)
+    : check(
+        'node',
+        'fail',
+        `Node ${version} is older than ${MIN_NODE.join('.')}`,
+        'install Node 20.19 or newer',
+      );
+}
+
+export function checkGit(env: Readonly<Record<string, string | undefined>>): DoctorCheck {
+  const run = spawnSync('git', ['--version'], { encoding: 'utf8', env: { PATH: env.PATH ?? '' } });
+  if (run.error !== undefined || run.status !== 0)
+    return check('git', 'fail', 'git was not found on PATH', 'install git 2.31 or newer');
+  const version = /(\d+\.\d+(?:\.\d+)?)/.exec(run.stdout)?.[1] ?? '0.0';
+  return atLeast(version, MIN_GIT)
+    ? check('git', 'ok', `git ${version}`)
+    : check('git', 'fail', `git ${version} is older than ${MIN_GIT.join('.')}`, 'upgrade git', { version });
+}
+
+export function checkHome(paths: WorktrainPaths): DoctorCheck {
+  if (!existsSync(paths.home))
+    return check('home', 'warn', `${paths.home} does not exist yet`, 'run `worktrain init`');
+  try {
+    accessSync(paths.home, constants.W_OK);
+    return check('home', 'ok', `${paths.home} is writable`);
+  } catch {
+    return check('home', 'fail', `${paths.home} is not writable`, `chown/chmod ${paths.home} for this user`);
+  }
+}
+
+/** Reads the SQLite header: magic string and `application_id` (big-endian u32 at offset 68). */
+export function checkDatabase(paths: WorktrainPaths, deps: CliDeps): DoctorCheck {
+  const path = paths.database;
+  if (!existsSync(path))
+    return check(
+      'database',
+      'warn',
+      `${path} does not exist yet`,
+      'it is created on the first `worktrain daemon start`',
+    );
+  const header = Buffer.alloc(100);
+  let read = 0;
+  try {
+    const fd = openSync(path, 'r');
+    try {
+      read = readSync(fd, header, 0, 100, 0);
+    } finally {
+      closeSync(fd);
+    }
+  } catch (thrown) {
+    const reason = thrown instanceof Error ? thrown.message : String(thrown);
+    return check('database', 'fail', `cannot read ${path}: ${reason}`, 'check its permissions');
+  }
+  if (read < 100 || header.toString('latin1', 0, 16) !== 'SQLite format 3\u0000')
+    return check(
+      'database',
+      'fail',
+      `${path} is not a SQLite database`,
+      'move it away; WorkTrain recreates it',
+    );
+  const appId = header.readUInt32BE(68);
+  if (appId !== APPLICATION_ID)
+    return check(
+      'database',
+      'fail',
+      `${path} is a SQLite database but not a WorkTrain one (application_id ${appId})`,
+      'point WORKTRAIN_HOME elsewhere or move the file away',
+    );
+  const store = deps.openSessionStore({ path });
+  if (store.isErr())
+    return check(
+      'database',
+      'fail',
+      `${path} does not open: ${store.error.message}`,
+      'see docs/durability.md',
+    );
+  store.value.close();
+  return check('database', 'ok', `${path} opens (WorkTrain database)`);
+}
+
+/** The keys dir must be 0700 and its files 0600; the same for daemon.token and .env when present. */
+export function checkPermissions(paths: WorktrainPaths): DoctorCheck {
+  const problems: string[] = [];
+  const loose = (p: string, expected: number): void => {
+    if (!existsSync(p)) return;
+    const mode = statSync(p).mode & 0o777;
+    if ((mode & 0o077) !== 0) problems.push(`${p} is ${mode.toString(8)}, expected ${expected.toString(8)}`);
+  };
+  loose(paths.keys, 0o700);
+  if (existsSync(paths.keys) && statSync(paths.keys).isDirectory())
+    for (const f of readdirSync(paths.keys)) loose(join(paths.keys, f), 0o600);
+  loose(paths.daemonToken, 0o600);
+  loose(paths.envFile, 0o600);
+  if (problems.length > 0)
+    return check(
+      'permissions',
+      'fail',
+      problems.join('; '),
+      `chmod 700 ${paths.keys}; chmod 600 ${paths.keys}/* ${paths.daemonToken} ${paths.envFile}`,
+      { problems },
+    );
+  return existsSync(paths.keys)
+    ? check('permissions', 'ok', 'keys 0700, key files, daemon.token and .env 0600')
+    : check('permissions', 'ok', 'no keys yet (created 0700 on first start)');
+}
+
+export function checkConfig(
+  paths: WorktrainPaths,
+  env: Readonly<Record<string, string | undefined>>,
+): DoctorCheck {
+  if (!existsSync(paths.config))
+    return check('config', 'warn', `${paths.config} does not exist (defaults apply)`, 'run `worktrain init`');
+  const loaded = loadRuntimeConfig({ configPath: paths.config, envFile: paths.envFile, env });
+  if (loaded.isOk()) {
+    const model = loaded.value.model;
+    const script = model.provider === 'scripted' ? resolve(dirname(paths.config), model.script) : null;
+    if (script !== null && !existsSync(script))
+      return check(
+        'config',
+        'warn',
+        `${paths.config} is valid, but the scripted model's script ${script} does not exist`,
+        'configure `model:` (provider anthropic) or write the model script (docs/configuration.md)',
+        { path: paths.config, script },
+      );
+    return check('config', 'ok', `${paths.config} is valid (model: ${model.provider})`);
+  }
+  const issues = Array.isArray(loaded.error.details?.issues) ? loaded.error.details.issues : [];
+  return check(
+    'config',
+    'fail',
+    `${paths.config}: ${loaded.error.message}`,
+    'fix the keys named above (docs/configuration.md)',
+    {
+      path: paths.config,
+      issues,
+    },
+  );
+}
+
+export async function checkTriggers(
+  paths: WorktrainPaths,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<DoctorCheck> {
+  if (!existsSync(paths.triggers))
+    return check(
+      'triggers',
+      'warn',
+      `${paths.triggers} does not exist (no triggers)`,
+      'run `worktrain init`',
+    );
+  let dotenv: Record<string, string> = {};
+  try {
+    dotenv = existsSync(paths.envFile) ? parseDotEnv(readText(paths.envFile)) : {};
+  } catch {
+    dotenv = {};
+  }
+  const text = readText(paths.triggers);
+  const loaded = await loadTriggerConfig({
+    files: [{ path: paths.triggers, text }],
+    env: { ...dotenv, ...env },
+    registry: createBuiltinRegistry(),
+  });
+  if (loaded.isOk())
+    return check(
+      'triggers',
+      'ok',
+      `${paths.triggers} is valid (${loaded.value.triggers.length} triggers)`,
+      undefined,
+      {
+        path: paths.triggers,
+        triggers: loaded.value.triggers.map((t) => t.id),
+      },
+    );
+  const issues = Array.isArray(loaded.error.details?.issues) ? loaded.error.details.issues : [];
+  return check(
+    'triggers',
+    'fail',
+    `${paths.triggers}: ${loaded.error.message}`,
+    'fix the issues above (docs/triggers.md)',
+    {
+      path: paths.triggers,
+      issues,
+    },
+  );
+}
+
+function readText(path: string): string {
+  return readFileSync(path, 'utf8');
+}
+
+export async function checkDaemon(deps: CliDeps, home: string | undefined): Promise<DoctorCheck> {
+  const endpoint = daemonEndpoint(deps, home !== undefined ? { home } : {});
+  const health = await daemonHealth(endpoint, 2000);
+  if (health !== null)
+    return check('daemon', 'ok', `daemon answers at ${endpoint.url}`, undefined, { url: endpoint.url });
+  if (endpoint.pid !== null && pidAlive(endpoint.pid))
+    return check(
+      'daemon',
+      'fail',
+      `daemon pid ${endpoint.pid} is running but ${endpoint.url}/health does not answer`,
+      'see $WORKTRAIN_HOME/logs/daemon.out; restart with `worktrain daemon stop && worktrain daemon start`',
+    );
+  return check(
+    'daemon',
+    'warn',
+    `no daemon running at ${endpoint.url}`,
+    'start it with `worktrain daemon start`',
+  );
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * PostgreSQL (when `WORKTRAIN_DATABASE_URL` is set): a TCP connection and the protocol's SSLRequest
+ * (PostgreSQL docs, "Message Formats": length 8, code 80877103), answered by one byte `S` or `N` — proof a
+ * PostgreSQL server listens, without logging in or migrating anything.
+ */
+export async function checkPostgres(env: Readonly<Record<string, string | undefined>>): Promise<DoctorCheck> {
+  const url = env.WORKTRAIN_DATABASE_URL;
+  if (url === undefined || url === '') return check('postgres', 'ok', 'not configured (SQLite queue)');
+  let host = '127.0.0.1';
+  let port = 5432;
+  try {
+    const u = new URL(url);
+    host = u.hostname === '' ? host : u.hostname.replace(/^\[|\]$/g, '');
+    port = u.port === '' ? 5432 : Number(u.port);
+  } catch {
+    return check(
+      'postgres',
+      'fail',
+      'WORKTRAIN_DATABASE_URL is not a URL',
+      'use postgres://user@host:5432/db',
+    );
+  }
+  const answer = await new Promise<string>((resolveAnswer) => {
+    const socket = connect({ host, port });
+    const done = (value: string): void => {
+      socket.destroy();
+      resolveAnswer(value);
+    };
+    socket.setTimeout(3000, () => done('timeout'));
+    socket.on('error', (e) => done(e.message));
+    socket.on('connect', () => {
+      const req = Buffer.alloc(8);
+      req.writeUInt32BE(8, 0);
+      req.writeUInt32BE(80_877_103, 4);
+      socket.write(req);
+    });
+    socket.on('data', (d) => done(d.toString('latin1', 0, 1)));
+  });
+  return answer === 'S' || answer === 'N'
+    ? check('postgres', 'ok', `PostgreSQL answers at ${host}:${port}`)
+    : check(
+        'postgres',
+        'fail',
+        `PostgreSQL at ${host}:${port} is not reachable: ${answer}`,
+        'start PostgreSQL or fix WORKTRAIN_DATABASE_URL',
+      );
+}
+
+/** Runs every check in order. Never fails as a command: failing checks are output (exit 1). */
+export async function executeDoctor(deps: CliDeps, opts: { home?: string }): Promise<DoctorOutput> {
+  const paths = resolveWorktrainPaths({
+    ...(opts.home !== undefined ? { home: opts.home } : {}),
+    env: deps.env,
+    cwd: deps.cwd,
+  });
+  const checks: DoctorCheck[] = [
+    checkNode(process.versions.node),
+    checkGit(deps.env),
+    checkHome(paths),
+    checkDatabase(paths, deps),
+    checkPermissions(paths),
+    checkConfig(paths, deps.env),
+    await checkTriggers(paths, deps.env),
+    await checkDaemon(deps, opts.home),
+    await checkPostgres(deps.env),
+  ];
+  return { home: paths.home, ok: checks.every((c) => c.status !== 'fail'), checks };
+}
+
+/** Text view: one line per check, fix hints indented below. */
+export function renderDoctor(out: DoctorOutput): string {
+  const lines: string[] = [];
+  for (const c of out.checks) {
+    lines.push(`${c.status.padEnd(4)}  ${c.name.padEnd(11)} ${c.message}`);
+    const issues = c.details?.issues;
+    if (Array.isArray(issues))
+      for (const i of issues)
+        lines.push(
+          `      ${' '.repeat(11)}   ${typeof i === 'object' && i !== null ? Object.values(i).join(' ') : String(i)}`,
+        );
+    if (c.fix !== undefined && c.status !== 'ok') lines.push(`      ${' '.repeat(11)} fix: ${c.fix}`);
+  }
+  lines.push(out.ok ? 'all checks passed' : 'some checks failed');
+  return `${lines.join('\n')}\n`;
+}

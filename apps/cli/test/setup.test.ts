@@ -1,0 +1,182 @@
+import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { parseRuntimeConfig, RuntimeConfigSchema } from '@worktrain/runtime';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseJson, runWorktrain, tempDir } from './helpers.js';
+
+/** Several CLI runs per test, each a fresh node + tsx process; generous on a loaded machine. */
+const SLOW = { timeout: 180_000 };
+
+interface Check {
+  readonly name: string;
+  readonly status: 'ok' | 'warn' | 'fail';
+  readonly message: string;
+  readonly fix?: string;
+  readonly details?: { issues?: { path: string; message: string }[] };
+}
+interface DoctorJson {
+  readonly ok: boolean;
+  readonly checks: readonly Check[];
+}
+
+function isDoctorJson(value: unknown): value is DoctorJson {
+  return typeof value === 'object' && value !== null && 'checks' in value && Array.isArray(value.checks);
+}
+
+async function doctor(home: string, env: Record<string, string> = {}) {
+  const run = await runWorktrain(['--format', 'json', 'doctor'], { home, env });
+  const out = parseJson(run);
+  if (!isDoctorJson(out)) throw new Error(`not a doctor document: ${run.stdout}`);
+  const byName = (name: string): Check => {
+    const c = out.checks.find((x) => x.name === name);
+    if (c === undefined) throw new Error(`no check ${name}`);
+    return c;
+  };
+  return { code: run.code, out, byName };
+}
+
+describe('worktrain init', SLOW, () => {
+  const dir = tempDir('init');
+  afterAll(dir.cleanup);
+  const home = join(dir.path, 'home');
+
+  it('writes a config that parses to the schema defaults, a valid starter triggers file and a 0600 .env', async () => {
+    const run = await runWorktrain(['--format', 'json', 'init'], { home, cwd: dir.path });
+    expect(run.code, run.stderr).toBe(0);
+    const out = parseJson(run);
+    expect(out).toMatchObject({
+      refused: false,
+      files: [
+        { path: join(home, 'config.yaml'), action: 'written' },
+        { path: join(home, 'triggers.yaml'), action: 'written' },
+        { path: join(home, '.env'), action: 'written' },
+      ],
+    });
+    const config = parseRuntimeConfig(readFileSync(join(home, 'config.yaml'), 'utf8'), {});
+    expect(config.isOk() && config.value).toEqual({ ...RuntimeConfigSchema.parse({}), version: 1 });
+    const triggers = readFileSync(join(home, 'triggers.yaml'), 'utf8');
+    expect(triggers).toContain('secret: $GITHUB_WEBHOOK_SECRET');
+    expect(triggers).toContain(`workspace: ${JSON.stringify(dir.path)}`);
+    expect(readFileSync(join(home, '.env'), 'utf8')).toMatch(/^GITHUB_WEBHOOK_SECRET=[0-9a-f]{64}\n$/);
+    expect(statSync(join(home, '.env')).mode & 0o777).toBe(0o600);
+
+    const validate = await runWorktrain(['trigger', 'validate', '--config', join(home, 'triggers.yaml')], {
+      home,
+      env: { GITHUB_WEBHOOK_SECRET: 'a-long-enough-secret' },
+    });
+    expect(validate.code, validate.stdout + validate.stderr).toBe(0);
+  });
+
+  it('refuses to overwrite without --force (exit 1, nothing changed) and overwrites with it', async () => {
+    writeFileSync(join(home, 'config.yaml'), 'port: 4000\n');
+    const refused = await runWorktrain(['init'], { home });
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toContain('refusing to overwrite');
+    expect(readFileSync(join(home, 'config.yaml'), 'utf8')).toBe('port: 4000\n');
+
+    const forced = await runWorktrain(['--format', 'json', 'init', '--force'], { home });
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(parseJson(forced)).toMatchObject({
+      refused: false,
+      files: [
+        { path: join(home, 'config.yaml'), action: 'overwritten' },
+        { path: join(home, 'triggers.yaml'), action: 'overwritten' },
+      ],
+    });
+    expect(readFileSync(join(home, 'config.yaml'), 'utf8')).toContain('# port: 3200');
+  });
+});
+
+describe('worktrain doctor', SLOW, () => {
+  const dir = tempDir('doctor');
+  let health: Server;
+  beforeAll(async () => {
+    health = createServer((req, res) => {
+      res.writeHead(req.url === '/health' ? 200 : 404, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ status: 'ok', pid: process.pid }));
+    });
+    await new Promise<void>((r) => health.listen(0, '127.0.0.1', r));
+  });
+  afterAll(async () => {
+    await new Promise<void>((r) => health.close(() => r()));
+    dir.cleanup();
+  });
+
+  it('passes on a fresh init (warnings for what the first start creates) and reports every check', async () => {
+    const home = join(dir.path, 'fresh');
+    expect((await runWorktrain(['init'], { home })).code).toBe(0);
+    const { code, out, byName } = await doctor(home);
+    expect(code).toBe(0);
+    expect(out.ok).toBe(true);
+    expect(out.checks.map((c) => c.name)).toEqual([
+      'node',
+      'git',
+      'home',
+      'database',
+      'permissions',
+      'config',
+      'triggers',
+      'daemon',
+      'postgres',
+    ]);
+    expect(byName('git').message).toMatch(/^git \d+\.\d+/);
+    expect(byName('database').status).toBe('warn');
+    expect(byName('triggers')).toMatchObject({ status: 'ok' });
+    expect(byName('daemon')).toMatchObject({ status: 'warn' });
+    expect(byName('daemon').fix).toContain('daemon start');
+  });
+
+  it('fails (exit 1) on an invalid config, loose key permissions and a foreign database, naming paths and fixes', async () => {
+    const home = join(dir.path, 'broken');
+    expect((await runWorktrain(['init'], { home })).code).toBe(0);
+    writeFileSync(join(home, 'config.yaml'), 'queue: { leaseMs: 10 }\nbogus: 1\n');
+    mkdirSync(join(home, 'keys'), { mode: 0o700 });
+    writeFileSync(join(home, 'keys', 'session.key'), 'k');
+    chmodSync(join(home, 'keys', 'session.key'), 0o644);
+    const foreign = new Database(join(home, 'worktrain.db'));
+    foreign.exec('CREATE TABLE t (x)');
+    foreign.close();
+    writeFileSync(join(home, 'triggers.yaml'), 'triggers:\n  - id: a\n    provider: nope\n');
+
+    const { code, out, byName } = await doctor(home);
+    expect(code).toBe(1);
+    expect(out.ok).toBe(false);
+    const config = byName('config');
+    expect(config.status).toBe('fail');
+    expect(config.details?.issues?.map((i) => i.path)).toEqual(expect.arrayContaining(['queue.leaseMs']));
+    expect(config.message).toContain(join(home, 'config.yaml'));
+    expect(byName('permissions')).toMatchObject({ status: 'fail' });
+    expect(byName('permissions').message).toContain('session.key is 644');
+    expect(byName('database').message).toContain('not a WorkTrain one');
+    expect(byName('triggers').status).toBe('fail');
+
+    const text = await runWorktrain(['doctor'], { home });
+    expect(text.code).toBe(1);
+    expect(text.stdout).toMatch(/^fail\s+config/m);
+    expect(text.stdout).toContain('fix: chmod 700');
+  });
+
+  it('reports a running daemon and probes PostgreSQL from WORKTRAIN_DATABASE_URL', async () => {
+    const home = join(dir.path, 'running');
+    mkdirSync(home, { recursive: true });
+    const { port } = health.address() as AddressInfo;
+    writeFileSync(
+      join(home, 'daemon.json'),
+      JSON.stringify({ pid: process.pid, url: `http://127.0.0.1:${port}` }),
+    );
+    const up = await doctor(home, { WORKTRAIN_DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test' });
+    expect(up.byName('daemon')).toMatchObject({ status: 'ok' });
+    expect(up.byName('postgres')).toMatchObject({
+      status: 'ok',
+      message: 'PostgreSQL answers at 127.0.0.1:5432',
+    });
+
+    // The health server's own port speaks HTTP, not PostgreSQL: no S/N byte comes back.
+    const down = await doctor(home, { WORKTRAIN_DATABASE_URL: 'postgres://x@127.0.0.1:1/test' });
+    expect(down.byName('postgres').status).toBe('fail');
+    expect(down.code).toBe(1);
+  });
+});
