@@ -46,6 +46,7 @@ describe('pnpm demo', () => {
       /bug\s+seeded in src\/index\.ts .*Tests 7 failed \| 16 passed \(23\)/,
       /webhook\s+issues\.labeled "worktrain:ready" .*→ 202 accepted/,
       /queue\s+task task_\S+ queued/,
+      /session\s+created: workflow wr\.coding-task, goal "Fix issue #1: /,
       /session\s+started in its own git worktree/,
       /model\s+scripted model: turn 0/,
       /tool\s+edit_file src\/index\.ts: .*Math\.min/,

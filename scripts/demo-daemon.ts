@@ -2,7 +2,7 @@
  * `pnpm demo`: WorkTrain's main job, offline, end to end. A real npm package (ts-dedent) becomes a git repo
  * with a bare origin and a seeded bug; a local GitHub double (@worktrain/testkit) serves it; the real
  * `worktrain-daemon` process receives a signed `issues.labeled` webhook (a real example payload from
- * @octokit/webhooks-examples), runs a session with the scripted model, runs the package's own tests, commits,
+ * @octokit/webhooks-examples), runs a `wr.coding-task` session with the scripted model, runs the package's own tests, commits,
  * pushes and opens a pull request on the double. Prints each stage; verifies the result; exits 0 or 1.
  *
  * `--cleanup` removes the temp dir at the end (default: kept, so you can look around).

@@ -1,6 +1,6 @@
 /**
  * The demo's project: the real `ts-dedent` package from npm (sources + its own jest tests, run with the
- * repo's vitest through a jest-globals shim), a seeded one-line bug, the demo workflow, the scripted model
+ * repo's vitest through a jest-globals shim), a seeded one-line bug, the scripted model
  * that fixes it, the daemon home (config.yaml, triggers.yaml, .env) and the re-targeted webhook payload.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -17,7 +17,8 @@ export const REPO = 'ts-dedent';
 export const LABEL = 'worktrain:ready';
 export const WEBHOOK_SECRET = 'demo-webhook-secret';
 export const GITHUB_TOKEN = 'ghp_demo_token_for_the_local_fake';
-export const WORKFLOW_ID = 'demo.fix-bug';
+/** The bundled workflow the session runs (`packages/workflows`). */
+export const WORKFLOW_ID = 'wr.coding-task';
 
 /** The correct line of `src/index.ts` and its seeded bug (the common indentation becomes the largest). */
 // biome-ignore lint/suspicious/noTemplateCurlyInString: a line of ts-dedent's source text, not a template
@@ -66,49 +67,39 @@ export function projectFiles(): { files: Record<string, string>; version: string
   };
 }
 
-/** The demo workflow: reproduce with the repo's tests, fix, hand off (typed coding handoff). */
-export const DEMO_WORKFLOW = {
-  id: WORKFLOW_ID,
-  name: 'Fix a reported bug (demo)',
-  description: "Reproduce the bug with the repository's own tests, fix it, hand the change off.",
-  version: '1.0.0',
-  steps: [
-    { id: 'reproduce', title: 'Reproduce', prompt: "Run the repository's tests and find the failure." },
-    { id: 'fix', title: 'Fix', prompt: 'Fix the bug with the smallest change; the tests must pass.' },
-    {
-      id: 'handoff',
-      title: 'Hand off',
-      prompt: 'Hand the change off for review.',
-      outputContract: { contractRef: 'wr.contracts.coding_handoff' },
-    },
-  ],
-};
+const complete = (notesMarkdown: string, extra: Record<string, unknown> = {}) => ({
+  name: 'complete_step',
+  input: { notesMarkdown, ...extra },
+});
 
-/** The scripted model: deterministic turns that reproduce, fix and verify the seeded bug. */
+/**
+ * The scripted model for the bundled `wr.coding-task` workflow (understand → [plan skipped: small task] →
+ * build loop (build-next-slice, check-progress) → verify → handoff): deterministic turns that reproduce the
+ * seeded bug with the package's own tests, fix it, re-run the tests and hand the change off.
+ */
 export function fixScript(): ScriptedTurn[] {
   const test = testCommand();
   return [
     {
-      step: 'reproduce',
+      step: 'understand',
       text: "Running the package's own tests to reproduce the issue.",
       toolCalls: [{ name: 'bash', input: { command: `${test} 2>&1 | tail -n 15; true` } }],
     },
     {
-      step: 'reproduce',
+      step: 'understand',
       toolCalls: [
-        {
-          name: 'complete_step',
-          input: { notesMarkdown: 'Tests about indentation fail: dedent removes too much indentation.' },
-        },
+        complete('Indentation tests fail: dedent() strips more than the common indentation. One-line fix.', {
+          context: { taskSize: 'small', riskLevel: 'low' },
+        }),
       ],
     },
     {
-      step: 'fix',
+      step: 'build-next-slice',
       text: 'Reading the dedent implementation.',
       toolCalls: [{ name: 'read_file', input: { path: 'src/index.ts' } }],
     },
     {
-      step: 'fix',
+      step: 'build-next-slice',
       text: 'The common indentation must be the smallest one, not the largest.',
       toolCalls: [
         {
@@ -118,56 +109,61 @@ export function fixScript(): ScriptedTurn[] {
       ],
     },
     {
-      step: 'fix',
+      step: 'build-next-slice',
       text: 'Running the tests again.',
       toolCalls: [{ name: 'bash', input: { command: test } }],
     },
+    { step: 'build-next-slice', toolCalls: [complete('Math.max → Math.min in dedent(); all tests pass.')] },
     {
-      step: 'fix',
+      step: 'check-progress',
       toolCalls: [
-        {
-          name: 'complete_step',
-          input: { notesMarkdown: 'Math.max → Math.min in dedent(); all tests pass.' },
-        },
+        complete('The only slice is done.', {
+          artifacts: [
+            {
+              kind: 'wr.loop_control',
+              loopId: 'build_loop',
+              decision: 'stop',
+              metadata: { reason: 'fixed' },
+            },
+          ],
+        }),
       ],
     },
     {
+      step: 'verify',
+      text: 'Verifying the whole change with the full test suite.',
+      toolCalls: [{ name: 'bash', input: { command: test } }],
+    },
+    { step: 'verify', toolCalls: [complete('Full suite passes; the diff is one line in src/index.ts.')] },
+    {
       step: 'handoff',
       toolCalls: [
-        {
-          name: 'complete_step',
-          input: {
-            notesMarkdown: 'dedent() strips the smallest common indentation again.',
-            artifacts: [
-              {
-                kind: 'wr.coding_handoff',
-                version: 1,
-                keyDecisions: ['Use the minimum indentation of all lines, as before the regression'],
-                knownLimitations: [],
-                testsAdded: [],
-                filesChanged: ['src/index.ts'],
-              },
-            ],
-          },
-        },
+        complete('dedent() strips the smallest common indentation again.', {
+          artifacts: [
+            {
+              kind: 'wr.coding_handoff',
+              version: 1,
+              keyDecisions: ['Use the minimum indentation of all lines, as before the regression'],
+              knownLimitations: [],
+              testsAdded: [],
+              filesChanged: ['src/index.ts'],
+            },
+          ],
+        }),
       ],
     },
   ];
 }
 
-/** Writes `home/` (config.yaml, triggers.yaml, .env, model script) and the workflow dir under `root`. */
+/** Writes `home/` (config.yaml, triggers.yaml, .env, model script) under `root`; returns its path. */
 export function writeHome(root: string, options: { githubUrl: string; repoDir: string }): string {
   const home = join(root, 'home');
-  const workflows = join(root, 'workflows');
   mkdirSync(home, { recursive: true });
-  mkdirSync(workflows, { recursive: true });
-  writeFileSync(join(workflows, `${WORKFLOW_ID}.json`), JSON.stringify(DEMO_WORKFLOW, null, 2));
   writeFileSync(join(home, 'model-script.json'), JSON.stringify({ turns: fixScript() }, null, 2));
   const config = [
     'port: 0',
     'maxConcurrentSessions: 1',
     'model: { provider: scripted, script: model-script.json }',
-    `workflowDirs: [${JSON.stringify(workflows)}]`,
     'queue: { leaseMs: 10000, sweepIntervalMs: 500, maxAttempts: 3 }',
     'drainTimeoutMs: 5000',
     `forge: { github: { token: $GITHUB_TOKEN, apiBaseUrl: ${JSON.stringify(options.githubUrl)} } }`,
