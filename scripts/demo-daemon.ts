@@ -327,6 +327,8 @@ async function main(): Promise<void> {
     console.log(`  node apps/cli/bin/worktrain.js sessions events ${sessionId} --home ${home}`);
     console.log(`  git -C ${git.originDir} log --oneline ${branch}`);
     console.log(`  daemon log: ${join(home, 'logs', 'daemon.log')}`);
+    if (process.argv.includes('--cleanup'))
+      console.log(`  (--cleanup: ${root} is removed now; run without it to keep it)`);
   } finally {
     for (const c of cleanups.reverse()) await c();
     clearTimeout(timer);
