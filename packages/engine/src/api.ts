@@ -61,9 +61,16 @@ export interface Preferences {
   readonly riskPolicy: 'conservative' | 'balanced' | 'aggressive';
 }
 
-export type NextIntent = 'perform_pending_then_continue' | 'await_user_confirmation' | 'rehydrate_only' | 'complete';
+export type NextIntent =
+  | 'perform_pending_then_continue'
+  | 'await_user_confirmation'
+  | 'rehydrate_only'
+  | 'complete';
 
-export type NextCall = { readonly tool: 'continue_workflow'; readonly params: { readonly continueToken: string } } | null;
+export type NextCall = {
+  readonly tool: 'continue_workflow';
+  readonly params: { readonly continueToken: string };
+} | null;
 
 /** Common fields of start/continue responses. */
 export interface StepResponseBase {
@@ -175,24 +182,46 @@ export interface EngineLimits {
 
 /** The engine. All methods return errors as values; none throws on bad input. */
 export interface Engine {
-  listWorkflows(input?: { readonly workspacePath?: string }): ResultAsync<
-    { readonly workflows: readonly WorkflowListItem[]; readonly validationWarnings?: readonly { workflowId: string; path: string; errors: readonly string[] }[] },
+  listWorkflows(input?: {
+    readonly workspacePath?: string;
+  }): ResultAsync<
+    {
+      readonly workflows: readonly WorkflowListItem[];
+      readonly validationWarnings?: readonly {
+        workflowId: string;
+        path: string;
+        errors: readonly string[];
+      }[];
+    },
     EngineError
   >;
   inspectWorkflow(input: {
     readonly workflowId: string;
     readonly mode?: 'metadata' | 'preview';
     readonly workspacePath?: string;
-  }): ResultAsync<{ readonly workflowId: string; readonly workflowHash: string; readonly mode: 'metadata' | 'preview'; readonly compiled: JsonValue }, EngineError>;
+  }): ResultAsync<
+    {
+      readonly workflowId: string;
+      readonly workflowHash: string;
+      readonly mode: 'metadata' | 'preview';
+      readonly compiled: JsonValue;
+    },
+    EngineError
+  >;
   startWorkflow(input: StartInput): ResultAsync<StartResponse, EngineError>;
   continueWorkflow(input: ContinueInput): ResultAsync<ContinueResponse, EngineError>;
-  checkpointWorkflow(input: { readonly checkpointToken: string }): ResultAsync<CheckpointResponse, EngineError>;
+  checkpointWorkflow(input: {
+    readonly checkpointToken: string;
+  }): ResultAsync<CheckpointResponse, EngineError>;
   resumeSession(input: {
     readonly query?: string;
     readonly sessionId?: string;
     readonly workspacePath?: string;
     readonly sameWorkspaceOnly?: boolean;
-  }): ResultAsync<{ readonly candidates: readonly ResumeCandidate[]; readonly totalEligible: number }, EngineError>;
+  }): ResultAsync<
+    { readonly candidates: readonly ResumeCandidate[]; readonly totalEligible: number },
+    EngineError
+  >;
   /** Resolves a parked gate (human approval / coordinator evaluation) of an autonomous session. */
   resolveGate(input: {
     readonly gateToken: string;
@@ -238,9 +267,17 @@ export interface LoadedWorkflow {
 
 /** Loads workflows from directories on each call (so edits are picked up by new sessions). */
 export interface WorkflowRegistry {
-  list(input?: { readonly workspacePath?: string }): ResultAsync<
-    { readonly workflows: readonly LoadedWorkflow[]; readonly invalid: readonly { path: string; workflowId: string | null; errors: readonly string[] }[] },
+  list(input?: {
+    readonly workspacePath?: string;
+  }): ResultAsync<
+    {
+      readonly workflows: readonly LoadedWorkflow[];
+      readonly invalid: readonly { path: string; workflowId: string | null; errors: readonly string[] }[];
+    },
     EngineError
   >;
-  get(workflowId: string, input?: { readonly workspacePath?: string }): ResultAsync<LoadedWorkflow, EngineError>;
+  get(
+    workflowId: string,
+    input?: { readonly workspacePath?: string },
+  ): ResultAsync<LoadedWorkflow, EngineError>;
 }

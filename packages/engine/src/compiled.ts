@@ -27,7 +27,11 @@ export interface CompiledStep {
   /** Rendered prompt text; may still contain `{{name}}` placeholders resolved from context at run time. */
   readonly prompt: string;
   /** Appended to the prompt at run time when `when` holds (or always when absent), in order. */
-  readonly promptFragments: readonly { readonly id: string; readonly when?: Condition; readonly text: string }[];
+  readonly promptFragments: readonly {
+    readonly id: string;
+    readonly when?: Condition;
+    readonly text: string;
+  }[];
   readonly agentRole?: string;
   readonly modelTier?: 'lightweight' | 'mid' | 'heavy';
   readonly guidance: readonly string[];
@@ -115,16 +119,34 @@ export interface CompiledWorkflow {
   };
   readonly references: readonly JsonObject[];
   /** Assessment definitions by id. */
-  readonly assessments: Readonly<Record<string, {
-    readonly id: string;
-    readonly purpose: string;
-    readonly dimensions: readonly { readonly id: string; readonly purpose: string; readonly levels: readonly string[]; readonly required: boolean }[];
-  }>>;
+  readonly assessments: Readonly<
+    Record<
+      string,
+      {
+        readonly id: string;
+        readonly purpose: string;
+        readonly dimensions: readonly {
+          readonly id: string;
+          readonly purpose: string;
+          readonly levels: readonly string[];
+          readonly required: boolean;
+        }[];
+      }
+    >
+  >;
   /** Top-level sequence. */
   readonly steps: readonly CompiledNode[];
   /** Display graph for previews and the console (steps, loop bodies, skip edges). */
   readonly graph: {
-    readonly nodes: readonly { readonly id: string; readonly kind: 'step' | 'parallel' | 'loop'; readonly title: string }[];
-    readonly edges: readonly { readonly from: string; readonly to: string; readonly kind: 'next' | 'loop_body' | 'loop_back' | 'conditional' }[];
+    readonly nodes: readonly {
+      readonly id: string;
+      readonly kind: 'step' | 'parallel' | 'loop';
+      readonly title: string;
+    }[];
+    readonly edges: readonly {
+      readonly from: string;
+      readonly to: string;
+      readonly kind: 'next' | 'loop_body' | 'loop_back' | 'conditional';
+    }[];
   };
 }

@@ -121,7 +121,10 @@ describe('store limits and failures', () => {
       continueToken: start.continueToken ?? '',
       output: { notesMarkdown: 'x' },
     });
-    expect(r._unsafeUnwrapErr()).toMatchObject({ code: 'INTERNAL_ERROR', details: { operation: expect.any(String) } });
+    expect(r._unsafeUnwrapErr()).toMatchObject({
+      code: 'INTERNAL_ERROR',
+      details: { operation: expect.any(String) },
+    });
     const resumed = await engine.resumeSession({ query: 'x' });
     expect(resumed._unsafeUnwrapErr()).toMatchObject({
       code: 'STORE_ERROR',

@@ -10,7 +10,7 @@ import { err, ok, type Result, resolveWorktrainPaths } from '@worktrain/contract
 import { createRuntime, loadRuntimeConfig } from '@worktrain/runtime';
 import { type Command, Option } from 'commander';
 import { type CliError, cliError, usageError } from '../cli-error.js';
-import { type DaemonEndpoint, daemonApi, daemonEndpoint, daemonHealth } from '../daemon-client.js';
+import { type DaemonEndpoint, daemonEndpoint, daemonHealth } from '../daemon-client.js';
 import type { CliDeps } from '../deps.js';
 import type { CommandContext } from '../program.js';
 import { createJsonLogger } from './daemon-logger.js';
