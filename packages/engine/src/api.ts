@@ -182,9 +182,7 @@ export interface EngineLimits {
 
 /** The engine. All methods return errors as values; none throws on bad input. */
 export interface Engine {
-  listWorkflows(input?: {
-    readonly workspacePath?: string;
-  }): ResultAsync<
+  listWorkflows(input?: { readonly workspacePath?: string }): ResultAsync<
     {
       readonly workflows: readonly WorkflowListItem[];
       readonly validationWarnings?: readonly {
@@ -267,9 +265,7 @@ export interface LoadedWorkflow {
 
 /** Loads workflows from directories on each call (so edits are picked up by new sessions). */
 export interface WorkflowRegistry {
-  list(input?: {
-    readonly workspacePath?: string;
-  }): ResultAsync<
+  list(input?: { readonly workspacePath?: string }): ResultAsync<
     {
       readonly workflows: readonly LoadedWorkflow[];
       readonly invalid: readonly { path: string; workflowId: string | null; errors: readonly string[] }[];
