@@ -25,6 +25,14 @@ function parsePort(raw: string | undefined): Result<number | undefined, CliError
 
 const homeOpt = (home: string | undefined) => (home !== undefined ? { home } : {});
 
+/** `--home` and `--port` of a daemon command as options for its executeX function; a bad port is a usage error. */
+function daemonTarget(
+  home: string | undefined,
+  rawPort: string | undefined,
+): Result<{ home?: string; port?: number }, CliError> {
+  return parsePort(rawPort).map((port) => ({ ...homeOpt(home), ...(port !== undefined ? { port } : {}) }));
+}
+
 // ------------------------------------------------------------------------------------------------- run
 
 /**
@@ -221,11 +229,10 @@ export function registerDaemonCommands(program: Command, ctx: CommandContext): v
       await ctx.run(
         command,
         async (g) => {
-          const port = parsePort(raw.port);
-          if (port.isErr()) return err(port.error);
+          const target = daemonTarget(g.home, raw.port);
+          if (target.isErr()) return err(target.error);
           return executeDaemonRun(deps, {
-            ...homeOpt(g.home),
-            ...(port.value !== undefined ? { port: port.value } : {}),
+            ...target.value,
             ...(raw.host !== undefined ? { host: raw.host } : {}),
           });
         },
@@ -241,12 +248,9 @@ export function registerDaemonCommands(program: Command, ctx: CommandContext): v
       await ctx.run(
         command,
         async (g) => {
-          const port = parsePort(raw.port);
-          if (port.isErr()) return err(port.error);
-          return executeDaemonStart(deps, {
-            ...homeOpt(g.home),
-            ...(port.value !== undefined ? { port: port.value } : {}),
-          });
+          const target = daemonTarget(g.home, raw.port);
+          if (target.isErr()) return err(target.error);
+          return executeDaemonStart(deps, target.value);
         },
         {
           text: (o) =>
@@ -265,12 +269,9 @@ export function registerDaemonCommands(program: Command, ctx: CommandContext): v
       await ctx.run(
         command,
         async (g) => {
-          const port = parsePort(raw.port);
-          if (port.isErr()) return err(port.error);
-          return executeDaemonStop(deps, {
-            ...homeOpt(g.home),
-            ...(port.value !== undefined ? { port: port.value } : {}),
-          });
+          const target = daemonTarget(g.home, raw.port);
+          if (target.isErr()) return err(target.error);
+          return executeDaemonStop(deps, target.value);
         },
         { text: (o) => (o.stopped ? `daemon (pid ${o.pid}) stopped` : 'daemon is not running') },
       );
@@ -284,12 +285,9 @@ export function registerDaemonCommands(program: Command, ctx: CommandContext): v
       await ctx.run(
         command,
         async (g) => {
-          const port = parsePort(raw.port);
-          if (port.isErr()) return err(port.error);
-          return executeDaemonStatus(deps, {
-            ...homeOpt(g.home),
-            ...(port.value !== undefined ? { port: port.value } : {}),
-          });
+          const target = daemonTarget(g.home, raw.port);
+          if (target.isErr()) return err(target.error);
+          return executeDaemonStatus(deps, target.value);
         },
         {
           text: (o) =>
