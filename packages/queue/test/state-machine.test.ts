@@ -53,7 +53,7 @@ async function check(queue: TaskQueue, clock: ReturnType<typeof manualClock>, op
   const created = new Set<string>();
   const leases: LeasedTask[] = []; // every lease ever handed out, including stale ones
   const ids = (): string[] => [...created];
-  // Leases revoked by a cancel: their holder is fenced out (checked by complete/fail/heartbeat below), so a
+  // Leases ended by a cancel, complete or fail: their holder is fenced out (checked by complete/fail/heartbeat below), so a
   // later claim of the requeued task may hand out a new lease before the old one's time runs out.
   const revoked = new Set<string>();
   for (const op of ops) {
@@ -105,6 +105,9 @@ async function check(queue: TaskQueue, clock: ReturnType<typeof manualClock>, op
           op.kind === 'complete' && before.state === 'succeeded' && before.leaseToken === l.leaseToken;
         // Fencing: only the live lease holder may act.
         expect(r.isOk()).toBe(live || idempotentRepeat);
+        // A successful complete or fail ends the holder's lease (a failed task may be requeued and claimed
+        // again before this lease's time would have run out).
+        if (r.isOk() && op.kind !== 'heartbeat') revoked.add(l.leaseToken);
         if (r.isErr()) expect(r.error.code).toBe('LEASE_LOST');
         break;
       }
