@@ -24,7 +24,7 @@ import {
   renderStep,
   renderSystem,
 } from './loop/prompt.js';
-import { appendAtHead } from './loop/session-events.js';
+import { agentEventKeys, appendAtHead } from './loop/session-events.js';
 import { readSessionFacts, type SessionFacts } from './loop/session-facts.js';
 import { StepDriver } from './loop/step-driver.js';
 import type { ContentBlock, ModelMessage, ToolResultBlock } from './model/provider.js';
@@ -71,8 +71,8 @@ export async function runSession(options: RunSessionOptions): Promise<SessionOut
   }, budget.maxWallClockMs);
   let facts: SessionFacts | undefined;
 
-  const record = async (events: readonly NewSessionEvent[]): Promise<void> => {
-    const appended = await appendAtHead(options.store, options.sessionId, events);
+  const record = async (events: readonly NewSessionEvent[], idempotencyKey?: string): Promise<void> => {
+    const appended = await appendAtHead(options.store, options.sessionId, events, idempotencyKey);
     if (appended.isErr())
       throw new Stop({
         kind: 'failed',
@@ -224,17 +224,20 @@ export async function runSession(options: RunSessionOptions): Promise<SessionOut
       flushPending();
 
       const turnIndex = totals.turns;
-      await record([
-        {
-          kind: 'llm_turn_started',
-          data: {
-            turn: turnIndex,
-            model: options.provider.model,
-            provider: options.provider.name,
-            scripted: options.provider.scripted,
+      await record(
+        [
+          {
+            kind: 'llm_turn_started',
+            data: {
+              turn: turnIndex,
+              model: options.provider.model,
+              provider: options.provider.name,
+              scripted: options.provider.scripted,
+            },
           },
-        },
-      ]);
+        ],
+        agentEventKeys.turnStarted(options.sessionId, turnIndex),
+      );
       const turnAbort = new AbortController();
       const onRunAbort = (): void => turnAbort.abort();
       run.signal.addEventListener('abort', onRunAbort, { once: true });
@@ -278,22 +281,25 @@ export async function runSession(options: RunSessionOptions): Promise<SessionOut
       const turn = result.value;
       const cost = options.provider.cost(turn.usage);
       addUsage(totals, turn.usage, cost);
-      await record([
-        {
-          kind: 'llm_turn_completed',
-          data: {
-            turn: turnIndex,
-            model: turn.model,
-            stopReason: turn.stopReason,
-            inputTokens: turn.usage.inputTokens,
-            outputTokens: turn.usage.outputTokens,
-            cacheReadTokens: turn.usage.cacheReadTokens,
-            cacheWriteTokens: turn.usage.cacheWriteTokens,
-            ...(cost === undefined ? {} : { costUsd: cost }),
-            durationMs: Math.max(0, clock.now() - turnStart),
+      await record(
+        [
+          {
+            kind: 'llm_turn_completed',
+            data: {
+              turn: turnIndex,
+              model: turn.model,
+              stopReason: turn.stopReason,
+              inputTokens: turn.usage.inputTokens,
+              outputTokens: turn.usage.outputTokens,
+              cacheReadTokens: turn.usage.cacheReadTokens,
+              cacheWriteTokens: turn.usage.cacheWriteTokens,
+              ...(cost === undefined ? {} : { costUsd: cost }),
+              durationMs: Math.max(0, clock.now() - turnStart),
+            },
           },
-        },
-      ]);
+        ],
+        agentEventKeys.turnCompleted(options.sessionId, turnIndex),
+      );
       persist(turn.message);
 
       const calls = turn.message.content.filter((b) => b.type === 'tool_use');
@@ -313,7 +319,7 @@ export async function runSession(options: RunSessionOptions): Promise<SessionOut
         if (run.signal.aborted) return abortEnding();
         const repeat = repeated.record(call.name, call.input);
         if (repeat !== undefined) return { kind: 'budget_exceeded', ...repeat };
-        const resultBlock = await runTool(call.id, call.name, call.input);
+        const resultBlock = await runTool(turnIndex, call.id, call.name, call.input);
         pending.push(resultBlock);
         if (driver.stop !== undefined) {
           flushPending();
@@ -357,10 +363,16 @@ export async function runSession(options: RunSessionOptions): Promise<SessionOut
       }
     }
 
-    async function runTool(id: string, name: string, input: JsonObject): Promise<ToolResultBlock> {
-      await record([
-        { kind: 'tool_call_started', data: { toolCallId: id, name, input: summarizeInput(input) } },
-      ]);
+    async function runTool(
+      turn: number,
+      id: string,
+      name: string,
+      input: JsonObject,
+    ): Promise<ToolResultBlock> {
+      await record(
+        [{ kind: 'tool_call_started', data: { toolCallId: id, name, input: summarizeInput(input) } }],
+        agentEventKeys.toolStarted(options.sessionId, turn, id),
+      );
       const started = clock.now();
       const tool = toolByName.get(name);
       let content: string;
@@ -386,19 +398,22 @@ export async function runSession(options: RunSessionOptions): Promise<SessionOut
       }
       const forModel = truncateMiddle(content, DEFAULT_TOOL_LIMITS.maxResultChars);
       const forEvent = truncateMiddle(forModel.text, eventChars);
-      await record([
-        {
-          kind: 'tool_call_completed',
-          data: {
-            toolCallId: id,
-            name,
-            durationMs: Math.max(0, clock.now() - started),
-            isError,
-            result: forEvent.text,
-            truncated: forModel.truncated || forEvent.truncated,
+      await record(
+        [
+          {
+            kind: 'tool_call_completed',
+            data: {
+              toolCallId: id,
+              name,
+              durationMs: Math.max(0, clock.now() - started),
+              isError,
+              result: forEvent.text,
+              truncated: forModel.truncated || forEvent.truncated,
+            },
           },
-        },
-      ]);
+        ],
+        agentEventKeys.toolCompleted(options.sessionId, turn, id),
+      );
       return { type: 'tool_result', toolUseId: id, content: forModel.text, isError };
     }
   }
