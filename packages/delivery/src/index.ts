@@ -1,5 +1,24 @@
-export type { GuardDeps, GuardError, GuardErrorCode, GuardInput, GuardOutcome } from './approvals/guard.js';
-export { guardAction } from './approvals/guard.js';
+export type {
+  DeliveryFacts,
+  DeliveryGateVerdict,
+  GateDecision,
+  PlannedAction,
+} from './approvals/delivery-gate.js';
+export {
+  gateDeliveryActions,
+  planDeliveryActions,
+  protectedPathsOf,
+  sessionActivity,
+} from './approvals/delivery-gate.js';
+export type {
+  DecisionSnapshot,
+  GuardDeps,
+  GuardError,
+  GuardErrorCode,
+  GuardInput,
+  GuardOutcome,
+} from './approvals/guard.js';
+export { guardAction, requestDecision } from './approvals/guard.js';
 export type { ApprovalError, ApprovalErrorCode } from './approvals/schema.js';
 export { APPROVALS_SCHEMA_VERSION } from './approvals/schema.js';
 export type { ApprovalStore, ApprovalStoreOptions, WaitOptions } from './approvals/store.js';

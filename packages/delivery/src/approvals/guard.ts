@@ -1,7 +1,7 @@
 import { err, type JsonObject, makeError, ok, type Result, type WorkTrainError } from '@worktrain/contracts';
 import { type Classification, classifyAction } from '../policy/classify.js';
 import type { Action, Policy } from '../policy/schema.js';
-import type { ApprovalErrorCode } from './schema.js';
+import type { ApprovalError, ApprovalErrorCode } from './schema.js';
 import type { ApprovalStore } from './store.js';
 import type { ApprovalRequest } from './types.js';
 
@@ -90,4 +90,38 @@ export async function guardAction(
     );
   }
   return ok({ verdict: 'proceed', classification, request });
+}
+
+/** What {@link requestDecision} found: the request as it stands now, without waiting. */
+export interface DecisionSnapshot {
+  readonly classification: Classification;
+  readonly request: ApprovalRequest;
+  /** True when this call created the request (first time this dedupeKey was asked). */
+  readonly created: boolean;
+}
+
+/**
+ * The non-blocking twin of {@link guardAction}: classifies and records the request (or finds it by its
+ * dedupeKey, applying a due medium-tier timeout), and returns its current state — `approved`, `rejected`
+ * or `pending` — without waiting. Callers that must not hold a worker while a person decides (the daemon's
+ * delivery) park on `pending` and ask again later with the same dedupeKey. Errors: the approval store's.
+ */
+export async function requestDecision(
+  deps: Pick<GuardDeps, 'policy' | 'approvals'>,
+  input: GuardInput,
+): Promise<Result<DecisionSnapshot, ApprovalError>> {
+  const classification = classifyAction(deps.policy, input.action);
+  const requested = await deps.approvals.requestApproval({
+    sessionId: input.sessionId,
+    action: input.action,
+    tier: classification.tier,
+    summary: input.summary,
+    details: input.details ?? {},
+    dedupeKey: input.dedupeKey,
+    autoApproveAfterMs: classification.autoApproveAfterMs,
+    classification: classification.reason,
+    ...(input.actor === undefined ? {} : { actor: input.actor }),
+  });
+  if (requested.isErr()) return err(requested.error);
+  return ok({ classification, request: requested.value.request, created: requested.value.created });
 }

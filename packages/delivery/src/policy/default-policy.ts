@@ -39,6 +39,8 @@ rules:
     tier: low
   - action: comment
     tier: low
+  - action: label
+    tier: low
   - action: transition_ticket
     statuses: [Done, Closed, Resolved, "Won't Do"]
     tier: medium

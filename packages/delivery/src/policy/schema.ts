@@ -19,6 +19,7 @@ export const ACTION_KINDS = [
   'spend',
   'open_pull_request',
   'comment',
+  'label',
   'transition_ticket',
 ] as const;
 export type ActionKind = (typeof ACTION_KINDS)[number];
@@ -70,6 +71,7 @@ export const PolicyRuleSchema = z.discriminatedUnion('action', [
   z.strictObject({ action: z.literal('spend'), aboveUsd: z.number().nonnegative().optional(), ...common }),
   z.strictObject({ action: z.literal('open_pull_request'), ...common }),
   z.strictObject({ action: z.literal('comment'), ...common }),
+  z.strictObject({ action: z.literal('label'), ...common }),
   z.strictObject({ action: z.literal('transition_ticket'), statuses: Patterns.optional(), ...common }),
 ]);
 export type PolicyRule = z.infer<typeof PolicyRuleSchema>;
