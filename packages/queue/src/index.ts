@@ -42,6 +42,7 @@ export type {
   QueueErrorCode,
   QueueOptions,
   QueueStats,
+  ReleaseLeasesInput,
   RequeueInput,
   StateCounts,
   SweepResult,

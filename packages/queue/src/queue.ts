@@ -167,6 +167,19 @@ export interface RequeueInput {
   readonly delayMs?: number;
 }
 
+/**
+ * Input of {@link TaskQueue.releaseLeases}: the leases held by workers known to be dead (e.g. a daemon that
+ * restarted on the same data directory while its previous process is certainly gone).
+ */
+export interface ReleaseLeasesInput {
+  /** Lease owners whose leases end now; leases of any other owner are untouched. */
+  readonly workerIds: readonly string[];
+  /** Recorded in the audit trail and as the task's last error. */
+  readonly reason: string;
+  /** Audit actor; default `system`. */
+  readonly actor?: string;
+}
+
 export interface ListFilter {
   readonly queue?: string;
   readonly state?: TaskState;
@@ -237,6 +250,18 @@ export interface TaskQueue {
   requeue(input: RequeueInput): ResultAsync<Task, QueueError>;
   /** Returns expired leases to `failed` (or `dead` when attempts are exhausted). */
   sweepExpiredLeases(): ResultAsync<SweepResult, QueueError>;
+  /**
+   * Ends the leases held by `workerIds` now instead of at expiry, with the same outcome as the sweeper
+   * (`failed` for another attempt, or `dead` when attempts are exhausted; class `timeout`) and the given
+   * audit reason. Only for owners that are certainly dead: a live owner loses its lease (LEASE_LOST on its
+   * next heartbeat or completion). Errors: INVALID_ARGUMENT (empty reason or worker id).
+   */
+  releaseLeases(input: ReleaseLeasesInput): ResultAsync<SweepResult, QueueError>;
+  /**
+   * Wakes this handle's `waitForTasks(queue)` at once. For tasks enqueued on the same database outside
+   * this handle (e.g. `enqueueSync` inside another store's transaction), which it cannot see otherwise.
+   */
+  notifyEnqueued(queue: string): void;
   get(taskId: string): ResultAsync<Task, QueueError>;
   list(filter?: ListFilter): ResultAsync<Task[], QueueError>;
   /** Audit trail of one task, oldest first. */

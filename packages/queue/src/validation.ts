@@ -6,6 +6,7 @@ import type {
   ListFilter,
   QueueError,
   QueueOptions,
+  ReleaseLeasesInput,
   TaskError,
 } from './queue.js';
 import { FAILURE_CLASSES, TASK_STATES } from './queue.js';
@@ -229,6 +230,15 @@ export function checkReason(reason: unknown): Result<string, QueueError> {
     return err(invalid('reason must be a non-empty string of at most 2000 characters'));
   }
   return ok(reason);
+}
+
+/** Validates {@link ReleaseLeasesInput}: a reason and non-empty worker ids. */
+export function checkRelease(input: ReleaseLeasesInput): Result<ReleaseLeasesInput, QueueError> {
+  const r = checkReason(input.reason);
+  if (r.isErr()) return err(r.error);
+  if (!Array.isArray(input.workerIds) || input.workerIds.some((w) => typeof w !== 'string' || w === ''))
+    return err(invalid('workerIds must be non-empty strings'));
+  return ok(input);
 }
 
 export function checkDelay(delayMs: unknown): Result<number, QueueError> {

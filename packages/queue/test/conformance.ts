@@ -299,6 +299,53 @@ export function runConformance(backend: ConformanceBackend): void {
       expect(h.at(-1)).toMatchObject({ from: 'leased', to: 'dead', actor: 'sweeper' });
     });
 
+    it('releases only the leases of the named dead workers, before expiry, with the audit reason', async () => {
+      const q = await make();
+      await value(q.enqueue({ queue: 'q', payload: 'dead-once', maxAttempts: 1 }));
+      await value(q.enqueue({ queue: 'q', payload: 'retry', maxAttempts: 3 }));
+      await value(q.enqueue({ queue: 'q', payload: 'alive', maxAttempts: 3 }));
+      const byDead = await value(q.claim({ queue: 'q', workerId: 'host:1', n: 2, leaseMs: 600_000 }));
+      const byLive = await value(q.claim({ queue: 'q', workerId: 'host:2', n: 1, leaseMs: 600_000 }));
+      expect(byDead).toHaveLength(2);
+      const released = await value(
+        q.releaseLeases({ workerIds: ['host:1', 'host:9'], reason: 'owner restarted', actor: 'host:3' }),
+      );
+      expect(released).toEqual({ requeued: 1, deadLettered: 1 });
+      const failed = await value(q.list({ state: 'failed' }));
+      expect(failed.map((t) => t.payload)).toEqual(['retry']);
+      expect(failed[0]?.lastError).toMatchObject({ class: 'timeout' });
+      expect(failed[0]?.lastError?.message).toContain('owner restarted');
+      expect((await value(q.list({ state: 'dead' }))).map((t) => t.payload)).toEqual(['dead-once']);
+      expect(await value(q.history(failed[0]!.id))).toContainEqual(
+        expect.objectContaining({ from: 'leased', to: 'failed', actor: 'host:3', reason: 'owner restarted' }),
+      );
+      // The live worker's lease is untouched and its completion still counts.
+      await value(q.complete({ taskId: byLive[0]!.id, leaseToken: byLive[0]!.leaseToken }));
+      // The released task is claimable again at once, and the dead worker's late completion is fenced.
+      const again = await value(q.claim({ queue: 'q', workerId: 'host:3', n: 5, leaseMs: 600_000 }));
+      expect(again.map((t) => t.payload)).toEqual(['retry']);
+      const late = byDead.find((t) => t.payload === 'retry')!;
+      expect((await failure(q.complete({ taskId: late.id, leaseToken: late.leaseToken }))).code).toBe(
+        'LEASE_LOST',
+      );
+      expect(await value(q.releaseLeases({ workerIds: [], reason: 'nothing' }))).toEqual({
+        requeued: 0,
+        deadLettered: 0,
+      });
+      expect((await failure(q.releaseLeases({ workerIds: ['w'], reason: ' ' }))).code).toBe(
+        'INVALID_ARGUMENT',
+      );
+    });
+
+    it('wakes a waiting worker on notifyEnqueued (a task enqueued outside the handle)', async () => {
+      const q = await make();
+      const started = Date.now();
+      const waiting = q.waitForTasks('q', 5000);
+      q.notifyEnqueued('q');
+      await waiting;
+      expect(Date.now() - started).toBeLessThan(2000);
+    });
+
     it('reports unknown task ids as TASK_NOT_FOUND', async () => {
       const q = await make();
       const codes = [

@@ -1,6 +1,22 @@
 export type { WorkspaceError, WorkspaceErrorCode } from './errors.js';
 export type { GitOutput, RunGitOptions } from './git.js';
 export { runGit } from './git.js';
+export type {
+  ApplyWorktreeCleanupResult,
+  InspectWorktreesInput,
+  PlanWorktreeCleanupInput,
+  WorktreeCleanupItem,
+  WorktreeCleanupReason,
+  WorktreeReport,
+  WorktreeSessionFacts,
+  WorktreeSessionLookup,
+} from './inventory.js';
+export {
+  applyWorktreeCleanup,
+  FINISHED_SESSION_STATUSES,
+  inspectWorktrees,
+  planWorktreeCleanup,
+} from './inventory.js';
 export type { IndexLockOptions, IndexLockOutcome, RepoLockOptions } from './locks.js';
 export { clearStaleIndexLock, withRepoLock } from './locks.js';
 export type {

@@ -3,9 +3,13 @@ import * as api from '../src/index.js';
 
 it('exports exactly the documented public surface', () => {
   expect(Object.keys(api).sort()).toEqual([
+    'FINISHED_SESSION_STATUSES',
+    'applyWorktreeCleanup',
     'clearStaleIndexLock',
     'createWorkspaceManager',
+    'inspectWorktrees',
     'parsePorcelainZ',
+    'planWorktreeCleanup',
     'runGit',
     'validateSessionId',
     'withRepoLock',

@@ -31,6 +31,7 @@ import type {
   QueueError,
   QueueOptions,
   QueueStats,
+  ReleaseLeasesInput,
   RequeueInput,
   SweepResult,
   Task,
@@ -45,6 +46,7 @@ import {
   checkLeaseMs,
   checkListFilter,
   checkReason,
+  checkRelease,
   checkTaskError,
   type NormalizedEnqueue,
   normalizeEnqueue,
@@ -332,6 +334,36 @@ export class MemoryTaskQueue implements TaskQueue {
 
   sweepExpiredLeases(): ResultAsync<SweepResult, QueueError> {
     return this.op((now) => ok(this.sweep(now)));
+  }
+
+  releaseLeases(input: ReleaseLeasesInput): ResultAsync<SweepResult, QueueError> {
+    const c = checkRelease(input);
+    if (c.isErr()) return errAsync(c.error);
+    const owners = new Set(input.workerIds);
+    return this.op((now) => {
+      let requeued = 0;
+      let deadLettered = 0;
+      const woken = new Set<string>();
+      for (const r of this.tasks.values()) {
+        if (r.state !== 'leased' || r.leaseOwner === null || !owners.has(r.leaseOwner)) continue;
+        const dead = r.attempt >= r.maxAttempts;
+        this.transition(r, dead ? 'dead' : 'failed', input.actor ?? 'system', input.reason, now);
+        r.lastError = { class: 'timeout', message: `lease of ${r.leaseOwner} released: ${input.reason}` };
+        r.leasedUntil = null;
+        r.finishedAt = dead ? now : null;
+        if (dead) deadLettered++;
+        else {
+          requeued++;
+          woken.add(r.queue);
+        }
+      }
+      for (const q of woken) this.state.notify(q);
+      return ok({ requeued, deadLettered });
+    });
+  }
+
+  notifyEnqueued(queue: string): void {
+    this.state.notify(queue);
   }
 
   get(taskId: string): ResultAsync<Task, QueueError> {

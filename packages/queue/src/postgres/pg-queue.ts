@@ -28,6 +28,7 @@ import type {
   QueueError,
   QueueOptions,
   QueueStats,
+  ReleaseLeasesInput,
   RequeueInput,
   SweepResult,
   Task,
@@ -41,6 +42,7 @@ import {
   checkLeaseMs,
   checkListFilter,
   checkReason,
+  checkRelease,
   checkTaskError,
   type NormalizedEnqueue,
   normalizeEnqueue,
@@ -359,6 +361,26 @@ export class PostgresTaskQueue implements TaskQueue {
       const dead = r.rows.filter((row) => row.state === 'dead').length;
       return ok({ requeued: r.rows.length - dead, deadLettered: dead });
     });
+  }
+
+  releaseLeases(input: ReleaseLeasesInput): ResultAsync<SweepResult, QueueError> {
+    const c = checkRelease(input);
+    if (c.isErr()) return errAsync(c.error);
+    return this.run('releaseLeases', true, async (cl) => {
+      const r = await cl.query<{ state: string; queue: string }>(this.sql.release, [
+        [...input.workerIds],
+        input.reason,
+        input.actor ?? 'system',
+      ]);
+      const dead = r.rows.filter((row) => row.state === 'dead').length;
+      for (const q of new Set(r.rows.filter((row) => row.state !== 'dead').map((row) => row.queue)))
+        this.state.notify(q);
+      return ok({ requeued: r.rows.length - dead, deadLettered: dead });
+    });
+  }
+
+  notifyEnqueued(queue: string): void {
+    this.state.notify(queue);
   }
 
   get(taskId: string): ResultAsync<Task, QueueError> {

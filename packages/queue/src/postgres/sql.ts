@@ -68,6 +68,14 @@ export function buildSql(schema: string) {
         transition_actor = 'sweeper', transition_reason = 'lease expired'
       WHERE id IN (SELECT id FROM ${T} WHERE state = 'leased' AND leased_until <= ${NOW} FOR UPDATE SKIP LOCKED)
       RETURNING state`,
+    release: `UPDATE ${T} SET
+        state = CASE WHEN attempt >= max_attempts THEN 'dead' ELSE 'failed' END,
+        finished_at = CASE WHEN attempt >= max_attempts THEN ${NOW} ELSE NULL END,
+        leased_until = NULL,
+        last_error_class = 'timeout', last_error_message = 'lease of ' || lease_owner || ' released: ' || $2,
+        transition_actor = $3, transition_reason = $2
+      WHERE state = 'leased' AND lease_owner = ANY($1::text[])
+      RETURNING state, queue`,
     history: `SELECT task_id, actor, from_state, to_state, at, reason FROM ${A} WHERE task_id = $1 ORDER BY seq`,
     historyMany: `SELECT task_id, actor, from_state, to_state, at, reason FROM ${A} WHERE task_id = ANY($1::text[]) ORDER BY seq`,
     stats: `SELECT queue, state, count(*)::bigint AS n FROM ${T} GROUP BY queue, state`,

@@ -9,6 +9,7 @@ import type {
   LeasedTask,
   LeaseRef,
   QueueError,
+  ReleaseLeasesInput,
   RequeueInput,
   SweepResult,
   Task,
@@ -73,6 +74,13 @@ export class SqliteOps {
         last_error_class = 'timeout', last_error_message = 'lease of ' || lease_owner || ' expired',
         transition_actor = 'sweeper', transition_reason = 'lease expired'
         WHERE state = 'leased' AND leased_until <= @now RETURNING state`),
+      release: p(`UPDATE queue_tasks SET
+        state = CASE WHEN attempt >= max_attempts THEN 'dead' ELSE 'failed' END,
+        finished_at = CASE WHEN attempt >= max_attempts THEN @now ELSE NULL END,
+        updated_at = @now, leased_until = NULL,
+        last_error_class = 'timeout', last_error_message = 'lease of ' || lease_owner || ' released: ' || @reason,
+        transition_actor = @actor, transition_reason = @reason
+        WHERE state = 'leased' AND lease_owner IN (SELECT value FROM json_each(@owners)) RETURNING state`),
       anyExpired: p(`SELECT 1 FROM queue_tasks WHERE state = 'leased' AND leased_until <= ? LIMIT 1`),
     };
   }
@@ -229,6 +237,18 @@ export class SqliteOps {
   sweep(now: number): SweepResult {
     if (this.s.anyExpired!.get(now) === undefined) return { requeued: 0, deadLettered: 0 };
     const rows = this.s.sweep!.all({ now }) as Array<{ state: string }>;
+    const dead = rows.filter((r) => r.state === 'dead').length;
+    return { requeued: rows.length - dead, deadLettered: dead };
+  }
+
+  /** Ends the leases of `input.workerIds` now, as the sweeper would at expiry (see `TaskQueue.releaseLeases`). */
+  releaseLeases(input: ReleaseLeasesInput, now: number): SweepResult {
+    const rows = this.s.release!.all({
+      now,
+      owners: JSON.stringify(input.workerIds),
+      reason: input.reason,
+      actor: input.actor ?? 'system',
+    }) as Array<{ state: string }>;
     const dead = rows.filter((r) => r.state === 'dead').length;
     return { requeued: rows.length - dead, deadLettered: dead };
   }

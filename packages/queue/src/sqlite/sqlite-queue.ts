@@ -32,6 +32,7 @@ import type {
   QueueError,
   QueueOptions,
   QueueStats,
+  ReleaseLeasesInput,
   RequeueInput,
   SweepResult,
   Task,
@@ -45,6 +46,7 @@ import {
   checkLeaseMs,
   checkListFilter,
   checkReason,
+  checkRelease,
   checkTaskError,
   type NormalizedEnqueue,
   normalizeEnqueue,
@@ -235,6 +237,21 @@ export class SqliteTaskQueue implements TaskQueue {
 
   sweepExpiredLeases(): ResultAsync<SweepResult, QueueError> {
     return this.write((now) => ok(this.ops.sweep(now)));
+  }
+
+  releaseLeases(input: ReleaseLeasesInput): ResultAsync<SweepResult, QueueError> {
+    const c = checkRelease(input);
+    if (c.isErr()) return errAsync(c.error);
+    if (input.workerIds.length === 0)
+      return new ResultAsync(Promise.resolve(ok({ requeued: 0, deadLettered: 0 })));
+    return this.write((now) => ok(this.ops.releaseLeases(input, now))).map((r) => {
+      if (r.requeued > 0) this.state.notify();
+      return r;
+    });
+  }
+
+  notifyEnqueued(queue: string): void {
+    this.state.notify(queue);
   }
 
   get(taskId: string): ResultAsync<Task, QueueError> {
