@@ -77,6 +77,31 @@ export {
 } from './jira/jira-return-path.js';
 export type { ChangeSummary, ChangeType } from './message.js';
 export { CHANGE_TYPES, commitMessage, conventionalHeader, WORKTRAIN_CO_AUTHOR } from './message.js';
+export type { Notifier, NotifierOptions } from './notify/notifier.js';
+export { createNotifier } from './notify/notifier.js';
+export type { AttemptRequest, PostOutcome, Transport } from './notify/send.js';
+export { isRetryableStatus, postWithRetries, retryAfterMs } from './notify/send.js';
+export {
+  DELIVERY_HEADER,
+  EVENT_HEADER,
+  SIGNATURE_HEADER,
+  signNotification,
+  TIMESTAMP_HEADER,
+  verifyNotification,
+} from './notify/sign.js';
+export type { SlackBlock, SlackMessage } from './notify/slack.js';
+export { escapeSlack, renderSlackMessage } from './notify/slack.js';
+export type {
+  NotificationEvent,
+  NotificationEventInput,
+  NotificationTarget,
+  NotificationType,
+  RetryOptions,
+  SendReport,
+  SlackTarget,
+  WebhookTarget,
+} from './notify/types.js';
+export { NOTIFICATION_TYPES, NotificationEventSchema } from './notify/types.js';
 export type { PatchCheckResult, PatchFileAudit } from './patch/check.js';
 export { checkParsedPatch, checkPatchText } from './patch/check.js';
 export type { GitApplyCheck, GitApplyCheckOptions } from './patch/git-apply.js';

@@ -72,6 +72,7 @@ export {
   type JiraFault,
   type RecordedJiraRequest,
 } from './jira/state.js';
+export { type FakeSlack, type SlackMessageRecord, startFakeSlack } from './slack/receiver.js';
 export { type WaitForOptions, waitFor } from './wait-for.js';
 export {
   type GitHubWebhookRequest,
