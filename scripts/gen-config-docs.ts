@@ -46,6 +46,26 @@ export const MEANINGS: Readonly<Record<string, string>> = {
   workflowDirs: 'extra workflow directories, after the bundled library and `$WORKTRAIN_HOME/workflows`',
   maxRequestBytes: 'bytes; largest accepted API request body (webhooks use their trigger `maxBodyBytes`)',
   drainTimeoutMs: 'ms running sessions get to finish on SIGTERM before they are aborted (and resumed later)',
+  approvals: 'blast-radius approvals of deliveries (policy in `policy.yaml`; see docs/security.md)',
+  'approvals.checkIntervalMs':
+    'ms between checks for decisions on parked deliveries and for due medium-tier timeouts',
+  notifications: 'session completed / failed and approval needed notifications (see docs/security.md)',
+  'notifications.webhooks': 'generic webhooks: JSON POST signed with HMAC-SHA256',
+  'notifications.webhooks[].name': 'shown in logs instead of the URL',
+  'notifications.webhooks[].url': 'receiver URL (http or https)',
+  'notifications.webhooks[].secret': 'signing secret, ≥16 characters; write `$NAME`, never the literal',
+  'notifications.webhooks[].events':
+    '`session.completed`, `session.failed`, `approval.needed` (unset = all)',
+  'notifications.webhooks[].maxAttempts': 'attempts per notification (5xx, 429, timeouts are retried)',
+  'notifications.webhooks[].timeoutMs': 'ms per attempt',
+  'notifications.slack': 'Slack incoming webhooks (Block Kit message)',
+  'notifications.slack[].name': 'shown in logs instead of the URL',
+  'notifications.slack[].url': 'incoming-webhook URL; it is the secret: write `$SLACK_WEBHOOK_URL`',
+  'notifications.slack[].events': 'as for webhooks (unset = all)',
+  'notifications.slack[].maxAttempts': 'attempts per notification',
+  'notifications.slack[].timeoutMs': 'ms per attempt',
+  'notifications.callbackSecret':
+    "signs posts to a trigger's `callbackUrl` like the webhooks; without it no callback is sent",
 };
 
 /** One row of the table. */
@@ -150,6 +170,10 @@ export function configKeyRows(schema: Schema): ConfigKeyRow[] {
       if (field(def, 'type') === 'union') {
         const options = field(def, 'options');
         if (Array.isArray(options)) for (const o of options) if (isSchema(o)) visitVariant(o, key);
+      } else if (field(def, 'type') === 'array') {
+        // Lists of objects (`notifications.webhooks`) document their entries' keys as `key[].name`.
+        const element = field(def, 'element');
+        if (isSchema(element)) visit(unwrap(element).core, `${key}[]`);
       } else visit(info.core, key);
     }
   };

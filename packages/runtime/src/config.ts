@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { err, makeError, ok, type Result, type WorkTrainError } from '@worktrain/contracts';
+import { NOTIFICATION_TYPES } from '@worktrain/delivery';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 
@@ -41,6 +42,44 @@ export const BudgetConfigSchema = z.strictObject({
   maxRepeatedCalls: z.number().int().positive().optional(),
 });
 
+const NotificationEvents = z.array(z.enum(NOTIFICATION_TYPES)).min(1);
+const NotifyRetry = {
+  /** Attempts per notification, first included. */
+  maxAttempts: z.number().int().min(1).max(20).default(5),
+  /** Per-attempt timeout, ms. */
+  timeoutMs: Ms.max(120_000).default(10_000),
+};
+
+/** Where session completed / failed and approval needed notifications go (DESIGN §8 "notify"). */
+export const NotificationsConfigSchema = z.strictObject({
+  webhooks: z
+    .array(
+      z.strictObject({
+        name: z.string().min(1).max(100),
+        url: z.url({ protocol: /^https?$/ }),
+        /** HMAC-SHA256 signing secret; write `$NAME`. */
+        secret: z.string().min(16, 'use a signing secret of at least 16 characters'),
+        events: NotificationEvents.optional(),
+        ...NotifyRetry,
+      }),
+    )
+    .default([]),
+  slack: z
+    .array(
+      z.strictObject({
+        name: z.string().min(1).max(100),
+        /** The incoming-webhook URL is itself the secret: write `$SLACK_WEBHOOK_URL`. */
+        url: z.url({ protocol: /^https?$/ }),
+        events: NotificationEvents.optional(),
+        ...NotifyRetry,
+      }),
+    )
+    .default([]),
+  /** Signs posts to a trigger's `callbackUrl` (without it, callbacks are not sent). */
+  callbackSecret: z.string().min(16, 'use a signing secret of at least 16 characters').optional(),
+});
+export type NotificationsConfig = z.infer<typeof NotificationsConfigSchema>;
+
 export const RuntimeConfigSchema = z.strictObject({
   version: z.literal(1).optional(),
   /** HTTP port (default 3200). 0 picks a free port (tests). */
@@ -78,6 +117,13 @@ export const RuntimeConfigSchema = z.strictObject({
   maxRequestBytes: z.number().int().min(1024).max(26_214_400).default(1_048_576),
   /** Drain timeout on SIGTERM, ms. */
   drainTimeoutMs: Ms.default(30_000),
+  approvals: z
+    .strictObject({
+      /** ms between checks for decided approvals of parked deliveries (and due medium-tier timeouts). */
+      checkIntervalMs: Ms.max(600_000).default(1_000),
+    })
+    .default({ checkIntervalMs: 1_000 }),
+  notifications: NotificationsConfigSchema.default({ webhooks: [], slack: [] }),
 });
 export type RuntimeConfig = z.infer<typeof RuntimeConfigSchema>;
 
