@@ -8,6 +8,8 @@ import {
   type WorkTrainError,
 } from '@worktrain/contracts';
 import type { SessionStore } from '@worktrain/session-store';
+import { composeChangeRequestBody } from './body.js';
+import { type CheckResult, checksOutcome, type DeliveryCheck, runChecks } from './checks.js';
 import { type CommitIdentity, type CommitResult, commitStaged } from './commit.js';
 import { collectWorktreeChanges, type WorktreeChanges } from './diff.js';
 import { type DeliveryError, deliveryError } from './errors.js';
@@ -15,10 +17,11 @@ import type { ForgeClient } from './forge.js';
 import { parseHandoff } from './handoff.js';
 import { type ChangeType, commitMessage, conventionalHeader } from './message.js';
 import { checkPatch, type PatchPolicy } from './patch-check.js';
-import { pullRequestFooter, renderPullRequestBody, sessionMarker } from './pr-body.js';
-import { buildPullRequestContent, commentBody, readPullRequestTemplate } from './pr-content.js';
+import { sessionMarker } from './pr-body.js';
+import { commentBody } from './pr-content.js';
 import { pushBranch } from './push.js';
 import { createStageRecorder, type DeliveryStage, type StageRecord } from './recorder.js';
+import { checkWorktreeClean } from './worktree-guard.js';
 
 /** What to deliver. */
 export interface DeliverInput {
@@ -45,6 +48,12 @@ export interface DeliverInput {
   readonly sessionUrl?: string;
   readonly workflowId?: string;
   readonly draft?: boolean;
+  /** PR/MR template name (`bugfix` → `.github/PULL_REQUEST_TEMPLATE/bugfix.md` or
+   *  `.gitlab/merge_request_templates/Bugfix.md`); the handoff's `prTemplate` wins over it. */
+  readonly template?: string;
+  /** Commands run in the worktree after validation and before committing; their output is recorded in
+   *  the `checks` stage and any failure stops the delivery (CHECKS_FAILED). */
+  readonly checks?: readonly DeliveryCheck[];
 }
 
 /** Dependencies of {@link deliver}. Only this stage ever holds the forge token. */
@@ -173,144 +182,189 @@ export function deliver(input: DeliverInput, deps: DeliverDeps): ResultAsync<Del
                   { cause: e.code },
                 ),
               );
+      const composeBody = (baseSha: string) =>
+        composeChangeRequestBody({
+          worktree: input.worktreePath,
+          baseSha,
+          forge: deps.forge,
+          parsed,
+          summary,
+          sessionId: input.sessionId,
+          ...(input.template === undefined ? {} : { templateName: input.template }),
+          ...(input.issueNumber === undefined ? {} : { issueNumber: input.issueNumber }),
+          ...(input.sessionUrl === undefined ? {} : { sessionUrl: input.sessionUrl }),
+          ...(input.workflowId === undefined ? {} : { workflowId: input.workflowId }),
+        });
       const validateStage = stage('validate', () =>
         prepare()
+          .andThen(() => checkWorktreeClean(input.worktreePath))
           .andThen(() => collectWorktreeChanges(input.worktreePath, baseRef))
-          .andThen((changes) => validate(changes, targets, input.policy)),
-      );
-
-      return validateStage.andThen((changes) =>
-        stage<CommitResult>(
-          'commit',
-          () =>
-            commitStaged(
-              input.worktreePath,
-              commitMessage(change, parsed.handoff, input.sessionId),
-              changes.baseSha,
-              deps.identity,
-            ).map((c) => ({
-              value: c,
-              record: { outcome: 'succeeded', commitSha: c.commitSha, details: { created: c.created } },
+          .andThen((changes) => validate(changes, targets, input.policy))
+          .andThen((v) =>
+            // The body is checked against the template now, before anything is committed or pushed.
+            composeBody(v.value.baseSha).map((b) => ({
+              value: v.value,
+              record: {
+                ...v.record,
+                details: {
+                  ...v.record.details,
+                  template: b.template === null ? null : b.template.path,
+                  agentFilledBody: b.agentFilled,
+                },
+              },
             })),
-          (r) => ({ commitSha: r.commitSha ?? '', created: r.details.created === true }),
-        )
-          .andThen(() =>
-            stage(
-              'push',
-              () =>
-                pushBranch({
-                  worktree: input.worktreePath,
-                  branch,
-                  ...(deps.remote === undefined ? {} : { remote: deps.remote }),
-                  ...(deps.pushToken === undefined ? {} : { token: deps.pushToken }),
-                  ...(deps.identity === undefined ? {} : { identity: deps.identity }),
-                }).map((p) => ({
-                  value: p.commitSha,
+          ),
+      );
+      const checksStage = (): ResultAsync<unknown, DeliveryError> =>
+        input.checks === undefined || input.checks.length === 0
+          ? okAsync(undefined)
+          : stage('checks', () =>
+              runChecks(
+                input.worktreePath,
+                input.checks ?? [],
+                deps.pushToken === undefined ? [] : [deps.pushToken],
+              )
+                .andThen(checksOutcome)
+                .map((results: CheckResult[]) => ({
+                  value: results,
                   record: {
-                    outcome: 'succeeded',
-                    commitSha: p.commitSha,
-                    details: { branch, rebased: p.rebased },
+                    outcome: 'succeeded' as const,
+                    details: { checks: results.map((r) => ({ ...r })) },
                   },
                 })),
-              (r) => r.commitSha ?? '',
-            ),
+            );
+
+      return validateStage.andThen((changes) =>
+        checksStage().andThen(() =>
+          stage<CommitResult>(
+            'commit',
+            () =>
+              commitStaged(
+                input.worktreePath,
+                commitMessage(change, parsed.handoff, input.sessionId),
+                changes.baseSha,
+                deps.identity,
+              ).map((c) => ({
+                value: c,
+                record: { outcome: 'succeeded', commitSha: c.commitSha, details: { created: c.created } },
+              })),
+            (r) => ({ commitSha: r.commitSha ?? '', created: r.details.created === true }),
           )
-          .andThen((commitSha) =>
-            stage(
-              'pull_request',
-              () =>
-                readPullRequestTemplate(
-                  input.worktreePath,
-                  changes.baseSha,
-                  deps.forge.templatePaths,
-                ).andThen((template) => {
-                  const content = buildPullRequestContent(parsed, summary, input.issueNumber);
-                  const footer = pullRequestFooter(input.sessionId, input.sessionUrl, input.workflowId);
-                  return deps.forge
-                    .openOrUpdateChangeRequest({
-                      headBranch: branch,
-                      baseBranch: input.baseBranch,
-                      title: conventionalHeader(change),
-                      body: renderPullRequestBody(template, content, footer),
-                      ...(input.draft === undefined ? {} : { draft: input.draft }),
-                    })
-                    .map((pr) => ({
-                      value: { number: pr.number, url: pr.url },
+            .andThen(() =>
+              stage(
+                'push',
+                () =>
+                  pushBranch({
+                    worktree: input.worktreePath,
+                    branch,
+                    ...(deps.remote === undefined ? {} : { remote: deps.remote }),
+                    ...(deps.pushToken === undefined ? {} : { token: deps.pushToken }),
+                    ...(deps.identity === undefined ? {} : { identity: deps.identity }),
+                  }).map((p) => ({
+                    value: p.commitSha,
+                    record: {
+                      outcome: 'succeeded',
+                      commitSha: p.commitSha,
+                      details: { branch, rebased: p.rebased },
+                    },
+                  })),
+                (r) => r.commitSha ?? '',
+              ),
+            )
+            .andThen((commitSha) =>
+              stage(
+                'pull_request',
+                () =>
+                  composeBody(changes.baseSha).andThen((composed) => {
+                    const template = composed.template;
+                    return deps.forge
+                      .openOrUpdateChangeRequest({
+                        headBranch: branch,
+                        baseBranch: input.baseBranch,
+                        title: conventionalHeader(change),
+                        body: composed.body,
+                        ...(input.draft === undefined ? {} : { draft: input.draft }),
+                      })
+                      .map((pr) => ({
+                        value: { number: pr.number, url: pr.url },
+                        record: {
+                          outcome: 'succeeded' as const,
+                          url: pr.url,
+                          details: {
+                            number: pr.number,
+                            created: pr.created,
+                            updated: pr.updated,
+                            template: template !== null,
+                            templatePath: template === null ? null : template.path,
+                            agentFilledBody: composed.agentFilled,
+                          },
+                        },
+                      }));
+                  }),
+                (r) => ({ number: Number(r.details.number), url: r.url ?? '' }),
+              ).andThen((pullRequest) =>
+                stage(
+                  'issue_comment',
+                  () => {
+                    if (input.issueNumber === undefined) {
+                      return okAsync({
+                        value: null,
+                        record: { outcome: 'skipped' as const, details: { reason: 'no source issue' } },
+                      });
+                    }
+                    const marker = sessionMarker(input.sessionId);
+                    return deps.forge
+                      .upsertIssueComment({
+                        issueNumber: input.issueNumber,
+                        marker,
+                        body: commentBody(
+                          pullRequest.url,
+                          input.sessionId,
+                          marker,
+                          input.sessionUrl,
+                          deps.forge.changeRequestNoun,
+                        ),
+                      })
+                      .map((c) => ({
+                        value: { id: c.id, url: c.url },
+                        record: {
+                          outcome: 'succeeded' as const,
+                          url: c.url,
+                          details: { commentId: c.id, created: c.created },
+                        },
+                      }));
+                  },
+                  (r) =>
+                    r.outcome === 'skipped' ? null : { id: Number(r.details.commentId), url: r.url ?? '' },
+                ).andThen((issueComment) =>
+                  stage('delivery', () =>
+                    okAsync({
+                      value: {
+                        sessionId: input.sessionId,
+                        branch,
+                        commitSha,
+                        pullRequest,
+                        issueComment,
+                        replayed: false,
+                      },
                       record: {
                         outcome: 'succeeded' as const,
-                        url: pr.url,
+                        url: pullRequest.url,
+                        commitSha,
                         details: {
-                          number: pr.number,
-                          created: pr.created,
-                          updated: pr.updated,
-                          template: template !== null,
+                          branch,
+                          pullRequestNumber: pullRequest.number,
+                          ...(issueComment === null
+                            ? {}
+                            : { commentId: issueComment.id, commentUrl: issueComment.url }),
                         },
                       },
-                    }));
-                }),
-              (r) => ({ number: Number(r.details.number), url: r.url ?? '' }),
-            ).andThen((pullRequest) =>
-              stage(
-                'issue_comment',
-                () => {
-                  if (input.issueNumber === undefined) {
-                    return okAsync({
-                      value: null,
-                      record: { outcome: 'skipped' as const, details: { reason: 'no source issue' } },
-                    });
-                  }
-                  const marker = sessionMarker(input.sessionId);
-                  return deps.forge
-                    .upsertIssueComment({
-                      issueNumber: input.issueNumber,
-                      marker,
-                      body: commentBody(
-                        pullRequest.url,
-                        input.sessionId,
-                        marker,
-                        input.sessionUrl,
-                        deps.forge.changeRequestNoun,
-                      ),
-                    })
-                    .map((c) => ({
-                      value: { id: c.id, url: c.url },
-                      record: {
-                        outcome: 'succeeded' as const,
-                        url: c.url,
-                        details: { commentId: c.id, created: c.created },
-                      },
-                    }));
-                },
-                (r) =>
-                  r.outcome === 'skipped' ? null : { id: Number(r.details.commentId), url: r.url ?? '' },
-              ).andThen((issueComment) =>
-                stage('delivery', () =>
-                  okAsync({
-                    value: {
-                      sessionId: input.sessionId,
-                      branch,
-                      commitSha,
-                      pullRequest,
-                      issueComment,
-                      replayed: false,
-                    },
-                    record: {
-                      outcome: 'succeeded' as const,
-                      url: pullRequest.url,
-                      commitSha,
-                      details: {
-                        branch,
-                        pullRequestNumber: pullRequest.number,
-                        ...(issueComment === null
-                          ? {}
-                          : { commentId: issueComment.id, commentUrl: issueComment.url }),
-                      },
-                    },
-                  }),
+                    }),
+                  ),
                 ),
               ),
             ),
-          ),
+        ),
       );
     });
   });

@@ -25,6 +25,16 @@ import { makeError, type WorkTrainError } from '@worktrain/contracts';
  * - TRANSITION_NOT_FOUND: no Jira transition of the ticket leads to the configured status (details: issueKey,
  *   status, available: `[{id, name, to}]`).
  * - STORE_FAILED: the session log could not be read or written (details: cause code).
+ * - TEMPLATE_NOT_FOUND: a PR/MR template was asked for by name and the repository has none of that name
+ *   (details: name, available).
+ * - TEMPLATE_INCOMPLETE: the body the agent filled from the template lacks required sections, or left them
+ *   empty or as the template's placeholder (details: template, sections `[{heading, problem}]`).
+ * - WORKTREE_DIRTY: the worktree is not in a state to deliver from: a merge, rebase, cherry-pick or revert
+ *   in progress, or unresolved conflicts (details: state, paths).
+ * - CHECKS_FAILED: a configured check command failed or timed out (details: check, exitCode, timedOut).
+ * - APPLY_FAILED / APPLY_CONFLICT: a patch did not apply; with `--3way`, APPLY_CONFLICT carries the conflict
+ *   report (details.conflicts `[{path, hunks: [{startLine, endLine}]}]`).
+ * - NOTHING_DELIVERED: rollback of a session that has no recorded delivery.
  */
 export type DeliveryErrorCode =
   | 'INVALID_INPUT'
@@ -47,7 +57,14 @@ export type DeliveryErrorCode =
   | 'PR_CLOSED'
   | 'PR_MERGED'
   | 'TRANSITION_NOT_FOUND'
-  | 'STORE_FAILED';
+  | 'STORE_FAILED'
+  | 'TEMPLATE_NOT_FOUND'
+  | 'TEMPLATE_INCOMPLETE'
+  | 'WORKTREE_DIRTY'
+  | 'CHECKS_FAILED'
+  | 'APPLY_FAILED'
+  | 'APPLY_CONFLICT'
+  | 'NOTHING_DELIVERED';
 
 export type DeliveryError = WorkTrainError<DeliveryErrorCode>;
 

@@ -1,5 +1,6 @@
 import type { ResultAsync } from '@worktrain/contracts';
 import type { DeliveryError } from './errors.js';
+import type { TemplateForge } from './templates.js';
 
 /** Input of {@link ForgeClient.openOrUpdateChangeRequest}. */
 export interface ChangeRequestInput {
@@ -46,6 +47,10 @@ export interface ForgeClient {
    * commit); default GitHub's `PULL_REQUEST_TEMPLATE_PATHS`. GitLab: `.gitlab/merge_request_templates/<name>.md`.
    */
   readonly templatePaths?: readonly string[];
+  /** Which template conventions apply (`findTemplates`); default `github`. */
+  readonly templateForge?: TemplateForge;
+  /** Template chosen in the forge's configuration (GitLab `template`), used when the delivery names none. */
+  readonly templateName?: string;
   /** What this forge calls a change request in prose (`merge request` on GitLab); default `pull request`. */
   readonly changeRequestNoun?: string;
   openOrUpdateChangeRequest(input: ChangeRequestInput): ResultAsync<ChangeRequest, DeliveryError>;

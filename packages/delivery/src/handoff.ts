@@ -18,6 +18,8 @@ const HandoffView = z.looseObject({
   testsAdded: z.array(z.string()),
   filesChanged: z.array(z.string()),
   correctedAssumptions: z.array(z.object({ assumed: z.string(), actual: z.string() })).optional(),
+  prBody: z.string().optional(),
+  prTemplate: z.string().optional(),
 });
 export type CodingHandoff = z.infer<typeof HandoffView>;
 

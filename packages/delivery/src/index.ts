@@ -34,6 +34,10 @@ export type {
   RequestOutcome,
 } from './approvals/types.js';
 export { APPROVAL_STATES, LOW_TIER_ACTOR, TIMEOUT_ACTOR } from './approvals/types.js';
+export type { BodyInput, ComposedBody } from './body.js';
+export { composeChangeRequestBody } from './body.js';
+export type { CheckResult, DeliveryCheck } from './checks.js';
+export { checksOutcome, MAX_OUTPUT_CHARS, redactOutput, runChecks } from './checks.js';
 export type { CommitIdentity, CommitResult } from './commit.js';
 export { commitStaged } from './commit.js';
 export type { DeliverDeps, DeliverInput, DeliveryResult } from './deliver.js';
@@ -164,3 +168,18 @@ export type { DeliveryStage, StageRecord } from './recorder.js';
 export { DELIVERY_STAGES, stageKey } from './recorder.js';
 export type { AddedLine, SecretFinding, SecretRule } from './secrets.js';
 export { maskSecret, SECRET_RULES, scanAddedLines, shannonEntropy } from './secrets.js';
+export type {
+  ChangeRequestTemplate,
+  SectionProblem,
+  TemplateForge,
+  TemplateRef,
+  TemplateSection,
+} from './templates.js';
+export {
+  checkFilledTemplate,
+  findTemplates,
+  readChangeRequestTemplate,
+  selectTemplate,
+  templateSections,
+} from './templates.js';
+export { checkWorktreeClean } from './worktree-guard.js';

@@ -19,7 +19,11 @@ export const DELIVERY_STAGES = [
   'issue_comment',
   'delivery',
 ] as const;
-export type DeliveryStage = (typeof DELIVERY_STAGES)[number];
+/**
+ * A stage name: the {@link DELIVERY_STAGES} of every delivery, plus `checks` (only when checks are
+ * configured, between validate and commit), `dry_run` (the plan of a dry run) and `rollback`.
+ */
+export type DeliveryStage = (typeof DELIVERY_STAGES)[number] | 'checks' | 'dry_run' | 'rollback';
 
 /** What a finished stage recorded (the `delivery_recorded` data). */
 export interface StageRecord {

@@ -192,5 +192,10 @@ export function createGitHubForge(options: GitHubForgeOptions): ForgeClient {
     });
   };
 
-  return { target: `github:${owner}/${repo}`, openOrUpdateChangeRequest, upsertIssueComment };
+  return {
+    target: `github:${owner}/${repo}`,
+    templateForge: 'github',
+    openOrUpdateChangeRequest,
+    upsertIssueComment,
+  };
 }

@@ -259,7 +259,8 @@ export function createGitLabForge(options: GitLabForgeOptions): ForgeClient {
 
   return {
     target: `gitlab:${String(project)}`,
-    templatePaths: mergeRequestTemplatePaths(options.template),
+    templateForge: 'gitlab',
+    ...(options.template === undefined ? {} : { templateName: options.template }),
     changeRequestNoun: 'merge request',
     openOrUpdateChangeRequest,
     upsertIssueComment,

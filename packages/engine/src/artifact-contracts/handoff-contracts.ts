@@ -60,6 +60,11 @@ export const CodingHandoffArtifactSchema = z.strictObject({
     .array(z.strictObject({ assumed: item(), actual: item() }))
     .max(6)
     .optional(),
+  /** WorkTrain extension: the PR/MR body, filled from the repository's template (given to the final step
+   *  as `deliveryTemplate`); delivery checks it keeps every section of that template. */
+  prBody: z.string().min(1).max(60_000).optional(),
+  /** WorkTrain extension: name of the PR/MR template `prBody` was filled from (e.g. `bugfix`). */
+  prTemplate: item(100).optional(),
 });
 export type CodingHandoffArtifact = z.infer<typeof CodingHandoffArtifactSchema>;
 
