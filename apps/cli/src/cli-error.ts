@@ -18,6 +18,7 @@ import { makeError, type WorkTrainError } from '@worktrain/contracts';
  *   NOT_A_WORKTRAIN_DATABASE, STORE_IO, …).
  * - DAEMON_UNREACHABLE: no daemon answers at the resolved URL (or it never started: no token).
  * - DAEMON_ERROR: the daemon (or the in-process runtime) refused or failed (`details.daemonCode`).
+ * - WORKSPACE_ERROR: a `@worktrain/workspace` operation failed (`details.workspaceCode`).
  * - INTERNAL: an unexpected exception (a bug); printed without a stack trace unless WORKTRAIN_DEBUG=1.
  */
 export type CliErrorCode =
@@ -38,6 +39,7 @@ export type CliErrorCode =
   | 'APPROVAL_ERROR'
   | 'DAEMON_UNREACHABLE'
   | 'DAEMON_ERROR'
+  | 'WORKSPACE_ERROR'
   | 'INTERNAL';
 
 export type CliError = WorkTrainError<CliErrorCode>;

@@ -10,6 +10,7 @@ import { registerSessionsCommands } from './commands/sessions.js';
 import { registerSetupCommands } from './commands/setup.js';
 import { registerTriggerCommands } from './commands/trigger.js';
 import { registerWorkflowCommands } from './commands/workflow.js';
+import { registerWorktreeCommands } from './commands/worktree.js';
 import type { CliDeps } from './deps.js';
 import { type GlobalOptions, parseGlobalOptions } from './options.js';
 import { type CommandView, OUTPUT_FORMATS, type OutputFormat, renderError, renderResult } from './render.js';
@@ -42,6 +43,7 @@ const COMMAND_GROUPS: readonly RegisterCommandGroup[] = [
   registerSessionsCommands,
   registerOpsCommands,
   registerDaemonCommands,
+  registerWorktreeCommands,
   registerQueueCommands,
   registerTriggerCommands,
   registerDeliveryCommands,
