@@ -1,6 +1,6 @@
 /**
- * `worktrain daemon run|start|stop|status`, `worktrain status` and `worktrain logs`: the daemon's lifecycle
- * and what it is doing. `start` spawns `worktrain daemon run` detached and reports success only once
+ * `worktrain daemon run|start|stop|status|install`: the daemon's lifecycle (`install` lives in
+ * `daemon-install.ts`). `start` spawns `worktrain daemon run` detached and reports success only once
  * `GET /health` answers; `--port` and WORKTRAIN_HOME (or `--home`) are honoured by every command.
  */
 import { spawn } from 'node:child_process';
@@ -13,6 +13,7 @@ import { type CliError, cliError, usageError } from '../cli-error.js';
 import { type DaemonEndpoint, daemonEndpoint, daemonHealth } from '../daemon-client.js';
 import type { CliDeps } from '../deps.js';
 import type { CommandContext } from '../program.js';
+import { executeDaemonInstall, SERVICE_PLATFORMS, type ServicePlatform } from './daemon-install.js';
 import { createJsonLogger } from './daemon-logger.js';
 
 function parsePort(raw: string | undefined): Result<number | undefined, CliError> {
@@ -217,7 +218,9 @@ export async function executeDaemonStop(
 
 export function registerDaemonCommands(program: Command, ctx: CommandContext): void {
   const { deps } = ctx;
-  const daemon = program.command('daemon').description('run, start, stop and check the WorkTrain daemon');
+  const daemon = program
+    .command('daemon')
+    .description('run, start, stop, check and install (as a service) the WorkTrain daemon');
   const portOption = () => new Option('--port <n>', 'HTTP port (default: config.yaml, else 3200)');
 
   daemon
@@ -298,4 +301,76 @@ export function registerDaemonCommands(program: Command, ctx: CommandContext): v
         },
       );
     });
+
+  daemon
+    .command('install')
+    .description(
+      'write a systemd user unit (Linux) or launchd agent (macOS) that runs worktrain-daemon with this WORKTRAIN_HOME',
+    )
+    .addOption(new Option('--port <n>', 'HTTP port the service passes to the daemon (default: config.yaml)'))
+    .addOption(
+      new Option(
+        '--platform <kind>',
+        'service manager (default: systemd on Linux, launchd on macOS)',
+      ).choices(SERVICE_PLATFORMS),
+    )
+    .option(
+      '--target-dir <dir>',
+      'where to write the file (default: $WORKTRAIN_SERVICE_DIR, else the user unit directory)',
+    )
+    .option(
+      '--daemon-bin <path>',
+      'the worktrain-daemon script to run (default: found beside this CLI or on PATH)',
+    )
+    .option('--dry-run', 'only print the file and the commands; write nothing')
+    .option('--print', 'same as --dry-run')
+    .option(
+      '--enable',
+      'also run systemctl --user enable --now (or launchctl bootstrap); never done without it',
+    )
+    .action(
+      async (
+        raw: {
+          port?: string;
+          platform?: ServicePlatform;
+          targetDir?: string;
+          daemonBin?: string;
+          dryRun?: boolean;
+          print?: boolean;
+          enable?: boolean;
+        },
+        command: Command,
+      ) => {
+        await ctx.run(
+          command,
+          async (g) => {
+            const target = daemonTarget(g.home, raw.port);
+            if (target.isErr()) return err(target.error);
+            const dryRun = raw.dryRun === true || raw.print === true;
+            if (dryRun && raw.enable === true)
+              return err(usageError('--enable cannot be combined with --dry-run'));
+            return executeDaemonInstall(deps, {
+              ...target.value,
+              ...(raw.platform !== undefined ? { platform: raw.platform } : {}),
+              ...(raw.targetDir !== undefined ? { targetDir: raw.targetDir } : {}),
+              ...(raw.daemonBin !== undefined ? { daemonBin: raw.daemonBin } : {}),
+              dryRun,
+              enable: raw.enable === true,
+            });
+          },
+          {
+            text: (o) =>
+              [
+                ...(o.status === 'dry-run'
+                  ? [`# ${o.path} (dry run: not written)`, o.content.trimEnd(), '']
+                  : []),
+                ...(o.status !== 'dry-run' ? [`${o.status} ${o.path}`] : []),
+                o.enabled ? 'enabled and started:' : 'to enable and start it:',
+                ...o.enableCommands.map((c) => `  ${c}`),
+                ...o.warnings.map((w) => `note: ${w}`),
+              ].join('\n'),
+          },
+        );
+      },
+    );
 }
