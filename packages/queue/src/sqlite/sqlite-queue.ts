@@ -53,7 +53,7 @@ import {
   type ResolvedOptions,
   resolveOptions,
 } from '../validation.js';
-import type { GroupCommitOptions } from './group-commit.js';
+import type { Combiner, GroupCommitOptions } from './group-commit.js';
 import { GroupCommitter } from './group-commit.js';
 import { SqliteOps } from './ops.js';
 import { migrateQueueSchema, openWorktrainDatabase, type SqliteConnectionOptions } from './schema.js';
@@ -104,6 +104,7 @@ export class SqliteTaskQueue implements TaskQueue {
   private readonly clock: Clock;
   private readonly ops: SqliteOps;
   private readonly committer: GroupCommitter;
+  private readonly completer: Combiner<LeaseRef, Result<Task, QueueError>>;
   private readonly state = new HandleState();
   private checkpointTimer: NodeJS.Timeout | null = null;
   private readonly checkpointIdleMs: number;
@@ -117,6 +118,7 @@ export class SqliteTaskQueue implements TaskQueue {
     this.clock = options.clock ?? systemClock;
     this.ops = new SqliteOps(db, this.opts, options.ids ?? randomIds);
     this.checkpointIdleMs = options.checkpointIdleMs ?? 1000;
+    this.completer = { runMany: (refs) => this.ops.completeMany(refs, this.clock.now()) };
     this.committer = new GroupCommitter(db, {
       ...options.groupCommit,
       afterCommit: () => this.scheduleCheckpoint(),
@@ -204,10 +206,18 @@ export class SqliteTaskQueue implements TaskQueue {
     return this.write((now) => this.ops.heartbeat(input, ms.value, now)).mapErr((e) => this.lost(input, e));
   }
 
+  /** Completions of one group-commit batch share one set-based UPDATE (see {@link SqliteOps.completeMany}). */
   complete(input: LeaseRef): ResultAsync<Task, QueueError> {
-    return this.write((now) => this.ops.complete(input, now))
-      .map((t) => this.released(input, t))
-      .mapErr((e) => this.lost(input, e));
+    if (this.state.closed) return errAsync(closedError());
+    const p = this.committer.submitCombined(this.completer, input).then(
+      (r) => {
+        if (r.isOk()) this.released(input, undefined);
+        else this.lost(input, r.error);
+        return r;
+      },
+      (thrown: unknown) => err<Task, QueueError>(sqliteError(thrown)),
+    );
+    return new ResultAsync(p);
   }
 
   fail(input: FailInput): ResultAsync<Task, QueueError> {
@@ -299,7 +309,8 @@ export class SqliteTaskQueue implements TaskQueue {
     return (
       this.db
         .prepare(
-          'SELECT task_id, actor, from_state, to_state, at, reason FROM queue_audit WHERE task_id = ? ORDER BY seq',
+          `SELECT task_id, actor, from_state, to_state, at, reason FROM queue_audit
+           WHERE task_seq = (SELECT seq FROM queue_tasks WHERE id = ?) ORDER BY seq`,
         )
         .all(taskId) as AuditRow[]
     ).map(rowToAudit);
@@ -339,7 +350,9 @@ export class SqliteTaskQueue implements TaskQueue {
       `SELECT ${TASK_COLUMNS} FROM queue_tasks WHERE state IN (${marks}) AND finished_at <= ? ORDER BY seq LIMIT 500`,
     );
     const delTask = this.db.prepare('DELETE FROM queue_tasks WHERE id = ?');
-    const delAudit = this.db.prepare('DELETE FROM queue_audit WHERE task_id = ?');
+    const delAudit = this.db.prepare(
+      'DELETE FROM queue_audit WHERE task_seq = (SELECT seq FROM queue_tasks WHERE id = ?)',
+    );
     let purged = 0;
     try {
       for (;;) {
@@ -354,8 +367,8 @@ export class SqliteTaskQueue implements TaskQueue {
               );
             }
             for (const t of rows) {
-              delTask.run(t.id);
               delAudit.run(t.id);
+              delTask.run(t.id);
             }
             return rows.length;
           })
