@@ -32,7 +32,7 @@ import {
   loadTriggerConfig,
   openTriggerStore,
   type TriggerConfig,
-  TriggerRouter,
+  type TriggerRouter,
   TriggerScheduler,
 } from '@worktrain/triggers';
 import { bundledWorkflowsDir } from '@worktrain/workflows';
@@ -46,6 +46,7 @@ import { ensureDaemonToken, ensureDir, readTextIfExists } from './files.js';
 import { createApp } from './http/app.js';
 import { listen } from './http/server.js';
 import { createTaskHandler } from './lifecycle.js';
+import { NotifyingTriggerRouter } from './notifying-router.js';
 import { createOperations, type Operations } from './operations.js';
 import { openParkedGates, openTaskSessions, type ParkedGates, type TaskSessions } from './task-sessions.js';
 
@@ -177,12 +178,17 @@ export function createRuntime(options: RuntimeOptions): Runtime {
 
     const triggerConfig = await loadTriggers(paths, options.env ?? process.env);
     if (triggerConfig.isErr()) return fail(triggerConfig.error);
-    const router = new TriggerRouter({
-      config: triggerConfig.value,
-      store: triggerStore.value,
-      clock,
-      logger: logger.child({ component: 'triggers' }),
-    });
+    // A task the router admits wakes this daemon's workers at once (polling stays as the fallback).
+    const workQueue = queue.value;
+    const router = new NotifyingTriggerRouter(
+      {
+        config: triggerConfig.value,
+        store: triggerStore.value,
+        clock,
+        logger: logger.child({ component: 'triggers' }),
+      },
+      (name) => workQueue.notifyEnqueued(name),
+    );
 
     const providerFn = options.provider ?? modelProvider(config, paths);
 
