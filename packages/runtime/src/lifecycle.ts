@@ -15,7 +15,13 @@ import type { ActiveSessions } from './active.js';
 import type { DaemonEventBus } from './daemon-events.js';
 import type { DeliverFn } from './delivery.js';
 import type { RuntimeError } from './errors.js';
-import { type DeliveryTarget, readWorkItem } from './payload.js';
+import {
+  type DeliveryTarget,
+  type JiraDeliveryRoutes,
+  readWorkItem,
+  targetFromJson,
+  targetToJson,
+} from './payload.js';
 import { appendAtHead, readAll } from './session-log.js';
 import type { ParkedGates, TaskSessions } from './task-sessions.js';
 
@@ -31,6 +37,8 @@ export interface LifecycleDeps {
   readonly provider: () => Result<ModelProvider, RuntimeError>;
   readonly budget: Partial<Budget>;
   readonly deliver: DeliverFn | null;
+  /** Where Jira tickets' code is delivered (config `jira.projects`). */
+  readonly jiraRoutes?: JiraDeliveryRoutes;
   readonly active: ActiveSessions;
   readonly events: DaemonEventBus;
   readonly workerId: string;
@@ -86,7 +94,7 @@ export function createTaskHandler(deps: LifecycleDeps) {
   };
 
   return async function handle(task: LeasedTask, signal: AbortSignal): Promise<void> {
-    const item = readWorkItem(task.payload);
+    const item = readWorkItem(task.payload, { jiraRoutes: deps.jiraRoutes ?? {} });
     if ('error' in item) throw new TaskFailure('validation', item.error, false);
     deps.events.emit({ type: 'task_claimed', taskId: task.id, data: { attempt: task.attempt } });
     const work = item.ok;
@@ -100,8 +108,7 @@ export function createTaskHandler(deps: LifecycleDeps) {
       const meta: JsonObject = {
         taskId: task.id,
         repoPath: work.repoPath,
-        repo: work.target.repo,
-        issueNumber: work.target.issueNumber,
+        ...targetToJson(work.target),
       };
       const started = await deps.engine.startWorkflow({
         workflowId: work.workflowId,
@@ -280,9 +287,21 @@ export function createTaskHandler(deps: LifecycleDeps) {
       baseBranch,
       repo: target.repo,
       issueNumber: target.issueNumber,
+      forge: target.forge,
+      noteOn: target.noteOn,
+      jiraIssueKey: target.jiraIssueKey,
     });
     if (delivered.isErr()) {
       if (delivered.error.code === 'NEEDS_APPROVAL') return;
+      if (delivered.error.code === 'FORGE_NOT_CONFIGURED') {
+        await record(sessionId, [
+          {
+            kind: 'delivery_recorded',
+            data: { stage: 'delivery', outcome: 'skipped', details: { reason: delivered.error.message } },
+          },
+        ]);
+        return;
+      }
       throw new TaskFailure(
         'execution',
         `delivery failed (${delivered.error.code}): ${delivered.error.message}`,
@@ -303,10 +322,7 @@ function parseMeta(value: unknown): DaemonMeta | null {
   return {
     taskId: v.taskId,
     repoPath: v.repoPath,
-    target: {
-      repo: typeof v.repo === 'string' ? v.repo : null,
-      issueNumber: typeof v.issueNumber === 'number' ? v.issueNumber : null,
-    },
+    target: targetFromJson(v),
   };
 }
 

@@ -150,4 +150,31 @@ describe('fake GitLab', () => {
     expect((await api('/projects/acme%2Fwidgets')).status).toBe(502);
     expect((await api('/projects/acme%2Fwidgets')).status).toBe(200);
   });
+
+  it('lists issues and merge requests with the documented filters and refuses undocumented query parameters', async () => {
+    const project = gl.state.project('acme/widgets');
+    if (project === undefined) throw new Error('no project');
+    gl.state.addIssue(project, { title: 'Mine', labels: ['bug', 'ready'], assignees: ['ana'] });
+    gl.state.addIssue(project, { title: 'Other', labels: ['bug'] });
+    gl.state.addMergeRequest(project, { title: 'Review me', sourceBranch: 'a', reviewers: ['dba'] });
+    gl.state.addMergeRequest(project, { title: 'Not me', sourceBranch: 'b' });
+    const issues = (await (
+      await api('/projects/acme%2Fwidgets/issues?state=opened&labels=bug,ready&assignee_username[]=ana')
+    ).json()) as Array<{ title: string; assignees: Array<{ username: string }> }>;
+    expect(issues.map((i) => i.title)).toEqual(['Mine']);
+    expect(issues[0]?.assignees.map((u) => u.username)).toEqual(['ana']);
+    const mrs = (await (
+      await api(
+        '/projects/acme%2Fwidgets/merge_requests?state=opened&reviewer_username=dba&order_by=updated_at',
+      )
+    ).json()) as Array<{ title: string }>;
+    expect(mrs.map((m) => m.title)).toEqual(['Review me']);
+    const future = new Date(Date.now() + 3_600_000).toISOString();
+    expect(await (await api(`/projects/acme%2Fwidgets/issues?updated_after=${future}`)).json()).toEqual([]);
+    const bad = await api('/projects/acme%2Fwidgets/issues?labelz=bug');
+    expect(bad.status).toBe(400);
+    expect(gl.state.schemaViolations.splice(0)).toEqual([expect.stringContaining('labelz')]);
+    expect((await api('/projects/acme%2Fwidgets/merge_requests?state=open')).status).toBe(400);
+    expect(gl.state.schemaViolations.splice(0)).toEqual([expect.stringContaining('state')]);
+  });
 });

@@ -132,4 +132,14 @@ describe('fake Jira', () => {
     const bad = await api(`/search/jql?jql=${encodeURIComponent('summary ~ foo')}`);
     expect(bad.status).toBe(400);
   });
+
+  it('checks query parameters against the OpenAPI description (undeclared or mistyped → 400)', async () => {
+    expect(
+      (await api('/search/jql?jql=project%20%3D%20WT&maxResults=2&fields=summary,description')).status,
+    ).toBe(200);
+    expect((await api('/search/jql?jql=project%20%3D%20WT&startAt=0')).status).toBe(400);
+    expect(jira.state.specViolations.splice(0)).toEqual([expect.stringContaining('startAt')]);
+    expect((await api('/search/jql?jql=project%20%3D%20WT&maxResults=ten')).status).toBe(400);
+    expect(jira.state.specViolations.splice(0)).toEqual([expect.stringContaining('not an integer')]);
+  });
 });

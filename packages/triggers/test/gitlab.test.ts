@@ -7,9 +7,9 @@ import { createHmac } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type FakeGitLab, startFakeGitLab } from '@worktrain/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { gitlabProvider, TriggerScheduler, type WebhookRequest } from '../src/index.js';
-import { type GitLabDouble, startGitLabDouble } from './gitlab-double.js';
 import { type Harness, harness } from './helpers.js';
 
 const FIXTURES = fileURLToPath(new URL('./fixtures/third-party/gitlab/', import.meta.url));
@@ -99,58 +99,139 @@ describe('gitlab webhook parsing over the go-gitlab testdata payloads', () => {
   });
 });
 
-let double: GitLabDouble | undefined;
+let fake: FakeGitLab | undefined;
 let h: Harness | undefined;
 afterEach(async () => {
   await h?.close();
-  await double?.close();
+  await fake?.close();
   h = undefined;
-  double = undefined;
+  fake = undefined;
 });
 
-describe('gitlab polling against a loopback GitLab double (self-managed base URL)', () => {
-  const yaml = (url: string) => `
+describe('gitlab polling through @gitbeaker/rest against the testkit FakeGitLab (self-managed prefix)', () => {
+  const PROJECT = 'gitlab-org/gitlab-ee';
+  const yaml = (
+    url: string,
+    poll = '{ intervalSeconds: 60, mergeRequests: { labels: ["database::review pending"] } }',
+  ) => `
 triggers:
   - id: gl-review
     provider: gitlab
-    project: gitlab-org/gitlab-ee
+    project: ${PROJECT}
     baseUrl: ${url}
     token: $GITLAB_TOKEN
     workflowId: wr.mr-review
     workspace: /w
-    poll: { intervalSeconds: 60, mergeRequests: { labels: ["database::review pending"] } }
+    poll: ${poll}
 `;
+  async function start() {
+    let now = Date.UTC(2026, 10, 25, 12);
+    const gl = await startFakeGitLab({
+      tokens: { 'glpat-secret': 'worktrain-bot' },
+      pathPrefix: '/gitlab',
+      now: () => new Date(now),
+    });
+    const project = gl.state.addProject(PROJECT);
+    gl.state.addMergeRequest(project, {
+      title: 'Add a partial index',
+      sourceBranch: 'index',
+      labels: ['database::review pending', 'backend'],
+    });
+    gl.state.addMergeRequest(project, { title: 'Docs typo', sourceBranch: 'docs', labels: ['docs'] });
+    gl.state.addMergeRequest(project, {
+      title: 'Drop a column',
+      sourceBranch: 'drop',
+      labels: ['database::review pending'],
+      reviewers: ['dba'],
+    });
+    fake = gl;
+    return { gl, project, tick: (ms: number) => (now += ms) };
+  }
 
-  it('polls merge requests by label with PRIVATE-TOKEN, then gets 304 on the ETag', async () => {
-    double = await startGitLabDouble('glpat-secret');
-    h = await harness(yaml(double.url), { GITLAB_TOKEN: 'glpat-secret' });
+  it('polls merge requests by label with PRIVATE-TOKEN under the instance prefix, within the documented API', async () => {
+    const { gl } = await start();
+    h = await harness(yaml(gl.url), { GITLAB_TOKEN: 'glpat-secret' });
     const s = new TriggerScheduler({ router: h.router, store: h.store, clock: h.clock });
     const r = await s.runOnce('gl-review');
     expect(r.error).toBeNull();
     expect(r.outcomes.map((o) => o.candidate?.sourceId).sort()).toEqual([
-      'gitlab:gitlab-org/gitlab-ee#merge_request/15440',
-      'gitlab:gitlab-org/gitlab-ee#merge_request/15442',
+      `gitlab:${PROJECT}#merge_request/1`,
+      `gitlab:${PROJECT}#merge_request/3`,
     ]);
-    expect(double.requests[0]?.url).toBe(
-      '/api/v4/projects/gitlab-org%2Fgitlab-ee/merge_requests?state=opened&order_by=updated_at&sort=desc&per_page=100&labels=database%3A%3Areview+pending',
-    );
-    await s.runOnce('gl-review');
-    expect(double.requests.map((q) => q.status)).toEqual([200, 304]);
+    const first = new URL(gl.state.requests[0]?.url ?? '', 'http://x');
+    expect(first.pathname).toBe('/gitlab/api/v4/projects/gitlab-org%2Fgitlab-ee/merge_requests');
+    expect(first.searchParams.get('labels')).toBe('database::review pending');
+    expect(first.searchParams.get('state')).toBe('opened');
+    expect(gl.state.requests[0]?.username).toBe('worktrain-bot');
+    expect(gl.state.schemaViolations).toEqual([]);
   });
 
-  it('disables on 401 and backs off on 502', async () => {
-    double = await startGitLabDouble('glpat-secret');
-    h = await harness(yaml(double.url), { GITLAB_TOKEN: 'wrong' });
+  it('sends the newest updated_at back as updated_after, so an unchanged project yields no new task', async () => {
+    const { gl, project, tick } = await start();
+    h = await harness(yaml(gl.url), { GITLAB_TOKEN: 'glpat-secret' });
     const s = new TriggerScheduler({ router: h.router, store: h.store, clock: h.clock });
-    expect((await s.runOnce('gl-review')).error?.code).toBe('UPSTREAM_AUTH');
-    expect(h.store.getPollState('gl-review')._unsafeUnwrap().disabledReason).not.toBeNull();
+    await s.runOnce('gl-review');
+    const cursor = h.store.getPollState('gl-review')._unsafeUnwrap().cursor as {
+      since: Record<string, string>;
+    };
+    expect(cursor.since.merge_requests).toBe(new Date(Date.UTC(2026, 10, 25, 12)).toISOString());
+    tick(60_000);
+    const again = await s.runOnce('gl-review');
+    expect(again.outcomes.every((o) => o.status === 'duplicate')).toBe(true);
+    expect(new URL(gl.state.requests[1]?.url ?? '', 'http://x').searchParams.get('updated_after')).toBe(
+      cursor.since.merge_requests,
+    );
+    tick(60_000);
+    gl.state.addMergeRequest(project, {
+      title: 'New one',
+      sourceBranch: 'new',
+      labels: ['database::review pending'],
+    });
+    const third = await s.runOnce('gl-review');
+    expect(third.outcomes.filter((o) => o.status === 'enqueued').map((o) => o.candidate?.sourceId)).toEqual([
+      `gitlab:${PROJECT}#merge_request/4`,
+    ]);
+    expect((await h.queue.list())._unsafeUnwrap()).toHaveLength(3);
+    expect(gl.state.schemaViolations).toEqual([]);
+  });
+
+  it('polls issues by assignee and merge requests by reviewer', async () => {
+    const { gl, project } = await start();
+    gl.state.addIssue(project, { title: 'Mine', assignees: ['ana'], labels: ['bug'] });
+    gl.state.addIssue(project, { title: 'Not mine', assignees: ['bob'] });
+    h = await harness(yaml(gl.url, '{ issues: { assignee: ana }, mergeRequests: { reviewer: dba } }'), {
+      GITLAB_TOKEN: 'glpat-secret',
+    });
+    const r = await new TriggerScheduler({ router: h.router, store: h.store, clock: h.clock }).runOnce(
+      'gl-review',
+    );
+    expect(r.error).toBeNull();
+    expect(r.outcomes.map((o) => o.candidate?.title)).toEqual(['Mine', 'Drop a column']);
+    expect(gl.state.requests.map((q) => q.route)).toEqual(['listIssues', 'listMergeRequests']);
+    expect(gl.state.schemaViolations).toEqual([]);
+  });
+
+  it('disables on 401 with a clear error, backs off on 503 and recovers', async () => {
+    const { gl } = await start();
+    h = await harness(yaml(gl.url), { GITLAB_TOKEN: 'wrong' });
+    const s = new TriggerScheduler({ router: h.router, store: h.store, clock: h.clock });
+    const denied = await s.runOnce('gl-review');
+    expect(denied.error?.code).toBe('UPSTREAM_AUTH');
+    expect(denied.error?.message).toContain('401');
+    expect(h.store.getPollState('gl-review')._unsafeUnwrap().disabledReason).toContain('token');
     await h.close();
-    h = await harness(yaml(double.url), { GITLAB_TOKEN: 'glpat-secret' });
-    double.fail(502, 1);
+    h = await harness(yaml(gl.url), { GITLAB_TOKEN: 'glpat-secret' });
+    gl.state.injectFault({ route: 'listMergeRequests', status: 503 });
     const s2 = new TriggerScheduler({ router: h.router, store: h.store, clock: h.clock });
     const r = await s2.runOnce('gl-review');
     expect(r.error?.code).toBe('UPSTREAM_UNAVAILABLE');
     expect(r.nextRunAt).toBe(h.clock.now() + 60_000);
+    expect(
+      h.store
+        .listEvents({ triggerId: 'gl-review' })
+        ._unsafeUnwrap()
+        .map((e) => e.kind),
+    ).toContain('poll_error');
     expect((await s2.runOnce('gl-review')).outcomes).toHaveLength(2);
   });
 });

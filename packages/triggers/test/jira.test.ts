@@ -11,7 +11,6 @@ import { type FakeJira, startFakeJira } from '@worktrain/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildJql, jiraProvider, TriggerScheduler, type WebhookRequest } from '../src/index.js';
 import { type Harness, harness } from './helpers.js';
-import { cloudIssue, type JiraDouble, startJiraDouble } from './jira-double.js';
 
 const DC = fileURLToPath(new URL('./fixtures/third-party/jira/webhooks-server-dc/', import.meta.url));
 const SECRET = 'jira-hook-secret';
@@ -74,17 +73,17 @@ describe('buildJql', () => {
   });
 });
 
-let jira: JiraDouble | undefined;
+let fake: FakeJira | undefined;
 let h: Harness | undefined;
 afterEach(async () => {
   await h?.close();
-  await jira?.close();
+  await fake?.close();
   h = undefined;
-  jira = undefined;
+  fake = undefined;
 });
 
-describe('jira JQL polling against the OpenAPI-checked double', () => {
-  const yaml = (url: string) => `
+describe('jira JQL polling through jira.js against the testkit FakeJira (OpenAPI-validated)', () => {
+  const yaml = (url: string, extra = '') => `
 triggers:
   - id: jira-queue
     provider: jira
@@ -92,76 +91,84 @@ triggers:
     email: me@example.com
     token: $JIRA_API_TOKEN
     project: WT
-    status: Ready for Dev
-    assignee: currentUser()
+    status: To Do
     maxResults: 2
     workflowId: wr.coding-task
     workspace: /w
-    poll: { intervalSeconds: 120 }
+    poll: { intervalSeconds: 120 }${extra}
 `;
+  async function start() {
+    fake = await startFakeJira({ users: { 'me@example.com': 'api-token' } });
+    for (const n of [1, 2, 3])
+      fake.state.addIssue({
+        projectKey: 'WT',
+        summary: `Task ${n}`,
+        status: 'To Do',
+        description: `Do thing ${n}`,
+      });
+    fake.state.addIssue({ projectKey: 'WT', summary: 'Doing', status: 'In Progress' });
+    fake.state.addIssue({ projectKey: 'OPS', summary: 'Other project', status: 'To Do' });
+    return fake;
+  }
 
-  it('runs the JQL on /rest/api/3/search/jql, pages with nextPageToken, and uses URL + description as the goal', async () => {
-    jira = await startJiraDouble('me@example.com', 'api-token');
-    jira.issues = [1, 2, 3].map((n) =>
-      cloudIssue(jira?.url ?? '', 10000 + n, `WT-${n}`, `Task ${n}`, `Do thing ${n}`),
-    );
+  it('runs the JQL on GET /rest/api/3/search/jql, pages with nextPageToken, and uses URL + description as the goal', async () => {
+    const jira = await start();
     h = await harness(yaml(jira.url), { JIRA_API_TOKEN: 'api-token' });
     const r = await new TriggerScheduler({ router: h.router, store: h.store, clock: h.clock }).runOnce(
       'jira-queue',
     );
     expect(r.error).toBeNull();
-    expect(jira.violations).toEqual([]);
-    expect(jira.requests.map((q) => q.status)).toEqual([200, 200]);
-    expect(jira.requests[0]?.jql).toBe(
-      'project = "WT" AND status = "Ready for Dev" AND assignee = currentUser() ORDER BY updated DESC',
-    );
+    expect(jira.state.specViolations).toEqual([]);
+    expect(jira.state.requests.map((q) => [q.operationId, q.status])).toEqual([
+      ['searchAndReconsileIssuesUsingJql', 200],
+      ['searchAndReconsileIssuesUsingJql', 200],
+    ]);
+    const first = new URL(jira.state.requests[0]?.url ?? '', 'http://x');
+    expect(first.searchParams.get('jql')).toBe('project = "WT" AND status = "To Do" ORDER BY updated DESC');
+    expect(first.searchParams.get('fields')?.split(',')).toContain('description');
+    expect(
+      new URL(jira.state.requests[1]?.url ?? '', 'http://x').searchParams.get('nextPageToken'),
+    ).not.toBeNull();
+    expect(r.outcomes.map((o) => o.candidate?.title)).toEqual([
+      'WT-1: Task 1',
+      'WT-2: Task 2',
+      'WT-3: Task 3',
+    ]);
     const c = r.outcomes[0]?.candidate;
-    expect(r.outcomes).toHaveLength(3);
     expect(c?.sourceId).toBe(`jira:${jira.url.replace('http://', '')}/WT-1`);
     expect(c?.goal).toBe(`WT-1: Task 1\n\nSource: ${jira.url}/browse/WT-1\n\nDo thing 1`);
   });
 
   it('does not re-dispatch issues still in the same status on the next poll', async () => {
-    jira = await startJiraDouble('me@example.com', 'api-token');
-    jira.issues = [cloudIssue(jira.url, 10001, 'WT-1', 'Task', 'Body')];
+    const jira = await start();
     h = await harness(yaml(jira.url), { JIRA_API_TOKEN: 'api-token' });
     const s = new TriggerScheduler({ router: h.router, store: h.store, clock: h.clock });
     await s.runOnce('jira-queue');
     h.clock.advance(120_000);
-    expect((await s.runOnce('jira-queue')).outcomes.map((o) => o.status)).toEqual(['duplicate']);
-    expect((await h.queue.list())._unsafeUnwrap()).toHaveLength(1);
+    expect((await s.runOnce('jira-queue')).outcomes.map((o) => o.status)).toEqual([
+      'duplicate',
+      'duplicate',
+      'duplicate',
+    ]);
+    expect((await h.queue.list())._unsafeUnwrap()).toHaveLength(3);
   });
 
-  it('disables on 401', async () => {
-    jira = await startJiraDouble('me@example.com', 'api-token');
+  it('disables on 401 with a clear error; backs off on 503 and reports it', async () => {
+    const jira = await start();
     h = await harness(yaml(jira.url), { JIRA_API_TOKEN: 'revoked' });
-    const r = await new TriggerScheduler({ router: h.router, store: h.store, clock: h.clock }).runOnce(
+    const denied = await new TriggerScheduler({ router: h.router, store: h.store, clock: h.clock }).runOnce(
       'jira-queue',
     );
-    expect(r.error?.code).toBe('UPSTREAM_AUTH');
-  });
-});
-
-describe('jira polling against @worktrain/testkit FakeJira (OpenAPI-validated, JQL subset)', () => {
-  let fake: FakeJira | undefined;
-  afterEach(async () => {
-    await fake?.close();
-    fake = undefined;
-  });
-
-  it('selects issues by project and status and stays within the spec', async () => {
-    fake = await startFakeJira({ users: { 'me@example.com': 'api-token' } });
-    fake.state.addIssue({ projectKey: 'WT', summary: 'Ready one', status: 'To Do' });
-    fake.state.addIssue({ projectKey: 'WT', summary: 'Doing', status: 'In Progress' });
-    fake.state.addIssue({ projectKey: 'OPS', summary: 'Other project', status: 'To Do' });
-    h = await harness(
-      `triggers:
-  - { id: j, provider: jira, baseUrl: "${fake.url}", email: me@example.com, token: api-token, project: WT, status: To Do, workflowId: w, workspace: /w, poll: {} }
-`,
-    );
-    const r = await new TriggerScheduler({ router: h.router, store: h.store, clock: h.clock }).runOnce('j');
-    expect(r.error).toBeNull();
-    expect(r.outcomes.map((o) => o.candidate?.title)).toEqual([expect.stringMatching(/^WT-\d+: Ready one$/)]);
-    expect(fake.state.specViolations).toEqual([]);
+    expect(denied.error?.code).toBe('UPSTREAM_AUTH');
+    expect(denied.error?.message).toContain('401');
+    await h.close();
+    h = await harness(yaml(jira.url), { JIRA_API_TOKEN: 'api-token' });
+    jira.state.injectFault({ operationId: 'searchAndReconsileIssuesUsingJql', status: 503 });
+    const s = new TriggerScheduler({ router: h.router, store: h.store, clock: h.clock });
+    const r = await s.runOnce('jira-queue');
+    expect(r.error?.code).toBe('UPSTREAM_UNAVAILABLE');
+    expect(r.nextRunAt).toBe(h.clock.now() + 120_000);
+    expect(h.store.getPollState('jira-queue')._unsafeUnwrap().disabledReason).toBeNull();
+    expect((await s.runOnce('jira-queue')).outcomes).toHaveLength(3);
   });
 });

@@ -19,6 +19,11 @@ export function gitlabRenderer(state: FakeGitLabState, webBase: string) {
       web_url: `${webBase}/${u.username}`,
     };
   };
+  const byName = (username: string) => {
+    const u = state.users.find((x) => x.username === username);
+    return user(u?.id ?? 0);
+  };
+  const people = (usernames: readonly string[] | undefined) => (usernames ?? []).map(byName);
   const projectUrl = (p: FakeGitLabProject) => `${webBase}/${p.pathWithNamespace}`;
   const name = (p: FakeGitLabProject) => p.pathWithNamespace.split('/').at(-1) ?? p.pathWithNamespace;
   const namespace = (p: FakeGitLabProject) => p.pathWithNamespace.split('/').slice(0, -1).join('/');
@@ -72,9 +77,10 @@ export function gitlabRenderer(state: FakeGitLabState, webBase: string) {
       user_notes_count: mr.notes.length,
       upvotes: 0,
       downvotes: 0,
-      assignee: null,
+      assignee: people(mr.assignees)[0] ?? null,
       author,
-      assignees: [],
+      assignees: people(mr.assignees),
+      reviewers: people(mr.reviewers),
       source_project_id: p.id,
       target_project_id: p.id,
       labels: [...mr.labels],
@@ -105,7 +111,6 @@ export function gitlabRenderer(state: FakeGitLabState, webBase: string) {
     if (!detail) return base;
     return {
       ...base,
-      reviewers: [],
       subscribed: true,
       changes_count: null,
       diff_refs: null,
@@ -129,8 +134,8 @@ export function gitlabRenderer(state: FakeGitLabState, webBase: string) {
     labels: [...i.labels],
     milestone: null,
     author: user(state.users[0]?.id ?? 1),
-    assignees: [],
-    assignee: null,
+    assignees: people(i.assignees),
+    assignee: people(i.assignees)[0] ?? null,
     type: 'ISSUE',
     user_notes_count: i.notes.length,
     upvotes: 0,

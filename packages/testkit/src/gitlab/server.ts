@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import { Hono } from 'hono';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { weakEtag } from '../github/http.js';
 import { listen, type NodeEnv } from '../http-server.js';
 import { gitlabRenderer } from './objects.js';
@@ -50,6 +50,56 @@ interface Reply {
   readonly list?: readonly unknown[];
 }
 
+const isoTime = z.string().refine((v) => !Number.isNaN(Date.parse(v)), 'must be an ISO 8601 time');
+const positiveInt = z.string().regex(/^[1-9]\d*$/, 'must be a positive integer');
+const listCommon = {
+  page: positiveInt.optional(),
+  per_page: positiveInt.optional(),
+  order_by: z.enum(['created_at', 'updated_at', 'title', 'priority', 'label_priority']).optional(),
+  sort: z.enum(['asc', 'desc']).optional(),
+  labels: z.string().optional(),
+  milestone: z.string().optional(),
+  scope: z.enum(['created_by_me', 'assigned_to_me', 'all']).optional(),
+  author_id: positiveInt.optional(),
+  author_username: z.string().optional(),
+  assignee_id: z.string().optional(),
+  assignee_username: z.string().optional(),
+  search: z.string().optional(),
+  in: z.string().optional(),
+  created_after: isoTime.optional(),
+  created_before: isoTime.optional(),
+  updated_after: isoTime.optional(),
+  updated_before: isoTime.optional(),
+  with_labels_details: z.enum(['true', 'false']).optional(),
+};
+/**
+ * Query parameters GitLab documents for the list endpoints the fake serves (docs.gitlab.com/api/issues
+ * "List project issues", /api/merge_requests "List project merge requests"): an unknown parameter or a bad
+ * value is a request the real API would ignore or refuse, so it is recorded as a violation (400 when strict).
+ */
+const listQuerySchemas: Readonly<Record<string, z.ZodType>> = {
+  listIssues: z.strictObject({
+    ...listCommon,
+    state: z.enum(['opened', 'closed', 'all']).optional(),
+    // Documented as a string array (Grape sends `assignee_username[]=…`); CE takes one value.
+    'assignee_username[]': z.string().optional(),
+    'iids[]': z.string().optional(),
+    confidential: z.enum(['true', 'false']).optional(),
+    issue_type: z.enum(['issue', 'incident', 'test_case', 'task']).optional(),
+  }),
+  listMergeRequests: z.strictObject({
+    ...listCommon,
+    state: z.enum(['opened', 'closed', 'locked', 'merged', 'all']).optional(),
+    view: z.literal('simple').optional(),
+    reviewer_id: z.string().optional(),
+    reviewer_username: z.string().optional(),
+    source_branch: z.string().optional(),
+    target_branch: z.string().optional(),
+    wip: z.enum(['yes', 'no']).optional(),
+    with_merge_status_recheck: z.enum(['true', 'false']).optional(),
+  }),
+};
+
 const message = (status: number, text: string | string[]): Reply => ({ status, body: { message: text } });
 const errorReply = (status: number, text: string): Reply => ({ status, body: { error: text } });
 const labelList = (value: string | string[] | undefined): string[] =>
@@ -59,7 +109,9 @@ const labelList = (value: string | string[] | undefined): string[] =>
 
 /**
  * Starts a fake GitLab REST v4 API on loopback (127.0.0.1, port 0 by default) over in-memory state: projects
- * (by id or URL-encoded path), merge requests (list by `source_branch`/`state`, create with GitLab's 409 for a
+ * (by id or URL-encoded path), issues and merge requests listed with GitLab's documented filters (`state`,
+ * `labels`, `assignee_username`, `reviewer_username`, `updated_after`, `order_by`/`sort`; an undocumented
+ * query parameter or a bad value is a recorded violation and a 400), merge requests (create with GitLab's 409 for a
  * second open MR of a source branch, get, update with labels and `state_event`), issues (get, update labels),
  * notes on issues and merge requests (list, create, update). Auth: `PRIVATE-TOKEN` or `Authorization: Bearer`
  * (401 `{"message":"401 Unauthorized"}`). Lists paginate with `page`/`per_page` (default 20, max 100) and
@@ -133,6 +185,16 @@ export async function startFakeGitLab(options: FakeGitLabOptions = {}): Promise<
       if (badJson) return send(errorReply(400, 'The provided content-type is not supported.'));
       const fault = state.takeFault(name);
       if (fault !== undefined) return send(message(fault.status, fault.message ?? `${fault.status} Fault`));
+      const querySchema = listQuerySchemas[name];
+      const queryCheck = querySchema?.safeParse(query);
+      if (queryCheck !== undefined && !queryCheck.success) {
+        const problems = queryCheck.error.issues.map(
+          (i) =>
+            `${i.path.join('.') || (i.code === 'unrecognized_keys' ? i.keys.join(',') : '?')}: ${i.message}`,
+        );
+        state.schemaViolations.push(...problems.map((p) => `fake-gitlab ${name} query: ${p}`));
+        if (strict) return send(errorReply(400, problems.join('; ')));
+      }
       const rawId = c.req.param('id') ?? '';
       const project = state.project(rawId.includes('%') ? decodeURIComponent(rawId) : rawId);
       if (project === undefined) return send(message(404, '404 Project Not Found'));
@@ -221,15 +283,50 @@ export async function startFakeGitLab(options: FakeGitLabOptions = {}): Promise<
     schema: gitlabProjectSchema,
   }));
 
+  /** Filters GitLab's list endpoints share: labels (all of them), assignee/reviewer username, updated_after. */
+  const listFilter = (
+    item: {
+      labels: string[];
+      assignees?: string[];
+      reviewers?: string[];
+      updatedAt: string;
+      createdAt: string;
+    },
+    query: Record<string, string>,
+  ) =>
+    labelList(query.labels).every((l) => item.labels.includes(l)) &&
+    [query.assignee_username, query['assignee_username[]']].every(
+      (u) => u === undefined || (item.assignees ?? []).includes(u),
+    ) &&
+    (query.reviewer_username === undefined || (item.reviewers ?? []).includes(query.reviewer_username)) &&
+    (query.updated_after === undefined || Date.parse(item.updatedAt) >= Date.parse(query.updated_after));
+  const listOrder = (query: Record<string, string>) => {
+    const field = query.order_by === 'updated_at' ? 'updatedAt' : 'createdAt';
+    const sign = query.sort === 'asc' ? 1 : -1;
+    return (a: { updatedAt: string; createdAt: string; iid: number }, b: typeof a) =>
+      sign * (a[field].localeCompare(b[field]) || a.iid - b.iid);
+  };
+
   route('GET', '/merge_requests', 'listMergeRequests', ({ project, query }) => {
     const state_ = query.state ?? 'all';
     const list = project.mergeRequests
       .filter((m) => query.source_branch === undefined || m.sourceBranch === query.source_branch)
       .filter((m) => query.target_branch === undefined || m.targetBranch === query.target_branch)
       .filter((m) => state_ === 'all' || m.state === state_)
-      .sort((a, b) => b.iid - a.iid)
+      .filter((m) => listFilter(m, query))
+      .sort(query.order_by === undefined ? (a, b) => b.iid - a.iid : listOrder(query))
       .map((m) => render().mergeRequest(project, m, false));
     return { status: 200, body: list, list, schema: gitlabMergeRequestSchema };
+  });
+
+  route('GET', '/issues', 'listIssues', ({ project, query }) => {
+    const state_ = query.state ?? 'all';
+    const list = project.issues
+      .filter((i) => state_ === 'all' || i.state === state_)
+      .filter((i) => listFilter(i, query))
+      .sort(listOrder(query))
+      .map((i) => render().issue(project, i));
+    return { status: 200, body: list, list, schema: gitlabIssueSchema };
   });
 
   route('POST', '/merge_requests', 'createMergeRequest', ({ project, body, userId }) => {

@@ -24,6 +24,8 @@ export interface FakeGitLabIssue {
   updatedAt: string;
   closedAt: string | null;
   readonly notes: FakeGitLabNote[];
+  /** Usernames of the assignees (added with `addUser`); rendered as `assignees` / `assignee`. */
+  assignees?: string[];
 }
 
 export interface FakeGitLabMergeRequest {
@@ -42,6 +44,9 @@ export interface FakeGitLabMergeRequest {
   mergedAt: string | null;
   closedAt: string | null;
   readonly notes: FakeGitLabNote[];
+  /** Usernames of the assignees and of the reviewers whose review is requested. */
+  assignees?: string[];
+  reviewers?: string[];
 }
 
 export interface FakeGitLabProject {
@@ -142,9 +147,10 @@ export class FakeGitLabState {
 
   addIssue(
     project: FakeGitLabProject,
-    input: { title: string; description?: string; labels?: string[] },
+    input: { title: string; description?: string; labels?: string[]; assignees?: string[] },
   ): FakeGitLabIssue {
     const now = this.now();
+    for (const username of input.assignees ?? []) this.addUser(username);
     const issue: FakeGitLabIssue = {
       id: this.id(),
       iid: project.issues.length + 1,
@@ -156,9 +162,50 @@ export class FakeGitLabState {
       updatedAt: now,
       closedAt: null,
       notes: [],
+      ...(input.assignees === undefined ? {} : { assignees: [...input.assignees] }),
     };
     project.issues.push(issue);
     return issue;
+  }
+
+  /**
+   * Adds an open merge request as a human would have opened it (the author is the first user; tests of
+   * pollers use it, delivery creates MRs over the API instead).
+   */
+  addMergeRequest(
+    project: FakeGitLabProject,
+    input: {
+      title: string;
+      sourceBranch: string;
+      targetBranch?: string;
+      description?: string;
+      labels?: string[];
+      assignees?: string[];
+      reviewers?: string[];
+    },
+  ): FakeGitLabMergeRequest {
+    const now = this.now();
+    for (const username of [...(input.assignees ?? []), ...(input.reviewers ?? [])]) this.addUser(username);
+    const mr: FakeGitLabMergeRequest = {
+      id: this.id(),
+      iid: project.mergeRequests.length + 1,
+      title: input.title,
+      description: input.description ?? '',
+      state: 'opened',
+      sourceBranch: input.sourceBranch,
+      targetBranch: input.targetBranch ?? project.defaultBranch,
+      labels: [...(input.labels ?? [])],
+      authorId: this.users[0]?.id ?? 1,
+      createdAt: now,
+      updatedAt: now,
+      mergedAt: null,
+      closedAt: null,
+      notes: [],
+      assignees: [...(input.assignees ?? [])],
+      reviewers: [...(input.reviewers ?? [])],
+    };
+    project.mergeRequests.push(mr);
+    return mr;
   }
 
   /** Queues a fault for a route (see {@link GitLabFault}). */

@@ -37,6 +37,11 @@ const pointer = (segments: readonly string[]) =>
 export interface JiraSpecValidator {
   /** operationId of a path template + method, or undefined when the subset lacks it. */
   operationId(path: string, method: string): string | undefined;
+  /**
+   * Problems of a request's query string: a parameter the operation does not declare, or a value that is not
+   * of the declared type (integer, boolean; arrays are comma-separated or repeated values).
+   */
+  validateQuery(path: string, method: string, query: Readonly<Record<string, string>>): string[];
   /** Problems of a JSON request body. */
   validateRequest(path: string, method: string, body: unknown): string[];
   /** Problems of a response body (an undeclared status is itself a problem). */
@@ -83,6 +88,31 @@ function build(): JiraSpecValidator {
     operationId: (path, method) => {
       const id = op(path, method)?.operationId;
       return typeof id === 'string' ? id : undefined;
+    },
+    validateQuery(path, method, query) {
+      const declared = op(path, method)?.parameters;
+      const params = (Array.isArray(declared) ? declared : []).filter(
+        (p): p is Json => isObject(p) && p.in === 'query' && typeof p.name === 'string',
+      );
+      const problems: string[] = [];
+      for (const [name, value] of Object.entries(query)) {
+        const param = params.find((p) => p.name === name);
+        if (param === undefined) {
+          problems.push(`query parameter ${name} is not declared for ${method} ${path}`);
+          continue;
+        }
+        const schema = isObject(param.schema) ? param.schema : {};
+        const items = isObject(schema.items) ? schema.items : {};
+        const type = schema.type === 'array' ? items.type : schema.type;
+        const values = schema.type === 'array' ? value.split(',') : [value];
+        for (const v of values) {
+          if (type === 'integer' && !/^-?\d+$/.test(v))
+            problems.push(`query parameter ${name}=${v} is not an integer`);
+          if (type === 'boolean' && v !== 'true' && v !== 'false')
+            problems.push(`query parameter ${name}=${v} is not a boolean`);
+        }
+      }
+      return problems;
     },
     validateRequest(path, method, body) {
       const requestBody = op(path, method)?.requestBody;

@@ -98,6 +98,7 @@ export async function startFakeJira(options: FakeJiraOptions = {}): Promise<Fake
       issuetype: { id: '10001', name: 'Task', subtask: false },
       created: issue.created,
       updated: issue.updated,
+      ...(issue.description === undefined ? {} : { description: issue.description }),
     },
   });
   const commentJson = (issue: FakeJiraIssue, c: FakeJiraIssue['comments'][number]) => ({
@@ -223,7 +224,10 @@ export async function startFakeJira(options: FakeJiraOptions = {}): Promise<Fake
       if (badJson) return send(jiraError(400, 'Unexpected character in the JSON body.'));
       const fault = state.takeFault(operationId);
       if (fault !== undefined) return send(jiraError(fault.status, fault.message ?? 'Injected fault'));
-      const problems = spec.validateRequest(specPath, method, body);
+      const problems = [
+        ...spec.validateQuery(specPath, method, query),
+        ...spec.validateRequest(specPath, method, body),
+      ];
       if (problems.length > 0) {
         state.specViolations.push(...problems.map((p) => `${operationId} request: ${p}`));
         if (strict) return send(jiraError(400, ...problems));

@@ -39,6 +39,8 @@ export interface FakeJiraIssue {
   labels: string[];
   readonly created: string;
   updated: string;
+  /** Atlassian Document Format description (Cloud v3), when the issue has one. */
+  description?: unknown;
   readonly comments: FakeJiraComment[];
   readonly remoteLinks: FakeJiraRemoteLink[];
   /** Status ids this issue went through, oldest first (for tests). */
@@ -107,6 +109,8 @@ export class FakeJiraState {
     summary: string;
     status?: string;
     labels?: string[];
+    /** Plain text, stored as a one-paragraph ADF document. */
+    description?: string;
   }): FakeJiraIssue {
     const status = this.statuses.find((s) => s.name === (input.status ?? 'To Do')) ?? this.statuses[0];
     if (status === undefined) throw new Error('fake-jira: no statuses');
@@ -124,6 +128,15 @@ export class FakeJiraState {
       comments: [],
       remoteLinks: [],
       statusHistory: [status.id],
+      ...(input.description === undefined
+        ? {}
+        : {
+            description: {
+              type: 'doc',
+              version: 1,
+              content: [{ type: 'paragraph', content: [{ type: 'text', text: input.description }] }],
+            },
+          }),
     };
     this.issues.push(issue);
     return issue;

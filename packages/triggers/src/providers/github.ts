@@ -1,9 +1,11 @@
+import { Octokit, type RestEndpointMethodTypes } from '@octokit/rest';
 import { err, ok, type Result } from '@worktrain/contracts';
 import { z } from 'zod';
 import { type TriggerError, triggerError } from '../errors.js';
 import { defineTriggerProvider, type ParsedEvent, type PollOutcome } from '../provider.js';
 import { githubWebhookDraft, issueDraft } from './github-events.js';
-import { fetchJson, header, jsonBody, pick, str, verifyHexHmac } from './shared.js';
+import { header, jsonBody, pick, str, verifyHexHmac } from './shared.js';
+import { upstreamError, upstreamFailure, upstreamStatus } from './upstream.js';
 
 const Repo = z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'repo must be "owner/name"');
 
@@ -50,43 +52,85 @@ export const GitHubConfigSchema = z
   });
 export type GitHubConfig = z.infer<typeof GitHubConfigSchema>;
 
-interface Query {
-  readonly key: string;
-  readonly url: string;
-  readonly kind: 'issues' | 'search' | 'pulls';
-}
+type Params = RestEndpointMethodTypes;
+/** One request of a poll, with its Octokit parameters (operation ids as in GitHub's OpenAPI description). */
+type Query =
+  | {
+      readonly key: 'issues';
+      readonly operation: 'issues/list-for-repo';
+      readonly params: Params['issues']['listForRepo']['parameters'];
+    }
+  | {
+      readonly key: 'search';
+      readonly operation: 'search/issues-and-pull-requests';
+      readonly params: Params['search']['issuesAndPullRequests']['parameters'];
+    }
+  | {
+      readonly key: 'pulls';
+      readonly operation: 'pulls/list';
+      readonly params: Params['pulls']['list']['parameters'];
+    };
 
-/** The REST requests one poll makes (operations: issues/list-for-repo, search/issues-and-pull-requests, pulls/list). */
+/**
+ * The REST requests one poll makes, as Octokit parameters: issues/list-for-repo (by labels / assignee),
+ * search/issues-and-pull-requests (the `search` query), pulls/list; newest updates first, 100 per page.
+ */
 export function githubPollQueries(c: GitHubConfig): Query[] {
-  const base = c.apiBaseUrl.replace(/\/+$/, '');
   const out: Query[] = [];
   const p = c.poll;
   if (!p) return out;
-  if (p.issues && c.repo) {
-    const q = new URLSearchParams({
-      state: p.issues.state,
-      sort: 'updated',
-      direction: 'desc',
-      per_page: '100',
+  const [owner = '', repo = ''] = (c.repo ?? '').split('/');
+  if (p.issues && c.repo)
+    out.push({
+      key: 'issues',
+      operation: 'issues/list-for-repo',
+      params: {
+        owner,
+        repo,
+        state: p.issues.state,
+        sort: 'updated',
+        direction: 'desc',
+        per_page: 100,
+        ...(p.issues.labels ? { labels: p.issues.labels.join(',') } : {}),
+        ...(p.issues.assignee ? { assignee: p.issues.assignee } : {}),
+      },
     });
-    if (p.issues.labels) q.set('labels', p.issues.labels.join(','));
-    if (p.issues.assignee) q.set('assignee', p.issues.assignee);
-    out.push({ key: 'issues', kind: 'issues', url: `${base}/repos/${c.repo}/issues?${q}` });
-  }
-  if (p.search) {
-    const q = new URLSearchParams({ q: p.search, sort: 'updated', order: 'desc', per_page: '100' });
-    out.push({ key: 'search', kind: 'search', url: `${base}/search/issues?${q}` });
-  }
-  if (p.pulls && c.repo) {
-    const q = new URLSearchParams({
-      state: p.pulls.state,
-      sort: 'updated',
-      direction: 'desc',
-      per_page: '100',
+  if (p.search)
+    out.push({
+      key: 'search',
+      operation: 'search/issues-and-pull-requests',
+      params: { q: p.search, sort: 'updated', order: 'desc', per_page: 100 },
     });
-    out.push({ key: 'pulls', kind: 'pulls', url: `${base}/repos/${c.repo}/pulls?${q}` });
-  }
+  if (p.pulls && c.repo)
+    out.push({
+      key: 'pulls',
+      operation: 'pulls/list',
+      params: { owner, repo, state: p.pulls.state, sort: 'updated', direction: 'desc', per_page: 100 },
+    });
   return out;
+}
+
+/** Sends one poll query through Octokit with `If-None-Match`; 304 → `not_modified`. */
+async function runQuery(
+  octokit: Octokit,
+  q: Query,
+  etag: string | undefined,
+): Promise<{ data: unknown; headers: Record<string, string | number | undefined>; notModified: boolean }> {
+  const headers = etag ? { 'if-none-match': etag } : {};
+  try {
+    const res =
+      q.key === 'issues'
+        ? await octokit.rest.issues.listForRepo({ ...q.params, headers })
+        : q.key === 'search'
+          ? await octokit.rest.search.issuesAndPullRequests({ ...q.params, headers })
+          : await octokit.rest.pulls.list({ ...q.params, headers });
+    return { data: res.data, headers: res.headers, notModified: false };
+  } catch (thrown) {
+    // Octokit throws a RequestError for 304 Not Modified: the conditional request hit.
+    if (upstreamStatus(thrown) === 304)
+      return { data: null, headers: upstreamFailure(thrown).headers, notModified: true };
+    throw thrown;
+  }
 }
 
 function repoOf(item: unknown, fallback: string | undefined): string | undefined {
@@ -95,14 +139,16 @@ function repoOf(item: unknown, fallback: string | undefined): string | undefined
 }
 
 function itemsOf(q: Query, body: unknown, c: GitHubConfig): Result<ParsedEvent[], TriggerError> {
-  const list = q.kind === 'search' ? pick(body, 'items') : body;
+  const list = q.key === 'search' ? pick(body, 'items') : body;
   if (!Array.isArray(list))
-    return err(triggerError('UPSTREAM_INVALID', `GitHub ${q.kind} response is not a list`));
+    return err(
+      triggerError('UPSTREAM_INVALID', `GitHub ${q.operation} answered something that is not a list`),
+    );
   const events: ParsedEvent[] = [];
   for (const item of list) {
-    const isPull = q.kind === 'pulls' || pick(item, 'pull_request') !== undefined;
-    if (q.kind === 'issues' && isPull) continue; // the issues endpoint also lists PRs
-    if (q.kind === 'pulls' && c.poll?.pulls?.reviewRequested) {
+    const isPull = q.key === 'pulls' || pick(item, 'pull_request') !== undefined;
+    if (q.key === 'issues' && isPull) continue; // the issues endpoint also lists PRs
+    if (q.key === 'pulls' && c.poll?.pulls?.reviewRequested) {
       const want = c.poll.pulls.reviewRequested.toLowerCase();
       const reviewers = pick(item, 'requested_reviewers');
       if (!Array.isArray(reviewers) || !reviewers.some((r) => str(pick(r, 'login'))?.toLowerCase() === want))
@@ -120,7 +166,11 @@ function itemsOf(q: Query, body: unknown, c: GitHubConfig): Result<ParsedEvent[]
   return ok(events);
 }
 
-/** GitHub: webhooks (X-Hub-Signature-256, X-GitHub-Delivery) and REST polling with ETags. */
+/**
+ * GitHub: webhooks (X-Hub-Signature-256, X-GitHub-Delivery) and REST polling through `@octokit/rest`:
+ * conditional requests (`If-None-Match` with the ETag of the previous answer; a 304 costs no rate limit),
+ * the `x-ratelimit-*` headers of each answer (an exhausted budget delays the next run until the reset).
+ */
 export const githubProvider = defineTriggerProvider<GitHubConfig>({
   kind: 'github',
   configSchema: GitHubConfigSchema,
@@ -157,33 +207,35 @@ export const githubProvider = defineTriggerProvider<GitHubConfig>({
     enabled: (c) => c.poll !== undefined,
     async poll(ctx): Promise<Result<PollOutcome, TriggerError>> {
       const c = ctx.config;
+      const octokit = new Octokit({
+        ...(c.token ? { auth: c.token } : {}),
+        baseUrl: c.apiBaseUrl.replace(/\/+$/, ''),
+        userAgent: 'worktrain-triggers',
+        log: { debug() {}, info() {}, warn() {}, error() {} },
+        request: { fetch: ctx.fetch, signal: ctx.signal },
+      });
       const etags: Record<string, string> = { ...ctx.state.etags };
       const items: ParsedEvent[] = [];
       let rateLimit: PollOutcome['rateLimit'];
       for (const q of githubPollQueries(c)) {
-        const res = await fetchJson(ctx.fetch, q.url, {
-          headers: {
-            accept: 'application/vnd.github+json',
-            'x-github-api-version': '2022-11-28',
-            'user-agent': 'worktrain-triggers',
-            ...(c.token ? { authorization: `Bearer ${c.token}` } : {}),
-          },
-          ...(etags[q.key] ? { etag: etags[q.key] } : {}),
-          signal: ctx.signal,
-        });
-        if (res.isErr()) return err(res.error);
-        const remaining = Number(res.value.headers.get('x-ratelimit-remaining'));
-        const reset = Number(res.value.headers.get('x-ratelimit-reset'));
+        let res: Awaited<ReturnType<typeof runQuery>>;
+        try {
+          res = await runQuery(octokit, q, etags[q.key]);
+        } catch (thrown) {
+          return err(upstreamError(thrown, `GitHub ${q.operation}`, ctx.now));
+        }
+        const remaining = Number(res.headers['x-ratelimit-remaining']);
+        const reset = Number(res.headers['x-ratelimit-reset']);
         if (
+          res.headers['x-ratelimit-remaining'] !== undefined &&
           Number.isFinite(remaining) &&
-          Number.isFinite(reset) &&
-          res.value.headers.has('x-ratelimit-remaining')
+          Number.isFinite(reset)
         )
           rateLimit = { remaining, resetAt: reset * 1000 };
-        if (res.value.kind === 'not_modified') continue;
-        const etag = res.value.headers.get('etag');
-        if (etag) etags[q.key] = etag;
-        const found = itemsOf(q, res.value.body, c);
+        if (res.notModified) continue;
+        const etag = res.headers.etag;
+        if (typeof etag === 'string') etags[q.key] = etag;
+        const found = itemsOf(q, res.data, c);
         if (found.isErr()) return err(found.error);
         items.push(...found.value);
       }

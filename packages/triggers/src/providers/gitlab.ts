@@ -1,15 +1,36 @@
 import { createHmac } from 'node:crypto';
+import { Gitlab } from '@gitbeaker/rest';
 import { err, ok, type Result } from '@worktrain/contracts';
 import { z } from 'zod';
 import type { CandidateDraft } from '../candidate.js';
 import { type TriggerError, triggerError } from '../errors.js';
+import { isRecord } from '../jsonpath.js';
 import {
   defineTriggerProvider,
   type ParsedEvent,
   type PollOutcome,
   type WebhookRequest,
 } from '../provider.js';
-import { fetchJson, header, jsonBody, labelNames, num, pick, safeEqual, str } from './shared.js';
+import { header, jsonBody, labelNames, num, pick, safeEqual, str } from './shared.js';
+import { abortable, upstreamError } from './upstream.js';
+
+/** Timeout of one GitLab request (ms). */
+const GITLAB_QUERY_TIMEOUT_MS = 30_000;
+/** Pages of 100 read per list and poll (the newest updates come first). */
+const GITLAB_MAX_PAGES = 5;
+
+/**
+ * The poll cursor: per list (`issues`, `merge_requests`) the newest `updated_at` seen, sent back as
+ * `updated_after` (GitLab includes items updated at exactly that time; they dedupe). gitbeaker sends no
+ * conditional requests, so this cursor is what keeps a poll of an unchanged project small.
+ */
+function sinceOf(cursor: unknown): Record<string, string> {
+  const since = isRecord(cursor) ? cursor.since : undefined;
+  if (!isRecord(since)) return {};
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(since)) if (typeof v === 'string') out[k] = v;
+  return out;
+}
 
 /** Standard Webhooks timestamp tolerance (seconds), as the specification recommends. */
 const STANDARD_WEBHOOKS_TOLERANCE_S = 5 * 60;
@@ -202,7 +223,11 @@ export function gitlabWebhookDraft(
   }
 }
 
-/** GitLab (gitlab.com or self-managed): webhooks (X-Gitlab-Token or Standard Webhooks) and REST v4 polling. */
+/**
+ * GitLab (gitlab.com or self-managed `baseUrl`, path prefix included): webhooks (X-Gitlab-Token or
+ * Standard Webhooks) and REST v4 polling of open issues / merge requests through `@gitbeaker/rest`, newest
+ * updates first, with an `updated_after` cursor per list.
+ */
 export const gitlabProvider = defineTriggerProvider<GitLabConfig>({
   kind: 'gitlab',
   configSchema: GitLabConfigSchema,
@@ -250,59 +275,75 @@ export const gitlabProvider = defineTriggerProvider<GitLabConfig>({
     enabled: (c) => c.poll !== undefined,
     async poll(ctx): Promise<Result<PollOutcome, TriggerError>> {
       const c = ctx.config;
-      const etags: Record<string, string> = { ...ctx.state.etags };
-      const items: ParsedEvent[] = [];
       const project = c.project ?? '';
-      const base = `${c.baseUrl.replace(/\/+$/, '')}/api/v4/projects/${encodeURIComponent(project)}`;
-      const queries: Array<{ key: string; kind: 'issue' | 'merge_request'; url: string }> = [];
-      if (c.poll?.issues) {
-        const q = new URLSearchParams({
-          state: 'opened',
-          order_by: 'updated_at',
-          sort: 'desc',
-          per_page: '100',
-        });
-        if (c.poll.issues.labels) q.set('labels', c.poll.issues.labels.join(','));
-        if (c.poll.issues.assignee) q.set('assignee_username', c.poll.issues.assignee);
-        queries.push({ key: 'issues', kind: 'issue', url: `${base}/issues?${q}` });
-      }
-      if (c.poll?.mergeRequests) {
-        const m = c.poll.mergeRequests;
-        const q = new URLSearchParams({
-          state: 'opened',
-          order_by: 'updated_at',
-          sort: 'desc',
-          per_page: '100',
-        });
-        if (m.labels) q.set('labels', m.labels.join(','));
-        if (m.assignee) q.set('assignee_username', m.assignee);
-        if (m.reviewer) q.set('reviewer_username', m.reviewer);
-        queries.push({ key: 'merge_requests', kind: 'merge_request', url: `${base}/merge_requests?${q}` });
-      }
+      const api = new Gitlab({
+        host: c.baseUrl.replace(/\/+$/, ''),
+        token: c.token ?? '',
+        queryTimeout: GITLAB_QUERY_TIMEOUT_MS,
+      });
+      const since = sinceOf(ctx.state.cursor);
+      const nextSince: Record<string, string> = { ...since };
+      const items: ParsedEvent[] = [];
+      const queries: Array<{ key: 'issues' | 'merge_requests'; kind: 'issue' | 'merge_request' }> = [];
+      if (c.poll?.issues) queries.push({ key: 'issues', kind: 'issue' });
+      if (c.poll?.mergeRequests) queries.push({ key: 'merge_requests', kind: 'merge_request' });
       for (const q of queries) {
-        const res = await fetchJson(ctx.fetch, q.url, {
-          headers: c.token ? { 'private-token': c.token } : {},
-          ...(etags[q.key] ? { etag: etags[q.key] } : {}),
-          signal: ctx.signal,
-        });
-        if (res.isErr()) return err(res.error);
-        if (res.value.kind === 'not_modified') continue;
-        const etag = res.value.headers.get('etag');
-        if (etag) etags[q.key] = etag;
-        if (!Array.isArray(res.value.body))
+        const common = {
+          projectId: project,
+          state: 'opened' as const,
+          orderBy: 'updated_at' as const,
+          sort: 'desc' as const,
+          perPage: 100,
+          maxPages: GITLAB_MAX_PAGES,
+          ...(since[q.key] ? { updatedAfter: since[q.key] } : {}),
+        };
+        let list: unknown;
+        try {
+          if (q.key === 'issues') {
+            const f = c.poll?.issues;
+            list = await abortable(
+              api.Issues.all({
+                ...common,
+                ...(f?.labels ? { labels: f.labels.join(',') } : {}),
+                ...(f?.assignee ? { assigneeUsername: [f.assignee] } : {}),
+              }),
+              ctx.signal,
+            );
+          } else {
+            const f = c.poll?.mergeRequests;
+            list = await abortable(
+              api.MergeRequests.all({
+                ...common,
+                ...(f?.labels ? { labels: f.labels.join(',') } : {}),
+                ...(f?.assignee ? { assigneeUsername: f.assignee } : {}),
+                ...(f?.reviewer ? { reviewerUsername: f.reviewer } : {}),
+              }),
+              ctx.signal,
+            );
+          }
+        } catch (thrown) {
+          return err(upstreamError(thrown, `GitLab list project ${q.key}`, ctx.now));
+        }
+        if (!Array.isArray(list))
           return err(triggerError('UPSTREAM_INVALID', `GitLab ${q.key} response is not a list`));
-        for (const item of res.value.body) {
+        for (const item of list) {
+          const updated = str(pick(item, 'updated_at'));
+          if (updated && (nextSince[q.key] === undefined || updated > (nextSince[q.key] ?? '')))
+            nextSince[q.key] = updated;
           const draft = itemDraft(project, q.kind, item);
           if (draft === null) continue;
           const payload = {
             object_kind: q.kind,
-            object_attributes: { ...(item as object), action: 'polled' },
+            object_attributes: { ...(isRecord(item) ? item : {}), action: 'polled' },
             project: { path_with_namespace: project },
           };
           items.push({ event: `${q.kind}.polled`, payload, draft });
         }
       }
-      return ok({ items, state: { cursor: { lastPolledAt: new Date(ctx.now).toISOString() }, etags } });
+      return ok({
+        items,
+        state: { cursor: { lastPolledAt: new Date(ctx.now).toISOString(), since: nextSince }, etags: {} },
+      });
     },
   },
 });

@@ -1,10 +1,30 @@
 import { err, ok, type Result } from '@worktrain/contracts';
+import { Version3Client } from 'jira.js';
 import { z } from 'zod';
 import type { CandidateDraft } from '../candidate.js';
 import { type TriggerError, triggerError } from '../errors.js';
 import { isRecord } from '../jsonpath.js';
 import { defineTriggerProvider, type ParsedEvent, type PollOutcome } from '../provider.js';
-import { fetchJson, header, jsonBody, labelNames, pick, str, verifyHexHmac } from './shared.js';
+import { header, jsonBody, labelNames, pick, str, verifyHexHmac } from './shared.js';
+import { upstreamError } from './upstream.js';
+
+/** Timeout of one Jira request (ms). */
+const JIRA_TIMEOUT_MS = 30_000;
+/** Pages of `maxResults` issues read per poll. */
+const JIRA_MAX_PAGES = 5;
+/** Fields a poll asks for: what {@link jiraIssueDraft} and dispatch conditions use. */
+const JIRA_FIELDS = [
+  'summary',
+  'description',
+  'labels',
+  'status',
+  'assignee',
+  'reporter',
+  'creator',
+  'issuetype',
+  'project',
+  'updated',
+] as const;
 
 const OneOrMany = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]);
 
@@ -109,7 +129,11 @@ export function jiraIssueDraft(issue: unknown, fallbackSite?: string): Candidate
   };
 }
 
-/** Jira (Cloud and Data Center): JQL polling over `GET /rest/api/3/search/jql` and issue webhooks. */
+/**
+ * Jira: JQL polling through jira.js (`Version3Client.issueSearch.searchForIssuesUsingJqlEnhancedSearch`,
+ * Cloud's `GET /rest/api/3/search/jql` with `nextPageToken` paging) and issue webhooks (Cloud admin
+ * webhooks signed with `X-Hub-Signature`, Data Center payloads).
+ */
 export const jiraProvider = defineTriggerProvider<JiraConfig>({
   kind: 'jira',
   configSchema: JiraConfigSchema,
@@ -152,27 +176,36 @@ export const jiraProvider = defineTriggerProvider<JiraConfig>({
     async poll(ctx): Promise<Result<PollOutcome, TriggerError>> {
       const c = ctx.config;
       const base = (c.baseUrl ?? '').replace(/\/+$/, '');
-      const auth = c.email
-        ? `Basic ${Buffer.from(`${c.email}:${c.token ?? ''}`).toString('base64')}`
-        : `Bearer ${c.token ?? ''}`;
+      const baseRequestConfig = { signal: ctx.signal, timeout: JIRA_TIMEOUT_MS };
+      // Cloud API token: basic auth with the account's email; a token alone is a bearer token (DC PAT, OAuth).
+      const client = c.email
+        ? new Version3Client({
+            host: base,
+            authentication: { basic: { email: c.email, apiToken: c.token ?? '' } },
+            baseRequestConfig,
+          })
+        : new Version3Client({
+            host: base,
+            authentication: { oauth2: { accessToken: c.token ?? '' } },
+            baseRequestConfig,
+          });
       const items: ParsedEvent[] = [];
       let pageToken: string | undefined;
-      for (let page = 0; page < 5; page++) {
-        const q = new URLSearchParams({
-          jql: buildJql(c),
-          fields: 'summary,description,labels,status,assignee,reporter,creator,issuetype,project,updated',
-          maxResults: String(c.maxResults),
-        });
-        if (pageToken) q.set('nextPageToken', pageToken);
-        const res = await fetchJson(ctx.fetch, `${base}/rest/api/3/search/jql?${q}`, {
-          headers: { authorization: auth },
-          signal: ctx.signal,
-        });
-        if (res.isErr()) return err(res.error);
-        if (res.value.kind !== 'ok') break;
-        const issues = pick(res.value.body, 'issues');
+      for (let page = 0; page < JIRA_MAX_PAGES; page++) {
+        let body: unknown;
+        try {
+          body = await client.issueSearch.searchForIssuesUsingJqlEnhancedSearch({
+            jql: buildJql(c),
+            fields: [...JIRA_FIELDS],
+            maxResults: c.maxResults,
+            ...(pageToken ? { nextPageToken: pageToken } : {}),
+          });
+        } catch (thrown) {
+          return err(upstreamError(thrown, 'Jira search/jql', ctx.now));
+        }
+        const issues = pick(body, 'issues');
         if (!Array.isArray(issues))
-          return err(triggerError('UPSTREAM_INVALID', 'Jira search response has no issues list'));
+          return err(triggerError('UPSTREAM_INVALID', 'Jira search/jql answered no issues list'));
         for (const issue of issues) {
           const draft = jiraIssueDraft(issue, base);
           if (draft)
@@ -182,8 +215,8 @@ export const jiraProvider = defineTriggerProvider<JiraConfig>({
               draft,
             });
         }
-        pageToken = str(pick(res.value.body, 'nextPageToken'));
-        if (pick(res.value.body, 'isLast') !== false || !pageToken) break;
+        pageToken = str(pick(body, 'nextPageToken'));
+        if (pick(body, 'isLast') !== false || !pageToken) break;
       }
       return ok({ items, state: { cursor: { lastPolledAt: new Date(ctx.now).toISOString() }, etags: {} } });
     },
