@@ -370,7 +370,7 @@ export function deliver(input: DeliverInput, deps: DeliverDeps): ResultAsync<Del
   });
 }
 
-function validate(
+export function validate(
   changes: WorktreeChanges,
   targets: readonly string[],
   policy: DeliverInput['policy'],
@@ -421,7 +421,7 @@ function resultFromRecord(sessionId: string, branch: string, record: StageRecord
 }
 
 /** Error → JSON details for a `failed` record; stderr is left out (it can echo remote URLs). */
-function failureDetails(e: DeliveryError): JsonObject {
+export function failureDetails(e: DeliveryError): JsonObject {
   const { stderrTail: _omit, ...rest } = e.details ?? {};
   return JSON.parse(JSON.stringify({ code: e.code, message: e.message, ...rest })) as JsonObject;
 }

@@ -20,6 +20,21 @@ export interface ChangeRequest {
   readonly updated: boolean;
 }
 
+export interface CloseChangeRequestInput {
+  readonly number: number;
+  /** Hidden marker identifying the rollback note; must be in `comment`. */
+  readonly marker: string;
+  readonly comment: string;
+}
+
+export interface ClosedChangeRequest {
+  readonly number: number;
+  readonly url: string;
+  /** False when it was already closed before this call. */
+  readonly closedNow: boolean;
+  readonly commentUrl: string;
+}
+
 export interface IssueCommentInput {
   readonly issueNumber: number;
   /** Hidden marker identifying our comment (`<!-- worktrain:session=<id> -->`); must be in `body`. */
@@ -54,5 +69,10 @@ export interface ForgeClient {
   /** What this forge calls a change request in prose (`merge request` on GitLab); default `pull request`. */
   readonly changeRequestNoun?: string;
   openOrUpdateChangeRequest(input: ChangeRequestInput): ResultAsync<ChangeRequest, DeliveryError>;
+  /**
+   * Closes a change request with a comment (rollback). Idempotent: the comment is found by `marker` and not
+   * repeated, an already closed one stays closed. A merged one is PR_MERGED (nothing written).
+   */
+  closeChangeRequest?(input: CloseChangeRequestInput): ResultAsync<ClosedChangeRequest, DeliveryError>;
   upsertIssueComment(input: IssueCommentInput): ResultAsync<IssueComment, DeliveryError>;
 }

@@ -1,4 +1,12 @@
 export type {
+  ApplyFailure,
+  ApplyPatchOptions,
+  ApplyPatchResult,
+  ConflictHunk,
+  ConflictReport,
+} from './apply.js';
+export { applyPatch, conflictHunks, parseApplyErrors } from './apply.js';
+export type {
   DeliveryFacts,
   DeliveryGateVerdict,
   GateDecision,
@@ -48,6 +56,8 @@ export type { DeliveryError, DeliveryErrorCode } from './errors.js';
 export type {
   ChangeRequest,
   ChangeRequestInput,
+  CloseChangeRequestInput,
+  ClosedChangeRequest,
   ForgeClient,
   IssueComment,
   IssueCommentInput,
@@ -139,6 +149,8 @@ export {
   targetMatcher,
   unsafePathReason,
 } from './patch-check.js';
+export type { DeliveryPlan } from './plan.js';
+export { planDelivery } from './plan.js';
 export type { Classification } from './policy/classify.js';
 export { classifyAction, commandMatches } from './policy/classify.js';
 export { DEFAULT_POLICY_YAML } from './policy/default-policy.js';
@@ -166,6 +178,8 @@ export type { PushOptions, PushResult } from './push.js';
 export { pushBranch } from './push.js';
 export type { DeliveryStage, StageRecord } from './recorder.js';
 export { DELIVERY_STAGES, stageKey } from './recorder.js';
+export type { RollbackDeps, RollbackInput, RollbackResult } from './rollback.js';
+export { rollbackDelivery, rollbackMarker } from './rollback.js';
 export type { AddedLine, SecretFinding, SecretRule } from './secrets.js';
 export { maskSecret, SECRET_RULES, scanAddedLines, shannonEntropy } from './secrets.js';
 export type {

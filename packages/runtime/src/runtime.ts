@@ -40,9 +40,9 @@ import { createWorkspaceManager, type WorkspaceManager } from '@worktrain/worksp
 import { type ActiveSessions, createActiveSessions } from './active.js';
 import type { RuntimeConfig } from './config.js';
 import { createDaemonEventBus, type DaemonEventBus } from './daemon-events.js';
-import { createGitHubDelivery } from './delivery.js';
 import { type RuntimeError, runtimeError } from './errors.js';
 import { ensureDaemonToken, ensureDir, readTextIfExists } from './files.js';
+import { createForgeDelivery, createForges } from './forges.js';
 import { createApp } from './http/app.js';
 import { listen } from './http/server.js';
 import { createTaskHandler } from './lifecycle.js';
@@ -195,16 +195,15 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     const workspaces = createWorkspaceManager({ worktreesDir: paths.worktrees, clock, logger });
     active = createActiveSessions();
     events = createDaemonEventBus(() => clock.now());
-    const github = config.forge.github;
-    const deliverFn =
-      github === undefined
-        ? null
-        : createGitHubDelivery({
-            store: store.value,
-            token: github.token,
-            apiBaseUrl: github.apiBaseUrl,
-            logger: logger.child({ component: 'delivery' }),
-          });
+    // GitHub, GitLab and the Jira return path, each as configured; tokens stay in the delivery stage.
+    const forges = createForges(config);
+    const deliverFn = forges.any
+      ? createForgeDelivery({
+          store: store.value,
+          forges,
+          logger: logger.child({ component: 'delivery' }),
+        })
+      : null;
 
     const handler = createTaskHandler({
       engine,
@@ -216,6 +215,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       provider: providerFn,
       budget: config.budgets,
       deliver: deliverFn,
+      jiraRoutes: forges.jiraRoutes,
       active,
       events,
       workerId,

@@ -4,6 +4,8 @@ import { type DeliveryError, deliveryError } from '../errors.js';
 import type {
   ChangeRequest,
   ChangeRequestInput,
+  CloseChangeRequestInput,
+  ClosedChangeRequest,
   ForgeClient,
   IssueComment,
   IssueCommentInput,
@@ -192,9 +194,45 @@ export function createGitHubForge(options: GitHubForgeOptions): ForgeClient {
     });
   };
 
+  const closeChangeRequest = (
+    input: CloseChangeRequestInput,
+  ): ResultAsync<ClosedChangeRequest, DeliveryError> =>
+    call('read the pull request', () =>
+      octokit.rest.pulls.get({ owner, repo, pull_number: input.number }),
+    ).andThen(({ data: pull }) => {
+      if (pull.merged_at !== null && pull.merged_at !== undefined)
+        return errAsync(
+          deliveryError(
+            'PR_MERGED',
+            `Pull request #${pull.number} is already merged; revert it on the base branch instead`,
+            {
+              number: pull.number,
+              url: pull.html_url,
+            },
+          ),
+        );
+      return upsertIssueComment({
+        issueNumber: input.number,
+        marker: input.marker,
+        body: input.comment,
+      }).andThen((comment) =>
+        pull.state === 'closed'
+          ? okAsync({ number: pull.number, url: pull.html_url, closedNow: false, commentUrl: comment.url })
+          : call('close the pull request', () =>
+              octokit.rest.pulls.update({ owner, repo, pull_number: input.number, state: 'closed' }),
+            ).map(() => ({
+              number: pull.number,
+              url: pull.html_url,
+              closedNow: true,
+              commentUrl: comment.url,
+            })),
+      );
+    });
+
   return {
     target: `github:${owner}/${repo}`,
     templateForge: 'github',
+    closeChangeRequest,
     openOrUpdateChangeRequest,
     upsertIssueComment,
   };

@@ -5,6 +5,8 @@ import { type DeliveryError, deliveryError } from '../errors.js';
 import type {
   ChangeRequest,
   ChangeRequestInput,
+  CloseChangeRequestInput,
+  ClosedChangeRequest,
   ForgeClient,
   IssueComment,
   IssueCommentInput,
@@ -257,8 +259,45 @@ export function createGitLabForge(options: GitLabForgeOptions): ForgeClient {
     });
   };
 
+  const closeChangeRequest = (
+    input: CloseChangeRequestInput,
+  ): ResultAsync<ClosedChangeRequest, DeliveryError> =>
+    call('read the merge request', mergeRequestSchema, () =>
+      api.MergeRequests.show(project, input.number),
+    ).andThen((mr) => {
+      if (mr.state === 'merged')
+        return errAsync(
+          deliveryError(
+            'PR_MERGED',
+            `Merge request !${mr.iid} is already merged; revert it on the target branch instead`,
+            {
+              number: mr.iid,
+              url: mr.web_url,
+            },
+          ),
+        );
+      const noteUrl = (id: number) => `${mr.web_url}#note_${id}`;
+      const note = call("list the merge request's notes", z.array(noteSchema), () =>
+        api.MergeRequestNotes.all(project, input.number, { perPage: 100 }),
+      ).andThen((all) => {
+        const mine = all.find((n) => n.body.includes(input.marker));
+        if (mine !== undefined) return okAsync(noteUrl(mine.id));
+        return call('note the merge request', noteSchema, () =>
+          api.MergeRequestNotes.create(project, input.number, input.comment),
+        ).map((n) => noteUrl(n.id));
+      });
+      return note.andThen((commentUrl) =>
+        mr.state !== 'opened'
+          ? okAsync({ number: mr.iid, url: mr.web_url, closedNow: false, commentUrl })
+          : call('close the merge request', mergeRequestSchema, () =>
+              api.MergeRequests.edit(project, input.number, { stateEvent: 'close' }),
+            ).map(() => ({ number: mr.iid, url: mr.web_url, closedNow: true, commentUrl })),
+      );
+    });
+
   return {
     target: `gitlab:${String(project)}`,
+    closeChangeRequest,
     templateForge: 'gitlab',
     ...(options.template === undefined ? {} : { templateName: options.template }),
     changeRequestNoun: 'merge request',
