@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { canonicalHash, canonicalJson } from './hashing.js';
-import { randomIds, SessionIdSchema, sequentialIds } from './ids.js';
+import { randomId, randomIds, SessionIdSchema, sequentialIds } from './ids.js';
 import { JsonValueSchema, jsonDepth } from './json.js';
 import { resolveWorktrainPaths } from './paths.js';
 import { NewSessionEventSchema, SESSION_EVENT_KINDS } from './session-events.js';
@@ -52,6 +52,14 @@ describe('ids', () => {
     expect(id).toMatch(/^sess_[a-z2-7]{26}$/);
     expect(SessionIdSchema.safeParse(id).success).toBe(true);
     expect(randomIds.next('session')).not.toBe(id);
+  });
+
+  it('never repeats random bytes across ids, also across refills of its random pool', () => {
+    const ids = Array.from({ length: 1000 }, () => randomId()); // 16 000 bytes: several 4 KiB refills
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const id of ids) expect(id).toMatch(/^[a-z2-7]{26}$/);
+    expect(randomId(6)).toMatch(/^[a-z2-7]{10}$/);
+    expect(randomId(5000)).toHaveLength(8000); // larger than the pool: drawn directly
   });
 
   it('makes deterministic ids for tests', () => {

@@ -1,16 +1,39 @@
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 import { z } from 'zod';
 
 const ALPHABET = 'abcdefghijklmnopqrstuvwxyz234567'; // RFC 4648 base32, lower-case
 
-/** 26 random base32 characters = 130 bits (only the top 128 are random; enough for global uniqueness). */
+/**
+ * Random bytes are drawn from the CSPRNG 4 KiB at a time and handed out once each (the way Node's
+ * `crypto.randomUUID` caches entropy): one `randomBytes` call per id cost several µs on the append path.
+ */
+const POOL_BYTES = 4096;
+const pool = Buffer.alloc(POOL_BYTES);
+let poolOffset = POOL_BYTES;
+
+function freshRandomBytes(n: number): Uint8Array {
+  if (n > POOL_BYTES) return randomFillSync(Buffer.alloc(n));
+  if (poolOffset + n > POOL_BYTES) {
+    randomFillSync(pool);
+    poolOffset = 0;
+  }
+  const start = poolOffset;
+  poolOffset += n;
+  return pool.subarray(start, start + n);
+}
+
+/**
+ * `bytes` cryptographically random bytes as lower-case base32 (RFC 4648 alphabet, no padding): 16 bytes
+ * (the default) give 26 characters carrying 128 random bits, enough for global uniqueness. No two calls
+ * share random bytes.
+ */
 export function randomId(bytes = 16): string {
-  const buf = randomBytes(bytes);
+  const buf = freshRandomBytes(bytes);
   let out = '';
   let bits = 0;
   let acc = 0;
-  for (const byte of buf) {
-    acc = (acc << 8) | byte;
+  for (let i = 0; i < buf.length; i++) {
+    acc = (acc << 8) | buf[i]!;
     bits += 8;
     while (bits >= 5) {
       out += ALPHABET[(acc >>> (bits - 5)) & 31];
