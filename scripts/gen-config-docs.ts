@@ -30,6 +30,25 @@ export const MEANINGS: Readonly<Record<string, string>> = {
   'forge.github': 'enables GitHub delivery (push, pull request, issue comment)',
   'forge.github.token': 'GitHub token; write `$GITHUB_TOKEN`; never given to the agent',
   'forge.github.apiBaseUrl': 'REST API base URL (GitHub Enterprise, or a local double)',
+  'forge.gitlab': 'enables GitLab delivery (push, merge request, note on the source issue or MR)',
+  'forge.gitlab.baseUrl': 'instance URL including any path prefix (self-managed: `https://host/gitlab`)',
+  'forge.gitlab.token':
+    'access token (`api`, `write_repository`); write `$GITLAB_TOKEN`; never given to the agent',
+  'forge.gitlab.template':
+    "MR template name in `.gitlab/merge_request_templates/` (unset: the handoff's choice, else `Default`)",
+  'forge.gitlab.labels': 'labels added to every merge request',
+  'forge.gitlab.issueLabels': 'labels added to the source issue when it gets its note',
+  jira: 'enables the Jira return path for Jira-sourced tasks (transition, remote link, comment)',
+  'jira.baseUrl': 'Jira site URL, e.g. `https://acme.atlassian.net`',
+  'jira.email':
+    'Atlassian account email for Cloud basic auth; unset: `apiToken` is a bearer token (Data Center)',
+  'jira.apiToken': 'Cloud API token or Data Center personal access token; write `$JIRA_API_TOKEN`',
+  'jira.transitions':
+    'statuses a ticket moves to, resolved by name (target status first, else transition name)',
+  'jira.transitions.onOpened': 'status when the PR/MR is opened',
+  'jira.transitions.onMerged': 'status when the PR/MR is merged',
+  'jira.projects':
+    "Jira project key (or `*`) → `{ forge, project }` (forge `github` or `gitlab`): where that project's tickets' code is delivered",
   budgets: 'per-session agent budgets; unset keys use the agent defaults (docs/daemon.md)',
   'budgets.maxTurns': 'model turns over the whole session (agent default 200)',
   'budgets.maxWallClockMs': 'ms, one agent run (agent default 3 600 000)',
@@ -54,8 +73,7 @@ export const MEANINGS: Readonly<Record<string, string>> = {
   'notifications.webhooks[].name': 'shown in logs instead of the URL',
   'notifications.webhooks[].url': 'receiver URL (http or https)',
   'notifications.webhooks[].secret': 'signing secret, ≥16 characters; write `$NAME`, never the literal',
-  'notifications.webhooks[].events':
-    '`session.completed`, `session.failed`, `approval.needed` (unset = all)',
+  'notifications.webhooks[].events': '`session.completed`, `session.failed`, `approval.needed` (unset = all)',
   'notifications.webhooks[].maxAttempts': 'attempts per notification (5xx, 429, timeouts are retried)',
   'notifications.webhooks[].timeoutMs': 'ms per attempt',
   'notifications.slack': 'Slack incoming webhooks (Block Kit message)',

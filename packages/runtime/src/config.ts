@@ -42,6 +42,56 @@ export const BudgetConfigSchema = z.strictObject({
   maxRepeatedCalls: z.number().int().positive().optional(),
 });
 
+/** `forge.gitlab`: merge request delivery to gitlab.com or a self-managed instance. */
+export const GitLabForgeConfigSchema = z.strictObject({
+  /** Instance URL with any path prefix (`https://host/gitlab`). */
+  baseUrl: z.url().default('https://gitlab.com'),
+  /** Access token with `api` and `write_repository` scope; write `$GITLAB_TOKEN`. */
+  token: z.string().min(1),
+  /** MR template name under `.gitlab/merge_request_templates/` (default GitLab's `Default`). */
+  template: z.string().min(1).max(200).optional(),
+  /** Labels added to every merge request. */
+  labels: z.array(z.string().min(1)).default([]),
+  /** Labels added to the source issue when it gets its note. */
+  issueLabels: z.array(z.string().min(1)).default([]),
+});
+
+const ForgeProjectSchema = z.strictObject({
+  forge: z.enum(['github', 'gitlab']),
+  /** GitHub `owner/name`, GitLab `group/…/name` or numeric project id. */
+  project: z
+    .string()
+    .regex(
+      /^(?:\d+|[A-Za-z0-9_.-]+(?:\/[A-Za-z0-9_.-]+)+)$/,
+      'project must be owner/name, a group path or an id',
+    ),
+});
+
+/** `jira`: the return path (transition, remote link, comment) and where each Jira project's code lives. */
+export const JiraConfigSchema = z.strictObject({
+  /** Site URL, e.g. `https://acme.atlassian.net`. */
+  baseUrl: z.url(),
+  /** Atlassian account email (Cloud basic auth with `apiToken`); omit for a Data Center bearer token. */
+  email: z.string().min(1).optional(),
+  /** Cloud API token (with `email`) or Data Center personal access token; write `$JIRA_API_TOKEN`. */
+  apiToken: z.string().min(1),
+  transitions: z
+    .strictObject({
+      /** Status (or transition name) the ticket moves to when its PR/MR is opened. */
+      onOpened: z.string().min(1).default('In Review'),
+      /** Status (or transition name) for a merged PR/MR. */
+      onMerged: z.string().min(1).default('Done'),
+    })
+    .default({ onOpened: 'In Review', onMerged: 'Done' }),
+  /** Jira project key (`WT`) or `*` → the forge project its tickets' code is delivered to. */
+  projects: z
+    .record(
+      z.string().regex(/^(?:\*|[A-Z][A-Z0-9_]*)$/, 'a Jira project key like WT, or *'),
+      ForgeProjectSchema,
+    )
+    .default({}),
+});
+
 const NotificationEvents = z.array(z.enum(NOTIFICATION_TYPES)).min(1);
 const NotifyRetry = {
   /** Attempts per notification, first included. */
@@ -97,8 +147,10 @@ export const RuntimeConfigSchema = z.strictObject({
           apiBaseUrl: z.url().default('https://api.github.com'),
         })
         .optional(),
+      gitlab: GitLabForgeConfigSchema.optional(),
     })
     .default({}),
+  jira: JiraConfigSchema.optional(),
   budgets: BudgetConfigSchema.default({}),
   queue: z
     .strictObject({
@@ -126,6 +178,8 @@ export const RuntimeConfigSchema = z.strictObject({
   notifications: NotificationsConfigSchema.default({ webhooks: [], slack: [] }),
 });
 export type RuntimeConfig = z.infer<typeof RuntimeConfigSchema>;
+export type GitLabForgeConfig = z.infer<typeof GitLabForgeConfigSchema>;
+export type JiraConfig = z.infer<typeof JiraConfigSchema>;
 
 export type ConfigErrorCode = 'CONFIG_READ' | 'CONFIG_YAML' | 'CONFIG_INVALID';
 /** `details.issues`: `{ path, message }` with `path` like `model.apiKey`. */

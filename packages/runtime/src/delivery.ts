@@ -1,5 +1,13 @@
-import type { Logger, ResultAsync, WorkTrainError } from '@worktrain/contracts';
-import { createGitHubForge, deliver } from '@worktrain/delivery';
+import {
+  errAsync,
+  type Logger,
+  ok,
+  okAsync,
+  type Result,
+  type ResultAsync,
+  type WorkTrainError,
+} from '@worktrain/contracts';
+import { createGitHubForge, type DeliveryResult, deliver, type ForgeClient } from '@worktrain/delivery';
 import type { SessionStore } from '@worktrain/session-store';
 
 /** What the lifecycle asks delivery to do for a finished session. */
@@ -7,9 +15,18 @@ export interface DeliverRequest {
   readonly sessionId: string;
   readonly worktreePath: string;
   readonly baseBranch: string;
-  /** `owner/name` on GitHub. */
+  /** Protected paths the approvals gate cleared (`gateDelivery`); the patch check lets these through. */
+  readonly approvedProtectedPaths?: readonly string[];
+  /** The forge project: `owner/name` on GitHub; the project path (`group/app`) or numeric id on GitLab. */
   readonly repo: string;
+  /** Source issue (GitLab: iid) to comment on, or the GitLab MR iid when `noteOn` is `merge_request`. */
   readonly issueNumber: number | null;
+  /** Forge of `repo`; default `github`. */
+  readonly forge?: 'github' | 'gitlab';
+  /** What `issueNumber` names; default `issue`. */
+  readonly noteOn?: 'issue' | 'merge_request';
+  /** Jira ticket moved, linked and commented once the PR/MR is open (`createForgeDelivery`). */
+  readonly jiraIssueKey?: string | null;
 }
 
 /** Delivers a session's work; idempotent (a retry after a crash finds the PR by head branch). */
@@ -17,9 +34,54 @@ export type DeliverFn = (
   request: DeliverRequest,
 ) => ResultAsync<{ readonly url: string; readonly replayed: boolean }, WorkTrainError<string>>;
 
+/** A forge client for one request and the token `git push` uses; an error when none is configured. */
+export type ForgeFactory = (
+  request: DeliverRequest,
+) => Result<{ readonly client: ForgeClient; readonly pushToken: string }, WorkTrainError<string>>;
+
 /**
- * The GitHub delivery stage over `@worktrain/delivery` (DESIGN §8): only this function holds the forge
- * token; the agent never sees it. `baseUrl` points at GitHub, GitHub Enterprise or a local double.
+ * The delivery stage over `@worktrain/delivery` (DESIGN §8), forge-agnostic: `forgeFor` picks the GitHub or
+ * GitLab client of the request (only it holds the token; the agent never sees it), and `afterDelivered`
+ * runs once the PR/MR is open (the Jira return path), also on a replayed delivery (it must be idempotent).
+ */
+export function createDelivery(options: {
+  readonly store: SessionStore;
+  readonly forgeFor: ForgeFactory;
+  readonly logger: Logger;
+  readonly afterDelivered?: (
+    request: DeliverRequest,
+    delivered: DeliveryResult,
+    forge: ForgeClient,
+  ) => ResultAsync<unknown, WorkTrainError<string>>;
+}): DeliverFn {
+  return (request) => {
+    const picked = options.forgeFor(request);
+    if (picked.isErr()) return errAsync(picked.error);
+    const { client, pushToken } = picked.value;
+    return deliver(
+      {
+        sessionId: request.sessionId,
+        worktreePath: request.worktreePath,
+        baseBranch: request.baseBranch,
+        ...(request.issueNumber !== null ? { issueNumber: request.issueNumber } : {}),
+        ...(request.approvedProtectedPaths === undefined
+          ? {}
+          : { policy: { approvedProtectedPaths: request.approvedProtectedPaths } }),
+      },
+      { store: options.store, forge: client, pushToken, logger: options.logger },
+    )
+      .andThen((r) =>
+        options.afterDelivered === undefined
+          ? okAsync(r)
+          : options.afterDelivered(request, r, client).map(() => r),
+      )
+      .map((r) => ({ url: r.pullRequest.url, replayed: r.replayed }));
+  };
+}
+
+/**
+ * The GitHub-only delivery stage (kept for embedders; the daemon uses `createForgeDelivery`). `apiBaseUrl`
+ * points at GitHub, GitHub Enterprise or a local double.
  */
 export function createGitHubDelivery(options: {
   readonly store: SessionStore;
@@ -27,17 +89,13 @@ export function createGitHubDelivery(options: {
   readonly apiBaseUrl: string;
   readonly logger: Logger;
 }): DeliverFn {
-  return (request) => {
-    const [owner = '', repo = ''] = request.repo.split('/');
-    const forge = createGitHubForge({ owner, repo, token: options.token, baseUrl: options.apiBaseUrl });
-    return deliver(
-      {
-        sessionId: request.sessionId,
-        worktreePath: request.worktreePath,
-        baseBranch: request.baseBranch,
-        ...(request.issueNumber !== null ? { issueNumber: request.issueNumber } : {}),
-      },
-      { store: options.store, forge, pushToken: options.token, logger: options.logger },
-    ).map((r) => ({ url: r.pullRequest.url, replayed: r.replayed }));
-  };
+  return createDelivery({
+    store: options.store,
+    logger: options.logger,
+    forgeFor: (request) => {
+      const [owner = '', repo = ''] = request.repo.split('/');
+      const client = createGitHubForge({ owner, repo, token: options.token, baseUrl: options.apiBaseUrl });
+      return ok({ client, pushToken: options.token });
+    },
+  });
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readWorkItem } from './payload.js';
+import { readWorkItem, targetFromJson, targetToJson } from './payload.js';
 
 const candidate = {
   sourceId: 'github:acme/widgets#issue/7',
@@ -35,7 +35,13 @@ describe('readWorkItem', () => {
       metadata: { repo: 'acme/widgets', number: 8, kind: 'pull_request' },
     });
     if (!('ok' in r)) throw new Error(r.error);
-    expect(r.ok.kind === 'start' && r.ok.target).toEqual({ repo: 'acme/widgets', issueNumber: null });
+    expect(r.ok.kind === 'start' && r.ok.target).toEqual({
+      forge: 'github',
+      repo: 'acme/widgets',
+      issueNumber: null,
+      noteOn: 'issue',
+      jiraIssueKey: null,
+    });
   });
 
   it('reads dispatches and resumes', () => {
@@ -51,6 +57,122 @@ describe('readWorkItem', () => {
     expect(readWorkItem({ kind: 'resume', sessionId: 'sess_1' })).toEqual({
       ok: { kind: 'resume', sessionId: 'sess_1' },
     });
+  });
+
+  const gitlab = {
+    ...candidate,
+    sourceId: 'gitlab:group/sub/app#issue/23',
+    metadata: { project: 'group/sub/app', iid: 23, kind: 'issue', state: 'opened' },
+    triggerId: 'gl',
+  };
+
+  it('targets the GitLab project and notes the source issue for a GitLab issue candidate', () => {
+    const r = readWorkItem(gitlab);
+    expect('ok' in r && r.ok.kind === 'start' && r.ok.target).toEqual({
+      forge: 'gitlab',
+      repo: 'group/sub/app',
+      issueNumber: 23,
+      noteOn: 'issue',
+      jiraIssueKey: null,
+    });
+  });
+
+  it('notes the merge request itself for a GitLab merge request candidate', () => {
+    const r = readWorkItem({
+      ...gitlab,
+      sourceId: 'gitlab:group/sub/app#merge_request/5',
+      metadata: { project: 'group/sub/app', iid: 5, kind: 'merge_request' },
+    });
+    expect('ok' in r && r.ok.kind === 'start' && r.ok.target).toMatchObject({
+      forge: 'gitlab',
+      issueNumber: 5,
+      noteOn: 'merge_request',
+    });
+  });
+
+  const jira = {
+    ...candidate,
+    sourceId: 'jira:acme.atlassian.net/WT-12',
+    metadata: { key: 'WT-12', project: 'WT', status: 'To Do' },
+    triggerId: 'jira',
+  };
+
+  it('routes a Jira ticket to the forge project its Jira project maps to, else to *', () => {
+    const routes = {
+      WT: { forge: 'gitlab' as const, project: 'group/app' },
+      '*': { forge: 'github' as const, project: 'acme/widgets' },
+    };
+    const r = readWorkItem(jira, { jiraRoutes: routes });
+    expect('ok' in r && r.ok.kind === 'start' && r.ok.target).toEqual({
+      forge: 'gitlab',
+      repo: 'group/app',
+      issueNumber: null,
+      noteOn: 'issue',
+      jiraIssueKey: 'WT-12',
+    });
+    const other = readWorkItem(
+      { ...jira, metadata: { key: 'OPS-3', project: null } },
+      { jiraRoutes: routes },
+    );
+    expect('ok' in other && other.ok.kind === 'start' && other.ok.target).toMatchObject({
+      forge: 'github',
+      repo: 'acme/widgets',
+      jiraIssueKey: 'OPS-3',
+    });
+  });
+
+  it('keeps the Jira key but names no repository when no route matches', () => {
+    const r = readWorkItem(jira);
+    expect('ok' in r && r.ok.kind === 'start' && r.ok.target).toMatchObject({
+      repo: null,
+      jiraIssueKey: 'WT-12',
+    });
+  });
+
+  it('reads forge, project and jiraIssueKey from a dispatch; repo stays accepted', () => {
+    const d = readWorkItem({
+      kind: 'dispatch',
+      workflowId: 'w',
+      goal: 'g',
+      workspace: '/r',
+      forge: 'gitlab',
+      project: 'group/sub/app',
+      issueNumber: 4,
+      jiraIssueKey: 'WT-9',
+    });
+    expect('ok' in d && d.ok.kind === 'start' && d.ok.target).toEqual({
+      forge: 'gitlab',
+      repo: 'group/sub/app',
+      issueNumber: 4,
+      noteOn: 'issue',
+      jiraIssueKey: 'WT-9',
+    });
+    const bad = readWorkItem({
+      kind: 'dispatch',
+      workflowId: 'w',
+      goal: 'g',
+      workspace: '/r',
+      jiraIssueKey: 'x',
+    });
+    expect('error' in bad && bad.error).toContain('jiraIssueKey must look like PROJ-123');
+  });
+
+  it('reads targets stored before GitLab support as GitHub targets', () => {
+    expect(targetFromJson({ repo: 'a/b', issueNumber: 3 })).toEqual({
+      forge: 'github',
+      repo: 'a/b',
+      issueNumber: 3,
+      noteOn: 'issue',
+      jiraIssueKey: null,
+    });
+    const t = {
+      forge: 'gitlab',
+      repo: '42',
+      issueNumber: null,
+      noteOn: 'merge_request',
+      jiraIssueKey: 'WT-1',
+    } as const;
+    expect(targetFromJson(targetToJson(t))).toEqual(t);
   });
 
   it('rejects anything else with a reason', () => {

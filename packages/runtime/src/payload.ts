@@ -11,13 +11,31 @@ export const DispatchPayloadSchema = z.strictObject({
   workspace: z.string().min(1).max(4096),
   title: z.string().max(1024).optional(),
   context: JsonObjectSchema.optional(),
+  /**
+   * Forge to deliver to (default `github`). With `gitlab`, `project` (or `repo`) is the GitLab project path
+   * (`group/subgroup/app`) or numeric id.
+   */
+  forge: z.enum(['github', 'gitlab']).optional(),
   /** GitHub repository (`owner/name`) to deliver the PR to; without it the work stays on the branch. */
   repo: z
     .string()
     .regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/)
     .optional(),
-  /** Source issue number: the PR says `Closes #N` and the issue gets a comment. */
+  /** The forge project: GitHub `owner/name`, GitLab `group/…/name` or a numeric GitLab project id. */
+  project: z
+    .string()
+    .regex(
+      /^(?:\d+|[A-Za-z0-9_.-]+(?:\/[A-Za-z0-9_.-]+)+)$/,
+      'project must be owner/name, a group path or an id',
+    )
+    .optional(),
+  /** Source issue number (GitLab: issue iid): the PR says `Closes #N` and the issue gets a comment. */
   issueNumber: z.number().int().positive().optional(),
+  /** Jira ticket (`WT-12`) moved to "In Review", linked and commented once the PR/MR is open. */
+  jiraIssueKey: z
+    .string()
+    .regex(/^[A-Z][A-Z0-9_]*-\d+$/, 'jiraIssueKey must look like PROJ-123')
+    .optional(),
 });
 export type DispatchPayload = z.infer<typeof DispatchPayloadSchema>;
 
@@ -27,10 +45,40 @@ export const ResumePayloadSchema = z.strictObject({
   sessionId: z.string().min(1).max(200),
 });
 
-/** Where a session's work is delivered. */
+/** The forges delivery can open a change request on. */
+export type ForgeKind = 'github' | 'gitlab';
+
+/**
+ * Where a Jira project's work is delivered (runtime config `jira.projects`): Jira holds no code, so a
+ * ticket's change request goes to this forge project.
+ */
+export interface JiraDeliveryRoute {
+  readonly forge: ForgeKind;
+  /** GitHub `owner/name`, GitLab project path (`group/app`) or numeric id. */
+  readonly project: string;
+}
+
+/** Jira project key (`WT`) or `*` (any other project) → where its tickets' code goes. */
+export type JiraDeliveryRoutes = Readonly<Record<string, JiraDeliveryRoute>>;
+
+/** Where a session's work is delivered. Stored in the session's context, so recovery needs nothing else. */
 export interface DeliveryTarget {
+  /** The forge of `repo` (`github` for sessions recorded before GitLab support). */
+  readonly forge: ForgeKind;
+  /** The forge project: GitHub `owner/name`, GitLab path or id; null = nowhere (the work stays on the branch). */
   readonly repo: string | null;
+  /** Source issue number (GitLab: iid) that gets a comment/note, or the MR iid when `noteOn` is `merge_request`. */
   readonly issueNumber: number | null;
+  /** What `issueNumber` names; GitLab merge request events note the MR itself. */
+  readonly noteOn: 'issue' | 'merge_request';
+  /** Jira ticket (`WT-12`) moved, linked and commented once the change request is open. */
+  readonly jiraIssueKey: string | null;
+}
+
+/** Options of {@link readWorkItem}. */
+export interface ReadWorkItemOptions {
+  /** Where Jira tickets' code is delivered (config `jira.projects`); none = Jira tasks stay on the branch. */
+  readonly jiraRoutes?: JiraDeliveryRoutes;
 }
 
 /** What a worker runs, whatever enqueued it. */
@@ -47,8 +95,15 @@ export type WorkItem =
     }
   | { readonly kind: 'resume'; readonly sessionId: string };
 
-/** Reads a task payload: a trigger's TaskCandidate, a dispatch, or a resume. Null when it is none. */
-export function readWorkItem(payload: unknown): { ok: WorkItem } | { error: string } {
+/**
+ * Reads a task payload: a trigger's TaskCandidate, a dispatch, or a resume; `{error}` says why it is none.
+ * The delivery target comes from the candidate's metadata (GitHub `repo`/`number`, GitLab `project`/`iid`,
+ * Jira `key` routed through `options.jiraRoutes`) or from the dispatch's `forge`/`project`/`repo` fields.
+ */
+export function readWorkItem(
+  payload: unknown,
+  options: ReadWorkItemOptions = {},
+): { ok: WorkItem } | { error: string } {
   const resume = ResumePayloadSchema.safeParse(payload);
   if (resume.success) return { ok: { kind: 'resume', sessionId: resume.data.sessionId } };
   const dispatch = DispatchPayloadSchema.safeParse(payload);
@@ -62,7 +117,7 @@ export function readWorkItem(payload: unknown): { ok: WorkItem } | { error: stri
         title: dispatch.data.title ?? null,
         context: dispatch.data.context ?? {},
         candidate: null,
-        target: { repo: dispatch.data.repo ?? null, issueNumber: dispatch.data.issueNumber ?? null },
+        target: dispatchTarget(dispatch.data, options.jiraRoutes ?? {}),
       },
     };
   const candidate = TaskCandidateSchema.safeParse(payload);
@@ -88,7 +143,7 @@ export function readWorkItem(payload: unknown): { ok: WorkItem } | { error: stri
           ...c.metadata,
         },
         candidate: c,
-        target: githubTarget(c),
+        target: candidateTarget(c, options.jiraRoutes ?? {}),
       },
     };
   }
@@ -99,10 +154,86 @@ export function readWorkItem(payload: unknown): { ok: WorkItem } | { error: stri
   };
 }
 
-function githubTarget(c: TaskCandidate): DeliveryTarget {
-  if (!c.sourceId.startsWith('github:')) return { repo: null, issueNumber: null };
-  const repo = typeof c.metadata.repo === 'string' ? c.metadata.repo : null;
-  const n = c.metadata.number;
-  const isIssue = c.metadata.kind === 'issue';
-  return { repo, issueNumber: isIssue && typeof n === 'number' ? n : null };
+const NOWHERE: DeliveryTarget = {
+  forge: 'github',
+  repo: null,
+  issueNumber: null,
+  noteOn: 'issue',
+  jiraIssueKey: null,
+};
+
+function dispatchTarget(d: DispatchPayload, routes: JiraDeliveryRoutes): DeliveryTarget {
+  const repo = d.project ?? d.repo ?? null;
+  const jiraIssueKey = d.jiraIssueKey ?? null;
+  if (repo === null && jiraIssueKey !== null) return jiraTarget(jiraIssueKey, null, routes);
+  return {
+    forge: d.forge ?? 'github',
+    repo,
+    issueNumber: d.issueNumber ?? null,
+    noteOn: 'issue',
+    jiraIssueKey,
+  };
+}
+
+function candidateTarget(c: TaskCandidate, routes: JiraDeliveryRoutes): DeliveryTarget {
+  const m = c.metadata;
+  const num = (v: unknown): number | null => (typeof v === 'number' && Number.isInteger(v) ? v : null);
+  const text = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
+  if (c.sourceId.startsWith('github:'))
+    return {
+      ...NOWHERE,
+      repo: text(m.repo),
+      // A pull request is not an issue: no `Closes #N` and no comment on it.
+      issueNumber: m.kind === 'issue' ? num(m.number) : null,
+    };
+  if (c.sourceId.startsWith('gitlab:')) {
+    const iid = num(m.iid);
+    const mergeRequest = m.kind === 'merge_request' ? iid : num(m.mergeRequestIid);
+    if (m.kind === 'issue') return { ...NOWHERE, forge: 'gitlab', repo: text(m.project), issueNumber: iid };
+    return {
+      ...NOWHERE,
+      forge: 'gitlab',
+      repo: text(m.project),
+      issueNumber: mergeRequest,
+      noteOn: mergeRequest === null ? 'issue' : 'merge_request',
+    };
+  }
+  if (c.sourceId.startsWith('jira:')) {
+    const key = text(m.key);
+    return key === null ? NOWHERE : jiraTarget(key, text(m.project), routes);
+  }
+  return NOWHERE;
+}
+
+/** A Jira ticket's target: its project's route (by `projectKey`, else the key's prefix), else `*`. */
+function jiraTarget(key: string, projectKey: string | null, routes: JiraDeliveryRoutes): DeliveryTarget {
+  const project = projectKey ?? key.slice(0, Math.max(0, key.lastIndexOf('-')));
+  const route = (Object.hasOwn(routes, project) ? routes[project] : undefined) ?? routes['*'];
+  if (route === undefined) return { ...NOWHERE, jiraIssueKey: key };
+  return { ...NOWHERE, forge: route.forge, repo: route.project, jiraIssueKey: key };
+}
+
+/**
+ * The target as stored in a session's `daemon` context (`repo`, `issueNumber`, `forge`, `noteOn`,
+ * `jiraIssueKey`); sessions recorded before GitLab support hold only `repo` and `issueNumber`.
+ */
+export function targetToJson(target: DeliveryTarget): JsonObject {
+  return {
+    repo: target.repo,
+    issueNumber: target.issueNumber,
+    forge: target.forge,
+    noteOn: target.noteOn,
+    jiraIssueKey: target.jiraIssueKey,
+  };
+}
+
+/** Reads {@link targetToJson}'s fields back from a stored context object (missing fields = defaults). */
+export function targetFromJson(v: Readonly<Record<string, unknown>>): DeliveryTarget {
+  return {
+    forge: v.forge === 'gitlab' ? 'gitlab' : 'github',
+    repo: typeof v.repo === 'string' ? v.repo : null,
+    issueNumber: typeof v.issueNumber === 'number' ? v.issueNumber : null,
+    noteOn: v.noteOn === 'merge_request' ? 'merge_request' : 'issue',
+    jiraIssueKey: typeof v.jiraIssueKey === 'string' ? v.jiraIssueKey : null,
+  };
 }

@@ -1,7 +1,8 @@
-/** Registers `worktrain init` and `worktrain doctor` (first-run setup and health checks). */
+/** Registers `worktrain init`, `worktrain doctor` and `worktrain demo` (first-run setup, health checks, the demo). */
 import { ok } from '@worktrain/contracts';
 import type { Command } from 'commander';
 import type { CommandContext } from '../program.js';
+import { registerDemoCommand } from './demo.js';
 import { executeDoctor, renderDoctor } from './doctor.js';
 import { executeInit, renderInit } from './init.js';
 
@@ -33,4 +34,5 @@ export function registerSetupCommands(program: Command, ctx: CommandContext): vo
         { text: renderDoctor, failed: (o) => !o.ok },
       );
     });
+  registerDemoCommand(program, ctx);
 }

@@ -1,0 +1,229 @@
+import {
+  err,
+  errAsync,
+  type JsonObject,
+  type Logger,
+  makeError,
+  ok,
+  okAsync,
+  ResultAsync,
+  type WorkTrainError,
+} from '@worktrain/contracts';
+import {
+  createGitHubForge,
+  createGitLabForge,
+  createJiraReturnPath,
+  type DeliveryError,
+  type ForgeClient,
+  type JiraReturnPath,
+  type TicketUpdate,
+} from '@worktrain/delivery';
+import type { SessionStore } from '@worktrain/session-store';
+import type { RuntimeConfig } from './config.js';
+import { createDelivery, type DeliverFn, type DeliverRequest } from './delivery.js';
+import type { ForgeKind, JiraDeliveryRoutes } from './payload.js';
+import { appendAtHead, readAll } from './session-log.js';
+
+/** A forge client for one delivery and the token `git push` uses (the same forge token). */
+export interface ForgeForTarget {
+  readonly client: ForgeClient;
+  readonly pushToken: string;
+}
+
+/** Errors of {@link Forges.forFor}: the task targets a forge config.yaml does not configure. */
+export type ForgeSetupError = WorkTrainError<'FORGE_NOT_CONFIGURED'>;
+
+/**
+ * The forges configured in `config.yaml` (`forge.github`, `forge.gitlab`) and the Jira return path
+ * (`jira`). Only the delivery stage holds these; the agent never sees a token.
+ */
+export interface Forges {
+  /** True when at least one forge or Jira is configured (otherwise delivery is skipped altogether). */
+  readonly any: boolean;
+  /** Jira project key → forge project (`jira.projects`), for reading Jira tasks' targets. */
+  readonly jiraRoutes: JiraDeliveryRoutes;
+  /** The Jira return path, or null without a `jira` section. */
+  readonly jira: JiraReturnPath | null;
+  /**
+   * A forge client for a project (GitHub `owner/name`; GitLab path or id), noting on an issue or (GitLab) on a
+   * merge request. Error FORGE_NOT_CONFIGURED names the missing config section.
+   */
+  forFor(
+    forge: ForgeKind,
+    project: string,
+    noteOn: 'issue' | 'merge_request',
+  ): { ok: ForgeForTarget } | { error: ForgeSetupError };
+}
+
+/** Builds {@link Forges} from the runtime config (tokens already resolved from `$ENV` / `.env`). */
+export function createForges(config: RuntimeConfig): Forges {
+  const github = config.forge.github;
+  const gitlab = config.forge.gitlab;
+  const jira = config.jira;
+  const notConfigured = (forge: ForgeKind, project: string): { error: ForgeSetupError } => ({
+    error: makeError(
+      'FORGE_NOT_CONFIGURED',
+      `The task delivers to ${forge === 'github' ? 'GitHub' : 'GitLab'} project ${project}, but config.yaml has no forge.${forge} section`,
+      { forge, project },
+    ),
+  });
+  return {
+    any: github !== undefined || gitlab !== undefined || jira !== undefined,
+    jiraRoutes: jira?.projects ?? {},
+    jira:
+      jira === undefined
+        ? null
+        : createJiraReturnPath({
+            host: jira.baseUrl,
+            auth:
+              jira.email === undefined
+                ? { accessToken: jira.apiToken }
+                : { email: jira.email, apiToken: jira.apiToken },
+            reviewStatus: jira.transitions.onOpened,
+            doneStatus: jira.transitions.onMerged,
+          }),
+    forFor(forge, project, noteOn) {
+      if (forge === 'github') {
+        if (github === undefined) return notConfigured(forge, project);
+        const [owner = '', repo = ''] = project.split('/');
+        return {
+          ok: {
+            client: createGitHubForge({ owner, repo, token: github.token, baseUrl: github.apiBaseUrl }),
+            pushToken: github.token,
+          },
+        };
+      }
+      if (gitlab === undefined) return notConfigured(forge, project);
+      return {
+        ok: {
+          client: createGitLabForge({
+            project: /^\d+$/.test(project) ? Number(project) : project,
+            token: gitlab.token,
+            baseUrl: gitlab.baseUrl,
+            labels: gitlab.labels,
+            issueLabels: gitlab.issueLabels,
+            noteOn,
+            ...(gitlab.template === undefined ? {} : { template: gitlab.template }),
+          }),
+          pushToken: gitlab.token,
+        },
+      };
+    },
+  };
+}
+
+/**
+ * The daemon's delivery stage (DESIGN §8): the forge of the request's target (GitHub pull request or GitLab
+ * merge request, each found by head branch first so a retry never opens a second one) through
+ * `createDelivery`, then, for a Jira-sourced task, the Jira return path (transition by name, remote link,
+ * comment; each idempotent), recorded as the `ticket_update` delivery stage. Errors: FORGE_NOT_CONFIGURED (no
+ * config for the target's forge), the delivery codes of `deliver`, and the Jira codes (TRANSITION_NOT_FOUND
+ * lists the available transitions).
+ */
+export function createForgeDelivery(options: {
+  readonly store: SessionStore;
+  readonly forges: Forges;
+  readonly logger: Logger;
+}): DeliverFn {
+  const { store, forges, logger } = options;
+  return createDelivery({
+    store,
+    logger,
+    forgeFor: (request) => {
+      const picked = forges.forFor(request.forge ?? 'github', request.repo, request.noteOn ?? 'issue');
+      return 'error' in picked ? err(picked.error) : ok(picked.ok);
+    },
+    afterDelivered: (request, delivered, forge) => {
+      const key = request.jiraIssueKey ?? null;
+      if (key === null) return okAsync(null);
+      return updateTicket(store, forges.jira, request, key, {
+        target: forge.target,
+        number: delivered.pullRequest.number,
+        url: delivered.pullRequest.url,
+      });
+    },
+  });
+}
+
+const TICKET_STAGE = 'ticket_update';
+
+/** Runs the Jira return path once per session, recording `delivery_attempted`/`delivery_recorded`. */
+function updateTicket(
+  store: SessionStore,
+  jira: JiraReturnPath | null,
+  request: DeliverRequest,
+  issueKey: string,
+  changeRequest: { readonly target: string; readonly number: number; readonly url: string },
+): ResultAsync<TicketUpdate | null, WorkTrainError<string>> {
+  const sessionId = request.sessionId;
+  const append = (events: Parameters<typeof appendAtHead>[2]) =>
+    ResultAsync.fromSafePromise(appendAtHead(store, sessionId, events)).andThen((r) =>
+      r.isOk()
+        ? okAsync(undefined)
+        : errAsync(makeError('STORE_FAILED', `Cannot record the ticket update: ${r.error.message}`)),
+    );
+  return ResultAsync.fromSafePromise(readAll(store, sessionId)).andThen((all) => {
+    const events = all.isOk() ? all.value : [];
+    const ticketEvents = events.filter(
+      (e) => e.kind === 'delivery_recorded' && e.data.stage === TICKET_STAGE,
+    );
+    if (ticketEvents.some((e) => e.kind === 'delivery_recorded' && e.data.outcome === 'succeeded'))
+      return okAsync(null);
+    const attempt = ticketEvents.length + 1;
+    const target = `jira:${issueKey}`;
+    if (jira === null)
+      return append([
+        { kind: 'delivery_attempted', data: { stage: TICKET_STAGE, target, attempt } },
+        {
+          kind: 'delivery_recorded',
+          data: {
+            stage: TICKET_STAGE,
+            outcome: 'skipped',
+            details: { issueKey, reason: 'config.yaml has no jira section' },
+          },
+        },
+      ]).map(() => null);
+    const summary = ResultAsync.fromSafePromise(store.getSummary(sessionId)).map((s) =>
+      s.isOk() ? (s.value.title ?? s.value.goal ?? null) : null,
+    );
+    return append([{ kind: 'delivery_attempted', data: { stage: TICKET_STAGE, target, attempt } }])
+      .andThen(() => summary)
+      .andThen((title) =>
+        jira
+          .onChangeRequestOpened({
+            issueKey,
+            sessionId,
+            changeRequest: { ...changeRequest, title: title ?? `Change request ${changeRequest.number}` },
+          })
+          .orElse((e: DeliveryError) =>
+            append([
+              {
+                kind: 'delivery_recorded',
+                data: {
+                  stage: TICKET_STAGE,
+                  outcome: 'failed',
+                  details: toJson({ code: e.code, message: e.message, ...(e.details ?? {}) }),
+                },
+              },
+            ]).andThen(() => errAsync<TicketUpdate, WorkTrainError<string>>(e)),
+          ),
+      )
+      .andThen((update) =>
+        append([
+          {
+            kind: 'delivery_recorded',
+            data: {
+              stage: TICKET_STAGE,
+              outcome: 'succeeded',
+              url: changeRequest.url,
+              details: toJson({ ...update }),
+            },
+          },
+        ]).map(() => update),
+      );
+  });
+}
+
+function toJson(value: Record<string, unknown>): JsonObject {
+  return JSON.parse(JSON.stringify(value)) as JsonObject;
+}
