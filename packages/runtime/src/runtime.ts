@@ -45,6 +45,7 @@ import { ensureDaemonToken, ensureDir, readTextIfExists } from './files.js';
 import { createForgeDelivery, createForges } from './forges.js';
 import { createApp } from './http/app.js';
 import { listen } from './http/server.js';
+import { takeOverFromDeadPredecessors } from './incarnations.js';
 import { createTaskHandler } from './lifecycle.js';
 import { NotifyingTriggerRouter } from './notifying-router.js';
 import { createOperations, type Operations } from './operations.js';
@@ -260,7 +261,16 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       port = server.value.port;
     }
 
-    // Crash recovery: leases of a previous (killed) process return to the queue once expired.
+    // Crash recovery, at once: leases held by this home's earlier runtimes whose process is gone (a
+    // SIGKILLed daemon) are released now; any other expired lease returns through the sweeper.
+    const incarnation = await takeOverFromDeadPredecessors({
+      db: triggerStore.value.db,
+      queue: queue.value,
+      workerId,
+      clock,
+      logger,
+    });
+    closers.push(() => incarnation.end());
     const sweep = async (): Promise<void> => {
       const swept = await queue.value.sweepExpiredLeases();
       if (swept.isOk() && swept.value.requeued + swept.value.deadLettered > 0)
