@@ -50,7 +50,7 @@ const sqliteBackend: Backend = {
         queue.db
           .prepare(
             `SELECT t.id, t.state, t.lease_token,
-              (SELECT count(*) FROM queue_audit a WHERE a.task_id = t.id AND a.to_state = 'succeeded') AS successes
+              (SELECT count(*) FROM queue_audit a WHERE a.task_seq = t.seq AND a.to_state = 'succeeded') AS successes
              FROM queue_tasks t`,
           )
           .all() as FinalRow[],

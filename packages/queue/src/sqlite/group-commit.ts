@@ -1,7 +1,18 @@
 import type Database from 'better-sqlite3';
 
+/**
+ * Operations of one kind that run together as one statement (e.g. every completion of a batch in one
+ * set-based UPDATE). `runMany` gets the items of consecutive submissions in order and returns one result per
+ * item; like single operations it must write nothing for an item whose result is an error value.
+ */
+export interface Combiner<I, T> {
+  runMany(items: readonly I[]): T[];
+}
+
 interface PendingOp {
-  readonly run: () => unknown;
+  readonly run: (() => unknown) | null;
+  readonly combiner: Combiner<unknown, unknown> | null;
+  readonly item: unknown;
   readonly resolve: (value: unknown) => void;
   readonly reject: (reason: unknown) => void;
 }
@@ -44,17 +55,58 @@ export class GroupCommitter {
 
   submit<T>(run: () => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ run, resolve: resolve as (v: unknown) => void, reject });
-      if (this.queue.length >= this.maxBatch) {
-        this.flush();
-        return;
-      }
-      if (!this.scheduled) {
-        this.scheduled = true;
-        if (this.windowMs > 0) setTimeout(() => this.flush(), this.windowMs);
-        else setImmediate(() => this.flush());
-      }
+      this.push({ run, combiner: null, item: undefined, resolve: resolve as (v: unknown) => void, reject });
     });
+  }
+
+  /**
+   * Like {@link submit}, but consecutive submissions with the same `combiner` run as one `runMany` call
+   * inside the batch transaction (one statement instead of one per item).
+   */
+  submitCombined<I, T>(combiner: Combiner<I, T>, item: I): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.push({
+        run: null,
+        combiner: combiner as Combiner<unknown, unknown>,
+        item,
+        resolve: resolve as (v: unknown) => void,
+        reject,
+      });
+    });
+  }
+
+  private push(op: PendingOp): void {
+    this.queue.push(op);
+    if (this.queue.length >= this.maxBatch) {
+      this.flush();
+      return;
+    }
+    if (!this.scheduled) {
+      this.scheduled = true;
+      if (this.windowMs > 0) setTimeout(() => this.flush(), this.windowMs);
+      else setImmediate(() => this.flush());
+    }
+  }
+
+  /** Runs every operation of `batch` in order, combining runs of the same combiner. */
+  private runAll(batch: readonly PendingOp[], results: unknown[]): void {
+    let i = 0;
+    while (i < batch.length) {
+      const op = batch[i]!;
+      if (op.combiner === null) {
+        results[i] = op.run!();
+        i++;
+        continue;
+      }
+      let j = i + 1;
+      while (j < batch.length && batch[j]!.combiner === op.combiner) j++;
+      const items: unknown[] = new Array(j - i);
+      for (let k = i; k < j; k++) items[k - i] = batch[k]!.item;
+      const out = op.combiner.runMany(items);
+      if (out.length !== items.length) throw new Error('Combiner.runMany must return one result per item');
+      for (let k = i; k < j; k++) results[k] = out[k - i];
+      i = j;
+    }
   }
 
   /** Commits everything queued so far (normally called by the scheduler). */
@@ -68,7 +120,7 @@ export class GroupCommitter {
       this.db.exec('BEGIN IMMEDIATE');
       try {
         this.options.beforeBatch?.();
-        for (let i = 0; i < batch.length; i++) results[i] = batch[i]!.run();
+        this.runAll(batch, results);
         this.db.exec('COMMIT');
       } catch (thrown) {
         if (this.db.inTransaction) this.db.exec('ROLLBACK');
