@@ -11,6 +11,7 @@ import { makeError, type WorkTrainError } from '@worktrain/contracts';
  * - SESSION_NOT_RUNNING: steer to a session no worker is running.
  * - INVALID_STATE: the operation does not apply to the session or task in its state.
  * - PAYLOAD_INVALID: a task payload that is neither a trigger candidate nor a dispatch.
+ * - APPROVAL_NOT_FOUND: no approval request with that id.
  * - INTERNAL: a failure of a component (queue, store, engine) with its error in `details`.
  */
 export type RuntimeErrorCode =
@@ -29,6 +30,7 @@ export type RuntimeErrorCode =
   | 'SESSION_NOT_RUNNING'
   | 'INVALID_STATE'
   | 'PAYLOAD_INVALID'
+  | 'APPROVAL_NOT_FOUND'
   | 'INTERNAL';
 
 export type RuntimeError = WorkTrainError<RuntimeErrorCode>;

@@ -12,12 +12,15 @@ import { type LeasedTask, TaskFailure } from '@worktrain/queue';
 import type { SessionStore } from '@worktrain/session-store';
 import type { WorkspaceManager } from '@worktrain/workspace';
 import type { ActiveSessions } from './active.js';
+import type { DeliveryApprovals } from './approvals.js';
 import type { DaemonEventBus } from './daemon-events.js';
 import type { DeliverFn } from './delivery.js';
 import type { RuntimeError } from './errors.js';
+import type { SessionNotifications } from './notifications.js';
 import {
   type DeliveryTarget,
   type JiraDeliveryRoutes,
+  ResumePayloadSchema,
   readWorkItem,
   targetFromJson,
   targetToJson,
@@ -37,6 +40,10 @@ export interface LifecycleDeps {
   readonly provider: () => Result<ModelProvider, RuntimeError>;
   readonly budget: Partial<Budget>;
   readonly deliver: DeliverFn | null;
+  /** Blast-radius approvals: a delivery that waits is parked here (null: no approvals wiring). */
+  readonly approvals?: DeliveryApprovals | null;
+  /** Session completed / failed / approval needed notifications. */
+  readonly notifications?: SessionNotifications | null;
   /** Where Jira tickets' code is delivered (config `jira.projects`). */
   readonly jiraRoutes?: JiraDeliveryRoutes;
   readonly active: ActiveSessions;
@@ -93,7 +100,22 @@ export function createTaskHandler(deps: LifecycleDeps) {
     return parseMeta(created.data.context[META_KEY]);
   };
 
+  /** The task handler; a final failure (no retry left) also notifies `session.failed`. */
   return async function handle(task: LeasedTask, signal: AbortSignal): Promise<void> {
+    try {
+      await handleTask(task, signal);
+    } catch (thrown) {
+      if (thrown instanceof TaskFailure && thrown.failureClass !== 'cancelled') {
+        const final = thrown.retryable === false || task.attempt >= task.maxAttempts;
+        const resume = ResumePayloadSchema.safeParse(task.payload);
+        const sessionId = resume.success ? resume.data.sessionId : deps.taskSessions.get(task.id);
+        if (final && sessionId !== null) deps.notifications?.failed(sessionId, thrown.message);
+      }
+      throw thrown;
+    }
+  };
+
+  async function handleTask(task: LeasedTask, signal: AbortSignal): Promise<void> {
     const item = readWorkItem(task.payload, { jiraRoutes: deps.jiraRoutes ?? {} });
     if ('error' in item) throw new TaskFailure('validation', item.error, false);
     deps.events.emit({ type: 'task_claimed', taskId: task.id, data: { attempt: task.attempt } });
@@ -108,6 +130,8 @@ export function createTaskHandler(deps: LifecycleDeps) {
       const meta: JsonObject = {
         taskId: task.id,
         repoPath: work.repoPath,
+        // Where this session's notifications also go (a trigger's callbackUrl); kept for restarts.
+        ...callbackOf(work.candidate),
         ...targetToJson(work.target),
       };
       const started = await deps.engine.startWorkflow({
@@ -180,7 +204,7 @@ export function createTaskHandler(deps: LifecycleDeps) {
     }
     await deliverWork(sessionId, worktree.value.path, baseBranch, meta.target, meta.repoPath);
     deps.events.emit({ type: 'task_completed', taskId: task.id, sessionId });
-  };
+  }
 
   async function runAgent(
     sessionId: string,
@@ -271,6 +295,7 @@ export function createTaskHandler(deps: LifecycleDeps) {
     target: DeliveryTarget,
     repoPath: string,
   ): Promise<void> {
+    if (await deliveryRejected(sessionId)) return;
     if (deps.deliver === null || target.repo === null) {
       const events = await readAll(deps.store, sessionId);
       if (events.isOk() && events.value.some((e) => e.kind === 'delivery_recorded')) return;
@@ -279,6 +304,7 @@ export function createTaskHandler(deps: LifecycleDeps) {
       await record(sessionId, [
         { kind: 'delivery_recorded', data: { stage: 'delivery', outcome: 'skipped', details: { reason } } },
       ]);
+      deps.notifications?.completed(sessionId, `Completed; not delivered: ${reason}`, null);
       return;
     }
     const delivered = await deps.deliver({
@@ -292,7 +318,14 @@ export function createTaskHandler(deps: LifecycleDeps) {
       jiraIssueKey: target.jiraIssueKey,
     });
     if (delivered.isErr()) {
-      if (delivered.error.code === 'NEEDS_APPROVAL') return;
+      if (delivered.error.code === 'NEEDS_APPROVAL') {
+        await parkDelivery(sessionId, delivered.error.details);
+        return;
+      }
+      if (delivered.error.code === 'APPROVAL_REJECTED') {
+        await recordRejection(sessionId, delivered.error.message, delivered.error.details);
+        return;
+      }
       if (delivered.error.code === 'FORGE_NOT_CONFIGURED') {
         await record(sessionId, [
           {
@@ -308,11 +341,81 @@ export function createTaskHandler(deps: LifecycleDeps) {
       );
     }
     deps.events.emit({ type: 'delivery_finished', sessionId, data: { url: delivered.value.url } });
+    if (!delivered.value.replayed)
+      deps.notifications?.completed(sessionId, `Delivered ${delivered.value.url}`, delivered.value.url);
     // Delivered and pushed: the worktree is no longer needed (the branch stays, on origin too).
     const removed = await deps.workspaces.removeWorktree({ sessionId, repoPath });
     if (removed.isErr())
       log.warn({ sessionId, code: removed.error.code }, `worktree not removed: ${removed.error.message}`);
   }
+
+  /**
+   * The delivery waits for approval: the task ends here and frees its worker; the approvals check resumes
+   * the session once a request is decided (DeliveryApprovals). New requests notify "approval needed".
+   */
+  async function parkDelivery(
+    sessionId: string,
+    details: Record<string, unknown> | undefined,
+  ): Promise<void> {
+    const ids = stringList(details?.approvalIds);
+    if (ids.length === 0 || !deps.approvals)
+      // Nothing to wait on (a patch check that wants an approval the policy never asked for): fail loudly.
+      throw new TaskFailure('execution', 'delivery needs an approval that no approval request covers', false);
+    deps.approvals.park(sessionId, ids);
+    log.info({ sessionId, approvalIds: ids }, 'delivery parked until approved');
+    for (const id of stringList(details?.createdIds)) {
+      const request = deps.approvals.store.get(id);
+      if (request.isOk()) deps.notifications?.approvalNeeded(sessionId, request.value);
+    }
+  }
+
+  /** A person rejected a side effect: nothing is delivered; the session ends failed with who and why. */
+  async function recordRejection(
+    sessionId: string,
+    message: string,
+    details: Record<string, unknown> | undefined,
+  ): Promise<void> {
+    const audit: JsonObject = {
+      code: 'APPROVAL_REJECTED',
+      approvalId: typeof details?.approvalId === 'string' ? details.approvalId : null,
+      action: typeof details?.action === 'string' ? details.action : null,
+      actor: typeof details?.actor === 'string' ? details.actor : null,
+      reason: typeof details?.reason === 'string' ? details.reason : null,
+    };
+    await record(sessionId, [
+      { kind: 'delivery_recorded', data: { stage: 'delivery', outcome: 'failed', details: audit } },
+      { kind: 'session_completed', data: { outcome: 'failure', summary: `delivery stopped: ${message}` } },
+    ]);
+    log.info({ sessionId, ...audit }, 'delivery rejected');
+    deps.notifications?.failed(sessionId, `Delivery stopped: ${message}`);
+  }
+
+  async function deliveryRejected(sessionId: string): Promise<boolean> {
+    const events = await readAll(deps.store, sessionId);
+    return (
+      events.isOk() &&
+      events.value.some(
+        (e) =>
+          e.kind === 'delivery_recorded' &&
+          e.data.stage === 'delivery' &&
+          e.data.details?.code === 'APPROVAL_REJECTED',
+      )
+    );
+  }
+}
+
+function stringList(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+}
+
+/** A trigger's `callbackUrl` (carried in the candidate's metadata) and trigger id, for the session meta. */
+function callbackOf(candidate: { triggerId: string; metadata: JsonObject } | null): JsonObject {
+  if (candidate === null) return {};
+  const url = candidate.metadata.callbackUrl;
+  return {
+    triggerId: candidate.triggerId,
+    ...(typeof url === 'string' && /^https?:\/\//.test(url) ? { callbackUrl: url } : {}),
+  };
 }
 
 function parseMeta(value: unknown): DaemonMeta | null {

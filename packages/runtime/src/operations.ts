@@ -1,4 +1,11 @@
 import { err, type JsonObject, ok, type Result } from '@worktrain/contracts';
+import type {
+  ApprovalAuditEntry,
+  ApprovalError,
+  ApprovalRequest,
+  ApprovalState,
+  ApprovalVerdict,
+} from '@worktrain/delivery';
 import type { QueueStats, Task, TaskState } from '@worktrain/queue';
 import type { SessionStatus, SessionSummary } from '@worktrain/session-store';
 import type { TriggerScheduler } from '@worktrain/triggers';
@@ -70,7 +77,42 @@ export interface Operations {
     actor: string,
     reason?: string,
   ): Promise<Result<{ sessionId: string; verdict: string; resumeTaskId: string }, RuntimeError>>;
+  /** Blast-radius approval requests (policy.yaml), newest first. */
+  listApprovalRequests(query: {
+    state?: ApprovalState;
+    sessionId?: string;
+    limit?: number;
+  }): Result<readonly ApprovalRequest[], RuntimeError>;
+  /** One request with its audit trail. Errors: APPROVAL_NOT_FOUND. */
+  getApprovalRequest(
+    id: string,
+  ): Result<{ approval: ApprovalRequest; audit: readonly ApprovalAuditEntry[] }, RuntimeError>;
+  /**
+   * Decides a request once (actor and reason are audited) and resumes its parked delivery at once.
+   * Errors: APPROVAL_NOT_FOUND, INVALID_STATE (already decided; details say by whom), PAYLOAD_INVALID.
+   */
+  decideApprovalRequest(
+    id: string,
+    verdict: ApprovalVerdict,
+    actor: string,
+    reason?: string,
+  ): Promise<Result<ApprovalRequest, RuntimeError>>;
   readonly webhooks: WebhookCounters;
+}
+
+/** Approval store errors → runtime errors (HTTP 404 / 409 / 400 / 500). */
+function fromApprovalError(e: ApprovalError): RuntimeError {
+  const details = { approvalCode: e.code, ...(e.details ?? {}) };
+  switch (e.code) {
+    case 'APPROVAL_NOT_FOUND':
+      return runtimeError('APPROVAL_NOT_FOUND', e.message, details);
+    case 'ALREADY_DECIDED':
+      return runtimeError('INVALID_STATE', e.message, details);
+    case 'INVALID_INPUT':
+      return runtimeError('PAYLOAD_INVALID', e.message, details);
+    default:
+      return runtimeError('INTERNAL', e.message, details);
+  }
 }
 
 const UNFINISHED: readonly SessionStatus[] = ['running', 'blocked', 'awaiting_approval'];
@@ -230,6 +272,20 @@ export function createOperations(parts: RuntimeParts, scheduler: TriggerSchedule
     async queueStats() {
       const s = await queue.stats();
       return s.isOk() ? ok(s.value) : err(internal(s.error));
+    },
+    listApprovalRequests(query) {
+      return parts.approvals.store.list(query).mapErr(fromApprovalError);
+    },
+    getApprovalRequest(id) {
+      const store = parts.approvals.store;
+      return store
+        .get(id)
+        .andThen((approval) => store.audit(id).map((audit) => ({ approval, audit })))
+        .mapErr(fromApprovalError);
+    },
+    async decideApprovalRequest(id, verdict, actor, reason) {
+      const decided = await parts.approvals.decide(id, verdict, actor, reason);
+      return decided.mapErr(fromApprovalError);
     },
     listApprovals() {
       return gates.list().map(({ gateToken: _hidden, ...rest }) => ({ ...rest, gateToken: '' }));

@@ -18,6 +18,7 @@ import {
   systemClock,
   type WorktrainPaths,
 } from '@worktrain/contracts';
+import { loadPolicy } from '@worktrain/delivery';
 import {
   createEngine,
   createFileKeyring,
@@ -38,8 +39,10 @@ import {
 import { bundledWorkflowsDir } from '@worktrain/workflows';
 import { createWorkspaceManager, type WorkspaceManager } from '@worktrain/workspace';
 import { type ActiveSessions, createActiveSessions } from './active.js';
+import { type DeliveryApprovals, openDeliveryApprovals } from './approvals.js';
 import type { RuntimeConfig } from './config.js';
 import { createDaemonEventBus, type DaemonEventBus } from './daemon-events.js';
+import { gateDelivery } from './delivery-gate.js';
 import { type RuntimeError, runtimeError } from './errors.js';
 import { ensureDaemonToken, ensureDir, readTextIfExists } from './files.js';
 import { createForgeDelivery, createForges } from './forges.js';
@@ -47,6 +50,7 @@ import { createApp } from './http/app.js';
 import { listen } from './http/server.js';
 import { takeOverFromDeadPredecessors } from './incarnations.js';
 import { createTaskHandler } from './lifecycle.js';
+import { createSessionNotifications } from './notifications.js';
 import { NotifyingTriggerRouter } from './notifying-router.js';
 import { createOperations, type Operations } from './operations.js';
 import { openParkedGates, openTaskSessions, type ParkedGates, type TaskSessions } from './task-sessions.js';
@@ -83,6 +87,8 @@ export interface RuntimeParts {
   readonly events: DaemonEventBus;
   readonly taskSessions: TaskSessions;
   readonly gates: ParkedGates;
+  /** Blast-radius approvals of deliveries (policy.yaml, approval requests, parked deliveries). */
+  readonly approvals: DeliveryApprovals;
   readonly token: string;
   readonly clock: Clock;
   readonly logger: Logger;
@@ -206,6 +212,34 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         })
       : null;
 
+    // Blast-radius approvals (DESIGN §8): an invalid policy.yaml stops the start (never a silent default).
+    const policy = await loadPolicy(paths.policy);
+    if (policy.isErr())
+      return fail(
+        runtimeError('CONFIG_INVALID', policy.error.message, {
+          policyCode: policy.error.code,
+          ...(policy.error.details ?? {}),
+        }),
+      );
+    const approvals = openDeliveryApprovals({
+      db: store.value.database,
+      path: paths.database,
+      sessionStore: store.value,
+      policy: policy.value,
+      queue: queue.value,
+      queueName: config.queue.name,
+      now: () => clock.now(),
+      logger,
+    });
+    if (approvals.isErr()) return fail(approvals.error);
+    closers.push(() => approvals.value.close());
+    approvals.value.start(config.approvals.checkIntervalMs);
+    const notifications = createSessionNotifications({
+      config: config.notifications,
+      store: store.value,
+      logger,
+    });
+
     const handler = createTaskHandler({
       engine,
       store: store.value,
@@ -215,7 +249,12 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       gates,
       provider: providerFn,
       budget: config.budgets,
-      deliver: deliverFn,
+      deliver:
+        deliverFn === null
+          ? null
+          : gateDelivery(deliverFn, { store: store.value, approvals: approvals.value, logger }),
+      approvals: approvals.value,
+      notifications,
       jiraRoutes: forges.jiraRoutes,
       active,
       events,
@@ -244,6 +283,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       events: bus,
       taskSessions,
       gates,
+      approvals: approvals.value,
       token: token.value,
       clock,
       logger,

@@ -1,5 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { SessionEvent } from '@worktrain/contracts';
+import { APPROVAL_STATES } from '@worktrain/delivery';
 import { TASK_STATES } from '@worktrain/queue';
 import type { SessionStatus } from '@worktrain/session-store';
 import type { Context } from 'hono';
@@ -31,6 +32,7 @@ const STATUS: Record<RuntimeErrorCode, ContentfulStatusCode> = {
   SESSION_NOT_RUNNING: 409,
   INVALID_STATE: 409,
   PAYLOAD_INVALID: 400,
+  APPROVAL_NOT_FOUND: 404,
   INTERNAL: 500,
 };
 
@@ -215,11 +217,39 @@ export function createApp(parts: RuntimeParts, ops: Operations): Hono {
     const r = await ops.requeue(c.req.param('id'), b.ok.reason, b.ok.actor ?? 'api');
     return r.isOk() ? c.json({ task: r.value }) : fail(c, r.error);
   });
-  api.get('/approvals', (c) => c.json({ approvals: ops.listApprovals() }));
+  // `approvals`: workflow gates parked by sessions; `requests`: blast-radius approval requests (policy.yaml).
+  api.get('/approvals', (c) => {
+    const state = c.req.query('state');
+    if (state !== undefined && !(APPROVAL_STATES as readonly string[]).includes(state))
+      return c.json(errorBody('QUERY_INVALID', `unknown approval state ${state}`), 400);
+    const found = APPROVAL_STATES.find((s) => s === state);
+    const sessionId = c.req.query('sessionId');
+    const requests = ops.listApprovalRequests({
+      ...(found !== undefined ? { state: found } : {}),
+      ...(sessionId !== undefined ? { sessionId } : {}),
+    });
+    if (requests.isErr()) return fail(c, requests.error);
+    return c.json({ approvals: ops.listApprovals(), requests: requests.value });
+  });
+  api.get('/approvals/:id', (c) => {
+    const r = ops.getApprovalRequest(c.req.param('id'));
+    return r.isOk() ? c.json(r.value) : fail(c, r.error);
+  });
   for (const verdict of ['approve', 'reject'] as const)
     api.post(`/approvals/:sessionId/${verdict}`, async (c) => {
       const b = await body(c, ApprovalBody);
       if ('res' in b) return b.res;
+      const id = c.req.param('sessionId');
+      // An approval request id (`appr_…`) decides that request; a session id resolves its parked gate.
+      if (id.startsWith('appr_')) {
+        const decided = await ops.decideApprovalRequest(
+          id,
+          verdict === 'approve' ? 'approved' : 'rejected',
+          b.ok.actor ?? 'api',
+          b.ok.reason,
+        );
+        return decided.isOk() ? c.json({ approval: decided.value }) : fail(c, decided.error);
+      }
       const r = await ops.resolveApproval(
         c.req.param('sessionId'),
         verdict === 'approve' ? 'approved' : 'rejected',
