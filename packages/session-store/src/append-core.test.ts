@@ -32,14 +32,22 @@ describe('prepareAppend', () => {
   });
 
   it('strips unknown keys and undefined values so the digest and stored form are canonical', () => {
-    const a = prepareAppend({ sessionId: 's', expectedSeq: 1, events: [steer] }, 1000)._unsafeUnwrap();
+    const key = { sessionId: 's', expectedSeq: 1, idempotencyKey: 'k' };
+    const a = prepareAppend({ ...key, events: [steer] }, 1000)._unsafeUnwrap();
     const withExtra = {
       kind: 'steer_injected',
       data: { message: 'hi', actor: 'me', extra: 1 },
     } as unknown as typeof steer;
-    const b = prepareAppend({ sessionId: 's', expectedSeq: 1, events: [withExtra] }, 1000)._unsafeUnwrap();
+    const b = prepareAppend({ ...key, events: [withExtra] }, 1000)._unsafeUnwrap();
+    expect(a.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(b.digest).toBe(a.digest);
+    expect(b.events[0]!.data).toEqual({ message: 'hi', actor: 'me' });
     expect(b.events[0]!.dataJson).toBe('{"message":"hi","actor":"me"}');
+  });
+
+  it('computes the batch digest only for appends with an idempotency key (nothing else compares it)', () => {
+    const r = prepareAppend({ sessionId: 's', expectedSeq: 1, events: [steer] }, 1000)._unsafeUnwrap();
+    expect(r.digest).toBeNull();
   });
 
   it('measures size in UTF-8 bytes', () => {

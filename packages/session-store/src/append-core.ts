@@ -36,6 +36,8 @@ export interface PreparedEvent {
   readonly kind: NewSessionEvent['kind'];
   /** JSON text of `data` (as stored). */
   readonly dataJson: string;
+  /** `dataJson` parsed back: the normalised data (no undefined, no unknown keys) that is hashed and returned. */
+  readonly data: unknown;
 }
 
 /** A validated append, before the store looks at the session's current state. */
@@ -44,8 +46,11 @@ export interface PreparedAppend {
   readonly expectedSeq: number;
   readonly idempotencyKey: string | null;
   readonly events: readonly PreparedEvent[];
-  /** {@link batchDigest} of the normalised events; compared on idempotent replay. */
-  readonly digest: string;
+  /**
+   * {@link batchDigest} of the normalised events, compared on idempotent replay; null when the append has
+   * no idempotency key (nothing to compare it with, so it is not computed).
+   */
+  readonly digest: string | null;
 }
 
 /**
@@ -73,7 +78,6 @@ export function prepareAppend(
     );
   }
   const events: PreparedEvent[] = [];
-  const normalised: { kind: string; data: unknown }[] = [];
   for (let index = 0; index < envelope.data.events.length; index++) {
     const raw = envelope.data.events[index];
     const depth = jsonDepth(raw, MAX_EVENT_DEPTH + 2);
@@ -111,15 +115,15 @@ export function prepareAppend(
         ),
       );
     }
-    events.push({ kind: parsed.data.kind, dataJson });
-    normalised.push({ kind: parsed.data.kind, data: JSON.parse(dataJson) });
+    events.push({ kind: parsed.data.kind, dataJson, data: JSON.parse(dataJson) });
   }
+  const idempotencyKey = envelope.data.idempotencyKey ?? null;
   return ok({
     sessionId: envelope.data.sessionId,
     expectedSeq: envelope.data.expectedSeq,
-    idempotencyKey: envelope.data.idempotencyKey ?? null,
+    idempotencyKey,
     events,
-    digest: batchDigest(normalised),
+    digest: idempotencyKey === null ? null : batchDigest(events),
   });
 }
 
@@ -172,7 +176,7 @@ export function buildEvents(
   const out: SessionEvent[] = [];
   let prevHash = head?.lastHash ?? GENESIS_HASH;
   for (let i = 0; i < prepared.events.length; i++) {
-    const { kind, dataJson } = prepared.events[i]!;
+    const { kind, data } = prepared.events[i]!;
     const seq = firstSeq + i;
     if ((kind === 'session_created') !== (seq === 1)) {
       const message =
@@ -188,7 +192,7 @@ export function buildEvents(
       eventId: ids.next('event'),
       at: Math.floor(at),
       kind,
-      data: JSON.parse(dataJson),
+      data,
       idempotencyKey: prepared.idempotencyKey,
       prevHash,
     } as Omit<SessionEvent, 'hash'>;

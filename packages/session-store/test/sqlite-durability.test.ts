@@ -164,8 +164,12 @@ describe('SQLite store durability', () => {
 
   it('refuses to append when the summary row was edited out of step with the log (STORE_CORRUPT)', async () => {
     const path = tempDb();
+    const writer = createSqliteSessionStore({ path })._unsafeUnwrap();
+    await writer.append({ sessionId: 'sess_a', expectedSeq: 0, events: [created(), steer('a')] });
+    writer.close();
+    // A connection that has not appended to the session yet reads its head from the database (the one that
+    // did trusts its cached head until another writer's append shows up as a seq conflict).
     const store = createSqliteSessionStore({ path })._unsafeUnwrap();
-    await store.append({ sessionId: 'sess_a', expectedSeq: 0, events: [created(), steer('a')] });
     store.database.prepare("UPDATE sessions SET last_seq = 1 WHERE session_id = 'sess_a'").run();
     const r = await store.append({ sessionId: 'sess_a', expectedSeq: 2, events: [steer('b')] });
     expect(r._unsafeUnwrapErr()).toMatchObject({

@@ -56,7 +56,7 @@ export interface MemorySessionStore extends SessionStore {
 interface BatchRecord {
   readonly firstSeq: number;
   readonly lastSeq: number;
-  readonly digest: string;
+  readonly digest: string | null;
 }
 
 interface SessionState {

@@ -66,6 +66,23 @@ CREATE TABLE workflow_snapshots (
 ) STRICT;
 `,
   },
+  {
+    // Every append moves updated_at; with it in all five indexes each append rewrote five index entries
+    // besides the event row. Only the recency index keeps updated_at; the filter indexes hold just their
+    // column, so an append that changes neither status nor the filter columns leaves them untouched.
+    // listSessions still uses an index for each filter (and the recency index for the order).
+    version: 2,
+    sql: `
+DROP INDEX sessions_by_status;
+DROP INDEX sessions_by_workflow;
+DROP INDEX sessions_by_parent;
+DROP INDEX sessions_by_workspace;
+CREATE INDEX sessions_by_status    ON sessions (status);
+CREATE INDEX sessions_by_workflow  ON sessions (workflow_id);
+CREATE INDEX sessions_by_parent    ON sessions (parent_session_id);
+CREATE INDEX sessions_by_workspace ON sessions (workspace_path);
+`,
+  },
 ];
 
 /** Highest schema version this code knows. */

@@ -26,7 +26,7 @@ import { eventFromRawRow, eventFromRow, eventToParams, summaryFromRow, summaryTo
 import { prepareDatabase } from './schema.js';
 import type { SqliteSessionStore, SqliteSessionStoreOptions } from './sqlite-types.js';
 import type { Statements } from './statements.js';
-import { createStatements } from './statements.js';
+import { createStatements, summaryUpdateIndex } from './statements.js';
 
 /**
  * Opens (creating and migrating if needed) the SQLite session store. The file may be shared with other
@@ -97,6 +97,9 @@ class SqliteStore implements SqliteSessionStore {
   private readonly pending: PendingNotifications;
   private readonly listCache = new Map<string, Database.Statement>();
   private readonly appendTxn: (batch: PreparedAppend) => Result<AppendResult, SessionStoreError>;
+  private readonly heads = new HeadCache(HEAD_CACHE_SESSIONS);
+  /** The head written by the append transaction in progress; cached by appendSync once it committed. */
+  private committedHead: CachedHead | undefined;
   private closed = false;
 
   constructor(
@@ -115,8 +118,18 @@ class SqliteStore implements SqliteSessionStore {
     if (this.closed) return err(closedError());
     const prepared = prepareAppend(input, this.deps.maxEventBytes);
     if (prepared.isErr()) return err(prepared.error);
+    const { sessionId } = prepared.value;
     const insideCallerTransaction = this.database.inTransaction;
-    const result = this.guard('append', prepared.value.sessionId, () => this.appendTxn(prepared.value));
+    this.committedHead = undefined;
+    const result = this.guard('append', sessionId, () => this.appendTxn(prepared.value));
+    const head = this.committedHead;
+    this.committedHead = undefined;
+    if (result.isErr() || insideCallerTransaction) {
+      // Nothing committed yet (the caller's transaction may still roll back) or the outcome is unknown.
+      this.heads.delete(sessionId);
+    } else if (head !== undefined) {
+      this.heads.remember(sessionId, head);
+    }
     if (result.isOk() && !result.value.replayed) {
       this.pending.add(result.value.events, !insideCallerTransaction);
     }
@@ -127,36 +140,51 @@ class SqliteStore implements SqliteSessionStore {
     return toAsync(this.appendSync(input));
   }
 
+  /**
+   * The body of the append transaction. With this connection's cached head of the session (see
+   * {@link HeadCache}) and a matching expectedSeq it reads nothing: the insert of seq lastSeq+1 either
+   * succeeds — so no other connection appended since — or hits the (session_id, seq) primary key, in which
+   * case the head is read from the database and the append re-checked there.
+   */
   private appendInTransaction(batch: PreparedAppend): Result<AppendResult, SessionStoreError> {
-    const { sessionId, idempotencyKey } = batch;
+    const at = this.deps.clock.now();
+    const cached = this.heads.get(batch.sessionId);
+    if (cached !== undefined && cached.summary.lastSeq === batch.expectedSeq) {
+      const fast = this.appendAfterCachedHead(batch, cached, at);
+      if (fast !== STALE_HEAD) return fast;
+      this.heads.delete(batch.sessionId);
+    }
+    return this.appendAfterStoredHead(batch, at);
+  }
+
+  private appendAfterCachedHead(
+    batch: PreparedAppend,
+    cached: CachedHead,
+    at: number,
+  ): Result<AppendResult, SessionStoreError> | typeof STALE_HEAD {
+    if (batch.idempotencyKey !== null) {
+      const replay = this.replayOf(batch);
+      if (replay !== undefined) return replay;
+    }
+    const head = { lastSeq: cached.summary.lastSeq, lastHash: cached.lastHash };
+    const built = buildEvents(batch, head, at, this.deps.ids);
+    if (built.isErr()) return err(built.error);
+    const first = built.value[0]!;
+    try {
+      this.stmts.insertEvent.run(eventToParams(first, batch.events[0]!.dataJson));
+    } catch (thrown) {
+      if (isPrimaryKeyConflict(thrown)) return STALE_HEAD;
+      throw thrown;
+    }
+    return ok(this.writeRest(batch, built.value, cached.summary));
+  }
+
+  private appendAfterStoredHead(batch: PreparedAppend, at: number): Result<AppendResult, SessionStoreError> {
+    const { sessionId } = batch;
     const summaryRow = this.stmts.getSummary.get(sessionId) as SummaryRow | undefined;
-    if (idempotencyKey !== null && summaryRow !== undefined) {
-      const previous = this.stmts.getBatch.get(sessionId, idempotencyKey) as
-        | { first_seq: number; last_seq: number; digest: string }
-        | undefined;
-      if (previous !== undefined) {
-        if (previous.digest !== batch.digest) {
-          return err(
-            storeError(
-              'IDEMPOTENCY_KEY_CONFLICT',
-              `Idempotency key ${idempotencyKey} was already used in session ${sessionId} for different events`,
-              { sessionId, idempotencyKey, firstSeq: previous.first_seq },
-            ),
-          );
-        }
-        const rows = this.stmts.readRange.all(
-          sessionId,
-          previous.first_seq - 1,
-          previous.last_seq - previous.first_seq + 1,
-        ) as EventRow[];
-        const events: SessionEvent[] = [];
-        for (const row of rows) {
-          const event = parseRow(() => eventFromRow(row), sessionId, row.seq);
-          if (event.isErr()) return err(event.error);
-          events.push(event.value);
-        }
-        return ok({ events, replayed: true, lastSeq: previous.last_seq });
-      }
+    if (batch.idempotencyKey !== null && summaryRow !== undefined) {
+      const replay = this.replayOf(batch);
+      if (replay !== undefined) return replay;
     }
     const headRow = this.stmts.getHead.get(sessionId) as { seq: number; hash: string } | undefined;
     if (
@@ -173,26 +201,87 @@ class SqliteStore implements SqliteSessionStore {
       );
     }
     const head = headRow === undefined ? null : { lastSeq: headRow.seq, lastHash: headRow.hash };
-    const built = buildEvents(batch, head, this.deps.clock.now(), this.deps.ids);
+    const built = buildEvents(batch, head, at, this.deps.ids);
     if (built.isErr()) return err(built.error);
-    const events = built.value;
-    let summary: SessionSummary | null = summaryRow === undefined ? null : summaryFromRow(summaryRow);
-    for (let i = 0; i < events.length; i++) {
+    const first = built.value[0]!;
+    this.stmts.insertEvent.run(eventToParams(first, batch.events[0]!.dataJson));
+    return ok(
+      this.writeRest(batch, built.value, summaryRow === undefined ? null : summaryFromRow(summaryRow)),
+    );
+  }
+
+  /**
+   * Writes events 2..n of a batch whose first event is already inserted, the summary row (only the columns
+   * that changed) and the idempotency record; remembers the new head for {@link appendSync} to cache once
+   * the transaction has committed.
+   */
+  private writeRest(
+    batch: PreparedAppend,
+    events: readonly SessionEvent[],
+    previous: SessionSummary | null,
+  ): AppendResult {
+    let summary = reduceSessionSummary(previous, events[0]!);
+    for (let i = 1; i < events.length; i++) {
       const event = events[i]!;
       this.stmts.insertEvent.run(eventToParams(event, batch.events[i]!.dataJson));
       summary = reduceSessionSummary(summary, event);
     }
-    this.stmts.upsertSummary.run(summaryToParams(summary!));
-    if (idempotencyKey !== null) {
+    if (previous === null) {
+      this.stmts.insertSummary.run(summaryToParams(summary));
+    } else {
+      const statusChanged = summary.status !== previous.status;
+      const updatedAtChanged = summary.updatedAt !== previous.updatedAt;
+      const params: (string | number | null)[] = [summary.currentStepId, summary.headNodeId, summary.lastSeq];
+      if (statusChanged) params.push(summary.status);
+      if (updatedAtChanged) params.push(summary.updatedAt);
+      params.push(summary.sessionId);
+      this.stmts.updateSummary[summaryUpdateIndex(statusChanged, updatedAtChanged)]!.run(params);
+    }
+    const last = events[events.length - 1]!;
+    if (batch.idempotencyKey !== null) {
       this.stmts.insertBatch.run(
-        sessionId,
-        idempotencyKey,
+        batch.sessionId,
+        batch.idempotencyKey,
         events[0]!.seq,
-        events[events.length - 1]!.seq,
+        last.seq,
         batch.digest,
       );
     }
-    return ok({ events, replayed: false, lastSeq: summary!.lastSeq });
+    this.committedHead = { summary, lastHash: last.hash };
+    return { events, replayed: false, lastSeq: summary.lastSeq };
+  }
+
+  /**
+   * The stored result of an earlier append with the same idempotency key (`replayed: true`), an
+   * IDEMPOTENCY_KEY_CONFLICT if that append carried different events, or undefined when the key is new.
+   */
+  private replayOf(batch: PreparedAppend): Result<AppendResult, SessionStoreError> | undefined {
+    const { sessionId, idempotencyKey } = batch;
+    const previous = this.stmts.getBatch.get(sessionId, idempotencyKey) as
+      | { first_seq: number; last_seq: number; digest: string }
+      | undefined;
+    if (previous === undefined) return undefined;
+    if (previous.digest !== batch.digest) {
+      return err(
+        storeError(
+          'IDEMPOTENCY_KEY_CONFLICT',
+          `Idempotency key ${idempotencyKey} was already used in session ${sessionId} for different events`,
+          { sessionId, idempotencyKey, firstSeq: previous.first_seq },
+        ),
+      );
+    }
+    const rows = this.stmts.readRange.all(
+      sessionId,
+      previous.first_seq - 1,
+      previous.last_seq - previous.first_seq + 1,
+    ) as EventRow[];
+    const events: SessionEvent[] = [];
+    for (const row of rows) {
+      const event = parseRow(() => eventFromRow(row), sessionId, row.seq);
+      if (event.isErr()) return err(event.error);
+      events.push(event.value);
+    }
+    return ok({ events, replayed: true, lastSeq: previous.last_seq });
   }
 
   readEvents(sessionId: string, options: ReadEventsOptions = {}) {
@@ -306,6 +395,7 @@ class SqliteStore implements SqliteSessionStore {
     this.closed = true;
     this.subscribers.clear();
     this.pending.clear();
+    this.heads.clear();
     if (!this.owned) return ok(undefined);
     try {
       this.database.close();
@@ -336,6 +426,56 @@ class SqliteStore implements SqliteSessionStore {
       return err(mapped);
     }
   }
+}
+
+/** Sessions whose head one connection keeps in memory (least recently appended to are dropped first). */
+const HEAD_CACHE_SESSIONS = 1024;
+
+/** Returned by the cached-head path when another connection appended since: re-read the head. */
+const STALE_HEAD = Symbol('stale head');
+
+/** What this connection last committed to a session: its summary row (incl. lastSeq) and last event hash. */
+interface CachedHead {
+  readonly summary: SessionSummary;
+  readonly lastHash: string;
+}
+
+/**
+ * Heads of the sessions this connection appended to, so the next append needs no reads. Only filled after
+ * a commit of this connection's own transaction (never inside a caller's transaction, which may still roll
+ * back), dropped on any failed append. Another process appending is detected by the insert's primary-key
+ * conflict (sequences are contiguous and never deleted, so seq lastSeq+1 is free exactly when nobody
+ * appended since).
+ */
+class HeadCache {
+  private readonly entries = new Map<string, CachedHead>();
+
+  constructor(private readonly capacity: number) {}
+
+  get(sessionId: string): CachedHead | undefined {
+    return this.entries.get(sessionId);
+  }
+
+  remember(sessionId: string, head: CachedHead): void {
+    this.entries.delete(sessionId);
+    this.entries.set(sessionId, head);
+    if (this.entries.size > this.capacity) {
+      const oldest = this.entries.keys().next().value;
+      if (oldest !== undefined) this.entries.delete(oldest);
+    }
+  }
+
+  delete(sessionId: string): void {
+    this.entries.delete(sessionId);
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
+}
+
+function isPrimaryKeyConflict(thrown: unknown): boolean {
+  return thrown instanceof Database.SqliteError && thrown.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }
 
 /** Rebuilds an event from a row, turning unparsable stored JSON into STORE_CORRUPT. */

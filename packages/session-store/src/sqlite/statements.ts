@@ -14,9 +14,25 @@ export interface Statements {
   readonly getHash: Database.Statement;
   readonly insertEvent: Database.Statement;
   readonly insertBatch: Database.Statement;
-  readonly upsertSummary: Database.Statement;
+  /** Inserts the summary row of a new session (named parameters, `summaryToParams`). */
+  readonly insertSummary: Database.Statement;
+  /**
+   * Updates of an existing summary row, indexed by {@link summaryUpdateIndex}: each sets only the columns an
+   * append can change, and leaves `status` / `updated_at` out when they did not change, so SQLite does not
+   * rewrite the index entries that contain them. Parameters: (current_step_id, head_node_id, last_seq,
+   * [status], [updated_at], session_id).
+   */
+  readonly updateSummary: readonly Database.Statement[];
   readonly putSnapshot: Database.Statement;
   readonly getSnapshot: Database.Statement;
+}
+
+const STATUS_CHANGED = 1;
+const UPDATED_AT_CHANGED = 2;
+
+/** Which of `Statements.updateSummary` to run for a summary whose status / updated_at did or did not change. */
+export function summaryUpdateIndex(statusChanged: boolean, updatedAtChanged: boolean): number {
+  return (statusChanged ? STATUS_CHANGED : 0) | (updatedAtChanged ? UPDATED_AT_CHANGED : 0);
 }
 
 export function createStatements(db: Database.Database): Statements {
@@ -43,14 +59,17 @@ export function createStatements(db: Database.Database): Statements {
     insertBatch: db.prepare(
       'INSERT INTO session_batches (session_id, idempotency_key, first_seq, last_seq, digest) VALUES (?, ?, ?, ?, ?)',
     ),
-    upsertSummary: db.prepare(`
+    insertSummary: db.prepare(`
       INSERT INTO sessions (session_id, workflow_id, workflow_hash, title, goal, workspace_path, parent_session_id,
                             source, status, current_step_id, head_node_id, last_seq, created_at, updated_at)
       VALUES (@session_id, @workflow_id, @workflow_hash, @title, @goal, @workspace_path, @parent_session_id,
-              @source, @status, @current_step_id, @head_node_id, @last_seq, @created_at, @updated_at)
-      ON CONFLICT (session_id) DO UPDATE SET
-        status = excluded.status, current_step_id = excluded.current_step_id, head_node_id = excluded.head_node_id,
-        last_seq = excluded.last_seq, updated_at = excluded.updated_at`),
+              @source, @status, @current_step_id, @head_node_id, @last_seq, @created_at, @updated_at)`),
+    updateSummary: [0, 1, 2, 3].map((i) => {
+      const set = ['current_step_id = ?', 'head_node_id = ?', 'last_seq = ?'];
+      if (i & STATUS_CHANGED) set.push('status = ?');
+      if (i & UPDATED_AT_CHANGED) set.push('updated_at = ?');
+      return db.prepare(`UPDATE sessions SET ${set.join(', ')} WHERE session_id = ?`);
+    }),
     putSnapshot: db.prepare(
       'INSERT OR IGNORE INTO workflow_snapshots (hash, json, created_at) VALUES (?, ?, ?)',
     ),

@@ -1,0 +1,220 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { NewSessionEvent, SessionEvent } from '@worktrain/contracts';
+import { sequentialIds } from '@worktrain/contracts';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import {
+  batchDigest,
+  createMemorySessionStore,
+  createSqliteSessionStore,
+  SESSION_STORE_SCHEMA_VERSION,
+  WORKTRAIN_APPLICATION_ID,
+} from '../src/index.js';
+import { advance, blocked, created, node, notes, steer } from './events.js';
+import { useTempDbPath } from './sqlite-files.js';
+
+const tempDb = useTempDbPath();
+const V1_DDL = readFileSync(join(import.meta.dirname, 'fixtures/schema-v1.sql'), 'utf8');
+
+/** One append of the v1 history: session, optional idempotency key, events. */
+interface Batch {
+  readonly sessionId: string;
+  readonly idempotencyKey?: string;
+  readonly events: NewSessionEvent[];
+}
+
+const HISTORY: readonly Batch[] = [
+  { sessionId: 'sess_parent', idempotencyKey: 'create-parent', events: [created()] },
+  {
+    sessionId: 'sess_parent',
+    idempotencyKey: 'advance-1',
+    events: [node('node_1', 'plan'), notes('node_1', 'plan', 'Planned the **migration**')],
+  },
+  {
+    sessionId: 'sess_child',
+    events: [
+      created({ parentSessionId: 'sess_parent', workflowId: 'wr.quick-task', workspacePath: '/other' }),
+    ],
+  },
+  { sessionId: 'sess_child', events: [node('node_c1', 'work'), blocked('node_c1', 'work')] },
+];
+
+/**
+ * Builds a database as the v1 code left it: the v1 DDL (fixture), application_id, migration row 1, and the
+ * rows the v1 store wrote for {@link HISTORY} (events and summaries computed by the memory store, which
+ * shares the hashing and summary reducer).
+ */
+async function writeV1Database(path: string): Promise<Map<string, SessionEvent[]>> {
+  const memory = createMemorySessionStore({ ids: sequentialIds(), clock: { now: () => 1_700_000_000_000 } });
+  const last = new Map<string, number>();
+  for (const b of HISTORY) {
+    const r = await memory.append({ ...b, expectedSeq: last.get(b.sessionId) ?? 0 });
+    last.set(b.sessionId, r._unsafeUnwrap().lastSeq);
+  }
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma(`application_id = ${WORKTRAIN_APPLICATION_ID}`);
+  db.exec(V1_DDL);
+  db.exec(
+    'CREATE TABLE session_store_migrations (version INTEGER NOT NULL PRIMARY KEY, applied_at INTEGER NOT NULL) STRICT',
+  );
+  db.prepare('INSERT INTO session_store_migrations (version, applied_at) VALUES (1, 1700000000000)').run();
+  const insertEvent = db.prepare(
+    'INSERT INTO session_events (session_id, seq, event_id, at, kind, v, idempotency_key, data, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+  );
+  const logs = new Map<string, SessionEvent[]>();
+  for (const sessionId of last.keys()) {
+    const events = (await memory.readEvents(sessionId))._unsafeUnwrap() as SessionEvent[];
+    logs.set(sessionId, events);
+    for (const e of events) {
+      insertEvent.run(
+        e.sessionId,
+        e.seq,
+        e.eventId,
+        e.at,
+        e.kind,
+        e.v,
+        e.idempotencyKey,
+        JSON.stringify(e.data),
+        e.prevHash,
+        e.hash,
+      );
+    }
+    const s = (await memory.getSummary(sessionId))._unsafeUnwrap();
+    db.prepare('INSERT INTO sessions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').run(
+      s.sessionId,
+      s.workflowId,
+      s.workflowHash,
+      s.title,
+      s.goal,
+      s.workspacePath,
+      s.parentSessionId,
+      s.source,
+      s.status,
+      s.currentStepId,
+      s.headNodeId,
+      s.lastSeq,
+      s.createdAt,
+      // Distinct times so the recency order is visible: the child was updated last.
+      sessionId === 'sess_child' ? s.updatedAt + 10 : s.updatedAt,
+    );
+  }
+  let parentSeq = 0;
+  for (const b of HISTORY.filter((h) => h.sessionId === 'sess_parent')) {
+    const first = parentSeq + 1;
+    parentSeq += b.events.length;
+    db.prepare('INSERT INTO session_batches VALUES (?, ?, ?, ?, ?)').run(
+      b.sessionId,
+      b.idempotencyKey,
+      first,
+      parentSeq,
+      batchDigest(b.events),
+    );
+  }
+  db.close();
+  return logs;
+}
+
+function indexDefinitions(db: Database.Database): Record<string, string> {
+  const rows = db
+    .prepare(
+      "SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'sessions' AND sql IS NOT NULL",
+    )
+    .all() as { name: string; sql: string }[];
+  return Object.fromEntries(rows.map((r) => [r.name, r.sql.replace(/\s+/g, ' ')]));
+}
+
+describe('opening a database written by schema v1', () => {
+  it('migrates it to the current schema on open and keeps every session readable, verifiable and appendable', async () => {
+    const path = tempDb();
+    const logs = await writeV1Database(path);
+    const before = new Database(path, { readonly: true });
+    expect(indexDefinitions(before).sessions_by_status).toContain('(status, updated_at DESC)');
+    before.close();
+
+    const store = createSqliteSessionStore({ path })._unsafeUnwrap();
+    const db = store.database;
+    const versions = db.prepare('SELECT version FROM session_store_migrations ORDER BY version').all();
+    expect(versions).toEqual(
+      Array.from({ length: SESSION_STORE_SCHEMA_VERSION }, (_, i) => ({ version: i + 1 })),
+    );
+    // Only the recency index still holds updated_at; the filter indexes hold just their column.
+    const indexes = indexDefinitions(db);
+    expect(Object.keys(indexes).sort()).toEqual([
+      'sessions_by_parent',
+      'sessions_by_status',
+      'sessions_by_updated',
+      'sessions_by_workflow',
+      'sessions_by_workspace',
+    ]);
+    expect(Object.entries(indexes).filter(([, sql]) => sql.includes('updated_at'))).toEqual([
+      ['sessions_by_updated', expect.stringContaining('(updated_at DESC, session_id)')],
+    ]);
+    expect(indexes.sessions_by_status).toContain('ON sessions (status)');
+    expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+
+    // The old data reads back unchanged and its chains verify.
+    for (const [sessionId, events] of logs) {
+      expect((await store.readEvents(sessionId))._unsafeUnwrap()).toEqual(events);
+      expect((await store.verify(sessionId))._unsafeUnwrap()).toMatchObject({
+        ok: true,
+        events: events.length,
+      });
+    }
+    // Listing and its filters work on the migrated indexes.
+    const listed = (await store.listSessions())._unsafeUnwrap().map((s) => s.sessionId);
+    expect(listed).toEqual(['sess_child', 'sess_parent']);
+    expect(
+      (await store.listSessions({ status: ['blocked'] }))._unsafeUnwrap().map((s) => s.sessionId),
+    ).toEqual(['sess_child']);
+    expect(
+      (await store.listSessions({ parentSessionId: 'sess_parent' }))._unsafeUnwrap().map((s) => s.sessionId),
+    ).toEqual(['sess_child']);
+    expect((await store.listSessions({ text: 'MIGRATION' }))._unsafeUnwrap().map((s) => s.sessionId)).toEqual(
+      ['sess_parent'],
+    );
+
+    // An idempotency key recorded by v1 still replays; appends continue the old chains.
+    const replay = await store.append({
+      sessionId: 'sess_parent',
+      expectedSeq: 1,
+      idempotencyKey: 'advance-1',
+      events: HISTORY[1]!.events,
+    });
+    expect(replay._unsafeUnwrap()).toMatchObject({ replayed: true, lastSeq: 3 });
+    const appended = await store.append({
+      sessionId: 'sess_parent',
+      expectedSeq: 3,
+      events: [node('node_2', 'build'), advance('node_1', 'node_2')],
+    });
+    expect(appended._unsafeUnwrap().events[0]!.prevHash).toBe(logs.get('sess_parent')![2]!.hash);
+    expect(
+      (await store.append({ sessionId: 'sess_child', expectedSeq: 3, events: [steer('go on')] })).isOk(),
+    ).toBe(true);
+    expect((await store.verify('sess_parent'))._unsafeUnwrap()).toMatchObject({ ok: true, events: 5 });
+    expect((await store.getSummary('sess_parent'))._unsafeUnwrap()).toMatchObject({
+      lastSeq: 5,
+      currentStepId: 'build',
+      status: 'running',
+    });
+    store.close();
+
+    // Reopening does not migrate again.
+    const again = createSqliteSessionStore({ path })._unsafeUnwrap();
+    expect(again.database.prepare('SELECT count(*) AS n FROM session_store_migrations').get()).toEqual({
+      n: SESSION_STORE_SCHEMA_VERSION,
+    });
+    again.close();
+  });
+
+  it('leaves a v1 file opened read-only untouched and reports STORE_READ_ONLY', async () => {
+    const path = tempDb();
+    await writeV1Database(path);
+    const r = createSqliteSessionStore({ path, readonly: true });
+    expect(r._unsafeUnwrapErr().code).toBe('STORE_READ_ONLY');
+    const check = new Database(path, { readonly: true });
+    expect(check.prepare('SELECT max(version) AS v FROM session_store_migrations').get()).toEqual({ v: 1 });
+    check.close();
+  });
+});
