@@ -40,6 +40,7 @@ export type CliErrorCode =
   | 'DAEMON_UNREACHABLE'
   | 'DAEMON_ERROR'
   | 'WORKSPACE_ERROR'
+  | 'DELIVERY_ERROR'
   | 'INTERNAL';
 
 export type CliError = WorkTrainError<CliErrorCode>;

@@ -11,6 +11,7 @@ import { type CliError, usageError } from '../cli-error.js';
 import type { CliDeps } from '../deps.js';
 import { parseNonNegativeInt, parsePositiveInt } from '../options.js';
 import type { CommandContext } from '../program.js';
+import { executeApply, executeRollback, renderApply, renderRollback } from './delivery-rollback.js';
 
 export interface CheckPatchOptions {
   readonly file: string;
@@ -126,7 +127,9 @@ function renderCheckPatch(out: CheckPatchOutput): string {
 
 export function registerDeliveryCommands(program: Command, ctx: CommandContext): void {
   const { deps } = ctx;
-  const delivery = program.command('delivery').description('delivery safety tools (patch validation)');
+  const delivery = program
+    .command('delivery')
+    .description('delivery tools: patch validation, applying patches, rolling back a delivery');
   delivery
     .command('check-patch')
     .description('check a patch file against the delivery safety policy; exit 0 when ok, 1 when refused')
@@ -152,4 +155,60 @@ export function registerDeliveryCommands(program: Command, ctx: CommandContext):
         failed: (out) => !out.ok,
       });
     });
+
+  delivery
+    .command('rollback')
+    .description(
+      "roll back a session's delivery: close its PR/MR with a note and push a revert commit to its branch (idempotent)",
+    )
+    .argument('<session>', 'session id (sess_…)')
+    .option('--reason <text>', 'why; written in the PR/MR note and the session log')
+    .option('--repo-path <dir>', 'clone to make the revert in (default: the repository the session ran in)')
+    .option('--delivery-id <id>', 'delivery round to roll back (default 1)')
+    .action(
+      async (
+        sessionId: string,
+        flags: { reason?: string; repoPath?: string; deliveryId?: string },
+        command: Command,
+      ) => {
+        await ctx.run(
+          command,
+          (g) =>
+            executeRollback(deps, {
+              sessionId,
+              ...(g.home === undefined ? {} : { home: g.home }),
+              ...(flags.reason === undefined ? {} : { reason: flags.reason }),
+              ...(flags.repoPath === undefined ? {} : { repoPath: flags.repoPath }),
+              ...(flags.deliveryId === undefined ? {} : { deliveryId: flags.deliveryId }),
+            }),
+          { text: renderRollback },
+        );
+      },
+    );
+  delivery
+    .command('apply')
+    .description('apply a patch to a worktree and its index; falls back to --3way and reports conflicts')
+    .argument('<file>', 'unified diff / git patch file')
+    .option('--worktree <dir>', 'worktree to apply in (default: the current directory)')
+    .option('--no-3way', 'do not fall back to a three-way merge')
+    .option('--check', 'only check whether it applies; change nothing')
+    .action(
+      async (
+        file: string,
+        flags: { worktree?: string; '3way'?: boolean; check?: boolean },
+        command: Command,
+      ) => {
+        await ctx.run(
+          command,
+          () =>
+            executeApply(deps, {
+              file,
+              ...(flags.worktree === undefined ? {} : { worktree: flags.worktree }),
+              threeWay: flags['3way'] !== false,
+              check: flags.check === true,
+            }),
+          { text: renderApply },
+        );
+      },
+    );
 }

@@ -1,0 +1,187 @@
+/**
+ * `worktrain delivery rollback <session>` and `worktrain delivery apply <patch>`: the operator side of the
+ * apply pipeline of `@worktrain/delivery` (`rollbackDelivery`, `applyPatch`).
+ */
+import { isAbsolute, resolve } from 'node:path';
+import { err, ok, type Result, resolveWorktrainPaths, type SessionEvent } from '@worktrain/contracts';
+import {
+  type ApplyPatchResult,
+  applyPatch,
+  createGitHubForge,
+  createGitLabForge,
+  type DeliveryError,
+  type ForgeClient,
+  type RollbackResult,
+  rollbackDelivery,
+} from '@worktrain/delivery';
+import { loadRuntimeConfig } from '@worktrain/runtime';
+import { createSqliteSessionStore } from '@worktrain/session-store';
+import { type CliError, cliError, usageError } from '../cli-error.js';
+import type { CliDeps } from '../deps.js';
+import { defaultActor } from './queue.js';
+
+export interface RollbackOptions {
+  readonly home?: string;
+  readonly sessionId: string;
+  /** Clone to revert in; default the daemon's `repoPath` recorded for the session, else its workspace. */
+  readonly repoPath?: string;
+  readonly reason?: string;
+  readonly deliveryId?: string;
+}
+
+/** A delivery error as a CLI error (exit 1), keeping the delivery code and details. */
+export function fromDeliveryError(e: DeliveryError): CliError {
+  return cliError('DELIVERY_ERROR', `${e.code}: ${e.message}`, { deliveryCode: e.code, ...e.details });
+}
+
+const record = (v: unknown): Record<string, unknown> | null =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
+
+/** The forge a session delivered to (`github:owner/name`, `gitlab:group/app`), from its delivery events. */
+export function deliveryTarget(events: readonly SessionEvent[]): { forge: string; project: string } | null {
+  const attempted = events.filter((e) => e.kind === 'delivery_attempted').at(-1);
+  if (attempted?.kind !== 'delivery_attempted') return null;
+  const m = /^(github|gitlab):(.+)$/.exec(attempted.data.target);
+  return m?.[1] === undefined || m[2] === undefined ? null : { forge: m[1], project: m[2] };
+}
+
+/**
+ * Rolls back what a session delivered: closes its PR/MR with a note and pushes a revert commit to its
+ * branch, using the forge token of `config.yaml` (`forge.github` / `forge.gitlab`). Idempotent.
+ * Errors: SESSION_NOT_FOUND, DELIVERY_ERROR (details.deliveryCode: NOTHING_DELIVERED, PR_MERGED, …),
+ * DAEMON_ERROR (config), STORE_ERROR.
+ */
+export async function executeRollback(
+  deps: CliDeps,
+  opts: RollbackOptions,
+): Promise<Result<RollbackResult, CliError>> {
+  const paths = resolveWorktrainPaths({
+    ...(opts.home === undefined ? {} : { home: opts.home }),
+    env: deps.env,
+    cwd: deps.cwd,
+  });
+  if (!deps.fs.exists(paths.database))
+    return err(cliError('SESSION_NOT_FOUND', `No sessions yet: ${paths.database} does not exist`));
+  const store = createSqliteSessionStore({ path: paths.database, clock: deps.clock });
+  if (store.isErr()) return err(cliError('STORE_ERROR', store.error.message));
+  try {
+    const events = await store.value.readEvents(opts.sessionId);
+    if (events.isErr())
+      return err(
+        events.error.code === 'SESSION_NOT_FOUND'
+          ? cliError('SESSION_NOT_FOUND', `Session not found: ${opts.sessionId}`)
+          : cliError('STORE_ERROR', events.error.message),
+      );
+    const target = deliveryTarget(events.value);
+    if (target === null)
+      return err(
+        cliError('DELIVERY_ERROR', `NOTHING_DELIVERED: session ${opts.sessionId} has no recorded delivery`, {
+          deliveryCode: 'NOTHING_DELIVERED',
+        }),
+      );
+    const config = loadRuntimeConfig({ configPath: paths.config, envFile: paths.envFile, env: deps.env });
+    if (config.isErr())
+      return err(cliError('DAEMON_ERROR', config.error.message, { cause: config.error.code }));
+    let forge: ForgeClient;
+    let token: string;
+    if (target.forge === 'github') {
+      const gh = config.value.forge.github;
+      if (gh === undefined)
+        return err(
+          cliError('DAEMON_ERROR', 'forge.github is not configured in config.yaml; rollback needs its token'),
+        );
+      const [owner = '', repo = ''] = target.project.split('/');
+      forge = createGitHubForge({ owner, repo, token: gh.token, baseUrl: gh.apiBaseUrl });
+      token = gh.token;
+    } else {
+      const gl = config.value.forge.gitlab;
+      if (gl === undefined)
+        return err(
+          cliError('DAEMON_ERROR', 'forge.gitlab is not configured in config.yaml; rollback needs its token'),
+        );
+      forge = createGitLabForge({ project: target.project, token: gl.token, baseUrl: gl.baseUrl });
+      token = gl.token;
+    }
+    const created = events.value.find((e) => e.kind === 'session_created');
+    const context = created?.kind === 'session_created' ? created.data.context : {};
+    const daemonRepo = record(context.daemon)?.repoPath;
+    const repoPath =
+      opts.repoPath !== undefined
+        ? isAbsolute(opts.repoPath)
+          ? opts.repoPath
+          : resolve(deps.cwd, opts.repoPath)
+        : typeof daemonRepo === 'string'
+          ? daemonRepo
+          : created?.kind === 'session_created'
+            ? created.data.workspacePath
+            : undefined;
+    if (repoPath === undefined || repoPath === null || !deps.fs.exists(repoPath))
+      return err(
+        usageError(
+          `No repository to revert in${repoPath ? `: ${repoPath} does not exist` : ''}; pass --repo-path`,
+        ),
+      );
+    const result = await rollbackDelivery(
+      {
+        sessionId: opts.sessionId,
+        repoPath,
+        actor: defaultActor(deps.env),
+        ...(opts.reason === undefined ? {} : { reason: opts.reason }),
+        ...(opts.deliveryId === undefined ? {} : { deliveryId: opts.deliveryId }),
+      },
+      { store: store.value, forge, pushToken: token },
+    );
+    return result.isOk() ? ok(result.value) : err(fromDeliveryError(result.error));
+  } finally {
+    store.value.close();
+  }
+}
+
+export function renderRollback(r: RollbackResult): string {
+  if (r.replayed)
+    return `already rolled back: ${r.branch}${r.changeRequest === null ? '' : ` (${r.changeRequest.url})`}`;
+  const lines = [
+    r.revertSha === null
+      ? `branch ${r.branch} no longer exists; nothing to revert`
+      : r.reverted
+        ? `reverted ${r.branch} with ${r.revertSha.slice(0, 12)}`
+        : `${r.branch} was already back at its base`,
+  ];
+  if (r.changeRequest !== null)
+    lines.push(`${r.changeRequest.closedNow ? 'closed' : 'already closed'}: ${r.changeRequest.url}`);
+  return lines.join('\n');
+}
+
+export interface ApplyOptions {
+  readonly file: string;
+  readonly worktree?: string;
+  readonly threeWay?: boolean;
+  readonly check?: boolean;
+}
+
+/**
+ * Applies a patch file to a worktree and its index (`git apply`, then `--3way` unless `--no-3way`).
+ * Errors: FILE_NOT_FOUND, DELIVERY_ERROR (APPLY_FAILED with details.failures, APPLY_CONFLICT with
+ * details.conflicts: `[{path, hunks: [{startLine, endLine, ours, theirs}]}]`).
+ */
+export async function executeApply(
+  deps: CliDeps,
+  opts: ApplyOptions,
+): Promise<Result<ApplyPatchResult, CliError>> {
+  const path = isAbsolute(opts.file) ? opts.file : resolve(deps.cwd, opts.file);
+  const text = await deps.fs.readText(path);
+  if (text.isErr()) return err(text.error);
+  const worktree = opts.worktree === undefined ? deps.cwd : resolve(deps.cwd, opts.worktree);
+  if (!deps.fs.exists(worktree))
+    return err(usageError(`option '--worktree': no such directory: ${worktree}`));
+  const r = await applyPatch(worktree, text.value, {
+    threeWay: opts.threeWay !== false,
+    checkOnly: opts.check === true,
+  });
+  return r.isOk() ? ok(r.value) : err(fromDeliveryError(r.error));
+}
+
+export function renderApply(r: ApplyPatchResult): string {
+  const verb = r.checkOnly ? 'would apply' : 'applied';
+  return `${verb} (${r.method}): ${r.files.join(', ')}`;
+}
