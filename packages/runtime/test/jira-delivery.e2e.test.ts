@@ -1,0 +1,167 @@
+/**
+ * Issue 6 acceptance, Jira: the real `worktrain-daemon` process, a real git repository with a bare origin,
+ * the fake Jira Cloud (requests and answers validated against Atlassian's OpenAPI description), the fake
+ * GitLab and GitHub. A signed Jira webhook for ticket WT-1 becomes a task whose code goes where
+ * `jira.projects` sends the WT project; once the MR/PR is open the ticket moves to "In Review" (a
+ * transition found by its target status's name), gets a remote link to the MR/PR and one comment. A
+ * status no transition leads to fails the task with the transitions the ticket does offer.
+ */
+import { describe, expect, it } from 'vitest';
+import { daemonOf, type ForgeRig, forgeRig, JIRA_TOKEN, PROJECT, sendJiraWebhook } from './forge-rig.js';
+import { type Daemon, fixScript, sessionEvents, waitFor } from './helpers.js';
+import { sessionOfTask, taskState } from './rig.js';
+
+const ticketOf = (r: ForgeRig) => {
+  const t = r.jira.state.issue(r.jiraKey);
+  if (t === undefined) throw new Error(`no ticket ${r.jiraKey}`);
+  return t;
+};
+
+/** Follows the session's SSE stream and SIGKILLs the daemon on the first `match`ing event. */
+async function killWhen(
+  d: Daemon,
+  sessionId: string,
+  match: (e: { kind: string; data: Record<string, unknown> }) => boolean,
+): Promise<boolean> {
+  const res = await d.api(`/sessions/${sessionId}/events`);
+  const reader = res.body?.getReader();
+  if (reader === undefined) throw new Error('no SSE body');
+  const decoder = new TextDecoder();
+  let buffer = '';
+  try {
+    for (;;) {
+      const chunk = await reader.read();
+      if (chunk.done) return false;
+      buffer += decoder.decode(chunk.value, { stream: true });
+      for (let nl = buffer.indexOf('\n'); nl >= 0; nl = buffer.indexOf('\n')) {
+        const line = buffer.slice(0, nl);
+        buffer = buffer.slice(nl + 1);
+        if (!line.startsWith('data: ') || line.length <= 6) continue;
+        if (match(JSON.parse(line.slice(6)))) {
+          d.child.kill('SIGKILL');
+          return true;
+        }
+      }
+    }
+  } catch {
+    return true;
+  } finally {
+    reader.cancel().catch(() => undefined);
+  }
+}
+
+describe('daemon delivery for Jira tickets', () => {
+  it('opens the MR on the mapped GitLab project, then moves the ticket to In Review with a link and a comment', async () => {
+    const r = await forgeRig({ turns: fixScript() });
+    const d = await daemonOf(r);
+    const taskId = await sendJiraWebhook(d, r.jira.url, r.jiraKey);
+    const sessionId = await sessionOfTask(d, taskId);
+    await waitFor(
+      'the task to succeed',
+      async () => ((await taskState(d, taskId)) === 'succeeded' ? true : undefined),
+      60_000,
+    );
+
+    const mrs = r.gitlab.state.project(PROJECT)?.mergeRequests ?? [];
+    expect(mrs).toHaveLength(1);
+    expect(mrs[0]?.sourceBranch).toBe(`worktrain/${sessionId}`);
+    const mrUrl = `${r.gitlab.url}/${PROJECT}/-/merge_requests/${mrs[0]?.iid}`;
+
+    const ticket = ticketOf(r);
+    expect(r.jira.state.statusName(ticket)).toBe('In Review');
+    expect(ticket.remoteLinks).toHaveLength(1);
+    expect(ticket.remoteLinks[0]?.object.url).toBe(mrUrl);
+    expect(ticket.remoteLinks[0]?.globalId).toBe(`worktrain:gitlab:${PROJECT}#${mrs[0]?.iid}`);
+    expect(ticket.comments).toHaveLength(1);
+    expect(JSON.stringify(ticket.comments[0]?.body)).toContain(mrUrl);
+    expect(r.jira.state.specViolations).toEqual([]);
+    // The transition was found by its target status: "Start review" leads to In Review.
+    const transitions = r.jira.state.requests.filter(
+      (q) => q.method === 'POST' && q.url.endsWith('/transitions'),
+    );
+    expect(transitions.map((q) => q.body)).toEqual([{ transition: { id: '31' } }]);
+
+    const events = await sessionEvents(d, sessionId);
+    const ticketUpdate = events.filter(
+      (e) => e.kind === 'delivery_recorded' && e.data.stage === 'ticket_update',
+    );
+    expect(ticketUpdate).toEqual([
+      expect.objectContaining({
+        data: expect.objectContaining({ outcome: 'succeeded', url: mrUrl }),
+      }),
+    ]);
+    expect(JSON.stringify(events)).not.toContain(JIRA_TOKEN);
+  });
+
+  it('SIGKILL during the ticket update: after a restart one transition, one link, one comment, one MR', async () => {
+    const r = await forgeRig({ turns: fixScript(), leaseMs: 2000 });
+    const d1 = await daemonOf(r);
+    const taskId = await sendJiraWebhook(d1, r.jira.url, r.jiraKey);
+    const sessionId = await sessionOfTask(d1, taskId);
+    const killed = await killWhen(
+      d1,
+      sessionId,
+      (e) => e.kind === 'delivery_attempted' && e.data.stage === 'ticket_update',
+    );
+    expect(killed).toBe(true);
+    await d1.exited;
+
+    const d2 = await daemonOf(r);
+    await waitFor(
+      'the task to succeed after the restart',
+      async () => ((await taskState(d2, taskId)) === 'succeeded' ? true : undefined),
+      90_000,
+    );
+    expect(r.gitlab.state.project(PROJECT)?.mergeRequests).toHaveLength(1);
+    const ticket = ticketOf(r);
+    expect(r.jira.state.statusName(ticket)).toBe('In Review');
+    expect(ticket.remoteLinks).toHaveLength(1);
+    expect(ticket.comments).toHaveLength(1);
+    // To Do → In Review once, whatever the kill interrupted.
+    expect(ticket.statusHistory.map((id) => r.jira.state.status(id)?.name)).toEqual(['To Do', 'In Review']);
+  });
+
+  it('fails with the available transitions when the configured status has none leading to it', async () => {
+    const r = await forgeRig({
+      turns: fixScript(),
+      maxAttempts: 1,
+      onOpened: 'Code Review',
+      jiraProjects: '{ "*": { forge: github, project: acme/widgets } }',
+    });
+    const d = await daemonOf(r);
+    const taskId = await sendJiraWebhook(d, r.jira.url, r.jiraKey);
+    const sessionId = await sessionOfTask(d, taskId);
+    const task = await waitFor(
+      'the task to be dead-lettered',
+      async () => {
+        const q = (await (await d.api('/queue')).json()) as {
+          tasks: Array<{ id: string; state: string; lastError: { message: string } | null }>;
+        };
+        const t = q.tasks.find((x) => x.id === taskId);
+        return t?.state === 'dead' ? t : undefined;
+      },
+      60_000,
+    );
+    // The PR was opened on GitHub (the `*` route); only the ticket update failed.
+    const pulls = r.github.state.pulls('acme', 'widgets');
+    expect(pulls).toHaveLength(1);
+    expect(task.lastError?.message).toContain('TRANSITION_NOT_FOUND');
+    expect(task.lastError?.message).toContain('no transition to "Code Review"');
+    for (const name of ['"Start review" → In Review', '"Done" → Done', '"Start progress" → In Progress'])
+      expect(task.lastError?.message).toContain(name);
+    const ticket = ticketOf(r);
+    expect(r.jira.state.statusName(ticket)).toBe('To Do');
+    expect(ticket.comments).toHaveLength(0);
+
+    const events = await sessionEvents(d, sessionId);
+    const failed = events.find(
+      (e) =>
+        e.kind === 'delivery_recorded' && e.data.stage === 'ticket_update' && e.data.outcome === 'failed',
+    );
+    expect(failed?.data.details).toMatchObject({
+      code: 'TRANSITION_NOT_FOUND',
+      status: 'Code Review',
+      available: expect.arrayContaining([{ id: '31', name: 'Start review', to: 'In Review' }]),
+    });
+  });
+});
