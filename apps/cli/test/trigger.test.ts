@@ -169,6 +169,71 @@ describe('worktrain trigger', () => {
     });
   });
 
+  it('test: works for every provider — GitLab and Jira webhook payloads, a polled item, a generic webhook', async () => {
+    const fixtures = join(import.meta.dirname, '../../../packages/triggers/test/fixtures/third-party');
+    const multi = write(
+      'multi.yaml',
+      `triggers:
+  - { id: gl, provider: gitlab, workflowId: w, workspace: /w, webhook: { token: gitlab-hook-token }, events: [issue] }
+  - { id: jira, provider: jira, workflowId: w, workspace: /w, webhook: { secret: jira-hook-secret }, events: ["jira:issue_updated"] }
+  - { id: jira-poll, provider: jira, baseUrl: "https://acme.atlassian.net", workflowId: w, workspace: /w, token: t, project: WT, poll: {} }
+  - { id: hook, provider: webhook, workflowId: w, workspace: /w, webhook: { secret: generic-secret }, sourceIdPath: $.id, titlePath: $.title }
+`,
+    );
+    const dryRun = async (id: string, event: string, file: string) => {
+      const run = await runWorktrain(
+        ['trigger', 'test', id, '--event', event, '--payload', file, '--config', multi, '--format', 'json'],
+        { home, env },
+      );
+      expect(run.code).toBe(0);
+      const out = parseJson(run) as {
+        matched: boolean;
+        candidate: { sourceId: string } | null;
+        reason: string | null;
+      };
+      expect(Object.keys(out)).toEqual(['matched', 'candidate', 'reason']);
+      return out;
+    };
+    expect(await dryRun('gl', 'Issue Hook', join(fixtures, 'gitlab/webhooks/issue.json'))).toMatchObject({
+      matched: true,
+      candidate: { sourceId: 'gitlab:gitlabhq/gitlab-test#issue/23' },
+      reason: null,
+    });
+    expect(
+      await dryRun('gl', 'Merge Request Hook', join(fixtures, 'gitlab/webhooks/merge_request.json')),
+    ).toEqual({
+      matched: false,
+      candidate: null,
+      reason: 'event merge_request.open is not in events [issue]',
+    });
+    expect(
+      await dryRun(
+        'jira',
+        'jira:issue_updated',
+        join(fixtures, 'jira/webhooks-server-dc/issue/updated/status-changed.json'),
+      ),
+    ).toMatchObject({ matched: true, candidate: { sourceId: 'jira:jira.test-example.ru/INDEV-6' } });
+    const cloudIssue = write(
+      'jira-issue.json',
+      JSON.stringify({
+        id: '1',
+        key: 'WT-9',
+        self: 'https://acme.atlassian.net/rest/api/3/issue/1',
+        fields: { summary: 'Polled' },
+      }),
+    );
+    expect(await dryRun('jira-poll', 'jira:issue_polled', cloudIssue)).toMatchObject({
+      matched: true,
+      candidate: { sourceId: 'jira:acme.atlassian.net/WT-9' },
+    });
+    expect(
+      await dryRun('hook', 'alert', write('alert.json', '{"id":"a-1","title":"Disk full"}')),
+    ).toMatchObject({
+      matched: true,
+      candidate: { sourceId: 'webhook:a-1' },
+    });
+  });
+
   it('test: an unknown trigger id exits 1 with TRIGGER_NOT_FOUND; a missing --event is a usage error', async () => {
     const run = await runWorktrain(
       [

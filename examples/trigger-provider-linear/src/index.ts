@@ -112,6 +112,17 @@ const provider = defineTriggerProvider<LinearConfig>({
   poll: {
     intervalMs: (c) => (c.poll?.intervalSeconds ?? 300) * 1000,
     enabled: (c) => c.poll !== undefined,
+    // Lets `worktrain trigger test <id> --event Issue.polled --payload issue.json` dry-run a polled issue.
+    parseItem(item) {
+      const issue = LinearIssueSchema.safeParse(item);
+      if (!issue.success)
+        return err(triggerError('PAYLOAD_INVALID', 'not a Linear issue (id, identifier, title)'));
+      return ok({
+        event: 'Issue.polled',
+        payload: { type: 'Issue', action: 'polled', data: issue.data },
+        draft: draftOf(issue.data),
+      });
+    },
     async poll(ctx) {
       const c = ctx.config;
       let res: Response;

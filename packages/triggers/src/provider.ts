@@ -75,6 +75,13 @@ export interface PollerV1<C> {
   /** False when this trigger's config asks for no polling (e.g. a webhook-only GitHub trigger). Default true. */
   enabled?(config: C): boolean;
   poll(context: PollContext<C>): Promise<Result<PollOutcome, TriggerError>>;
+  /**
+   * The event a poll would make of one item exactly as the source's API returns it (a GitHub issue, a
+   * GitLab merge request, a Jira issue), for dry runs (`worktrain trigger test <id> --event issues.polled
+   * --payload item.json`). `event` is the event name asked for. PAYLOAD_INVALID when it is not such an item.
+   * Optional: without it, a poll-only trigger cannot be dry-run.
+   */
+  parseItem?(item: unknown, config: C, event: string): Result<ParsedEvent, TriggerError>;
 }
 
 /** A cron schedule: 5-field expression, IANA time zone, whether missed ticks are fired after downtime. */

@@ -333,8 +333,12 @@ export function registerTriggerCommands(program: Command, ctx: CommandContext): 
   trigger
     .command('test <id>')
     .description('dry run: the candidate the payload would enqueue, or the reason it would not')
-    .requiredOption('--event <name>', 'event name (GitHub: issues or issues.labeled; GitLab: Issue Hook)')
-    .requiredOption('--payload <file>', 'JSON payload file')
+    .requiredOption(
+      '--event <name>',
+      'event name: GitHub issues.labeled, GitLab "Issue Hook", Jira jira:issue_updated, a generic webhook event; ' +
+        'issues.polled / merge_request.polled / jira:issue_polled for one API item as a poll would see it',
+    )
+    .requiredOption('--payload <file>', 'JSON file: the webhook body, or the API item for a polled event')
     .option(...CONFIG)
     .option(...REPO)
     .action(

@@ -2,6 +2,7 @@ import { Octokit, type RestEndpointMethodTypes } from '@octokit/rest';
 import { err, ok, type Result } from '@worktrain/contracts';
 import { z } from 'zod';
 import { type TriggerError, triggerError } from '../errors.js';
+import { isRecord } from '../jsonpath.js';
 import { defineTriggerProvider, type ParsedEvent, type PollOutcome } from '../provider.js';
 import { githubWebhookDraft, issueDraft } from './github-events.js';
 import { header, jsonBody, pick, str, verifyHexHmac } from './shared.js';
@@ -154,16 +155,33 @@ function itemsOf(q: Query, body: unknown, c: GitHubConfig): Result<ParsedEvent[]
       if (!Array.isArray(reviewers) || !reviewers.some((r) => str(pick(r, 'login'))?.toLowerCase() === want))
         continue;
     }
-    const repo = repoOf(item, c.repo);
-    if (repo === undefined) continue;
-    const draft = issueDraft(repo, item, isPull ? 'pull' : 'issue');
-    if (draft === null) continue;
-    const payload = isPull
-      ? { action: 'polled', pull_request: item, issue: item, repository: { full_name: repo } }
-      : { action: 'polled', issue: item, repository: { full_name: repo } };
-    events.push({ event: isPull ? 'pull_request.polled' : 'issues.polled', payload, draft });
+    const event = polledEvent(item, isPull, c);
+    if (event.draft !== null) events.push(event);
   }
   return ok(events);
+}
+
+/**
+ * The event a poll makes of one REST item: `issues.polled` / `pull_request.polled`, with the payload shaped
+ * like a webhook's (`$.issue`, `$.pull_request`, `$.repository.full_name`) so one dispatchCondition serves both.
+ */
+function polledEvent(item: unknown, isPull: boolean, c: GitHubConfig): ParsedEvent {
+  const event = isPull ? 'pull_request.polled' : 'issues.polled';
+  const repo = repoOf(item, c.repo);
+  const payload = isPull
+    ? { action: 'polled', pull_request: item, issue: item, repository: { full_name: repo } }
+    : { action: 'polled', issue: item, repository: { full_name: repo } };
+  if (repo === undefined)
+    return {
+      event,
+      payload,
+      draft: null,
+      reason: 'the item names no repository and the trigger has no repo',
+    };
+  const draft = issueDraft(repo, item, isPull ? 'pull' : 'issue');
+  return draft === null
+    ? { event, payload, draft: null, reason: 'the item lacks number, title or html_url' }
+    : { event, payload, draft };
 }
 
 /**
@@ -205,6 +223,15 @@ export const githubProvider = defineTriggerProvider<GitHubConfig>({
   poll: {
     intervalMs: (c) => (c.poll?.intervalSeconds ?? 300) * 1000,
     enabled: (c) => c.poll !== undefined,
+    parseItem(item, c, event) {
+      if (!isRecord(item))
+        return err(
+          triggerError('PAYLOAD_INVALID', 'a polled GitHub item is an issue or pull request object (REST)'),
+        );
+      const isPull =
+        event.startsWith('pull_request') || item.pull_request !== undefined || item.head !== undefined;
+      return ok(polledEvent(item, isPull, c));
+    },
     async poll(ctx): Promise<Result<PollOutcome, TriggerError>> {
       const c = ctx.config;
       const octokit = new Octokit({

@@ -147,6 +147,22 @@ function itemDraft(
   };
 }
 
+/**
+ * The event a poll makes of one REST item: `issue.polled` / `merge_request.polled`, with the payload shaped
+ * like a webhook's (`$.object_attributes`, `$.project.path_with_namespace`).
+ */
+function polledEvent(project: string, kind: 'issue' | 'merge_request', item: unknown): ParsedEvent {
+  const payload = {
+    object_kind: kind,
+    object_attributes: { ...(isRecord(item) ? item : {}), action: 'polled' },
+    project: { path_with_namespace: project },
+  };
+  const draft = itemDraft(project, kind, item);
+  return draft === null
+    ? { event: `${kind}.polled`, payload, draft: null, reason: 'the item lacks iid or title' }
+    : { event: `${kind}.polled`, payload, draft };
+}
+
 /** Draft for a GitLab webhook payload (issue, merge_request, note, pipeline), or why there is none. */
 export function gitlabWebhookDraft(
   payload: Record<string, unknown>,
@@ -273,6 +289,19 @@ export const gitlabProvider = defineTriggerProvider<GitLabConfig>({
   poll: {
     intervalMs: (c) => (c.poll?.intervalSeconds ?? 300) * 1000,
     enabled: (c) => c.poll !== undefined,
+    parseItem(item, c, event) {
+      if (!isRecord(item))
+        return err(
+          triggerError(
+            'PAYLOAD_INVALID',
+            'a polled GitLab item is an issue or merge request object (REST v4)',
+          ),
+        );
+      const kind =
+        event.startsWith('merge_request') || item.source_branch !== undefined ? 'merge_request' : 'issue';
+      const fromUrl = str(item.web_url)?.match(/^https?:\/\/[^/]+\/(.+?)\/-\//)?.[1];
+      return ok(polledEvent(c.project ?? fromUrl ?? 'unknown', kind, item));
+    },
     async poll(ctx): Promise<Result<PollOutcome, TriggerError>> {
       const c = ctx.config;
       const project = c.project ?? '';
@@ -330,14 +359,8 @@ export const gitlabProvider = defineTriggerProvider<GitLabConfig>({
           const updated = str(pick(item, 'updated_at'));
           if (updated && (nextSince[q.key] === undefined || updated > (nextSince[q.key] ?? '')))
             nextSince[q.key] = updated;
-          const draft = itemDraft(project, q.kind, item);
-          if (draft === null) continue;
-          const payload = {
-            object_kind: q.kind,
-            object_attributes: { ...(isRecord(item) ? item : {}), action: 'polled' },
-            project: { path_with_namespace: project },
-          };
-          items.push({ event: `${q.kind}.polled`, payload, draft });
+          const event = polledEvent(project, q.kind, item);
+          if (event.draft !== null) items.push(event);
         }
       }
       return ok({

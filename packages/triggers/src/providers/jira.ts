@@ -100,6 +100,15 @@ export function adfToText(value: unknown): string {
   return block ? `${children}\n` : children;
 }
 
+/** The event a poll makes of one issue: `jira:issue_polled`, payload shaped like a webhook's (`$.issue`). */
+function polledEvent(issue: unknown, site: string | undefined): ParsedEvent {
+  const payload = { webhookEvent: 'jira:issue_polled', issue };
+  const draft = jiraIssueDraft(issue, site);
+  return draft === null
+    ? { event: 'jira:issue_polled', payload, draft: null, reason: 'the issue lacks key or fields.summary' }
+    : { event: 'jira:issue_polled', payload, draft };
+}
+
 /** Draft of a Jira issue (REST or webhook shape): sourceId `jira:<site>/<KEY>`, URL `<site>/browse/<KEY>`. */
 export function jiraIssueDraft(issue: unknown, fallbackSite?: string): CandidateDraft | null {
   const key = str(pick(issue, 'key'));
@@ -173,6 +182,10 @@ export const jiraProvider = defineTriggerProvider<JiraConfig>({
   poll: {
     intervalMs: (c) => (c.poll?.intervalSeconds ?? 300) * 1000,
     enabled: (c) => c.poll !== undefined,
+    parseItem: (item, c) =>
+      isRecord(item)
+        ? ok(polledEvent(item, c.baseUrl))
+        : err(triggerError('PAYLOAD_INVALID', 'a polled Jira item is an issue object (REST v3 search/jql)')),
     async poll(ctx): Promise<Result<PollOutcome, TriggerError>> {
       const c = ctx.config;
       const base = (c.baseUrl ?? '').replace(/\/+$/, '');
@@ -207,13 +220,8 @@ export const jiraProvider = defineTriggerProvider<JiraConfig>({
         if (!Array.isArray(issues))
           return err(triggerError('UPSTREAM_INVALID', 'Jira search/jql answered no issues list'));
         for (const issue of issues) {
-          const draft = jiraIssueDraft(issue, base);
-          if (draft)
-            items.push({
-              event: 'jira:issue_polled',
-              payload: { webhookEvent: 'jira:issue_polled', issue },
-              draft,
-            });
+          const event = polledEvent(issue, base);
+          if (event.draft !== null) items.push(event);
         }
         pageToken = str(pick(body, 'nextPageToken'));
         if (pick(body, 'isLast') !== false || !pageToken) break;

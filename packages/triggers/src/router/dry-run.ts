@@ -3,11 +3,21 @@ import type { TriggerDefinition } from '../config/schema.js';
 import { type TriggerError, triggerError } from '../errors.js';
 import { type Evaluation, evaluateEvent } from './evaluate.js';
 
+/** `issues.polled`, `pull_request.polled`, `merge_request.polled`, `jira:issue_polled`, `Issue.polled`. */
+const POLLED_EVENT = /(^|[.:_])polled$/;
+
 /**
  * What `payload` delivered as `event` would do for `trigger`, without verifying a signature or writing
- * anything (`worktrain trigger test`). Webhook triggers parse the payload as a delivery of `event`;
- * schedule triggers evaluate one tick at `now` (the payload is ignored). Errors: NOT_SUPPORTED (a
- * poll-only trigger), PAYLOAD_INVALID (the provider cannot parse it).
+ * anything (`worktrain trigger test`):
+ * - a polled event name (`issues.polled`, `merge_request.polled`, `jira:issue_polled`…), or any event for a
+ *   trigger that only polls: the payload is one item as the source's API returns it, turned into the
+ *   event a poll would make (`PollerV1.parseItem`);
+ * - otherwise, for providers with webhooks: the payload is a delivery of `event` (GitHub `issues.labeled`,
+ *   GitLab `Issue Hook`, Jira `jira:issue_updated`, a generic webhook's event), parsed with the headers a
+ *   real delivery carries;
+ * - schedule triggers evaluate one tick at `now` (the payload is ignored).
+ * Errors: PAYLOAD_INVALID (not JSON, or the provider cannot parse it), NOT_SUPPORTED (the provider offers
+ * no way to dry-run this kind of event).
  */
 export function dryRunEvent(
   trigger: TriggerDefinition,
@@ -16,6 +26,20 @@ export function dryRunEvent(
   now: number,
 ): Result<Evaluation, TriggerError> {
   const hook = trigger.provider.webhook;
+  const poller = trigger.provider.poll;
+  const schedule = trigger.provider.schedule;
+  const asPolled = POLLED_EVENT.test(event) || (!hook && !schedule);
+  if (asPolled && poller?.parseItem) {
+    let item: unknown;
+    try {
+      item = JSON.parse(payloadText);
+    } catch {
+      return err(triggerError('PAYLOAD_INVALID', 'payload is not JSON', { triggerId: trigger.id }));
+    }
+    const parsed = poller.parseItem(item, trigger.config, event);
+    if (parsed.isErr()) return err(parsed.error);
+    return ok(evaluateEvent(trigger, parsed.value));
+  }
   if (hook) {
     const headers: Record<string, string> = {
       'content-type': 'application/json',
@@ -28,7 +52,6 @@ export function dryRunEvent(
     if (parsed.isErr()) return err(parsed.error);
     return ok(evaluateEvent(trigger, parsed.value));
   }
-  const schedule = trigger.provider.schedule;
   if (schedule)
     return ok(
       evaluateEvent(
@@ -39,7 +62,7 @@ export function dryRunEvent(
   return err(
     triggerError(
       'NOT_SUPPORTED',
-      `trigger "${trigger.id}" only polls; dry runs need a webhook or schedule trigger`,
+      `trigger "${trigger.id}" (${trigger.providerName}) has no webhook, schedule or item parser to dry-run`,
       { triggerId: trigger.id },
     ),
   );
