@@ -129,4 +129,33 @@ describe('runWorker', () => {
     await stopping;
     expect((await queue.stats())._unsafeUnwrap().total.succeeded).toBe(1);
   });
+
+  it('heartbeats a handler that runs past its lease so it keeps the task', async () => {
+    const queue = createMemoryQueue();
+    const { task } = (await queue.enqueue({ queue: 'q', payload: 1 }))._unsafeUnwrap();
+    const errors: string[] = [];
+    let sweeps = 0;
+    const w = runWorker({
+      queue,
+      name: 'q',
+      workerId: 'w',
+      concurrency: 1,
+      leaseMs: 60,
+      pollIntervalMs: 20,
+      onError: (e) => errors.push(e.code),
+      handler: async () => {
+        // Run for more than four lease lengths while the sweeper keeps looking for expired leases.
+        const end = Date.now() + 250;
+        await until(async () => {
+          sweeps += (await queue.sweepExpiredLeases())._unsafeUnwrap().requeued;
+          return Date.now() > end;
+        });
+      },
+    });
+    await until(async () => (await queue.get(task.id))._unsafeUnwrap().state === 'succeeded');
+    await w.stop();
+    expect(sweeps).toBe(0);
+    expect(errors).toEqual([]);
+    expect((await queue.get(task.id))._unsafeUnwrap().attempt).toBe(1);
+  });
 });

@@ -64,7 +64,21 @@ export function runWorker(options: WorkerOptions): WorkerHandle {
   let active = 0;
   let slotWaiter: (() => void) | null = null;
   const running = new Set<Promise<void>>();
-  const abort = new AbortController();
+  /** Tasks whose handler is running, heartbeated together by one timer (not one timer per task). */
+  const beating = new Set<LeasedTask>();
+  const beatTimer = setInterval(
+    () => {
+      for (const task of beating) {
+        void q.heartbeat({ taskId: task.id, leaseToken: task.leaseToken, leaseMs }).then((r) => {
+          if (r.isErr()) options.onError?.(r.error, task);
+        });
+      }
+    },
+    Math.max(10, Math.floor(leaseMs / 3)),
+  );
+  // Without a watchdog nothing aborts a handler, so every handler can share one signal that never fires
+  // (an AbortController and listener per task cost more than the rest of a no-op task's JavaScript).
+  const neverAborted = new AbortController().signal;
 
   const freeSlot = (): void => {
     const w = slotWaiter;
@@ -82,67 +96,72 @@ export function runWorker(options: WorkerOptions): WorkerHandle {
     });
   };
 
+  const succeed = (task: LeasedTask): void => {
+    track(
+      Promise.resolve(
+        q.complete({ taskId: task.id, leaseToken: task.leaseToken }).then((r) => {
+          if (r.isErr()) options.onError?.(r.error, task);
+          else options.onCompleted?.(task);
+        }),
+      ),
+    );
+  };
+
+  const failed = (task: LeasedTask, thrown: unknown): void => {
+    const failure =
+      thrown instanceof TaskFailure
+        ? { class: thrown.failureClass, message: thrown.message }
+        : {
+            class: 'execution' as const,
+            message: thrown instanceof Error ? thrown.message : String(thrown),
+          };
+    const retryable = thrown instanceof TaskFailure ? thrown.retryable : undefined;
+    track(
+      Promise.resolve(
+        q.fail({ taskId: task.id, leaseToken: task.leaseToken, error: failure, retryable }).then((r) => {
+          if (r.isErr()) options.onError?.(r.error, task);
+        }),
+      ),
+    );
+  };
+
   /** Runs the handler; resolves when it returns, leaving its acknowledgement in `acks`. */
   const runOne = async (task: LeasedTask): Promise<void> => {
-    const beat = setInterval(
-      () => {
-        void q.heartbeat({ taskId: task.id, leaseToken: task.leaseToken, leaseMs }).then((r) => {
-          if (r.isErr()) options.onError?.(r.error, task);
-        });
-      },
-      Math.max(10, Math.floor(leaseMs / 3)),
-    );
+    beating.add(task);
+    if (options.timeoutMs === undefined) {
+      try {
+        await options.handler(task, neverAborted);
+        beating.delete(task);
+        succeed(task);
+      } catch (thrown) {
+        beating.delete(task);
+        failed(task, thrown);
+      }
+      return;
+    }
     const own = new AbortController();
-    const onStop = (): void => own.abort(abort.signal.reason);
-    abort.signal.addEventListener('abort', onStop, { once: true });
+    const limit = options.timeoutMs;
     let watchdog: NodeJS.Timeout | undefined;
     try {
       const run = options.handler(task, own.signal);
-      if (options.timeoutMs === undefined) await run;
-      else {
-        const limit = options.timeoutMs;
-        await Promise.race([
-          run,
-          new Promise<never>((_, reject) => {
-            watchdog = setTimeout(() => {
-              // Reject before aborting: a handler that returns as soon as it is aborted must not win the race.
-              reject(new TaskFailure('timeout', `handler exceeded ${limit} ms`));
-              own.abort(new Error('handler timed out'));
-            }, limit);
-          }),
-        ]);
-        run.catch(() => undefined); // a late rejection of an abandoned handler is not unhandled
-      }
+      await Promise.race([
+        run,
+        new Promise<never>((_, reject) => {
+          watchdog = setTimeout(() => {
+            // Reject before aborting: a handler that returns as soon as it is aborted must not win the race.
+            reject(new TaskFailure('timeout', `handler exceeded ${limit} ms`));
+            own.abort(new Error('handler timed out'));
+          }, limit);
+        }),
+      ]);
+      run.catch(() => undefined); // a late rejection of an abandoned handler is not unhandled
       clearTimeout(watchdog);
-      clearInterval(beat);
-      track(
-        Promise.resolve(
-          q.complete({ taskId: task.id, leaseToken: task.leaseToken }).then((r) => {
-            if (r.isErr()) options.onError?.(r.error, task);
-            else options.onCompleted?.(task);
-          }),
-        ),
-      );
+      beating.delete(task);
+      succeed(task);
     } catch (thrown) {
       clearTimeout(watchdog);
-      clearInterval(beat);
-      const failure =
-        thrown instanceof TaskFailure
-          ? { class: thrown.failureClass, message: thrown.message }
-          : {
-              class: 'execution' as const,
-              message: thrown instanceof Error ? thrown.message : String(thrown),
-            };
-      const retryable = thrown instanceof TaskFailure ? thrown.retryable : undefined;
-      track(
-        Promise.resolve(
-          q.fail({ taskId: task.id, leaseToken: task.leaseToken, error: failure, retryable }).then((r) => {
-            if (r.isErr()) options.onError?.(r.error, task);
-          }),
-        ),
-      );
-    } finally {
-      abort.signal.removeEventListener('abort', onStop);
+      beating.delete(task);
+      failed(task, thrown);
     }
   };
 
@@ -198,7 +217,7 @@ export function runWorker(options: WorkerOptions): WorkerHandle {
     await Promise.all([...acks]);
   };
 
-  const done = loop();
+  const done = loop().finally(() => clearInterval(beatTimer));
   return {
     done,
     async stop() {
