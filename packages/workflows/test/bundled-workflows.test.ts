@@ -4,6 +4,7 @@ import {
   compileWorkflow,
   createWorkflowRegistry,
   findArtifactContract,
+  renderStepPrompt,
   validateWorkflowDefinition,
   visitSteps,
 } from '@worktrain/engine';
@@ -109,4 +110,27 @@ describe('bundled workflows', () => {
     expect(listed.workflows.map((w) => w.workflowId)).toEqual([...bundledWorkflowIds]);
     expect(listed.workflows.every((w) => w.source.kind === 'bundled')).toBe(true);
   });
+
+  it.each([
+    ['wr.coding-task.json', 'handoff'],
+    ['wr.quick-task.json', 'report'],
+  ])(
+    '%s: the final step asks to fill the delivery template into prBody only when one is given',
+    (file, stepId) => {
+      const compiled = compileWorkflow(definitionOf(file))._unsafeUnwrap();
+      const last = compiled.steps.at(-1);
+      expect(last?.id).toBe(stepId);
+      if (last === undefined || last.kind === 'loop') throw new Error('final step is not a step');
+      const template = '## Summary\n<!-- what and why -->\n\n## Testing\n';
+      const withTemplate = renderStepPrompt(last, {
+        deliveryTemplate: template,
+        deliveryTemplateName: 'default',
+        deliveryTemplatePath: '.github/pull_request_template.md',
+      });
+      expect(withTemplate).toContain(`<delivery-template>\n${template}\n</delivery-template>`);
+      expect(withTemplate).toContain('`prBody`');
+      expect(withTemplate).toContain('`.github/pull_request_template.md`');
+      expect(renderStepPrompt(last, {})).not.toContain('delivery-template');
+    },
+  );
 });
