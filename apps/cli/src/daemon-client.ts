@@ -70,7 +70,9 @@ export async function daemonHealth(
 
 /**
  * Calls `/api/v1<path>` with the bearer token. Errors: DAEMON_UNREACHABLE (nothing listens, or no token
- * yet), DAEMON_ERROR (the daemon's `{code, message}` in `details`), SESSION_NOT_FOUND / TASK_NOT_FOUND.
+ * yet), DAEMON_ERROR (the daemon's code in `details.daemonCode`, the HTTP status in
+ * `details.httpStatus`, the daemon's own details merged in), SESSION_NOT_FOUND /
+ * TASK_NOT_FOUND.
  */
 export async function daemonApi(
   endpoint: DaemonEndpoint,
@@ -116,5 +118,9 @@ export async function daemonApi(
       : res.statusText;
   if (code === 'SESSION_NOT_FOUND') return err(cliError('SESSION_NOT_FOUND', message));
   if (code === 'TASK_NOT_FOUND') return err(cliError('TASK_NOT_FOUND', message));
-  return err(cliError('DAEMON_ERROR', message, { status: res.status, daemonCode: code }));
+  const details =
+    typeof parsed === 'object' && parsed !== null && 'details' in parsed && typeof parsed.details === 'object'
+      ? { ...parsed.details }
+      : {};
+  return err(cliError('DAEMON_ERROR', message, { ...details, httpStatus: res.status, daemonCode: code }));
 }

@@ -21,10 +21,17 @@ export interface ActiveSessions {
   kill(sessionId: string, actor: string, reason: string): boolean;
   /** Aborts every running session without marking it killed (shutdown: they resume after a restart). */
   abortAll(): void;
+  /**
+   * Keeps a steer message for a session that is not running yet (`sessions continue --message`); it is
+   * handed to the session's steer queue when a worker of this process registers it. In memory only: a
+   * restart before the session runs drops it.
+   */
+  queueSteer(sessionId: string, message: SteerMessage): void;
 }
 
 export function createActiveSessions(): ActiveSessions {
   const map = new Map<string, ActiveSession>();
+  const pending = new Map<string, SteerMessage[]>();
   return {
     register: (sessionId, taskId, now) => {
       const entry: ActiveSession = {
@@ -35,8 +42,15 @@ export function createActiveSessions(): ActiveSessions {
         steer: createSteerQueue(),
         kill: null,
       };
+      for (const message of pending.get(sessionId) ?? []) entry.steer.push(message);
+      pending.delete(sessionId);
       map.set(sessionId, entry);
       return entry;
+    },
+    queueSteer: (sessionId, message) => {
+      const running = map.get(sessionId);
+      if (running !== undefined) running.steer.push(message);
+      else pending.set(sessionId, [...(pending.get(sessionId) ?? []), message]);
     },
     unregister: (sessionId) => {
       map.delete(sessionId);

@@ -15,7 +15,7 @@ export { createGitHubDelivery } from './delivery.js';
 export type { RuntimeError, RuntimeErrorCode } from './errors.js';
 export { ensureDaemonToken } from './files.js';
 export { createApp, errorBody } from './http/app.js';
-export type { KillResult, Operations, SessionView, TriggerView } from './operations.js';
+export type { ContinueResult, KillResult, Operations, SessionView, TriggerView } from './operations.js';
 export type { DeliveryTarget, DispatchPayload, WorkItem } from './payload.js';
 export { DispatchPayloadSchema, ResumePayloadSchema, readWorkItem } from './payload.js';
 export type { Runtime, RuntimeOptions, RuntimeParts, StartedRuntime } from './runtime.js';

@@ -6,13 +6,13 @@ import type {
   ApprovalState,
   ApprovalVerdict,
 } from '@worktrain/delivery';
-import type { QueueStats, Task, TaskState } from '@worktrain/queue';
+import { type QueueStats, type Task, type TaskState, UNFINISHED_STATES } from '@worktrain/queue';
 import type { SessionStatus, SessionSummary } from '@worktrain/session-store';
 import type { TriggerScheduler } from '@worktrain/triggers';
 import { type RuntimeError, runtimeError } from './errors.js';
 import type { DispatchPayload } from './payload.js';
 import type { RuntimeParts } from './runtime.js';
-import { appendAtHead } from './session-log.js';
+import { appendAtHead, readAll } from './session-log.js';
 import type { ParkedGate } from './task-sessions.js';
 
 /** A session as the API shows it: its summary plus what this daemon knows (running here, task). */
@@ -25,6 +25,17 @@ export interface KillResult {
   readonly sessionId: string;
   /** `running`: the agent was aborted; `parked`: it was not running here and was marked aborted. */
   readonly how: 'running' | 'parked';
+}
+
+/** What `continueSession` did. */
+export interface ContinueResult {
+  readonly sessionId: string;
+  /** `steered`: the session runs here and got the message; `resumed`: a resume task was enqueued. */
+  readonly action: 'steered' | 'resumed';
+  /** The resume task (null when steered). */
+  readonly taskId: string | null;
+  /** False when a resume task for the session was already queued (dedupe key `resume:<session-id>`). */
+  readonly created: boolean;
 }
 
 export interface TriggerView {
@@ -61,6 +72,19 @@ export interface Operations {
   /** Enqueues a task that continues the session (with its conversation). */
   resume(sessionId: string, actor: string): Promise<Result<Task, RuntimeError>>;
   steer(sessionId: string, message: string, actor: string): Result<void, RuntimeError>;
+  /**
+   * Carries on a session that stopped and needs a human (`sessions continue`): a `running` or `blocked`
+   * session that nothing runs (interrupted, its task dead-lettered) gets a resume task, with `message`
+   * handed to the agent before its next turn; a session running here with a `message` is steered.
+   * INVALID_STATE (details.status, details.hint) when the session is running without a message, parked at
+   * an approval gate, ended (completed, failed — including a budget hit, details.budget — or aborted), or its
+   * task is unfinished (pending, leased or waiting for a retry: it continues by itself).
+   */
+  continueSession(
+    sessionId: string,
+    options: { readonly message?: string },
+    actor: string,
+  ): Promise<Result<ContinueResult, RuntimeError>>;
   dispatch(
     payload: DispatchPayload,
     actor: string,
@@ -136,6 +160,14 @@ export function createOperations(parts: RuntimeParts, scheduler: TriggerSchedule
     );
   };
   const counters = new Map<string, number>();
+  /** The budget whose hit ended the session (its last `budget_exceeded` event), or null. */
+  const lastBudgetHit = async (sessionId: string): Promise<string | null> => {
+    const all = await readAll(store, sessionId);
+    if (all.isErr()) return null;
+    let budget: string | null = null;
+    for (const e of all.value) if (e.kind === 'budget_exceeded') budget = e.data.budget;
+    return budget;
+  };
 
   const ops: Operations = {
     webhooks: {
@@ -213,6 +245,72 @@ export function createOperations(parts: RuntimeParts, scheduler: TriggerSchedule
         actor,
       });
       return enq.isOk() ? ok(enq.value.task) : err(internal(enq.error));
+    },
+    async continueSession(sessionId, options, actor) {
+      const message = options.message;
+      if (active.get(sessionId) !== undefined) {
+        if (message === undefined)
+          return err(
+            runtimeError('INVALID_STATE', `session ${sessionId} is running; give a message to steer it`, {
+              status: 'running',
+              hint: 'add --message <text> to steer it',
+            }),
+          );
+        active.queueSteer(sessionId, { message, actor });
+        return ok({ sessionId, action: 'steered', taskId: null, created: false });
+      }
+      const s = await summary(sessionId);
+      if (s.isErr()) return err(s.error);
+      const status = s.value.status;
+      if (status === 'awaiting_approval')
+        return err(
+          runtimeError('INVALID_STATE', `session ${sessionId} waits at an approval gate`, {
+            status,
+            hint: `worktrain approvals list, then approve or reject it`,
+          }),
+        );
+      if (status === 'completed' || status === 'failed' || status === 'aborted') {
+        const budget = await lastBudgetHit(sessionId);
+        const why = budget !== null ? ` after its ${budget} budget was exhausted` : '';
+        return err(
+          runtimeError(
+            'INVALID_STATE',
+            `session ${sessionId} has ended (${status}${why}); it cannot be continued`,
+            {
+              status,
+              ...(budget !== null ? { budget } : {}),
+              hint: 'start a new session (worktrain run, or dispatch) with a larger budget in config.yaml',
+            },
+          ),
+        );
+      }
+      const ownTask = taskSessions.taskOf(sessionId);
+      if (ownTask !== null) {
+        const t = await queue.get(ownTask);
+        if (t.isOk() && UNFINISHED_STATES.includes(t.value.state))
+          return err(
+            runtimeError(
+              'INVALID_STATE',
+              `session ${sessionId} is still queued (task ${ownTask} is ${t.value.state})`,
+              {
+                status,
+                taskId: ownTask,
+                taskState: t.value.state,
+                hint: 'it continues by itself when a worker takes the task',
+              },
+            ),
+          );
+      }
+      if (message !== undefined) active.queueSteer(sessionId, { message, actor });
+      const enq = await queue.enqueue({
+        queue: config.queue.name,
+        payload: { kind: 'resume', sessionId },
+        dedupeKey: `resume:${sessionId}`,
+        actor,
+      });
+      if (enq.isErr()) return err(internal(enq.error));
+      events.emit({ type: 'task_enqueued', taskId: enq.value.task.id, sessionId, data: { continued: true } });
+      return ok({ sessionId, action: 'resumed', taskId: enq.value.task.id, created: enq.value.created });
     },
     steer(sessionId, message, actor) {
       const entry = active.get(sessionId);

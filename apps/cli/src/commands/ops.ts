@@ -1,6 +1,7 @@
 /**
  * Operator commands over the daemon and the runtime: `worktrain run` (one session in this process, no
- * daemon), `sessions kill|resume` (the kill switch and resume, through the daemon's API), `status`, `logs`.
+ * daemon), `sessions kill|resume` (the kill switch and resume, through the daemon's API; `sessions continue`
+ * is in sessions-continue.ts), `status`, `logs`.
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
@@ -12,6 +13,7 @@ import { daemonApi, daemonEndpoint, daemonHealth } from '../daemon-client.js';
 import type { CliDeps } from '../deps.js';
 import type { CommandContext } from '../program.js';
 import { createJsonLogger } from './daemon-logger.js';
+import { registerSessionsContinue } from './sessions-continue.js';
 
 const homeOpt = (home: string | undefined) => (home !== undefined ? { home } : {});
 
@@ -358,7 +360,9 @@ export function registerOpsCommands(program: Command, ctx: CommandContext): void
     );
   sessions
     .command('resume')
-    .description('resume a session with its conversation (queued on the daemon)')
+    .description(
+      'recover an interrupted session: queue it again on the daemon, with its conversation (see also continue)',
+    )
     .argument('<session-id>', 'the session id (sess_…)')
     .option('--port <n>', 'daemon port (default: the running daemon of --home)')
     .action(async (sessionId: string, raw: { port?: string }, command: Command) => {
@@ -373,6 +377,7 @@ export function registerOpsCommands(program: Command, ctx: CommandContext): void
         { text: (o) => `session ${o.sessionId} queued to resume (task ${o.taskId})` },
       );
     });
+  registerSessionsContinue(sessions, ctx);
 
   program
     .command('status')

@@ -52,6 +52,10 @@ const SteerBody = z.strictObject({
   message: z.string().min(1).max(65_536),
   actor: z.string().max(200).optional(),
 });
+const ContinueBody = z.strictObject({
+  message: z.string().min(1).max(65_536).optional(),
+  actor: z.string().max(200).optional(),
+});
 const RequeueBody = z.strictObject({
   reason: z.string().min(1).max(2000),
   actor: z.string().max(200).optional(),
@@ -191,6 +195,16 @@ export function createApp(parts: RuntimeParts, ops: Operations): Hono {
   api.post('/sessions/:id/resume', async (c) => {
     const r = await ops.resume(c.req.param('id'), 'api');
     return r.isOk() ? c.json({ task: r.value }, 202) : fail(c, r.error);
+  });
+  api.post('/sessions/:id/continue', async (c) => {
+    const b = await body(c, ContinueBody);
+    if ('res' in b) return b.res;
+    const r = await ops.continueSession(
+      c.req.param('id'),
+      b.ok.message !== undefined ? { message: b.ok.message } : {},
+      b.ok.actor ?? 'api',
+    );
+    return r.isOk() ? c.json(r.value, 202) : fail(c, r.error);
   });
   api.post('/dispatch', async (c) => {
     const b = await body(c, DispatchPayloadSchema.omit({ kind: true }));

@@ -1,0 +1,156 @@
+/**
+ * `worktrain sessions continue` as real child processes over a temp WORKTRAIN_HOME, a real git repository
+ * with a bare origin (testkit) and the scripted model. A session is interrupted by a model script that runs
+ * out after one turn (its only task attempt is dead-lettered); after the script is completed, `continue`
+ * carries it on — in this process without a daemon, and through the daemon's API when one runs.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createSqliteSessionStore } from '@worktrain/session-store';
+import { createGitFixture, type GitFixture, waitFor } from '@worktrain/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseJson, runWorktrain, tempDir } from './helpers.js';
+
+const WORKFLOW = {
+  id: 'test.cli-continue',
+  name: 'CLI continue (test)',
+  description: 'Fix src/add.js.',
+  version: '1.0.0',
+  steps: [{ id: 'fix', title: 'Fix', prompt: 'Fix the bug in src/add.js.' }],
+};
+const FIXED = 'export function add(a, b) {\n  return a + b;\n}\n';
+const FIRST_TURN = {
+  step: 'fix',
+  toolCalls: [{ name: 'write_file', input: { path: 'src/add.js', content: FIXED } }],
+};
+const LAST_TURN = { step: 'fix', toolCalls: [{ name: 'complete_step', input: { notesMarkdown: 'Fixed.' } }] };
+
+const dir = tempDir('continue');
+const home = join(dir.path, 'home');
+let fx: GitFixture;
+
+const script = (turns: unknown[]) =>
+  writeFileSync(join(home, 'model-script.json'), JSON.stringify({ turns }));
+
+/** Starts a session that stops after the first turn (the script runs out; one attempt, so it is dead). */
+async function interruptedSession(): Promise<string> {
+  script([FIRST_TURN]);
+  const run = await runWorktrain(
+    ['--format', 'json', 'run', WORKFLOW.id, '--goal', 'Fix add()', '--workspace', fx.repoDir],
+    { home },
+  );
+  expect(run.code, run.stderr).toBe(1);
+  const out = parseJson(run) as { sessionId: string; state: string; status: string };
+  expect(out).toMatchObject({ state: 'dead', status: 'running' });
+  return out.sessionId;
+}
+
+async function sessionLog(sessionId: string) {
+  const store = createSqliteSessionStore({
+    path: join(home, 'worktrain.db'),
+    readonly: true,
+  })._unsafeUnwrap();
+  try {
+    const summary = (await store.getSummary(sessionId))._unsafeUnwrap();
+    const events = (await store.readEvents(sessionId, { limit: 1000 }))._unsafeUnwrap();
+    return { status: summary.status, events };
+  } finally {
+    store.close();
+  }
+}
+
+beforeAll(async () => {
+  fx = await createGitFixture({
+    files: { 'src/add.js': 'export function add(a, b) {\n  return a - b;\n}\n' },
+  });
+  mkdirSync(join(home, 'workflows'), { recursive: true });
+  writeFileSync(join(home, 'workflows', `${WORKFLOW.id}.json`), JSON.stringify(WORKFLOW));
+  writeFileSync(
+    join(home, 'config.yaml'),
+    'model: { provider: scripted, script: model-script.json }\nport: 0\nqueue: { maxAttempts: 1 }\n',
+  );
+});
+afterAll(async () => {
+  await runWorktrain(['daemon', 'stop'], { home });
+  await fx.cleanup();
+  dir.cleanup();
+});
+
+describe('worktrain sessions continue', () => {
+  it('without a daemon, continues an interrupted session in-process and hands the agent the message', {
+    timeout: 180_000,
+  }, async () => {
+    const sessionId = await interruptedSession();
+    script([FIRST_TURN, LAST_TURN]);
+    const run = await runWorktrain(
+      [
+        '--format',
+        'json',
+        'sessions',
+        'continue',
+        sessionId,
+        '--message',
+        'finish the fix, then complete the step',
+      ],
+      { home },
+    );
+    expect(run.code, run.stderr).toBe(0);
+    expect(parseJson(run)).toMatchObject({
+      sessionId,
+      action: 'resumed',
+      via: 'in-process',
+      taskState: 'succeeded',
+      status: 'completed',
+    });
+    const log = await sessionLog(sessionId);
+    expect(log.status).toBe('completed');
+    expect(log.events.find((e) => e.kind === 'steer_injected')?.data).toMatchObject({
+      message: 'finish the fix, then complete the step',
+      actor: expect.stringMatching(/^cli:/),
+    });
+
+    const again = await runWorktrain(['--format', 'json', 'sessions', 'continue', sessionId], { home });
+    expect(again.code).toBe(1);
+    expect(parseJson(again)).toMatchObject({
+      error: { code: 'DAEMON_ERROR', details: { daemonCode: 'INVALID_STATE', status: 'completed' } },
+    });
+    const unknown = await runWorktrain(['--format', 'json', 'sessions', 'continue', 'sess_nope'], { home });
+    expect(unknown.code).toBe(1);
+    expect(parseJson(unknown)).toMatchObject({ error: { code: 'SESSION_NOT_FOUND' } });
+  });
+
+  it('with a daemon, queues the session on it and the daemon completes it', {
+    timeout: 240_000,
+  }, async () => {
+    const sessionId = await interruptedSession();
+    const start = await runWorktrain(['--format', 'json', 'daemon', 'start', '--port', '0'], { home });
+    expect(start.code, start.stderr).toBe(0);
+    script([FIRST_TURN, LAST_TURN]);
+    const run = await runWorktrain(['--format', 'json', 'sessions', 'continue', sessionId], { home });
+    expect(run.code, run.stderr).toBe(0);
+    expect(parseJson(run)).toMatchObject({
+      sessionId,
+      action: 'resumed',
+      via: 'daemon',
+      taskId: expect.any(String),
+    });
+    await waitFor(async () => (await sessionLog(sessionId)).status === 'completed', {
+      timeoutMs: 60_000,
+      intervalMs: 250,
+      description: 'the daemon to complete the continued session',
+    });
+    const refused = await runWorktrain(['--format', 'json', 'sessions', 'continue', sessionId], { home });
+    expect(refused.code).toBe(1);
+    expect(parseJson(refused)).toMatchObject({
+      error: {
+        code: 'DAEMON_ERROR',
+        details: { daemonCode: 'INVALID_STATE', status: 'completed', hint: expect.any(String) },
+      },
+    });
+  });
+
+  it('rejects an empty --message as a usage error (exit 2)', async () => {
+    const run = await runWorktrain(['sessions', 'continue', 'sess_x', '--message', ' '], { home });
+    expect(run.code).toBe(2);
+  });
+});
