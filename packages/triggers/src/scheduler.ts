@@ -271,6 +271,9 @@ export class TriggerScheduler {
         { pollState: tickState },
       );
       if (d.isErr()) return d.error;
+      // An enqueued tick recorded itself in the admitting transaction; an ignored or duplicate one did not,
+      // so record it here, or a restart would evaluate it again.
+      if (d.value.status !== 'enqueued') this.#putState(t.id, tickState);
       outcomes.push(d.value);
       return null;
     };

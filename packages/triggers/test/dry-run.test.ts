@@ -207,14 +207,17 @@ describe('dryRunEvent (worktrain trigger test) for every provider, on real paylo
       payloads.push(['x', readFileSync(f, 'utf8')]);
     expect(payloads.length).toBeGreaterThan(329);
     let outcomes = 0;
+    // Each payload as a delivery of its event and as one polled item (REST answers are in the corpus too).
+    const polled = ['issues.polled', 'merge_request.polled', 'jira:issue_polled'];
     for (const t of config.triggers)
-      for (const [event, body] of payloads) {
-        const r = dryRunEvent(t, event, body, Date.UTC(2026, 10, 25));
-        // Either an evaluation with a reason when unmatched, or a typed error: never an exception.
-        if (r.isOk()) expect(r.value.matched || typeof r.value.reason === 'string').toBe(true);
-        else expect(['PAYLOAD_INVALID', 'NOT_SUPPORTED']).toContain(r.error.code);
-        outcomes++;
-      }
-    expect(outcomes).toBe(config.triggers.length * payloads.length);
+      for (const [event, body] of payloads)
+        for (const e of [event, ...polled]) {
+          const r = dryRunEvent(t, e, body, Date.UTC(2026, 10, 25));
+          // Either an evaluation with a reason when unmatched, or a typed error: never an exception.
+          if (r.isOk()) expect(r.value.matched || typeof r.value.reason === 'string').toBe(true);
+          else expect(['PAYLOAD_INVALID', 'NOT_SUPPORTED']).toContain(r.error.code);
+          outcomes++;
+        }
+    expect(outcomes).toBe(config.triggers.length * payloads.length * 4);
   });
 });

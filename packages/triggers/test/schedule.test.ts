@@ -3,6 +3,8 @@ import { vi } from 'vitest';
 // See github-webhooks.test.ts: keeps pg (unused here) from loading under the root vitest config.
 vi.mock('pg', () => ({ default: {} }));
 
+import { Cron } from 'croner';
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { nextRuns, openTriggerStore, TriggerRouter, TriggerScheduler } from '../src/index.js';
 import { type Harness, harness } from './helpers.js';
@@ -43,6 +45,56 @@ describe('nextRuns across DST transitions', () => {
       for (const r of runs) expect(wall(r, zone)).toBe('07:30');
       for (let i = 1; i < runs.length; i++)
         expect((runs[i] ?? 0) - (runs[i - 1] ?? 0)).toBeGreaterThanOrEqual(6.9 * 86_400_000);
+    }
+  });
+
+  it('matches croner itself across DST transitions in several zones (property)', () => {
+    const zones = [
+      'America/New_York',
+      'Europe/Berlin',
+      'Europe/London',
+      'Australia/Sydney',
+      'America/Sao_Paulo',
+      'Asia/Kolkata',
+      'Pacific/Auckland',
+    ];
+    // Expressions that land in DST gaps and repeated hours (02:30, 01:30) as well as plain ones.
+    const expr = fc.constantFrom(
+      '30 2 * * *',
+      '30 1 * * *',
+      '0 */3 * * *',
+      '15 0-4 * * 0',
+      '0 9 * * 1-5',
+      '*/20 2 * * *',
+    );
+    fc.assert(
+      fc.property(
+        expr,
+        fc.constantFrom(...zones),
+        // Starts spread over 2026, a few days before and after each zone's transitions.
+        fc.integer({ min: Date.UTC(2026, 0, 1), max: Date.UTC(2027, 0, 1) }),
+        (cron, zone, from) => {
+          const ours = nextRuns(cron, zone, from, 12)._unsafeUnwrap();
+          const theirs = new Cron(cron, { timezone: zone, paused: true, legacyMode: true })
+            .nextRuns(12, new Date(from))
+            .map((d) => d.getTime());
+          expect(ours).toEqual(theirs);
+        },
+      ),
+      { numRuns: 150 },
+    );
+    // And explicitly at the 2026 transitions of New York (8 Mar, 1 Nov) and Berlin (29 Mar, 25 Oct).
+    for (const [zone, day] of [
+      ['America/New_York', Date.UTC(2026, 2, 7)],
+      ['America/New_York', Date.UTC(2026, 9, 31)],
+      ['Europe/Berlin', Date.UTC(2026, 2, 28)],
+      ['Europe/Berlin', Date.UTC(2026, 9, 24)],
+    ] as const) {
+      const ours = nextRuns('30 2 * * *', zone, day, 4)._unsafeUnwrap();
+      const theirs = new Cron('30 2 * * *', { timezone: zone, paused: true, legacyMode: true })
+        .nextRuns(4, new Date(day))
+        .map((d) => d.getTime());
+      expect(ours).toEqual(theirs);
     }
   });
 
@@ -158,6 +210,23 @@ describe('schedule runs', () => {
     await h.queue.complete({ taskId: leased?.id ?? '', leaseToken: leased?.leaseToken ?? '' });
     h.clock.set(Date.UTC(2026, 10, 25, 13, 0, 1));
     expect((await s.runOnce('hourly')).outcomes.map((o) => o.status)).toEqual(['enqueued']);
+  });
+
+  it('records a tick its dispatchCondition ignores, so a restart does not evaluate it again', async () => {
+    h = await harness(HOURLY('\n    dispatchCondition: { path: "$.nope", exists: true }'));
+    h.clock.set(T0);
+    const s = new TriggerScheduler({ router: h.router, store: h.store, clock: h.clock });
+    await s.runOnce('hourly');
+    h.clock.set(Date.UTC(2026, 10, 25, 11, 0, 1));
+    expect((await s.runOnce('hourly')).outcomes.map((o) => o.status)).toEqual(['ignored']);
+    expect(h.store.getPollState('hourly')._unsafeUnwrap().cursor).toEqual({
+      lastTick: Date.UTC(2026, 10, 25, 11),
+    });
+    const again = await new TriggerScheduler({ router: h.router, store: h.store, clock: h.clock }).runOnce(
+      'hourly',
+    );
+    expect(again.outcomes).toEqual([]);
+    expect(again.nextRunAt).toBe(Date.UTC(2026, 10, 25, 12));
   });
 
   it('manual fire enqueues at once with a manual source id', async () => {
