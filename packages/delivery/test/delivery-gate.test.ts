@@ -73,6 +73,21 @@ describe('planDeliveryActions', () => {
   });
 });
 
+it('adds labels and a Jira transition when delivery makes them', () => {
+  const planned = planDeliveryActions(
+    facts({ labels: ['worktrain', 'bot', 'bot'], ticket: { key: 'WT-7', status: 'Done' } }),
+  );
+  expect(planned.map((p) => p.action.kind)).toEqual([
+    'push',
+    'open_pull_request',
+    'label',
+    'comment',
+    'transition_ticket',
+  ]);
+  expect(planned[2]?.details).toEqual({ labels: ['bot', 'worktrain'] });
+  expect(planned[4]?.action).toMatchObject({ status: 'Done', target: 'WT-7' });
+});
+
 describe('gateDeliveryActions with the built-in policy', () => {
   it('proceeds at once for an ordinary delivery and records each low-tier decision', async () => {
     const approvals = store();
@@ -165,6 +180,18 @@ describe('gateDeliveryActions with the built-in policy', () => {
       ._unsafeUnwrap()
       .find((r) => r.action.kind === 'spend');
     expect(spend?.decidedBy).toBe(TIMEOUT_ACTOR);
+  });
+
+  it('waits on a Jira transition to Done (medium) but not to In Review (low)', async () => {
+    const approvals = store();
+    const deps = { policy: defaultPolicy(), approvals };
+    const review = planDeliveryActions(facts({ ticket: { key: 'WT-1', status: 'In Review' } }));
+    expect((await gateDeliveryActions(deps, 'sess_1', review))._unsafeUnwrap().kind).toBe('proceed');
+    const done = planDeliveryActions(facts({ sessionId: 'sess_2', ticket: { key: 'WT-1', status: 'done' } }));
+    const verdict = (await gateDeliveryActions(deps, 'sess_2', done))._unsafeUnwrap();
+    expect(verdict.kind === 'pending' && verdict.pending.map((r) => [r.action.kind, r.tier])).toEqual([
+      ['transition_ticket', 'medium'],
+    ]);
   });
 
   it('gates the push of a protected branch as high under a policy that says so', async () => {

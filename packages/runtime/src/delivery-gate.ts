@@ -33,7 +33,8 @@ export type GateErrorCode = 'NEEDS_APPROVAL' | 'APPROVAL_REJECTED';
 /**
  * Puts the blast-radius policy in front of a delivery (DESIGN §8): before the first side effect, the
  * delivery's actions — protected paths the change touches, commands the agent ran that the policy ranks
- * above low, money spent, the push of `worktrain/<session>`, the pull/merge request, the issue comment —
+ * above low, money spent, the push of `worktrain/<session>`, the pull/merge request, labels, the issue
+ * comment, the Jira transition —
  * are cleared with `policy.yaml` as durable approval requests. Only when every one is approved does the
  * inner delivery run (with the approved protected paths passed on, so its patch check lets them through).
  * Asking again (a resume, a restart) finds the same requests by their dedupe keys. Each evaluation is
@@ -48,38 +49,45 @@ export function gateDelivery(
     readonly logger: Logger;
     /** Remote whose base branch the diff is measured against (default `origin`). */
     readonly remote?: string;
+    /** Status the Jira return path moves a ticket to when the change request opens (`jira.transitions.onOpened`). */
+    readonly ticketStatus?: string | null;
+    /** Labels the delivery adds for this request (GitLab `forge.gitlab.labels` / `issueLabels`). */
+    readonly labelsFor?: (request: DeliverRequest) => readonly string[];
   },
 ): DeliverFn {
   const log = deps.logger.child({ component: 'delivery-gate' });
   return (request) =>
-    ResultAsync.fromSafePromise(evaluate(request)).andThen((verdict) => {
-      if (verdict.isErr()) return errAsync(verdict.error);
-      const v = verdict.value;
-      if (v === 'delivered') return inner(request);
-      if (v.verdict.kind === 'pending') {
-        const createdIds = v.verdict.decisions.flatMap((d) =>
-          d.created && d.request?.state === 'pending' ? [d.request.id] : [],
-        );
-        return errAsync(
-          makeError(
-            'NEEDS_APPROVAL',
-            `delivery waits for approval of ${v.verdict.pending.map((r) => `${r.action.kind} (${r.tier})`).join(', ')}`,
-            { approvalIds: v.verdict.pending.map((r) => r.id), createdIds },
-          ),
-        );
-      }
-      if (v.verdict.kind === 'rejected') {
-        const r = v.verdict.rejected;
-        return errAsync(
-          makeError(
-            'APPROVAL_REJECTED',
-            `${r.action.kind} was rejected by ${r.decidedBy ?? '?'}${r.decisionReason ? `: ${r.decisionReason}` : ''}`,
-            { approvalId: r.id, action: r.action.kind, actor: r.decidedBy, reason: r.decisionReason },
-          ),
-        );
-      }
-      return inner({ ...request, approvedProtectedPaths: v.protectedPaths });
-    });
+    // A dry run has no side effect to clear: it only plans.
+    request.dryRun === true
+      ? inner(request)
+      : ResultAsync.fromSafePromise(evaluate(request)).andThen((verdict) => {
+          if (verdict.isErr()) return errAsync(verdict.error);
+          const v = verdict.value;
+          if (v === 'delivered') return inner(request);
+          if (v.verdict.kind === 'pending') {
+            const createdIds = v.verdict.decisions.flatMap((d) =>
+              d.created && d.request?.state === 'pending' ? [d.request.id] : [],
+            );
+            return errAsync(
+              makeError(
+                'NEEDS_APPROVAL',
+                `delivery waits for approval of ${v.verdict.pending.map((r) => `${r.action.kind} (${r.tier})`).join(', ')}`,
+                { approvalIds: v.verdict.pending.map((r) => r.id), createdIds },
+              ),
+            );
+          }
+          if (v.verdict.kind === 'rejected') {
+            const r = v.verdict.rejected;
+            return errAsync(
+              makeError(
+                'APPROVAL_REJECTED',
+                `${r.action.kind} was rejected by ${r.decidedBy ?? '?'}${r.decisionReason ? `: ${r.decisionReason}` : ''}`,
+                { approvalId: r.id, action: r.action.kind, actor: r.decidedBy, reason: r.decisionReason },
+              ),
+            );
+          }
+          return inner({ ...request, approvedProtectedPaths: v.protectedPaths });
+        });
 
   async function evaluate(
     request: DeliverRequest,
@@ -105,13 +113,18 @@ export function gateDelivery(
       sessionId: request.sessionId,
       deliveryId: '1',
       repo: request.repo,
-      changeRequestNoun: 'change request',
+      changeRequestNoun: request.forge === 'gitlab' ? 'merge request' : 'pull request',
       branch,
       baseBranch: request.baseBranch,
       issueNumber: request.issueNumber,
       protectedPaths: paths.value,
       commands: activity.commands,
       spentUsd: activity.spentUsd,
+      labels: deps.labelsFor?.(request) ?? [],
+      ticket:
+        request.jiraIssueKey === undefined || request.jiraIssueKey === null
+          ? null
+          : { key: request.jiraIssueKey, status: deps.ticketStatus ?? null },
     });
     const verdict = await gateDeliveryActions(
       { policy: deps.approvals.policy, approvals: deps.approvals.store },

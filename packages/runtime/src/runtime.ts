@@ -252,7 +252,19 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       deliver:
         deliverFn === null
           ? null
-          : gateDelivery(deliverFn, { store: store.value, approvals: approvals.value, logger }),
+          : gateDelivery(deliverFn, {
+              store: store.value,
+              approvals: approvals.value,
+              logger,
+              ticketStatus: config.jira?.transitions.onOpened ?? null,
+              labelsFor: (request) =>
+                request.forge === 'gitlab'
+                  ? [
+                      ...(config.forge.gitlab?.labels ?? []),
+                      ...(request.issueNumber !== null ? (config.forge.gitlab?.issueLabels ?? []) : []),
+                    ]
+                  : [],
+            }),
       approvals: approvals.value,
       notifications,
       jiraRoutes: forges.jiraRoutes,

@@ -37,6 +37,10 @@ export interface DeliveryFacts {
   readonly commands: readonly string[];
   /** Money the session spent on model calls, USD; null when unknown. */
   readonly spentUsd: number | null;
+  /** Labels delivery adds (to the merge request or the source issue); default none. */
+  readonly labels?: readonly string[];
+  /** Jira ticket the return path moves to `status` (null: its configured status is unknown here). */
+  readonly ticket?: { readonly key: string; readonly status: string | null } | null;
 }
 
 /** One side effect to clear with the policy. */
@@ -60,7 +64,7 @@ const short = (text: string) => createHash('sha256').update(text).digest('hex').
 /**
  * Lists the side effects of a delivery in the order they would happen: protected paths the change
  * touches, commands the agent ran that the policy ranks above low, money spent, the push of the head
- * branch, the pull/merge request, and the comment on the source issue. Pure.
+ * branch, the pull/merge request, labels, the comment on the source issue, and the Jira transition. Pure.
  */
 export function planDeliveryActions(facts: DeliveryFacts): PlannedAction[] {
   const base = `${facts.sessionId}:delivery:${facts.deliveryId}`;
@@ -108,12 +112,32 @@ export function planDeliveryActions(facts: DeliveryFacts): PlannedAction[] {
     details: { head: facts.branch, base: facts.baseBranch },
     recordWhenLow: true,
   });
+  const labels = [...new Set(facts.labels ?? [])].sort();
+  if (labels.length > 0) {
+    out.push({
+      action: { kind: 'label', target: facts.repo },
+      summary: `add label${labels.length > 1 ? 's' : ''} ${labels.join(', ')} in ${facts.repo}`,
+      dedupeKey: `${base}:label:${short(labels.join('\n'))}`,
+      details: { labels },
+      recordWhenLow: true,
+    });
+  }
   if (facts.issueNumber !== null) {
     out.push({
       action: { kind: 'comment', target: `${facts.repo}#${facts.issueNumber}` },
       summary: `comment on issue #${facts.issueNumber} of ${facts.repo}`,
       dedupeKey: `${base}:comment:${facts.issueNumber}`,
       details: { issueNumber: facts.issueNumber },
+      recordWhenLow: true,
+    });
+  }
+  if (facts.ticket) {
+    const { key, status } = facts.ticket;
+    out.push({
+      action: { kind: 'transition_ticket', target: key, ...(status === null ? {} : { status }) },
+      summary: `move Jira ticket ${key}${status === null ? '' : ` to "${status}"`}, link the ${facts.changeRequestNoun} and comment`,
+      dedupeKey: `${base}:transition_ticket:${key}:${status ?? ''}`,
+      details: { key, status },
       recordWhenLow: true,
     });
   }
