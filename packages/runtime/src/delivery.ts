@@ -7,7 +7,14 @@ import {
   type ResultAsync,
   type WorkTrainError,
 } from '@worktrain/contracts';
-import { createGitHubForge, type DeliveryResult, deliver, type ForgeClient } from '@worktrain/delivery';
+import {
+  createGitHubForge,
+  type DeliveryPlan,
+  type DeliveryResult,
+  deliver,
+  type ForgeClient,
+  planDelivery,
+} from '@worktrain/delivery';
 import type { SessionStore } from '@worktrain/session-store';
 
 /** What the lifecycle asks delivery to do for a finished session. */
@@ -27,12 +34,19 @@ export interface DeliverRequest {
   readonly noteOn?: 'issue' | 'merge_request';
   /** Jira ticket moved, linked and commented once the PR/MR is open (`createForgeDelivery`). */
   readonly jiraIssueKey?: string | null;
+  /** Only plan: `planDelivery` reports branch, commits, diff stat, title and body; nothing is pushed or opened. */
+  readonly dryRun?: boolean;
+  /** PR/MR template name (the handoff's `prTemplate` wins over it). */
+  readonly template?: string | null;
 }
 
 /** Delivers a session's work; idempotent (a retry after a crash finds the PR by head branch). */
 export type DeliverFn = (
   request: DeliverRequest,
-) => ResultAsync<{ readonly url: string; readonly replayed: boolean }, WorkTrainError<string>>;
+) => ResultAsync<
+  { readonly url: string; readonly replayed: boolean; readonly dryRun?: DeliveryPlan },
+  WorkTrainError<string>
+>;
 
 /** A forge client for one request and the token `git push` uses; an error when none is configured. */
 export type ForgeFactory = (
@@ -58,12 +72,24 @@ export function createDelivery(options: {
     const picked = options.forgeFor(request);
     if (picked.isErr()) return errAsync(picked.error);
     const { client, pushToken } = picked.value;
+    if (request.dryRun === true)
+      return planDelivery(
+        {
+          sessionId: request.sessionId,
+          worktreePath: request.worktreePath,
+          baseBranch: request.baseBranch,
+          ...(request.issueNumber !== null ? { issueNumber: request.issueNumber } : {}),
+          ...(typeof request.template === 'string' ? { template: request.template } : {}),
+        },
+        { store: options.store, forge: client },
+      ).map((plan) => ({ url: '', replayed: false, dryRun: plan }));
     return deliver(
       {
         sessionId: request.sessionId,
         worktreePath: request.worktreePath,
         baseBranch: request.baseBranch,
         ...(request.issueNumber !== null ? { issueNumber: request.issueNumber } : {}),
+        ...(typeof request.template === 'string' ? { template: request.template } : {}),
         ...(request.approvedProtectedPaths === undefined
           ? {}
           : { policy: { approvedProtectedPaths: request.approvedProtectedPaths } }),

@@ -15,6 +15,7 @@ import type { ActiveSessions } from './active.js';
 import type { DeliveryApprovals } from './approvals.js';
 import type { DaemonEventBus } from './daemon-events.js';
 import type { DeliverFn } from './delivery.js';
+import { deliveryTemplateContext } from './delivery-template.js';
 import type { RuntimeError } from './errors.js';
 import type { SessionNotifications } from './notifications.js';
 import {
@@ -134,11 +135,14 @@ export function createTaskHandler(deps: LifecycleDeps) {
         ...callbackOf(work.candidate),
         ...targetToJson(work.target),
       };
+      // The repository's PR/MR template, for the final step to fill (`deliveryTemplate`); none → {}.
+      const template =
+        work.target.repo === null ? {} : await deliveryTemplateContext(work.repoPath, work.target);
       const started = await deps.engine.startWorkflow({
         workflowId: work.workflowId,
         goal: work.goal,
         workspacePath: work.repoPath,
-        context: { ...work.context, [META_KEY]: meta },
+        context: { ...work.context, ...template, [META_KEY]: meta },
         mode: 'autonomous',
         source: 'daemon',
       });
@@ -316,6 +320,8 @@ export function createTaskHandler(deps: LifecycleDeps) {
       forge: target.forge,
       noteOn: target.noteOn,
       jiraIssueKey: target.jiraIssueKey,
+      ...(target.dryRun === true ? { dryRun: true } : {}),
+      ...(typeof target.template === 'string' ? { template: target.template } : {}),
     });
     if (delivered.isErr()) {
       if (delivered.error.code === 'NEEDS_APPROVAL') {
@@ -339,6 +345,11 @@ export function createTaskHandler(deps: LifecycleDeps) {
         'execution',
         `delivery failed (${delivered.error.code}): ${delivered.error.message}`,
       );
+    }
+    if (delivered.value.dryRun !== undefined) {
+      // Dry run: the plan is recorded (stage dry_run); the worktree stays for a look or a real delivery.
+      deps.events.emit({ type: 'delivery_finished', sessionId, data: { url: null, dryRun: true } });
+      return;
     }
     deps.events.emit({ type: 'delivery_finished', sessionId, data: { url: delivered.value.url } });
     if (!delivered.value.replayed)

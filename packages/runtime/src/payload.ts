@@ -31,6 +31,10 @@ export const DispatchPayloadSchema = z.strictObject({
     .optional(),
   /** Source issue number (GitLab: issue iid): the PR says `Closes #N` and the issue gets a comment. */
   issueNumber: z.number().int().positive().optional(),
+  /** Dry run: the session runs, then delivery only reports what it would push and open (stage `dry_run`). */
+  dryRun: z.boolean().optional(),
+  /** PR/MR template name (`bugfix`): `.github/PULL_REQUEST_TEMPLATE/bugfix.md`, `.gitlab/merge_request_templates/Bugfix.md`. */
+  template: z.string().min(1).max(100).optional(),
   /** Jira ticket (`WT-12`) moved to "In Review", linked and commented once the PR/MR is open. */
   jiraIssueKey: z
     .string()
@@ -73,6 +77,10 @@ export interface DeliveryTarget {
   readonly noteOn: 'issue' | 'merge_request';
   /** Jira ticket (`WT-12`) moved, linked and commented once the change request is open. */
   readonly jiraIssueKey: string | null;
+  /** Dry run: delivery plans (`planDelivery`) instead of pushing and opening. */
+  readonly dryRun?: boolean;
+  /** PR/MR template name asked for by the dispatch (`template`) or the trigger (metadata `deliveryTemplate`). */
+  readonly template?: string | null;
 }
 
 /** Options of {@link readWorkItem}. */
@@ -117,7 +125,11 @@ export function readWorkItem(
         title: dispatch.data.title ?? null,
         context: dispatch.data.context ?? {},
         candidate: null,
-        target: dispatchTarget(dispatch.data, options.jiraRoutes ?? {}),
+        target: {
+          ...dispatchTarget(dispatch.data, options.jiraRoutes ?? {}),
+          ...(dispatch.data.dryRun === true ? { dryRun: true } : {}),
+          ...(dispatch.data.template === undefined ? {} : { template: dispatch.data.template }),
+        },
       },
     };
   const candidate = TaskCandidateSchema.safeParse(payload);
@@ -143,7 +155,12 @@ export function readWorkItem(
           ...c.metadata,
         },
         candidate: c,
-        target: candidateTarget(c, options.jiraRoutes ?? {}),
+        target: {
+          ...candidateTarget(c, options.jiraRoutes ?? {}),
+          ...(typeof c.metadata.deliveryTemplate === 'string'
+            ? { template: c.metadata.deliveryTemplate }
+            : {}),
+        },
       },
     };
   }
@@ -224,6 +241,8 @@ export function targetToJson(target: DeliveryTarget): JsonObject {
     forge: target.forge,
     noteOn: target.noteOn,
     jiraIssueKey: target.jiraIssueKey,
+    ...(target.dryRun === true ? { dryRun: true } : {}),
+    ...(typeof target.template === 'string' ? { template: target.template } : {}),
   };
 }
 
@@ -235,5 +254,7 @@ export function targetFromJson(v: Readonly<Record<string, unknown>>): DeliveryTa
     issueNumber: typeof v.issueNumber === 'number' ? v.issueNumber : null,
     noteOn: v.noteOn === 'merge_request' ? 'merge_request' : 'issue',
     jiraIssueKey: typeof v.jiraIssueKey === 'string' ? v.jiraIssueKey : null,
+    ...(v.dryRun === true ? { dryRun: true } : {}),
+    ...(typeof v.template === 'string' ? { template: v.template } : {}),
   };
 }
