@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createPostgresQueue } from '../src/index.js';
+import { PgConnection } from '../src/postgres/connection.js';
 import { runConformance, value } from './conformance.js';
 import { dropSchema, freshSchema, PG_URL } from './pg-env.js';
 
@@ -100,5 +101,31 @@ describe('PostgreSQL backend', () => {
   it('rejects an invalid schema name', async () => {
     const r = await createPostgresQueue({ connectionString: PG_URL, schema: 'Robert"; DROP' });
     expect(r.isErr() && r.error.code).toBe('INVALID_ARGUMENT');
+  });
+});
+
+describe('PostgreSQL durability settings', () => {
+  it('runs every pooled session with synchronous_commit on, even when the connection string turns it off', async () => {
+    const url = new URL(PG_URL);
+    url.searchParams.set('options', '-c synchronous_commit=off');
+    const plain = new pg.Client({ connectionString: url.toString() });
+    await plain.connect();
+    // The connection string really does turn it off for a plain session.
+    expect((await plain.query('SHOW synchronous_commit')).rows[0]).toEqual({ synchronous_commit: 'off' });
+    await plain.end();
+    const conn = new PgConnection({ connectionString: url.toString(), poolSize: 2 });
+    try {
+      const settings = await Promise.all(
+        [0, 1, 2].map(() =>
+          conn.withClient('test', true, async (c) => {
+            const r = await c.query<{ synchronous_commit: string }>('SHOW synchronous_commit');
+            return r.rows[0]?.synchronous_commit;
+          }),
+        ),
+      );
+      expect(settings).toEqual(['on', 'on', 'on']);
+    } finally {
+      await conn.end();
+    }
   });
 });

@@ -47,7 +47,7 @@ export class DomainAbort extends Error {
 }
 
 /**
- * A pool that survives server restarts: idle clients that die are dropped (never crash the process), and
+ * A pool that survives server restarts (every session runs with `synchronous_commit = on`): idle clients that die are dropped (never crash the process), and
  * operations that fail to *connect* are retried with exponential backoff (50 ms doubling to 2 s) until
  * `reconnectTimeoutMs`. An operation whose connection dies *mid-flight* is retried only when `idempotent`;
  * otherwise it fails with STORE_UNAVAILABLE, its outcome unknown and not acknowledged.
@@ -64,6 +64,12 @@ export class PgConnection {
     });
     // An idle client whose server went away emits 'error'; without a listener that would crash the process.
     this.pool.on('error', () => undefined);
+    // Acknowledged means durable: every commit waits for its WAL flush, whatever the server, database, role
+    // or connection string default is. Only claims opt out per transaction (SET LOCAL; see docs/queue.md).
+    // The client queues this before any query the pool hands it out for.
+    this.pool.on('connect', (client) => {
+      client.query('SET synchronous_commit TO on').catch(() => undefined);
+    });
     this.reconnectTimeoutMs = options.reconnectTimeoutMs ?? 10_000;
   }
 

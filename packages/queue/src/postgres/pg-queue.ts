@@ -190,9 +190,13 @@ export class PostgresTaskQueue implements TaskQueue {
     const c = checkClaim(input, this.opts);
     if (c.isErr()) return errAsync(c.error);
     return this.run('claim', false, async (client) => {
-      // One round trip: the claim commits without waiting for its WAL flush (synchronous_commit off). A
-      // claim forgotten by a crashed *server* only hands the task out again (at-least-once); completions,
-      // failures and enqueues stay fully synchronous.
+      // One round trip, and the claim commits without waiting for its WAL flush (SET LOCAL: this
+      // transaction only; every other commit of the pool waits, see PgConnection). Safe because WAL is
+      // flushed in order: the completion of a claimed task commits after the claim, so acknowledging it
+      // flushes the claim too. A server crash can only forget a claim nothing acknowledged since; the
+      // task is then claimable again with its old token, and the worker's completion gets LEASE_LOST
+      // (at-least-once, as after an expired lease). Enqueues, completions, failures, heartbeats,
+      // cancels, requeues and sweeps all wait for the flush.
       const sql = this.sql.claim
         .replaceAll('$1', client.escapeLiteral(input.queue))
         .replaceAll('$2', String(input.n))
