@@ -111,4 +111,38 @@ describe('daemon delivery to GitLab', () => {
     const log = await r.git.git(['log', '--format=%s', `main..worktrain/${sessionId}`], r.git.originDir);
     expect(log.split('\n').filter((l) => l.length > 0)).toHaveLength(1);
   });
+
+  it('a dispatch to a GitLab project id that does not exist dead-letters with a clear error, opening nothing', async () => {
+    const r = await forgeRig({ turns: fixScript(), maxAttempts: 1 });
+    const d = await daemonOf(r);
+    const res = await d.api('/dispatch', {
+      method: 'POST',
+      body: JSON.stringify({
+        workflowId: 'test.daemon-fix',
+        goal: 'Fix add()',
+        title: 'Fix add()',
+        workspace: r.git.repoDir,
+        forge: 'gitlab',
+        project: '999999',
+        issueNumber: r.glIssueIid,
+      }),
+    });
+    expect(res.status).toBe(202);
+    const taskId = ((await res.json()) as { task: { id: string } }).task.id;
+    const task = await waitFor(
+      'the task to be dead-lettered',
+      async () => {
+        const q = (await (await d.api('/queue')).json()) as {
+          tasks: Array<{ id: string; state: string; lastError: { message: string } | null }>;
+        };
+        const t = q.tasks.find((x) => x.id === taskId);
+        return t?.state === 'dead' ? t : undefined;
+      },
+      60_000,
+    );
+    expect(task.lastError?.message).toContain('FORGE_NOT_FOUND');
+    expect(task.lastError?.message).toContain("GitLab project '999999' does not exist");
+    expect(mergeRequestsOf(r)).toHaveLength(0);
+    expect(issueOf(r)?.notes).toHaveLength(0);
+  });
 });
