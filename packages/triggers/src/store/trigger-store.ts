@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { type Clock, describeThrown, err, ok, type Result, systemClock } from '@worktrain/contracts';
 import { type EnqueueInput, enqueueSync, openWorktrainDatabase } from '@worktrain/queue';
 import type Database from 'better-sqlite3';
@@ -102,10 +103,13 @@ export class TriggerStore {
     return stmt;
   }
 
-  constructor(db: Db, owned: boolean, clock: Clock) {
+  readonly #onGroupCommit: TriggerStoreOptions['onGroupCommit'];
+
+  constructor(db: Db, owned: boolean, clock: Clock, options: TriggerStoreOptions = {}) {
     this.#db = db;
     this.#owned = owned;
     this.#clock = clock;
+    this.#onGroupCommit = options.onGroupCommit;
   }
 
   /**
@@ -133,12 +137,18 @@ export class TriggerStore {
     const items = this.#pending.splice(0);
     if (items.length === 0) return;
     let results: Array<Result<unknown, TriggerError>>;
+    const started = performance.now();
     try {
       results = this.#db.transaction(() => items.map((item) => item.run())).immediate();
     } catch (thrown) {
       const e = storeError(thrown);
       for (const item of items) item.resolve(err(e));
       return;
+    }
+    try {
+      this.#onGroupCommit?.({ calls: items.length, durationMs: performance.now() - started });
+    } catch {
+      // A metrics hook must never fail an intake.
     }
     for (const [i, item] of items.entries())
       item.resolve(results[i] ?? err(triggerError('STORE_IO', 'missing batch result')));
@@ -406,6 +416,12 @@ function isStringRecord(value: unknown): value is Record<string, string> {
 
 export interface TriggerStoreOptions {
   readonly clock?: Clock;
+  /**
+   * Called after each group commit of {@link TriggerStore.batch} with the number of calls it carried and
+   * its duration in ms (statements + the fsync'd commit; the event loop is blocked for that long). For
+   * metrics and benchmarks; exceptions it throws are ignored.
+   */
+  readonly onGroupCommit?: (info: { readonly calls: number; readonly durationMs: number }) => void;
 }
 
 /**
@@ -435,5 +451,5 @@ export function openTriggerStore(
     if (owned) db.close();
     return err(m.error);
   }
-  return ok(new TriggerStore(db, owned, clock));
+  return ok(new TriggerStore(db, owned, clock, options));
 }
