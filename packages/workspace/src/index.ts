@@ -23,6 +23,7 @@ export type {
   CleanWorktreesInput,
   CleanWorktreesResult,
   CreateWorktreeInput,
+  PrefetchBaseInput,
   PruneOrphansInput,
   PruneOrphansResult,
   RemoveWorktreeInput,

@@ -1,5 +1,5 @@
-import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { isAbsolute, join, resolve } from 'node:path';
 import {
   type Clock,
   err,
@@ -45,6 +45,18 @@ export interface CreateWorktreeInput {
   readonly repoPath: string;
   readonly sessionId: string;
   /** Branch on `origin` to start from; default: origin's default branch (its `HEAD`). */
+  readonly baseBranch?: string;
+  /**
+   * A fetch of the base branch that started at or after this time (ms epoch) is fresh enough, e.g. one
+   * started by {@link WorkspaceManager.prefetchBase} when the task was enqueued; default: fetch now.
+   */
+  readonly fetchedSince?: number;
+}
+
+/** Input of {@link WorkspaceManager.prefetchBase}. */
+export interface PrefetchBaseInput {
+  readonly repoPath: string;
+  /** Default: origin's default branch. */
   readonly baseBranch?: string;
 }
 
@@ -131,6 +143,13 @@ export interface WorkspaceManager {
   /** The worktree path of a session (whether or not it exists). */
   pathFor(sessionId: string): string;
   createWorktree(input: CreateWorktreeInput): ResultAsync<Worktree, WorkspaceError>;
+  /**
+   * Starts fetching the base branch from origin now (e.g. when a task is enqueued), so that a later
+   * `createWorktree` with `fetchedSince` at or before now reuses it instead of fetching again. Fetches of
+   * one repository and branch are coalesced: at most one runs and one waits. Never fails (a failed
+   * prefetch is simply not reused); the promise resolves when the fetch has ended.
+   */
+  prefetchBase(input: PrefetchBaseInput): Promise<void>;
   removeWorktree(input: RemoveWorktreeInput): ResultAsync<RemoveWorktreeResult, WorkspaceError>;
   listWorktrees(): ResultAsync<readonly WorktreeEntry[], WorkspaceError>;
   cleanWorktrees(input?: CleanWorktreesInput): ResultAsync<CleanWorktreesResult, WorkspaceError>;
@@ -139,6 +158,9 @@ export interface WorkspaceManager {
   /** Removes a stale git `index.lock` of a worktree or repository (see `clearStaleIndexLock`). */
   releaseStaleIndexLock(path: string): ResultAsync<IndexLockOutcome, WorkspaceError>;
 }
+
+/** How long a repository's detected default branch is reused before it is looked up again, ms. */
+const DEFAULT_BRANCH_TTL_MS = 5 * 60_000;
 
 const SESSION_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 
@@ -181,6 +203,18 @@ export function createWorkspaceManager(options: WorkspaceManagerOptions): Worksp
 
   const commonDirOf = (path: string) =>
     runGit(path, ['rev-parse', '--path-format=absolute', '--git-common-dir']).map((o) => o.stdout.trim());
+  // The repositories sessions start from are few and fixed: their common dir and default branch are looked
+  // up once (the default branch again after DEFAULT_BRANCH_TTL_MS), not with two git processes per session.
+  const repoCommonDirs = new Map<string, string>();
+  const repoCommonDirOf = (repo: string): ResultAsync<string, WorkspaceError> => {
+    const known = repoCommonDirs.get(repo);
+    if (known !== undefined) return okAsync(known);
+    return commonDirOf(repo).map((dir) => {
+      repoCommonDirs.set(repo, dir);
+      return dir;
+    });
+  };
+  const defaultBranches = new Map<string, { branch: string; at: number }>();
   const exists = (path: string) =>
     ResultAsync.fromSafePromise(
       stat(path).then(
@@ -193,6 +227,15 @@ export function createWorkspaceManager(options: WorkspaceManagerOptions): Worksp
     runGit(path, ['rev-parse', '--absolute-git-dir']).andThen((o) =>
       clearStaleIndexLock(o.stdout.trim(), path, indexLockOptions),
     );
+
+  const cachedDefaultBranch = (repo: string): ResultAsync<string, WorkspaceError> => {
+    const hit = defaultBranches.get(repo);
+    if (hit !== undefined && clock.now() - hit.at < DEFAULT_BRANCH_TTL_MS) return okAsync(hit.branch);
+    return detectDefaultBranch(repo).map((branch) => {
+      defaultBranches.set(repo, { branch, at: clock.now() });
+      return branch;
+    });
+  };
 
   const detectDefaultBranch = (repo: string): ResultAsync<string, WorkspaceError> =>
     runGit(repo, ['symbolic-ref', '--quiet', '--short', 'refs/remotes/origin/HEAD'], {
@@ -215,6 +258,59 @@ export function createWorkspaceManager(options: WorkspaceManagerOptions): Worksp
             )
           : ok(branch),
       );
+
+  /**
+   * Fetches of one (repository, base branch), coalesced: a caller that accepts a fetch started at or after
+   * `since` joins the running or last successful one when it is recent enough; otherwise it joins the one
+   * queued behind the running fetch (it starts when that ends, so it is fresh for everyone waiting).
+   */
+  const fetches = new Map<
+    string,
+    {
+      running: { at: number; done: Promise<Result<void, WorkspaceError>> } | null;
+      next: { done: Promise<Result<void, WorkspaceError>> } | null;
+      lastOkAt: number | null;
+    }
+  >();
+  const freshFetch = (
+    repo: string,
+    base: string,
+    since: number | undefined,
+  ): ResultAsync<void, WorkspaceError> => {
+    const key = `${repo}\u0000${base}`;
+    let entry = fetches.get(key);
+    if (entry === undefined) {
+      entry = { running: null, next: null, lastOkAt: null };
+      fetches.set(key, entry);
+    }
+    const e = entry;
+    const start = (): Promise<Result<void, WorkspaceError>> => {
+      const at = clock.now();
+      const done: Promise<Result<void, WorkspaceError>> = Promise.resolve(
+        fetchBase(repo, base).map(() => undefined),
+      ).then((r) => {
+        if (r.isOk()) e.lastOkAt = Math.max(e.lastOkAt ?? at, at);
+        if (e.running?.done === done) e.running = null;
+        return r;
+      });
+      e.running = { at, done };
+      return done;
+    };
+    if (since !== undefined) {
+      if (e.lastOkAt !== null && e.lastOkAt >= since) return okAsync(undefined);
+      if (e.running !== null && e.running.at >= since) return new ResultAsync(e.running.done);
+    }
+    if (e.running === null) return new ResultAsync(start());
+    if (e.next === null) {
+      const after = e.running.done;
+      const next = { done: after.then(() => start()) };
+      e.next = next;
+      void next.done.then(() => {
+        if (e.next === next) e.next = null;
+      });
+    }
+    return new ResultAsync(e.next.done);
+  };
 
   const fetchBase = (repo: string, base: string) =>
     runGit(repo, ['fetch', '--no-tags', 'origin', `+refs/heads/${base}:refs/remotes/origin/${base}`]).mapErr(
@@ -273,6 +369,11 @@ export function createWorkspaceManager(options: WorkspaceManagerOptions): Worksp
         }),
       );
 
+  /**
+   * `git worktree add` for a new session. Independent steps run at once (prune of stale registrations,
+   * default branch + fetch of the base, lookup of an existing session branch); the git dir and HEAD of the
+   * new worktree are read without more git processes where possible.
+   */
   const addWorktree = (
     repo: string,
     commonDir: string,
@@ -280,48 +381,57 @@ export function createWorkspaceManager(options: WorkspaceManagerOptions): Worksp
     path: string,
     branch: string,
   ) =>
-    runGit(repo, ['worktree', 'prune'])
-      .andThen(() => (input.baseBranch === undefined ? detectDefaultBranch(repo) : okAsync(input.baseBranch)))
-      .andThen((base) =>
-        fetchBase(repo, base).andThen(() =>
-          runGit(repo, ['rev-parse', '--verify', '--quiet', `refs/heads/${branch}`], { okExitCodes: [1] })
-            .andThen((o) => {
-              const branchExists = o.exitCode === 0;
-              const args = branchExists
-                ? ['worktree', 'add', path, branch]
-                : ['worktree', 'add', '--no-track', '-b', branch, path, `refs/remotes/origin/${base}`];
-              return runGit(repo, args).map(() => branchExists);
-            })
-            .andThen((reattached) =>
-              runGit(path, ['rev-parse', '--absolute-git-dir']).andThen((g) =>
-                ResultAsync.fromPromise(
-                  writeFile(
-                    join(g.stdout.trim(), WORKTRAIN_META_FILE),
-                    JSON.stringify({ sessionId: input.sessionId, createdAt: clock.now(), baseBranch: base }),
-                  ),
-                  (e) => workspaceError('IO_FAILED', 'Cannot write worktree metadata', { cause: String(e) }),
-                ).map(() => reattached),
+    ResultAsync.combine([
+      runGit(repo, ['worktree', 'prune']),
+      (input.baseBranch === undefined ? cachedDefaultBranch(repo) : okAsync(input.baseBranch)).andThen(
+        (base) => freshFetch(repo, base, input.fetchedSince).map(() => base),
+      ),
+      runGit(repo, ['rev-parse', '--verify', '--quiet', `refs/heads/${branch}`], { okExitCodes: [1] }),
+    ] as const)
+      .andThen(([, base, verified]) => {
+        const branchExists = verified.exitCode === 0;
+        const args = branchExists
+          ? ['worktree', 'add', path, branch]
+          : ['worktree', 'add', '--no-track', '-b', branch, path, `refs/remotes/origin/${base}`];
+        return runGit(repo, args).map(() => ({ base, reattached: branchExists }));
+      })
+      .andThen(({ base, reattached }) =>
+        ResultAsync.combine([
+          gitDirOf(path).andThen((gitDir) =>
+            ResultAsync.fromPromise(
+              writeFile(
+                join(gitDir, WORKTRAIN_META_FILE),
+                JSON.stringify({ sessionId: input.sessionId, createdAt: clock.now(), baseBranch: base }),
               ),
-            )
-            .andThen((reattached) =>
-              headOf(path).map(
-                (head): Worktree => ({
-                  sessionId: input.sessionId,
-                  path,
-                  branch,
-                  repoPath: repoPathOfCommonDir(commonDir),
-                  baseBranch: base,
-                  head,
-                  outcome: reattached ? 'reattached' : 'created',
-                }),
-              ),
+              (e) => workspaceError('IO_FAILED', 'Cannot write worktree metadata', { cause: String(e) }),
             ),
+          ),
+          headOf(path),
+        ] as const).map(
+          ([, head]): Worktree => ({
+            sessionId: input.sessionId,
+            path,
+            branch,
+            repoPath: repoPathOfCommonDir(commonDir),
+            baseBranch: base,
+            head,
+            outcome: reattached ? 'reattached' : 'created',
+          }),
         ),
       );
 
+  /** The git dir of a linked worktree from its `.git` file (`gitdir: <path>`), else from git. */
+  const gitDirOf = (path: string): ResultAsync<string, WorkspaceError> =>
+    ResultAsync.fromSafePromise(readFile(join(path, '.git'), 'utf8').catch(() => '')).andThen((text) => {
+      const m = /^gitdir: (.+)$/m.exec(text);
+      const dir = m?.[1]?.trim();
+      if (dir !== undefined && isAbsolute(dir)) return okAsync(dir);
+      return runGit(path, ['rev-parse', '--absolute-git-dir']).map((g) => g.stdout.trim());
+    });
+
   const createWorktree = (input: CreateWorktreeInput): ResultAsync<Worktree, WorkspaceError> =>
     validateSessionId(input.sessionId)
-      .asyncAndThen(() => commonDirOf(input.repoPath))
+      .asyncAndThen(() => repoCommonDirOf(input.repoPath))
       .andThen((commonDir) =>
         withRepoLock(commonDir, lockOptions, () => {
           const path = pathFor(input.sessionId);
@@ -344,6 +454,18 @@ export function createWorkspaceManager(options: WorkspaceManagerOptions): Worksp
         );
         return worktree;
       });
+
+  const prefetchBase = async (input: PrefetchBaseInput): Promise<void> => {
+    await repoCommonDirOf(input.repoPath)
+      .andThen(() =>
+        input.baseBranch === undefined ? cachedDefaultBranch(input.repoPath) : okAsync(input.baseBranch),
+      )
+      .andThen((base) => freshFetch(input.repoPath, base, undefined))
+      .orElse((e) => {
+        logger.debug({ repoPath: input.repoPath, code: e.code }, `prefetch failed: ${e.message}`);
+        return okAsync(undefined);
+      });
+  };
 
   const removeWorktree = (input: RemoveWorktreeInput): ResultAsync<RemoveWorktreeResult, WorkspaceError> =>
     validateSessionId(input.sessionId).asyncAndThen(() => {
@@ -470,6 +592,7 @@ export function createWorkspaceManager(options: WorkspaceManagerOptions): Worksp
     branchFor,
     pathFor,
     createWorktree,
+    prefetchBase,
     removeWorktree,
     listWorktrees,
     cleanWorktrees,

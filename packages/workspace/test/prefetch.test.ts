@@ -1,0 +1,49 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { manualClock } from '@worktrain/contracts';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createWorkspaceManager, type WorkspaceManager } from '../src/index.js';
+import { createGitFixture, type GitFixture } from './helpers/git-fixture.js';
+
+let fx: GitFixture;
+let manager: WorkspaceManager;
+const clock = manualClock(Date.UTC(2026, 10, 1));
+
+beforeEach(async () => {
+  fx = await createGitFixture({ 'README.md': '# demo\n' });
+  manager = createWorkspaceManager({ worktreesDir: join(fx.root, 'worktrees'), clock });
+});
+afterEach(() => fx.cleanup());
+
+describe('prefetchBase', () => {
+  it('lets createWorktree reuse a fetch started at or after fetchedSince instead of fetching again', async () => {
+    const enqueuedAt = clock.now();
+    const early = await fx.pushFromElsewhere('main', { 'EARLY.md': 'before the prefetch\n' });
+    await manager.prefetchBase({ repoPath: fx.repo });
+    clock.advance(5);
+    const late = await fx.pushFromElsewhere('main', { 'LATE.md': 'after the prefetch\n' });
+
+    const reused = (
+      await manager.createWorktree({ repoPath: fx.repo, sessionId: 's_pre', fetchedSince: enqueuedAt })
+    )._unsafeUnwrap();
+    expect(reused.head).toBe(early);
+    expect(existsSync(join(reused.path, 'LATE.md'))).toBe(false);
+
+    // A prefetch older than fetchedSince is not fresh enough: createWorktree fetches.
+    const fresh = (
+      await manager.createWorktree({ repoPath: fx.repo, sessionId: 's_new', fetchedSince: clock.now() })
+    )._unsafeUnwrap();
+    expect(fresh.head).toBe(late);
+  });
+
+  it('always fetches when createWorktree gets no fetchedSince', async () => {
+    await manager.prefetchBase({ repoPath: fx.repo });
+    const late = await fx.pushFromElsewhere('main', { 'LATE.md': 'after the prefetch\n' });
+    const wt = (await manager.createWorktree({ repoPath: fx.repo, sessionId: 's1' }))._unsafeUnwrap();
+    expect(wt.head).toBe(late);
+  });
+
+  it('never fails, even for a path that is not a repository', async () => {
+    await expect(manager.prefetchBase({ repoPath: join(fx.root, 'nope') })).resolves.toBeUndefined();
+  });
+});
