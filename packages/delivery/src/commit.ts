@@ -1,6 +1,7 @@
 import { err, ok, okAsync, type ResultAsync } from '@worktrain/contracts';
 import { type DeliveryError, deliveryError } from './errors.js';
 import { runGit } from './git.js';
+import { checkSigningPossible } from './signing.js';
 
 export interface CommitIdentity {
   readonly name: string;
@@ -50,20 +51,26 @@ export function commitStaged(
               GIT_COMMITTER_NAME: identity.name,
               GIT_COMMITTER_EMAIL: identity.email,
             };
-      return runGit(worktree, ['commit', '--quiet', '--file=-', '--cleanup=strip'], { input: message, env })
-        .mapErr((e) => {
-          const stderr = String(e.details?.stderrTail ?? '');
-          if (SIGNING_FAILURE.test(stderr)) {
-            return deliveryError(
-              'SIGNING_FAILED',
-              'The repository requires signed commits (commit.gpgsign) but signing failed; configure a signing key for the daemon or disable signing for this repository',
-              { stderrTail: stderr },
-            );
-          }
-          return deliveryError('COMMIT_FAILED', `git commit failed: ${stderr.trim().slice(-300)}`, {
-            stderrTail: stderr,
-          });
-        })
+      return checkSigningPossible(worktree)
+        .andThen(() =>
+          runGit(worktree, ['commit', '--quiet', '--file=-', '--cleanup=strip'], {
+            input: message,
+            env,
+          }).mapErr((e) => {
+            const stderr = String(e.details?.stderrTail ?? '');
+            if (SIGNING_FAILURE.test(stderr)) {
+              const said = stderr.trim().split('\n').slice(-2).join(' | ').slice(0, 300);
+              return deliveryError(
+                'SIGNING_FAILED',
+                `The repository requires signed commits (commit.gpgsign) but signing failed (${said}); configure a signing key for the daemon or disable signing for this repository`,
+                { stderrTail: stderr },
+              );
+            }
+            return deliveryError('COMMIT_FAILED', `git commit failed: ${stderr.trim().slice(-300)}`, {
+              stderrTail: stderr,
+            });
+          }),
+        )
         .andThen(() => runGit(worktree, ['rev-parse', 'HEAD']))
         .andThen((o) => ok({ commitSha: o.stdout.trim(), created: true }));
     }),

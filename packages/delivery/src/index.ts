@@ -182,6 +182,8 @@ export type { RollbackDeps, RollbackInput, RollbackResult } from './rollback.js'
 export { rollbackDelivery, rollbackMarker } from './rollback.js';
 export type { AddedLine, SecretFinding, SecretRule } from './secrets.js';
 export { maskSecret, SECRET_RULES, scanAddedLines, shannonEntropy } from './secrets.js';
+export type { SigningConfig } from './signing.js';
+export { checkSigningPossible, readSigningConfig } from './signing.js';
 export type {
   ChangeRequestTemplate,
   SectionProblem,

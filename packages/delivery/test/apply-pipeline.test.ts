@@ -176,7 +176,6 @@ describe('rollback (GitHub)', () => {
     const input = { sessionId: h.sessionId, repoPath: h.fx.repoDir };
     const first = (await rollbackDelivery(input, h.deps()))._unsafeUnwrap();
     // Forget the record, as if the process died before writing it.
-    const forgetful = { ...h.deps(), store: h.store };
     const events = (await h.store.readEvents(h.sessionId))._unsafeUnwrap();
     const rollbackRecord = events.find((e) => e.kind === 'delivery_recorded' && e.data.stage === 'rollback');
     expect(rollbackRecord).toBeDefined();
@@ -188,14 +187,14 @@ describe('rollback (GitHub)', () => {
         await fresh.store.append({
           sessionId: fresh.sessionId,
           expectedSeq: last,
-          ...(e.idempotencyKey === undefined ? {} : { idempotencyKey: e.idempotencyKey }),
+          ...(e.idempotencyKey == null ? {} : { idempotencyKey: e.idempotencyKey }),
           events: [{ kind: e.kind, data: e.data } as never],
         });
       }
       const again = (
         await rollbackDelivery(
           { sessionId: fresh.sessionId, repoPath: h.fx.repoDir },
-          { ...forgetful, store: fresh.store },
+          { ...h.deps(), store: fresh.store },
         )
       )._unsafeUnwrap();
       expect(again).toMatchObject({ replayed: false, reverted: false, changeRequest: { closedNow: false } });
