@@ -131,8 +131,8 @@ export function createTaskHandler(deps: LifecycleDeps) {
       const meta: JsonObject = {
         taskId: task.id,
         repoPath: work.repoPath,
-        // Where this session's notifications also go (a trigger's callbackUrl); kept for restarts.
-        ...callbackOf(work.candidate),
+        // The trigger, whose `callbackUrl` (read from triggers.yaml, never stored) also gets notifications.
+        ...triggerOf(work.candidate),
         ...targetToJson(work.target),
       };
       // The repository's PR/MR template, for the final step to fill (`deliveryTemplate`); none → {}.
@@ -419,14 +419,9 @@ function stringList(value: unknown): string[] {
   return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
 }
 
-/** A trigger's `callbackUrl` (carried in the candidate's metadata) and trigger id, for the session meta. */
-function callbackOf(candidate: { triggerId: string; metadata: JsonObject } | null): JsonObject {
-  if (candidate === null) return {};
-  const url = candidate.metadata.callbackUrl;
-  return {
-    triggerId: candidate.triggerId,
-    ...(typeof url === 'string' && /^https?:\/\//.test(url) ? { callbackUrl: url } : {}),
-  };
+/** The trigger that made the task, kept in the session meta (notifications find its `callbackUrl`). */
+function triggerOf(candidate: { triggerId: string } | null): JsonObject {
+  return candidate === null ? {} : { triggerId: candidate.triggerId };
 }
 
 function parseMeta(value: unknown): DaemonMeta | null {

@@ -24,7 +24,7 @@ export interface SessionNotifications {
   flush(): Promise<void>;
 }
 
-/** Daemon facts of a session kept in its `session_created` context (`daemon` key). */
+/** Facts of a session: its summary, and the trigger kept in its `session_created` context (`daemon` key). */
 interface SessionFacts {
   readonly title: string | null;
   readonly workflowId: string | null;
@@ -38,6 +38,8 @@ export function createSessionNotifications(options: {
   readonly logger: Logger;
   readonly transport?: Transport;
   readonly now?: () => number;
+  /** The current `callbackUrl` of a trigger (triggers.yaml, hot-reloaded), or null. */
+  readonly callbackUrlOf?: (triggerId: string) => string | null;
 }): SessionNotifications {
   const { config } = options;
   const now = options.now ?? Date.now;
@@ -80,8 +82,10 @@ export function createSessionNotifications(options: {
     if (created?.kind === 'session_created') {
       const daemon = created.data.context.daemon;
       if (typeof daemon === 'object' && daemon !== null && !Array.isArray(daemon)) {
-        if (typeof daemon.callbackUrl === 'string') callbackUrl = daemon.callbackUrl;
-        if (typeof daemon.triggerId === 'string') triggerId = daemon.triggerId;
+        if (typeof daemon.triggerId === 'string') {
+          triggerId = daemon.triggerId;
+          callbackUrl = options.callbackUrlOf?.(triggerId) ?? null;
+        }
       }
     }
     return {

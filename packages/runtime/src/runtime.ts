@@ -238,6 +238,10 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       config: config.notifications,
       store: store.value,
       logger,
+      callbackUrlOf: (triggerId) => {
+        const trigger = router.trigger(triggerId);
+        return trigger.isOk() ? (trigger.value.callbackUrl ?? null) : null;
+      },
     });
 
     const handler = createTaskHandler({

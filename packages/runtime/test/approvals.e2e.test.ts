@@ -214,6 +214,11 @@ notifications:
 
   it('stops on a rejection through the API after a restart: no PR, and the session says who and why', async () => {
     const r = await approvalRig();
+    // The trigger's callbackUrl gets this session's notifications, signed with notifications.callbackSecret.
+    const callback = await webhookReceiver();
+    appendFileSync(join(r.home.home, 'triggers.yaml'), `    callbackUrl: ${JSON.stringify(callback.url)}\n`);
+    appendFileSync(join(r.home.home, 'config.yaml'), 'notifications: { callbackSecret: $NOTIFY_SECRET }\n');
+    appendFileSync(join(r.home.home, '.env'), `NOTIFY_SECRET=${NOTIFY_SECRET}\n`);
     const d1 = await daemonFor(r);
     const taskId = await sendIssueWebhook(d1, r.issueNumber);
     const sessionId = await sessionOfTask(d1, taskId);
@@ -260,5 +265,28 @@ notifications:
     );
     expect(r.github.state.pulls('acme', 'widgets')).toHaveLength(0);
     expect(await r.git.originRef(`worktrain/${sessionId}`)).toBeUndefined();
+
+    await waitFor('the session.failed callback', () =>
+      callback.received.some((x) => x.headers['x-worktrain-event'] === 'session.failed') ? true : undefined,
+    );
+    const failed = callback.received.find((x) => x.headers['x-worktrain-event'] === 'session.failed');
+    expect(JSON.parse(failed?.body ?? '{}')).toMatchObject({
+      sessionId,
+      triggerId: 'gh-issues',
+      summary: expect.stringContaining('not during the freeze'),
+    });
+    expect(callback.received.map((x) => x.headers['x-worktrain-event'])).toContain('approval.needed');
+    for (const x of callback.received)
+      expect(
+        verifyNotification({
+          secret: NOTIFY_SECRET,
+          body: x.body,
+          signature: String(x.headers['x-worktrain-signature-256']),
+          timestamp: String(x.headers['x-worktrain-timestamp']),
+          nowSeconds: Math.floor(Date.now() / 1000),
+        }).ok,
+      ).toBe(true);
+    // The callback URL is read from triggers.yaml when needed, never written to the session log.
+    expect(JSON.stringify(events)).not.toContain(callback.url);
   }, 180_000);
 });

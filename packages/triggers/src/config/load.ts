@@ -112,6 +112,7 @@ export async function loadTriggerConfig(
         dedupeWindowMs: c.data.dedupeWindowSeconds * 1000,
         maxBodyBytes: c.data.maxBodyBytes,
         enabled: c.data.enabled,
+        callbackUrl: c.data.callbackUrl ?? null,
         config: pc.data,
         source: merged,
         file: file.path,

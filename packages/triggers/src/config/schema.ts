@@ -52,6 +52,12 @@ export const CommonTriggerSchema = z.strictObject({
     .max(25 * 1024 * 1024)
     .default(DEFAULT_MAX_BODY_BYTES),
   enabled: z.boolean().default(true),
+  /**
+   * Where the daemon also posts this trigger's session notifications (completed, failed, approval needed),
+   * signed like `notifications.webhooks` with `notifications.callbackSecret`. Write `$NAME` when the URL
+   * carries a token.
+   */
+  callbackUrl: z.url({ protocol: /^https?$/ }).optional(),
 });
 export const COMMON_KEYS: ReadonlySet<string> = new Set([
   ...Object.keys(CommonTriggerSchema.shape),
@@ -82,6 +88,8 @@ export interface TriggerDefinition {
   readonly dedupeWindowMs: number;
   readonly maxBodyBytes: number;
   readonly enabled: boolean;
+  /** Notification callback of this trigger's sessions (`callbackUrl`), secrets resolved; never print it. */
+  readonly callbackUrl?: string | null;
   /** The provider's config, secrets resolved from the environment. Never print it. */
   readonly config: unknown;
   /** The entry as written (after `extends`, before `$ENV` substitution): safe to print. */
