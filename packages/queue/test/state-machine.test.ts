@@ -3,14 +3,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { manualClock } from '@worktrain/contracts';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createMemoryQueue,
+  createPostgresQueue,
   FAILURE_CLASSES,
   type LeasedTask,
   openSqliteQueue,
+  type PostgresTaskQueue,
   type TaskQueue,
 } from '../src/index.js';
+import { dropSchema, freshSchema, PG_URL } from './pg-env.js';
 
 /**
  * Property tests of the lease state machine: any random sequence of enqueues, claims, completions and
@@ -49,7 +53,16 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ kind: fc.constant('requeue' as const), pick: fc.nat() }),
 );
 
-async function check(queue: TaskQueue, clock: ReturnType<typeof manualClock>, ops: Op[]): Promise<void> {
+/**
+ * Runs `ops` against `queue` and checks the invariants after each. `syncClock` runs after every clock
+ * advance (PostgreSQL takes its lease times from the database clock, which the test then moves too).
+ */
+async function check(
+  queue: TaskQueue,
+  clock: ReturnType<typeof manualClock>,
+  ops: Op[],
+  syncClock: () => Promise<void> = async () => undefined,
+): Promise<void> {
   const created = new Set<string>();
   const leases: LeasedTask[] = []; // every lease ever handed out, including stale ones
   const ids = (): string[] => [...created];
@@ -113,6 +126,7 @@ async function check(queue: TaskQueue, clock: ReturnType<typeof manualClock>, op
       }
       case 'advance':
         clock.advance(op.ms);
+        await syncClock();
         break;
       case 'sweep':
         (await queue.sweepExpiredLeases())._unsafeUnwrap();
@@ -180,6 +194,55 @@ describe('queue state machine (fast-check)', () => {
         }
       }),
       { numRuns: 40 },
+    );
+  });
+});
+
+describe('queue state machine on PostgreSQL (fast-check)', () => {
+  // One schema for this file; its database clock (queue_now_ms, which every lease time uses) is replaced
+  // by one the test moves, and the tables are emptied before each generated run.
+  const schema = freshSchema();
+  const admin = new pg.Client({ connectionString: PG_URL });
+  let queue: PostgresTaskQueue;
+
+  beforeAll(async () => {
+    queue = (
+      await createPostgresQueue({
+        connectionString: PG_URL,
+        schema,
+        poolSize: 2,
+        listen: false,
+        sweepIntervalMs: 0,
+        backoff: { baseMs: 10, maxMs: 40 },
+      })
+    )._unsafeUnwrap();
+    await admin.connect();
+    await admin.query(`CREATE TABLE "${schema}".test_clock (ms bigint NOT NULL)`);
+    await admin.query(`INSERT INTO "${schema}".test_clock VALUES (0)`);
+    await admin.query(
+      `CREATE OR REPLACE FUNCTION "${schema}".queue_now_ms() RETURNS bigint LANGUAGE sql STABLE
+       AS $fn$ SELECT ms FROM "${schema}".test_clock $fn$`,
+    );
+  });
+
+  afterAll(async () => {
+    await queue?.close();
+    await admin.end();
+    await dropSchema(schema);
+  });
+
+  it('PostgreSQL backend keeps every invariant', { timeout: 240_000 }, async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 40 }), async (ops) => {
+        const clock = manualClock();
+        const syncClock = async (): Promise<void> => {
+          await admin.query(`UPDATE "${schema}".test_clock SET ms = $1`, [clock.now()]);
+        };
+        await admin.query(`TRUNCATE "${schema}".queue_tasks, "${schema}".queue_audit`);
+        await syncClock();
+        await check(queue, clock, ops, syncClock);
+      }),
+      { numRuns: 30 },
     );
   });
 });
