@@ -164,6 +164,23 @@ describe('github polling against the fake GitHub (OpenAPI-checked)', () => {
     expect(h.store.getPollState('gh-poll')._unsafeUnwrap().disabledReason).toBeNull();
   });
 
+  it('waits out a secondary rate limit (403 + Retry-After) and disables on a plain 403', async () => {
+    const { gh, h, scheduler } = await setup();
+    gh.state.injectFault({ operationId: 'issues/list-for-repo', status: 403, retryAfterSeconds: 600 });
+    const limited = await scheduler.runOnce('gh-poll');
+    expect(limited.error?.code).toBe('UPSTREAM_UNAVAILABLE');
+    expect(limited.nextRunAt).toBe(h.clock.now() + 600_000);
+    gh.state.injectFault({
+      operationId: 'issues/list-for-repo',
+      status: 403,
+      message: 'Resource not accessible by integration',
+    });
+    const forbidden = await scheduler.runOnce('gh-poll');
+    expect(forbidden.error?.code).toBe('UPSTREAM_AUTH');
+    expect(forbidden.error?.message).toContain('Resource not accessible by integration');
+    expect(h.store.getPollState('gh-poll')._unsafeUnwrap().disabledReason).toContain('403');
+  });
+
   it('polls a search query', async () => {
     const { gh, h, scheduler } = await setup('\n      search: "repo:octo-org/octo-repo is:issue label:bug"');
     await scheduler.runOnce('gh-poll');
