@@ -196,11 +196,20 @@ export interface PurgeInput {
   readonly states?: ReadonlyArray<'succeeded' | 'dead'>;
   /** If set, the purged tasks and their audit trail are appended to this JSONL file first. */
   readonly archivePath?: string;
+  /** Count (and return up to {@link PURGE_PREVIEW_LIMIT} of) the tasks that would be purged; delete and archive nothing. */
+  readonly dryRun?: boolean;
 }
 
+/** Most tasks a dry-run purge returns in `wouldPurge`. */
+export const PURGE_PREVIEW_LIMIT = 1000;
+
 export interface PurgeResult {
+  /** Tasks deleted; on a dry run, tasks that would be deleted. */
   readonly purged: number;
+  /** The archive written; null when none was asked for, and always null on a dry run (nothing written). */
   readonly archivePath: string | null;
+  /** Dry run only: the tasks that would be purged (oldest finished first), at most {@link PURGE_PREVIEW_LIMIT}. */
+  readonly wouldPurge?: Task[];
 }
 
 export interface SweepResult {

@@ -460,6 +460,38 @@ export function runConformance(backend: ConformanceBackend): void {
       expect((await value(q.stats())).total.pending).toBe(1);
     });
 
+    it('previews a purge on a dry run without deleting or archiving anything', async () => {
+      const { existsSync, mkdtempSync } = await import('node:fs');
+      const { join } = await import('node:path');
+      const { tmpdir } = await import('node:os');
+      const q = await make();
+      await value(
+        q.enqueueMany([
+          { queue: 'q', payload: 'done' },
+          { queue: 'q', payload: 'bad' },
+          { queue: 'q', payload: 'open' },
+        ]),
+      );
+      const done = await claimOne(q);
+      await value(q.complete({ taskId: done.id, leaseToken: done.leaseToken }));
+      const bad = await claimOne(q);
+      await value(
+        q.fail({ taskId: bad.id, leaseToken: bad.leaseToken, error: { class: 'validation', message: 'no' } }),
+      );
+      const archivePath = join(mkdtempSync(join(tmpdir(), 'wt-archive-')), 'archive.jsonl');
+      const preview = await value(q.purge({ olderThanMs: 0, archivePath, dryRun: true }));
+      expect(preview.purged).toBe(2);
+      expect(preview.archivePath).toBeNull();
+      expect(preview.wouldPurge?.map((t) => t.id).sort()).toEqual([done.id, bad.id].sort());
+      const onlyDead = await value(q.purge({ olderThanMs: 0, states: ['dead'], dryRun: true }));
+      expect(onlyDead.wouldPurge?.map((t) => [t.id, t.state])).toEqual([[bad.id, 'dead']]);
+      const notOldEnough = await value(q.purge({ olderThanMs: 3_600_000, dryRun: true }));
+      expect(notOldEnough).toEqual({ purged: 0, archivePath: null, wouldPurge: [] });
+      expect(existsSync(archivePath)).toBe(false);
+      expect((await value(q.stats())).total).toMatchObject({ pending: 1, succeeded: 1, dead: 1 });
+      expect((await value(q.history(done.id))).map((h) => h.to)).toEqual(['pending', 'leased', 'succeeded']);
+    });
+
     it('refuses calls after close with QUEUE_CLOSED', async () => {
       const q = await make();
       await q.close();

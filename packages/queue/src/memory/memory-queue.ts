@@ -38,7 +38,7 @@ import type {
   TaskQueue,
   TaskState,
 } from '../queue.js';
-import { UNFINISHED_STATES } from '../queue.js';
+import { PURGE_PREVIEW_LIMIT, UNFINISHED_STATES } from '../queue.js';
 import { emptyStats } from '../stats.js';
 import {
   checkClaim,
@@ -423,6 +423,13 @@ export class MemoryTaskQueue implements TaskQueue {
       const victims = [...this.tasks.values()].filter(
         (r) => states.includes(r.state) && r.finishedAt !== null && r.finishedAt <= now - input.olderThanMs,
       );
+      if (input.dryRun === true) {
+        const preview = [...victims]
+          .sort((a, b) => (a.finishedAt ?? 0) - (b.finishedAt ?? 0))
+          .slice(0, PURGE_PREVIEW_LIMIT)
+          .map((r) => this.snapshot(r));
+        return ok({ purged: victims.length, archivePath: null, wouldPurge: preview });
+      }
       if (input.archivePath !== undefined && victims.length > 0) {
         try {
           appendArchive(

@@ -34,6 +34,7 @@ import type {
   Task,
   TaskQueue,
 } from '../queue.js';
+import { PURGE_PREVIEW_LIMIT } from '../queue.js';
 import { type AuditRow, rowToAudit, rowToTask, type TaskRow } from '../rows.js';
 import { emptyStats } from '../stats.js';
 import {
@@ -431,6 +432,24 @@ export class PostgresTaskQueue implements TaskQueue {
     const states = input.states ?? ['succeeded', 'dead'];
     if (states.length === 0 || states.some((s) => s !== 'succeeded' && s !== 'dead')) {
       return errAsync(makeError('INVALID_ARGUMENT', 'states must be a non-empty subset of succeeded, dead'));
+    }
+    if (input.dryRun === true) {
+      return this.run('purge preview', true, async (c) => {
+        const age = Math.round(input.olderThanMs);
+        // One snapshot for both queries, so the count and the list agree.
+        await c.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+        try {
+          const n = await c.query<{ n: string }>(this.sql.purgeCount, [states, age]);
+          const rows = await c.query<TaskRow>(this.sql.purgePreview, [states, age, PURGE_PREVIEW_LIMIT]);
+          return ok({
+            purged: Number(n.rows[0]?.n ?? 0),
+            archivePath: null,
+            wouldPurge: rows.rows.map(rowToTask),
+          });
+        } finally {
+          await c.query('COMMIT').catch(() => undefined);
+        }
+      });
     }
     const round = (): ResultAsync<number, QueueError> =>
       this.run('purge', false, async (c) => ok(await purgeRound(c, this.sql, states, input)), true);

@@ -82,6 +82,9 @@ export function buildSql(schema: string) {
     oldest: `SELECT ${NOW} - min(run_at) AS age FROM ${T} WHERE state IN ('pending','failed') AND run_at <= ${NOW}`,
     purgeSelect: `SELECT ${cols} FROM ${T} WHERE state = ANY($1::text[]) AND finished_at <= ${NOW} - $2
       ORDER BY seq LIMIT 500 FOR UPDATE SKIP LOCKED`,
+    purgeCount: `SELECT count(*)::bigint AS n FROM ${T} WHERE state = ANY($1::text[]) AND finished_at <= ${NOW} - $2`,
+    purgePreview: `SELECT ${cols} FROM ${T} WHERE state = ANY($1::text[]) AND finished_at <= ${NOW} - $2
+      ORDER BY finished_at, seq LIMIT $3`,
     purgeTasks: `DELETE FROM ${T} WHERE id = ANY($1::text[])`,
     purgeAudit: `DELETE FROM ${A} WHERE task_id = ANY($1::text[])`,
     list: (where: string[]) =>

@@ -38,6 +38,7 @@ import type {
   Task,
   TaskQueue,
 } from '../queue.js';
+import { PURGE_PREVIEW_LIMIT } from '../queue.js';
 import { type AuditRow, rowToAudit, rowToTask, TASK_COLUMNS, type TaskRow } from '../rows.js';
 import { emptyStats } from '../stats.js';
 import {
@@ -346,6 +347,20 @@ export class SqliteTaskQueue implements TaskQueue {
     if (this.state.closed) return errAsync(closedError());
     const cutoff = this.clock.now() - input.olderThanMs;
     const marks = states.map(() => '?').join(',');
+    if (input.dryRun === true) {
+      return this.read(() => {
+        const where = `state IN (${marks}) AND finished_at <= ?`;
+        const count = this.db
+          .prepare(`SELECT count(*) AS n FROM queue_tasks WHERE ${where}`)
+          .get(...states, cutoff) as {
+          n: number;
+        };
+        const rows = this.db
+          .prepare(`SELECT ${TASK_COLUMNS} FROM queue_tasks WHERE ${where} ORDER BY finished_at, seq LIMIT ?`)
+          .all(...states, cutoff, PURGE_PREVIEW_LIMIT) as TaskRow[];
+        return ok({ purged: count.n, archivePath: null, wouldPurge: rows.map(rowToTask) });
+      });
+    }
     const select = this.db.prepare(
       `SELECT ${TASK_COLUMNS} FROM queue_tasks WHERE state IN (${marks}) AND finished_at <= ? ORDER BY seq LIMIT 500`,
     );
