@@ -1,5 +1,6 @@
 import type { IdGenerator, NewSessionEvent, Result, SessionEvent } from '@worktrain/contracts';
 import {
+  canonicalJson,
   err,
   GENESIS_HASH,
   jsonDepth,
@@ -10,7 +11,7 @@ import {
 } from '@worktrain/contracts';
 import { z } from 'zod';
 import { storeError } from './errors.js';
-import { batchDigest, computeEventHash } from './event-hash.js';
+import { batchDigestWithCanonicalData, eventHashWithCanonicalData } from './event-hash.js';
 import type { AppendInput, SessionStoreError } from './port.js';
 
 /** Default cap on one event's serialised size (kind + data JSON, UTF-8 bytes): 1 MiB. */
@@ -38,6 +39,8 @@ export interface PreparedEvent {
   readonly dataJson: string;
   /** `dataJson` parsed back: the normalised data (no undefined, no unknown keys) that is hashed and returned. */
   readonly data: unknown;
+  /** RFC 8785 canonical JSON of `data`, computed once for the event hash and the batch digest. */
+  readonly canonicalData: string;
 }
 
 /** A validated append, before the store looks at the session's current state. */
@@ -115,7 +118,8 @@ export function prepareAppend(
         ),
       );
     }
-    events.push({ kind: parsed.data.kind, dataJson, data: JSON.parse(dataJson) });
+    const data: unknown = JSON.parse(dataJson);
+    events.push({ kind: parsed.data.kind, dataJson, data, canonicalData: canonicalJson(data) });
   }
   const idempotencyKey = envelope.data.idempotencyKey ?? null;
   return ok({
@@ -123,7 +127,7 @@ export function prepareAppend(
     expectedSeq: envelope.data.expectedSeq,
     idempotencyKey,
     events,
-    digest: idempotencyKey === null ? null : batchDigest(events),
+    digest: idempotencyKey === null ? null : batchDigestWithCanonicalData(events),
   });
 }
 
@@ -176,7 +180,7 @@ export function buildEvents(
   const out: SessionEvent[] = [];
   let prevHash = head?.lastHash ?? GENESIS_HASH;
   for (let i = 0; i < prepared.events.length; i++) {
-    const { kind, data } = prepared.events[i]!;
+    const { kind, data, canonicalData } = prepared.events[i]!;
     const seq = firstSeq + i;
     if ((kind === 'session_created') !== (seq === 1)) {
       const message =
@@ -196,7 +200,7 @@ export function buildEvents(
       idempotencyKey: prepared.idempotencyKey,
       prevHash,
     } as Omit<SessionEvent, 'hash'>;
-    const hash = computeEventHash(unhashed);
+    const hash = eventHashWithCanonicalData(unhashed, canonicalData);
     out.push({ ...unhashed, hash } as SessionEvent);
     prevHash = hash;
   }

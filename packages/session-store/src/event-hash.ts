@@ -1,3 +1,4 @@
+import { hash } from 'node:crypto';
 import type { SessionEvent } from '@worktrain/contracts';
 import { canonicalHash } from '@worktrain/contracts';
 
@@ -29,4 +30,23 @@ export function computeEventHash(event: UnhashedSessionEvent): string {
  */
 export function batchDigest(events: readonly { readonly kind: string; readonly data: unknown }[]): string {
   return canonicalHash(events.map((e) => ({ kind: e.kind, data: e.data })));
+}
+
+/**
+ * {@link computeEventHash} for an event whose data's canonical JSON (`canonicalJson(event.data)`) is
+ * already known: assembles the envelope's canonical form around it (keys in RFC 8785 order; strings and
+ * numbers serialised as the canonicaliser does, with JSON.stringify) and hashes it in one call. Gives the
+ * same hash as computeEventHash for every event the store builds (idempotencyKey null or a string).
+ */
+export function eventHashWithCanonicalData(event: UnhashedSessionEvent, canonicalData: string): string {
+  const text = `{"at":${JSON.stringify(event.at)},"data":${canonicalData},"eventId":${JSON.stringify(event.eventId)},"idempotencyKey":${JSON.stringify(event.idempotencyKey)},"kind":${JSON.stringify(event.kind)},"prevHash":${JSON.stringify(event.prevHash)},"seq":${JSON.stringify(event.seq)},"sessionId":${JSON.stringify(event.sessionId)},"v":${JSON.stringify(event.v)}}`;
+  return `sha256:${hash('sha256', text)}`;
+}
+
+/** {@link batchDigest} of events whose data's canonical JSON is already known (same result). */
+export function batchDigestWithCanonicalData(
+  events: readonly { readonly kind: string; readonly canonicalData: string }[],
+): string {
+  const items = events.map((e) => `{"data":${e.canonicalData},"kind":${JSON.stringify(e.kind)}}`);
+  return `sha256:${hash('sha256', `[${items.join(',')}]`)}`;
 }
