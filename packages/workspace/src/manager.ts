@@ -370,9 +370,10 @@ export function createWorkspaceManager(options: WorkspaceManagerOptions): Worksp
       );
 
   /**
-   * `git worktree add` for a new session. Independent steps run at once (prune of stale registrations,
-   * default branch + fetch of the base, lookup of an existing session branch); the git dir and HEAD of the
-   * new worktree are read without more git processes where possible.
+   * `git worktree add` for a new session. Independent steps run at once (default branch + fetch of the
+   * base and the commit it points to, lookup of an existing session branch); the new worktree starts at
+   * that exact commit, so its HEAD is known without asking git again, and its git dir comes from its `.git`
+   * file. Stale registrations are pruned only when `worktree add` trips over one.
    */
   const addWorktree = (
     repo: string,
@@ -382,22 +383,27 @@ export function createWorkspaceManager(options: WorkspaceManagerOptions): Worksp
     branch: string,
   ) =>
     ResultAsync.combine([
-      runGit(repo, ['worktree', 'prune']),
       (input.baseBranch === undefined ? cachedDefaultBranch(repo) : okAsync(input.baseBranch)).andThen(
-        (base) => freshFetch(repo, base, input.fetchedSince).map(() => base),
+        (base) =>
+          freshFetch(repo, base, input.fetchedSince)
+            .andThen(() => runGit(repo, ['rev-parse', '--verify', `refs/remotes/origin/${base}^{commit}`]))
+            .map((o) => ({ base, baseHead: o.stdout.trim() })),
       ),
       runGit(repo, ['rev-parse', '--verify', '--quiet', `refs/heads/${branch}`], { okExitCodes: [1] }),
     ] as const)
-      .andThen(([, base, verified]) => {
+      .andThen(([{ base, baseHead }, verified]) => {
         const branchExists = verified.exitCode === 0;
         const args = branchExists
           ? ['worktree', 'add', path, branch]
-          : ['worktree', 'add', '--no-track', '-b', branch, path, `refs/remotes/origin/${base}`];
-        return runGit(repo, args).map(() => ({ base, reattached: branchExists }));
+          : ['worktree', 'add', '--no-track', '-b', branch, path, baseHead];
+        const head = branchExists ? verified.stdout.trim() : baseHead;
+        return runGit(repo, args)
+          .orElse(() => runGit(repo, ['worktree', 'prune']).andThen(() => runGit(repo, args)))
+          .map(() => ({ base, head, reattached: branchExists }));
       })
-      .andThen(({ base, reattached }) =>
-        ResultAsync.combine([
-          gitDirOf(path).andThen((gitDir) =>
+      .andThen(({ base, head, reattached }) =>
+        gitDirOf(path)
+          .andThen((gitDir) =>
             ResultAsync.fromPromise(
               writeFile(
                 join(gitDir, WORKTRAIN_META_FILE),
@@ -405,19 +411,18 @@ export function createWorkspaceManager(options: WorkspaceManagerOptions): Worksp
               ),
               (e) => workspaceError('IO_FAILED', 'Cannot write worktree metadata', { cause: String(e) }),
             ),
+          )
+          .map(
+            (): Worktree => ({
+              sessionId: input.sessionId,
+              path,
+              branch,
+              repoPath: repoPathOfCommonDir(commonDir),
+              baseBranch: base,
+              head,
+              outcome: reattached ? 'reattached' : 'created',
+            }),
           ),
-          headOf(path),
-        ] as const).map(
-          ([, head]): Worktree => ({
-            sessionId: input.sessionId,
-            path,
-            branch,
-            repoPath: repoPathOfCommonDir(commonDir),
-            baseBranch: base,
-            head,
-            outcome: reattached ? 'reattached' : 'created',
-          }),
-        ),
       );
 
   /** The git dir of a linked worktree from its `.git` file (`gitdir: <path>`), else from git. */
