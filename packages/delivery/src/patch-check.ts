@@ -1,5 +1,6 @@
 import { posix } from 'node:path';
 import picomatch from 'picomatch';
+import { pathReasons } from './patch/path-safety.js';
 import { type AddedLine, SECRET_RULES, type SecretRule, scanAddedLines } from './secrets.js';
 
 /** One changed path of a diff (from `git diff --raw`, or later from a parsed patch file). */
@@ -53,7 +54,9 @@ export const DEFAULT_PROTECTED_PATHS: readonly string[] = [
   'azure-pipelines.yml',
   '.travis.yml',
   '.gitmodules',
+  '**/.gitmodules',
   '.gitattributes',
+  '**/.gitattributes',
   '.husky/**',
   '.worktrain/**',
 ];
@@ -61,6 +64,8 @@ export const DEFAULT_PROTECTED_PATHS: readonly string[] = [
 export type PatchReasonCode =
   | 'PATH_TRAVERSAL'
   | 'GIT_DIR'
+  | 'RESERVED_NAME'
+  | 'DECEPTIVE_NAME'
   | 'OUTSIDE_TARGETS'
   | 'SYMLINK_ESCAPE'
   | 'SUBMODULE'
@@ -116,6 +121,14 @@ export function unsafePathReason(path: string): PatchReason | null {
   }
   if (path.includes('\\'))
     return { code: 'PATH_TRAVERSAL', path, message: `${JSON.stringify(path)} contains a backslash` };
+  // Device names and deceptive characters: the same rules as the patch validator's (`pathReasons`).
+  const named = pathReasons(path).find((r) => r.code === 'RESERVED_NAME' || r.code === 'DECEPTIVE_NAME');
+  if (named !== undefined)
+    return {
+      code: named.code === 'RESERVED_NAME' ? 'RESERVED_NAME' : 'DECEPTIVE_NAME',
+      path,
+      message: named.message,
+    };
   // Any percent-escape (`%2e`, `%252e`, `%u2216`, `%c0%ae`): no legitimate source path needs one, and each
   // decoding layer (web servers, CI tools, archive extractors) could turn it into a separator or a dot.
   if (decoded !== path || /%(?:[0-9a-f]{2}|u[0-9a-f]{4})/i.test(path)) {

@@ -290,3 +290,32 @@ describe('binary updates', () => {
     expect(allowed.git.message).toMatch(/needs a worktree/);
   });
 });
+
+describe('names git accepts on Linux that are dangerous elsewhere (issue 6 hostile corpus)', () => {
+  const cases: readonly { name: string; path: string; code: PatchCheckCode }[] = [
+    { name: 'Windows device name', path: 'docs/aux.txt', code: 'RESERVED_NAME' },
+    { name: 'Windows device name, upper case, no extension', path: 'CON', code: 'RESERVED_NAME' },
+    { name: 'COM port with a trailing dot', path: 'src/com1.', code: 'RESERVED_NAME' },
+    { name: 'NTFS short name of .gitmodules', path: 'GITMOD~1', code: 'GIT_DIR' },
+    { name: 'hashed NTFS short name of .gitmodules', path: 'gi7eba~4', code: 'GIT_DIR' },
+    { name: 'bidi override in a name (Trojan Source)', path: 'src/admin\u202e/txt.ts', code: 'DECEPTIVE_NAME' },
+    { name: 'zero-width space in a name', path: 'src/pa\u200bge.ts', code: 'DECEPTIVE_NAME' },
+  ];
+  for (const c of cases) {
+    it(`${c.name}: ${c.code}`, async () => {
+      const v = await validatePatch(addFile(c.path, ['x']));
+      expect(v.ok).toBe(false);
+      expect(v.reasons.map((r) => r.code)).toContain(c.code);
+    });
+  }
+
+  it('a nested .gitattributes or .gitmodules needs approval', () => {
+    expect(codes(addFile('sub/.gitattributes', ['* filter=evil']))).toContain('PROTECTED_PATH');
+    expect(codes(addFile('lib/.gitmodules', ['[submodule "x"]']))).toContain('GIT_DIR');
+  });
+
+  it('ordinary names that only look similar pass', () => {
+    for (const p of ['src/console.ts', 'auxiliary/x.ts', 'com10/readme.md', 'gitmod~x/a', 'src/naïve.ts'])
+      expect(codes(addFile(p, ['x'])), p).toEqual([]);
+  });
+});

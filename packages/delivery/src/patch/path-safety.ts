@@ -5,7 +5,12 @@
  * encodings) and the PayloadsAllTheThings traversal lists kept under test/fixtures/third-party.
  */
 
-export type PathReasonCode = 'PATH_TRAVERSAL' | 'ABSOLUTE_PATH' | 'GIT_DIR';
+export type PathReasonCode =
+  | 'PATH_TRAVERSAL'
+  | 'ABSOLUTE_PATH'
+  | 'GIT_DIR'
+  | 'RESERVED_NAME'
+  | 'DECEPTIVE_NAME';
 
 export interface PathReason {
   readonly code: PathReasonCode;
@@ -19,6 +24,14 @@ const DOT_LOOKALIKES = /[\u2024\u2025\u2026\uff0e\ufe52\u3002\uff61\u0701\u0702\
 /** Code points HFS+ ignores when comparing names (git's `is_hfs_dotgit`), plus BOM and bidi controls. */
 const IGNORABLE = /[\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]/gu;
 const PERCENT = /%(?:[0-9a-f]{2}|u[0-9a-f]{4})/i;
+/** Windows device names (Microsoft "Naming Files, Paths, and Namespaces"; git's `is_valid_win32_path`),
+ *  with or without an extension: a file called `aux.txt` cannot be checked out on Windows. */
+const WINDOWS_DEVICE =
+  /^(?:con|prn|aux|nul|com[0-9\u00b9\u00b2\u00b3]|lpt[0-9\u00b9\u00b2\u00b3]|conin\$|conout\$)(?:\..*)?$/i;
+/** Invisible and bidirectional control characters: a name that displays differently than it is
+ *  (Trojan Source, CVE-2021-42574). */
+const DECEPTIVE =
+  /[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164\ufeff\uffa0]/u;
 
 /**
  * The reasons `path` is unsafe (empty when it is a plain relative path). `nameIssues` are the parser's
@@ -63,7 +76,19 @@ export function pathReasons(path: string, nameIssues: readonly string[] = []): P
     else if (segments.some((s) => /[. ]$/.test(s) && s !== '.' && s !== '..'))
       add('PATH_TRAVERSAL', 'has a component ending in a dot or space (Windows drops them)');
     if (segments.some(isGitDirName)) add('GIT_DIR', 'writes into the .git directory');
+    if (segments.some(isGitmodulesShortName))
+      add('GIT_DIR', 'is an NTFS short name of .gitmodules (submodule URLs and paths)');
+    if (segments.some((s) => WINDOWS_DEVICE.test(s.replace(/[. ]+$/, ''))))
+      add(
+        'RESERVED_NAME',
+        'uses a Windows device name (CON, PRN, AUX, NUL, COM1-9, LPT1-9); checkouts on Windows fail',
+      );
   }
+  if (DECEPTIVE.test(path))
+    add(
+      'DECEPTIVE_NAME',
+      'contains an invisible or bidirectional control character (it displays as another name)',
+    );
   return reasons;
 }
 
@@ -75,6 +100,11 @@ export function isGitDirName(segment: string): boolean {
     .toLowerCase()
     .replace(/[. ]+$/, '');
   return s === '.git' || /^git~\d+$/.test(s);
+}
+
+/** NTFS 8.3 short names of `.gitmodules` git refuses (`is_ntfs_dotgitmodules`: `gitmod~N`, `gi7eba~N`). */
+export function isGitmodulesShortName(segment: string): boolean {
+  return /^(?:gitmod|gi7eba)~[1-9]$/i.test(segment.replace(/[. ]+$/, ''));
 }
 
 /** Percent-decoding repeated until stable (at most 4 rounds; `%uXXXX` too); for messages only. */

@@ -7,6 +7,8 @@ export type PatchCheckCode =
   | 'PATH_TRAVERSAL'
   | 'ABSOLUTE_PATH'
   | 'GIT_DIR'
+  | 'RESERVED_NAME'
+  | 'DECEPTIVE_NAME'
   | 'OUTSIDE_TARGETS'
   | 'SYMLINK'
   | 'GITLINK'
@@ -25,6 +27,8 @@ export const PATCH_CHECK_CODES: readonly PatchCheckCode[] = [
   'PATH_TRAVERSAL',
   'ABSOLUTE_PATH',
   'GIT_DIR',
+  'RESERVED_NAME',
+  'DECEPTIVE_NAME',
   'OUTSIDE_TARGETS',
   'SYMLINK',
   'GITLINK',
