@@ -177,10 +177,12 @@ export function createTaskHandler(deps: LifecycleDeps) {
       return;
     }
 
-    await record(sessionId, [
-      { kind: 'session_started', data: { workerId: deps.workerId, taskId: task.id } },
+    // Independent: the event and the worktree. A base fetched since the task was enqueued (the daemon
+    // prefetches it then) is fresh enough, so the first model request does not wait for another fetch.
+    const [, worktree] = await Promise.all([
+      record(sessionId, [{ kind: 'session_started', data: { workerId: deps.workerId, taskId: task.id } }]),
+      deps.workspaces.createWorktree({ repoPath: meta.repoPath, sessionId, fetchedSince: task.createdAt }),
     ]);
-    const worktree = await deps.workspaces.createWorktree({ repoPath: meta.repoPath, sessionId });
     if (worktree.isErr())
       throw new TaskFailure('execution', `Cannot prepare the worktree: ${worktree.error.message}`);
     let baseBranch = worktree.value.baseBranch;

@@ -11,16 +11,16 @@ import {
 
 /**
  * The trigger router of a daemon that also runs the workers: every event it admits as a new task (webhook,
- * poll, schedule tick) wakes the local workers at once through `onEnqueued(queue)`, instead of leaving the
+ * poll, schedule tick) wakes the local workers at once through `onEnqueued(queue, outcome)`, instead of leaving the
  * task to their next poll. The router enqueues with `enqueueSync` inside its own transaction, which the
  * queue handle the workers wait on cannot see. `onEnqueued` runs after the admitting commit for a plain
  * dispatch; inside `TriggerStore.batch` it runs before the shared commit, which is still safe because a
  * woken worker claims through the same connection only after the batch has committed (same thread).
  */
 export class NotifyingTriggerRouter extends TriggerRouter {
-  readonly #onEnqueued: (queue: string) => void;
+  readonly #onEnqueued: (queue: string, outcome: DispatchOutcome) => void;
 
-  constructor(options: TriggerRouterOptions, onEnqueued: (queue: string) => void) {
+  constructor(options: TriggerRouterOptions, onEnqueued: (queue: string, outcome: DispatchOutcome) => void) {
     super(options);
     this.#onEnqueued = onEnqueued;
   }
@@ -31,7 +31,7 @@ export class NotifyingTriggerRouter extends TriggerRouter {
     refs: { deliveryId?: string | null; pollState?: PollState } = {},
   ): Result<DispatchOutcome, TriggerError> {
     const outcome = super.dispatch(trigger, parsed, refs);
-    if (outcome.isOk() && outcome.value.status === 'enqueued') this.#onEnqueued(trigger.queue);
+    if (outcome.isOk() && outcome.value.status === 'enqueued') this.#onEnqueued(trigger.queue, outcome.value);
     return outcome;
   }
 }

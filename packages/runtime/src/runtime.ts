@@ -185,7 +185,9 @@ export function createRuntime(options: RuntimeOptions): Runtime {
 
     const triggerConfig = await loadTriggers(paths, options.env ?? process.env);
     if (triggerConfig.isErr()) return fail(triggerConfig.error);
-    // A task the router admits wakes this daemon's workers at once (polling stays as the fallback).
+    // A task the router admits wakes this daemon's workers at once (polling stays as the fallback), and
+    // the fetch of its repository's base branch starts now, while the task is claimed and its session
+    // starts, instead of after.
     const workQueue = queue.value;
     const router = new NotifyingTriggerRouter(
       {
@@ -194,7 +196,11 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         clock,
         logger: logger.child({ component: 'triggers' }),
       },
-      (name) => workQueue.notifyEnqueued(name),
+      (name, outcome) => {
+        workQueue.notifyEnqueued(name);
+        if (outcome.candidate !== null)
+          void workspaces.prefetchBase({ repoPath: outcome.candidate.workspace });
+      },
     );
 
     const providerFn = options.provider ?? modelProvider(config, paths);
