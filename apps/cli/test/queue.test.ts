@@ -295,6 +295,39 @@ describe('worktrain queue over a seeded SQLite queue', SLOW, () => {
     expect(doc.history.at(-1)).toMatchObject({ actor: 'alice', to: 'dead', reason: 'cancelled: duplicate' });
   });
 
+  it('previews a purge with --dry-run (text and json) and changes nothing', async () => {
+    const archive = join(dir.path, 'dry', 'purged.jsonl');
+    const json = await runWorktrain(
+      ['queue', 'purge', '--older-than', '7d', '--archive', archive, '--dry-run', '--format', 'json'],
+      { home },
+    );
+    expect(json.code).toBe(0);
+    const doc = parseJson(json) as {
+      dryRun: boolean;
+      wouldPurge: number;
+      archivePath: string | null;
+      cutoffMs: number;
+      tasks: Task[];
+    };
+    expect(doc).toMatchObject({ dryRun: true, wouldPurge: 2, archivePath: archive });
+    expect(doc.tasks.map((x) => x.id).sort()).toEqual([t.oldSucceeded, t.oldDead].sort());
+    expect(doc.cutoffMs).toBeLessThan(Date.now() - 6 * DAY_MS);
+    const onlyDead = await runWorktrain(
+      ['queue', 'purge', '--older-than', '7d', '--state', 'dead', '--dry-run', '--format', 'json'],
+      { home },
+    );
+    expect((parseJson(onlyDead) as { tasks: Task[] }).tasks.map((x) => x.id)).toEqual([t.oldDead]);
+    const text = await runWorktrain(['queue', 'purge', '--older-than', '7d', '--dry-run'], { home });
+    expect(text.stdout).toMatch(
+      /^dry run: would purge 2 finished tasks \(finished before \S+Z\); nothing was changed/,
+    );
+    expect(text.stdout).toMatch(/TASK\s+QUEUE\s+STATE\s+FINISHED\s+LAST ERROR/);
+    expect(text.stdout).toContain(t.oldDead);
+    expect(existsSync(archive)).toBe(false);
+    const all = await runWorktrain(['queue', 'list', '--format', 'json'], { home });
+    expect(ids(all)).toEqual(Object.values(t).sort());
+  });
+
   it('requires --older-than for purge, as a duration', async () => {
     const missing = await runWorktrain(['queue', 'purge'], { home });
     expect(missing.code).toBe(2);

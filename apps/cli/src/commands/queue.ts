@@ -169,11 +169,16 @@ export interface QueuePurgeOptions extends QueueTarget {
   readonly states?: ReadonlyArray<'succeeded' | 'dead'>;
   /** Absolute path of a JSON Lines file the purged tasks and their audit trails are appended to first. */
   readonly archivePath?: string;
+  /** Only report what would be purged (count and up to 1 000 tasks); delete and archive nothing. */
+  readonly dryRun?: boolean;
 }
 
 export interface QueuePurgeOutput extends PurgeResult {
-  /** Tasks that finished before this time (ms since epoch) were purged. */
+  /** Tasks that finished before this time (ms since epoch) were purged (or would be, on a dry run). */
   readonly cutoffMs: number;
+  readonly dryRun: boolean;
+  /** The archive a real run would append to (dry run only; null without --archive). */
+  readonly wouldArchiveTo: string | null;
 }
 
 /**
@@ -185,13 +190,20 @@ export async function executeQueuePurge(
   opts: QueuePurgeOptions,
 ): Promise<Result<QueuePurgeOutput, CliError>> {
   const cutoffMs = deps.clock.now() - opts.olderThanMs;
+  const dryRun = opts.dryRun === true;
   return withQueue(deps, opts, (q) =>
     queuePurge(q, {
       olderThanMs: opts.olderThanMs,
       ...(opts.states !== undefined ? { states: [...opts.states] } : {}),
       ...(opts.archivePath !== undefined ? { archivePath: opts.archivePath } : {}),
+      ...(dryRun ? { dryRun } : {}),
     }).mapErr((e) => fromQueueError(e)),
-  ).map((r) => ({ ...(r ?? { purged: 0, archivePath: null }), cutoffMs }));
+  ).map((r) => ({
+    ...(r ?? { purged: 0, archivePath: null, ...(dryRun ? { wouldPurge: [] } : {}) }),
+    cutoffMs,
+    dryRun,
+    wouldArchiveTo: dryRun ? (opts.archivePath ?? null) : null,
+  }));
 }
 
 // ---------------------------------------------------------------------------------- option parsing
@@ -402,10 +414,16 @@ export function registerQueueCommands(program: Command, ctx: CommandContext): vo
       .option(
         '--archive <file.jsonl>',
         'first append each purged task and its audit trail to this JSON Lines file',
-      ),
+      )
+      .option('--dry-run', 'only show what would be purged (count and up to 1000 tasks); change nothing'),
   ).action(
     async (
-      raw: TargetFlags & { olderThan: string; state?: 'succeeded' | 'dead'; archive?: string },
+      raw: TargetFlags & {
+        olderThan: string;
+        state?: 'succeeded' | 'dead';
+        archive?: string;
+        dryRun?: boolean;
+      },
       command: Command,
     ) => {
       await ctx.run(
@@ -418,11 +436,21 @@ export function registerQueueCommands(program: Command, ctx: CommandContext): vo
             olderThanMs: olderThanMs.value,
             ...(raw.state !== undefined ? { states: [raw.state] } : {}),
             ...(raw.archive !== undefined ? { archivePath: resolve(deps.cwd, raw.archive) } : {}),
+            ...(raw.dryRun === true ? { dryRun: true } : {}),
           });
         },
         {
           text: (out) => renderPurge(out, out.cutoffMs),
-          json: (out) => ({ purged: out.purged, archivePath: out.archivePath }),
+          json: (out) =>
+            out.dryRun
+              ? {
+                  dryRun: true,
+                  wouldPurge: out.purged,
+                  cutoffMs: out.cutoffMs,
+                  archivePath: out.wouldArchiveTo,
+                  tasks: out.wouldPurge ?? [],
+                }
+              : { purged: out.purged, archivePath: out.archivePath },
         },
       );
     },

@@ -108,9 +108,24 @@ export function renderQueueStats(stats: QueueStats, databaseExists: boolean): st
   return `${table}\n\noldest ready task: ${oldest}`;
 }
 
-/** Text of `queue purge`. */
-export function renderPurge(result: PurgeResult, cutoffMs: number): string {
+/** Text of `queue purge`; with `dryRun`, what would be purged: a sentence and a table of the tasks. */
+export function renderPurge(
+  result: PurgeResult & { readonly dryRun?: boolean; readonly wouldArchiveTo?: string | null },
+  cutoffMs: number,
+): string {
   const noun = result.purged === 1 ? 'task' : 'tasks';
+  if (result.dryRun === true) {
+    const archive = result.wouldArchiveTo ? `; would archive to ${result.wouldArchiveTo}` : '';
+    const head = `dry run: would purge ${result.purged} finished ${noun} (finished before ${formatTime(cutoffMs)})${archive}; nothing was changed`;
+    const tasks = result.wouldPurge ?? [];
+    if (tasks.length === 0) return head;
+    const table = formatTable(
+      ['TASK', 'QUEUE', 'STATE', 'FINISHED', 'LAST ERROR'],
+      tasks.map((t) => [t.id, t.queue, t.state, formatTime(t.finishedAt ?? t.updatedAt), errorCell(t)]),
+    );
+    const more = result.purged > tasks.length ? `\n… and ${result.purged - tasks.length} more` : '';
+    return `${head}\n\n${table}${more}`;
+  }
   const archived = result.archivePath !== null ? `; archived to ${result.archivePath}` : '';
   return `purged ${result.purged} finished ${noun} (finished before ${formatTime(cutoffMs)})${archived}`;
 }
