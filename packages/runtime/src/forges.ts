@@ -21,7 +21,12 @@ import {
 import type { SessionStore } from '@worktrain/session-store';
 import type { RuntimeConfig } from './config.js';
 import { createDelivery, type DeliverFn, type DeliverRequest } from './delivery.js';
-import type { ForgeKind, JiraDeliveryRoutes } from './payload.js';
+import {
+  type ForgeKind,
+  type JiraDeliveryRoutes,
+  type MergedChangeRequest,
+  targetFromJson,
+} from './payload.js';
 import { appendAtHead, readAll } from './session-log.js';
 
 /** A forge client for one delivery and the token `git push` uses (the same forge token). */
@@ -145,17 +150,27 @@ export function createForgeDelivery(options: {
   });
 }
 
-const TICKET_STAGE = 'ticket_update';
+const TICKET_STAGE = { opened: 'ticket_update', merged: 'ticket_merged' } as const;
 
-/** Runs the Jira return path once per session, recording `delivery_attempted`/`delivery_recorded`. */
+/**
+ * Runs one Jira return-path call once per session and event (`opened`: stage `ticket_update`, `merged`:
+ * stage `ticket_merged`), recording `delivery_attempted`/`delivery_recorded` in the session's log.
+ */
 function updateTicket(
   store: SessionStore,
   jira: JiraReturnPath | null,
-  request: DeliverRequest,
+  request: Pick<DeliverRequest, 'sessionId'>,
   issueKey: string,
-  changeRequest: { readonly target: string; readonly number: number; readonly url: string },
+  changeRequest: {
+    readonly target: string;
+    readonly number: number;
+    readonly url: string;
+    readonly title?: string;
+  },
+  event: 'opened' | 'merged' = 'opened',
 ): ResultAsync<TicketUpdate | null, WorkTrainError<string>> {
   const sessionId = request.sessionId;
+  const stage = TICKET_STAGE[event];
   const append = (events: Parameters<typeof appendAtHead>[2]) =>
     ResultAsync.fromSafePromise(appendAtHead(store, sessionId, events)).andThen((r) =>
       r.isOk()
@@ -164,20 +179,18 @@ function updateTicket(
     );
   return ResultAsync.fromSafePromise(readAll(store, sessionId)).andThen((all) => {
     const events = all.isOk() ? all.value : [];
-    const ticketEvents = events.filter(
-      (e) => e.kind === 'delivery_recorded' && e.data.stage === TICKET_STAGE,
-    );
+    const ticketEvents = events.filter((e) => e.kind === 'delivery_recorded' && e.data.stage === stage);
     if (ticketEvents.some((e) => e.kind === 'delivery_recorded' && e.data.outcome === 'succeeded'))
       return okAsync(null);
     const attempt = ticketEvents.length + 1;
     const target = `jira:${issueKey}`;
     if (jira === null)
       return append([
-        { kind: 'delivery_attempted', data: { stage: TICKET_STAGE, target, attempt } },
+        { kind: 'delivery_attempted', data: { stage, target, attempt } },
         {
           kind: 'delivery_recorded',
           data: {
-            stage: TICKET_STAGE,
+            stage,
             outcome: 'skipped',
             details: { issueKey, reason: 'config.yaml has no jira section' },
           },
@@ -186,34 +199,38 @@ function updateTicket(
     const summary = ResultAsync.fromSafePromise(store.getSummary(sessionId)).map((s) =>
       s.isOk() ? (s.value.title ?? s.value.goal ?? null) : null,
     );
-    return append([{ kind: 'delivery_attempted', data: { stage: TICKET_STAGE, target, attempt } }])
+    return append([{ kind: 'delivery_attempted', data: { stage, target, attempt } }])
       .andThen(() => summary)
-      .andThen((title) =>
-        jira
-          .onChangeRequestOpened({
-            issueKey,
-            sessionId,
-            changeRequest: { ...changeRequest, title: title ?? `Change request ${changeRequest.number}` },
-          })
-          .orElse((e: DeliveryError) =>
-            append([
-              {
-                kind: 'delivery_recorded',
-                data: {
-                  stage: TICKET_STAGE,
-                  outcome: 'failed',
-                  details: toJson({ code: e.code, message: e.message, ...(e.details ?? {}) }),
-                },
+      .andThen((title) => {
+        const input = {
+          issueKey,
+          sessionId,
+          changeRequest: {
+            ...changeRequest,
+            title: changeRequest.title ?? title ?? `Change request ${changeRequest.number}`,
+          },
+        };
+        return (
+          event === 'opened' ? jira.onChangeRequestOpened(input) : jira.onChangeRequestMerged(input)
+        ).orElse((e: DeliveryError) =>
+          append([
+            {
+              kind: 'delivery_recorded',
+              data: {
+                stage,
+                outcome: 'failed',
+                details: toJson({ code: e.code, message: e.message, ...(e.details ?? {}) }),
               },
-            ]).andThen(() => errAsync<TicketUpdate, WorkTrainError<string>>(e)),
-          ),
-      )
+            },
+          ]).andThen(() => errAsync<TicketUpdate, WorkTrainError<string>>(e)),
+        );
+      })
       .andThen((update) =>
         append([
           {
             kind: 'delivery_recorded',
             data: {
-              stage: TICKET_STAGE,
+              stage,
               outcome: 'succeeded',
               url: changeRequest.url,
               details: toJson({ ...update }),
@@ -222,6 +239,56 @@ function updateTicket(
         ]).map(() => update),
       );
   });
+}
+
+/** What {@link createMergeFollowUp} did for a merged change request. */
+export type MergeFollowUp =
+  | { readonly outcome: 'ticket_updated'; readonly issueKey: string }
+  | { readonly outcome: 'nothing_to_do'; readonly reason: string };
+
+/**
+ * Handles the merge of a change request WorkTrain opened (`MergedChangeRequest`, from a GitLab merge request
+ * or GitHub pull request event whose head branch is `worktrain/<sessionId>`): when that session came from a
+ * Jira ticket, the ticket moves to `jira.transitions.onMerged`, its remote link is marked resolved and it gets
+ * one "merged" comment (stage `ticket_merged`, once per session). No new session is started. Errors: the
+ * Jira codes (TRANSITION_NOT_FOUND lists the available transitions); a session unknown to this daemon or
+ * without a ticket is `nothing_to_do`.
+ */
+export function createMergeFollowUp(options: {
+  readonly store: SessionStore;
+  readonly forges: Forges;
+}): (merged: MergedChangeRequest) => ResultAsync<MergeFollowUp, WorkTrainError<string>> {
+  const { store, forges } = options;
+  return (merged) =>
+    ResultAsync.fromSafePromise(store.readEvents(merged.sessionId, { limit: 1 })).andThen((first) => {
+      const created = first.isOk() ? first.value[0] : undefined;
+      const meta = created?.kind === 'session_created' ? created.data.context.daemon : undefined;
+      if (typeof meta !== 'object' || meta === null || Array.isArray(meta))
+        return okAsync<MergeFollowUp>({
+          outcome: 'nothing_to_do',
+          reason: `session ${merged.sessionId} was not started by this daemon`,
+        });
+      const target = targetFromJson(meta);
+      if (target.jiraIssueKey === null)
+        return okAsync<MergeFollowUp>({
+          outcome: 'nothing_to_do',
+          reason: `session ${merged.sessionId} has no Jira ticket`,
+        });
+      const issueKey = target.jiraIssueKey;
+      return updateTicket(
+        store,
+        forges.jira,
+        { sessionId: merged.sessionId },
+        issueKey,
+        {
+          target: `${merged.forge}:${merged.project}`,
+          number: merged.number,
+          url: merged.url ?? '',
+          title: merged.title,
+        },
+        'merged',
+      ).map((): MergeFollowUp => ({ outcome: 'ticket_updated', issueKey }));
+    });
 }
 
 function toJson(value: Record<string, unknown>): JsonObject {

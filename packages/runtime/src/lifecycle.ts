@@ -6,7 +6,16 @@ import {
   runSession,
   type SessionOutcome,
 } from '@worktrain/agent';
-import type { Clock, JsonObject, Logger, NewSessionEvent, Result, SessionEvent } from '@worktrain/contracts';
+import type {
+  Clock,
+  JsonObject,
+  Logger,
+  NewSessionEvent,
+  Result,
+  ResultAsync,
+  SessionEvent,
+  WorkTrainError,
+} from '@worktrain/contracts';
 import type { Engine } from '@worktrain/engine';
 import { type LeasedTask, TaskFailure } from '@worktrain/queue';
 import type { SessionStore } from '@worktrain/session-store';
@@ -21,6 +30,7 @@ import type { SessionNotifications } from './notifications.js';
 import {
   type DeliveryTarget,
   type JiraDeliveryRoutes,
+  type MergedChangeRequest,
   ResumePayloadSchema,
   readWorkItem,
   targetFromJson,
@@ -47,6 +57,8 @@ export interface LifecycleDeps {
   readonly notifications?: SessionNotifications | null;
   /** Where Jira tickets' code is delivered (config `jira.projects`). */
   readonly jiraRoutes?: JiraDeliveryRoutes;
+  /** A change request WorkTrain opened was merged: its session's Jira ticket moves on (`createMergeFollowUp`). */
+  readonly onMerged?: (merged: MergedChangeRequest) => ResultAsync<unknown, WorkTrainError<string>>;
   readonly active: ActiveSessions;
   readonly events: DaemonEventBus;
   readonly workerId: string;
@@ -121,6 +133,7 @@ export function createTaskHandler(deps: LifecycleDeps) {
     if ('error' in item) throw new TaskFailure('validation', item.error, false);
     deps.events.emit({ type: 'task_claimed', taskId: task.id, data: { attempt: task.attempt } });
     const work = item.ok;
+    if (work.kind === 'merged') return followUpMerge(task.id, work);
 
     let sessionId: string | null;
     let continueToken: string | null = null;
@@ -292,6 +305,18 @@ export function createTaskHandler(deps: LifecycleDeps) {
       case 'failed':
         throw new TaskFailure('execution', `agent failed (${outcome.error.code}): ${outcome.error.message}`);
     }
+  }
+
+  /** The merge of a PR/MR WorkTrain opened: no new session; the Jira return path's "merged" step. */
+  async function followUpMerge(taskId: string, merged: MergedChangeRequest): Promise<void> {
+    if (deps.onMerged === undefined) return;
+    const done = await deps.onMerged(merged);
+    if (done.isErr())
+      throw new TaskFailure(
+        'execution',
+        `merge follow-up failed (${done.error.code}): ${done.error.message}`,
+      );
+    log.info({ taskId, sessionId: merged.sessionId, result: done.value }, 'merge followed up');
   }
 
   async function deliverWork(

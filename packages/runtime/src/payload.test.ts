@@ -175,6 +175,51 @@ describe('readWorkItem', () => {
     expect(targetFromJson(targetToJson(t))).toEqual(t);
   });
 
+  it('reads the merge of a WorkTrain MR/PR as a follow-up of its session, not as new work', () => {
+    const merged = readWorkItem({
+      ...gitlab,
+      sourceId: 'gitlab:group/sub/app#merge_request/5',
+      url: 'https://gitlab.example/group/sub/app/-/merge_requests/5',
+      metadata: {
+        project: 'group/sub/app',
+        iid: 5,
+        kind: 'merge_request',
+        state: 'merged',
+        sourceBranch: 'worktrain/sess_abc123',
+      },
+    });
+    expect('ok' in merged && merged.ok).toEqual({
+      kind: 'merged',
+      sessionId: 'sess_abc123',
+      forge: 'gitlab',
+      project: 'group/sub/app',
+      number: 5,
+      url: 'https://gitlab.example/group/sub/app/-/merge_requests/5',
+      title: gitlab.title,
+    });
+    const pr = {
+      ...candidate,
+      sourceId: 'github:acme/widgets#pull/9',
+      metadata: {
+        repo: 'acme/widgets',
+        number: 9,
+        kind: 'pull_request',
+        state: 'closed',
+        headRef: 'worktrain/sess_x1',
+      },
+    };
+    // Closed without `merged: true` is not a merge; a branch that is not a session's is ordinary work.
+    expect('ok' in readWorkItem(pr) && readWorkItem(pr)).toMatchObject({ ok: { kind: 'start' } });
+    expect(readWorkItem({ ...pr, metadata: { ...pr.metadata, merged: true } })).toMatchObject({
+      ok: { kind: 'merged', sessionId: 'sess_x1', forge: 'github', project: 'acme/widgets', number: 9 },
+    });
+    const other = readWorkItem({
+      ...gitlab,
+      metadata: { project: 'g/a', iid: 5, kind: 'merge_request', state: 'merged', sourceBranch: 'feature/x' },
+    });
+    expect(other).toMatchObject({ ok: { kind: 'start' } });
+  });
+
   it('rejects anything else with a reason', () => {
     for (const bad of [null, 3, 'x', {}, { kind: 'dispatch', workflowId: 'w' }, { kind: 'resume' }]) {
       const r = readWorkItem(bad);

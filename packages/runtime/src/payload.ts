@@ -101,7 +101,23 @@ export type WorkItem =
       readonly candidate: TaskCandidate | null;
       readonly target: DeliveryTarget;
     }
-  | { readonly kind: 'resume'; readonly sessionId: string };
+  | { readonly kind: 'resume'; readonly sessionId: string }
+  | MergedChangeRequest;
+
+/**
+ * A merge request (GitLab) or pull request (GitHub, when the trigger reports `merged: true`) that WorkTrain
+ * opened for a session (head branch `worktrain/<sessionId>`) was merged: no new session; the session's
+ * Jira ticket (if any) moves to the `onMerged` status.
+ */
+export interface MergedChangeRequest {
+  readonly kind: 'merged';
+  readonly sessionId: string;
+  readonly forge: ForgeKind;
+  readonly project: string;
+  readonly number: number;
+  readonly url: string | null;
+  readonly title: string;
+}
 
 /**
  * Reads a task payload: a trigger's TaskCandidate, a dispatch, or a resume; `{error}` says why it is none.
@@ -135,6 +151,8 @@ export function readWorkItem(
   const candidate = TaskCandidateSchema.safeParse(payload);
   if (candidate.success) {
     const c = candidate.data;
+    const merged = mergedChangeRequest(c);
+    if (merged !== null) return { ok: merged };
     return {
       ok: {
         kind: 'start',
@@ -168,6 +186,34 @@ export function readWorkItem(
     error: `task payload is neither a trigger candidate, a dispatch nor a resume: ${dispatch.error.issues
       .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
       .join('; ')}`,
+  };
+}
+
+const SESSION_BRANCH = /^worktrain\/(sess_[A-Za-z0-9_-]+)$/;
+
+/** A candidate that is the merge of a change request WorkTrain opened, or null. */
+function mergedChangeRequest(c: TaskCandidate): MergedChangeRequest | null {
+  const m = c.metadata;
+  const text = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
+  const gitlab = c.sourceId.startsWith('gitlab:') && m.kind === 'merge_request' && m.state === 'merged';
+  const github =
+    c.sourceId.startsWith('github:') &&
+    m.kind === 'pull_request' &&
+    m.merged === true &&
+    m.state === 'closed';
+  if (!gitlab && !github) return null;
+  const branch = SESSION_BRANCH.exec(text(gitlab ? m.sourceBranch : m.headRef) ?? '');
+  const project = text(gitlab ? m.project : m.repo);
+  const number = gitlab ? m.iid : m.number;
+  if (branch?.[1] === undefined || project === null || typeof number !== 'number') return null;
+  return {
+    kind: 'merged',
+    sessionId: branch[1],
+    forge: gitlab ? 'gitlab' : 'github',
+    project,
+    number,
+    url: c.url,
+    title: c.title,
   };
 }
 

@@ -45,7 +45,7 @@ import { createDaemonEventBus, type DaemonEventBus } from './daemon-events.js';
 import { gateDelivery } from './delivery-gate.js';
 import { type RuntimeError, runtimeError } from './errors.js';
 import { ensureDaemonToken, ensureDir, readTextIfExists } from './files.js';
-import { createForgeDelivery, createForges } from './forges.js';
+import { createForgeDelivery, createForges, createMergeFollowUp } from './forges.js';
 import { createApp } from './http/app.js';
 import { listen } from './http/server.js';
 import { takeOverFromDeadPredecessors } from './incarnations.js';
@@ -278,6 +278,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       approvals: approvals.value,
       notifications,
       jiraRoutes: forges.jiraRoutes,
+      onMerged: createMergeFollowUp({ store: store.value, forges }),
       active,
       events,
       workerId,

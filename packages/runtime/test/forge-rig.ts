@@ -116,6 +116,13 @@ export async function forgeRig(options: {
     events: [issue.open]
     goalTemplate: "Fix GitLab issue #{{$.object_attributes.iid}}: {{$.object_attributes.title}}"
     webhook: { token: $GL_WEBHOOK_TOKEN }
+  - id: gl-merges
+    provider: gitlab
+    project: ${PROJECT}
+    workflowId: test.daemon-fix
+    workspace: ${JSON.stringify(git.repoDir)}
+    events: [merge_request.merge]
+    webhook: { token: $GL_WEBHOOK_TOKEN }
   - id: jira-tickets
     provider: jira
     baseUrl: ${JSON.stringify(jira.url)}
@@ -171,6 +178,40 @@ export async function sendGitLabIssueHook(d: Daemon, iid: number): Promise<strin
       'x-gitlab-token': GITLAB_WEBHOOK_TOKEN,
     },
     body: JSON.stringify(gitlabIssueHook(iid)),
+  });
+  expect(res.status).toBe(202);
+  return ((await res.json()) as { taskId: string }).taskId;
+}
+
+/**
+ * POSTs go-gitlab's `Merge Request Hook`, re-targeted to `acme/widgets` MR `iid` from `sourceBranch`, as
+ * GitLab sends it when the MR is merged (`action: merge`, `state: merged`); resolves with the task id.
+ */
+export async function sendGitLabMergeHook(
+  d: Daemon,
+  mr: { readonly iid: number; readonly sourceBranch: string; readonly url: string },
+): Promise<string> {
+  const payload = JSON.parse(
+    readFileSync(join(thirdParty, 'go-gitlab/webhooks/merge_request.json'), 'utf8'),
+  ) as { project: Record<string, unknown>; object_attributes: Record<string, unknown> };
+  payload.project = { ...payload.project, path_with_namespace: PROJECT };
+  payload.object_attributes = {
+    ...payload.object_attributes,
+    iid: mr.iid,
+    source_branch: mr.sourceBranch,
+    target_branch: 'main',
+    url: mr.url,
+    state: 'merged',
+    action: 'merge',
+  };
+  const res = await fetch(`${d.url}/webhooks/gl-merges`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-gitlab-event': 'Merge Request Hook',
+      'x-gitlab-token': GITLAB_WEBHOOK_TOKEN,
+    },
+    body: JSON.stringify(payload),
   });
   expect(res.status).toBe(202);
   return ((await res.json()) as { taskId: string }).taskId;

@@ -7,7 +7,15 @@
  * status no transition leads to fails the task with the transitions the ticket does offer.
  */
 import { describe, expect, it } from 'vitest';
-import { daemonOf, type ForgeRig, forgeRig, JIRA_TOKEN, PROJECT, sendJiraWebhook } from './forge-rig.js';
+import {
+  daemonOf,
+  type ForgeRig,
+  forgeRig,
+  JIRA_TOKEN,
+  PROJECT,
+  sendGitLabMergeHook,
+  sendJiraWebhook,
+} from './forge-rig.js';
 import { type Daemon, fixScript, sessionEvents, waitFor } from './helpers.js';
 import { sessionOfTask, taskState } from './rig.js';
 
@@ -91,6 +99,52 @@ describe('daemon delivery for Jira tickets', () => {
       }),
     ]);
     expect(JSON.stringify(events)).not.toContain(JIRA_TOKEN);
+  });
+
+  it('moves the ticket to Done when GitLab reports the MR merged, without starting a session', async () => {
+    const r = await forgeRig({ turns: fixScript() });
+    const d = await daemonOf(r);
+    const taskId = await sendJiraWebhook(d, r.jira.url, r.jiraKey);
+    const sessionId = await sessionOfTask(d, taskId);
+    await waitFor(
+      'the task to succeed',
+      async () => ((await taskState(d, taskId)) === 'succeeded' ? true : undefined),
+      60_000,
+    );
+    const mr = r.gitlab.state.project(PROJECT)?.mergeRequests[0];
+    if (mr === undefined) throw new Error('no MR');
+    const mrUrl = `${r.gitlab.url}/${PROJECT}/-/merge_requests/${mr.iid}`;
+    // A human merges the MR; GitLab sends the Merge Request Hook.
+    mr.state = 'merged';
+    const mergeTask = await sendGitLabMergeHook(d, {
+      iid: mr.iid,
+      sourceBranch: mr.sourceBranch,
+      url: mrUrl,
+    });
+    await waitFor(
+      'the merge task to succeed',
+      async () => ((await taskState(d, mergeTask)) === 'succeeded' ? true : undefined),
+      30_000,
+    );
+    const ticket = ticketOf(r);
+    expect(r.jira.state.statusName(ticket)).toBe('Done');
+    expect(ticket.statusHistory.map((id) => r.jira.state.status(id)?.name)).toEqual([
+      'To Do',
+      'In Review',
+      'Done',
+    ]);
+    // Still one link (same globalId), now resolved; one comment per event.
+    expect(ticket.remoteLinks).toHaveLength(1);
+    expect(ticket.remoteLinks[0]?.object.status).toEqual({ resolved: true });
+    expect(ticket.comments).toHaveLength(2);
+    // The merge started no session; it was recorded on the session that opened the MR.
+    const sessions = (await (await d.api('/sessions')).json()) as { sessions: Array<{ sessionId: string }> };
+    expect(sessions.sessions.map((s) => s.sessionId)).toEqual([sessionId]);
+    const events = await sessionEvents(d, sessionId);
+    expect(events.filter((e) => e.kind === 'delivery_recorded' && e.data.stage === 'ticket_merged')).toEqual([
+      expect.objectContaining({ data: expect.objectContaining({ outcome: 'succeeded' }) }),
+    ]);
+    expect(r.jira.state.specViolations).toEqual([]);
   });
 
   it('SIGKILL during the ticket update: after a restart one transition, one link, one comment, one MR', async () => {
