@@ -260,6 +260,10 @@ export function runConformance(backend: ConformanceBackend): void {
       await value(
         q.fail({ taskId: t.id, leaseToken: t.leaseToken, error: { class: 'validation', message: 'bad' } }),
       );
+      const negative = await failure(q.requeue({ taskId: t.id, reason: 'x', delayMs: -1 }));
+      expect(negative.code).toBe('INVALID_DELAY');
+      expect((await failure(q.requeue({ taskId: t.id, reason: '  ' }))).code).toBe('INVALID_ARGUMENT');
+      expect((await value(q.get(t.id))).state).toBe('dead');
       const r = await value(q.requeue({ taskId: t.id, reason: 'fixed the schema', actor: 'alice' }));
       expect(r).toMatchObject({ state: 'pending', attempt: 0 });
       const h = await value(q.history(t.id));
@@ -355,8 +359,13 @@ export function runConformance(backend: ConformanceBackend): void {
         (await failure(q.cancel({ taskId: 'task_nope', reason: 'r' }))).code,
         (await failure(q.requeue({ taskId: 'task_nope', reason: 'r' }))).code,
         (await failure(q.history('task_nope'))).code,
+        (
+          await failure(
+            q.fail({ taskId: 'task_nope', leaseToken: 'x', error: { class: 'execution', message: 'm' } }),
+          )
+        ).code,
       ];
-      expect(codes).toEqual(Array(6).fill('TASK_NOT_FOUND'));
+      expect(codes).toEqual(Array(7).fill('TASK_NOT_FOUND'));
     });
 
     it('rejects bad payloads and delays with specific codes and stores nothing', async () => {
@@ -375,6 +384,21 @@ export function runConformance(backend: ConformanceBackend): void {
       cyclic.self = cyclic;
       expect((await failure(q.enqueue({ queue: 'q', payload: cyclic }))).code).toBe('PAYLOAD_INVALID');
       expect((await failure(q.enqueue({ queue: 'q', payload: 1, delayMs: -1 }))).code).toBe('INVALID_DELAY');
+      expect((await failure(q.enqueue({ queue: 'q', payload: 1, delayMs: Number.NaN }))).code).toBe(
+        'INVALID_DELAY',
+      );
+      expect((await failure(q.enqueue({ queue: 'q', payload: 1, runAt: -5 }))).code).toBe('INVALID_DELAY');
+      expect((await failure(q.enqueue({ queue: 'q', payload: 1, runAt: 1, delayMs: 1 }))).code).toBe(
+        'INVALID_DELAY',
+      );
+      // One bad input fails the whole batch before anything is written.
+      const batch = await failure(
+        q.enqueueMany([
+          { queue: 'q', payload: 1 },
+          { queue: 'q', payload: 2, delayMs: -1 },
+        ]),
+      );
+      expect(batch.code).toBe('INVALID_DELAY');
       expect((await failure(q.enqueue({ queue: 'bad name!', payload: 1 }))).code).toBe('INVALID_ARGUMENT');
       expect((await value(q.stats())).total.pending).toBe(0);
     });

@@ -98,6 +98,29 @@ describe('PostgreSQL backend', () => {
     await q.close();
   });
 
+  it("refuses a schema holding another application's tables and touches nothing in it", async () => {
+    const schema = freshSchema();
+    schemas.push(schema);
+    const c = new pg.Client({ connectionString: PG_URL });
+    await c.connect();
+    await c.query(`CREATE SCHEMA "${schema}"; CREATE TABLE "${schema}".invoices (id int PRIMARY KEY)`);
+    const r = await createPostgresQueue({ connectionString: PG_URL, schema, listen: false });
+    expect(r.isErr() && r.error.code).toBe('NOT_A_WORKTRAIN_DATABASE');
+    expect(r.isErr() && r.error.message).toContain('another application');
+    const tables = await c.query('SELECT tablename FROM pg_tables WHERE schemaname = $1 ORDER BY 1', [
+      schema,
+    ]);
+    expect(tables.rows).toEqual([{ tablename: 'invoices' }]);
+    // An existing but empty schema is fine (e.g. created by a DBA for WorkTrain).
+    const empty = freshSchema();
+    schemas.push(empty);
+    await c.query(`CREATE SCHEMA "${empty}"`);
+    await c.end();
+    const ok = await createPostgresQueue({ connectionString: PG_URL, schema: empty, listen: false });
+    expect(ok.isOk()).toBe(true);
+    await ok._unsafeUnwrap().close();
+  });
+
   it('rejects an invalid schema name', async () => {
     const r = await createPostgresQueue({ connectionString: PG_URL, schema: 'Robert"; DROP' });
     expect(r.isErr() && r.error.code).toBe('INVALID_ARGUMENT');

@@ -73,7 +73,8 @@ export interface PostgresQueueOptions extends QueueOptions, PgConnectionOptions 
 
 /**
  * Connects, applies pending migrations in `schema`, starts LISTEN and the lease sweeper.
- * Errors: INVALID_ARGUMENT (schema name), STORE_UNAVAILABLE (unreachable), STORE_IO (migration failed).
+ * Errors: INVALID_ARGUMENT (schema name), NOT_A_WORKTRAIN_DATABASE (the schema holds another application's
+ * tables), STORE_UNAVAILABLE (unreachable), STORE_IO (migration failed).
  */
 export function createPostgresQueue(
   options: PostgresQueueOptions,
@@ -92,7 +93,9 @@ export function createPostgresQueue(
     })
     .catch(async (thrown: unknown) => {
       await conn.end().catch(() => undefined);
-      return err<PostgresTaskQueue, QueueError>(pgError(thrown, 'startup'));
+      return err<PostgresTaskQueue, QueueError>(
+        thrown instanceof DomainAbort ? thrown.error : pgError(thrown, 'startup'),
+      );
     });
   return new ResultAsync(started);
 }

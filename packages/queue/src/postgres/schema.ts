@@ -1,4 +1,6 @@
+import { makeError } from '@worktrain/contracts';
 import type pg from 'pg';
+import { DomainAbort } from './connection.js';
 
 /** Valid PostgreSQL schema names for the queue: lower-case identifier, ≤ 63 bytes. */
 export const SCHEMA_NAME_RE = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -92,7 +94,8 @@ export const LATEST_PG_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.versi
 /**
  * Creates the schema if needed and applies pending migrations, each in a transaction under an advisory
  * lock so concurrent daemons starting together migrate once.
- * @throws the driver's error (the caller converts it into STORE_IO / STORE_UNAVAILABLE)
+ * @throws {@link DomainAbort} with NOT_A_WORKTRAIN_DATABASE when `schema` holds another application's
+ *   objects; otherwise the driver's error (the caller converts it into STORE_IO / STORE_UNAVAILABLE)
  */
 export async function migratePostgres(client: pg.ClientBase, schema: string): Promise<number> {
   if (!SCHEMA_NAME_RE.test(schema)) throw new Error(`invalid schema name ${schema}`);
@@ -100,6 +103,24 @@ export async function migratePostgres(client: pg.ClientBase, schema: string): Pr
   await client.query('BEGIN');
   try {
     await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`worktrain.queue.${schema}`]);
+    // The PostgreSQL counterpart of a SQLite file that is not a WorkTrain database: a schema that already
+    // holds tables, views or sequences but no queue_migrations belongs to someone else; touch nothing.
+    const foreign = await client.query<{ ours: boolean; n: string }>(
+      `SELECT to_regclass($2) IS NOT NULL AS ours,
+         (SELECT count(*) FROM pg_class c JOIN pg_namespace ns ON ns.oid = c.relnamespace
+          WHERE ns.nspname = $1 AND c.relkind IN ('r', 'v', 'm', 'S', 'p', 'f')) AS n`,
+      [schema, `${S}.queue_migrations`],
+    );
+    const row = foreign.rows[0];
+    if (row !== undefined && !row.ours && Number(row.n) > 0) {
+      throw new DomainAbort(
+        makeError(
+          'NOT_A_WORKTRAIN_DATABASE',
+          `PostgreSQL schema ${schema} already holds ${row.n} tables, views or sequences but no WorkTrain queue_migrations; it belongs to another application, so choose another schema`,
+          { schema },
+        ),
+      );
+    }
     await client.query(`CREATE SCHEMA IF NOT EXISTS ${S}`);
     await client.query(
       `CREATE TABLE IF NOT EXISTS ${S}.queue_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
