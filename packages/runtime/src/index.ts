@@ -1,8 +1,18 @@
 // Public surface of @worktrain/runtime. Explicit on purpose: names change only deliberately.
 export type { ActiveSession, ActiveSessions } from './active.js';
-export type { ConfigError, ConfigErrorCode, ConfigIssue, ModelConfig, RuntimeConfig } from './config.js';
+export type {
+  ConfigError,
+  ConfigErrorCode,
+  ConfigIssue,
+  GitLabForgeConfig,
+  JiraConfig,
+  ModelConfig,
+  RuntimeConfig,
+} from './config.js';
 export {
   BudgetConfigSchema,
+  GitLabForgeConfigSchema,
+  JiraConfigSchema,
   loadRuntimeConfig,
   ModelConfigSchema,
   parseDotEnv,
@@ -10,13 +20,24 @@ export {
   RuntimeConfigSchema,
 } from './config.js';
 export type { DaemonEvent, DaemonEventBus } from './daemon-events.js';
-export type { DeliverFn, DeliverRequest } from './delivery.js';
-export { createGitHubDelivery } from './delivery.js';
+export type { DeliverFn, DeliverRequest, ForgeFactory } from './delivery.js';
+export { createDelivery, createGitHubDelivery } from './delivery.js';
 export type { RuntimeError, RuntimeErrorCode } from './errors.js';
 export { ensureDaemonToken } from './files.js';
+export type { ForgeForTarget, ForgeSetupError, Forges, MergeFollowUp } from './forges.js';
+export { createForgeDelivery, createForges, createMergeFollowUp } from './forges.js';
 export { createApp, errorBody } from './http/app.js';
 export type { ContinueResult, KillResult, Operations, SessionView, TriggerView } from './operations.js';
-export type { DeliveryTarget, DispatchPayload, WorkItem } from './payload.js';
+export type {
+  DeliveryTarget,
+  DispatchPayload,
+  ForgeKind,
+  JiraDeliveryRoute,
+  JiraDeliveryRoutes,
+  MergedChangeRequest,
+  ReadWorkItemOptions,
+  WorkItem,
+} from './payload.js';
 export { DispatchPayloadSchema, ResumePayloadSchema, readWorkItem } from './payload.js';
 export type { Runtime, RuntimeOptions, RuntimeParts, StartedRuntime } from './runtime.js';
 export { createRuntime, modelProvider } from './runtime.js';
