@@ -379,12 +379,15 @@ async function drainWorkload(sys: BenchSystem): Promise<void> {
     finish = r;
   });
   const start = performance.now();
+  const cpuStart = process.cpuUsage();
+  let cpuAtEnd: NodeJS.CpuUsage | null = null;
   let end = 0;
   await sys.startWorkers(queue, (p) => {
     total++;
     runs.set(p.i!, (runs.get(p.i!) ?? 0) + 1);
     if (runs.size === DRAIN_N && end === 0) {
       end = performance.now();
+      cpuAtEnd = process.cpuUsage(cpuStart);
       finish();
     }
   });
@@ -392,6 +395,7 @@ async function drainWorkload(sys: BenchSystem): Promise<void> {
   await finished;
   clearTimeout(timeout);
   if (end === 0) end = performance.now();
+  const cpu = cpuAtEnd ?? process.cpuUsage(cpuStart);
   await new Promise((r) => setTimeout(r, 200)); // let late duplicates show up
   await sys.stopWorkers();
   emit({
@@ -403,6 +407,9 @@ async function drainWorkload(sys: BenchSystem): Promise<void> {
     p99_ms: null,
     lost: DRAIN_N - runs.size,
     duplicated: total - runs.size,
+    // CPU time of this (client) process per job while draining: steadier than jobs_per_s on a shared,
+    // loaded machine. For SQLite it is the whole cost; for the server-based systems only the client's share.
+    client_cpu_us_per_job: Math.round(((cpu.user + cpu.system) / Math.max(1, runs.size)) * 10) / 10,
   });
 }
 
