@@ -54,6 +54,7 @@ import { createSessionNotifications } from './notifications.js';
 import { NotifyingTriggerRouter } from './notifying-router.js';
 import { createOperations, type Operations } from './operations.js';
 import { openParkedGates, openTaskSessions, type ParkedGates, type TaskSessions } from './task-sessions.js';
+import { cacheWorkflowLookups } from './workflow-cache.js';
 
 /** Options of {@link createRuntime}, field by field. */
 export interface RuntimeOptions {
@@ -162,7 +163,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     const engine = createEngine({
       store: store.value,
       keyring: keyring.value,
-      workflows: createWorkflowRegistry({ sources }),
+      workflows: cacheWorkflowLookups(createWorkflowRegistry({ sources }), clock),
       clock,
       logger: logger.child({ component: 'engine' }),
     });
