@@ -12,7 +12,9 @@
  *   latency is "client starts the webhook POST" → "the session's first model request arrives", i.e. signature
  *   check, dedupe, durable enqueue, claim, session start, worktree creation from a real git origin, prompt
  *   assembly and the SDK call. Same clock (this process). Goal p99 < 100 ms; WorkRail's polling floor is
- *   minutes. Sessions end after one turn (`budgets.maxTurns: 1`) so they do not load the next measurement.
+ *   minutes. `stages_p50_ms` splits it with the daemon's own event stream (`/api/v1/events`): enqueue
+ *   (signature, dedupe, durable enqueue), claim (worker wake-up), session_start (engine), worktree_and_prompt
+ *   (worktree from the prefetched base, prompt assembly, the SDK call). Sessions end after one turn (`budgets.maxTurns: 1`) so they do not load the next measurement.
  * - concurrent_scripted_sessions: N webhooks at once, `maxConcurrentSessions: N`, the scripted model running
  *   the full task → session → worktree → agent tools → commit → push → PR → issue comment lifecycle against a
  *   bare git origin and the testkit's GitHub double. Reports throughput (sessions completed per minute, first
@@ -44,8 +46,46 @@ const FIXED_ADD = 'export function add(a, b) {\n  return a + b;\n}\n';
 interface Daemon {
   readonly child: ChildProcess;
   readonly url: string;
+  readonly token: string;
   api(path: string): Promise<unknown>;
   stop(): Promise<void>;
+}
+
+/** Daemon bus events (`/api/v1/events`) by task: when each was emitted (daemon clock, ms epoch). */
+type Stamps = Map<string, Partial<Record<string, number>>>;
+
+/** Follows the daemon's event stream and records, per task, when it was enqueued, claimed and started. */
+async function followStages(d: Daemon): Promise<{ stamps: Stamps; close(): void }> {
+  const stamps: Stamps = new Map();
+  const abort = new AbortController();
+  const res = await fetch(`${d.url}/api/v1/events`, {
+    headers: { authorization: `Bearer ${d.token}` },
+    signal: abort.signal,
+  });
+  const reader = res.body?.getReader();
+  if (reader === undefined) throw new Error('no event stream');
+  void (async () => {
+    const decoder = new TextDecoder();
+    let buffer = '';
+    for (;;) {
+      const chunk = await reader.read().catch(() => ({ done: true as const, value: undefined }));
+      if (chunk.done) return;
+      buffer += decoder.decode(chunk.value, { stream: true });
+      let nl = buffer.indexOf('\n');
+      while (nl >= 0) {
+        const line = buffer.slice(0, nl);
+        buffer = buffer.slice(nl + 1);
+        nl = buffer.indexOf('\n');
+        if (!line.startsWith('data: ') || line.length <= 6) continue;
+        const e = JSON.parse(line.slice(6)) as { type: string; at: number; taskId?: string };
+        if (e.taskId === undefined) continue;
+        const t = stamps.get(e.taskId) ?? {};
+        t[e.type] ??= e.at;
+        stamps.set(e.taskId, t);
+      }
+    }
+  })();
+  return { stamps, close: () => abort.abort() };
 }
 
 function issuePayload(n: number): Record<string, unknown> {
@@ -128,6 +168,7 @@ async function startDaemon(home: string): Promise<Daemon> {
   return {
     child,
     url,
+    token,
     api: async (path) =>
       (await fetch(`${url}/api/v1${path}`, { headers: { authorization: `Bearer ${token}` } })).json(),
     stop: async () => {
@@ -140,14 +181,18 @@ async function startDaemon(home: string): Promise<Daemon> {
 }
 
 async function sendWebhook(d: Daemon, n: number): Promise<number> {
+  return (await postWebhook(d, n)).status;
+}
+
+async function postWebhook(d: Daemon, n: number): Promise<{ status: number; taskId: string | null }> {
   const req = githubWebhookRequest('issues', issuePayload(n), SECRET);
   const res = await fetch(`${d.url}/webhooks/gh-issues`, {
     method: 'POST',
     headers: req.headers,
     body: req.body,
   });
-  await res.arrayBuffer();
-  return res.status;
+  const body = (await res.json().catch(() => ({}))) as { taskId?: string | null };
+  return { status: res.status, taskId: body.taskId ?? null };
 }
 
 async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
@@ -191,15 +236,24 @@ async function latencyWorkload(): Promise<void> {
     git.repoDir,
   );
   const d = await startDaemon(home);
+  const stages = await followStages(d);
   const samples: number[] = [];
   const accepts: number[] = [];
+  // Where the time goes (daemon clock = this clock, one machine): webhook sent → task enqueued (durable,
+  // before the 202) → claimed by a worker → session started → first model request (worktree, prompt).
+  const parts: Record<'enqueue' | 'claim' | 'session_start' | 'worktree_and_prompt', number[]> = {
+    enqueue: [],
+    claim: [],
+    session_start: [],
+    worktree_and_prompt: [],
+  };
   try {
     for (let i = 1; i <= WARMUP + LATENCY_SAMPLES; i++) {
       const marker = `Fix issue #${i}:`;
       const t0 = Date.now();
-      const status = await sendWebhook(d, i);
+      const { status, taskId } = await postWebhook(d, i);
       const acceptedAt = Date.now();
-      if (status !== 202) throw new Error(`webhook ${i} answered ${status}`);
+      if (status !== 202 || taskId === null) throw new Error(`webhook ${i} answered ${status}`);
       const first = await until(
         `the first model request of issue ${i}`,
         async () => anthropic.requests.find((r) => r.rawBody.includes(marker)),
@@ -208,9 +262,29 @@ async function latencyWorkload(): Promise<void> {
       if (i > WARMUP) {
         samples.push(first.receivedAt - t0);
         accepts.push(acceptedAt - t0);
+        const s = await until(
+          'the task events',
+          async () => {
+            const t = stages.stamps.get(taskId);
+            return t?.task_enqueued !== undefined &&
+              t.task_claimed !== undefined &&
+              t.session_started !== undefined
+              ? t
+              : undefined;
+          },
+          5_000,
+        );
+        const enq = s.task_enqueued ?? t0;
+        const claimed = s.task_claimed ?? enq;
+        const started = s.session_started ?? claimed;
+        parts.enqueue.push(enq - t0);
+        parts.claim.push(claimed - enq);
+        parts.session_start.push(started - claimed);
+        parts.worktree_and_prompt.push(first.receivedAt - started);
       }
     }
   } finally {
+    stages.close();
     await d.stop();
     await anthropic.close();
     await git.cleanup();
@@ -228,6 +302,16 @@ async function latencyWorkload(): Promise<void> {
       // Of which: the webhook's own answer (signature, dedupe, durable enqueue → 202).
       accept_p50_ms: quantile(acceptSorted, 0.5),
       accept_p99_ms: quantile(acceptSorted, 0.99),
+      // p50 of each stage (they do not add up to p50_ms exactly: medians of parts).
+      stages_p50_ms: Object.fromEntries(
+        Object.entries(parts).map(([k, v]) => [
+          k,
+          quantile(
+            [...v].sort((a, b) => a - b),
+            0.5,
+          ),
+        ]),
+      ),
       goal_p99_ms: 100,
       clock_resolution_ms: 1,
       ...machine(),
