@@ -138,7 +138,12 @@ export function createTaskHandler(deps: LifecycleDeps) {
     let sessionId: string | null;
     let continueToken: string | null = null;
     if (work.kind === 'resume') sessionId = work.sessionId;
-    else sessionId = deps.taskSessions.get(task.id) ?? (await adopt(task.id));
+    else {
+      // A first attempt of a task that never failed cannot have a session from an earlier run: skip the
+      // scan of every running session (it made each start O(running sessions)).
+      const firstRun = task.attempt === 1 && task.lastError === null;
+      sessionId = deps.taskSessions.get(task.id) ?? (firstRun ? null : await adopt(task.id));
+    }
 
     if (sessionId === null && work.kind === 'start') {
       const meta: JsonObject = {
@@ -371,6 +376,7 @@ export function createTaskHandler(deps: LifecycleDeps) {
       throw new TaskFailure(
         'execution',
         `delivery failed (${delivered.error.code}): ${delivered.error.message}`,
+        FINAL_DELIVERY_CODES.has(delivered.error.code) ? false : undefined,
       );
     }
     if (delivered.value.dryRun !== undefined) {
@@ -450,6 +456,18 @@ function stringList(value: unknown): string[] {
 function triggerOf(candidate: { triggerId: string } | null): JsonObject {
   return candidate === null ? {} : { triggerId: candidate.triggerId };
 }
+
+/**
+ * Delivery errors a retry cannot fix, so the task is dead-lettered at once with the reason: a Jira status no
+ * transition leads to, a forge project that does not exist, a PR/MR a human closed or merged meanwhile
+ * (never reopened). Fix the config or the forge, then `worktrain queue requeue`.
+ */
+const FINAL_DELIVERY_CODES: ReadonlySet<string> = new Set([
+  'TRANSITION_NOT_FOUND',
+  'FORGE_NOT_FOUND',
+  'PR_CLOSED',
+  'PR_MERGED',
+]);
 
 function parseMeta(value: unknown): DaemonMeta | null {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;

@@ -113,7 +113,7 @@ describe('daemon delivery to GitLab', () => {
   });
 
   it('a dispatch to a GitLab project id that does not exist dead-letters with a clear error, opening nothing', async () => {
-    const r = await forgeRig({ turns: fixScript(), maxAttempts: 1 });
+    const r = await forgeRig({ turns: fixScript() });
     const d = await daemonOf(r);
     const res = await d.api('/dispatch', {
       method: 'POST',
@@ -133,13 +133,14 @@ describe('daemon delivery to GitLab', () => {
       'the task to be dead-lettered',
       async () => {
         const q = (await (await d.api('/queue')).json()) as {
-          tasks: Array<{ id: string; state: string; lastError: { message: string } | null }>;
+          tasks: Array<{ id: string; state: string; attempt: number; lastError: { message: string } | null }>;
         };
         const t = q.tasks.find((x) => x.id === taskId);
         return t?.state === 'dead' ? t : undefined;
       },
       60_000,
     );
+    expect(task.attempt).toBe(1); // not retried: the project will not appear by itself
     expect(task.lastError?.message).toContain('FORGE_NOT_FOUND');
     expect(task.lastError?.message).toContain("GitLab project '999999' does not exist");
     expect(mergeRequestsOf(r)).toHaveLength(0);

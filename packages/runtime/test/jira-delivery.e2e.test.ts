@@ -178,7 +178,6 @@ describe('daemon delivery for Jira tickets', () => {
   it('fails with the available transitions when the configured status has none leading to it', async () => {
     const r = await forgeRig({
       turns: fixScript(),
-      maxAttempts: 1,
       onOpened: 'Code Review',
       jiraProjects: '{ "*": { forge: github, project: acme/widgets } }',
     });
@@ -189,7 +188,7 @@ describe('daemon delivery for Jira tickets', () => {
       'the task to be dead-lettered',
       async () => {
         const q = (await (await d.api('/queue')).json()) as {
-          tasks: Array<{ id: string; state: string; lastError: { message: string } | null }>;
+          tasks: Array<{ id: string; state: string; attempt: number; lastError: { message: string } | null }>;
         };
         const t = q.tasks.find((x) => x.id === taskId);
         return t?.state === 'dead' ? t : undefined;
@@ -199,6 +198,8 @@ describe('daemon delivery for Jira tickets', () => {
     // The PR was opened on GitHub (the `*` route); only the ticket update failed.
     const pulls = r.github.state.pulls('acme', 'widgets');
     expect(pulls).toHaveLength(1);
+    // Not retried (maxAttempts is 5): a retry cannot make the transition exist.
+    expect(task.attempt).toBe(1);
     expect(task.lastError?.message).toContain('TRANSITION_NOT_FOUND');
     expect(task.lastError?.message).toContain('no transition to "Code Review"');
     for (const name of ['"Start review" → In Review', '"Done" → Done', '"Start progress" → In Progress'])
