@@ -19,7 +19,9 @@ let gh: FakeGitHub;
 let home: string;
 
 /** A session delivered to the fake GitHub by the real delivery code, in the SQLite store of `home`. */
-async function deliveredSession(): Promise<{ commitSha: string; branch: string }> {
+async function deliveredSession(
+  options: { deliver?: boolean } = {},
+): Promise<{ commitSha: string; branch: string }> {
   const worktree = join(fx.rootDir, 'wt');
   await fx.git(['worktree', 'add', '-q', '-b', `worktrain/${SESSION}`, worktree, 'refs/remotes/origin/main']);
   writeFileSync(join(worktree, 'a.txt'), 'changed\n');
@@ -41,7 +43,24 @@ async function deliveredSession(): Promise<{ commitSha: string; branch: string }
               workspacePath: worktree,
               parentSessionId: null,
               source: 'daemon',
-              context: { daemon: { taskId: 't1', repoPath: fx.repoDir } } as JsonObject,
+              context: {
+                daemon: {
+                  taskId: 't1',
+                  repoPath: fx.repoDir,
+                  repo: 'acme/widgets',
+                  forge: 'github',
+                  issueNumber: 7,
+                },
+              } as JsonObject,
+            },
+          },
+          {
+            kind: 'decision_trace',
+            data: {
+              nodeId: null,
+              decision: 'worktree_ready',
+              reason: 'worktree created',
+              data: { path: worktree, branch: `worktrain/${SESSION}`, baseBranch: 'main' },
             },
           },
           {
@@ -65,6 +84,7 @@ async function deliveredSession(): Promise<{ commitSha: string; branch: string }
         ],
       })
     )._unsafeUnwrap();
+    if (options.deliver === false) return { commitSha: '', branch: `worktrain/${SESSION}` };
     const forge = createGitHubForge({ owner: 'acme', repo: 'widgets', token: TOKEN, baseUrl: gh.url });
     const r = (
       await deliver(
@@ -211,5 +231,28 @@ describe('worktrain delivery apply', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('would apply (plain): a.txt');
     expect(await fx.git(['status', '--porcelain'])).toBe('');
+  });
+});
+
+describe('worktrain delivery plan', () => {
+  it("prints the dry run of a session's delivery and pushes nothing", async () => {
+    gh.state.addIssue('acme', 'widgets', { title: 'x' });
+    await deliveredSession({ deliver: false });
+    const run = await runWorktrain(['delivery', 'plan', SESSION, '--format', 'json'], { home, env });
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(parseJson(run)).toMatchObject({
+      target: 'github:acme/widgets',
+      branch: `worktrain/${SESSION}`,
+      baseBranch: 'main',
+      issueNumber: 7,
+      diffStat: { files: [{ path: 'a.txt', status: 'modified', insertions: 1, deletions: 1 }] },
+      changeRequest: { title: 'fix: Change a' },
+    });
+    expect(await fx.originRef(`worktrain/${SESSION}`)).toBeUndefined();
+    expect(gh.state.requests).toEqual([]);
+    const text = await runWorktrain(['delivery', 'plan', SESSION], { home, env });
+    expect(text.stdout).toContain('dry run: nothing was committed, pushed or opened');
+    expect(text.stdout).toContain('1 file changed');
   });
 });

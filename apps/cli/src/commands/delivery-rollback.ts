@@ -10,7 +10,9 @@ import {
   createGitHubForge,
   createGitLabForge,
   type DeliveryError,
+  type DeliveryPlan,
   type ForgeClient,
+  planDelivery,
   type RollbackResult,
   rollbackDelivery,
 } from '@worktrain/delivery';
@@ -184,4 +186,102 @@ export async function executeApply(
 export function renderApply(r: ApplyPatchResult): string {
   const verb = r.checkOnly ? 'would apply' : 'applied';
   return `${verb} (${r.method}): ${r.files.join(', ')}`;
+}
+
+export interface PlanOptions {
+  readonly home?: string;
+  readonly sessionId: string;
+  /** Worktree to plan from; default the session's recorded worktree (`worktree_ready`). */
+  readonly worktree?: string;
+  readonly baseBranch?: string;
+  readonly template?: string;
+}
+
+/**
+ * `worktrain delivery plan <session>`: the dry run of a session's delivery from its worktree (`planDelivery`):
+ * branch, commits, diff stat, PR/MR title and body, target; nothing is committed, pushed or opened. The target
+ * comes from the session's daemon context (`repo`, `forge`); no forge call is made, so no token is needed.
+ * Errors: SESSION_NOT_FOUND, USAGE (no worktree or target known), DELIVERY_ERROR (PATCH_REJECTED,
+ * NEEDS_APPROVAL, TEMPLATE_INCOMPLETE, WORKTREE_DIRTY, NOTHING_TO_DELIVER …).
+ */
+export async function executePlan(deps: CliDeps, opts: PlanOptions): Promise<Result<DeliveryPlan, CliError>> {
+  const paths = resolveWorktrainPaths({
+    ...(opts.home === undefined ? {} : { home: opts.home }),
+    env: deps.env,
+    cwd: deps.cwd,
+  });
+  if (!deps.fs.exists(paths.database))
+    return err(cliError('SESSION_NOT_FOUND', `No sessions yet: ${paths.database} does not exist`));
+  const store = createSqliteSessionStore({ path: paths.database, clock: deps.clock });
+  if (store.isErr()) return err(cliError('STORE_ERROR', store.error.message));
+  try {
+    const events = await store.value.readEvents(opts.sessionId);
+    if (events.isErr())
+      return err(
+        events.error.code === 'SESSION_NOT_FOUND'
+          ? cliError('SESSION_NOT_FOUND', `Session not found: ${opts.sessionId}`)
+          : cliError('STORE_ERROR', events.error.message),
+      );
+    const ready = events.value
+      .filter((e) => e.kind === 'decision_trace' && e.data.decision === 'worktree_ready')
+      .map((e) => (e.kind === 'decision_trace' ? record(e.data.data) : null))
+      .at(-1);
+    const created = events.value.find((e) => e.kind === 'session_created');
+    const daemon = created?.kind === 'session_created' ? record(created.data.context.daemon) : null;
+    const worktree =
+      opts.worktree !== undefined
+        ? resolve(deps.cwd, opts.worktree)
+        : typeof ready?.path === 'string'
+          ? ready.path
+          : undefined;
+    if (worktree === undefined || !deps.fs.exists(worktree))
+      return err(
+        usageError(
+          `No worktree for ${opts.sessionId}${worktree ? ` (${worktree} is gone)` : ''}; pass --worktree`,
+        ),
+      );
+    const baseBranch = opts.baseBranch ?? (typeof ready?.baseBranch === 'string' ? ready.baseBranch : 'main');
+    const recorded = deliveryTarget(events.value);
+    const forgeKind = recorded?.forge ?? (daemon?.forge === 'gitlab' ? 'gitlab' : 'github');
+    const project =
+      recorded?.project ?? (typeof daemon?.repo === 'string' ? daemon.repo : 'local/repository');
+    // planDelivery never calls the forge; the client only names the target and its template conventions.
+    const forge =
+      forgeKind === 'gitlab'
+        ? createGitLabForge({ project, token: 'unused-by-a-dry-run' })
+        : createGitHubForge({
+            owner: project.split('/')[0] ?? '',
+            repo: project.split('/')[1] ?? '',
+            token: 'unused-by-a-dry-run',
+          });
+    const issueNumber = typeof daemon?.issueNumber === 'number' ? daemon.issueNumber : undefined;
+    const template = opts.template ?? (typeof daemon?.template === 'string' ? daemon.template : undefined);
+    const plan = await planDelivery(
+      {
+        sessionId: opts.sessionId,
+        worktreePath: worktree,
+        baseBranch,
+        ...(issueNumber === undefined ? {} : { issueNumber }),
+        ...(template === undefined ? {} : { template }),
+      },
+      { store: store.value, forge },
+    );
+    return plan.isOk() ? ok(plan.value) : err(fromDeliveryError(plan.error));
+  } finally {
+    store.value.close();
+  }
+}
+
+export function renderPlan(p: DeliveryPlan): string {
+  return [
+    `dry run: nothing was committed, pushed or opened`,
+    `target:   ${p.target}`,
+    `push:     ${p.remote} refs/heads/${p.branch} (base ${p.baseBranch} at ${p.baseSha.slice(0, 12)})`,
+    ...p.commits.map((c) => `commit:   ${c.sha.slice(0, 12)} ${c.subject}`),
+    ...(p.newCommit === null ? [] : [`new commit: ${p.newCommit.message.split('\n')[0] ?? ''}`]),
+    p.diffStat.text,
+    `title:    ${p.changeRequest.title}${p.changeRequest.template === null ? '' : ` (template ${p.changeRequest.template})`}`,
+    '',
+    p.changeRequest.body.trimEnd(),
+  ].join('\n');
 }

@@ -11,7 +11,14 @@ import { type CliError, usageError } from '../cli-error.js';
 import type { CliDeps } from '../deps.js';
 import { parseNonNegativeInt, parsePositiveInt } from '../options.js';
 import type { CommandContext } from '../program.js';
-import { executeApply, executeRollback, renderApply, renderRollback } from './delivery-rollback.js';
+import {
+  executeApply,
+  executePlan,
+  executeRollback,
+  renderApply,
+  renderPlan,
+  renderRollback,
+} from './delivery-rollback.js';
 
 export interface CheckPatchOptions {
   readonly file: string;
@@ -208,6 +215,35 @@ export function registerDeliveryCommands(program: Command, ctx: CommandContext):
               check: flags.check === true,
             }),
           { text: renderApply },
+        );
+      },
+    );
+  delivery
+    .command('plan')
+    .description(
+      "dry run of a session's delivery: branch, commits, diff stat, PR/MR title and body; pushes and opens nothing",
+    )
+    .argument('<session>', 'session id (sess_…)')
+    .option('--worktree <dir>', "worktree to plan from (default: the session's worktree)")
+    .option('--base <branch>', "base branch (default: the session's, else main)")
+    .option('--template <name>', 'PR/MR template name')
+    .action(
+      async (
+        sessionId: string,
+        flags: { worktree?: string; base?: string; template?: string },
+        command: Command,
+      ) => {
+        await ctx.run(
+          command,
+          (g) =>
+            executePlan(deps, {
+              sessionId,
+              ...(g.home === undefined ? {} : { home: g.home }),
+              ...(flags.worktree === undefined ? {} : { worktree: flags.worktree }),
+              ...(flags.base === undefined ? {} : { baseBranch: flags.base }),
+              ...(flags.template === undefined ? {} : { template: flags.template }),
+            }),
+          { text: renderPlan },
         );
       },
     );
