@@ -7,6 +7,7 @@ it('exports exactly the documented public surface', () => {
     'LATEST_PG_SCHEMA_VERSION',
     'LATEST_QUEUE_SCHEMA_VERSION',
     'MemoryTaskQueue',
+    'PURGE_PREVIEW_LIMIT',
     'PostgresTaskQueue',
     'QueueCancelInputSchema',
     'QueueConfigSchema',
