@@ -126,6 +126,8 @@ export function localProbe(hostname = osHostname()): ProcessProbe {
       if (stat === null || bootId === null) return null;
       // Field 22 (starttime) counts from the end of the parenthesised command name, which may hold spaces.
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      // A zombie (killed, not yet reaped by its parent) or dead process runs no code: it holds nothing.
+      if (fields[0] === 'Z' || fields[0] === 'X') return undefined;
       const start = fields[19];
       return start === undefined ? null : `${bootId.trim()}:${start}`;
     },

@@ -4,12 +4,14 @@
  * pid is gone) and releases that lease at start, so the session resumes and delivers within seconds, with
  * the release in the task's audit trail. A live daemon's leases are never touched.
  */
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { openSqliteQueue } from '@worktrain/queue';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { openIncarnations } from '../src/incarnations.js';
+import { localProbe, openIncarnations } from '../src/incarnations.js';
 import { fixScript, sessionEvents, waitFor } from './helpers.js';
 import { daemonFor, rig, sendIssueWebhook, sessionOfTask, taskState } from './rig.js';
 
@@ -105,5 +107,27 @@ describe('incarnation registry', () => {
     });
     expect(dead).toEqual([]);
     db.close();
+  });
+
+  it('tells a live process from a gone one and from a killed, unreaped one (zombie) on this machine', async () => {
+    // `sh` starts a short child, prints its pid and becomes `sleep 30`, which never reaps that child.
+    const parent = spawn('sh', ['-c', 'sleep 0.1 & echo $!; exec sleep 30'], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    try {
+      const zombie = Number(
+        await new Promise<string>((ok) => parent.stdout.once('data', (d: Buffer) => ok(d.toString().trim()))),
+      );
+      await waitFor('the child to become a zombie', () => {
+        const stat = readFileSync(`/proc/${zombie}/stat`, 'utf8');
+        return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z') ? true : undefined;
+      });
+      const probe = localProbe();
+      expect(probe.startOf(zombie)).toBeUndefined();
+      expect(probe.startOf(parent.pid ?? -1)).toMatch(/^[0-9a-f-]+:\d+$/);
+      expect(probe.startOf(process.pid)).not.toBe(probe.startOf(parent.pid ?? -1));
+    } finally {
+      parent.kill('SIGKILL');
+    }
   });
 });
