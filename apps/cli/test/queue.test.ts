@@ -224,6 +224,12 @@ describe('worktrain queue over a seeded SQLite queue', SLOW, () => {
       home,
     });
     expect(ids(reviews)).toEqual([t.dead]);
+    const recent = await runWorktrain(['queue', 'dead-letters', '--since', '7d', '--format', 'json'], {
+      home,
+    });
+    expect(ids(recent)).toEqual([t.dead]);
+    const one = await runWorktrain(['queue', 'dead-letters', '--limit', '1', '--format', 'json'], { home });
+    expect(ids(one)).toHaveLength(1);
   });
 
   it('counts tasks per queue and state', async () => {
