@@ -45,6 +45,8 @@ export const QueuePurgeInputSchema = z.object({
     .min(1)
     .optional(),
   archivePath: z.string().min(1).optional(),
+  /** Only tasks of this queue. */
+  queue: z.string().min(1).optional(),
   /** Report what would be purged; delete and archive nothing. */
   dryRun: z.boolean().optional(),
 });

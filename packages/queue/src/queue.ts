@@ -194,6 +194,8 @@ export interface PurgeInput {
   readonly olderThanMs: number;
   /** Which finished states to purge; default both. */
   readonly states?: ReadonlyArray<'succeeded' | 'dead'>;
+  /** Only tasks of this queue; default every queue. */
+  readonly queue?: string;
   /** If set, the purged tasks and their audit trail are appended to this JSONL file first. */
   readonly archivePath?: string;
   /** Count (and return up to {@link PURGE_PREVIEW_LIMIT} of) the tasks that would be purged; delete and archive nothing. */

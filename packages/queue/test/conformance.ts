@@ -471,7 +471,8 @@ export function runConformance(backend: ConformanceBackend): void {
       const t = await claimOne(q);
       await value(q.complete({ taskId: t.id, leaseToken: t.leaseToken }));
       const archivePath = join(mkdtempSync(join(tmpdir(), 'wt-archive-')), 'archive.jsonl');
-      const r = await value(q.purge({ olderThanMs: 0, archivePath }));
+      expect((await value(q.purge({ olderThanMs: 0, queue: 'other' }))).purged).toBe(0);
+      const r = await value(q.purge({ olderThanMs: 0, archivePath, queue: 'q' }));
       expect(r.purged).toBe(1);
       const lines = readFileSync(archivePath, 'utf8')
         .trim()
@@ -509,6 +510,11 @@ export function runConformance(backend: ConformanceBackend): void {
       expect(preview.wouldPurge?.map((t) => t.id).sort()).toEqual([done.id, bad.id].sort());
       const onlyDead = await value(q.purge({ olderThanMs: 0, states: ['dead'], dryRun: true }));
       expect(onlyDead.wouldPurge?.map((t) => [t.id, t.state])).toEqual([[bad.id, 'dead']]);
+      const otherQueue = await value(q.purge({ olderThanMs: 0, queue: 'elsewhere', dryRun: true }));
+      expect(otherQueue).toEqual({ purged: 0, archivePath: null, wouldPurge: [] });
+      const thisQueue = await value(q.purge({ olderThanMs: 0, queue: 'q', dryRun: true }));
+      expect(thisQueue.purged).toBe(2);
+      expect((await failure(q.purge({ olderThanMs: 0, queue: 'bad name!' }))).code).toBe('INVALID_ARGUMENT');
       const notOldEnough = await value(q.purge({ olderThanMs: 3_600_000, dryRun: true }));
       expect(notOldEnough).toEqual({ purged: 0, archivePath: null, wouldPurge: [] });
       expect(existsSync(archivePath)).toBe(false);

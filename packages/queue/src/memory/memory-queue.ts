@@ -45,6 +45,7 @@ import {
   checkDelay,
   checkLeaseMs,
   checkListFilter,
+  checkQueueName,
   checkReason,
   checkRelease,
   checkTaskError,
@@ -419,9 +420,17 @@ export class MemoryTaskQueue implements TaskQueue {
       return errAsync(makeError('INVALID_ARGUMENT', 'olderThanMs must be a finite number ≥ 0'));
     }
     const states: readonly TaskState[] = input.states ?? ['succeeded', 'dead'];
+    if (input.queue !== undefined) {
+      const q = checkQueueName(input.queue);
+      if (q.isErr()) return errAsync(q.error);
+    }
     return this.op((now) => {
       const victims = [...this.tasks.values()].filter(
-        (r) => states.includes(r.state) && r.finishedAt !== null && r.finishedAt <= now - input.olderThanMs,
+        (r) =>
+          states.includes(r.state) &&
+          r.finishedAt !== null &&
+          r.finishedAt <= now - input.olderThanMs &&
+          (input.queue === undefined || r.queue === input.queue),
       );
       if (input.dryRun === true) {
         const preview = [...victims]

@@ -53,7 +53,11 @@ export async function purgeRound(
   states: readonly string[],
   input: PurgeInput,
 ): Promise<number> {
-  const rows = await c.query<TaskRow>(sql.purgeSelect, [states, Math.round(input.olderThanMs)]);
+  const rows = await c.query<TaskRow>(sql.purgeSelect, [
+    states,
+    Math.round(input.olderThanMs),
+    input.queue ?? null,
+  ]);
   if (rows.rows.length === 0) return 0;
   const ids = rows.rows.map((r) => r.id);
   if (input.archivePath !== undefined) {

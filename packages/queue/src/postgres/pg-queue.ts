@@ -42,6 +42,7 @@ import {
   checkDelay,
   checkLeaseMs,
   checkListFilter,
+  checkQueueName,
   checkReason,
   checkRelease,
   checkTaskError,
@@ -436,14 +437,24 @@ export class PostgresTaskQueue implements TaskQueue {
     if (states.length === 0 || states.some((s) => s !== 'succeeded' && s !== 'dead')) {
       return errAsync(makeError('INVALID_ARGUMENT', 'states must be a non-empty subset of succeeded, dead'));
     }
+    if (input.queue !== undefined) {
+      const q = checkQueueName(input.queue);
+      if (q.isErr()) return errAsync(q.error);
+    }
     if (input.dryRun === true) {
       return this.run('purge preview', true, async (c) => {
         const age = Math.round(input.olderThanMs);
         // One snapshot for both queries, so the count and the list agree.
         await c.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
         try {
-          const n = await c.query<{ n: string }>(this.sql.purgeCount, [states, age]);
-          const rows = await c.query<TaskRow>(this.sql.purgePreview, [states, age, PURGE_PREVIEW_LIMIT]);
+          const queue = input.queue ?? null;
+          const n = await c.query<{ n: string }>(this.sql.purgeCount, [states, age, queue]);
+          const rows = await c.query<TaskRow>(this.sql.purgePreview, [
+            states,
+            age,
+            queue,
+            PURGE_PREVIEW_LIMIT,
+          ]);
           return ok({
             purged: Number(n.rows[0]?.n ?? 0),
             archivePath: null,

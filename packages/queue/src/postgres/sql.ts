@@ -80,11 +80,15 @@ export function buildSql(schema: string) {
     historyMany: `SELECT task_id, actor, from_state, to_state, at, reason FROM ${A} WHERE task_id = ANY($1::text[]) ORDER BY seq`,
     stats: `SELECT queue, state, count(*)::bigint AS n FROM ${T} GROUP BY queue, state`,
     oldest: `SELECT ${NOW} - min(run_at) AS age FROM ${T} WHERE state IN ('pending','failed') AND run_at <= ${NOW}`,
+    // $1 states, $2 age in ms, $3 queue or NULL for every queue
     purgeSelect: `SELECT ${cols} FROM ${T} WHERE state = ANY($1::text[]) AND finished_at <= ${NOW} - $2
+        AND ($3::text IS NULL OR queue = $3::text)
       ORDER BY seq LIMIT 500 FOR UPDATE SKIP LOCKED`,
-    purgeCount: `SELECT count(*)::bigint AS n FROM ${T} WHERE state = ANY($1::text[]) AND finished_at <= ${NOW} - $2`,
+    purgeCount: `SELECT count(*)::bigint AS n FROM ${T} WHERE state = ANY($1::text[]) AND finished_at <= ${NOW} - $2
+        AND ($3::text IS NULL OR queue = $3::text)`,
     purgePreview: `SELECT ${cols} FROM ${T} WHERE state = ANY($1::text[]) AND finished_at <= ${NOW} - $2
-      ORDER BY finished_at, seq LIMIT $3`,
+        AND ($3::text IS NULL OR queue = $3::text)
+      ORDER BY finished_at, seq LIMIT $4`,
     purgeTasks: `DELETE FROM ${T} WHERE id = ANY($1::text[])`,
     purgeAudit: `DELETE FROM ${A} WHERE task_id = ANY($1::text[])`,
     list: (where: string[]) =>

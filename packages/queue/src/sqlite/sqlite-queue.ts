@@ -46,6 +46,7 @@ import {
   checkDelay,
   checkLeaseMs,
   checkListFilter,
+  checkQueueName,
   checkReason,
   checkRelease,
   checkTaskError,
@@ -344,25 +345,30 @@ export class SqliteTaskQueue implements TaskQueue {
     if (states.length === 0 || states.some((s) => s !== 'succeeded' && s !== 'dead')) {
       return errAsync(makeError('INVALID_ARGUMENT', 'states must be a non-empty subset of succeeded, dead'));
     }
+    if (input.queue !== undefined) {
+      const q = checkQueueName(input.queue);
+      if (q.isErr()) return errAsync(q.error);
+    }
     if (this.state.closed) return errAsync(closedError());
     const cutoff = this.clock.now() - input.olderThanMs;
     const marks = states.map(() => '?').join(',');
+    const where = `state IN (${marks}) AND finished_at <= ?${input.queue === undefined ? '' : ' AND queue = ?'}`;
+    const params: unknown[] = [...states, cutoff, ...(input.queue === undefined ? [] : [input.queue])];
     if (input.dryRun === true) {
       return this.read(() => {
-        const where = `state IN (${marks}) AND finished_at <= ?`;
         const count = this.db
           .prepare(`SELECT count(*) AS n FROM queue_tasks WHERE ${where}`)
-          .get(...states, cutoff) as {
+          .get(...params) as {
           n: number;
         };
         const rows = this.db
           .prepare(`SELECT ${TASK_COLUMNS} FROM queue_tasks WHERE ${where} ORDER BY finished_at, seq LIMIT ?`)
-          .all(...states, cutoff, PURGE_PREVIEW_LIMIT) as TaskRow[];
+          .all(...params, PURGE_PREVIEW_LIMIT) as TaskRow[];
         return ok({ purged: count.n, archivePath: null, wouldPurge: rows.map(rowToTask) });
       });
     }
     const select = this.db.prepare(
-      `SELECT ${TASK_COLUMNS} FROM queue_tasks WHERE state IN (${marks}) AND finished_at <= ? ORDER BY seq LIMIT 500`,
+      `SELECT ${TASK_COLUMNS} FROM queue_tasks WHERE ${where} ORDER BY seq LIMIT 500`,
     );
     const delTask = this.db.prepare('DELETE FROM queue_tasks WHERE id = ?');
     const delAudit = this.db.prepare(
@@ -373,7 +379,7 @@ export class SqliteTaskQueue implements TaskQueue {
       for (;;) {
         const n = this.db
           .transaction(() => {
-            const rows = (select.all(...states, cutoff) as TaskRow[]).map(rowToTask);
+            const rows = (select.all(...params) as TaskRow[]).map(rowToTask);
             if (rows.length === 0) return 0;
             if (input.archivePath !== undefined) {
               appendArchive(
