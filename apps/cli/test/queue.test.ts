@@ -323,6 +323,11 @@ describe('worktrain queue over a seeded SQLite queue', SLOW, () => {
       { home },
     );
     expect((parseJson(onlyDead) as { tasks: Task[] }).tasks.map((x) => x.id)).toEqual([t.oldDead]);
+    const onlyReviews = await runWorktrain(
+      ['queue', 'purge', '--older-than', '7d', '--queue', 'reviews', '--dry-run', '--format', 'json'],
+      { home },
+    );
+    expect((parseJson(onlyReviews) as { tasks: Task[] }).tasks.map((x) => x.id)).toEqual([t.oldSucceeded]);
     const text = await runWorktrain(['queue', 'purge', '--older-than', '7d', '--dry-run'], { home });
     expect(text.stdout).toMatch(
       /^dry run: would purge 2 finished tasks \(finished before \S+Z\); nothing was changed/,

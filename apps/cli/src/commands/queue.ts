@@ -167,6 +167,8 @@ export interface QueuePurgeOptions extends QueueTarget {
   readonly olderThanMs: number;
   /** Only these finished states (default both). */
   readonly states?: ReadonlyArray<'succeeded' | 'dead'>;
+  /** Only tasks of this queue (default every queue). */
+  readonly queue?: string;
   /** Absolute path of a JSON Lines file the purged tasks and their audit trails are appended to first. */
   readonly archivePath?: string;
   /** Only report what would be purged (count and up to 1 000 tasks); delete and archive nothing. */
@@ -195,6 +197,7 @@ export async function executeQueuePurge(
     queuePurge(q, {
       olderThanMs: opts.olderThanMs,
       ...(opts.states !== undefined ? { states: [...opts.states] } : {}),
+      ...(opts.queue !== undefined ? { queue: opts.queue } : {}),
       ...(opts.archivePath !== undefined ? { archivePath: opts.archivePath } : {}),
       ...(dryRun ? { dryRun } : {}),
     }).mapErr((e) => fromQueueError(e)),
@@ -411,6 +414,7 @@ export function registerQueueCommands(program: Command, ctx: CommandContext): vo
           'dead',
         ]),
       )
+      .option('--queue <name>', 'only purge tasks of this queue (default every queue)')
       .option(
         '--archive <file.jsonl>',
         'first append each purged task and its audit trail to this JSON Lines file',
@@ -421,6 +425,7 @@ export function registerQueueCommands(program: Command, ctx: CommandContext): vo
       raw: TargetFlags & {
         olderThan: string;
         state?: 'succeeded' | 'dead';
+        queue?: string;
         archive?: string;
         dryRun?: boolean;
       },
@@ -435,6 +440,7 @@ export function registerQueueCommands(program: Command, ctx: CommandContext): vo
             ...targetOf(globals, raw),
             olderThanMs: olderThanMs.value,
             ...(raw.state !== undefined ? { states: [raw.state] } : {}),
+            ...(raw.queue !== undefined ? { queue: raw.queue } : {}),
             ...(raw.archive !== undefined ? { archivePath: resolve(deps.cwd, raw.archive) } : {}),
             ...(raw.dryRun === true ? { dryRun: true } : {}),
           });
