@@ -48,6 +48,9 @@ describe('pollers on an unreachable source (connection refused)', () => {
     const t0 = h.clock.now();
     const a = await s.runOnce('p');
     expect(a.error?.code).toBe('UPSTREAM_UNAVAILABLE');
+    // No status was received, so none is claimed (Octokit reports fetch failures as status 500).
+    expect(a.error?.message).toMatch(/ failed: /);
+    expect(a.error?.details?.status).toBeUndefined();
     expect(a.nextRunAt).toBe(t0 + 60_000);
     const b = await s.runOnce('p');
     expect(b.nextRunAt).toBe(t0 + 120_000);

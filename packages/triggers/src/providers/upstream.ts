@@ -66,8 +66,8 @@ export function upstreamFailure(thrown: unknown): UpstreamFailure {
 export function upstreamError(thrown: unknown, what: string, nowMs: number): TriggerError {
   const f = upstreamFailure(thrown);
   const { status } = f;
-  if (status === null)
-    return triggerError('UPSTREAM_UNAVAILABLE', `network error calling ${what}: ${f.message}`);
+  // No HTTP status: a network error, a timeout, or gitbeaker giving up after its own 429/502 retries.
+  if (status === null) return triggerError('UPSTREAM_UNAVAILABLE', `${what} failed: ${f.message}`);
   const retryAfter = Number(f.headers['retry-after']);
   const reset = Number(f.headers['x-ratelimit-reset']);
   const exhausted = f.headers['x-ratelimit-remaining'] === '0';
