@@ -181,6 +181,39 @@ describe('github polling against the fake GitHub (OpenAPI-checked)', () => {
     expect(h.store.getPollState('gh-poll')._unsafeUnwrap().disabledReason).toContain('403');
   });
 
+  it('polls pull requests whose review is requested from a login (pulls/list, within the spec)', async () => {
+    const { gh, h, scheduler } = await setup('\n      pulls: { reviewRequested: worktrain-bot }');
+    const repo = gh.state.repo('octo-org', 'octo-repo');
+    if (repo === undefined) throw new Error('no repo');
+    const pull = (title: string, head: string, reviewers: string[]) =>
+      gh.state.addPull(repo, {
+        title,
+        body: null,
+        state: 'open',
+        assignees: [],
+        author: 'octocat',
+        pull: {
+          head,
+          headOwner: 'octo-org',
+          base: 'main',
+          draft: false,
+          merged: false,
+          headSha: 'a'.repeat(40),
+          requestedReviewers: reviewers,
+        },
+      });
+    pull('Review me', 'feature-a', ['worktrain-bot']);
+    pull('Someone else', 'feature-b', ['hubot']);
+    const r = await scheduler.runOnce('gh-poll');
+    expect(r.error).toBeNull();
+    expect(gh.state.requests.map((q) => q.operationId)).toEqual(['issues/list-for-repo', 'pulls/list']);
+    expect(gh.state.specViolations).toEqual([]);
+    expect(
+      r.outcomes.filter((o) => o.event === 'pull_request.polled').map((o) => o.candidate?.title),
+    ).toEqual(['Review me']);
+    expect(await sources(h)).toContain('github:octo-org/octo-repo#pull/3');
+  });
+
   it('polls a search query', async () => {
     const { gh, h, scheduler } = await setup('\n      search: "repo:octo-org/octo-repo is:issue label:bug"');
     await scheduler.runOnce('gh-poll');

@@ -235,7 +235,7 @@ export function pullJson(base: string, repo: FakeRepo, item: FakeIssue, baseSha:
     merge_commit_sha: null,
     assignee: assignees[0] ?? null,
     assignees,
-    requested_reviewers: [],
+    requested_reviewers: (pull.requestedReviewers ?? []).map((login) => userJson(base, login)),
     requested_teams: [],
     head: {
       label: `${pull.headOwner}:${pull.head}`,

@@ -18,6 +18,8 @@ export interface FakePull {
   merged: boolean;
   /** Head commit sha when the PR was opened (from the origin repo when one is attached). */
   headSha: string;
+  /** Logins whose review is requested (rendered as `requested_reviewers`). */
+  requestedReviewers?: string[];
 }
 
 /** An issue or a pull request: on GitHub they share one number space per repository. */
