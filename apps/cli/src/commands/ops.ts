@@ -13,7 +13,7 @@ import { daemonApi, daemonEndpoint, daemonHealth } from '../daemon-client.js';
 import type { CliDeps } from '../deps.js';
 import type { CommandContext } from '../program.js';
 import { createJsonLogger } from './daemon-logger.js';
-import { registerSessionsContinue } from './sessions-continue.js';
+import { registerSessionsContinue, waitForTask } from './sessions-continue.js';
 
 const homeOpt = (home: string | undefined) => (home !== undefined ? { home } : {});
 
@@ -75,37 +75,14 @@ export async function executeRun(
     if (enq.isErr()) return err(cliError('QUEUE_ERROR', enq.error.message));
     const taskId = enq.value.task.id;
     deps.stderr(`task ${taskId} queued; running ${opts.workflowId} in ${workspace}\n`);
-    for (;;) {
-      if (deps.signal?.aborted === true) break;
-      const t = await rt.queue.get(taskId);
-      if (t.isErr()) return err(cliError('QUEUE_ERROR', t.error.message));
-      const sessionId = rt.taskSessions.get(taskId);
-      if (
-        t.value.state === 'succeeded' ||
-        t.value.state === 'dead' ||
-        (t.value.state === 'failed' && t.value.attempt >= t.value.maxAttempts)
-      ) {
-        const status =
-          sessionId === null
-            ? null
-            : (await rt.store.getSummary(sessionId)).map((s) => s.status).unwrapOr(null);
-        return ok({
-          taskId,
-          sessionId,
-          state: t.value.state,
-          status,
-          error: t.value.lastError?.message ?? null,
-        });
-      }
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    return ok({
-      taskId,
-      sessionId: rt.taskSessions.get(taskId),
-      state: 'interrupted',
-      status: null,
-      error: 'interrupted',
-    });
+    const done = await waitForTask(deps, rt, taskId);
+    if (done.isErr()) return err(done.error);
+    const sessionId = rt.taskSessions.get(taskId);
+    const status =
+      sessionId === null || done.value.state === 'interrupted'
+        ? null
+        : (await rt.store.getSummary(sessionId)).map((s) => s.status).unwrapOr(null);
+    return ok({ taskId, sessionId, state: done.value.state, status, error: done.value.error });
   } finally {
     await runtime.stop({ drain: false });
   }
