@@ -3,7 +3,7 @@
  * status, age and the work it would lose, and a cleanup plan that is a dry run unless applied. Session facts
  * come through a lookup function (the session store lives above this package), so the rules here are pure.
  */
-import { realpathSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { basename, resolve, sep } from 'node:path';
 import { okAsync, ResultAsync } from '@worktrain/contracts';
@@ -152,7 +152,8 @@ async function registeredButMissing(
   // refs/heads/<name>`, `prunable <reason>` when the directory is gone.
   for (const block of listed.value.stdout.split(/\n\n+/)) {
     const path = /^worktree (.+)$/m.exec(block)?.[1];
-    if (path === undefined || !/^prunable\b/m.test(block)) continue;
+    // `prunable` needs git ≥ 2.31; older git only tells by the directory being gone.
+    if (path === undefined || (!/^prunable\b/m.test(block) && existsSync(path))) continue;
     const inside = [...roots].some((root) => path.startsWith(`${root}${sep}`));
     if (!inside) continue;
     const branch = /^branch refs\/heads\/(.+)$/m.exec(block)?.[1] ?? null;
