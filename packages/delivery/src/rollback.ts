@@ -16,6 +16,7 @@ import { type DeliveryError, deliveryError } from './errors.js';
 import type { ForgeClient } from './forge.js';
 import { authEnv, runGit } from './git.js';
 import { createStageRecorder } from './recorder.js';
+import { checkSigningPossible } from './signing.js';
 
 export interface RollbackInput {
   readonly sessionId: string;
@@ -251,31 +252,36 @@ function revertBranch(
             const [headTree, baseTree] = trees.stdout.trim().split('\n');
             if (headTree === baseTree) return okAsync({ sha: headSha, reverted: false });
             return withTempWorktree(repo, headSha, (dir) =>
-              runGit(dir, ['revert', '--no-edit', '--no-commit', `${base}..${delivered.commitSha}`], {
-                env: identityEnv,
-              })
+              checkSigningPossible(dir)
+                .andThen(() =>
+                  runGit(dir, ['revert', '--no-edit', '--no-commit', `${base}..${delivered.commitSha}`], {
+                    env: identityEnv,
+                  }),
+                )
                 .orElse((e) =>
-                  runGit(dir, [
-                    '-c',
-                    'core.quotePath=false',
-                    'diff',
-                    '--name-only',
-                    '--diff-filter=U',
-                  ]).andThen((u) =>
-                    errAsync<never, DeliveryError>(
-                      deliveryError(
-                        'APPLY_CONFLICT',
-                        `Reverting the delivered commits conflicts with later commits on ${delivered.branch}`,
-                        {
-                          conflicts: u.stdout
-                            .split('\n')
-                            .filter((p) => p !== '')
-                            .map((path) => ({ path })),
-                          stderrTail: e.details?.stderrTail,
-                        },
+                  e.code === 'SIGNING_FAILED'
+                    ? errAsync<never, DeliveryError>(e)
+                    : runGit(dir, [
+                        '-c',
+                        'core.quotePath=false',
+                        'diff',
+                        '--name-only',
+                        '--diff-filter=U',
+                      ]).andThen((u) =>
+                        errAsync<never, DeliveryError>(
+                          deliveryError(
+                            'APPLY_CONFLICT',
+                            `Reverting the delivered commits conflicts with later commits on ${delivered.branch}`,
+                            {
+                              conflicts: u.stdout
+                                .split('\n')
+                                .filter((p) => p !== '')
+                                .map((path) => ({ path })),
+                              stderrTail: e.details?.stderrTail,
+                            },
+                          ),
+                        ),
                       ),
-                    ),
-                  ),
                 )
                 .andThen(() =>
                   runGit(dir, ['commit', '--quiet', '--file=-'], {

@@ -57,6 +57,18 @@ describe('commit signing (gpg.format=ssh, real ssh-keygen key)', () => {
     expect(verify.exitCode).toBe(0);
   });
 
+  it('a rollback that cannot sign its revert is SIGNING_FAILED and leaves the branch as delivered', async () => {
+    await sshSigning();
+    await h.write({ 'src/page.ts': 'export const page = 55;\n' });
+    const delivered = (await deliver(h.input(), h.deps()))._unsafeUnwrap();
+    await h.fx.git(['config', 'user.signingkey', join(h.fx.rootDir, 'gone_key')]);
+    const error = (
+      await rollbackDelivery({ sessionId: h.sessionId, repoPath: h.fx.repoDir }, h.deps())
+    )._unsafeUnwrapErr();
+    expect(error.code).toBe('SIGNING_FAILED');
+    expect(await h.fx.originRef(`worktrain/${h.sessionId}`)).toBe(delivered.commitSha);
+  });
+
   it('reports SIGNING_FAILED naming the missing key file, before committing anything', async () => {
     await sshSigning();
     const missing = join(h.fx.rootDir, 'gone_key');
