@@ -25,6 +25,8 @@ export interface RunOutput {
   readonly state: string;
   readonly status: string | null;
   readonly error: string | null;
+  /** With `--dry-run`: the delivery plan recorded by the session (stage `dry_run`), else null. */
+  readonly plan: Readonly<Record<string, unknown>> | null;
 }
 
 /**
@@ -34,7 +36,18 @@ export interface RunOutput {
  */
 export async function executeRun(
   deps: CliDeps,
-  opts: { home?: string; workflowId: string; goal: string; workspace: string; repo?: string; issue?: number },
+  opts: {
+    home?: string;
+    workflowId: string;
+    goal: string;
+    workspace: string;
+    repo?: string;
+    issue?: number;
+    /** Run the session, then only plan the delivery: nothing is pushed or opened. */
+    dryRun?: boolean;
+    /** PR/MR template name. */
+    template?: string;
+  },
 ): Promise<Result<RunOutput, CliError>> {
   const paths = resolveWorktrainPaths({ ...homeOpt(opts.home), env: deps.env, cwd: deps.cwd });
   const workspace = isAbsolute(opts.workspace) ? opts.workspace : resolve(deps.cwd, opts.workspace);
@@ -69,6 +82,8 @@ export async function executeRun(
         workspace,
         ...(opts.repo !== undefined ? { repo: opts.repo } : {}),
         ...(opts.issue !== undefined ? { issueNumber: opts.issue } : {}),
+        ...(opts.dryRun === true ? { dryRun: true } : {}),
+        ...(opts.template !== undefined ? { template: opts.template } : {}),
       },
       'cli',
     );
@@ -82,7 +97,15 @@ export async function executeRun(
       sessionId === null || done.value.state === 'interrupted'
         ? null
         : (await rt.store.getSummary(sessionId)).map((s) => s.status).unwrapOr(null);
-    return ok({ taskId, sessionId, state: done.value.state, status, error: done.value.error });
+    let plan: Readonly<Record<string, unknown>> | null = null;
+    if (opts.dryRun === true && sessionId !== null) {
+      const events = await rt.store.readEvents(sessionId);
+      const recorded = events.isOk()
+        ? events.value.filter((e) => e.kind === 'delivery_recorded' && e.data.stage === 'dry_run').at(-1)
+        : undefined;
+      if (recorded?.kind === 'delivery_recorded') plan = recorded.data.details ?? null;
+    }
+    return ok({ taskId, sessionId, state: done.value.state, status, error: done.value.error, plan });
   } finally {
     await runtime.stop({ drain: false });
   }
@@ -273,10 +296,19 @@ export function registerOpsCommands(program: Command, ctx: CommandContext): void
     .requiredOption('--workspace <repo>', 'the git repository to work in')
     .option('--repo <owner/name>', 'GitHub repository to open the PR on (needs forge.github in config.yaml)')
     .option('--issue <n>', 'source issue number (PR says Closes #n; the issue gets a comment)')
+    .option('--dry-run', 'run the session, then only show what delivery would push and open')
+    .option('--template <name>', 'PR/MR template name (.github/PULL_REQUEST_TEMPLATE/<name>.md, …)')
     .action(
       async (
         workflowId: string,
-        raw: { goal: string; workspace: string; repo?: string; issue?: string },
+        raw: {
+          goal: string;
+          workspace: string;
+          repo?: string;
+          issue?: string;
+          dryRun?: boolean;
+          template?: string;
+        },
         command: Command,
       ) => {
         await ctx.run(
@@ -291,11 +323,17 @@ export function registerOpsCommands(program: Command, ctx: CommandContext): void
               workspace: raw.workspace,
               ...(raw.repo !== undefined ? { repo: raw.repo } : {}),
               ...(raw.issue !== undefined ? { issue: Number(raw.issue) } : {}),
+              ...(raw.dryRun === true ? { dryRun: true } : {}),
+              ...(raw.template !== undefined ? { template: raw.template } : {}),
             });
           },
           {
             text: (o) =>
-              `session ${o.sessionId ?? '(none)'}: task ${o.state}${o.status !== null ? `, session ${o.status}` : ''}${o.error !== null ? `\n${o.error}` : ''}`,
+              `session ${o.sessionId ?? '(none)'}: task ${o.state}${o.status !== null ? `, session ${o.status}` : ''}${o.error !== null ? `\n${o.error}` : ''}${
+                o.plan === null
+                  ? ''
+                  : `\ndry run, nothing pushed or opened; the plan (worktrain delivery plan ${o.sessionId ?? ''}):\n${JSON.stringify(o.plan, null, 2)}`
+              }`,
             failed: (o) => o.state !== 'succeeded',
           },
         );
