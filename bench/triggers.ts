@@ -33,7 +33,7 @@ import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, PerformanceObserver, performance } from 'node:perf_hooks';
 import { openSqliteQueue } from '@worktrain/queue';
 import {
   createBuiltinRegistry,
@@ -81,6 +81,34 @@ function fsyncCommitLimit(ms: number): number {
   return (n * 1000) / ms;
 }
 
+/** Event-loop delay (ms) and GC pauses of this process while `stop` has not been called. */
+function watchProcess(): () => {
+  loop_p99_ms: number;
+  loop_max_ms: number;
+  gc_count: number;
+  gc_total_ms: number;
+  gc_max_ms: number;
+} {
+  const h = monitorEventLoopDelay({ resolution: 1 });
+  h.enable();
+  const gcs: number[] = [];
+  const obs = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) gcs.push(e.duration);
+  });
+  obs.observe({ entryTypes: ['gc'] });
+  return () => {
+    h.disable();
+    obs.disconnect();
+    return {
+      loop_p99_ms: round(h.percentile(99) / 1e6),
+      loop_max_ms: round(h.max / 1e6),
+      gc_count: gcs.length,
+      gc_total_ms: round(gcs.reduce((a, b) => a + b, 0)),
+      gc_max_ms: round(Math.max(0, ...gcs)),
+    };
+  };
+}
+
 interface ClientReport {
   /** Intended send time → response end (ms): includes any lag of the sender (no coordinated omission). */
   latencies: number[];
@@ -93,6 +121,9 @@ interface ClientReport {
   errors: number;
   elapsed: number;
   total: number;
+  /** The client process's own event-loop delay and GC pauses (its lateness shows up in its latencies). */
+  process: ReturnType<ReturnType<typeof watchProcess>>;
+  cpuUsPerRequest: number;
 }
 
 /** The open-loop webhook sender (worker thread). */
@@ -153,6 +184,8 @@ async function runClient(data: {
 
   const total = RATE * SECONDS;
   const inflight: Promise<void>[] = [];
+  const stopWatch = watchProcess();
+  const cpu0 = process.cpuUsage();
   const start = performance.now();
   for (let i = 0; i < total; i++) {
     const due = start + (i * 1000) / RATE;
@@ -181,6 +214,8 @@ async function runClient(data: {
   }
   await Promise.all(inflight);
   const elapsed = (performance.now() - start) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const watched = stopWatch();
   agent.destroy();
   return {
     latencies,
@@ -191,6 +226,8 @@ async function runClient(data: {
     errors,
     elapsed,
     total,
+    process: watched,
+    cpuUsPerRequest: round((cpu.user + cpu.system) / total, 1),
   };
 }
 
@@ -284,11 +321,15 @@ async function main(): Promise<void> {
   const child = fork(new URL(import.meta.url), [...process.argv.slice(2), '--client'], {
     execArgv: process.execArgv,
   });
+  const stopWatch = watchProcess();
+  const cpu0 = process.cpuUsage();
   const report = await new Promise<ClientReport>((resolve, reject) => {
     child.once('message', (m) => resolve(m as ClientReport));
     child.once('error', reject);
     child.send({ port, base, repository, issue });
   });
+  const serverCpu = process.cpuUsage(cpu0);
+  const serverProcess = stopWatch();
   child.kill();
   const {
     latencies,
@@ -299,6 +340,8 @@ async function main(): Promise<void> {
     errors,
     elapsed,
     total,
+    process: clientProcess,
+    cpuUsPerRequest: clientCpu,
   } = report;
   const statuses = new Map(statusList);
   await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -342,6 +385,18 @@ async function main(): Promise<void> {
     commit_p50_ms: round(percentile(sortedCommit, 50)),
     commit_p99_ms: round(percentile(sortedCommit, 99)),
     commit_max_ms: round(sortedCommit.at(-1) ?? Number.NaN),
+    // Where end-to-end time goes beyond the server's own: each process's event-loop delay (a blocked loop
+    // delays reading requests / responses) and GC pauses; CPU per webhook of each process.
+    server_loop_p99_ms: serverProcess.loop_p99_ms,
+    server_loop_max_ms: serverProcess.loop_max_ms,
+    server_gc_count: serverProcess.gc_count,
+    server_gc_total_ms: serverProcess.gc_total_ms,
+    server_gc_max_ms: serverProcess.gc_max_ms,
+    server_cpu_us_per_webhook: round((serverCpu.user + serverCpu.system) / total, 1),
+    client_loop_p99_ms: clientProcess.loop_p99_ms,
+    client_loop_max_ms: clientProcess.loop_max_ms,
+    client_gc_max_ms: clientProcess.gc_max_ms,
+    client_cpu_us_per_webhook: clientCpu,
     unique_issues: uniqueIssues.size,
     tasks: tasks.n,
     lost: uniqueIssues.size - tasks.d,
