@@ -262,34 +262,40 @@ export function createWorkspaceManager(options: WorkspaceManagerOptions): Worksp
   /**
    * Fetches of one (repository, base branch), coalesced: a caller that accepts a fetch started at or after
    * `since` joins the running or last successful one when it is recent enough; otherwise it joins the one
-   * queued behind the running fetch (it starts when that ends, so it is fresh for everyone waiting).
+   * queued behind the running fetch (it starts when that ends, so it is fresh for everyone waiting). Each
+   * fetch resolves with the commit it left `origin/<base>` at (read right after it, before the next fetch
+   * of that branch can start), so a worktree made from a prefetch needs no git process to learn its base.
    */
   const fetches = new Map<
     string,
     {
-      running: { at: number; done: Promise<Result<void, WorkspaceError>> } | null;
-      next: { done: Promise<Result<void, WorkspaceError>> } | null;
-      lastOkAt: number | null;
+      running: { at: number; done: Promise<Result<string, WorkspaceError>> } | null;
+      next: { done: Promise<Result<string, WorkspaceError>> } | null;
+      lastOk: { at: number; head: string } | null;
     }
   >();
   const freshFetch = (
     repo: string,
     base: string,
     since: number | undefined,
-  ): ResultAsync<void, WorkspaceError> => {
+  ): ResultAsync<string, WorkspaceError> => {
     const key = `${repo}\u0000${base}`;
     let entry = fetches.get(key);
     if (entry === undefined) {
-      entry = { running: null, next: null, lastOkAt: null };
+      entry = { running: null, next: null, lastOk: null };
       fetches.set(key, entry);
     }
     const e = entry;
-    const start = (): Promise<Result<void, WorkspaceError>> => {
+    const start = (): Promise<Result<string, WorkspaceError>> => {
       const at = clock.now();
-      const done: Promise<Result<void, WorkspaceError>> = Promise.resolve(
-        fetchBase(repo, base).map(() => undefined),
+      const done: Promise<Result<string, WorkspaceError>> = Promise.resolve(
+        fetchBase(repo, base).andThen(() =>
+          runGit(repo, ['rev-parse', '--verify', `refs/remotes/origin/${base}^{commit}`]).map((o) =>
+            o.stdout.trim(),
+          ),
+        ),
       ).then((r) => {
-        if (r.isOk()) e.lastOkAt = Math.max(e.lastOkAt ?? at, at);
+        if (r.isOk() && (e.lastOk === null || at >= e.lastOk.at)) e.lastOk = { at, head: r.value };
         if (e.running?.done === done) e.running = null;
         return r;
       });
@@ -297,7 +303,7 @@ export function createWorkspaceManager(options: WorkspaceManagerOptions): Worksp
       return done;
     };
     if (since !== undefined) {
-      if (e.lastOkAt !== null && e.lastOkAt >= since) return okAsync(undefined);
+      if (e.lastOk !== null && e.lastOk.at >= since) return okAsync(e.lastOk.head);
       if (e.running !== null && e.running.at >= since) return new ResultAsync(e.running.done);
     }
     if (e.running === null) return new ResultAsync(start());
@@ -370,10 +376,11 @@ export function createWorkspaceManager(options: WorkspaceManagerOptions): Worksp
       );
 
   /**
-   * `git worktree add` for a new session. Independent steps run at once (default branch + fetch of the
-   * base and the commit it points to, lookup of an existing session branch); the new worktree starts at
-   * that exact commit, so its HEAD is known without asking git again, and its git dir comes from its `.git`
-   * file. Stale registrations are pruned only when `worktree add` trips over one.
+   * `git worktree add` for a new session. The base comes from a fresh fetch (a prefetch started at or after
+   * `fetchedSince` is reused, with the commit it fetched); the new worktree starts at that exact commit, so
+   * its HEAD is known without asking git again, and its git dir comes from its `.git` file. A new session
+   * has no branch yet, so `worktree add -b` runs first; only when it fails is the session's branch looked
+   * up (it exists: the branch is checked out again, `reattached`) and a stale registration pruned.
    */
   const addWorktree = (
     repo: string,
@@ -382,24 +389,24 @@ export function createWorkspaceManager(options: WorkspaceManagerOptions): Worksp
     path: string,
     branch: string,
   ) =>
-    ResultAsync.combine([
-      (input.baseBranch === undefined ? cachedDefaultBranch(repo) : okAsync(input.baseBranch)).andThen(
-        (base) =>
-          freshFetch(repo, base, input.fetchedSince)
-            .andThen(() => runGit(repo, ['rev-parse', '--verify', `refs/remotes/origin/${base}^{commit}`]))
-            .map((o) => ({ base, baseHead: o.stdout.trim() })),
-      ),
-      runGit(repo, ['rev-parse', '--verify', '--quiet', `refs/heads/${branch}`], { okExitCodes: [1] }),
-    ] as const)
-      .andThen(([{ base, baseHead }, verified]) => {
-        const branchExists = verified.exitCode === 0;
-        const args = branchExists
-          ? ['worktree', 'add', path, branch]
-          : ['worktree', 'add', '--no-track', '-b', branch, path, baseHead];
-        const head = branchExists ? verified.stdout.trim() : baseHead;
-        return runGit(repo, args)
-          .orElse(() => runGit(repo, ['worktree', 'prune']).andThen(() => runGit(repo, args)))
-          .map(() => ({ base, head, reattached: branchExists }));
+    (input.baseBranch === undefined ? cachedDefaultBranch(repo) : okAsync(input.baseBranch))
+      .andThen((base) => freshFetch(repo, base, input.fetchedSince).map((baseHead) => ({ base, baseHead })))
+      .andThen(({ base, baseHead }) => {
+        const addNew = ['worktree', 'add', '--no-track', '-b', branch, path, baseHead];
+        return runGit(repo, addNew)
+          .map(() => ({ base, head: baseHead, reattached: false }))
+          .orElse(() =>
+            runGit(repo, ['rev-parse', '--verify', '--quiet', `refs/heads/${branch}`], {
+              okExitCodes: [1],
+            }).andThen((verified) => {
+              const branchExists = verified.exitCode === 0;
+              const args = branchExists ? ['worktree', 'add', path, branch] : addNew;
+              const head = branchExists ? verified.stdout.trim() : baseHead;
+              return runGit(repo, args)
+                .orElse(() => runGit(repo, ['worktree', 'prune']).andThen(() => runGit(repo, args)))
+                .map(() => ({ base, head, reattached: branchExists }));
+            }),
+          );
       })
       .andThen(({ base, head, reattached }) =>
         gitDirOf(path)
@@ -465,7 +472,7 @@ export function createWorkspaceManager(options: WorkspaceManagerOptions): Worksp
       .andThen(() =>
         input.baseBranch === undefined ? cachedDefaultBranch(input.repoPath) : okAsync(input.baseBranch),
       )
-      .andThen((base) => freshFetch(input.repoPath, base, undefined))
+      .andThen((base) => freshFetch(input.repoPath, base, undefined).map(() => undefined))
       .orElse((e) => {
         logger.debug({ repoPath: input.repoPath, code: e.code }, `prefetch failed: ${e.message}`);
         return okAsync(undefined);

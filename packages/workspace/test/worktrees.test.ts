@@ -86,6 +86,19 @@ describe('createWorktree', () => {
     expect(existsSync(join(again.path, 'done.txt'))).toBe(true);
   });
 
+  it('creates a new session worktree over a stale registration of its path (deleted, never pruned)', async () => {
+    const path = join(fx.root, 'worktrees', 's_stale');
+    await fx.git(fx.repo, 'worktree', 'add', '--quiet', '-b', 'someone-else', path, 'main');
+    rmSync(path, { recursive: true, force: true });
+    const base = (await fx.git(fx.repo, 'rev-parse', 'refs/remotes/origin/main')).trim();
+
+    const wt = (await manager.createWorktree({ repoPath: fx.repo, sessionId: 's_stale' }))._unsafeUnwrap();
+    expect(wt.path).toBe(path);
+    expect(wt.head).toBe(base);
+    expect((await fx.git(wt.path, 'rev-parse', 'HEAD')).trim()).toBe(base);
+    expect((await fx.git(wt.path, 'symbolic-ref', '--short', 'HEAD')).trim()).toBe('worktrain/s_stale');
+  });
+
   it('rejects session ids that cannot name a directory or branch', async () => {
     for (const sessionId of ['../escape', 'a/b', '', '.hidden', 'x.lock', 'a b']) {
       const result = await manager.createWorktree({ repoPath: fx.repo, sessionId });
