@@ -298,7 +298,11 @@ describe('names git accepts on Linux that are dangerous elsewhere (issue 6 hosti
     { name: 'COM port with a trailing dot', path: 'src/com1.', code: 'RESERVED_NAME' },
     { name: 'NTFS short name of .gitmodules', path: 'GITMOD~1', code: 'GIT_DIR' },
     { name: 'hashed NTFS short name of .gitmodules', path: 'gi7eba~4', code: 'GIT_DIR' },
-    { name: 'bidi override in a name (Trojan Source)', path: 'src/admin\u202e/txt.ts', code: 'DECEPTIVE_NAME' },
+    {
+      name: 'bidi override in a name (Trojan Source)',
+      path: 'src/admin\u202e/txt.ts',
+      code: 'DECEPTIVE_NAME',
+    },
     { name: 'zero-width space in a name', path: 'src/pa\u200bge.ts', code: 'DECEPTIVE_NAME' },
   ];
   for (const c of cases) {

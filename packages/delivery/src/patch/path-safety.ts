@@ -31,7 +31,7 @@ const WINDOWS_DEVICE =
 /** Invisible and bidirectional control characters: a name that displays differently than it is
  *  (Trojan Source, CVE-2021-42574). */
 const DECEPTIVE =
-  /[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164\ufeff\uffa0]/u;
+  /\u034f|[\u00ad\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164\ufeff\uffa0]/u;
 
 /**
  * The reasons `path` is unsafe (empty when it is a plain relative path). `nameIssues` are the parser's
