@@ -20,7 +20,11 @@
  *   group commits (count, webhooks per commit, commit duration: statements + fsync, during which the event
  *   loop is blocked). `lost` = unique issues sent minus tasks in the database, `duplicate_tasks` = tasks
  *   beyond one per unique issue. Goal: p99 < 20 ms, lost = 0, duplicate_tasks = 0. Every response is sent
- *   only after the group commit that holds its enqueue (TriggerStore.batch), so an accepted webhook is durable.
+ *   only after the group commit that holds its enqueue (TriggerStore.batch) is fsync'd, so an accepted
+ *   webhook is durable. Run four times, alternating the store's `fsync: 'in-commit'` (SQLite fsyncs inside
+ *   COMMIT, blocking the event loop) and `'off-loop'` (the default: the WAL is fsync'd on the thread pool
+ *   before answering), so load on a shared machine hits old and new alike. The load generator is a child
+ *   process (own event loop); each process's event-loop delay, GC pauses and CPU per webhook are reported.
  *
  * No peer system offers this combination in-process (signature check + dedupe + durable enqueue); the
  * reference point is the disk's fsync limit above.
@@ -259,10 +263,6 @@ async function main(): Promise<void> {
       registry: createBuiltinRegistry(),
     })
   )._unsafeUnwrap();
-  const dbPath = join(work, 'worktrain.db');
-  const commits: Array<{ calls: number; durationMs: number }> = [];
-  const store = openTriggerStore({ path: dbPath }, { onGroupCommit: (c) => commits.push(c) })._unsafeUnwrap();
-  const router = new TriggerRouter({ config, store });
   const examples: Array<{ name: string; examples: Array<Record<string, unknown>> }> = createRequire(
     new URL('../packages/triggers/package.json', import.meta.url),
   )('@octokit/webhooks-examples/api.github.com/index.json');
@@ -309,6 +309,29 @@ async function main(): Promise<void> {
     });
   }
 
+  // Old vs new in the same run, alternating, so machine load hits both alike: in-commit fsync (SQLite's
+  // own, blocking the event loop) and off-loop fsync (the store's default).
+  const order: Array<'in-commit' | 'off-loop'> = ['in-commit', 'off-loop', 'in-commit', 'off-loop'];
+  for (const [i, fsync] of order.entries())
+    await webhookIntake({ config, fsync, dbPath: join(work, `intake-${i}.db`), base, repository, issue });
+}
+
+/** One webhook_intake workload (see the header) on a fresh database. */
+async function webhookIntake(o: {
+  config: Parameters<typeof TriggerRouter.prototype.setConfig>[0];
+  fsync: 'in-commit' | 'off-loop';
+  dbPath: string;
+  base: Record<string, unknown>;
+  repository: object;
+  issue: Record<string, unknown>;
+}): Promise<void> {
+  const { config, fsync, dbPath, base, repository, issue } = o;
+  const commits: Array<{ calls: number; durationMs: number; syncMs: number }> = [];
+  const store = openTriggerStore(
+    { path: dbPath },
+    { fsync, onGroupCommit: (c) => commits.push(c) },
+  )._unsafeUnwrap();
+  const router = new TriggerRouter({ config, store });
   // Server-side accept time (request received → response finished), to tell server time from transport.
   const listener = createWebhookListener({ router });
   const serverAccept: number[] = [];
@@ -366,7 +389,7 @@ async function main(): Promise<void> {
   const accepted = (statuses.get(202) ?? 0) + (statuses.get(200) ?? 0);
   emit({
     workload: 'webhook_intake',
-    system: 'worktrain-sqlite-group-commit',
+    system: `worktrain-sqlite-group-commit-${fsync}-fsync`,
     target_rate_per_s: RATE,
     seconds: round(elapsed),
     sent: total,
@@ -389,6 +412,13 @@ async function main(): Promise<void> {
     commit_p50_ms: round(percentile(sortedCommit, 50)),
     commit_p99_ms: round(percentile(sortedCommit, 99)),
     commit_max_ms: round(sortedCommit.at(-1) ?? Number.NaN),
+    // Commit → WAL fsync done, off the event loop (0 for in-commit fsync, which commit_ms includes).
+    sync_p99_ms: round(
+      percentile(
+        intakeCommits.map((c) => c.syncMs).sort((a, b) => a - b),
+        99,
+      ),
+    ),
     // Where end-to-end time goes beyond the server's own: each process's event-loop delay (a blocked loop
     // delays reading requests / responses) and GC pauses; CPU per webhook of each process.
     server_loop_p99_ms: serverProcess.loop_p99_ms,
