@@ -85,7 +85,11 @@ export interface SessionSummary {
   readonly lastSeq: number;
   /** ms since epoch */
   readonly createdAt: number;
-  /** ms since epoch */
+  /**
+   * ms since epoch; 1 s granularity: the time of the last event that changed status, head node or current
+   * step, or of a later event at least 1 000 ms after it (never more than 1 s behind the latest event; see
+   * `reduceSessionSummary`).
+   */
   readonly updatedAt: number;
 }
 
@@ -100,7 +104,7 @@ export interface ListSessionsQuery {
   readonly text?: string;
   /** Only sessions updated at or after this time (ms since epoch). */
   readonly updatedSince?: number;
-  /** Default 50, max 1000. Ordered by updatedAt descending. */
+  /** Default 50, max 1000. Ordered by updatedAt descending (1 s granularity), then session id. */
   readonly limit?: number;
   readonly offset?: number;
 }

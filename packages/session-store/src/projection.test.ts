@@ -119,7 +119,22 @@ describe('projectSession', () => {
     let folded = null;
     for (const e of log) folded = reduceSessionSummary(folded, e);
     expect(p.summary).toEqual(folded);
-    expect(p.summary).toMatchObject({ status: 'completed', headNodeId: 'n2', lastSeq: 14, updatedAt: 650 });
+    // The last change is the complete node at 600 ms; the steer 50 ms later moves only lastSeq.
+    expect(p.summary).toMatchObject({ status: 'completed', headNodeId: 'n2', lastSeq: 14, updatedAt: 600 });
+  });
+
+  it('tracks updatedAt through events it does not fold like the reducer does (1 s rule)', () => {
+    const steer: NewSessionEvent = { kind: 'steer_injected', data: { message: 'm', actor: 'a' } };
+    const at = [0, 400, 999, 1000, 1500, 1600, 2000, 2599, 2600];
+    const events = stored([log[0]!, steer, steer, steer, steer, log[1]!, steer, steer, steer]).map(
+      (e, i) => ({ ...e, at: at[i]! }) as SessionEvent,
+    );
+    for (let n = 1; n <= events.length; n++) {
+      let folded = null;
+      for (const e of events.slice(0, n)) folded = reduceSessionSummary(folded, e);
+      expect(projectSession(events.slice(0, n)).summary).toEqual(folded);
+    }
+    expect(projectSession(events).summary.updatedAt).toBe(2600);
   });
 
   it('rejects an empty log and one that does not start with session_created', () => {

@@ -1,6 +1,6 @@
 import type { JsonObject, JsonValue, SessionEvent } from '@worktrain/contracts';
 import type { SessionProjection, SessionSummary } from './port.js';
-import { reduceSessionSummary } from './summary.js';
+import { reduceSessionSummary, UPDATED_AT_GRANULARITY_MS } from './summary.js';
 
 /** Kinds whose effect on the summary goes beyond lastSeq/updatedAt (see reduceSessionSummary). */
 const SUMMARY_KINDS: ReadonlySet<string> = new Set([
@@ -56,9 +56,18 @@ export function projectSession(events: readonly SessionEvent[]): SessionProjecti
     outputTokens: 0,
     costUsd: 0,
   };
+  // updatedAt as the reducer would have left it after each event (the 1 s rule of reduceSessionSummary).
+  let updatedAt = 0;
   for (const event of events) {
-    // Only some kinds change more than lastSeq/updatedAt; those two are set once after the loop.
-    if (SUMMARY_KINDS.has(event.kind)) summary = reduceSessionSummary(summary, event);
+    // Only some kinds change more than lastSeq/updatedAt; lastSeq is set once after the loop and updatedAt
+    // is tracked here for the others.
+    if (SUMMARY_KINDS.has(event.kind)) {
+      if (summary !== null && summary.updatedAt !== updatedAt) summary = { ...summary, updatedAt };
+      summary = reduceSessionSummary(summary, event);
+      updatedAt = summary.updatedAt;
+    } else if (event.at - updatedAt >= UPDATED_AT_GRANULARITY_MS) {
+      updatedAt = event.at;
+    }
     switch (event.kind) {
       case 'session_created':
         context = { ...event.data.context };
@@ -118,7 +127,7 @@ export function projectSession(events: readonly SessionEvent[]): SessionProjecti
   const last = events[events.length - 1]!;
   // The first event is session_created, so the loop set summary.
   return {
-    summary: { ...summary!, lastSeq: last.seq, updatedAt: last.at },
+    summary: { ...summary!, lastSeq: last.seq, updatedAt },
     nodes,
     outputs,
     artifacts,

@@ -2,7 +2,7 @@ import type { NewSessionEvent, SessionEvent } from '@worktrain/contracts';
 import { GENESIS_HASH } from '@worktrain/contracts';
 import { describe, expect, it } from 'vitest';
 import type { SessionStatus } from './port.js';
-import { reduceSessionSummary } from './summary.js';
+import { reduceSessionSummary, summaryRowChanged, UPDATED_AT_GRANULARITY_MS } from './summary.js';
 
 const createdEvent: NewSessionEvent = {
   kind: 'session_created',
@@ -157,7 +157,33 @@ describe('reduceSessionSummary', () => {
     ])) {
       s = reduceSessionSummary(s, e);
     }
-    expect(s).toMatchObject({ headNodeId: 'n2', currentStepId: 's2', lastSeq: 4, updatedAt: 1003 });
+    // The checkpoint (at 1003) changes nothing but lastSeq, 1 ms after the last change: updatedAt stays.
+    expect(s).toMatchObject({ headNodeId: 'n2', currentStepId: 's2', lastSeq: 4, updatedAt: 1002 });
+  });
+
+  it('moves updatedAt on a status or head change, otherwise only once 1 s has passed', () => {
+    const at = [1000, 1400, 1999, 2000, 2500, 2600, 2700, 3599, 3700];
+    const kinds = [createdEvent, steer, steer, steer, steer, step('n1', 's1'), steer, steer, blocked];
+    const seen: number[] = [];
+    let s = null;
+    for (const [i, e] of stored(kinds).entries()) {
+      s = reduceSessionSummary(s, { ...e, at: at[i]! } as SessionEvent);
+      seen.push(s.updatedAt);
+      expect(s.lastSeq).toBe(i + 1);
+    }
+    expect(UPDATED_AT_GRANULARITY_MS).toBe(1000);
+    expect(seen).toEqual([1000, 1000, 1000, 2000, 2000, 2600, 2600, 2600, 3700]);
+  });
+
+  it('says whether a stored column of the summary row changed (lastSeq alone is not one)', () => {
+    const [c, t1, t2] = stored([createdEvent, steer, step('n1', 's1')]);
+    const first = reduceSessionSummary(null, c!);
+    const traced = reduceSessionSummary(first, t1!);
+    expect(traced.lastSeq).toBe(2);
+    expect(summaryRowChanged(first, traced)).toBe(false);
+    expect(summaryRowChanged(traced, reduceSessionSummary(traced, t2!))).toBe(true);
+    expect(summaryRowChanged(traced, { ...traced, updatedAt: traced.updatedAt + 1000 })).toBe(true);
+    expect(summaryRowChanged(traced, { ...traced, status: 'blocked' })).toBe(true);
   });
 
   it('clears the current step when the session ends', () => {

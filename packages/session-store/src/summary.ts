@@ -23,11 +23,51 @@ export function isTerminalStatus(status: SessionStatus): boolean {
  * - No other event changes a terminal status (completed, failed, aborted).
  *
  * Head: `headNodeId`/`currentStepId` follow the latest `node_created` of kind step, gate or complete.
- * Checkpoint nodes are side records and do not move the head. Every event sets lastSeq and updatedAt.
+ * Checkpoint nodes are side records and do not move the head. Every event sets lastSeq.
+ *
+ * updatedAt (1 s granularity, {@link UPDATED_AT_GRANULARITY_MS}): an event that changes status, head node
+ * or current step sets it to the event's `at`; any other event sets it only when its `at` is at least
+ * 1 000 ms after the current updatedAt. So updatedAt is never more than 1 s behind the latest event, and
+ * listing by recency orders sessions at 1 s granularity. Reason: most events (traces, outputs, LLM
+ * turns) then leave the summary row untouched, and the SQLite store writes no summary page for them.
  *
  * @throws {Error} when the first event is not `session_created` (the stores guarantee it; a programmer error).
  */
 export function reduceSessionSummary(summary: SessionSummary | null, event: SessionEvent): SessionSummary {
+  if (summary === null) return reduceEvent(null, event);
+  const next = reduceEvent(summary, event);
+  if (
+    next.status === summary.status &&
+    next.headNodeId === summary.headNodeId &&
+    next.currentStepId === summary.currentStepId &&
+    event.at - summary.updatedAt < UPDATED_AT_GRANULARITY_MS
+  ) {
+    return next.updatedAt === summary.updatedAt ? next : { ...next, updatedAt: summary.updatedAt };
+  }
+  return next;
+}
+
+/**
+ * How far `SessionSummary.updatedAt` may lag behind the session's latest event (ms): see
+ * {@link reduceSessionSummary}.
+ */
+export const UPDATED_AT_GRANULARITY_MS = 1000;
+
+/**
+ * True when `next` (the reducer's output for one more event) differs from `previous` in a column of the
+ * summary row that is stored (everything but lastSeq, which the SQLite store reads from the log). An
+ * append whose summary did not change this way writes no summary row.
+ */
+export function summaryRowChanged(previous: SessionSummary, next: SessionSummary): boolean {
+  return (
+    next.status !== previous.status ||
+    next.headNodeId !== previous.headNodeId ||
+    next.currentStepId !== previous.currentStepId ||
+    next.updatedAt !== previous.updatedAt
+  );
+}
+
+function reduceEvent(summary: SessionSummary | null, event: SessionEvent): SessionSummary {
   if (summary === null) {
     if (event.kind !== 'session_created') {
       throw new Error(

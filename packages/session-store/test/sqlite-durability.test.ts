@@ -170,15 +170,20 @@ describe('SQLite store durability', () => {
     // A connection that has not appended to the session yet reads its head from the database (the one that
     // did trusts its cached head until another writer's append shows up as a seq conflict).
     const store = createSqliteSessionStore({ path })._unsafeUnwrap();
-    store.database.prepare("UPDATE sessions SET last_seq = 1 WHERE session_id = 'sess_a'").run();
+    store.database.prepare("DELETE FROM sessions WHERE session_id = 'sess_a'").run();
     const r = await store.append({ sessionId: 'sess_a', expectedSeq: 2, events: [steer('b')] });
     expect(r._unsafeUnwrapErr()).toMatchObject({
       code: 'STORE_CORRUPT',
-      details: { logSeq: 2, summarySeq: 1 },
+      details: { logSeq: 2, summaryRow: false },
     });
-    store.database.prepare("DELETE FROM sessions WHERE session_id = 'sess_a'").run();
-    const again = await store.append({ sessionId: 'sess_a', expectedSeq: 2, events: [steer('b')] });
-    expect(again._unsafeUnwrapErr().code).toBe('STORE_CORRUPT');
+    // A summary row whose log is gone: the session cannot be created again over it.
+    await store.append({ sessionId: 'sess_b', expectedSeq: 0, events: [created()] });
+    store.database.prepare("DELETE FROM session_events WHERE session_id = 'sess_b'").run();
+    const recreate = await store.append({ sessionId: 'sess_b', expectedSeq: 0, events: [created()] });
+    expect(recreate._unsafeUnwrapErr()).toMatchObject({
+      code: 'STORE_CORRUPT',
+      details: { logSeq: 0, summaryRow: true },
+    });
     expect((await store.verify('sess_a'))._unsafeUnwrap()).toMatchObject({ ok: true, events: 2 });
     store.close();
   });

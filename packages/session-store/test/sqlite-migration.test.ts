@@ -16,6 +16,7 @@ import { useTempDbPath } from './sqlite-files.js';
 
 const tempDb = useTempDbPath();
 const V1_DDL = readFileSync(join(import.meta.dirname, 'fixtures/schema-v1.sql'), 'utf8');
+const V2_DDL = readFileSync(join(import.meta.dirname, 'fixtures/schema-v2.sql'), 'utf8');
 
 /** One append of the v1 history: session, optional idempotency key, events. */
 interface Batch {
@@ -42,10 +43,10 @@ const HISTORY: readonly Batch[] = [
 
 /**
  * Builds a database as the v1 code left it: the v1 DDL (fixture), application_id, migration row 1, and the
- * rows the v1 store wrote for {@link HISTORY} (events and summaries computed by the memory store, which
+ * rows the v1 store wrote for {@link HISTORY}; with `version` 2, also the v2 DDL (fixture) and migration row 2 (events and summaries computed by the memory store, which
  * shares the hashing and summary reducer).
  */
-async function writeV1Database(path: string): Promise<Map<string, SessionEvent[]>> {
+async function writeV1Database(path: string, version: 1 | 2 = 1): Promise<Map<string, SessionEvent[]>> {
   const memory = createMemorySessionStore({ ids: sequentialIds(), clock: { now: () => 1_700_000_000_000 } });
   const last = new Map<string, number>();
   for (const b of HISTORY) {
@@ -60,6 +61,10 @@ async function writeV1Database(path: string): Promise<Map<string, SessionEvent[]
     'CREATE TABLE session_store_migrations (version INTEGER NOT NULL PRIMARY KEY, applied_at INTEGER NOT NULL) STRICT',
   );
   db.prepare('INSERT INTO session_store_migrations (version, applied_at) VALUES (1, 1700000000000)').run();
+  if (version === 2) {
+    db.exec(V2_DDL);
+    db.prepare('INSERT INTO session_store_migrations (version, applied_at) VALUES (2, 1700000000000)').run();
+  }
   const insertEvent = db.prepare(
     'INSERT INTO session_events (session_id, seq, event_id, at, kind, v, idempotency_key, data, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
   );
@@ -217,4 +222,40 @@ describe('opening a database written by schema v1', () => {
     expect(check.prepare('SELECT max(version) AS v FROM session_store_migrations').get()).toEqual({ v: 1 });
     check.close();
   });
+
+  it('migrates a v2 file to v3: last_seq is dropped from sessions and read from the log', async () => {
+    const path = tempDb();
+    const logs = await writeV1Database(path, 2);
+    const before = new Database(path, { readonly: true });
+    expect(sessionColumns(before)).toContain('last_seq');
+    before.close();
+
+    const store = createSqliteSessionStore({ path })._unsafeUnwrap();
+    expect(
+      store.database.prepare('SELECT version FROM session_store_migrations ORDER BY version').all(),
+    ).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }]);
+    expect(sessionColumns(store.database)).not.toContain('last_seq');
+    expect(store.database.pragma('integrity_check', { simple: true })).toBe('ok');
+    for (const [sessionId, events] of logs) {
+      expect((await store.getSummary(sessionId))._unsafeUnwrap().lastSeq).toBe(events.length);
+      expect((await store.verify(sessionId))._unsafeUnwrap()).toMatchObject({ ok: true });
+    }
+    expect((await store.listSessions())._unsafeUnwrap().map((s) => [s.sessionId, s.lastSeq])).toEqual([
+      ['sess_child', 3],
+      ['sess_parent', 3],
+    ]);
+    const appended = await store.append({ sessionId: 'sess_child', expectedSeq: 3, events: [steer('on')] });
+    expect(appended._unsafeUnwrap().events[0]!.prevHash).toBe(logs.get('sess_child')![2]!.hash);
+    expect((await store.getSummary('sess_child'))._unsafeUnwrap()).toMatchObject({
+      lastSeq: 4,
+      status: 'blocked',
+    });
+    store.close();
+  });
 });
+
+function sessionColumns(db: Database.Database): string[] {
+  return (db.prepare('SELECT name FROM pragma_table_info(?)').all('sessions') as { name: string }[]).map(
+    (c) => c.name,
+  );
+}

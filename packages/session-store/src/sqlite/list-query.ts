@@ -1,4 +1,5 @@
 import type { NormalisedListQuery } from '../listing.js';
+import { LAST_SEQ_COLUMN } from './statements.js';
 
 /** Name of the SQL function registered on each connection for case-insensitive substring search. */
 export const CONTAINS_FUNCTION = 'session_store_contains';
@@ -39,7 +40,7 @@ export function buildListSql(q: NormalisedListQuery): { sql: string; params: unk
     );
     params.push(q.needle, q.needle, q.needle, q.needle);
   }
-  const sql = `SELECT s.* FROM sessions s${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''}
+  const sql = `SELECT s.*, ${LAST_SEQ_COLUMN} FROM sessions s${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''}
     ORDER BY s.updated_at DESC, s.session_id ASC LIMIT ? OFFSET ?`;
   params.push(q.limit, q.offset);
   return { sql, params };

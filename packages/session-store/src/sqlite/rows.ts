@@ -15,7 +15,7 @@ export interface EventRow {
   readonly hash: string;
 }
 
-/** A row of `sessions` (the summary projection). */
+/** A row of `sessions` (the summary projection) with `last_seq` read from the log (`LAST_SEQ_COLUMN`). */
 export interface SummaryRow {
   readonly session_id: string;
   readonly workflow_id: string;
@@ -129,7 +129,7 @@ export function summaryFromRow(row: SummaryRow): SessionSummary {
   };
 }
 
-/** Named parameters of the summary upsert. */
+/** Named parameters of the summary insert (lastSeq is not stored: it is the log's highest seq). */
 export function summaryToParams(s: SessionSummary): Record<string, string | number | null> {
   return {
     session_id: s.sessionId,
@@ -143,7 +143,6 @@ export function summaryToParams(s: SessionSummary): Record<string, string | numb
     status: s.status,
     current_step_id: s.currentStepId,
     head_node_id: s.headNodeId,
-    last_seq: s.lastSeq,
     created_at: s.createdAt,
     updated_at: s.updatedAt,
   };

@@ -83,6 +83,15 @@ CREATE INDEX sessions_by_parent    ON sessions (parent_session_id);
 CREATE INDEX sessions_by_workspace ON sessions (workspace_path);
 `,
   },
+  {
+    // An append of an event that changes neither status, head node, current step nor (at 1 s granularity)
+    // updated_at writes no summary row at all: the session's last seq is read from session_events (its
+    // primary key) instead of being stored, so such an append writes the event's pages only.
+    version: 3,
+    sql: `
+ALTER TABLE sessions DROP COLUMN last_seq;
+`,
+  },
 ];
 
 /** Highest schema version this code knows. */

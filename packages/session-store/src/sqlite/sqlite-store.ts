@@ -16,7 +16,7 @@ import type {
 } from '../port.js';
 import { snapshotJson } from '../snapshots.js';
 import { SubscriberRegistry } from '../subscribers.js';
-import { reduceSessionSummary } from '../summary.js';
+import { reduceSessionSummary, summaryRowChanged } from '../summary.js';
 import { toAsync } from '../util.js';
 import { verifyChain } from '../verify.js';
 import { buildListSql, CONTAINS_FUNCTION } from './list-query.js';
@@ -187,16 +187,13 @@ class SqliteStore implements SqliteSessionStore {
       if (replay !== undefined) return replay;
     }
     const headRow = this.stmts.getHead.get(sessionId) as { seq: number; hash: string } | undefined;
-    if (
-      (headRow === undefined) !== (summaryRow === undefined) ||
-      (headRow && headRow.seq !== summaryRow?.last_seq)
-    ) {
-      // Only an edit behind the store's back can get the summary row and the log out of step.
+    if ((headRow === undefined) !== (summaryRow === undefined)) {
+      // Only an edit behind the store's back can leave a log without its summary row or the reverse.
       return err(
         storeError('STORE_CORRUPT', `The summary row of session ${sessionId} does not match its event log`, {
           sessionId,
           logSeq: headRow?.seq ?? 0,
-          summarySeq: summaryRow?.last_seq ?? 0,
+          summaryRow: summaryRow !== undefined,
         }),
       );
     }
@@ -212,7 +209,7 @@ class SqliteStore implements SqliteSessionStore {
 
   /**
    * Writes events 2..n of a batch whose first event is already inserted, the summary row (only the columns
-   * that changed) and the idempotency record; remembers the new head for {@link appendSync} to cache once
+   * that changed; nothing when only lastSeq moved, see `summaryRowChanged`) and the idempotency record; remembers the new head for {@link appendSync} to cache once
    * the transaction has committed.
    */
   private writeRest(
@@ -228,10 +225,10 @@ class SqliteStore implements SqliteSessionStore {
     }
     if (previous === null) {
       this.stmts.insertSummary.run(summaryToParams(summary));
-    } else {
+    } else if (summaryRowChanged(previous, summary)) {
       const statusChanged = summary.status !== previous.status;
       const updatedAtChanged = summary.updatedAt !== previous.updatedAt;
-      const params: (string | number | null)[] = [summary.currentStepId, summary.headNodeId, summary.lastSeq];
+      const params: (string | number | null)[] = [summary.currentStepId, summary.headNodeId];
       if (statusChanged) params.push(summary.status);
       if (updatedAtChanged) params.push(summary.updatedAt);
       params.push(summary.sessionId);

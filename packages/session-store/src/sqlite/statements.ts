@@ -19,13 +19,20 @@ export interface Statements {
   /**
    * Updates of an existing summary row, indexed by {@link summaryUpdateIndex}: each sets only the columns an
    * append can change, and leaves `status` / `updated_at` out when they did not change, so SQLite does not
-   * rewrite the index entries that contain them. Parameters: (current_step_id, head_node_id, last_seq,
-   * [status], [updated_at], session_id).
+   * rewrite the index entries that contain them. Parameters: (current_step_id, head_node_id,
+   * [status], [updated_at], session_id). Appends that change none of these columns run no update.
    */
   readonly updateSummary: readonly Database.Statement[];
   readonly putSnapshot: Database.Statement;
   readonly getSnapshot: Database.Statement;
 }
+
+/**
+ * `last_seq` of a summary row aliased `s`: the session's highest seq, read from the session_events primary
+ * key (schema v3 stores no last_seq column, so appends need not rewrite the summary row).
+ */
+export const LAST_SEQ_COLUMN =
+  'coalesce((SELECT max(e.seq) FROM session_events e WHERE e.session_id = s.session_id), 0) AS last_seq';
 
 const STATUS_CHANGED = 1;
 const UPDATED_AT_CHANGED = 2;
@@ -37,7 +44,7 @@ export function summaryUpdateIndex(statusChanged: boolean, updatedAtChanged: boo
 
 export function createStatements(db: Database.Database): Statements {
   return {
-    getSummary: db.prepare('SELECT * FROM sessions WHERE session_id = ?'),
+    getSummary: db.prepare(`SELECT s.*, ${LAST_SEQ_COLUMN} FROM sessions s WHERE s.session_id = ?`),
     getHead: db.prepare(
       'SELECT seq, hash FROM session_events WHERE session_id = ? ORDER BY seq DESC LIMIT 1',
     ),
@@ -61,11 +68,11 @@ export function createStatements(db: Database.Database): Statements {
     ),
     insertSummary: db.prepare(`
       INSERT INTO sessions (session_id, workflow_id, workflow_hash, title, goal, workspace_path, parent_session_id,
-                            source, status, current_step_id, head_node_id, last_seq, created_at, updated_at)
+                            source, status, current_step_id, head_node_id, created_at, updated_at)
       VALUES (@session_id, @workflow_id, @workflow_hash, @title, @goal, @workspace_path, @parent_session_id,
-              @source, @status, @current_step_id, @head_node_id, @last_seq, @created_at, @updated_at)`),
+              @source, @status, @current_step_id, @head_node_id, @created_at, @updated_at)`),
     updateSummary: [0, 1, 2, 3].map((i) => {
-      const set = ['current_step_id = ?', 'head_node_id = ?', 'last_seq = ?'];
+      const set = ['current_step_id = ?', 'head_node_id = ?'];
       if (i & STATUS_CHANGED) set.push('status = ?');
       if (i & UPDATED_AT_CHANGED) set.push('updated_at = ?');
       return db.prepare(`UPDATE sessions SET ${set.join(', ')} WHERE session_id = ?`);
