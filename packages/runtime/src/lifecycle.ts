@@ -24,7 +24,7 @@ import type { ActiveSessions } from './active.js';
 import type { DeliveryApprovals } from './approvals.js';
 import type { DaemonEventBus } from './daemon-events.js';
 import type { DeliverFn } from './delivery.js';
-import { deliveryTemplateContext } from './delivery-template.js';
+import { createDeliveryTemplates, type DeliveryTemplates } from './delivery-template.js';
 import type { RuntimeError } from './errors.js';
 import type { SessionNotifications } from './notifications.js';
 import {
@@ -60,6 +60,8 @@ export interface LifecycleDeps {
   /** A change request WorkTrain opened was merged: its session's Jira ticket moves on (`createMergeFollowUp`). */
   readonly onMerged?: (merged: MergedChangeRequest) => ResultAsync<unknown, WorkTrainError<string>>;
   readonly active: ActiveSessions;
+  /** PR/MR template contexts, one read per base commit (default: a new cache of this handler). */
+  readonly templates?: DeliveryTemplates;
   readonly events: DaemonEventBus;
   readonly workerId: string;
   readonly clock: Clock;
@@ -84,6 +86,7 @@ const META_KEY = 'daemon';
  */
 export function createTaskHandler(deps: LifecycleDeps) {
   const log = deps.logger.child({ component: 'lifecycle' });
+  const templates = deps.templates ?? createDeliveryTemplates();
 
   const record = async (sessionId: string, events: readonly NewSessionEvent[]): Promise<void> => {
     const r = await appendAtHead(deps.store, sessionId, events);
@@ -154,8 +157,20 @@ export function createTaskHandler(deps: LifecycleDeps) {
         ...targetToJson(work.target),
       };
       // The repository's PR/MR template, for the final step to fill (`deliveryTemplate`); none → {}.
-      const template =
-        work.target.repo === null ? {} : await deliveryTemplateContext(work.repoPath, work.target);
+      // Read from the base commit the worktree will start from (the fetch the daemon started when the task
+      // was enqueued), once per commit; without a fetched base, from origin/HEAD as before.
+      let template: JsonObject = {};
+      if (work.target.repo !== null) {
+        const base = await deps.workspaces.freshBase({
+          repoPath: work.repoPath,
+          fetchedSince: task.createdAt,
+        });
+        template = await templates.context(
+          work.repoPath,
+          work.target,
+          base.isOk() ? base.value.commit : undefined,
+        );
+      }
       const started = await deps.engine.startWorkflow({
         workflowId: work.workflowId,
         goal: work.goal,

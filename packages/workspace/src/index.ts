@@ -23,6 +23,8 @@ export type {
   CleanWorktreesInput,
   CleanWorktreesResult,
   CreateWorktreeInput,
+  FreshBase,
+  FreshBaseInput,
   PrefetchBaseInput,
   PruneOrphansInput,
   PruneOrphansResult,

@@ -60,6 +60,20 @@ export interface PrefetchBaseInput {
   readonly baseBranch?: string;
 }
 
+/** Input of {@link WorkspaceManager.freshBase}. */
+export interface FreshBaseInput extends PrefetchBaseInput {
+  /** Reuse a fetch started at or after this time (ms epoch); default: fetch now. */
+  readonly fetchedSince?: number;
+}
+
+/** A fetched base branch (see {@link WorkspaceManager.freshBase}). */
+export interface FreshBase {
+  /** Branch name on origin (`main`). */
+  readonly baseBranch: string;
+  /** Commit of `origin/<baseBranch>` after the fetch (40 hex digits). */
+  readonly commit: string;
+}
+
 /** A session's worktree. */
 export interface Worktree {
   readonly sessionId: string;
@@ -150,6 +164,13 @@ export interface WorkspaceManager {
    * prefetch is simply not reused); the promise resolves when the fetch has ended.
    */
   prefetchBase(input: PrefetchBaseInput): Promise<void>;
+  /**
+   * The base branch and the commit a fetch of it from origin left `origin/<base>` at; with `fetchedSince`,
+   * a fetch started at or after that time (ms epoch) is reused (e.g. the prefetch), else one runs now. The
+   * same commit a `createWorktree` with the same `fetchedSince` starts from, unless a newer fetch lands in
+   * between. Errors: BASE_BRANCH_NOT_FOUND, GIT_FAILED, NOT_A_REPOSITORY.
+   */
+  freshBase(input: FreshBaseInput): ResultAsync<FreshBase, WorkspaceError>;
   removeWorktree(input: RemoveWorktreeInput): ResultAsync<RemoveWorktreeResult, WorkspaceError>;
   listWorktrees(): ResultAsync<readonly WorktreeEntry[], WorkspaceError>;
   cleanWorktrees(input?: CleanWorktreesInput): ResultAsync<CleanWorktreesResult, WorkspaceError>;
@@ -289,11 +310,7 @@ export function createWorkspaceManager(options: WorkspaceManagerOptions): Worksp
     const start = (): Promise<Result<string, WorkspaceError>> => {
       const at = clock.now();
       const done: Promise<Result<string, WorkspaceError>> = Promise.resolve(
-        fetchBase(repo, base).andThen(() =>
-          runGit(repo, ['rev-parse', '--verify', `refs/remotes/origin/${base}^{commit}`]).map((o) =>
-            o.stdout.trim(),
-          ),
-        ),
+        fetchBase(repo, base).andThen(() => remoteBranchCommit(repo, base)),
       ).then((r) => {
         if (r.isOk() && (e.lastOk === null || at >= e.lastOk.at)) e.lastOk = { at, head: r.value };
         if (e.running?.done === done) e.running = null;
@@ -317,6 +334,25 @@ export function createWorkspaceManager(options: WorkspaceManagerOptions): Worksp
     }
     return new ResultAsync(e.next.done);
   };
+
+  /**
+   * The commit of `origin/<base>`: from its loose ref file, which a fetch that moved it has just written
+   * (the file git itself reads first), else (packed, reftable, a symbolic ref) from `git rev-parse`.
+   */
+  const remoteBranchCommit = (repo: string, base: string): ResultAsync<string, WorkspaceError> =>
+    repoCommonDirOf(repo)
+      .andThen((commonDir) =>
+        ResultAsync.fromSafePromise(
+          readFile(join(commonDir, 'refs', 'remotes', 'origin', ...base.split('/')), 'utf8').catch(() => ''),
+        ),
+      )
+      .andThen((text) => {
+        const sha = text.trim();
+        if (/^(?:[0-9a-f]{40}|[0-9a-f]{64})$/.test(sha)) return okAsync(sha);
+        return runGit(repo, ['rev-parse', '--verify', `refs/remotes/origin/${base}^{commit}`]).map((o) =>
+          o.stdout.trim(),
+        );
+      });
 
   const fetchBase = (repo: string, base: string) =>
     runGit(repo, ['fetch', '--no-tags', 'origin', `+refs/heads/${base}:refs/remotes/origin/${base}`]).mapErr(
@@ -479,6 +515,15 @@ export function createWorkspaceManager(options: WorkspaceManagerOptions): Worksp
       });
   };
 
+  const freshBase = (input: FreshBaseInput): ResultAsync<FreshBase, WorkspaceError> =>
+    repoCommonDirOf(input.repoPath)
+      .andThen(() =>
+        input.baseBranch === undefined ? cachedDefaultBranch(input.repoPath) : okAsync(input.baseBranch),
+      )
+      .andThen((baseBranch) =>
+        freshFetch(input.repoPath, baseBranch, input.fetchedSince).map((commit) => ({ baseBranch, commit })),
+      );
+
   const removeWorktree = (input: RemoveWorktreeInput): ResultAsync<RemoveWorktreeResult, WorkspaceError> =>
     validateSessionId(input.sessionId).asyncAndThen(() => {
       const path = pathFor(input.sessionId);
@@ -605,6 +650,7 @@ export function createWorkspaceManager(options: WorkspaceManagerOptions): Worksp
     pathFor,
     createWorktree,
     prefetchBase,
+    freshBase,
     removeWorktree,
     listWorktrees,
     cleanWorktrees,

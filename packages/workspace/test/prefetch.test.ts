@@ -43,6 +43,29 @@ describe('prefetchBase', () => {
     expect(wt.head).toBe(late);
   });
 
+  it('freshBase gives the fetched base commit, the one createWorktree with the same fetchedSince starts at', async () => {
+    const enqueuedAt = clock.now();
+    const pushed = await fx.pushFromElsewhere('main', { 'NEW.md': 'x\n' });
+    const base = (await manager.freshBase({ repoPath: fx.repo, fetchedSince: enqueuedAt }))._unsafeUnwrap();
+    expect(base).toEqual({ baseBranch: 'main', commit: pushed });
+    const wt = (
+      await manager.createWorktree({ repoPath: fx.repo, sessionId: 's_base', fetchedSince: enqueuedAt })
+    )._unsafeUnwrap();
+    expect(wt.head).toBe(pushed);
+  });
+
+  it('freshBase reads a packed (not loose) origin branch through git', async () => {
+    const head = (await fx.git(fx.repo, 'rev-parse', 'refs/remotes/origin/main')).trim();
+    await fx.git(fx.repo, 'pack-refs', '--all');
+    expect(existsSync(join(fx.repo, '.git', 'refs', 'remotes', 'origin', 'main'))).toBe(false);
+    expect((await manager.freshBase({ repoPath: fx.repo }))._unsafeUnwrap().commit).toBe(head);
+  });
+
+  it('freshBase fails with a typed error for a path that is not a repository', async () => {
+    const r = await manager.freshBase({ repoPath: join(fx.root, 'nope') });
+    expect(r._unsafeUnwrapErr().code).toMatch(/NOT_A_REPOSITORY|WORKTREE_MISSING|GIT_FAILED/);
+  });
+
   it('never fails, even for a path that is not a repository', async () => {
     await expect(manager.prefetchBase({ repoPath: join(fx.root, 'nope') })).resolves.toBeUndefined();
   });
