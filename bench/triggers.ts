@@ -40,6 +40,7 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay, PerformanceObserver, performance } from 'node:perf_hooks';
 import { openSqliteQueue } from '@worktrain/queue';
 import {
+  type CheckpointResult,
   createBuiltinRegistry,
   createWebhookListener,
   loadTriggerConfig,
@@ -327,9 +328,10 @@ async function webhookIntake(o: {
 }): Promise<void> {
   const { config, fsync, dbPath, base, repository, issue } = o;
   const commits: Array<{ calls: number; durationMs: number; syncMs: number }> = [];
+  const checkpoints: CheckpointResult[] = [];
   const store = openTriggerStore(
     { path: dbPath },
-    { fsync, onGroupCommit: (c) => commits.push(c) },
+    { fsync, onGroupCommit: (c) => commits.push(c), onCheckpoint: (r) => checkpoints.push(r) },
   )._unsafeUnwrap();
   const router = new TriggerRouter({ config, store });
   // Server-side accept time (request received → response finished), to tell server time from transport.
@@ -413,6 +415,9 @@ async function webhookIntake(o: {
     commit_p99_ms: round(percentile(sortedCommit, 99)),
     commit_max_ms: round(sortedCommit.at(-1) ?? Number.NaN),
     // Commit → WAL fsync done, off the event loop (0 for in-commit fsync, which commit_ms includes).
+    // Background (worker thread) checkpoints: count, and frames they copied (off-loop only).
+    background_checkpoints: checkpoints.length,
+    background_checkpoint_failures: checkpoints.filter((c) => !c.ok).length,
     sync_p99_ms: round(
       percentile(
         intakeCommits.map((c) => c.syncMs).sort((a, b) => a - b),

@@ -61,6 +61,7 @@ export type { DispatchOutcome, TriggerRouterOptions } from './router/router.js';
 export { TriggerRouter } from './router/router.js';
 export type { RunReport, SchedulerOptions } from './scheduler.js';
 export { pollsEnabled, TriggerScheduler } from './scheduler.js';
+export type { CheckpointResult } from './store/checkpointer.js';
 export { LATEST_TRIGGER_SCHEMA_VERSION, migrateTriggerSchema } from './store/schema.js';
 export type {
   AdmitInput,

@@ -1,8 +1,9 @@
 import { mkdtempSync, rmSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { waitFor } from '@worktrain/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openTriggerStore, type TriggerStore } from '../src/index.js';
+import { type CheckpointResult, openTriggerStore, type TriggerStore } from '../src/index.js';
 
 const dirs: string[] = [];
 const stores: TriggerStore[] = [];
@@ -11,13 +12,17 @@ afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-function open(fsync?: 'off-loop' | 'in-commit') {
+function open(fsync?: 'off-loop' | 'in-commit', checkpoints: CheckpointResult[] = []) {
   const dir = mkdtempSync(join(tmpdir(), 'wt-group-commit-'));
   dirs.push(dir);
   const commits: Array<{ calls: number; durationMs: number; syncMs: number }> = [];
   const store = openTriggerStore(
     { path: join(dir, 'worktrain.db') },
-    { onGroupCommit: (c) => commits.push(c), ...(fsync ? { fsync } : {}) },
+    {
+      onGroupCommit: (c) => commits.push(c),
+      onCheckpoint: (r) => checkpoints.push(r),
+      ...(fsync ? { fsync } : {}),
+    },
   )._unsafeUnwrap();
   stores.push(store);
   return { dir, store, commits };
@@ -65,5 +70,27 @@ describe('TriggerStore.batch group commit', () => {
     const r = await record(store, 'lost');
     expect(r.isErr() && r.error.code).toBe('STORE_IO');
     expect(r.isErr() && r.error.message).toMatch(/fsync of the write-ahead log failed/);
+  });
+
+  it('checkpoints the WAL on a background connection, never inside the batch commit', async () => {
+    const checkpoints: CheckpointResult[] = [];
+    const { store } = open('off-loop', checkpoints);
+    store.db.pragma('wal_autocheckpoint = 10');
+    for (let i = 0; i < 40; i++)
+      expect((await record(store, `d${i}-${'x'.repeat(2000)}`))._unsafeUnwrap()).toBe(true);
+    // The batch commits ran with auto-checkpoint off; the connection's own setting is back.
+    expect(store.db.pragma('wal_autocheckpoint', { simple: true })).toBe(10);
+    const done = await waitFor(() => checkpoints.find((c) => c.ok && c.checkpointed > 0), {
+      description: 'a background checkpoint that copied frames',
+    });
+    expect(done.ok).toBe(true);
+    expect(checkpoints.filter((c) => !c.ok)).toEqual([]);
+  });
+
+  it('in-commit mode runs no background checkpoints', async () => {
+    const checkpoints: CheckpointResult[] = [];
+    const { store } = open('in-commit', checkpoints);
+    for (let i = 0; i < 5; i++) await record(store, `n${i}`);
+    expect(checkpoints).toEqual([]);
   });
 });

@@ -6,6 +6,7 @@ import { type EnqueueInput, enqueueSync, openWorktrainDatabase } from '@worktrai
 import type Database from 'better-sqlite3';
 import { type TriggerError, triggerError } from '../errors.js';
 import type { PollCursor } from '../provider.js';
+import { BackgroundCheckpointer, type CheckpointResult } from './checkpointer.js';
 import { migrateTriggerSchema } from './schema.js';
 
 type Db = Database.Database;
@@ -107,7 +108,10 @@ export class TriggerStore {
 
   readonly #onGroupCommit: TriggerStoreOptions['onGroupCommit'];
   readonly #fsyncMode: 'off-loop' | 'in-commit';
-  #walTarget: { path: string; level: number } | null | undefined = undefined;
+  readonly #onCheckpoint: TriggerStoreOptions['onCheckpoint'];
+  #walTarget: WalTarget | null | undefined = undefined;
+  #checkpointer: BackgroundCheckpointer | null = null;
+  #lastCheckpointRequest = 0;
   #syncing = false;
   readonly #syncWaiters: Array<(error: unknown) => void> = [];
   #walIno: number | null = null;
@@ -118,6 +122,7 @@ export class TriggerStore {
     this.#clock = clock;
     this.#onGroupCommit = options.onGroupCommit;
     this.#fsyncMode = options.fsync ?? 'off-loop';
+    this.#onCheckpoint = options.onCheckpoint;
   }
 
   /**
@@ -151,11 +156,17 @@ export class TriggerStore {
       // Off-loop fsync: commit without SQLite's own fsync, then fsync the WAL file on the thread pool before
       // anyone is answered (see TriggerStoreOptions.fsync). The connection's level is restored at once, so
       // every other transaction on it keeps SQLite's own fsync.
+      // The checkpoint SQLite would run inside this COMMIT (every wal_autocheckpoint pages) runs on the
+      // background checkpointer instead, unless that one is gone or lags far behind (then SQLite's own
+      // auto-checkpoint bounds the WAL, as before).
+      const bg = wal !== null && this.#backgroundCheckpoints(wal);
       if (wal !== null) this.#sql('PRAGMA synchronous = NORMAL').run();
+      if (bg) this.#sql('PRAGMA wal_autocheckpoint = 0').run();
       try {
         results = this.#db.transaction(() => items.map((item) => item.run())).immediate();
       } finally {
         if (wal !== null) this.#sql(`PRAGMA synchronous = ${wal.level}`).run();
+        if (bg && wal !== null) this.#sql(`PRAGMA wal_autocheckpoint = ${wal.autocheckpoint}`).run();
       }
     } catch (thrown) {
       const e = storeError(thrown);
@@ -194,16 +205,46 @@ export class TriggerStore {
    * null (in-commit fsync) when disabled, in memory, not in WAL mode, or below synchronous=FULL (then
    * SQLite's own setting is kept as it is).
    */
-  #walSyncTarget(): { path: string; level: number } | null {
+  #walSyncTarget(): WalTarget | null {
     if (this.#walTarget !== undefined) return this.#walTarget;
-    let target: { path: string; level: number } | null = null;
+    let target: WalTarget | null = null;
     if (this.#fsyncMode === 'off-loop' && !this.#db.memory && this.#db.name !== '') {
       const mode = String(this.#db.pragma('journal_mode', { simple: true })).toLowerCase();
       const level = Number(this.#db.pragma('synchronous', { simple: true }));
-      if (mode === 'wal' && level >= 2) target = { path: `${this.#db.name}-wal`, level };
+      const autocheckpoint = Number(this.#db.pragma('wal_autocheckpoint', { simple: true }));
+      if (mode === 'wal' && level >= 2) {
+        target = { path: `${this.#db.name}-wal`, level, autocheckpoint };
+        if (autocheckpoint > 0)
+          this.#checkpointer = new BackgroundCheckpointer(this.#db.name, (r) => {
+            try {
+              this.#onCheckpoint?.(r);
+            } catch {
+              // A metrics hook must never fail an intake.
+            }
+          });
+      }
     }
     this.#walTarget = target;
     return target;
+  }
+
+  /** True when this commit leaves checkpoints to the background checkpointer. */
+  #backgroundCheckpoints(wal: WalTarget): boolean {
+    const c = this.#checkpointer;
+    if (c === null || !c.usable) return false;
+    const last = c.last;
+    // Far behind (readers pinning frames, or a failing checkpoint): let SQLite checkpoint in the commit.
+    return !(last !== null && (!last.ok || last.log > 4 * wal.autocheckpoint));
+  }
+
+  /** After an fsync: a passive background checkpoint at most every 50 ms (no-op while one runs). */
+  #maybeCheckpoint(): void {
+    const c = this.#checkpointer;
+    if (c === null) return;
+    const now = performance.now();
+    if (now - this.#lastCheckpointRequest < 50) return;
+    this.#lastCheckpointRequest = now;
+    c.request();
   }
 
   /**
@@ -222,6 +263,7 @@ export class TriggerStore {
     const waiters = this.#syncWaiters.splice(0);
     void this.#fsyncWal(path).then((failure) => {
       this.#syncing = false;
+      this.#maybeCheckpoint();
       for (const w of waiters) w(failure);
       if (this.#syncWaiters.length > 0) this.#startSync(path);
     });
@@ -427,6 +469,7 @@ export class TriggerStore {
   }
 
   close(): void {
+    this.#checkpointer?.close();
     if (this.#owned && this.#db.open) this.#db.close();
   }
 
@@ -490,6 +533,15 @@ export class TriggerStore {
   }
 }
 
+/** The WAL file to fsync off the event loop and the connection's own levels, restored after each batch. */
+interface WalTarget {
+  readonly path: string;
+  /** PRAGMA synchronous of the connection (2 FULL, 3 EXTRA). */
+  readonly level: number;
+  /** PRAGMA wal_autocheckpoint of the connection, pages (0: off; then no background checkpoints). */
+  readonly autocheckpoint: number;
+}
+
 /** Thrown inside a transaction to roll it back when the queue refuses a task. */
 class EnqueueRefused extends Error {
   readonly code: string;
@@ -534,9 +586,14 @@ export interface TriggerStoreOptions {
    * commits made meanwhile share the next fsync. `'in-commit'`: SQLite's own fsync inside COMMIT (blocks
    * the event loop for the fsync). Only applies to a file database in WAL mode at synchronous=FULL or EXTRA;
    * otherwise the connection's own setting is used as it is. Other transactions on the connection always
-   * keep SQLite's own fsync.
+   * keep SQLite's own fsync. With `'off-loop'` the WAL checkpoint SQLite would run inside a batch COMMIT
+   * (every `wal_autocheckpoint` pages) runs instead as a PASSIVE checkpoint on a worker thread with its own
+   * connection (at most every 50 ms); if that one fails or lags beyond 4 × wal_autocheckpoint pages, the
+   * commit checkpoints as SQLite would.
    */
   readonly fsync?: 'off-loop' | 'in-commit';
+  /** Called with each background checkpoint's outcome (`'off-loop'` only). For metrics and tests. */
+  readonly onCheckpoint?: (result: CheckpointResult) => void;
 }
 
 /**
