@@ -158,7 +158,8 @@ export interface WorkspaceManager {
   pathFor(sessionId: string): string;
   createWorktree(input: CreateWorktreeInput): ResultAsync<Worktree, WorkspaceError>;
   /**
-   * Starts fetching the base branch from origin now (e.g. when a task is enqueued), so that a later
+   * Starts fetching the base branch from origin (e.g. when a task is enqueued; the git process starts
+   * after the caller's event-loop turn, and a fetch started since the call is joined), so that a later
    * `createWorktree` with `fetchedSince` at or before now reuses it instead of fetching again. Fetches of
    * one repository and branch are coalesced: at most one runs and one waits. Never fails (a failed
    * prefetch is simply not reused); the promise resolves when the fetch has ended.
@@ -504,11 +505,16 @@ export function createWorkspaceManager(options: WorkspaceManagerOptions): Worksp
       });
 
   const prefetchBase = async (input: PrefetchBaseInput): Promise<void> => {
+    const requestedAt = clock.now();
+    // Spawning git forks this process and blocks its event loop for a while (10-30 ms for a daemon of a
+    // few hundred MB): start after the caller's turn (e.g. a webhook's 202 is sent first). A fetch that
+    // another caller started meanwhile, at or after the request, is joined instead of queueing another.
+    await new Promise<void>((done) => setImmediate(done));
     await repoCommonDirOf(input.repoPath)
       .andThen(() =>
         input.baseBranch === undefined ? cachedDefaultBranch(input.repoPath) : okAsync(input.baseBranch),
       )
-      .andThen((base) => freshFetch(input.repoPath, base, undefined).map(() => undefined))
+      .andThen((base) => freshFetch(input.repoPath, base, requestedAt).map(() => undefined))
       .orElse((e) => {
         logger.debug({ repoPath: input.repoPath, code: e.code }, `prefetch failed: ${e.message}`);
         return okAsync(undefined);
