@@ -13,8 +13,9 @@
  *   check, dedupe, durable enqueue, claim, session start, worktree creation from a real git origin, prompt
  *   assembly and the SDK call. Same clock (this process). Goal p99 < 100 ms; WorkRail's polling floor is
  *   minutes. `stages_p50_ms` splits it with the daemon's own event stream (`/api/v1/events`): enqueue
- *   (signature, dedupe, durable enqueue), claim (worker wake-up), session_start (engine), worktree_and_prompt
- *   (worktree from the prefetched base, prompt assembly, the SDK call). Sessions end after one turn (`budgets.maxTurns: 1`) so they do not load the next measurement.
+ *   (signature, dedupe, durable enqueue), claim (worker wake-up), session_start (base commit, PR template,
+ *   engine), worktree (`git worktree add` from the prefetched base), prompt_and_request (session records,
+ *   prompt assembly, the SDK call). Sessions end after one turn (`budgets.maxTurns: 1`) so they do not load the next measurement.
  * - concurrent_scripted_sessions: N webhooks at once, `maxConcurrentSessions: N`, the scripted model running
  *   the full task → session → worktree → agent tools → commit → push → PR → issue comment lifecycle against a
  *   bare git origin and the testkit's GitHub double. Reports throughput (sessions completed per minute, first
@@ -240,12 +241,13 @@ async function latencyWorkload(): Promise<void> {
   const samples: number[] = [];
   const accepts: number[] = [];
   // Where the time goes (daemon clock = this clock, one machine): webhook sent → task enqueued (durable,
-  // before the 202) → claimed by a worker → session started → first model request (worktree, prompt).
-  const parts: Record<'enqueue' | 'claim' | 'session_start' | 'worktree_and_prompt', number[]> = {
+  // before the 202) → claimed by a worker → session started → worktree ready → first model request.
+  const parts: Record<'enqueue' | 'claim' | 'session_start' | 'worktree' | 'prompt_and_request', number[]> = {
     enqueue: [],
     claim: [],
     session_start: [],
-    worktree_and_prompt: [],
+    worktree: [],
+    prompt_and_request: [],
   };
   try {
     for (let i = 1; i <= WARMUP + LATENCY_SAMPLES; i++) {
@@ -268,7 +270,8 @@ async function latencyWorkload(): Promise<void> {
             const t = stages.stamps.get(taskId);
             return t?.task_enqueued !== undefined &&
               t.task_claimed !== undefined &&
-              t.session_started !== undefined
+              t.session_started !== undefined &&
+              t.worktree_ready !== undefined
               ? t
               : undefined;
           },
@@ -280,7 +283,9 @@ async function latencyWorkload(): Promise<void> {
         parts.enqueue.push(enq - t0);
         parts.claim.push(claimed - enq);
         parts.session_start.push(started - claimed);
-        parts.worktree_and_prompt.push(first.receivedAt - started);
+        const worktree = s.worktree_ready ?? started;
+        parts.worktree.push(worktree - started);
+        parts.prompt_and_request.push(first.receivedAt - worktree);
       }
     }
   } finally {

@@ -13,6 +13,7 @@ export interface DaemonEvent {
     | 'task_failed'
     | 'session_started'
     | 'session_resumed'
+    | 'worktree_ready'
     | 'session_finished'
     | 'session_killed'
     | 'delivery_finished';

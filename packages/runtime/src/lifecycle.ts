@@ -218,6 +218,12 @@ export function createTaskHandler(deps: LifecycleDeps) {
     ]);
     if (worktree.isErr())
       throw new TaskFailure('execution', `Cannot prepare the worktree: ${worktree.error.message}`);
+    deps.events.emit({
+      type: 'worktree_ready',
+      taskId: task.id,
+      sessionId,
+      data: { outcome: worktree.value.outcome, branch: worktree.value.branch },
+    });
     let baseBranch = worktree.value.baseBranch;
     const events = await readAll(deps.store, sessionId);
     if (events.isErr()) throw new TaskFailure('execution', events.error.message);
