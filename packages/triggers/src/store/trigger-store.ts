@@ -128,8 +128,8 @@ export class TriggerStore {
   /**
    * Group commit: runs `fn` (any mix of this store's calls, e.g. a router dispatch) inside one shared
    * `BEGIN IMMEDIATE` transaction with every other `batch` call made before the next turn of the event
-   * loop, each in its own savepoint (a failing one rolls back alone). Resolves after the commit, so a
-   * resolved ok is durable. This is how webhook intake exceeds the disk's fsync'd-commit rate.
+   * loop, each in its own savepoint (a failing one rolls back alone). Resolves after the commit AND the fsync of
+   * the WAL holding it (see {@link TriggerStoreOptions.fsync}), so a resolved ok is durable. This is how webhook intake exceeds the disk's fsync'd-commit rate.
    */
   batch<T>(fn: () => Result<T, TriggerError>): Promise<Result<T, TriggerError>> {
     return new Promise((resolve) => {
