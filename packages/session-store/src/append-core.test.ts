@@ -18,6 +18,39 @@ describe('prepareAppend', () => {
     }
   });
 
+  it('accepts and rejects envelopes at exactly the schema limits (hand-checked fast path agrees with zod)', () => {
+    const ok = (input: unknown) => prepareAppend(input as AppendInput, 1000).isOk();
+    const base = { sessionId: 's', expectedSeq: 0, events: [steer] };
+    const rejected = [
+      null,
+      'not an object',
+      { ...base, sessionId: 'x'.repeat(129) },
+      { ...base, sessionId: 7 },
+      { ...base, expectedSeq: Number.MAX_SAFE_INTEGER + 1 },
+      { ...base, expectedSeq: Number.NaN },
+      { ...base, expectedSeq: Number.POSITIVE_INFINITY },
+      { ...base, expectedSeq: '1' },
+      { ...base, idempotencyKey: 'k'.repeat(257) },
+      { ...base, idempotencyKey: null },
+      { ...base, events: [] },
+      { ...base, events: 'x' },
+      { ...base, events: Array.from({ length: 10_001 }, () => steer) },
+    ];
+    for (const input of rejected) {
+      expect(prepareAppend(input as AppendInput, 1000)._unsafeUnwrapErr()).toMatchObject({
+        code: 'INVALID_EVENT',
+        details: { index: null },
+      });
+    }
+    expect(ok({ ...base, sessionId: 'x'.repeat(128) })).toBe(true);
+    expect(ok({ ...base, expectedSeq: Number.MAX_SAFE_INTEGER })).toBe(true);
+    expect(ok({ ...base, idempotencyKey: 'k'.repeat(256) })).toBe(true);
+    expect(ok({ ...base, idempotencyKey: undefined })).toBe(true);
+    expect(ok({ ...base, unknownKey: 1 })).toBe(true);
+    const many = prepareAppend({ ...base, events: Array.from({ length: 10_000 }, () => steer) }, 1000);
+    expect(many._unsafeUnwrap().events).toHaveLength(10_000);
+  });
+
   it('rejects hostile nesting before schema validation without overflowing the stack', () => {
     let deep: unknown = 'leaf';
     for (let i = 0; i < 100_000; i++) deep = [deep];

@@ -42,7 +42,9 @@ export function reduceSessionSummary(summary: SessionSummary | null, event: Sess
     next.currentStepId === summary.currentStepId &&
     event.at - summary.updatedAt < UPDATED_AT_GRANULARITY_MS
   ) {
-    return next.updatedAt === summary.updatedAt ? next : { ...next, updatedAt: summary.updatedAt };
+    // `next` is a fresh object (reduceEvent copies a non-null summary): set the field instead of copying again.
+    (next as { updatedAt: number }).updatedAt = summary.updatedAt;
+    return next;
   }
   return next;
 }
