@@ -84,6 +84,13 @@ export const MEANINGS: Readonly<Record<string, string>> = {
   'notifications.slack[].timeoutMs': 'ms per attempt',
   'notifications.callbackSecret':
     "signs posts to a trigger's `callbackUrl` like the webhooks; without it no callback is sent",
+  delivery: 'the delivery stage that runs after the agent (DESIGN §8)',
+  'delivery.checks':
+    'commands run in the worktree before the commit (e.g. the tests); a failure stops the delivery (`CHECKS_FAILED`); output is recorded on the session',
+  'delivery.checks[].name': 'short name shown in events (`test`, `lint`)',
+  'delivery.checks[].command':
+    'run with `/bin/sh -c` in the worktree, with a scrubbed environment (no forge token)',
+  'delivery.checks[].timeoutMs': 'ms; the process group is killed after it (default 600 000)',
 };
 
 /** One row of the table. */

@@ -176,6 +176,28 @@ export const RuntimeConfigSchema = z.strictObject({
     })
     .default({ checkIntervalMs: 1_000 }),
   notifications: NotificationsConfigSchema.default({ webhooks: [], slack: [] }),
+  delivery: z
+    .strictObject({
+      /**
+       * Commands run in the worktree before anything is committed or pushed (e.g. the repo's tests), each
+       * with `/bin/sh -c`, a scrubbed environment (no forge token) and a timeout; exit code and capped output
+       * are recorded as the session's `checks` delivery stage, and a failure stops the delivery
+       * (CHECKS_FAILED). Empty by default.
+       */
+      checks: z
+        .array(
+          z.strictObject({
+            /** Short name shown in events (`test`, `lint`). */
+            name: z.string().min(1).max(100),
+            command: z.string().min(1).max(10_000),
+            /** ms; default 600 000 (10 minutes). */
+            timeoutMs: Ms.max(3_600_000).optional(),
+          }),
+        )
+        .max(20)
+        .default([]),
+    })
+    .default({ checks: [] }),
 });
 export type RuntimeConfig = z.infer<typeof RuntimeConfigSchema>;
 export type GitLabForgeConfig = z.infer<typeof GitLabForgeConfigSchema>;

@@ -9,6 +9,7 @@ import {
 } from '@worktrain/contracts';
 import {
   createGitHubForge,
+  type DeliveryCheck,
   type DeliveryPlan,
   type DeliveryResult,
   deliver,
@@ -62,6 +63,8 @@ export function createDelivery(options: {
   readonly store: SessionStore;
   readonly forgeFor: ForgeFactory;
   readonly logger: Logger;
+  /** Checks run before the commit (config `delivery.checks`); none by default. */
+  readonly checks?: readonly DeliveryCheck[];
   readonly afterDelivered?: (
     request: DeliverRequest,
     delivered: DeliveryResult,
@@ -93,6 +96,7 @@ export function createDelivery(options: {
         ...(request.approvedProtectedPaths === undefined
           ? {}
           : { policy: { approvedProtectedPaths: request.approvedProtectedPaths } }),
+        ...(options.checks === undefined || options.checks.length === 0 ? {} : { checks: options.checks }),
       },
       { store: options.store, forge: client, pushToken, logger: options.logger },
     )

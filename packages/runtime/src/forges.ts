@@ -13,6 +13,7 @@ import {
   createGitHubForge,
   createGitLabForge,
   createJiraReturnPath,
+  type DeliveryCheck,
   type DeliveryError,
   type ForgeClient,
   type JiraReturnPath,
@@ -129,11 +130,14 @@ export function createForgeDelivery(options: {
   readonly store: SessionStore;
   readonly forges: Forges;
   readonly logger: Logger;
+  /** Checks run before the commit (config `delivery.checks`). */
+  readonly checks?: readonly DeliveryCheck[];
 }): DeliverFn {
   const { store, forges, logger } = options;
   return createDelivery({
     store,
     logger,
+    ...(options.checks === undefined ? {} : { checks: options.checks }),
     forgeFor: (request) => {
       const picked = forges.forFor(request.forge ?? 'github', request.repo, request.noteOn ?? 'issue');
       return 'error' in picked ? err(picked.error) : ok(picked.ok);

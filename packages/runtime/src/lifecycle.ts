@@ -481,13 +481,20 @@ function triggerOf(candidate: { triggerId: string } | null): JsonObject {
 /**
  * Delivery errors a retry cannot fix, so the task is dead-lettered at once with the reason: a Jira status no
  * transition leads to, a forge project that does not exist, a PR/MR a human closed or merged meanwhile
- * (never reopened). Fix the config or the forge, then `worktrain queue requeue`.
+ * (never reopened), a failing configured check, an unfilled PR/MR template, a worktree mid-merge, a commit that
+ * cannot be signed. Fix the cause, then `worktrain queue requeue`.
  */
 const FINAL_DELIVERY_CODES: ReadonlySet<string> = new Set([
   'TRANSITION_NOT_FOUND',
   'FORGE_NOT_FOUND',
   'PR_CLOSED',
   'PR_MERGED',
+  // The agent's work is fixed once it is handed off: these fail the same way on every retry.
+  'CHECKS_FAILED',
+  'TEMPLATE_INCOMPLETE',
+  'TEMPLATE_NOT_FOUND',
+  'WORKTREE_DIRTY',
+  'SIGNING_FAILED',
 ]);
 
 function parseMeta(value: unknown): DaemonMeta | null {

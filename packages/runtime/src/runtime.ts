@@ -216,6 +216,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
           store: store.value,
           forges,
           logger: logger.child({ component: 'delivery' }),
+          checks: config.delivery.checks,
         })
       : null;
 
