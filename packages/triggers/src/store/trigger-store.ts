@@ -151,6 +151,8 @@ export class TriggerStore {
     if (items.length === 0) return;
     let results: Array<Result<unknown, TriggerError>>;
     const started = performance.now();
+    // Commits keep running while an fsync is in flight (their statements overlap the disk wait; holding
+    // them until the fsync ends was measured slower: p50 870-920 ms vs 22-100 ms under CI load).
     const wal = this.#walSyncTarget();
     try {
       // Off-loop fsync: commit without SQLite's own fsync, then fsync the WAL file on the thread pool before
