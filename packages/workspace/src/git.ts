@@ -1,6 +1,7 @@
 import { errAsync, okAsync, ResultAsync } from '@worktrain/contracts';
 import { execa } from 'execa';
 import { type WorkspaceError, workspaceError } from './errors.js';
+import { gitSpawnHelperEnabled, spawnViaHelper } from './spawner.js';
 
 /** Characters of stderr kept in GIT_FAILED details. */
 export const STDERR_TAIL_CHARS = 2000;
@@ -43,16 +44,23 @@ export function runGit(
   args: readonly string[],
   options: RunGitOptions = {},
 ): ResultAsync<GitOutput, WorkspaceError> {
-  return ResultAsync.fromPromise(
+  const env = { ...BASE_ENV, ...options.env };
+  const timeoutMs = options.timeoutMs ?? 120_000;
+  const direct = () =>
     execa('git', ['-C', cwd, ...args], {
       reject: false,
       stripFinalNewline: false,
-      timeout: options.timeoutMs ?? 120_000,
-      env: { ...BASE_ENV, ...options.env },
+      timeout: timeoutMs,
+      env,
       stdin: 'ignore',
-    }),
-    (thrown) =>
-      workspaceError('GIT_FAILED', `git ${args[0] ?? ''} could not be started`, { cause: String(thrown) }),
+    });
+  // Through the small spawn helper once enabled (a fork of a big process blocks its event loop in
+  // proportion to its memory); directly when it is off or cannot be used.
+  const run = gitSpawnHelperEnabled()
+    ? spawnViaHelper({ file: 'git', args: ['-C', cwd, ...args], env, timeoutMs }).catch(() => direct())
+    : direct();
+  return ResultAsync.fromPromise(run, (thrown) =>
+    workspaceError('GIT_FAILED', `git ${args[0] ?? ''} could not be started`, { cause: String(thrown) }),
   ).andThen((result) => {
     const stdout = typeof result.stdout === 'string' ? result.stdout : '';
     const stderr = typeof result.stderr === 'string' ? result.stderr : '';

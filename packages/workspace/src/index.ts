@@ -36,5 +36,6 @@ export type {
   Worktree,
 } from './manager.js';
 export { createWorkspaceManager, validateSessionId } from './manager.js';
+export { enableGitSpawnHelper } from './spawner.js';
 export type { DirtyFile, WorktreeEntry } from './worktree-info.js';
 export { parsePorcelainZ } from './worktree-info.js';
