@@ -439,6 +439,9 @@ async function webhookIntake(o: {
     unique_issues: uniqueIssues.size,
     tasks: tasks.n,
     lost: uniqueIssues.size - tasks.d,
+    // Of `lost`: issues whose every send failed in transport (never acknowledged; a real sender retries)
+    // are not intake losses. An acknowledged 202 without its task would show here (must be 0).
+    acknowledged_without_task: Math.max(0, (statuses.get(202) ?? 0) - tasks.d),
     duplicate_tasks: tasks.n - tasks.d,
     goal_met:
       percentile(sorted, 99) < 20 && uniqueIssues.size === tasks.d && tasks.n === tasks.d && errors === 0,
