@@ -239,12 +239,12 @@ export class TriggerStore {
     return !(last !== null && (!last.ok || last.log > 4 * wal.autocheckpoint));
   }
 
-  /** After an fsync: a passive background checkpoint at most every 50 ms (no-op while one runs). */
+  /** After an fsync: a passive background checkpoint at most every 500 ms (each costs two fsyncs competing with the intake's); no-op while one runs. */
   #maybeCheckpoint(): void {
     const c = this.#checkpointer;
     if (c === null) return;
     const now = performance.now();
-    if (now - this.#lastCheckpointRequest < 50) return;
+    if (now - this.#lastCheckpointRequest < 500) return;
     this.#lastCheckpointRequest = now;
     c.request();
   }
@@ -276,7 +276,8 @@ export class TriggerStore {
     try {
       const fh = await open(path, 'r');
       try {
-        await fh.sync();
+        // fdatasync, as SQLite uses on Linux: the frames and the file size, without the mtime journal write.
+        await fh.datasync();
         const { ino } = await fh.stat();
         if (ino !== this.#walIno) {
           const dir = await open(dirname(path), 'r');
@@ -590,7 +591,7 @@ export interface TriggerStoreOptions {
    * otherwise the connection's own setting is used as it is. Other transactions on the connection always
    * keep SQLite's own fsync. With `'off-loop'` the WAL checkpoint SQLite would run inside a batch COMMIT
    * (every `wal_autocheckpoint` pages) runs instead as a PASSIVE checkpoint on a worker thread with its own
-   * connection (at most every 50 ms); if that one fails or lags beyond 4 × wal_autocheckpoint pages, the
+   * connection (at most every 500 ms); if that one fails or lags beyond 4 × wal_autocheckpoint pages, the
    * commit checkpoints as SQLite would.
    */
   readonly fsync?: 'off-loop' | 'in-commit';
