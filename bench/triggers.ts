@@ -21,8 +21,8 @@
  *   loop is blocked). `lost` = unique issues sent minus tasks in the database, `duplicate_tasks` = tasks
  *   beyond one per unique issue. Goal: p99 < 20 ms, lost = 0, duplicate_tasks = 0. Every response is sent
  *   only after the group commit that holds its enqueue (TriggerStore.batch) is fsync'd, so an accepted
- *   webhook is durable. Run four times, alternating the store's `fsync: 'in-commit'` (SQLite fsyncs inside
- *   COMMIT, blocking the event loop) and `'off-loop'` (the default: the WAL is fsync'd on the thread pool
+ *   webhook is durable. Run four times, alternating the store's `fsync: 'in-commit'` (the default: SQLite fsyncs inside
+ *   COMMIT at synchronous=FULL, blocking the event loop) and `'off-loop'` (opt-in, experimental: the WAL is fsync'd on the thread pool
  *   before answering), so load on a shared machine hits old and new alike. The load generator is a child
  *   process (own event loop); each process's event-loop delay, GC pauses and CPU per webhook are reported.
  *
@@ -311,7 +311,7 @@ async function main(): Promise<void> {
   }
 
   // Old vs new in the same run, alternating, so machine load hits both alike: in-commit fsync (SQLite's
-  // own, blocking the event loop) and off-loop fsync (the store's default).
+  // own, blocking the event loop) and off-loop fsync (opt-in; the default is in-commit).
   const order: Array<'in-commit' | 'off-loop'> = ['in-commit', 'off-loop', 'in-commit', 'off-loop'];
   for (const [i, fsync] of order.entries())
     await webhookIntake({ config, fsync, dbPath: join(work, `intake-${i}.db`), base, repository, issue });

@@ -31,8 +31,8 @@ function open(fsync?: 'off-loop' | 'in-commit', checkpoints: CheckpointResult[] 
 const record = (store: TriggerStore, id: string) => store.batch(() => store.recordDelivery('t', id));
 
 describe('TriggerStore.batch group commit', () => {
-  it('off-loop fsync (default): one shared commit, resolved after the WAL fsync, FULL restored', async () => {
-    const { store, commits } = open();
+  it('off-loop fsync (opt-in): one shared commit, resolved after the WAL fsync, FULL restored', async () => {
+    const { store, commits } = open('off-loop');
     const results = await Promise.all(['a', 'b', 'c'].map((id) => record(store, id)));
     expect(results.map((r) => r._unsafeUnwrap())).toEqual([true, true, true]);
     expect(commits).toHaveLength(1);
@@ -45,7 +45,7 @@ describe('TriggerStore.batch group commit', () => {
   });
 
   it('commits made while an fsync runs share the next one, and all resolve', async () => {
-    const { store, commits } = open();
+    const { store, commits } = open('off-loop');
     const first = record(store, 'x1');
     // Next turn of the event loop: a second group commit while the first fsync may still be in flight.
     await new Promise((r) => setImmediate(r));
@@ -55,14 +55,14 @@ describe('TriggerStore.batch group commit', () => {
     expect(commits.reduce((a, c) => a + c.calls, 0)).toBe(3);
   });
 
-  it('in-commit fsync keeps SQLite doing the fsync inside COMMIT', async () => {
-    const { store, commits } = open('in-commit');
+  it('in-commit fsync (default) keeps SQLite doing the fsync inside COMMIT', async () => {
+    const { store, commits } = open();
     expect((await record(store, 'a'))._unsafeUnwrap()).toBe(true);
     expect(commits).toEqual([expect.objectContaining({ calls: 1, syncMs: 0 })]);
   });
 
   it('acknowledges nothing when the WAL fsync fails (STORE_IO)', async () => {
-    const { dir, store } = open();
+    const { dir, store } = open('off-loop');
     expect((await record(store, 'warm')).isOk()).toBe(true);
     // The -wal file vanishes under the open connection: SQLite keeps writing to its unlinked inode, and the
     // store cannot fsync the file that path names, so it must not claim durability.

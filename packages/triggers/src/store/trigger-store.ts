@@ -121,7 +121,7 @@ export class TriggerStore {
     this.#owned = owned;
     this.#clock = clock;
     this.#onGroupCommit = options.onGroupCommit;
-    this.#fsyncMode = options.fsync ?? 'off-loop';
+    this.#fsyncMode = options.fsync ?? 'in-commit';
     this.#onCheckpoint = options.onCheckpoint;
   }
 
@@ -581,13 +581,14 @@ export interface TriggerStoreOptions {
     readonly syncMs: number;
   }) => void;
   /**
-   * Where {@link TriggerStore.batch} waits for the disk. `'off-loop'` (default): the shared transaction
+   * Where {@link TriggerStore.batch} waits for the disk. `'in-commit'` (default, DESIGN §3: synchronous=FULL on
+   * every connection): SQLite's own fsync inside COMMIT (blocks the event loop for the fsync).
+   * `'off-loop'` (opt-in, experimental): the shared transaction
    * commits with `synchronous=NORMAL` (no fsync inside SQLite), then the `-wal` file is fsynced on libuv's
    * thread pool and only then is any caller resolved — the same guarantee as synchronous=FULL (an
    * acknowledged webhook's commit record is on disk; SQLite fsyncs the WAL before every checkpoint, so the
    * WAL never loses a frame to one), but the event loop keeps reading requests while the disk works, and
-   * commits made meanwhile share the next fsync. `'in-commit'`: SQLite's own fsync inside COMMIT (blocks
-   * the event loop for the fsync). Only applies to a file database in WAL mode at synchronous=FULL or EXTRA;
+   * commits made meanwhile share the next fsync. Only applies to a file database in WAL mode at synchronous=FULL or EXTRA;
    * otherwise the connection's own setting is used as it is. Other transactions on the connection always
    * keep SQLite's own fsync. With `'off-loop'` the WAL checkpoint SQLite would run inside a batch COMMIT
    * (every `wal_autocheckpoint` pages) runs instead as a PASSIVE checkpoint on a worker thread with its own
