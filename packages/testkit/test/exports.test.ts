@@ -29,6 +29,7 @@ it('exposes exactly the documented public surface', () => {
     'startFakeGitHub',
     'startFakeGitLab',
     'startFakeJira',
+    'startFakeSlack',
     'validateMessageCreateParams',
     'waitFor',
   ]);
