@@ -3,7 +3,14 @@
  * apply pipeline of `@worktrain/delivery` (`rollbackDelivery`, `applyPatch`).
  */
 import { isAbsolute, resolve } from 'node:path';
-import { err, ok, type Result, resolveWorktrainPaths, type SessionEvent } from '@worktrain/contracts';
+import {
+  err,
+  ok,
+  type Result,
+  resolveWorktrainPaths,
+  type SessionEvent,
+  type WorktrainPaths,
+} from '@worktrain/contracts';
 import {
   type ApplyPatchResult,
   applyPatch,
@@ -11,13 +18,12 @@ import {
   createGitLabForge,
   type DeliveryError,
   type DeliveryPlan,
-  type ForgeClient,
   planDelivery,
   type RollbackResult,
   rollbackDelivery,
 } from '@worktrain/delivery';
-import { loadRuntimeConfig } from '@worktrain/runtime';
-import { createSqliteSessionStore } from '@worktrain/session-store';
+import { createForges, loadRuntimeConfig } from '@worktrain/runtime';
+import { createSqliteSessionStore, type SessionStore } from '@worktrain/session-store';
 import { type CliError, cliError, usageError } from '../cli-error.js';
 import type { CliDeps } from '../deps.js';
 import { defaultActor } from './queue.js';
@@ -57,24 +63,8 @@ export async function executeRollback(
   deps: CliDeps,
   opts: RollbackOptions,
 ): Promise<Result<RollbackResult, CliError>> {
-  const paths = resolveWorktrainPaths({
-    ...(opts.home === undefined ? {} : { home: opts.home }),
-    env: deps.env,
-    cwd: deps.cwd,
-  });
-  if (!deps.fs.exists(paths.database))
-    return err(cliError('SESSION_NOT_FOUND', `No sessions yet: ${paths.database} does not exist`));
-  const store = createSqliteSessionStore({ path: paths.database, clock: deps.clock });
-  if (store.isErr()) return err(cliError('STORE_ERROR', store.error.message));
-  try {
-    const events = await store.value.readEvents(opts.sessionId);
-    if (events.isErr())
-      return err(
-        events.error.code === 'SESSION_NOT_FOUND'
-          ? cliError('SESSION_NOT_FOUND', `Session not found: ${opts.sessionId}`)
-          : cliError('STORE_ERROR', events.error.message),
-      );
-    const target = deliveryTarget(events.value);
+  return withSessionEvents(deps, opts.home, opts.sessionId, async ({ paths, store, events }) => {
+    const target = deliveryTarget(events);
     if (target === null)
       return err(
         cliError('DELIVERY_ERROR', `NOTHING_DELIVERED: session ${opts.sessionId} has no recorded delivery`, {
@@ -84,27 +74,16 @@ export async function executeRollback(
     const config = loadRuntimeConfig({ configPath: paths.config, envFile: paths.envFile, env: deps.env });
     if (config.isErr())
       return err(cliError('DAEMON_ERROR', config.error.message, { cause: config.error.code }));
-    let forge: ForgeClient;
-    let token: string;
-    if (target.forge === 'github') {
-      const gh = config.value.forge.github;
-      if (gh === undefined)
-        return err(
-          cliError('DAEMON_ERROR', 'forge.github is not configured in config.yaml; rollback needs its token'),
-        );
-      const [owner = '', repo = ''] = target.project.split('/');
-      forge = createGitHubForge({ owner, repo, token: gh.token, baseUrl: gh.apiBaseUrl });
-      token = gh.token;
-    } else {
-      const gl = config.value.forge.gitlab;
-      if (gl === undefined)
-        return err(
-          cliError('DAEMON_ERROR', 'forge.gitlab is not configured in config.yaml; rollback needs its token'),
-        );
-      forge = createGitLabForge({ project: target.project, token: gl.token, baseUrl: gl.baseUrl });
-      token = gl.token;
-    }
-    const created = events.value.find((e) => e.kind === 'session_created');
+    // The daemon's own forge set (config.yaml `forge.*`), so rollback talks to the forge exactly as delivery did.
+    const picked = createForges(config.value).forFor(
+      target.forge === 'gitlab' ? 'gitlab' : 'github',
+      target.project,
+      'issue',
+    );
+    if ('error' in picked)
+      return err(cliError('DAEMON_ERROR', `${picked.error.message}; rollback needs its token`));
+    const { client: forge, pushToken: token } = picked.ok;
+    const created = events.find((e) => e.kind === 'session_created');
     const context = created?.kind === 'session_created' ? created.data.context : {};
     const daemonRepo = record(context.daemon)?.repoPath;
     const repoPath =
@@ -131,12 +110,10 @@ export async function executeRollback(
         ...(opts.reason === undefined ? {} : { reason: opts.reason }),
         ...(opts.deliveryId === undefined ? {} : { deliveryId: opts.deliveryId }),
       },
-      { store: store.value, forge, pushToken: token },
+      { store, forge, pushToken: token },
     );
     return result.isOk() ? ok(result.value) : err(fromDeliveryError(result.error));
-  } finally {
-    store.value.close();
-  }
+  });
 }
 
 export function renderRollback(r: RollbackResult): string {
@@ -205,28 +182,12 @@ export interface PlanOptions {
  * NEEDS_APPROVAL, TEMPLATE_INCOMPLETE, WORKTREE_DIRTY, NOTHING_TO_DELIVER …).
  */
 export async function executePlan(deps: CliDeps, opts: PlanOptions): Promise<Result<DeliveryPlan, CliError>> {
-  const paths = resolveWorktrainPaths({
-    ...(opts.home === undefined ? {} : { home: opts.home }),
-    env: deps.env,
-    cwd: deps.cwd,
-  });
-  if (!deps.fs.exists(paths.database))
-    return err(cliError('SESSION_NOT_FOUND', `No sessions yet: ${paths.database} does not exist`));
-  const store = createSqliteSessionStore({ path: paths.database, clock: deps.clock });
-  if (store.isErr()) return err(cliError('STORE_ERROR', store.error.message));
-  try {
-    const events = await store.value.readEvents(opts.sessionId);
-    if (events.isErr())
-      return err(
-        events.error.code === 'SESSION_NOT_FOUND'
-          ? cliError('SESSION_NOT_FOUND', `Session not found: ${opts.sessionId}`)
-          : cliError('STORE_ERROR', events.error.message),
-      );
-    const ready = events.value
+  return withSessionEvents(deps, opts.home, opts.sessionId, async ({ store, events }) => {
+    const ready = events
       .filter((e) => e.kind === 'decision_trace' && e.data.decision === 'worktree_ready')
       .map((e) => (e.kind === 'decision_trace' ? record(e.data.data) : null))
       .at(-1);
-    const created = events.value.find((e) => e.kind === 'session_created');
+    const created = events.find((e) => e.kind === 'session_created');
     const daemon = created?.kind === 'session_created' ? record(created.data.context.daemon) : null;
     const worktree =
       opts.worktree !== undefined
@@ -241,7 +202,7 @@ export async function executePlan(deps: CliDeps, opts: PlanOptions): Promise<Res
         ),
       );
     const baseBranch = opts.baseBranch ?? (typeof ready?.baseBranch === 'string' ? ready.baseBranch : 'main');
-    const recorded = deliveryTarget(events.value);
+    const recorded = deliveryTarget(events);
     const forgeKind = recorded?.forge ?? (daemon?.forge === 'gitlab' ? 'gitlab' : 'github');
     const project =
       recorded?.project ?? (typeof daemon?.repo === 'string' ? daemon.repo : 'local/repository');
@@ -264,12 +225,10 @@ export async function executePlan(deps: CliDeps, opts: PlanOptions): Promise<Res
         ...(issueNumber === undefined ? {} : { issueNumber }),
         ...(template === undefined ? {} : { template }),
       },
-      { store: store.value, forge },
+      { store, forge },
     );
     return plan.isOk() ? ok(plan.value) : err(fromDeliveryError(plan.error));
-  } finally {
-    store.value.close();
-  }
+  });
 }
 
 export function renderPlan(p: DeliveryPlan): string {
@@ -284,4 +243,41 @@ export function renderPlan(p: DeliveryPlan): string {
     '',
     p.changeRequest.body.trimEnd(),
   ].join('\n');
+}
+
+/**
+ * Opens the session store of `home`, reads the session's events and runs `fn` with them; the store is closed
+ * afterwards. Errors: SESSION_NOT_FOUND (no database yet, or no such session), STORE_ERROR.
+ */
+async function withSessionEvents<T>(
+  deps: CliDeps,
+  home: string | undefined,
+  sessionId: string,
+  fn: (opened: {
+    readonly paths: WorktrainPaths;
+    readonly store: SessionStore;
+    readonly events: readonly SessionEvent[];
+  }) => Promise<Result<T, CliError>>,
+): Promise<Result<T, CliError>> {
+  const paths = resolveWorktrainPaths({
+    ...(home === undefined ? {} : { home }),
+    env: deps.env,
+    cwd: deps.cwd,
+  });
+  if (!deps.fs.exists(paths.database))
+    return err(cliError('SESSION_NOT_FOUND', `No sessions yet: ${paths.database} does not exist`));
+  const store = createSqliteSessionStore({ path: paths.database, clock: deps.clock });
+  if (store.isErr()) return err(cliError('STORE_ERROR', store.error.message));
+  try {
+    const events = await store.value.readEvents(sessionId);
+    if (events.isErr())
+      return err(
+        events.error.code === 'SESSION_NOT_FOUND'
+          ? cliError('SESSION_NOT_FOUND', `Session not found: ${sessionId}`)
+          : cliError('STORE_ERROR', events.error.message),
+      );
+    return await fn({ paths, store: store.value, events: events.value });
+  } finally {
+    store.value.close();
+  }
 }
