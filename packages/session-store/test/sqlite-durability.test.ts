@@ -214,7 +214,7 @@ describe('SQLite store durability', () => {
     store.close();
   });
 
-  it('loads a 10 000-event session with readEvents + projectSession in under 50 ms of CPU', async () => {
+  it('loads a 10 000-event session with readEvents + projectSession, in order and whole (speed: bench session_load_10k)', async () => {
     const store = createSqliteSessionStore({ path: tempDb() })._unsafeUnwrap();
     let seq = (
       await store.append({ sessionId: 'sess_big', expectedSeq: 0, events: [created()] })
@@ -233,20 +233,15 @@ describe('SQLite store durability', () => {
       seq = (await store.append({ sessionId: 'sess_big', expectedSeq: seq, events: batch }))._unsafeUnwrap()
         .lastSeq;
     }
-    const cpuMs: number[] = [];
-    let events: readonly SessionEvent[] = [];
-    for (let run = 0; run < 5; run++) {
-      const before = process.cpuUsage();
-      events = (await store.readEvents('sess_big'))._unsafeUnwrap();
-      const projection = projectSession(events);
-      const used = process.cpuUsage(before);
-      cpuMs.push((used.user + used.system) / 1000);
-      expect(projection.summary.lastSeq).toBe(10_000);
-    }
+    const events = (await store.readEvents('sess_big'))._unsafeUnwrap();
+    const projection = projectSession(events);
+    expect(projection.summary.lastSeq).toBe(10_000);
     expect(events).toHaveLength(10_000);
-    // CPU time, best of five: on a shared 2-core machine wall time mostly measures other processes; CPU time
-    // is what the code costs (on an idle machine wall time is about the same).
-    expect(Math.min(...cpuMs)).toBeLessThan(50);
+    expect(events.map((e) => e.seq)).toEqual(Array.from({ length: 10_000 }, (_, i) => i + 1));
+    // The hash chain of the whole session still verifies after the batched appends.
+    expect((await store.verify('sess_big'))._unsafeUnwrap()).toMatchObject({ ok: true });
+    // How fast this load is (goal p50 < 50 ms) is measured by `pnpm bench:engine` (session_load_10k), not here:
+    // timing assertions in tests fail on loaded machines.
     store.close();
   });
 });
