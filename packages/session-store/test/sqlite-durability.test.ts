@@ -1,4 +1,4 @@
-import type { NewSessionEvent, SessionEvent } from '@worktrain/contracts';
+import type { NewSessionEvent } from '@worktrain/contracts';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { createSqliteSessionStore, projectSession } from '../src/index.js';
