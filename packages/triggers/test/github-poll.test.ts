@@ -214,6 +214,39 @@ describe('github polling against the fake GitHub (OpenAPI-checked)', () => {
     expect(await sources(h)).toContain('github:octo-org/octo-repo#pull/3');
   });
 
+  it('gives a polled merged pull request the metadata of the webhook (merged, state, head branch)', async () => {
+    const { gh, scheduler } = await setup('\n      pulls: { state: closed }');
+    const repo = gh.state.repo('octo-org', 'octo-repo');
+    if (repo === undefined) throw new Error('no repo');
+    gh.state.addPull(repo, {
+      title: 'Fix the spelling',
+      body: null,
+      state: 'closed',
+      assignees: [],
+      author: 'worktrain-bot',
+      pull: {
+        head: 'worktrain/sess_abc123',
+        headOwner: 'octo-org',
+        base: 'main',
+        draft: false,
+        merged: true,
+        headSha: 'b'.repeat(40),
+      },
+    });
+    const r = await scheduler.runOnce('gh-poll');
+    expect(r.error).toBeNull();
+    expect(gh.state.specViolations).toEqual([]);
+    const polled = r.outcomes.find((o) => o.event === 'pull_request.polled');
+    expect(polled?.candidate?.metadata).toMatchObject({
+      repo: 'octo-org/octo-repo',
+      kind: 'pull_request',
+      state: 'closed',
+      merged: true,
+      headRef: 'worktrain/sess_abc123',
+      baseRef: 'main',
+    });
+  });
+
   it('polls a search query', async () => {
     const { gh, h, scheduler } = await setup('\n      search: "repo:octo-org/octo-repo is:issue label:bug"');
     await scheduler.runOnce('gh-poll');

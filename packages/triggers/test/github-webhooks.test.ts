@@ -73,6 +73,62 @@ describe('github webhooks over every @octokit/webhooks-examples payload', () => 
   });
 });
 
+describe('pull request merge facts (issue 6: GitHub merge → Jira Done)', () => {
+  const closed = () => {
+    const base =
+      examples.find((g) => g.name === 'pull_request')?.examples.find((p) => p.action === 'closed') ?? {};
+    return { ...base, pull_request: { ...(base.pull_request as Record<string, unknown>) } };
+  };
+  const parse = (payload: Record<string, unknown>, event = 'pull_request') => {
+    const config = githubProvider.configSchema.parse({ webhook: { secret: SECRET } });
+    return githubProvider.webhook
+      ?.parse(githubRequest({ now: () => 0 }, event, payload, SECRET, 'm'), config)
+      ._unsafeUnwrap().draft?.metadata;
+  };
+
+  it('a pull_request.closed that was merged carries merged, mergedAt, state and the head branch', () => {
+    const payload = closed();
+    payload.pull_request = {
+      ...payload.pull_request,
+      merged: true,
+      merged_at: '2019-05-15T15:20:40Z',
+      head: { ...(payload.pull_request.head as Record<string, unknown>), ref: 'worktrain/sess_abc123' },
+    };
+    expect(parse(payload)).toMatchObject({
+      kind: 'pull_request',
+      state: 'closed',
+      merged: true,
+      mergedAt: '2019-05-15T15:20:40Z',
+      headRef: 'worktrain/sess_abc123',
+      baseRef: 'master',
+    });
+  });
+
+  it('a pull_request.closed without a merge says merged: false (the example as published)', () => {
+    expect(parse(closed())).toMatchObject({
+      state: 'closed',
+      merged: false,
+      mergedAt: null,
+      headRef: 'changes',
+    });
+  });
+
+  it('a review event on a pull request whose object has only merged_at still reports the merge', () => {
+    const review =
+      examples
+        .find((g) => g.name === 'pull_request_review')
+        ?.examples.find((p) => p.action === 'submitted') ?? {};
+    const pr = review.pull_request as Record<string, unknown>;
+    expect('merged' in pr).toBe(false);
+    expect(
+      parse({ ...review, pull_request: { ...pr, merged_at: '2019-05-15T15:20:40Z' } }, 'pull_request_review'),
+    ).toMatchObject({
+      merged: true,
+      mergedAt: '2019-05-15T15:20:40Z',
+    });
+  });
+});
+
 describe('payloads missing fields the schema now requires', () => {
   it('still parse when the fields the draft needs exist', () => {
     const config = githubProvider.configSchema.parse({ webhook: { secret: SECRET } });

@@ -31,7 +31,29 @@ export function issueDraft(repo: string, item: unknown, kindHint?: 'issue' | 'pu
       number,
       kind: isPull ? 'pull_request' : 'issue',
       state: str(pick(item, 'state')) ?? null,
+      ...(isPull ? pullFacts(item) : {}),
     },
+  };
+}
+
+/**
+ * What a pull request's own object says about its branches and merge, in the same shape for a webhook's
+ * `pull_request` and a polled REST item (`pulls/list` has `merged_at` but no `merged`; search and issue
+ * items only `pull_request.merged_at`): `headRef` / `baseRef` (null when absent), `merged` (true when
+ * `merged` is true or a `merged_at` time is set) and `mergedAt` (ISO 8601, or null).
+ */
+function pullFacts(item: unknown): {
+  headRef: string | null;
+  baseRef: string | null;
+  merged: boolean;
+  mergedAt: string | null;
+} {
+  const mergedAt = str(pick(item, 'merged_at')) ?? str(pick(item, 'pull_request', 'merged_at')) ?? null;
+  return {
+    headRef: str(pick(item, 'head', 'ref')) ?? null,
+    baseRef: str(pick(item, 'base', 'ref')) ?? null,
+    merged: pick(item, 'merged') === true || mergedAt !== null,
+    mergedAt,
   };
 }
 
@@ -71,14 +93,11 @@ export function githubWebhookDraft(
     case 'pull_request_review_comment': {
       const d = issueDraft(repo, payload.pull_request, 'pull');
       if (!d) return missing('pull_request.number/title');
-      const pr = payload.pull_request;
       return {
         draft: {
           ...d,
           metadata: {
             ...d.metadata,
-            headRef: str(pick(pr, 'head', 'ref')) ?? null,
-            baseRef: str(pick(pr, 'base', 'ref')) ?? null,
             reviewState: str(pick(payload, 'review', 'state')) ?? null,
           },
         },
