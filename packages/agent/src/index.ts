@@ -1,6 +1,13 @@
 // Public surface of @worktrain/agent. Explicit on purpose: names change only deliberately.
 
 export type { AgentError, AgentErrorCode } from './errors.js';
+export type {
+  ActionGate,
+  ActionGateContext,
+  ActionGateDecision,
+  ActionGateRequest,
+} from './loop/action-gate.js';
+export { ACTION_GATE_TRACES } from './loop/action-gate.js';
 export type { Budget, BudgetHit, BudgetKind } from './loop/budget.js';
 export { DEFAULT_BUDGET } from './loop/budget.js';
 export type {

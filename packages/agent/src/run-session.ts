@@ -7,6 +7,7 @@
 
 import type { NewSessionEvent } from '@worktrain/contracts';
 import { describeThrown, type JsonObject, makeError, silentLogger, systemClock } from '@worktrain/contracts';
+import { ACTION_GATE_TRACES, type ActionGateDecision, type ActionGateRequest } from './loop/action-gate.js';
 import {
   addUsage,
   type Budget,
@@ -65,11 +66,24 @@ export async function runSession(options: RunSessionOptions): Promise<SessionOut
   };
   if (options.signal?.aborted === true) onExternalAbort();
   options.signal?.addEventListener('abort', onExternalAbort, { once: true });
-  const wallTimer = setTimeout(() => {
-    abortReason ??= 'wall_clock';
-    run.abort();
-  }, budget.maxWallClockMs);
+  // The wall clock runs except while the action gate waits for a person (see `askGate`).
+  let pausedMs = 0;
+  let wallTimer: NodeJS.Timeout | undefined;
+  const activeMs = (): number => clock.now() - startedAt - pausedMs;
+  const armWall = (): void => {
+    clearTimeout(wallTimer);
+    wallTimer = setTimeout(
+      () => {
+        abortReason ??= 'wall_clock';
+        run.abort();
+      },
+      Math.max(0, budget.maxWallClockMs - activeMs()),
+    );
+  };
+  armWall();
   let facts: SessionFacts | undefined;
+  /** tool_use ids whose gate wait was cut by a stop: their completion is not recorded (asked again on resume). */
+  const abandoned = new Set<string>();
 
   const record = async (events: readonly NewSessionEvent[], idempotencyKey?: string): Promise<void> => {
     const appended = await appendAtHead(options.store, options.sessionId, events, idempotencyKey);
@@ -146,6 +160,7 @@ export async function runSession(options: RunSessionOptions): Promise<SessionOut
       return { kind: 'failed', error: makeError('CONVERSATION_ERROR', history.error.message) };
     const messages: ModelMessage[] = history.value;
     let pending: ContentBlock[] = [];
+    const rerun: { id: string; name: string; input: JsonObject }[] = [];
     const persist = (message: ModelMessage): void => {
       const saved = options.conversations.append(options.sessionId, messages.length, [message]);
       if (saved.isErr())
@@ -171,13 +186,24 @@ export async function runSession(options: RunSessionOptions): Promise<SessionOut
       });
       pending.push({ type: 'text', text: renderStep(driver.state.pending) });
     } else {
-      pending.push(...interruptedResults(messages));
+      // A command that was waiting for approval when the run stopped never ran: it is asked again (same
+      // tool_use id, so the gate finds the same request) instead of being answered as interrupted.
+      for (const result of interruptedResults(messages)) {
+        const call = lastToolUse(messages, result.toolUseId);
+        if (options.actionGate !== undefined && call !== undefined && facts.gateWaiting.has(call.id))
+          rerun.push(call);
+        else pending.push(result);
+      }
       const text =
         lastStepId(messages) === driver.state.pending.stepId ? RESUMED : renderStep(driver.state.pending);
       pending.push({ type: 'text', text });
     }
 
     const repeated = new RepeatedCallDetector(budget.maxRepeatedCalls);
+    const spendThresholds = [...new Set(options.actionGate?.spendThresholdsUsd ?? [])]
+      .filter((t) => Number.isFinite(t) && t >= 0)
+      .sort((a, b) => a - b);
+    const spendCleared = new Set<number>();
     const hooks: SessionHooks = {
       completeStep: (output) => driver.complete(output),
       reportIssue: async (issue) => record([{ kind: 'issue_reported', data: issue }]),
@@ -197,10 +223,14 @@ export async function runSession(options: RunSessionOptions): Promise<SessionOut
       },
     };
     const eventChars = options.eventResultChars ?? 2000;
+    for (const call of rerun) {
+      if (run.signal.aborted) return abortEnding();
+      pending.push(await runTool(Math.max(0, totals.turns - 1), call.id, call.name, call.input));
+    }
 
     for (;;) {
       if (run.signal.aborted) return abortEnding();
-      const hit = checkBeforeTurn(budget, totals, clock.now() - startedAt);
+      const hit = checkBeforeTurn(budget, totals, activeMs());
       if (hit !== undefined) return { kind: 'budget_exceeded', ...hit };
       // The kill switch of another process (CLI, console) records session_aborted; stop before the next turn.
       const summary = await options.store.getSummary(options.sessionId);
@@ -214,6 +244,18 @@ export async function runSession(options: RunSessionOptions): Promise<SessionOut
             `The worktree ${options.worktree} was deleted while the session was running.`,
           ),
         };
+      // The spend tiers of the policy: each threshold the cost has crossed is cleared once per run.
+      for (const threshold of spendThresholds) {
+        if (totals.costUsd <= threshold || spendCleared.has(threshold)) continue;
+        const usd = Math.round(totals.costUsd * 10_000) / 10_000;
+        const decision = await askGate({ kind: 'spend', usd, thresholdUsd: threshold });
+        if (run.signal.aborted) return abortEnding();
+        if (!decision.allowed) {
+          flushPending();
+          return { kind: 'budget_exceeded', budget: 'money', limit: threshold, observed: totals.costUsd };
+        }
+        spendCleared.add(threshold);
+      }
       for (const steer of options.steer?.drain() ?? []) {
         await record([{ kind: 'steer_injected', data: { message: steer.message, actor: steer.actor } }]);
         pending.push({
@@ -387,6 +429,10 @@ export async function runSession(options: RunSessionOptions): Promise<SessionOut
             sessionId: options.sessionId,
             signal: run.signal,
             hooks,
+            toolUseId: id,
+            ...(options.actionGate === undefined
+              ? {}
+              : { gate: (request) => askGate({ ...request, toolUseId: id }) }),
           });
           content = out.content;
           isError = out.isError;
@@ -397,6 +443,7 @@ export async function runSession(options: RunSessionOptions): Promise<SessionOut
         }
       }
       const forModel = truncateMiddle(content, DEFAULT_TOOL_LIMITS.maxResultChars);
+      if (abandoned.has(id)) return { type: 'tool_result', toolUseId: id, content: forModel.text, isError };
       const forEvent = truncateMiddle(forModel.text, eventChars);
       await record(
         [
@@ -418,9 +465,101 @@ export async function runSession(options: RunSessionOptions): Promise<SessionOut
     }
   }
 
+  /**
+   * Asks the action gate (if any). While the gate waits for a person the wall clock is stopped, and a kill
+   * recorded by another process (CLI) is noticed by polling the session summary; the kill switch and the
+   * daemon stopping fire `run.signal`. A gate that throws is a refusal (fail closed). Waits and refusals
+   * are recorded as `decision_trace` events; an immediate allow only in the gate's own audit trail.
+   */
+  async function askGate(request: ActionGateRequest): Promise<ActionGateDecision> {
+    const gate = options.actionGate;
+    if (gate === undefined) return { allowed: true, actor: 'none' };
+    const trace =
+      request.kind === 'run_command' ? { ...request, command: summarizeCommand(request.command) } : request;
+    const wait = new AbortController();
+    const onRunAbort = (): void => wait.abort();
+    if (run.signal.aborted) wait.abort();
+    run.signal.addEventListener('abort', onRunAbort, { once: true });
+    let waitStart: number | undefined;
+    let poll: NodeJS.Timeout | undefined;
+    let decision: ActionGateDecision;
+    try {
+      decision = await gate.decide(request, {
+        sessionId: options.sessionId,
+        signal: wait.signal,
+        onWaiting: async (waiting) => {
+          if (waitStart !== undefined) return;
+          waitStart = clock.now();
+          clearTimeout(wallTimer);
+          poll = setInterval(() => {
+            void options.store.getSummary(options.sessionId).then((summary) => {
+              if (summary.isOk() && summary.value.status === 'aborted') {
+                abortReason ??= 'cancelled';
+                run.abort();
+              }
+            });
+          }, GATE_KILL_POLL_MS);
+          await record([
+            {
+              kind: 'decision_trace',
+              data: {
+                nodeId: null,
+                decision: ACTION_GATE_TRACES.waiting,
+                reason: `waiting for a decision on ${waiting.summary} (${waiting.tier})`,
+                data: { request: trace, requestId: waiting.requestId, tier: waiting.tier },
+              },
+            },
+          ]);
+        },
+      });
+    } catch (thrown) {
+      decision = {
+        allowed: false,
+        actor: 'worktrain',
+        reason: `the action gate failed: ${describeThrown(thrown)}`,
+      };
+    } finally {
+      clearInterval(poll);
+      run.signal.removeEventListener('abort', onRunAbort);
+    }
+    const waitedMs = waitStart === undefined ? 0 : Math.max(0, clock.now() - waitStart);
+    if (waitStart !== undefined) {
+      pausedMs += waitedMs;
+      if (!run.signal.aborted) armWall();
+    }
+    if (run.signal.aborted) {
+      // Not run and not decided: a resumed run asks again (see `gateWaiting`), so no result is recorded.
+      if (request.kind === 'run_command') abandoned.add(request.toolUseId);
+      return {
+        allowed: false,
+        actor: 'worktrain',
+        reason: 'the session was cancelled while waiting for a decision',
+      };
+    }
+    if (waitStart !== undefined || !decision.allowed)
+      await record([
+        {
+          kind: 'decision_trace',
+          data: {
+            nodeId: null,
+            decision: ACTION_GATE_TRACES.decided,
+            reason: `${decision.allowed ? 'allowed' : 'refused'} by ${decision.actor}${decision.reason === undefined ? '' : `: ${decision.reason}`}`,
+            data: {
+              request: trace,
+              allowed: decision.allowed,
+              actor: decision.actor,
+              ...(decision.reason === undefined ? {} : { reason: decision.reason }),
+              waitedMs,
+            },
+          },
+        },
+      ]);
+    return decision;
+  }
+
   function abortEnding(): Ending {
     if (abortReason === 'wall_clock') {
-      const observed = clock.now() - startedAt;
+      const observed = activeMs();
       return {
         kind: 'budget_exceeded',
         budget: 'wall_clock',
@@ -430,6 +569,27 @@ export async function runSession(options: RunSessionOptions): Promise<SessionOut
     }
     return { kind: 'cancelled', reason: 'The session was cancelled (kill switch).' };
   }
+}
+
+/** How often a gate wait checks whether another process killed the session (ms). */
+const GATE_KILL_POLL_MS = 1000;
+
+/** The `tool_use` block with this id in the last assistant message. */
+function lastToolUse(
+  messages: readonly ModelMessage[],
+  id: string,
+): { id: string; name: string; input: JsonObject } | undefined {
+  const last = [...messages].reverse().find((m) => m.role === 'assistant');
+  for (const block of last?.content ?? [])
+    if (block.type === 'tool_use' && block.id === id)
+      return { id: block.id, name: block.name, input: block.input };
+  return undefined;
+}
+
+function summarizeCommand(command: string): string {
+  return command.length > 1000
+    ? `${command.slice(0, 1000)}…[${command.length - 1000} more characters]`
+    : command;
 }
 
 function gateOf(driver: StepDriver): {

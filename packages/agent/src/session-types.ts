@@ -3,6 +3,7 @@ import type { Clock, Logger } from '@worktrain/contracts';
 import type { Engine } from '@worktrain/engine';
 import type { SessionStore } from '@worktrain/session-store';
 import type { AgentError } from './errors.js';
+import type { ActionGate } from './loop/action-gate.js';
 import type { Budget, BudgetHit } from './loop/budget.js';
 import type { ConversationStore } from './loop/conversation-store.js';
 import type { RulesLimits } from './loop/prompt.js';
@@ -39,6 +40,13 @@ export interface RunSessionOptions {
   readonly instructions?: string;
   /** Characters of a tool result kept in its event (default 2000; the model sees up to the tool cap). */
   readonly eventResultChars?: number;
+  /**
+   * The blast-radius gate (see {@link ActionGate}): asked before every `bash` command and when the
+   * session's cost first exceeds each of its spend thresholds. A refused command is a tool error the model
+   * sees; a refused spend ends the run (`budget_exceeded`, budget `money`). Time waiting for a decision
+   * does not count against `budget.maxWallClockMs`. Absent: no gate (only the hard budgets).
+   */
+  readonly actionGate?: ActionGate;
 }
 
 export interface SessionStats {

@@ -5,6 +5,7 @@ describe('public surface', () => {
   it('exports exactly these runtime names (change on purpose only)', () => {
     expect(Object.keys(agent).sort()).toMatchInlineSnapshot(`
       [
+        "ACTION_GATE_TRACES",
         "DEFAULT_BUDGET",
         "DEFAULT_RETRY_POLICY",
         "DEFAULT_RULES_LIMITS",

@@ -3,6 +3,8 @@
  * scrubbed environment. The child leads its own process group so a timeout or the kill switch kills the
  * command and everything it started (SIGKILL to the group). stdin is closed so nothing waits for input.
  * Not a filesystem sandbox: the command runs with the daemon user's permissions (see README).
+ * When the session has an action gate (`ToolContext.gate`), the command is cleared with it before it is
+ * spawned; a refusal is a tool error the model sees: "command refused by <actor>: <reason>".
  */
 import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -101,6 +103,15 @@ export function createBashTool(options: BashToolOptions = {}): AgentTool {
         ...(options.env === undefined ? {} : { extras: options.env }),
       });
       if (context.signal.aborted) return toolError('The session was cancelled before the command ran.');
+      // The blast-radius policy first (it may wait for a person); nothing is spawned before it allows.
+      if (context.gate !== undefined) {
+        const decision = await context.gate({ kind: 'run_command', command: parsed.data.command });
+        if (context.signal.aborted)
+          return toolError(
+            'The session was cancelled while the command waited for approval; it did not run.',
+          );
+        if (!decision.allowed) return toolError(`command refused by ${decision.actor}: ${decision.reason}`);
+      }
       const child = execa('bash', ['-c', parsed.data.command], {
         cwd: root.value,
         env,

@@ -1,5 +1,6 @@
 /** The tool port: what the agent loop offers the model, and what a tool sees when it runs. */
 import type { JsonObject, JsonValue } from '@worktrain/contracts';
+import type { ActionGateDecision } from '../loop/action-gate.js';
 import type { ToolDefinition } from '../model/provider.js';
 
 /** The agent's output for the current step (the `complete_step` tool's input, validated). */
@@ -40,6 +41,17 @@ export interface ToolContext {
   /** Fires on cancellation (kill switch) and budget stops; tools stop work and kill children. */
   readonly signal: AbortSignal;
   readonly hooks: SessionHooks;
+  /** The model's `tool_use` id of this call (absent when a tool runs outside the agent loop). */
+  readonly toolUseId?: string;
+  /**
+   * Asks the session's action gate (`RunSessionOptions.actionGate`) whether a command may run; it may wait
+   * for a person's decision (hours). Absent when the session has no gate: every command may run. After it
+   * resolves, check `signal` first: a session killed while waiting is answered with a refusal.
+   */
+  readonly gate?: (request: {
+    readonly kind: 'run_command';
+    readonly command: string;
+  }) => Promise<ActionGateDecision>;
 }
 
 /** A tool's answer. `content` is shown to the model (capped and marked when truncated by the loop). */
