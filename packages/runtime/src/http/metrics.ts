@@ -6,7 +6,8 @@ const esc = (v: string): string => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')
 
 /**
  * Prometheus text exposition (format 0.0.4): queue depth by queue and state, sessions by status (over
- * the 1000 most recently updated sessions), sessions running in this daemon, webhooks by trigger and status.
+ * the 1000 most recently updated sessions), sessions running in this daemon, webhooks by trigger and status,
+ * and the trigger intake's group commits (transactions and the admissions they carried).
  */
 export async function renderMetrics(parts: RuntimeParts, ops: Operations): Promise<string> {
   const lines: string[] = [];
@@ -36,5 +37,13 @@ export async function renderMetrics(parts: RuntimeParts, ops: Operations): Promi
   );
   for (const w of ops.webhooks.snapshot())
     lines.push(`worktrain_webhooks_total{trigger="${esc(w.triggerId)}",status="${w.status}"} ${w.count}`);
+  lines.push(
+    '# HELP worktrain_trigger_group_commits_total Shared transactions committed by the trigger intake (webhooks, poll pages).',
+    '# TYPE worktrain_trigger_group_commits_total counter',
+    `worktrain_trigger_group_commits_total ${parts.router.commitBatches}`,
+    '# HELP worktrain_trigger_group_commit_calls_total Admissions those shared transactions carried.',
+    '# TYPE worktrain_trigger_group_commit_calls_total counter',
+    `worktrain_trigger_group_commit_calls_total ${parts.router.commitBatchCalls}`,
+  );
   return `${lines.join('\n')}\n`;
 }

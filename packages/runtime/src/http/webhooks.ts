@@ -20,7 +20,11 @@ const STATUS: Partial<Record<TriggerErrorCode, ContentfulStatusCode>> = {
  * `POST /webhooks/:triggerId`: hands the raw body and lower-cased headers to the trigger router, which
  * checks (in order) the trigger, the body size, the signature (`X-Hub-Signature-256` for github), the JSON
  * and the dispatch rules, then enqueues. 404 unknown trigger, 413 too large, 401 bad or missing signature,
- * 400 not JSON; 202 when a task was enqueued, 200 for a duplicate or an event the trigger ignores.
+ * 400 not JSON; 202 when a task was enqueued, 200 for a duplicate or an event the trigger ignores; 503 when
+ * the database failed (nothing acknowledged, the sender retries).
+ * The admit joins the trigger store's group commit (`receiveWebhookAsync`): concurrent webhooks share one
+ * fsync'd transaction, and the answer is sent only once that transaction is durable (DESIGN §3). Workers are
+ * woken after the commit (the router's `onEnqueued`), never for a batch that rolled back.
  */
 export async function handleWebhook(c: Context, parts: RuntimeParts, ops: Operations): Promise<Response> {
   const triggerId = c.req.param('triggerId') ?? '';
@@ -29,10 +33,17 @@ export async function handleWebhook(c: Context, parts: RuntimeParts, ops: Operat
   c.req.raw.headers.forEach((value, key) => {
     headers[key.toLowerCase()] = value;
   });
-  const outcome = parts.router.receiveWebhook(triggerId, { headers, rawBody, receivedAt: parts.clock.now() });
+  // Whether the id names a trigger, decided with the definitions the call starts with (hot reload may swap
+  // them while the group commit runs).
+  const known = parts.router.trigger(triggerId).isOk();
+  const outcome = await parts.router.receiveWebhookAsync(triggerId, {
+    headers,
+    rawBody,
+    receivedAt: parts.clock.now(),
+  });
   if (outcome.isErr()) {
     const status = STATUS[outcome.error.code] ?? 400;
-    ops.webhooks.count(parts.router.trigger(triggerId).isOk() ? triggerId : '(unknown)', status);
+    ops.webhooks.count(known ? triggerId : '(unknown)', status);
     return c.json(errorBody(outcome.error.code, outcome.error.message, outcome.error.details ?? {}), status);
   }
   const o = outcome.value;

@@ -30,6 +30,16 @@ export interface TriggerRouterOptions {
   readonly store: TriggerStore;
   readonly clock?: Clock;
   readonly logger?: Logger;
+  /**
+   * Called for every event admitted as a new task (webhook, poll item, schedule tick), e.g. to wake
+   * workers at once instead of at their next poll. Runs only once the admitting transaction has committed,
+   * through {@link TriggerStore.afterCommit}: at once for a plain {@link TriggerRouter.dispatch} or
+   * {@link TriggerRouter.receiveWebhook}; after the shared commit (and its WAL fsync) for a dispatch inside
+   * `TriggerStore.batch` ({@link TriggerRouter.receiveWebhookAsync}, poll pages), before that batch's promises
+   * resolve; never when the batch or the call's savepoint rolls back. So the task is visible to every
+   * connection when it runs. Exceptions it throws are ignored (the task is committed either way).
+   */
+  readonly onEnqueued?: (outcome: DispatchOutcome, trigger: TriggerDefinition) => void;
 }
 
 /**
@@ -44,6 +54,7 @@ export class TriggerRouter {
   readonly #store: TriggerStore;
   readonly #clock: Clock;
   readonly #logger: Logger;
+  readonly #onEnqueued: TriggerRouterOptions['onEnqueued'];
 
   constructor(options: TriggerRouterOptions) {
     this.#config = options.config;
@@ -51,6 +62,17 @@ export class TriggerRouter {
     this.#store = options.store;
     this.#clock = options.clock ?? systemClock;
     this.#logger = options.logger ?? silentLogger;
+    this.#onEnqueued = options.onEnqueued;
+  }
+
+  /** Group commits of the store so far ({@link TriggerStore.commitBatches}); for metrics. */
+  get commitBatches(): number {
+    return this.#store.commitBatches;
+  }
+
+  /** Calls those group commits carried ({@link TriggerStore.commitBatchCalls}); for metrics. */
+  get commitBatchCalls(): number {
+    return this.#store.commitBatchCalls;
   }
 
   get config(): TriggerConfig {
@@ -83,8 +105,10 @@ export class TriggerRouter {
   }
 
   /**
-   * {@link receiveWebhook} with group commit: the checks run at once, the dispatch joins the store's next
-   * shared transaction (see `TriggerStore.batch`). Resolves once the outcome is durable. Use this in HTTP
+   * {@link receiveWebhook} with group commit: the checks run at once (their errors resolve at once, nothing
+   * written), the dispatch joins the store's next shared transaction (see `TriggerStore.batch`). Resolves
+   * once the outcome is durable, after {@link TriggerRouterOptions.onEnqueued} ran for it; STORE_IO when the
+   * shared transaction or the WAL fsync failed (nothing acknowledged; see `TriggerStore.batch`). Use this in HTTP
    * servers: on a disk that commits ~150 fsync'd transactions/s it still accepts thousands of webhooks/s.
    */
   receiveWebhookAsync(
@@ -142,7 +166,8 @@ export class TriggerRouter {
 
   /**
    * Evaluates and, when it matches, admits one event (from a webhook, a poll or a schedule tick).
-   * `pollState` is written in the admitting transaction (schedules record the tick they fired).
+   * `pollState` is written in the admitting transaction (schedules record the tick they fired). A new task
+   * schedules {@link TriggerRouterOptions.onEnqueued} for after its commit (`TriggerStore.afterCommit`).
    */
   dispatch(
     trigger: TriggerDefinition,
@@ -197,7 +222,16 @@ export class TriggerRouter {
         { triggerId: trigger.id, taskId: a.taskId, sourceId: candidate.sourceId },
         'task enqueued',
       );
-      return ok({ ...base, status: 'enqueued', taskId: a.taskId, candidate, reason: null });
+      const outcome: DispatchOutcome = {
+        ...base,
+        status: 'enqueued',
+        taskId: a.taskId,
+        candidate,
+        reason: null,
+      };
+      const onEnqueued = this.#onEnqueued;
+      if (onEnqueued !== undefined) this.#store.afterCommit(() => onEnqueued(outcome, trigger));
+      return ok(outcome);
     }
     return ok({ ...base, status: 'duplicate', taskId: a.taskId, candidate, reason: a.reason });
   }

@@ -94,6 +94,10 @@ export class TriggerStore {
     resolve: (r: Result<unknown, TriggerError>) => void;
   }> = [];
   #flushScheduled = false;
+  /** Post-commit hooks of the `batch` call running now (null outside a batch flush). */
+  #hooks: Array<() => void> | null = null;
+  #commitBatches = 0;
+  #commitBatchCalls = 0;
   readonly #statements = new Map<string, Database.Statement>();
 
   /** Prepared statements are cached: preparing costs more than running these small queries. */
@@ -128,8 +132,13 @@ export class TriggerStore {
   /**
    * Group commit: runs `fn` (any mix of this store's calls, e.g. a router dispatch) inside one shared
    * `BEGIN IMMEDIATE` transaction with every other `batch` call made before the next turn of the event
-   * loop, each in its own savepoint (a failing one rolls back alone). Resolves after the commit AND the fsync of
-   * the WAL holding it (see {@link TriggerStoreOptions.fsync}), so a resolved ok is durable. This is how webhook intake exceeds the disk's fsync'd-commit rate.
+   * loop, each in its own savepoint: a call whose `fn` throws rolls back alone (its promise resolves to
+   * STORE_IO, its {@link afterCommit} hooks are dropped) and the others still commit; a call whose `fn`
+   * returns an error keeps whatever its store calls committed (each store call is its own savepoint).
+   * Resolves after the commit AND the fsync of the WAL holding it (see {@link TriggerStoreOptions.fsync}), so a
+   * resolved ok is durable; the {@link afterCommit} hooks registered by `fn` run just before. If the shared
+   * transaction cannot begin or commit, every call resolves to STORE_IO and no hook runs. This is how
+   * webhook intake exceeds the disk's fsync'd-commit rate.
    */
   batch<T>(fn: () => Result<T, TriggerError>): Promise<Result<T, TriggerError>> {
     return new Promise((resolve) => {
@@ -145,11 +154,41 @@ export class TriggerStore {
     });
   }
 
+  /**
+   * Registers `hook` to run once the writes the caller has made so far through this store are committed:
+   * - inside a {@link batch} callback: after the shared transaction has committed and (with `fsync:
+   *   'off-loop'`) its WAL fsync has finished, before any caller of that batch is resolved, in registration
+   *   order. Never if that callback's savepoint or the whole shared transaction rolls back. If the off-loop
+   *   fsync fails the hooks still run (the rows are committed and visible to every connection; only the
+   *   acknowledgement is withheld, and a retry is absorbed by dedupe).
+   * - anywhere else: at once, synchronously, because every store call outside a batch commits before it
+   *   returns. (A transaction the caller opened itself on the shared connection is invisible to the store:
+   *   do not register hooks from inside one.)
+   * For side effects that must not see uncommitted state, e.g. waking workers that claim through another
+   * connection. Exceptions a hook throws are ignored: the commit has happened and every caller is answered.
+   */
+  afterCommit(hook: () => void): void {
+    if (this.#hooks !== null) this.#hooks.push(hook);
+    else runHook(hook);
+  }
+
+  /** Number of shared transactions {@link batch} has committed so far (one per group commit). */
+  get commitBatches(): number {
+    return this.#commitBatches;
+  }
+
+  /** Number of {@link batch} calls those shared transactions carried (calls / batches = mean batch size). */
+  get commitBatchCalls(): number {
+    return this.#commitBatchCalls;
+  }
+
   #flush(): void {
     this.#flushScheduled = false;
     const items = this.#pending.splice(0);
     if (items.length === 0) return;
     let results: Array<Result<unknown, TriggerError>>;
+    // Post-commit hooks of the calls whose savepoints were released, in call order.
+    const hooks: Array<() => void> = [];
     const started = performance.now();
     // Commits keep running while an fsync is in flight (their statements overlap the disk wait; holding
     // them until the fsync ends was measured slower: p50 870-920 ms vs 22-100 ms under CI load).
@@ -165,7 +204,23 @@ export class TriggerStore {
       if (wal !== null) this.#sql('PRAGMA synchronous = NORMAL').run();
       if (bg) this.#sql('PRAGMA wal_autocheckpoint = 0').run();
       try {
-        results = this.#db.transaction(() => items.map((item) => item.run())).immediate();
+        const runItem = (item: (typeof items)[number]): Result<unknown, TriggerError> => {
+          const own: Array<() => void> = [];
+          this.#hooks = own;
+          try {
+            // Nested: a savepoint, released into the shared transaction or rolled back alone.
+            const r = this.#db.transaction(item.run)();
+            hooks.push(...own);
+            return r;
+          } catch (thrown) {
+            // SQLite may have rolled back the whole transaction (e.g. SQLITE_FULL): then the batch fails.
+            if (!this.#db.inTransaction) throw thrown;
+            return err(storeError(thrown));
+          } finally {
+            this.#hooks = null;
+          }
+        };
+        results = this.#db.transaction(() => items.map(runItem)).immediate();
       } finally {
         if (wal !== null) this.#sql(`PRAGMA synchronous = ${wal.level}`).run();
         if (bg && wal !== null) this.#sql(`PRAGMA wal_autocheckpoint = ${wal.autocheckpoint}`).run();
@@ -176,6 +231,8 @@ export class TriggerStore {
       return;
     }
     const committed = performance.now();
+    this.#commitBatches += 1;
+    this.#commitBatchCalls += items.length;
     const finish = (syncError: unknown) => {
       try {
         this.#onGroupCommit?.({
@@ -186,6 +243,7 @@ export class TriggerStore {
       } catch {
         // A metrics hook must never fail an intake.
       }
+      for (const hook of hooks) runHook(hook);
       if (syncError !== null) {
         // Committed but not known to be durable: nobody is acknowledged (senders retry; dedupe absorbs it).
         const e = triggerError(
@@ -551,6 +609,14 @@ class EnqueueRefused extends Error {
   constructor(code: string, message: string) {
     super(message);
     this.code = code;
+  }
+}
+
+function runHook(hook: () => void): void {
+  try {
+    hook();
+  } catch {
+    // A post-commit hook must never fail an intake: the commit has happened.
   }
 }
 
