@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NewSessionEvent, SessionEvent } from '@worktrain/contracts';
 import { sequentialIds } from '@worktrain/contracts';
@@ -147,6 +147,7 @@ describe('opening a database written by schema v1', () => {
     // Only the recency index still holds updated_at; the filter indexes hold just their column.
     const indexes = indexDefinitions(db);
     expect(Object.keys(indexes).sort()).toEqual([
+      'sessions_by_no',
       'sessions_by_parent',
       'sessions_by_status',
       'sessions_by_updated',
@@ -223,7 +224,7 @@ describe('opening a database written by schema v1', () => {
     check.close();
   });
 
-  it('migrates a v2 file to v3: last_seq is dropped from sessions and read from the log', async () => {
+  it('migrates a v2 file to v4: last_seq is dropped from sessions and read from the log', async () => {
     const path = tempDb();
     const logs = await writeV1Database(path, 2);
     const before = new Database(path, { readonly: true });
@@ -233,7 +234,7 @@ describe('opening a database written by schema v1', () => {
     const store = createSqliteSessionStore({ path })._unsafeUnwrap();
     expect(
       store.database.prepare('SELECT version FROM session_store_migrations ORDER BY version').all(),
-    ).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }]);
+    ).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }]);
     expect(sessionColumns(store.database)).not.toContain('last_seq');
     expect(store.database.pragma('integrity_check', { simple: true })).toBe('ok');
     for (const [sessionId, events] of logs) {
@@ -250,6 +251,96 @@ describe('opening a database written by schema v1', () => {
       lastSeq: 4,
       status: 'blocked',
     });
+    store.close();
+  });
+});
+
+describe('schema v4: one b-tree per event', () => {
+  it('keys each migrated event by session_no * 2^32 + seq, with no second index over the log', async () => {
+    const path = tempDb();
+    const logs = await writeV1Database(path, 2);
+    const store = createSqliteSessionStore({ path })._unsafeUnwrap();
+    const db = store.database;
+    const numbers = new Map(
+      (
+        db.prepare('SELECT session_id, session_no FROM sessions').all() as {
+          session_id: string;
+          session_no: number;
+        }[]
+      ).map((r) => [r.session_id, r.session_no]),
+    );
+    expect(new Set(numbers.values()).size).toBe(logs.size);
+    const rows = db
+      .prepare('SELECT event_key, session_id, seq FROM session_events ORDER BY event_key')
+      .all() as { event_key: number; session_id: string; seq: number }[];
+    expect(rows).toHaveLength([...logs.values()].reduce((n, events) => n + events.length, 0));
+    for (const r of rows) expect(r.event_key).toBe(numbers.get(r.session_id)! * 2 ** 32 + r.seq);
+    // The only index on the log is the partial one for notes search: appends of other kinds touch one b-tree.
+    const indexes = db
+      .prepare("SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'session_events'")
+      .all() as { name: string; sql: string | null }[];
+    expect(indexes.map((i) => i.name)).toEqual(['session_events_outputs']);
+    expect(indexes[0]!.sql).toContain("WHERE kind = 'output_appended'");
+    store.close();
+  });
+
+  it('refuses to migrate a file whose events lack their summary row, and leaves it as it was', async () => {
+    const path = tempDb();
+    await writeV1Database(path, 2);
+    const tamper = new Database(path);
+    tamper.prepare("DELETE FROM sessions WHERE session_id = 'sess_child'").run();
+    tamper.close();
+    const r = createSqliteSessionStore({ path });
+    expect(r._unsafeUnwrapErr()).toMatchObject({
+      code: 'STORE_CORRUPT',
+      details: { sessionId: 'sess_child' },
+    });
+    const check = new Database(path, { readonly: true });
+    expect(check.prepare('SELECT max(version) AS v FROM session_store_migrations').get()).toEqual({ v: 2 });
+    expect(sessionColumns(check)).toContain('last_seq');
+    check.close();
+  });
+
+  it('numbers new sessions above every number in use, even one whose summary row was deleted', async () => {
+    const store = createSqliteSessionStore({ path: tempDb() })._unsafeUnwrap();
+    await store.append({ sessionId: 'sess_one', expectedSeq: 0, events: [created()] });
+    await store.append({ sessionId: 'sess_two', expectedSeq: 0, events: [created()] });
+    store.database.prepare("DELETE FROM sessions WHERE session_id = 'sess_two'").run();
+    await store.append({ sessionId: 'sess_three', expectedSeq: 0, events: [created(), steer('x')] });
+    const numbers = store.database
+      .prepare('SELECT session_id, session_no FROM sessions ORDER BY session_no')
+      .all();
+    expect(numbers).toEqual([
+      { session_id: 'sess_one', session_no: 1 },
+      { session_id: 'sess_three', session_no: 3 },
+    ]);
+    expect((await store.readEvents('sess_three'))._unsafeUnwrap().map((e) => e.seq)).toEqual([1, 2]);
+    store.close();
+  });
+
+  it('writes about one WAL page per single-event append, as a one-b-tree insert does', async () => {
+    const path = tempDb();
+    const store = createSqliteSessionStore({ path })._unsafeUnwrap();
+    let seq = (
+      await store.append({ sessionId: 'sess_pages', expectedSeq: 0, events: [created()] })
+    )._unsafeUnwrap().lastSeq;
+    for (let i = 0; i < 300; i++) {
+      seq = (
+        await store.append({ sessionId: 'sess_pages', expectedSeq: seq, events: [steer(`warm ${i}`)] })
+      )._unsafeUnwrap().lastSeq;
+    }
+    store.database.pragma('wal_checkpoint(TRUNCATE)');
+    const appends = 400;
+    for (let i = 0; i < appends; i++) {
+      seq = (
+        await store.append({ sessionId: 'sess_pages', expectedSeq: seq, events: [steer(`step ${i}`)] })
+      )._unsafeUnwrap().lastSeq;
+    }
+    const pageSize = Number(store.database.pragma('page_size', { simple: true }));
+    const frames = (statSync(`${path}-wal`).size - 32) / (pageSize + 24);
+    // Schema v3 wrote 2.3-2.4 pages per append (table leaf + primary-key index leaf); one b-tree needs one
+    // leaf page, plus an interior page when a leaf splits and the summary row once a second.
+    expect(frames / appends).toBeLessThan(1.5);
     store.close();
   });
 });

@@ -28,6 +28,8 @@ export interface SummaryRow {
   readonly status: string;
   readonly current_step_id: string | null;
   readonly head_node_id: string | null;
+  /** The session's number: its events are rowids `session_no * 2^32 + seq` (schema v4). */
+  readonly session_no: number;
   readonly last_seq: number;
   readonly created_at: number;
   readonly updated_at: number;
@@ -93,9 +95,14 @@ export function eventFromRawRow(sessionId: string, row: RawEventRow): SessionEve
   } as SessionEvent;
 }
 
-/** Statement parameters of an event insert, in {@link EVENT_COLUMNS} order. */
-export function eventToParams(event: SessionEvent, dataJson: string): unknown[] {
+/**
+ * Statement parameters of an event insert (`Statements.insertEvent`): the session number and seq its
+ * rowid is made of, then the {@link EVENT_COLUMNS} values.
+ */
+export function eventToParams(sessionNo: number, event: SessionEvent, dataJson: string): unknown[] {
   return [
+    sessionNo,
+    event.seq,
     event.sessionId,
     event.seq,
     event.eventId,
@@ -130,8 +137,12 @@ export function summaryFromRow(row: SummaryRow): SessionSummary {
 }
 
 /** Named parameters of the summary insert (lastSeq is not stored: it is the log's highest seq). */
-export function summaryToParams(s: SessionSummary): Record<string, string | number | null> {
+export function summaryToParams(
+  s: SessionSummary,
+  sessionNo: number,
+): Record<string, string | number | null> {
   return {
+    session_no: sessionNo,
     session_id: s.sessionId,
     workflow_id: s.workflowId,
     workflow_hash: s.workflowHash,

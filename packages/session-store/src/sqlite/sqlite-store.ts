@@ -23,7 +23,7 @@ import { buildListSql, CONTAINS_FUNCTION } from './list-query.js';
 import { PendingNotifications } from './pending-notifications.js';
 import type { EventRow, RawEventRow, SummaryRow } from './rows.js';
 import { eventFromRawRow, eventFromRow, eventToParams, summaryFromRow, summaryToParams } from './rows.js';
-import { prepareDatabase } from './schema.js';
+import { MAX_SEQ, MAX_SESSION_NO, prepareDatabase } from './schema.js';
 import type { SqliteSessionStore, SqliteSessionStoreOptions } from './sqlite-types.js';
 import type { Statements } from './statements.js';
 import { createStatements, summaryUpdateIndex } from './statements.js';
@@ -169,14 +169,15 @@ class SqliteStore implements SqliteSessionStore {
     const head = { lastSeq: cached.summary.lastSeq, lastHash: cached.lastHash };
     const built = buildEvents(batch, head, at, this.deps.ids);
     if (built.isErr()) return err(built.error);
-    const first = built.value[0]!;
+    const tooLong = checkSeqRange(batch.sessionId, built.value);
+    if (tooLong !== undefined) return err(tooLong);
     try {
-      this.stmts.insertEvent.run(eventToParams(first, batch.events[0]!.dataJson));
+      this.insertEvent(cached.sessionNo, built.value[0]!, batch.events[0]!.dataJson);
     } catch (thrown) {
       if (isPrimaryKeyConflict(thrown)) return STALE_HEAD;
       throw thrown;
     }
-    return ok(this.writeRest(batch, built.value, cached.summary));
+    return ok(this.writeRest(batch, built.value, cached.summary, cached.sessionNo));
   }
 
   private appendAfterStoredHead(batch: PreparedAppend, at: number): Result<AppendResult, SessionStoreError> {
@@ -186,46 +187,110 @@ class SqliteStore implements SqliteSessionStore {
       const replay = this.replayOf(batch);
       if (replay !== undefined) return replay;
     }
-    const headRow = this.stmts.getHead.get(sessionId) as { seq: number; hash: string } | undefined;
-    if ((headRow === undefined) !== (summaryRow === undefined)) {
-      // Only an edit behind the store's back can leave a log without its summary row or the reverse.
+    if (summaryRow === undefined) {
+      if (batch.expectedSeq !== 0) {
+        // The caller believes the session exists. Usually it does not (SESSION_NOT_FOUND below); an edit
+        // behind the store's back may have removed its summary row but left its events (a table scan:
+        // only this failing path pays it).
+        const orphan = this.stmts.getOrphanHead.get(sessionId) as { seq: number } | undefined;
+        if (orphan !== undefined) {
+          return err(
+            storeError(
+              'STORE_CORRUPT',
+              `The summary row of session ${sessionId} does not match its event log`,
+              {
+                sessionId,
+                logSeq: orphan.seq,
+                summaryRow: false,
+              },
+            ),
+          );
+        }
+      }
+      const built = buildEvents(batch, null, at, this.deps.ids);
+      if (built.isErr()) return err(built.error);
+      return this.writeNewSession(batch, built.value);
+    }
+    const headRow = this.stmts.getHead.get(summaryRow.session_no, summaryRow.session_no) as
+      | { seq: number; hash: string }
+      | undefined;
+    if (headRow === undefined) {
+      // Only an edit behind the store's back can leave a summary row without its log.
       return err(
         storeError('STORE_CORRUPT', `The summary row of session ${sessionId} does not match its event log`, {
           sessionId,
-          logSeq: headRow?.seq ?? 0,
-          summaryRow: summaryRow !== undefined,
+          logSeq: 0,
+          summaryRow: true,
         }),
       );
     }
-    const head = headRow === undefined ? null : { lastSeq: headRow.seq, lastHash: headRow.hash };
-    const built = buildEvents(batch, head, at, this.deps.ids);
+    const built = buildEvents(batch, { lastSeq: headRow.seq, lastHash: headRow.hash }, at, this.deps.ids);
     if (built.isErr()) return err(built.error);
-    const first = built.value[0]!;
-    this.stmts.insertEvent.run(eventToParams(first, batch.events[0]!.dataJson));
-    return ok(
-      this.writeRest(batch, built.value, summaryRow === undefined ? null : summaryFromRow(summaryRow)),
+    const tooLong = checkSeqRange(sessionId, built.value);
+    if (tooLong !== undefined) return err(tooLong);
+    this.insertEvent(summaryRow.session_no, built.value[0]!, batch.events[0]!.dataJson);
+    return ok(this.writeRest(batch, built.value, summaryFromRow(summaryRow), summaryRow.session_no));
+  }
+
+  /**
+   * The first append of a session: its summary row first (which numbers the session, see schema v4), then
+   * its events and idempotency record. A session id whose events exist without a summary row (an edit
+   * behind the store's back) fails the insert of seq 1 on the primary key → STORE_CORRUPT.
+   */
+  private writeNewSession(
+    batch: PreparedAppend,
+    events: readonly SessionEvent[],
+  ): Result<AppendResult, SessionStoreError> {
+    const { no } = this.stmts.nextSessionNo.get() as { no: number };
+    if (no > MAX_SESSION_NO) {
+      return err(
+        storeError('STORE_FULL', `The store holds ${MAX_SESSION_NO} sessions, the most one file can number`, {
+          sessionId: batch.sessionId,
+        }),
+      );
+    }
+    let summary = reduceSessionSummary(null, events[0]!);
+    for (let i = 1; i < events.length; i++) summary = reduceSessionSummary(summary, events[i]!);
+    this.stmts.insertSummary.run(summaryToParams(summary, no));
+    for (let i = 0; i < events.length; i++) this.insertEvent(no, events[i]!, batch.events[i]!.dataJson);
+    this.recordBatch(batch, events);
+    this.committedHead = { summary, lastHash: events[events.length - 1]!.hash, sessionNo: no };
+    return ok({ events, replayed: false, lastSeq: summary.lastSeq });
+  }
+
+  private insertEvent(sessionNo: number, event: SessionEvent, dataJson: string): void {
+    this.stmts.insertEvent.run(eventToParams(sessionNo, event, dataJson));
+  }
+
+  private recordBatch(batch: PreparedAppend, events: readonly SessionEvent[]): void {
+    if (batch.idempotencyKey === null) return;
+    this.stmts.insertBatch.run(
+      batch.sessionId,
+      batch.idempotencyKey,
+      events[0]!.seq,
+      events[events.length - 1]!.seq,
+      batch.digest,
     );
   }
 
   /**
    * Writes events 2..n of a batch whose first event is already inserted, the summary row (only the columns
-   * that changed; nothing when only lastSeq moved, see `summaryRowChanged`) and the idempotency record; remembers the new head for {@link appendSync} to cache once
-   * the transaction has committed.
+   * that changed; nothing when only lastSeq moved, see `summaryRowChanged`) and the idempotency record;
+   * remembers the new head for {@link appendSync} to cache once the transaction has committed.
    */
   private writeRest(
     batch: PreparedAppend,
     events: readonly SessionEvent[],
-    previous: SessionSummary | null,
+    previous: SessionSummary,
+    sessionNo: number,
   ): AppendResult {
     let summary = reduceSessionSummary(previous, events[0]!);
     for (let i = 1; i < events.length; i++) {
       const event = events[i]!;
-      this.stmts.insertEvent.run(eventToParams(event, batch.events[i]!.dataJson));
+      this.insertEvent(sessionNo, event, batch.events[i]!.dataJson);
       summary = reduceSessionSummary(summary, event);
     }
-    if (previous === null) {
-      this.stmts.insertSummary.run(summaryToParams(summary));
-    } else if (summaryRowChanged(previous, summary)) {
+    if (summaryRowChanged(previous, summary)) {
       const statusChanged = summary.status !== previous.status;
       const updatedAtChanged = summary.updatedAt !== previous.updatedAt;
       const params: (string | number | null)[] = [summary.currentStepId, summary.headNodeId];
@@ -234,17 +299,8 @@ class SqliteStore implements SqliteSessionStore {
       params.push(summary.sessionId);
       this.stmts.updateSummary[summaryUpdateIndex(statusChanged, updatedAtChanged)]!.run(params);
     }
-    const last = events[events.length - 1]!;
-    if (batch.idempotencyKey !== null) {
-      this.stmts.insertBatch.run(
-        batch.sessionId,
-        batch.idempotencyKey,
-        events[0]!.seq,
-        last.seq,
-        batch.digest,
-      );
-    }
-    this.committedHead = { summary, lastHash: last.hash };
+    this.recordBatch(batch, events);
+    this.committedHead = { summary, lastHash: events[events.length - 1]!.hash, sessionNo };
     return { events, replayed: false, lastSeq: summary.lastSeq };
   }
 
@@ -333,7 +389,9 @@ class SqliteStore implements SqliteSessionStore {
   verify(sessionId: string) {
     return toAsync(
       this.guard('verify', sessionId, (): Result<VerifyResult, SessionStoreError> => {
-        const rows = this.stmts.readRange.all(sessionId, 0, -1) as EventRow[];
+        let rows = this.stmts.readRange.all(sessionId, 0, -1) as EventRow[];
+        // No summary row (an edit behind the store's back): still verify whatever events carry the id.
+        if (rows.length === 0) rows = this.stmts.readOrphanEvents.all(sessionId) as EventRow[];
         if (rows.length === 0) return err(notFound(sessionId));
         const events: SessionEvent[] = [];
         for (const row of rows) {
@@ -435,6 +493,23 @@ const STALE_HEAD = Symbol('stale head');
 interface CachedHead {
   readonly summary: SessionSummary;
   readonly lastHash: string;
+  /** The session's number (schema v4: its events are rowids `sessionNo * 2^32 + seq`). */
+  readonly sessionNo: number;
+}
+
+/** STORE_FULL when a batch would take a session past seq {@link MAX_SEQ} (its rowid range), else undefined. */
+function checkSeqRange(sessionId: string, events: readonly SessionEvent[]): SessionStoreError | undefined {
+  const last = events[events.length - 1]!.seq;
+  return last <= MAX_SEQ
+    ? undefined
+    : storeError(
+        'STORE_FULL',
+        `Session ${sessionId} would pass ${MAX_SEQ} events, the most one session holds`,
+        {
+          sessionId,
+          seq: last,
+        },
+      );
 }
 
 /**
