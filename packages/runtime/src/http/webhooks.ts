@@ -26,7 +26,11 @@ const STATUS: Partial<Record<TriggerErrorCode, ContentfulStatusCode>> = {
  * fsync'd transaction, and the answer is sent only once that transaction is durable (DESIGN §3). Workers are
  * woken after the commit (the router's `onEnqueued`), never for a batch that rolled back.
  */
-export async function handleWebhook(c: Context, parts: RuntimeParts, ops: Operations): Promise<Response> {
+export async function handleWebhook(
+  c: Context,
+  parts: Pick<RuntimeParts, 'router' | 'clock' | 'events'>,
+  ops: Pick<Operations, 'webhooks'>,
+): Promise<Response> {
   const triggerId = c.req.param('triggerId') ?? '';
   const rawBody = new Uint8Array(await c.req.arrayBuffer());
   const headers: Record<string, string> = {};
