@@ -283,7 +283,12 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       approvals: approvals.value,
       notifications,
       jiraRoutes: forges.jiraRoutes,
-      onMerged: createMergeFollowUp({ store: store.value, forges }),
+      onMerged: createMergeFollowUp({
+        store: store.value,
+        forges,
+        approvals: { policy: policy.value, store: approvals.value.store },
+        mergedStatus: config.jira?.transitions.onMerged ?? 'Done',
+      }),
       active,
       events,
       workerId,

@@ -13,12 +13,21 @@ import {
   type FakeGitLab,
   type FakeJira,
   type GitFixture,
+  githubWebhookRequest,
   startFakeGitHub,
   startFakeGitLab,
   startFakeJira,
 } from '@worktrain/testkit';
 import { expect } from 'vitest';
-import { BUGGY_ADD, type Daemon, fixturesDir, type Home, makeHome, startDaemon } from './helpers.js';
+import {
+  BUGGY_ADD,
+  type Daemon,
+  fixturesDir,
+  type Home,
+  makeHome,
+  startDaemon,
+  WEBHOOK_SECRET,
+} from './helpers.js';
 import { cleanups } from './rig.js';
 
 export const GITLAB_TOKEN = 'glpat-runtimeE2eTokenOnly000';
@@ -123,6 +132,13 @@ export async function forgeRig(options: {
     workspace: ${JSON.stringify(git.repoDir)}
     events: [merge_request.merge]
     webhook: { token: $GL_WEBHOOK_TOKEN }
+  - id: gh-merges
+    provider: github
+    repo: acme/widgets
+    workflowId: test.daemon-fix
+    workspace: ${JSON.stringify(git.repoDir)}
+    events: [pull_request.closed]
+    webhook: { secret: $GH_WEBHOOK_SECRET }
   - id: jira-tickets
     provider: jira
     baseUrl: ${JSON.stringify(jira.url)}
@@ -240,6 +256,43 @@ export async function sendJiraWebhook(d: Daemon, jiraUrl: string, key: string): 
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-hub-signature': signature },
     body,
+  });
+  expect(res.status).toBe(202);
+  return ((await res.json()) as { taskId: string }).taskId;
+}
+
+/**
+ * POSTs @octokit/webhooks-examples' `pull_request` / `closed` payload, re-targeted to `acme/widgets` pull
+ * `number` from `headRef` and marked merged (`merged: true`, `merged_at`) as GitHub sends it when a person
+ * merges the pull request; signed with the test webhook secret. Resolves with the task id.
+ */
+export async function sendGitHubMergedPull(
+  d: Daemon,
+  pull: { readonly number: number; readonly headRef: string; readonly url: string },
+): Promise<string> {
+  const payload = JSON.parse(
+    readFileSync(join(thirdParty, 'octokit-webhooks-examples/pull_request.closed.json'), 'utf8'),
+  ) as { repository: Record<string, unknown>; pull_request: Record<string, unknown> };
+  payload.repository = {
+    ...payload.repository,
+    name: 'widgets',
+    full_name: 'acme/widgets',
+    owner: { ...(payload.repository.owner as Record<string, unknown>), login: 'acme' },
+  };
+  payload.pull_request = {
+    ...payload.pull_request,
+    number: pull.number,
+    html_url: pull.url,
+    merged: true,
+    merged_at: '2026-11-25T12:00:00Z',
+    head: { ...(payload.pull_request.head as Record<string, unknown>), ref: pull.headRef },
+    base: { ...(payload.pull_request.base as Record<string, unknown>), ref: 'main' },
+  };
+  const req = githubWebhookRequest('pull_request', payload, WEBHOOK_SECRET);
+  const res = await fetch(`${d.url}/webhooks/gh-merges`, {
+    method: 'POST',
+    headers: req.headers,
+    body: req.body,
   });
   expect(res.status).toBe(202);
   return ((await res.json()) as { taskId: string }).taskId;

@@ -6,6 +6,8 @@
  * transition found by its target status's name), gets a remote link to the MR/PR and one comment. A
  * status no transition leads to fails the task with the transitions the ticket does offer.
  */
+import { appendFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   daemonOf,
@@ -13,11 +15,51 @@ import {
   forgeRig,
   JIRA_TOKEN,
   PROJECT,
+  sendGitHubMergedPull,
   sendGitLabMergeHook,
   sendJiraWebhook,
 } from './forge-rig.js';
 import { type Daemon, fixScript, sessionEvents, waitFor } from './helpers.js';
 import { sessionOfTask, taskState } from './rig.js';
+
+interface RequestView {
+  id: string;
+  state: string;
+  tier: string;
+  action: Record<string, unknown>;
+}
+
+async function pendingRequest(d: Daemon): Promise<RequestView> {
+  return waitFor('a pending approval request', async () => {
+    const r = (await (await d.api('/approvals?state=pending')).json()) as { requests: RequestView[] };
+    return r.requests[0];
+  });
+}
+
+async function approve(d: Daemon, id: string, actor: string): Promise<void> {
+  const res = await d.api(`/approvals/${id}/approve`, {
+    method: 'POST',
+    body: JSON.stringify({ actor, reason: 'merged on purpose' }),
+  });
+  expect(res.status).toBe(200);
+}
+
+/** Waits until the session records the merge follow-up's Jira update (stage `ticket_merged`) as done. */
+async function mergeRecorded(d: Daemon, sessionId: string): Promise<void> {
+  await waitFor(
+    'the ticket_merged record',
+    async () =>
+      (await sessionEvents(d, sessionId)).some(
+        (e) =>
+          e.kind === 'delivery_recorded' &&
+          e.data.stage === 'ticket_merged' &&
+          e.data.outcome === 'succeeded',
+      )
+        ? true
+        : undefined,
+    30_000,
+  );
+}
 
 const ticketOf = (r: ForgeRig) => {
   const t = r.jira.state.issue(r.jiraKey);
@@ -101,8 +143,9 @@ describe('daemon delivery for Jira tickets', () => {
     expect(JSON.stringify(events)).not.toContain(JIRA_TOKEN);
   });
 
-  it('moves the ticket to Done when GitLab reports the MR merged, without starting a session', async () => {
+  it('moves the ticket to Done once approved when GitLab reports the MR merged, without starting a session', async () => {
     const r = await forgeRig({ turns: fixScript() });
+    appendFileSync(join(r.home.home, 'config.yaml'), 'approvals: { checkIntervalMs: 200 }\n');
     const d = await daemonOf(r);
     const taskId = await sendJiraWebhook(d, r.jira.url, r.jiraKey);
     const sessionId = await sessionOfTask(d, taskId);
@@ -122,12 +165,20 @@ describe('daemon delivery for Jira tickets', () => {
       url: mrUrl,
     });
     await waitFor(
-      'the merge task to succeed',
+      'the merge task to end parked',
       async () => ((await taskState(d, mergeTask)) === 'succeeded' ? true : undefined),
       30_000,
     );
+    // The built-in policy ranks a move to Done medium: it waits for a person (or the 30 min timeout).
+    const request = await pendingRequest(d);
+    expect(request).toMatchObject({
+      tier: 'medium',
+      action: { kind: 'transition_ticket', target: r.jiraKey, status: 'Done' },
+    });
+    expect(r.jira.state.statusName(ticketOf(r))).toBe('In Review');
+    await approve(d, request.id, 'api:carol');
+    await mergeRecorded(d, sessionId);
     const ticket = ticketOf(r);
-    expect(r.jira.state.statusName(ticket)).toBe('Done');
     expect(ticket.statusHistory.map((id) => r.jira.state.status(id)?.name)).toEqual([
       'To Do',
       'In Review',
@@ -146,6 +197,73 @@ describe('daemon delivery for Jira tickets', () => {
     ]);
     expect(r.jira.state.specViolations).toEqual([]);
   });
+
+  it('GitHub: a merged worktrain/<session> pull request waits for approval across a SIGKILL, then moves the ticket to Done', async () => {
+    const r = await forgeRig({
+      turns: fixScript(),
+      jiraProjects: '{ WT: { forge: github, project: acme/widgets } }',
+    });
+    appendFileSync(join(r.home.home, 'config.yaml'), 'approvals: { checkIntervalMs: 200 }\n');
+    const d1 = await daemonOf(r);
+    const taskId = await sendJiraWebhook(d1, r.jira.url, r.jiraKey);
+    const sessionId = await sessionOfTask(d1, taskId);
+    await waitFor(
+      'the task to succeed',
+      async () => ((await taskState(d1, taskId)) === 'succeeded' ? true : undefined),
+      60_000,
+    );
+    const pull = r.github.state.pulls('acme', 'widgets')[0];
+    if (pull === undefined) throw new Error('no pull request');
+    expect(pull.pull?.head).toBe(`worktrain/${sessionId}`);
+    expect(r.jira.state.statusName(ticketOf(r))).toBe('In Review');
+
+    // A person merges the pull request; GitHub sends pull_request.closed with merged: true.
+    const pullUrl = `${r.github.url}/acme/widgets/pull/${pull.number}`;
+    const mergeTask = await sendGitHubMergedPull(d1, {
+      number: pull.number,
+      headRef: `worktrain/${sessionId}`,
+      url: pullUrl,
+    });
+    await waitFor(
+      'the merge task to end parked',
+      async () => ((await taskState(d1, mergeTask)) === 'succeeded' ? true : undefined),
+      30_000,
+    );
+    const request = await pendingRequest(d1);
+    expect(request).toMatchObject({
+      tier: 'medium',
+      action: { kind: 'transition_ticket', target: r.jiraKey, status: 'Done' },
+    });
+    expect(r.jira.state.statusName(ticketOf(r))).toBe('In Review');
+
+    d1.child.kill('SIGKILL');
+    await d1.exited;
+    const d2 = await daemonOf(r);
+    await approve(d2, request.id, 'api:alice');
+    await mergeRecorded(d2, sessionId);
+    expect(r.jira.state.statusName(ticketOf(r))).toBe('Done');
+    const ticket = ticketOf(r);
+    expect(ticket.statusHistory.map((id) => r.jira.state.status(id)?.name)).toEqual([
+      'To Do',
+      'In Review',
+      'Done',
+    ]);
+    expect(ticket.remoteLinks).toHaveLength(1);
+    expect(ticket.remoteLinks[0]?.object.status).toEqual({ resolved: true });
+    const sessions = (await (await d2.api('/sessions')).json()) as { sessions: Array<{ sessionId: string }> };
+    expect(sessions.sessions.map((s) => s.sessionId)).toEqual([sessionId]);
+    const events = await sessionEvents(d2, sessionId);
+    expect(events).toContainEqual(
+      expect.objectContaining({
+        kind: 'gate_resolved',
+        data: expect.objectContaining({ nodeId: request.id, verdict: 'approved', actor: 'api:alice' }),
+      }),
+    );
+    expect(events.filter((e) => e.kind === 'delivery_recorded' && e.data.stage === 'ticket_merged')).toEqual([
+      expect.objectContaining({ data: expect.objectContaining({ outcome: 'succeeded', url: pullUrl }) }),
+    ]);
+    expect(r.jira.state.specViolations).toEqual([]);
+  }, 180_000);
 
   it('SIGKILL during the ticket update: after a restart one transition, one link, one comment, one MR', async () => {
     const r = await forgeRig({ turns: fixScript(), leaseMs: 2000 });
