@@ -17,6 +17,7 @@ import {
   sessionActivity,
 } from '@worktrain/delivery';
 import type { SessionStore } from '@worktrain/session-store';
+import { agentActionKeys } from './action-gate.js';
 import type { DeliveryApprovals } from './approvals.js';
 import type { DeliverFn, DeliverRequest } from './delivery.js';
 import { appendAtHead, readAll } from './session-log.js';
@@ -33,7 +34,7 @@ export type GateErrorCode = 'NEEDS_APPROVAL' | 'APPROVAL_REJECTED';
 /**
  * Puts the blast-radius policy in front of a delivery (DESIGN §8): before the first side effect, the
  * delivery's actions — protected paths the change touches, commands the agent ran that the policy ranks
- * above low, money spent, the push of `worktrain/<session>`, the pull/merge request, labels, the issue
+ * above low (except those its action gate already decided before they ran), money spent, the push of `worktrain/<session>`, the pull/merge request, labels, the issue
  * comment, the Jira transition —
  * are cleared with `policy.yaml` as durable approval requests. Only when every one is approved does the
  * inner delivery run (with the approved protected paths passed on, so its patch check lets them through).
@@ -108,6 +109,18 @@ export function gateDelivery(
     const paths = await protectedPathsOf(request.worktreePath, baseRef);
     if (paths.isErr()) return err(paths.error);
     const activity = sessionActivity(events.value);
+    // Commands the agent's action gate already decided (run after approval, or refused and never run) are
+    // not asked about again; only commands that ran without the gate (an older daemon) are.
+    const asked = deps.approvals.store.list({ sessionId: request.sessionId, limit: 1000 });
+    const gated = new Set(asked.isOk() ? asked.value.map((r) => r.dedupeKey) : []);
+    const ungated = events.value.flatMap((e) => {
+      if (e.kind !== 'tool_call_started' || e.data.name !== 'bash') return [];
+      if (gated.has(agentActionKeys.command(request.sessionId, e.data.toolCallId))) return [];
+      const input = e.data.input;
+      const command =
+        typeof input === 'object' && input !== null && !Array.isArray(input) ? input.command : undefined;
+      return typeof command === 'string' ? [command] : [];
+    });
     const branch = `worktrain/${request.sessionId}`;
     const planned = planDeliveryActions({
       sessionId: request.sessionId,
@@ -118,7 +131,7 @@ export function gateDelivery(
       baseBranch: request.baseBranch,
       issueNumber: request.issueNumber,
       protectedPaths: paths.value,
-      commands: activity.commands,
+      commands: ungated,
       spentUsd: activity.spentUsd,
       labels: deps.labelsFor?.(request) ?? [],
       ticket:

@@ -20,6 +20,7 @@ import type { Engine } from '@worktrain/engine';
 import { type LeasedTask, TaskFailure } from '@worktrain/queue';
 import type { SessionStore } from '@worktrain/session-store';
 import type { WorkspaceManager } from '@worktrain/workspace';
+import { createAgentActionGate } from './action-gate.js';
 import type { ActiveSessions } from './active.js';
 import type { DeliveryApprovals } from './approvals.js';
 import type { DaemonEventBus } from './daemon-events.js';
@@ -87,6 +88,15 @@ const META_KEY = 'daemon';
 export function createTaskHandler(deps: LifecycleDeps) {
   const log = deps.logger.child({ component: 'lifecycle' });
   const templates = deps.templates ?? createDeliveryTemplates();
+  // The policy also gates the agent's own commands and spending (waits inside the run; see action-gate.ts).
+  const actionGate = deps.approvals
+    ? createAgentActionGate({
+        policy: deps.approvals.policy,
+        approvals: deps.approvals.store,
+        onApprovalNeeded: (sessionId, request) => deps.notifications?.approvalNeeded(sessionId, request),
+        logger: deps.logger,
+      })
+    : null;
 
   const record = async (sessionId: string, events: readonly NewSessionEvent[]): Promise<void> => {
     const r = await appendAtHead(deps.store, sessionId, events);
@@ -136,7 +146,7 @@ export function createTaskHandler(deps: LifecycleDeps) {
     if ('error' in item) throw new TaskFailure('validation', item.error, false);
     deps.events.emit({ type: 'task_claimed', taskId: task.id, data: { attempt: task.attempt } });
     const work = item.ok;
-    if (work.kind === 'merged') return followUpMerge(task, work);
+    if (work.kind === 'merged') return followUpMerge(task.id, work);
 
     let sessionId: string | null;
     let continueToken: string | null = null;
@@ -205,7 +215,9 @@ export function createTaskHandler(deps: LifecycleDeps) {
     if (summary.isErr()) throw new TaskFailure('execution', summary.error.message);
     if (summary.value.status === 'aborted')
       throw new TaskFailure('cancelled', `session ${sessionId} was aborted`, false);
-    if (summary.value.status === 'awaiting_approval') {
+    // A delivery parked for approval ends the task; a command or spend of the agent waiting for one does
+    // not: its run resumes and waits on the same request (after a restart, for instance).
+    if (summary.value.status === 'awaiting_approval' && actionGate?.awaits(sessionId) !== true) {
       log.info({ sessionId }, 'session awaits approval; the task ends here');
       return;
     }
@@ -276,6 +288,7 @@ export function createTaskHandler(deps: LifecycleDeps) {
         logger: deps.logger,
         signal: entry.controller.signal,
         steer: entry.steer,
+        ...(actionGate === null ? {} : { actionGate }),
       };
       const outcome =
         continueToken !== null ? await runSession({ ...common, continueToken }) : await resumeSession(common);
@@ -333,34 +346,10 @@ export function createTaskHandler(deps: LifecycleDeps) {
     }
   }
 
-  /**
-   * The merge of a PR/MR WorkTrain opened: no new session; the Jira return path's "merged" step. A
-   * transition that waits for approval parks the task (its payload is enqueued again once decided).
-   */
-  async function followUpMerge(task: LeasedTask, merged: MergedChangeRequest): Promise<void> {
-    const taskId = task.id;
+  /** The merge of a PR/MR WorkTrain opened: no new session; the Jira return path's "merged" step. */
+  async function followUpMerge(taskId: string, merged: MergedChangeRequest): Promise<void> {
     if (deps.onMerged === undefined) return;
     const done = await deps.onMerged(merged);
-    if (done.isErr() && done.error.code === 'NEEDS_APPROVAL' && deps.approvals) {
-      const ids = stringList(done.error.details?.approvalIds);
-      if (ids.length > 0) {
-        deps.approvals.parkTask({
-          key: `merged:${merged.sessionId}`,
-          sessionId: merged.sessionId,
-          payload: task.payload,
-          approvalIds: ids,
-        });
-        log.info(
-          { taskId, sessionId: merged.sessionId, approvalIds: ids },
-          'merge follow-up parked until approved',
-        );
-        for (const id of stringList(done.error.details?.createdIds)) {
-          const request = deps.approvals.store.get(id);
-          if (request.isOk()) deps.notifications?.approvalNeeded(merged.sessionId, request.value);
-        }
-        return;
-      }
-    }
     if (done.isErr())
       throw new TaskFailure(
         'execution',
