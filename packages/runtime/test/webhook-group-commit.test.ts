@@ -64,7 +64,9 @@ async function setUp() {
   const queue: SqliteTaskQueue = openSqliteQueue({ db: store.db })._unsafeUnwrap();
   cleanups.push(() => queue.close());
   const observer = new Database(path, { readonly: true });
-  cleanups.push(() => observer.close());
+  cleanups.push(() => {
+    observer.close();
+  });
   const row = observer.prepare('SELECT id, queue, state FROM queue_tasks WHERE id = ?');
   const wakes: Wake[] = [];
   const router = new NotifyingTriggerRouter(
@@ -170,7 +172,9 @@ describe('POST /webhooks/:triggerId over the group commit', () => {
     const t = await setUp();
     const path = t.store.db.name;
     const locker = new Database(path);
-    cleanups.push(() => locker.close());
+    cleanups.push(() => {
+      locker.close();
+    });
     t.store.db.pragma('busy_timeout = 0');
     locker.prepare('BEGIN IMMEDIATE').run();
     const responses = await Promise.all([t.post(1), t.post(2)]);
