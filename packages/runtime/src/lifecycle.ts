@@ -146,7 +146,7 @@ export function createTaskHandler(deps: LifecycleDeps) {
     if ('error' in item) throw new TaskFailure('validation', item.error, false);
     deps.events.emit({ type: 'task_claimed', taskId: task.id, data: { attempt: task.attempt } });
     const work = item.ok;
-    if (work.kind === 'merged') return followUpMerge(task.id, work);
+    if (work.kind === 'merged') return followUpMerge(task, work);
 
     let sessionId: string | null;
     let continueToken: string | null = null;
@@ -346,10 +346,34 @@ export function createTaskHandler(deps: LifecycleDeps) {
     }
   }
 
-  /** The merge of a PR/MR WorkTrain opened: no new session; the Jira return path's "merged" step. */
-  async function followUpMerge(taskId: string, merged: MergedChangeRequest): Promise<void> {
+  /**
+   * The merge of a PR/MR WorkTrain opened: no new session; the Jira return path's "merged" step. A
+   * transition that waits for approval parks the task (its payload is enqueued again once decided).
+   */
+  async function followUpMerge(task: LeasedTask, merged: MergedChangeRequest): Promise<void> {
+    const taskId = task.id;
     if (deps.onMerged === undefined) return;
     const done = await deps.onMerged(merged);
+    if (done.isErr() && done.error.code === 'NEEDS_APPROVAL' && deps.approvals) {
+      const ids = stringList(done.error.details?.approvalIds);
+      if (ids.length > 0) {
+        deps.approvals.parkTask({
+          key: `merged:${merged.sessionId}`,
+          sessionId: merged.sessionId,
+          payload: task.payload,
+          approvalIds: ids,
+        });
+        log.info(
+          { taskId, sessionId: merged.sessionId, approvalIds: ids },
+          'merge follow-up parked until approved',
+        );
+        for (const id of stringList(done.error.details?.createdIds)) {
+          const request = deps.approvals.store.get(id);
+          if (request.isOk()) deps.notifications?.approvalNeeded(merged.sessionId, request.value);
+        }
+        return;
+      }
+    }
     if (done.isErr())
       throw new TaskFailure(
         'execution',
