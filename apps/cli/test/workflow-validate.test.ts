@@ -127,6 +127,28 @@ describe('worktrain workflow validate', () => {
     expect(run.stderr).toContain('Is a directory');
   });
 
+  it('validates several files in one run: an array of verdicts in order, exit 1 when any is invalid', async () => {
+    const json = await runWorktrain(['workflow', 'validate', valid, invalid, badJson, '--format', 'json'], {
+      home,
+    });
+    expect(json.code).toBe(1);
+    const verdicts = parseJson(json) as (Verdict & { file: string })[];
+    expect(verdicts.map((v) => [v.file, v.valid])).toEqual([
+      [valid, true],
+      [invalid, false],
+      [badJson, false],
+    ]);
+    expect(verdicts[1]!.issues.length).toBeGreaterThan(0);
+    const text = await runWorktrain(['workflow', 'validate', valid, invalid], { home });
+    expect(text.code).toBe(1);
+    expect(text.stdout).toContain(`valid: ${valid}`);
+    expect(text.stdout).toContain(`invalid: ${invalid}`);
+    expect(text.stdout.trim().split('\n').at(-1)).toBe('1 of 2 valid');
+    const allValid = await runWorktrain(['workflow', 'validate', valid, valid], { home });
+    expect(allValid.code).toBe(0);
+    expect(allValid.stdout).toContain('2 of 2 valid');
+  });
+
   it('exits 2 on an unknown option', async () => {
     const run = await runWorktrain(['workflow', 'validate', valid, '--strict'], { home });
     expect(run.code).toBe(2);

@@ -234,6 +234,29 @@ export async function executeWorkflowValidate(
   });
 }
 
+/** One file's verdict of `workflow validate` given several files. */
+export interface WorkflowValidateFileOutput extends WorkflowValidateOutput {
+  /** The file as given on the command line. */
+  readonly file: string;
+}
+
+/**
+ * `workflow validate` of several files (e.g. a shell glob in CI), one verdict each in the given order.
+ * Errors: the first file that cannot be read (FILE_NOT_FOUND, ...), as for one file.
+ */
+export async function executeWorkflowValidateAll(
+  deps: CliDeps,
+  files: readonly string[],
+): Promise<Result<WorkflowValidateFileOutput[], CliError>> {
+  const verdicts: WorkflowValidateFileOutput[] = [];
+  for (const file of files) {
+    const verdict = await executeWorkflowValidate(deps, { file });
+    if (verdict.isErr()) return err(verdict.error);
+    verdicts.push({ file, ...verdict.value });
+  }
+  return ok(verdicts);
+}
+
 function idOf(value: JsonValue): string | null {
   if (typeof value === 'object' && value !== null && !Array.isArray(value) && typeof value.id === 'string') {
     return value.id;
@@ -303,12 +326,29 @@ export function registerWorkflowCommands(program: Command, ctx: CommandContext):
 
   workflow
     .command('validate')
-    .description('validate and compile a workflow file; exit 0 when valid, 1 with every issue otherwise')
-    .argument('<file>', 'workflow JSON file')
-    .action(async (file: string, _flags: unknown, command: Command) => {
-      await ctx.run(command, () => executeWorkflowValidate(deps, { file }), {
-        text: (out) => renderWorkflowValidate(file, out),
-        failed: (out) => !out.valid,
+    .description(
+      'validate and compile workflow files; exit 0 when all are valid, 1 with every issue otherwise ' +
+        '(one file: a verdict object in json; several: an array of verdicts, each with its file)',
+    )
+    .argument('<files...>', 'workflow JSON files')
+    .action(async (files: string[], _flags: unknown, command: Command) => {
+      const [first] = files;
+      if (files.length === 1 && first !== undefined) {
+        await ctx.run(command, () => executeWorkflowValidate(deps, { file: first }), {
+          text: (out) => renderWorkflowValidate(first, out),
+          failed: (out) => !out.valid,
+        });
+        return;
+      }
+      await ctx.run(command, () => executeWorkflowValidateAll(deps, files), {
+        text: (outs) => {
+          const invalid = outs.filter((o) => !o.valid).length;
+          return [
+            ...outs.map((o) => renderWorkflowValidate(o.file, o)),
+            `${outs.length - invalid} of ${outs.length} valid`,
+          ].join('\n');
+        },
+        failed: (outs) => outs.some((o) => !o.valid),
       });
     });
 
