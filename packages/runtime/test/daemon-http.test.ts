@@ -203,4 +203,52 @@ describe('worktrain-daemon HTTP API (real process on loopback)', () => {
     await waitFor('the new trigger', async () => ((await ids()).includes('gh-second') ? true : undefined));
     expect(await ids()).toEqual(['gh-issues', 'gh-second']);
   });
+
+  it('webhooks go through the trigger group commit: N concurrent deliveries, N tasks, counted in /metrics', async () => {
+    // A trigger on a queue no worker claims from, so the tasks stay put (and no session runs).
+    const file = join(home.home, 'triggers.yaml');
+    writeFileSync(
+      file,
+      `${readFileSync(file, 'utf8')}  - id: gh-intake\n    provider: github\n    workflowId: test.daemon-fix\n    workspace: /tmp\n    queue: intake-only\n    webhook: { secret: $GH_WEBHOOK_SECRET }\n`,
+    );
+    await waitFor('the gh-intake trigger', async () => {
+      const r = (await (await daemon.api('/triggers')).json()) as { triggers: Array<{ id: string }> };
+      return r.triggers.some((t) => t.id === 'gh-intake') ? true : undefined;
+    });
+    const counter = async (name: string) => {
+      const text = await (await fetch(`${daemon.url}/metrics`)).text();
+      const m = new RegExp(`^${name} (\\d+)$`, 'm').exec(text);
+      if (m === null) throw new Error(`${name} is missing from /metrics`);
+      return Number(m[1]);
+    };
+    const before = {
+      batches: await counter('worktrain_trigger_group_commits_total'),
+      calls: await counter('worktrain_trigger_group_commit_calls_total'),
+    };
+    const n = 8;
+    const responses = await Promise.all(
+      Array.from({ length: n }, (_, i) =>
+        webhook(
+          githubWebhookRequest('issues', readWebhookExample(100 + i), WEBHOOK_SECRET, {
+            deliveryId: `intake-${i}`,
+          }),
+          'gh-intake',
+        ),
+      ),
+    );
+    expect(responses.map((r) => r.status)).toEqual(Array(n).fill(202));
+    const ids = ((await Promise.all(responses.map((r) => r.json()))) as Array<{ taskId: string }>).map(
+      (b) => b.taskId,
+    );
+    expect(new Set(ids).size).toBe(n);
+    // Every admission rode a group commit (how many share one depends on timing; see
+    // webhook-group-commit.test.ts for the deterministic count).
+    expect((await counter('worktrain_trigger_group_commit_calls_total')) - before.calls).toBe(n);
+    const batches = (await counter('worktrain_trigger_group_commits_total')) - before.batches;
+    expect(batches).toBeGreaterThan(0);
+    expect(batches).toBeLessThanOrEqual(n);
+    // One pending task per delivery on that queue (the API's /queue lists the workers' queue only).
+    const metrics = await (await fetch(`${daemon.url}/metrics`)).text();
+    expect(metrics).toContain(`worktrain_queue_tasks{queue="intake-only",state="pending"} ${n}`);
+  });
 });
