@@ -45,6 +45,8 @@ class Stop extends Error {
 
 const NUDGE =
   'You ended your turn without calling a tool. Continue the current step with the tools, and call complete_step when it is done.';
+const NOT_STARTED =
+  'Not run: the session stopped while an earlier call of this turn waited for approval. Call it again if it is still needed.';
 const RESUMED =
   'The session was resumed after an interruption. Continue the current step; check the worktree for the effect of any interrupted tool call.';
 
@@ -188,11 +190,14 @@ export async function runSession(options: RunSessionOptions): Promise<SessionOut
     } else {
       // A command that was waiting for approval when the run stopped never ran: it is asked again (same
       // tool_use id, so the gate finds the same request) instead of being answered as interrupted.
+      // Calls after it in the same turn never started (tools run one at a time).
+      let afterWaiting = false;
       for (const result of interruptedResults(messages)) {
         const call = lastToolUse(messages, result.toolUseId);
-        if (options.actionGate !== undefined && call !== undefined && facts.gateWaiting.has(call.id))
+        if (options.actionGate !== undefined && call !== undefined && facts.gateWaiting.has(call.id)) {
           rerun.push(call);
-        else pending.push(result);
+          afterWaiting = true;
+        } else pending.push(afterWaiting ? { ...result, content: NOT_STARTED } : result);
       }
       const text =
         lastStepId(messages) === driver.state.pending.stepId ? RESUMED : renderStep(driver.state.pending);

@@ -237,7 +237,15 @@ describe('action gate: commands', () => {
   });
 
   it('a run stopped while a command waited asks again for the same call on resume, then runs it', async () => {
-    const provider = scripted(SCRIPT);
+    const [turn0, ...rest] = SCRIPT;
+    const twoCalls: ScriptedTurn[] = [
+      {
+        ...turn0,
+        toolCalls: [...(turn0?.toolCalls ?? []), { name: 'read_file', input: { path: 'src/add.js' } }],
+      },
+      ...rest,
+    ];
+    const provider = scripted(twoCalls);
     const g = waitingGate();
     const kill = new AbortController();
     const { sessionId, outcome, harness } = await start(provider, g.gate, { signal: kill.signal });
@@ -254,11 +262,12 @@ describe('action gate: commands', () => {
         return { allowed: true, actor: 'cli:alice', reason: 'decided while the daemon was down' };
       },
     };
+    const second = scripted(twoCalls);
     const resumed = await resumeSession({
       engine: harness.engine,
       store: harness.store,
       conversations: harness.conversations,
-      provider: scripted(SCRIPT),
+      provider: second,
       worktree: harness.worktree,
       sessionId,
       actionGate: gate,
@@ -266,6 +275,8 @@ describe('action gate: commands', () => {
     expect(resumed.kind).toBe('completed');
     expect(again[0]).toMatchObject({ kind: 'run_command', command: RISKY, toolUseId: first.toolUseId });
     expect(existsSync(join(harness.worktree, 'ran.txt'))).toBe(true);
+    // The call after it never started: the model is told so (not "may or may not have taken effect").
+    expect(toolResults(second)[0]).toContain('Not run: the session stopped while an earlier call');
     // The call's recorded result is the command's output, not the cut wait.
     const log = (await harness.store.readEvents(sessionId))._unsafeUnwrap();
     const bash = log.flatMap((e) =>
