@@ -73,6 +73,15 @@ describe('queue admin commands', () => {
       (await executeQueueCancel(q, { id: task.id, reason: 'not needed' }))._unsafeUnwrap().task.state,
     ).toBe('dead');
     expect((await executeQueueStats(q))._unsafeUnwrap().total.dead).toBe(2);
+    expect((await executeQueueStats(q, { queue: 'elsewhere' }))._unsafeUnwrap().total.dead).toBe(0);
+    expect((await executeQueueStats(q, { queue: '' }))._unsafeUnwrapErr().code).toBe('INVALID_ARGUMENT');
+    const preview = (
+      await executeQueuePurge(q, { olderThanMs: 0, since: '2000-01-01T00:00:00Z', limit: 1, dryRun: true })
+    )._unsafeUnwrap();
+    expect(preview.purged).toBe(1);
+    expect((await executeQueuePurge(q, { olderThanMs: 0, since: 'soon' }))._unsafeUnwrapErr().code).toBe(
+      'INVALID_ARGUMENT',
+    );
     expect((await executeQueuePurge(q, { olderThanMs: 0 }))._unsafeUnwrap().purged).toBe(2);
   });
 });

@@ -47,10 +47,20 @@ export const QueuePurgeInputSchema = z.object({
   archivePath: z.string().min(1).optional(),
   /** Only tasks of this queue. */
   queue: z.string().min(1).optional(),
-  /** Report what would be purged; delete and archive nothing. */
+  /** Only tasks that finished at or after this time (ms since the epoch or ISO-8601). */
+  since: SinceSchema.optional(),
+  /** At most this many tasks, oldest finished first. */
+  limit: z.number().int().positive().optional(),
+  /** Report what would be purged (with `since` and `limit` applied); delete and archive nothing. */
   dryRun: z.boolean().optional(),
 });
 export type QueuePurgeInput = z.input<typeof QueuePurgeInputSchema>;
+
+export const QueueStatsInputSchema = z.object({
+  /** Only this queue (an unknown queue gives zero counts, not an error). */
+  queue: z.string().min(1).optional(),
+});
+export type QueueStatsInput = z.input<typeof QueueStatsInputSchema>;
 
 function run<S extends z.ZodType, T>(
   schema: S,
@@ -109,12 +119,21 @@ export function executeQueueCancel(
   );
 }
 
-/** `queue stats`: counts per queue and state, age of the oldest ready task. */
-export function executeQueueStats(q: TaskQueue): ResultAsync<QueueStats, QueueError> {
-  return q.stats();
+/**
+ * `queue stats [--queue]`: counts per queue and state, age of the oldest ready task; with `queue`, of that
+ * queue only (a queue without tasks gives `queues: {}` and zero totals).
+ */
+export function executeQueueStats(
+  q: TaskQueue,
+  input: QueueStatsInput = {},
+): ResultAsync<QueueStats, QueueError> {
+  return run(QueueStatsInputSchema, input, (v) => q.stats(v.queue !== undefined ? { queue: v.queue } : {}));
 }
 
-/** `queue purge --older-than … [--archive file.jsonl]`: retention purge of finished tasks. */
+/**
+ * `queue purge --older-than … [--state] [--queue] [--since] [--limit] [--archive file.jsonl] [--dry-run]`:
+ * retention purge of finished tasks.
+ */
 export function executeQueuePurge(
   q: TaskQueue,
   input: QueuePurgeInput,

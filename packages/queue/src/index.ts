@@ -1,4 +1,10 @@
-export type { QueueCancelInput, QueueListInput, QueuePurgeInput, QueueRequeueInput } from './admin.js';
+export type {
+  QueueCancelInput,
+  QueueListInput,
+  QueuePurgeInput,
+  QueueRequeueInput,
+  QueueStatsInput,
+} from './admin.js';
 export {
   executeQueueCancel,
   executeQueueDeadLetters,
@@ -11,6 +17,7 @@ export {
   QueueListInputSchema,
   QueuePurgeInputSchema,
   QueueRequeueInputSchema,
+  QueueStatsInputSchema,
 } from './admin.js';
 export type { ArchiveRecord } from './archive.js';
 export { appendArchive } from './archive.js';
@@ -45,6 +52,7 @@ export type {
   ReleaseLeasesInput,
   RequeueInput,
   StateCounts,
+  StatsFilter,
   SweepResult,
   Task,
   TaskError,

@@ -196,9 +196,22 @@ export interface PurgeInput {
   readonly states?: ReadonlyArray<'succeeded' | 'dead'>;
   /** Only tasks of this queue; default every queue. */
   readonly queue?: string;
+  /**
+   * Only tasks that finished at or after this time (ms epoch); with `olderThanMs` it bounds a window
+   * `[since, now − olderThanMs]`. Default: no lower bound.
+   */
+  readonly since?: number;
+  /**
+   * Purge at most this many tasks (a positive integer), the oldest finished first; the rest stay for a later
+   * purge. Default: no limit.
+   */
+  readonly limit?: number;
   /** If set, the purged tasks and their audit trail are appended to this JSONL file first. */
   readonly archivePath?: string;
-  /** Count (and return up to {@link PURGE_PREVIEW_LIMIT} of) the tasks that would be purged; delete and archive nothing. */
+  /**
+   * Count (and return up to {@link PURGE_PREVIEW_LIMIT} of) the tasks that would be purged, with `since` and
+   * `limit` applied as on a real purge; delete and archive nothing.
+   */
   readonly dryRun?: boolean;
 }
 
@@ -222,6 +235,15 @@ export interface SweepResult {
 }
 
 export type StateCounts = Record<TaskState, number>;
+
+/** Filter of {@link TaskQueue.stats}. */
+export interface StatsFilter {
+  /**
+   * Only this queue: `queues` has at most this one entry, and `total` and `oldestReadyAgeMs` count only its
+   * tasks. A queue without tasks (or never used) gives `queues: {}`, zero totals and a null age, not an error.
+   */
+  readonly queue?: string;
+}
 
 export interface QueueStats {
   readonly queues: Record<string, StateCounts>;
@@ -277,7 +299,12 @@ export interface TaskQueue {
   list(filter?: ListFilter): ResultAsync<Task[], QueueError>;
   /** Audit trail of one task, oldest first. */
   history(taskId: string): ResultAsync<AuditEntry[], QueueError>;
-  stats(): ResultAsync<QueueStats, QueueError>;
+  /** Counts per queue and state; with `filter.queue`, of that queue only. Errors: INVALID_ARGUMENT (queue name). */
+  stats(filter?: StatsFilter): ResultAsync<QueueStats, QueueError>;
+  /**
+   * Retention purge of finished tasks (see {@link PurgeInput}). Errors: INVALID_ARGUMENT (olderThanMs, states,
+   * queue, since, limit), STORE_IO (archive not writable).
+   */
   purge(input: PurgeInput): ResultAsync<PurgeResult, QueueError>;
   /**
    * Stops handing out leases from this handle (`claim` → `QUEUE_DRAINING`) and waits until every lease it

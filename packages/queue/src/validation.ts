@@ -4,9 +4,11 @@ import type {
   EnqueueInput,
   FailureClass,
   ListFilter,
+  PurgeInput,
   QueueError,
   QueueOptions,
   ReleaseLeasesInput,
+  StatsFilter,
   TaskError,
 } from './queue.js';
 import { FAILURE_CLASSES, TASK_STATES } from './queue.js';
@@ -200,6 +202,49 @@ export function checkListFilter(
     return err(invalid('since must be a non-negative ms timestamp'));
   }
   return ok({ ...filter, limit });
+}
+
+/** {@link PurgeInput} checked, with defaults: states both, no queue / since / limit (null). */
+export interface CheckedPurge {
+  readonly olderThanMs: number;
+  readonly states: ReadonlyArray<'succeeded' | 'dead'>;
+  readonly queue: string | null;
+  readonly since: number | null;
+  readonly limit: number | null;
+}
+
+/** Validates a purge request (shared by every backend). Errors: INVALID_ARGUMENT. */
+export function checkPurgeInput(input: PurgeInput): Result<CheckedPurge, QueueError> {
+  if (!Number.isFinite(input.olderThanMs) || input.olderThanMs < 0) {
+    return err(invalid('olderThanMs must be a finite number ≥ 0'));
+  }
+  const states = input.states ?? ['succeeded', 'dead'];
+  if (states.length === 0 || states.some((s) => s !== 'succeeded' && s !== 'dead')) {
+    return err(invalid('states must be a non-empty subset of succeeded, dead'));
+  }
+  if (input.queue !== undefined) {
+    const q = checkQueueName(input.queue);
+    if (q.isErr()) return err(q.error);
+  }
+  if (input.since !== undefined && (!Number.isFinite(input.since) || input.since < 0)) {
+    return err(invalid('since must be a non-negative ms timestamp'));
+  }
+  if (input.limit !== undefined && !isInt(input.limit, 1, Number.MAX_SAFE_INTEGER)) {
+    return err(invalid('limit must be a positive integer'));
+  }
+  return ok({
+    olderThanMs: Math.round(input.olderThanMs),
+    states,
+    queue: input.queue ?? null,
+    since: input.since === undefined ? null : Math.round(input.since),
+    limit: input.limit ?? null,
+  });
+}
+
+/** Validates a stats filter. Errors: INVALID_ARGUMENT (queue name). */
+export function checkStatsFilter(filter: StatsFilter = {}): Result<{ queue: string | null }, QueueError> {
+  if (filter.queue === undefined) return ok({ queue: null });
+  return checkQueueName(filter.queue).map((queue) => ({ queue }));
 }
 
 /**

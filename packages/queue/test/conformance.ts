@@ -438,6 +438,63 @@ export function runConformance(backend: ConformanceBackend): void {
       expect(s.oldestReadyAgeMs).not.toBeNull();
     });
 
+    it('counts the tasks of one queue with a queue filter; an unknown queue counts zero', async () => {
+      const q = await make();
+      await value(
+        q.enqueueMany([
+          { queue: 'a', payload: 1 },
+          { queue: 'a', payload: 2 },
+          { queue: 'b', payload: 3 },
+        ]),
+      );
+      const t = await claimOne(q, 'a');
+      await value(q.complete({ taskId: t.id, leaseToken: t.leaseToken }));
+      const onlyB = await value(q.stats({ queue: 'b' }));
+      expect(onlyB.queues).toEqual({ b: { pending: 1, leased: 0, succeeded: 0, failed: 0, dead: 0 } });
+      expect(onlyB.total).toEqual({ pending: 1, leased: 0, succeeded: 0, failed: 0, dead: 0 });
+      expect(onlyB.oldestReadyAgeMs).not.toBeNull();
+      const onlyA = await value(q.stats({ queue: 'a' }));
+      expect(Object.keys(onlyA.queues)).toEqual(['a']);
+      expect(onlyA.total).toMatchObject({ pending: 1, succeeded: 1 });
+      const unknown = await value(q.stats({ queue: 'nobody-uses-this' }));
+      expect(unknown).toEqual({
+        queues: {},
+        total: { pending: 0, leased: 0, succeeded: 0, failed: 0, dead: 0 },
+        oldestReadyAgeMs: null,
+      });
+      expect((await failure(q.stats({ queue: 'bad name!' }))).code).toBe('INVALID_ARGUMENT');
+    });
+
+    it('bounds a purge by since (finished at or after) and limit (oldest finished first), dry run alike', async () => {
+      const q = await make();
+      await value(q.enqueueMany([1, 2, 3].map((p) => ({ queue: 'q', payload: p }))));
+      const finished: string[] = [];
+      for (let i = 0; i < 3; i++) {
+        const t = await claimOne(q);
+        await value(q.complete({ taskId: t.id, leaseToken: t.leaseToken }));
+        finished.push(t.id);
+      }
+      const [first, second, third] = await Promise.all(finished.map((id) => value(q.get(id))));
+      if (first === undefined || second === undefined || third === undefined) throw new Error('missing');
+      const thirdAt = third.finishedAt ?? 0;
+      // since is inclusive: the task that finished at `since` is in, one ms later it is out.
+      const atThird = await value(q.purge({ olderThanMs: 0, since: thirdAt, dryRun: true }));
+      expect(atThird.wouldPurge?.map((t) => t.id)).toContain(third.id);
+      const afterThird = await value(q.purge({ olderThanMs: 0, since: thirdAt + 1, dryRun: true }));
+      expect(afterThird).toEqual({ purged: 0, archivePath: null, wouldPurge: [] });
+      const limited = await value(q.purge({ olderThanMs: 0, limit: 2, dryRun: true }));
+      expect(limited.purged).toBe(2);
+      expect(limited.wouldPurge?.map((t) => t.id)).toEqual([first.id, second.id]);
+      expect((await failure(q.purge({ olderThanMs: 0, limit: 0 }))).code).toBe('INVALID_ARGUMENT');
+      expect((await failure(q.purge({ olderThanMs: 0, since: -1 }))).code).toBe('INVALID_ARGUMENT');
+      expect((await value(q.stats())).total.succeeded).toBe(3);
+      expect((await value(q.purge({ olderThanMs: 0, since: thirdAt + 1 }))).purged).toBe(0);
+      expect((await value(q.purge({ olderThanMs: 0, limit: 2 }))).purged).toBe(2);
+      expect((await value(q.list())).map((t) => t.id)).toEqual([third.id]);
+      expect((await value(q.purge({ olderThanMs: 0, since: thirdAt }))).purged).toBe(1);
+      expect((await value(q.stats())).total.succeeded).toBe(0);
+    });
+
     it('lists with state, queue and limit filters, newest first', async () => {
       const q = await make();
       await value(q.enqueueMany([1, 2, 3].map((p) => ({ queue: 'a', payload: p }))));

@@ -14,6 +14,7 @@ it('exports exactly the documented public surface', () => {
     'QueueListInputSchema',
     'QueuePurgeInputSchema',
     'QueueRequeueInputSchema',
+    'QueueStatsInputSchema',
     'SqliteTaskQueue',
     'TASK_STATES',
     'TaskFailure',

@@ -33,6 +33,7 @@ import type {
   QueueStats,
   ReleaseLeasesInput,
   RequeueInput,
+  StatsFilter,
   SweepResult,
   Task,
   TaskQueue,
@@ -45,9 +46,10 @@ import {
   checkDelay,
   checkLeaseMs,
   checkListFilter,
-  checkQueueName,
+  checkPurgeInput,
   checkReason,
   checkRelease,
+  checkStatsFilter,
   checkTaskError,
   type NormalizedEnqueue,
   normalizeEnqueue,
@@ -399,11 +401,15 @@ export class MemoryTaskQueue implements TaskQueue {
     });
   }
 
-  stats(): ResultAsync<QueueStats, QueueError> {
+  stats(filter?: StatsFilter): ResultAsync<QueueStats, QueueError> {
+    const f = checkStatsFilter(filter);
+    if (f.isErr()) return errAsync(f.error);
+    const only = f.value.queue;
     return this.op((now) => {
       const counts = new Map<string, { queue: string; state: string; n: number }>();
       let oldest: number | null = null;
       for (const r of this.tasks.values()) {
+        if (only !== null && r.queue !== only) continue;
         const k = `${r.queue}\u0000${r.state}`;
         const c = counts.get(k) ?? { queue: r.queue, state: r.state, n: 0 };
         c.n++;
@@ -416,27 +422,24 @@ export class MemoryTaskQueue implements TaskQueue {
   }
 
   purge(input: PurgeInput): ResultAsync<PurgeResult, QueueError> {
-    if (!Number.isFinite(input.olderThanMs) || input.olderThanMs < 0) {
-      return errAsync(makeError('INVALID_ARGUMENT', 'olderThanMs must be a finite number ≥ 0'));
-    }
-    const states: readonly TaskState[] = input.states ?? ['succeeded', 'dead'];
-    if (input.queue !== undefined) {
-      const q = checkQueueName(input.queue);
-      if (q.isErr()) return errAsync(q.error);
-    }
+    const checked = checkPurgeInput(input);
+    if (checked.isErr()) return errAsync(checked.error);
+    const p = checked.value;
     return this.op((now) => {
-      const victims = [...this.tasks.values()].filter(
-        (r) =>
-          states.includes(r.state) &&
-          r.finishedAt !== null &&
-          r.finishedAt <= now - input.olderThanMs &&
-          (input.queue === undefined || r.queue === input.queue),
-      );
+      const matching = [...this.tasks.values()]
+        .filter(
+          (r) =>
+            (p.states as readonly TaskState[]).includes(r.state) &&
+            r.finishedAt !== null &&
+            r.finishedAt <= now - p.olderThanMs &&
+            (p.since === null || r.finishedAt >= p.since) &&
+            (p.queue === null || r.queue === p.queue),
+        )
+        // Oldest finished first (insertion order breaks ties, as seq does in the databases).
+        .sort((a, b) => (a.finishedAt ?? 0) - (b.finishedAt ?? 0));
+      const victims = p.limit === null ? matching : matching.slice(0, p.limit);
       if (input.dryRun === true) {
-        const preview = [...victims]
-          .sort((a, b) => (a.finishedAt ?? 0) - (b.finishedAt ?? 0))
-          .slice(0, PURGE_PREVIEW_LIMIT)
-          .map((r) => this.snapshot(r));
+        const preview = victims.slice(0, PURGE_PREVIEW_LIMIT).map((r) => this.snapshot(r));
         return ok({ purged: victims.length, archivePath: null, wouldPurge: preview });
       }
       if (input.archivePath !== undefined && victims.length > 0) {

@@ -2,9 +2,9 @@ import { err, makeError, ok, type Result } from '@worktrain/contracts';
 import type pg from 'pg';
 import { appendArchive } from '../archive.js';
 import { dedupeConflict, leaseLost, notFound } from '../errors.js';
-import type { AuditEntry, EnqueueResult, LeaseRef, PurgeInput, QueueError, Task } from '../queue.js';
+import type { AuditEntry, EnqueueResult, LeaseRef, QueueError, Task } from '../queue.js';
 import { type AuditRow, rowToAudit, rowToTask, type TaskRow } from '../rows.js';
-import type { NormalizedEnqueue } from '../validation.js';
+import type { CheckedPurge, NormalizedEnqueue } from '../validation.js';
 import type { PgSql } from './sql.js';
 
 type RowWithNow = TaskRow & { now: string };
@@ -43,29 +43,33 @@ export async function completeMany(
 }
 
 /**
- * One round of retention purge inside the caller's transaction: up to 500 finished tasks older than the
- * cutoff (database clock), archived first when asked, then deleted with their audit rows. Returns how many.
+ * One round of retention purge inside the caller's transaction: up to `max` finished tasks (oldest finished
+ * first) that match the checked input (cutoff on the database clock), archived first when asked, then deleted
+ * with their audit rows. Returns how many.
  * @throws driver or archive IO errors (the caller rolls back)
  */
 export async function purgeRound(
   c: pg.PoolClient,
   sql: PgSql,
-  states: readonly string[],
-  input: PurgeInput,
+  input: CheckedPurge,
+  archivePath: string | undefined,
+  max: number,
 ): Promise<number> {
   const rows = await c.query<TaskRow>(sql.purgeSelect, [
-    states,
-    Math.round(input.olderThanMs),
-    input.queue ?? null,
+    input.states,
+    input.olderThanMs,
+    input.queue,
+    input.since,
+    max,
   ]);
   if (rows.rows.length === 0) return 0;
   const ids = rows.rows.map((r) => r.id);
-  if (input.archivePath !== undefined) {
+  if (archivePath !== undefined) {
     const audit = await c.query<AuditRow>(sql.historyMany, [ids]);
     const byTask = new Map<string, AuditEntry[]>();
     for (const a of audit.rows) byTask.set(a.task_id, [...(byTask.get(a.task_id) ?? []), rowToAudit(a)]);
     appendArchive(
-      input.archivePath,
+      archivePath,
       rows.rows.map((r) => ({ task: rowToTask(r), history: byTask.get(r.id) ?? [] })),
     );
   }

@@ -30,6 +30,7 @@ import type {
   QueueStats,
   ReleaseLeasesInput,
   RequeueInput,
+  StatsFilter,
   SweepResult,
   Task,
   TaskQueue,
@@ -42,9 +43,10 @@ import {
   checkDelay,
   checkLeaseMs,
   checkListFilter,
-  checkQueueName,
+  checkPurgeInput,
   checkReason,
   checkRelease,
+  checkStatsFilter,
   checkTaskError,
   type NormalizedEnqueue,
   normalizeEnqueue,
@@ -55,6 +57,9 @@ import { completeMany, insertTasks, purgeRound } from './batch-ops.js';
 import { DomainAbort, PgConnection, type PgConnectionOptions, PgListener, pgError } from './connection.js';
 import { migratePostgres, notifyChannel, SCHEMA_NAME_RE } from './schema.js';
 import { buildSql, type PgSql } from './sql.js';
+
+/** Tasks deleted per purge transaction. */
+const PURGE_BATCH = 500;
 
 /** Options of {@link createPostgresQueue}. */
 export interface PostgresQueueOptions extends QueueOptions, PgConnectionOptions {
@@ -420,43 +425,37 @@ export class PostgresTaskQueue implements TaskQueue {
     });
   }
 
-  stats(): ResultAsync<QueueStats, QueueError> {
+  stats(filter?: StatsFilter): ResultAsync<QueueStats, QueueError> {
+    const f = checkStatsFilter(filter);
+    if (f.isErr()) return errAsync(f.error);
     return this.run('stats', true, async (c) => {
-      const rows = await c.query<{ queue: string; state: string; n: string }>(this.sql.stats);
-      const oldest = await c.query<{ age: string | null }>(this.sql.oldest);
+      const rows = await c.query<{ queue: string; state: string; n: string }>(this.sql.stats, [
+        f.value.queue,
+      ]);
+      const oldest = await c.query<{ age: string | null }>(this.sql.oldest, [f.value.queue]);
       const age = oldest.rows[0]?.age ?? null;
       return ok(emptyStats(rows.rows, age === null ? null : Number(age)));
     });
   }
 
   purge(input: PurgeInput): ResultAsync<PurgeResult, QueueError> {
-    if (!Number.isFinite(input.olderThanMs) || input.olderThanMs < 0) {
-      return errAsync(makeError('INVALID_ARGUMENT', 'olderThanMs must be a finite number ≥ 0'));
-    }
-    const states = input.states ?? ['succeeded', 'dead'];
-    if (states.length === 0 || states.some((s) => s !== 'succeeded' && s !== 'dead')) {
-      return errAsync(makeError('INVALID_ARGUMENT', 'states must be a non-empty subset of succeeded, dead'));
-    }
-    if (input.queue !== undefined) {
-      const q = checkQueueName(input.queue);
-      if (q.isErr()) return errAsync(q.error);
-    }
+    const checked = checkPurgeInput(input);
+    if (checked.isErr()) return errAsync(checked.error);
+    const p = checked.value;
+    const where = [p.states, p.olderThanMs, p.queue, p.since];
     if (input.dryRun === true) {
       return this.run('purge preview', true, async (c) => {
-        const age = Math.round(input.olderThanMs);
         // One snapshot for both queries, so the count and the list agree.
         await c.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
         try {
-          const queue = input.queue ?? null;
-          const n = await c.query<{ n: string }>(this.sql.purgeCount, [states, age, queue]);
+          const n = await c.query<{ n: string }>(this.sql.purgeCount, where);
           const rows = await c.query<TaskRow>(this.sql.purgePreview, [
-            states,
-            age,
-            queue,
-            PURGE_PREVIEW_LIMIT,
+            ...where,
+            Math.min(PURGE_PREVIEW_LIMIT, p.limit ?? PURGE_PREVIEW_LIMIT),
           ]);
+          const count = Number(n.rows[0]?.n ?? 0);
           return ok({
-            purged: Number(n.rows[0]?.n ?? 0),
+            purged: p.limit === null ? count : Math.min(count, p.limit),
             archivePath: null,
             wouldPurge: rows.rows.map(rowToTask),
           });
@@ -465,12 +464,19 @@ export class PostgresTaskQueue implements TaskQueue {
         }
       });
     }
-    const round = (): ResultAsync<number, QueueError> =>
-      this.run('purge', false, async (c) => ok(await purgeRound(c, this.sql, states, input)), true);
+    const round = (max: number): ResultAsync<number, QueueError> =>
+      this.run(
+        'purge',
+        false,
+        async (c) => ok(await purgeRound(c, this.sql, p, input.archivePath, max)),
+        true,
+      );
     const loop = async (): Promise<Result<PurgeResult, QueueError>> => {
       let purged = 0;
       for (;;) {
-        const r = await round();
+        const max = Math.min(PURGE_BATCH, p.limit === null ? PURGE_BATCH : p.limit - purged);
+        if (max <= 0) return ok({ purged, archivePath: input.archivePath ?? null });
+        const r = await round(max);
         if (r.isErr()) return err(r.error);
         purged += r.value;
         if (r.value === 0) return ok({ purged, archivePath: input.archivePath ?? null });

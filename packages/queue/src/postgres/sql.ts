@@ -11,6 +11,8 @@ export function buildSql(schema: string) {
   const tcols = TASK_COLUMNS.split(', ')
     .map((c) => `t.${c}`)
     .join(', ');
+  const PURGE_WHERE = `state = ANY($1::text[]) AND finished_at <= ${NOW} - $2
+        AND ($3::text IS NULL OR queue = $3::text) AND ($4::bigint IS NULL OR finished_at >= $4::bigint)`;
   return {
     now: `SELECT ${NOW} AS now`,
     insertMany: `INSERT INTO ${T} (id, queue, payload, priority, run_at, dedupe_key, max_attempts, state, transition_actor, transition_reason)
@@ -78,17 +80,17 @@ export function buildSql(schema: string) {
       RETURNING state, queue`,
     history: `SELECT task_id, actor, from_state, to_state, at, reason FROM ${A} WHERE task_id = $1 ORDER BY seq`,
     historyMany: `SELECT task_id, actor, from_state, to_state, at, reason FROM ${A} WHERE task_id = ANY($1::text[]) ORDER BY seq`,
-    stats: `SELECT queue, state, count(*)::bigint AS n FROM ${T} GROUP BY queue, state`,
-    oldest: `SELECT ${NOW} - min(run_at) AS age FROM ${T} WHERE state IN ('pending','failed') AND run_at <= ${NOW}`,
-    // $1 states, $2 age in ms, $3 queue or NULL for every queue
-    purgeSelect: `SELECT ${cols} FROM ${T} WHERE state = ANY($1::text[]) AND finished_at <= ${NOW} - $2
-        AND ($3::text IS NULL OR queue = $3::text)
-      ORDER BY seq LIMIT 500 FOR UPDATE SKIP LOCKED`,
-    purgeCount: `SELECT count(*)::bigint AS n FROM ${T} WHERE state = ANY($1::text[]) AND finished_at <= ${NOW} - $2
-        AND ($3::text IS NULL OR queue = $3::text)`,
-    purgePreview: `SELECT ${cols} FROM ${T} WHERE state = ANY($1::text[]) AND finished_at <= ${NOW} - $2
-        AND ($3::text IS NULL OR queue = $3::text)
-      ORDER BY finished_at, seq LIMIT $4`,
+    // $1 queue or NULL for every queue
+    stats: `SELECT queue, state, count(*)::bigint AS n FROM ${T} WHERE ($1::text IS NULL OR queue = $1::text)
+      GROUP BY queue, state`,
+    oldest: `SELECT ${NOW} - min(run_at) AS age FROM ${T} WHERE state IN ('pending','failed') AND run_at <= ${NOW}
+        AND ($1::text IS NULL OR queue = $1::text)`,
+    // $1 states, $2 age in ms, $3 queue or NULL for every queue, $4 since (ms epoch) or NULL, $5 row limit
+    purgeSelect: `SELECT ${cols} FROM ${T} WHERE ${PURGE_WHERE}
+      ORDER BY finished_at, seq LIMIT $5 FOR UPDATE SKIP LOCKED`,
+    purgeCount: `SELECT count(*)::bigint AS n FROM ${T} WHERE ${PURGE_WHERE}`,
+    purgePreview: `SELECT ${cols} FROM ${T} WHERE ${PURGE_WHERE}
+      ORDER BY finished_at, seq LIMIT $5`,
     purgeTasks: `DELETE FROM ${T} WHERE id = ANY($1::text[])`,
     purgeAudit: `DELETE FROM ${A} WHERE task_id = ANY($1::text[])`,
     list: (where: string[]) =>

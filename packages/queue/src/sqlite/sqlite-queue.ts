@@ -34,6 +34,7 @@ import type {
   QueueStats,
   ReleaseLeasesInput,
   RequeueInput,
+  StatsFilter,
   SweepResult,
   Task,
   TaskQueue,
@@ -46,9 +47,10 @@ import {
   checkDelay,
   checkLeaseMs,
   checkListFilter,
-  checkQueueName,
+  checkPurgeInput,
   checkReason,
   checkRelease,
+  checkStatsFilter,
   checkTaskError,
   type NormalizedEnqueue,
   normalizeEnqueue,
@@ -59,6 +61,9 @@ import type { Combiner, GroupCommitOptions } from './group-commit.js';
 import { GroupCommitter } from './group-commit.js';
 import { SqliteOps } from './ops.js';
 import { migrateQueueSchema, openWorktrainDatabase, type SqliteConnectionOptions } from './schema.js';
+
+/** Tasks deleted per purge transaction. */
+const PURGE_BATCH = 500;
 
 /** Options of {@link openSqliteQueue}. Give `path` (the queue opens and owns the file) or an open `db`. */
 export interface SqliteQueueOptions extends QueueOptions, SqliteConnectionOptions {
@@ -318,57 +323,60 @@ export class SqliteTaskQueue implements TaskQueue {
     ).map(rowToAudit);
   }
 
-  stats(): ResultAsync<QueueStats, QueueError> {
+  stats(filter?: StatsFilter): ResultAsync<QueueStats, QueueError> {
+    const f = checkStatsFilter(filter);
+    if (f.isErr()) return errAsync(f.error);
+    const only = f.value.queue;
     return this.read(() => {
+      const byQueue = only === null ? '' : ' AND queue = ?';
       const rows = this.db
-        .prepare('SELECT queue, state, count(*) AS n FROM queue_tasks GROUP BY queue, state')
-        .all() as Array<{
-        queue: string;
-        state: string;
-        n: number;
-      }>;
+        .prepare(
+          `SELECT queue, state, count(*) AS n FROM queue_tasks WHERE 1=1${byQueue} GROUP BY queue, state`,
+        )
+        .all(...(only === null ? [] : [only])) as Array<{ queue: string; state: string; n: number }>;
       const now = this.clock.now();
       const oldest = this.db
         .prepare(
-          "SELECT min(run_at) AS t FROM queue_tasks WHERE state IN ('pending','failed') AND run_at <= ?",
+          `SELECT min(run_at) AS t FROM queue_tasks WHERE state IN ('pending','failed') AND run_at <= ?${byQueue}`,
         )
-        .get(now) as { t: number | null };
+        .get(now, ...(only === null ? [] : [only])) as { t: number | null };
       return ok(emptyStats(rows, oldest.t === null ? null : now - oldest.t));
     });
   }
 
   purge(input: PurgeInput): ResultAsync<PurgeResult, QueueError> {
-    if (!Number.isFinite(input.olderThanMs) || input.olderThanMs < 0) {
-      return errAsync(makeError('INVALID_ARGUMENT', 'olderThanMs must be a finite number ≥ 0'));
-    }
-    const states = input.states ?? ['succeeded', 'dead'];
-    if (states.length === 0 || states.some((s) => s !== 'succeeded' && s !== 'dead')) {
-      return errAsync(makeError('INVALID_ARGUMENT', 'states must be a non-empty subset of succeeded, dead'));
-    }
-    if (input.queue !== undefined) {
-      const q = checkQueueName(input.queue);
-      if (q.isErr()) return errAsync(q.error);
-    }
+    const checked = checkPurgeInput(input);
+    if (checked.isErr()) return errAsync(checked.error);
+    const p = checked.value;
     if (this.state.closed) return errAsync(closedError());
-    const cutoff = this.clock.now() - input.olderThanMs;
-    const marks = states.map(() => '?').join(',');
-    const where = `state IN (${marks}) AND finished_at <= ?${input.queue === undefined ? '' : ' AND queue = ?'}`;
-    const params: unknown[] = [...states, cutoff, ...(input.queue === undefined ? [] : [input.queue])];
+    const cutoff = this.clock.now() - p.olderThanMs;
+    const marks = p.states.map(() => '?').join(',');
+    const where = [
+      `state IN (${marks}) AND finished_at <= ?`,
+      ...(p.queue === null ? [] : ['queue = ?']),
+      ...(p.since === null ? [] : ['finished_at >= ?']),
+    ].join(' AND ');
+    const params: unknown[] = [
+      ...p.states,
+      cutoff,
+      ...(p.queue === null ? [] : [p.queue]),
+      ...(p.since === null ? [] : [p.since]),
+    ];
     if (input.dryRun === true) {
       return this.read(() => {
         const count = this.db
           .prepare(`SELECT count(*) AS n FROM queue_tasks WHERE ${where}`)
-          .get(...params) as {
-          n: number;
-        };
+          .get(...params) as { n: number };
         const rows = this.db
           .prepare(`SELECT ${TASK_COLUMNS} FROM queue_tasks WHERE ${where} ORDER BY finished_at, seq LIMIT ?`)
-          .all(...params, PURGE_PREVIEW_LIMIT) as TaskRow[];
-        return ok({ purged: count.n, archivePath: null, wouldPurge: rows.map(rowToTask) });
+          .all(...params, Math.min(PURGE_PREVIEW_LIMIT, p.limit ?? PURGE_PREVIEW_LIMIT)) as TaskRow[];
+        const purged = p.limit === null ? count.n : Math.min(count.n, p.limit);
+        return ok({ purged, archivePath: null, wouldPurge: rows.map(rowToTask) });
       });
     }
+    // Oldest finished first, so a --limit purge removes the oldest tasks and a dry run lists the same ones.
     const select = this.db.prepare(
-      `SELECT ${TASK_COLUMNS} FROM queue_tasks WHERE ${where} ORDER BY seq LIMIT 500`,
+      `SELECT ${TASK_COLUMNS} FROM queue_tasks WHERE ${where} ORDER BY finished_at, seq LIMIT ?`,
     );
     const delTask = this.db.prepare('DELETE FROM queue_tasks WHERE id = ?');
     const delAudit = this.db.prepare(
@@ -377,9 +385,11 @@ export class SqliteTaskQueue implements TaskQueue {
     let purged = 0;
     try {
       for (;;) {
+        const batch = Math.min(PURGE_BATCH, p.limit === null ? PURGE_BATCH : p.limit - purged);
+        if (batch <= 0) break;
         const n = this.db
           .transaction(() => {
-            const rows = (select.all(...params) as TaskRow[]).map(rowToTask);
+            const rows = (select.all(...params, batch) as TaskRow[]).map(rowToTask);
             if (rows.length === 0) return 0;
             if (input.archivePath !== undefined) {
               appendArchive(
