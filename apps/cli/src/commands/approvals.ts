@@ -58,6 +58,34 @@ async function withApprovals<T>(
   }
 }
 
+/**
+ * The pending approval requests of the data directory's sessions, by session id (after applying due
+ * medium-tier timeouts, as every read of the approval store does); empty when no database exists. For
+ * `sessions list|show`, which show a completed session whose delivery waits as `delivery: awaiting_approval`.
+ * Errors: APPROVAL_ERROR.
+ */
+export async function pendingApprovalsBySession(
+  deps: CliDeps,
+  target: ApprovalsTarget,
+  sessionId?: string,
+): Promise<Result<Map<string, ApprovalRequest[]>, CliError>> {
+  const listed = await withApprovals(deps, target, async (store) => {
+    const r = store.list({
+      state: 'pending',
+      limit: 1000,
+      ...(sessionId === undefined ? {} : { sessionId }),
+    });
+    return r.isErr() ? err(fromApprovalError(r.error)) : ok(r.value);
+  });
+  if (listed.isErr()) return err(listed.error);
+  const bySession = new Map<string, ApprovalRequest[]>();
+  for (const request of listed.value ?? []) {
+    if (request.sessionId === null) continue;
+    bySession.set(request.sessionId, [...(bySession.get(request.sessionId) ?? []), request]);
+  }
+  return ok(bySession);
+}
+
 /** APPROVAL_NOT_FOUND stays itself; every other approval error is APPROVAL_ERROR with `details.approvalCode`. */
 function fromApprovalError(error: ApprovalError): CliError {
   if (error.code === 'APPROVAL_NOT_FOUND')

@@ -21,6 +21,7 @@ import { parseNonNegativeInt, parsePositiveInt, parseSince } from '../options.js
 import type { CommandContext } from '../program.js';
 import { renderStreamItem } from '../render.js';
 import { fromStoreError, sessionNotFound, withExistingSessionStore } from '../session-access.js';
+import { pendingApprovalsBySession } from './approvals.js';
 
 export const SESSION_STATUSES: readonly SessionStatus[] = [
   'running',
@@ -43,19 +44,49 @@ export interface SessionsListOptions {
   readonly updatedSince?: number;
 }
 
+/**
+ * What a session's status alone does not say: a session whose agent finished is `completed` for good (the
+ * status never leaves a terminal state), yet its delivery — the push, the pull/merge request, the Jira
+ * move, or the Jira move to Done after a merge — may still wait for a person under the blast-radius
+ * policy. Derived at read time from the approval store (pending requests of the session).
+ */
+export interface DeliverySignal {
+  /** `awaiting_approval` when the session is `completed` and has pending approval requests; else null. */
+  readonly delivery: 'awaiting_approval' | null;
+  /** Those pending requests' ids (for `worktrain approvals approve|reject <id>`); empty when `delivery` is null. */
+  readonly pendingApprovalIds: readonly string[];
+}
+
+/** One row of `sessions list`: the stored summary and its {@link DeliverySignal}. */
+export type SessionListItem = SessionSummary & DeliverySignal;
+
+/** The {@link DeliverySignal} of a session with `status`, given its pending requests. */
+export function deliverySignal(
+  status: SessionStatus,
+  pending: readonly { readonly id: string }[] | undefined,
+): DeliverySignal {
+  if (status !== 'completed' || pending === undefined || pending.length === 0)
+    return { delivery: null, pendingApprovalIds: [] };
+  return { delivery: 'awaiting_approval', pendingApprovalIds: pending.map((r) => r.id) };
+}
+
 export interface SessionsListOutput {
   /** Newest first (by last update). */
-  readonly sessions: readonly SessionSummary[];
+  readonly sessions: readonly SessionListItem[];
   /** False when the data directory has no database yet (nothing was ever recorded). */
   readonly databaseExists: boolean;
 }
 
-/** `worktrain sessions list`: session summaries from the store, filtered; empty when no database exists. */
+/**
+ * `worktrain sessions list`: session summaries from the store, filtered, each with its
+ * {@link DeliverySignal} (the approval store is read only when a listed session is completed); empty when
+ * no database exists. Errors: STORE_ERROR, APPROVAL_ERROR.
+ */
 export async function executeSessionsList(
   deps: CliDeps,
   opts: SessionsListOptions,
 ): Promise<Result<SessionsListOutput, CliError>> {
-  return withExistingSessionStore(deps, opts.home, (store) =>
+  const listed = await withExistingSessionStore(deps, opts.home, (store) =>
     store
       .listSessions({
         ...(opts.status ? { status: opts.status } : {}),
@@ -64,8 +95,22 @@ export async function executeSessionsList(
         limit: opts.limit ?? 50,
       })
       .mapErr(fromStoreError),
-  ).map((sessions) => ({ sessions: sessions ?? [], databaseExists: sessions !== null }));
+  );
+  if (listed.isErr()) return err(listed.error);
+  const sessions = listed.value ?? [];
+  let pending = new Map<string, readonly { readonly id: string }[]>();
+  if (sessions.some((s) => s.status === 'completed')) {
+    const found = await pendingApprovalsBySession(deps, homeTarget(opts.home));
+    if (found.isErr()) return err(found.error);
+    pending = found.value;
+  }
+  return ok({
+    sessions: sessions.map((s) => ({ ...s, ...deliverySignal(s.status, pending.get(s.sessionId)) })),
+    databaseExists: listed.value !== null,
+  });
 }
+
+const homeTarget = (home: string | undefined) => (home === undefined ? {} : { home });
 
 // ---------------------------------------------------------------------------------------------- show
 
@@ -74,17 +119,29 @@ export interface SessionsShowOptions {
   readonly sessionId: string;
 }
 
-/** `worktrain sessions show <id>`: the projection of the session's full log. */
+/** `worktrain sessions show`: the projection and its {@link DeliverySignal}. */
+export type SessionShowOutput = SessionProjection & DeliverySignal;
+
+/**
+ * `worktrain sessions show <id>`: the projection of the session's full log, with its
+ * {@link DeliverySignal}. Errors: SESSION_NOT_FOUND, STORE_ERROR, APPROVAL_ERROR.
+ */
 export async function executeSessionsShow(
   deps: CliDeps,
   opts: SessionsShowOptions,
-): Promise<Result<SessionProjection, CliError>> {
-  return withExistingSessionStore(deps, opts.home, (store) =>
+): Promise<Result<SessionShowOutput, CliError>> {
+  const read = await withExistingSessionStore(deps, opts.home, (store) =>
     store.readEvents(opts.sessionId).mapErr(fromStoreError),
-  ).andThen((events) => {
-    if (events === null || events.length === 0) return err(sessionNotFound(opts.sessionId));
-    return ok(projectSession(events));
-  });
+  );
+  if (read.isErr()) return err(read.error);
+  const events = read.value;
+  if (events === null || events.length === 0) return err(sessionNotFound(opts.sessionId));
+  const projection = projectSession(events);
+  if (projection.summary.status !== 'completed')
+    return ok({ ...projection, delivery: null, pendingApprovalIds: [] });
+  const pending = await pendingApprovalsBySession(deps, homeTarget(opts.home), opts.sessionId);
+  if (pending.isErr()) return err(pending.error);
+  return ok({ ...projection, ...deliverySignal('completed', pending.value.get(opts.sessionId)) });
 }
 
 // -------------------------------------------------------------------------------------------- events

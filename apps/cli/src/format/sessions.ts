@@ -3,7 +3,21 @@ import type { SessionProjection, SessionSummary, VerifyResult } from '@worktrain
 import { formatTable, formatTime, indent, truncate } from './table.js';
 
 /** Text of `sessions list`: a table, or a sentence when there is nothing to show. */
-export function renderSessionList(sessions: readonly SessionSummary[], databaseExists: boolean): string {
+/** A completed session whose delivery waits for a person (`sessions list|show`'s delivery signal). */
+interface DeliveryShown {
+  readonly delivery?: 'awaiting_approval' | null;
+  readonly pendingApprovalIds?: readonly string[];
+}
+
+/** The STATUS cell: the status, and `(delivery awaiting approval)` when its delivery waits for a person. */
+function statusCell(status: string, d: DeliveryShown): string {
+  return d.delivery === 'awaiting_approval' ? `${status} (delivery awaiting approval)` : status;
+}
+
+export function renderSessionList(
+  sessions: readonly (SessionSummary & DeliveryShown)[],
+  databaseExists: boolean,
+): string {
   if (!databaseExists) return 'no sessions yet';
   if (sessions.length === 0) return 'no sessions match';
   return formatTable(
@@ -11,7 +25,7 @@ export function renderSessionList(sessions: readonly SessionSummary[], databaseE
     sessions.map((s) => [
       s.sessionId,
       s.workflowId,
-      s.status,
+      statusCell(s.status, s),
       s.currentStepId ?? '-',
       formatTime(s.updatedAt),
       truncate(s.title ?? s.goal ?? '', 60),
@@ -20,14 +34,18 @@ export function renderSessionList(sessions: readonly SessionSummary[], databaseE
 }
 
 /** Text of `sessions show`: summary, current step, run graph, outputs, context and metrics. */
-export function renderSessionShow(p: SessionProjection): string {
+export function renderSessionShow(p: SessionProjection & DeliveryShown): string {
   const s = p.summary;
   const lines: string[] = [
     `Session   ${s.sessionId}`,
     `Workflow  ${s.workflowId} (${s.workflowHash})`,
     `Status    ${s.status}`,
-    `Step      ${s.currentStepId ?? '-'}`,
   ];
+  if (p.delivery === 'awaiting_approval')
+    lines.push(
+      `Delivery  awaiting approval: ${(p.pendingApprovalIds ?? []).join(', ')} (worktrain approvals approve|reject <id>)`,
+    );
+  lines.push(`Step      ${s.currentStepId ?? '-'}`);
   if (s.title) lines.push(`Title     ${s.title}`);
   if (s.goal && s.goal !== s.title) lines.push(`Goal      ${truncate(s.goal, 200)}`);
   if (s.workspacePath) lines.push(`Workspace ${s.workspacePath}`);
