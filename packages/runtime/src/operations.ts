@@ -15,10 +15,21 @@ import type { RuntimeParts } from './runtime.js';
 import { appendAtHead, readAll } from './session-log.js';
 import type { ParkedGate } from './task-sessions.js';
 
-/** A session as the API shows it: its summary plus what this daemon knows (running here, task). */
+/**
+ * A session as the API shows it: its summary plus what this daemon knows (running here, task, and whether
+ * its delivery waits for a person).
+ */
 export interface SessionView extends SessionSummary {
   readonly runningHere: boolean;
   readonly taskId: string | null;
+  /**
+   * `awaiting_approval` when the session is `completed` (a terminal status, it never changes) but its
+   * delivery — push, pull/merge request, Jira move, or the Jira move to Done after a merge — waits on
+   * pending approval requests; null otherwise. Derived at read time from the approval store.
+   */
+  readonly delivery: 'awaiting_approval' | null;
+  /** The pending approval requests' ids when `delivery` is `awaiting_approval`; else empty. */
+  readonly pendingApprovalIds: readonly string[];
 }
 
 export interface KillResult {
@@ -145,11 +156,36 @@ export function createOperations(parts: RuntimeParts, scheduler: TriggerSchedule
   const { store, queue, active, taskSessions, gates, config, events } = parts;
   const internal = (e: { code: string; message: string }): RuntimeError =>
     runtimeError('INTERNAL', e.message, { cause: e.code });
-  const view = (s: SessionSummary): SessionView => ({
-    ...s,
-    runningHere: active.get(s.sessionId) !== undefined,
-    taskId: taskSessions.taskOf(s.sessionId),
-  });
+  /** Pending approval requests by session, read only when a completed session is shown. */
+  const pendingBySession = (
+    sessions: readonly SessionSummary[],
+    sessionId?: string,
+  ): Map<string, string[]> => {
+    const out = new Map<string, string[]>();
+    if (!sessions.some((s) => s.status === 'completed')) return out;
+    const listed = parts.approvals.store.list({
+      state: 'pending',
+      limit: 1000,
+      ...(sessionId === undefined ? {} : { sessionId }),
+    });
+    if (listed.isErr()) {
+      parts.logger.warn({ code: listed.error.code }, `pending approvals unreadable: ${listed.error.message}`);
+      return out;
+    }
+    for (const r of listed.value)
+      if (r.sessionId !== null) out.set(r.sessionId, [...(out.get(r.sessionId) ?? []), r.id]);
+    return out;
+  };
+  const view = (s: SessionSummary, pending: ReadonlyMap<string, readonly string[]>): SessionView => {
+    const ids = s.status === 'completed' ? (pending.get(s.sessionId) ?? []) : [];
+    return {
+      ...s,
+      runningHere: active.get(s.sessionId) !== undefined,
+      taskId: taskSessions.taskOf(s.sessionId),
+      delivery: ids.length > 0 ? 'awaiting_approval' : null,
+      pendingApprovalIds: ids,
+    };
+  };
   const summary = async (sessionId: string): Promise<Result<SessionSummary, RuntimeError>> => {
     const s = await store.getSummary(sessionId);
     if (s.isOk()) return ok(s.value);
@@ -186,10 +222,12 @@ export function createOperations(parts: RuntimeParts, scheduler: TriggerSchedule
         ...(query.status !== undefined ? { status: query.status } : {}),
         limit: query.limit ?? 50,
       });
-      return listed.isOk() ? ok(listed.value.map(view)) : err(internal(listed.error));
+      if (listed.isErr()) return err(internal(listed.error));
+      const pending = pendingBySession(listed.value);
+      return ok(listed.value.map((s) => view(s, pending)));
     },
     async getSession(sessionId) {
-      return (await summary(sessionId)).map(view);
+      return (await summary(sessionId)).map((s) => view(s, pendingBySession([s], sessionId)));
     },
     async kill(sessionId, actor, reason) {
       if (active.kill(sessionId, actor, reason)) {

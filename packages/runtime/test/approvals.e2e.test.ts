@@ -2,7 +2,8 @@
  * Issue 6 acceptance, blast-radius approvals: a delivery the policy ranks high waits without holding a
  * worker, survives a SIGKILL of the daemon while it waits, and then proceeds (approved with the real
  * `worktrain` CLI while the daemon is down → exactly one PR) or stops (rejected through the HTTP API → no
- * PR, the session records who rejected it and why). Notifications go to a signed webhook and the Slack
+ * PR, the session records who rejected it and why). While it waits, the API shows the completed session
+ * with `delivery: awaiting_approval`. Notifications go to a signed webhook and the Slack
  * double on loopback.
  */
 import { spawn } from 'node:child_process';
@@ -99,6 +100,13 @@ function runCli(home: string, args: readonly string[]): Promise<{ code: number |
   });
 }
 
+/** A session as `GET /sessions/:id` (or, with `fromList`, `GET /sessions`) shows it. */
+async function sessionView(d: Daemon, sessionId: string, fromList = false): Promise<Record<string, unknown>> {
+  if (!fromList) return (await (await d.api(`/sessions/${sessionId}`)).json()) as Record<string, unknown>;
+  const listed = (await (await d.api('/sessions')).json()) as { sessions: Array<Record<string, unknown>> };
+  return listed.sessions.find((s) => s.sessionId === sessionId) ?? {};
+}
+
 async function killAndWait(d: Daemon): Promise<void> {
   d.child.kill('SIGKILL');
   expect(await d.exited).toBe('SIGKILL');
@@ -133,6 +141,10 @@ notifications:
     );
     expect(r.github.state.pulls('acme', 'widgets')).toHaveLength(0);
     expect(await r.git.originRef(`worktrain/${sessionId}`)).toBeUndefined();
+    // The agent finished (completed stays completed), but the API says the delivery waits for a person.
+    const waiting = { status: 'completed', delivery: 'awaiting_approval', pendingApprovalIds: [request.id] };
+    expect(await sessionView(d1, sessionId)).toMatchObject(waiting);
+    expect(await sessionView(d1, sessionId, true)).toMatchObject(waiting);
     await waitFor('the approval.needed notifications', () =>
       hook.received.length >= 1 && slack.messages.length >= 1 ? true : undefined,
     );
@@ -163,6 +175,11 @@ notifications:
     const pulls = r.github.state.pulls('acme', 'widgets');
     expect(pulls).toHaveLength(1);
     expect(pulls[0]?.pull).toMatchObject({ head: `worktrain/${sessionId}` });
+    expect(await sessionView(d2, sessionId, true)).toMatchObject({
+      status: 'completed',
+      delivery: null,
+      pendingApprovalIds: [],
+    });
 
     const events = await sessionEvents(d2, sessionId);
     const resolved = events.filter((e) => e.kind === 'gate_resolved');
