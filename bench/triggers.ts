@@ -1,8 +1,9 @@
 /**
  * Trigger intake benchmark (DESIGN §14, issue 5): prints one JSON object per workload.
  *
- *   pnpm bench:triggers            10 s at 1 000 webhooks/s
- *   pnpm bench:triggers --quick    3 s at 1 000 webhooks/s (well under a minute)
+ *   pnpm bench:triggers                   10 s at 1 000 webhooks/s
+ *   pnpm bench:triggers --quick           3 s at 1 000 webhooks/s (well under a minute)
+ *   pnpm bench:triggers --target daemon   the same load against a real `worktrain-daemon`'s route
  *
  * Workloads:
  * - fsync_commit_limit: raw better-sqlite3, WAL + synchronous=FULL, one INSERT per transaction — the
@@ -26,19 +27,29 @@
  *   before answering), so load on a shared machine hits old and new alike. The load generator is a child
  *   process (own event loop); each process's event-loop delay, GC pauses and CPU per webhook are reported.
  *
+ * - webhook_intake with `--target daemon` (system `worktrain-daemon`): the same client against a real
+ *   `worktrain-daemon` process (from source, tsx + '@worktrain/source') on a temp WORKTRAIN_HOME, i.e. the
+ *   route users run (`POST /webhooks/:triggerId` on hono, group commit with the default in-commit fsync,
+ *   workers woken after commit). The trigger enqueues on a queue no worker claims from, so the number is the
+ *   intake's, not sessions competing for the CPU. Group commits come from the daemon's `/metrics`; the
+ *   server-side and commit timings are not visible from outside and are left out. Runs instead of the
+ *   in-process intake workloads.
+ *
  * No peer system offers this combination in-process (signature check + dedupe + durable enqueue); the
  * reference point is the disk's fsync limit above.
  */
-import { fork } from 'node:child_process';
+import { fork, spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, createServer, request } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { monitorEventLoopDelay, PerformanceObserver, performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import { openSqliteQueue } from '@worktrain/queue';
+import { createGitFixture } from '@worktrain/testkit';
 import {
   type CheckpointResult,
   createBuiltinRegistry,
@@ -54,6 +65,12 @@ const RATE = 1000;
 const SECONDS = quick ? 3 : 10;
 const SECRET = 'bench-webhook-secret';
 const isClient = process.argv.includes('--client');
+const targetArg = process.argv.indexOf('--target');
+/** `--target daemon`: drive a real daemon's route instead of the in-process listener. */
+const TARGET = targetArg >= 0 ? process.argv[targetArg + 1] : 'listener';
+if (TARGET !== 'listener' && TARGET !== 'daemon')
+  throw new Error(`--target: daemon or listener, not ${TARGET}`);
+const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const work = isClient ? '' : mkdtempSync(join(tmpdir(), 'wt-bench-triggers-'));
 
 function emit(record: Record<string, unknown>): void {
@@ -271,6 +288,11 @@ async function main(): Promise<void> {
   const repository = { ...(base.repository as object), full_name: 'octo-org/octo-repo' };
   const issue = base.issue as Record<string, unknown>;
 
+  if (TARGET === 'daemon') {
+    await webhookIntakeDaemon({ base, repository, issue });
+    return;
+  }
+
   // router_capacity: signed webhooks handed to the router all at once, no HTTP (CPU + group commit only).
   {
     const n = quick ? 2000 : 5000;
@@ -346,20 +368,11 @@ async function webhookIntake(o: {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
 
-  // The client runs in a child process so its JSON/HMAC work does not share the server's event loop.
-  const child = fork(new URL(import.meta.url), [...process.argv.slice(2), '--client'], {
-    execArgv: process.execArgv,
-  });
   const stopWatch = watchProcess();
   const cpu0 = process.cpuUsage();
-  const report = await new Promise<ClientReport>((resolve, reject) => {
-    child.once('message', (m) => resolve(m as ClientReport));
-    child.once('error', reject);
-    child.send({ port, base, repository, issue });
-  });
+  const report = await runClientProcess({ port, base, repository, issue });
   const serverCpu = process.cpuUsage(cpu0);
   const serverProcess = stopWatch();
-  child.kill();
   const {
     latencies,
     fromSend,
@@ -446,6 +459,167 @@ async function webhookIntake(o: {
     goal_met:
       percentile(sorted, 99) < 20 && uniqueIssues.size === tasks.d && tasks.n === tasks.d && errors === 0,
   });
+}
+
+/** Runs the open-loop client in a child process, so its JSON/HMAC work does not share the server's event loop. */
+async function runClientProcess(data: Parameters<typeof runClient>[0]): Promise<ClientReport> {
+  const child = fork(new URL(import.meta.url), [...process.argv.slice(2), '--client'], {
+    execArgv: process.execArgv,
+  });
+  try {
+    return await new Promise<ClientReport>((ok, fail) => {
+      child.once('message', (m) => ok(m as ClientReport));
+      child.once('error', fail);
+      child.send(data);
+    });
+  } finally {
+    child.kill();
+  }
+}
+
+/** webhook_intake against a real daemon process (see the header, `--target daemon`). */
+async function webhookIntakeDaemon(o: {
+  base: Record<string, unknown>;
+  repository: object;
+  issue: Record<string, unknown>;
+}): Promise<void> {
+  const home = join(work, 'daemon-home');
+  mkdirSync(home);
+  // A real checkout with an origin, as users have: each admitted task starts a prefetch of its base
+  // branch (concurrent ones are joined), part of what the daemon does per webhook.
+  const git = await createGitFixture({ files: { 'README.md': '# bench\n' } });
+  writeFileSync(join(home, 'model-script.json'), JSON.stringify({ turns: [] }));
+  writeFileSync(
+    join(home, 'config.yaml'),
+    [
+      'port: 0',
+      'model: { provider: scripted, script: model-script.json }',
+      `workflowDirs: [${JSON.stringify(join(ROOT, 'packages/runtime/test/fixtures/workflows'))}]`,
+    ].join('\n'),
+  );
+  // A queue no worker claims from: the tasks stay pending, no session competes with the intake.
+  writeFileSync(
+    join(home, 'triggers.yaml'),
+    `triggers:
+  - id: gh-ready
+    provider: github
+    repo: octo-org/octo-repo
+    workflowId: test.daemon-fix
+    workspace: ${JSON.stringify(git.repoDir)}
+    queue: bench-intake
+    webhook: { secret: $GH_WEBHOOK_SECRET }
+    events: [issues.labeled]
+    dispatchCondition: { path: "$.label.name", equals: "worktrain:ready" }
+`,
+  );
+  const child = spawn(
+    process.execPath,
+    [
+      '--conditions=@worktrain/source',
+      '--import',
+      'tsx',
+      join(ROOT, 'apps/daemon/src/main.ts'),
+      '--home',
+      home,
+    ],
+    {
+      cwd: ROOT,
+      env: { ...process.env, GH_WEBHOOK_SECRET: SECRET, WORKTRAIN_LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  const exited = new Promise((r) => child.once('exit', r));
+  try {
+    let stderr = '';
+    child.stderr?.on('data', (d: Buffer) => {
+      stderr = (stderr + d.toString()).slice(-4000);
+    });
+    const url = await new Promise<string>((ok, fail) => {
+      let out = '';
+      const timer = setTimeout(() => fail(new Error(`daemon did not start:\n${stderr}`)), 90_000);
+      child.stdout?.on('data', (d: Buffer) => {
+        out += d.toString();
+        const m = /listening on (http:\/\/\S+)/.exec(out);
+        if (m?.[1] !== undefined) {
+          clearTimeout(timer);
+          ok(m[1]);
+        }
+      });
+      child.once('exit', (code) => fail(new Error(`daemon exited ${code}:\n${stderr}`)));
+    });
+    const counter = async (name: string): Promise<number> => {
+      const text = await (await fetch(`${url}/metrics`)).text();
+      const m = new RegExp(`^${name} (\\d+)$`, 'm').exec(text);
+      if (m?.[1] === undefined) throw new Error(`${name} is missing from the daemon's /metrics`);
+      return Number(m[1]);
+    };
+    const commits0 = await counter('worktrain_trigger_group_commits_total');
+    const calls0 = await counter('worktrain_trigger_group_commit_calls_total');
+    const report = await runClientProcess({ port: Number(new URL(url).port), ...o });
+    const commits = (await counter('worktrain_trigger_group_commits_total')) - commits0;
+    const calls = (await counter('worktrain_trigger_group_commit_calls_total')) - calls0;
+    const db = new Database(join(home, 'worktrain.db'), { readonly: true });
+    const tasks = db
+      .prepare(
+        "SELECT count(*) AS n, count(DISTINCT dedupe_key) AS d FROM queue_tasks WHERE queue = 'bench-intake'",
+      )
+      .get() as { n: number; d: number };
+    db.close();
+    const {
+      latencies,
+      fromSend,
+      sendLag,
+      statuses: statusList,
+      uniqueIssues,
+      errors,
+      elapsed,
+      total,
+    } = report;
+    const statuses = new Map(statusList);
+    const sorted = [...latencies].sort((a, b) => a - b);
+    const accepted = (statuses.get(202) ?? 0) + (statuses.get(200) ?? 0);
+    emit({
+      workload: 'webhook_intake',
+      system: 'worktrain-daemon',
+      target_rate_per_s: RATE,
+      seconds: round(elapsed),
+      sent: total,
+      accepted,
+      accepted_per_s: round(accepted / elapsed, 1),
+      status_counts: Object.fromEntries(statuses),
+      transport_errors: errors,
+      p50_ms: round(percentile(sorted, 50)),
+      p99_ms: round(percentile(sorted, 99)),
+      max_ms: round(sorted.at(-1) ?? Number.NaN),
+      p99_from_send_ms: round(
+        percentile(
+          [...fromSend].sort((a, b) => a - b),
+          99,
+        ),
+      ),
+      p99_send_lag_ms: round(
+        percentile(
+          [...sendLag].sort((a, b) => a - b),
+          99,
+        ),
+      ),
+      group_commits: commits,
+      webhooks_per_commit: round(calls / Math.max(1, commits), 1),
+      client_loop_p99_ms: report.process.loop_p99_ms,
+      client_cpu_us_per_webhook: report.cpuUsPerRequest,
+      unique_issues: uniqueIssues,
+      tasks: tasks.n,
+      lost: uniqueIssues - tasks.d,
+      acknowledged_without_task: Math.max(0, (statuses.get(202) ?? 0) - tasks.d),
+      duplicate_tasks: tasks.n - tasks.d,
+      goal_met:
+        percentile(sorted, 99) < 20 && uniqueIssues === tasks.d && tasks.n === tasks.d && errors === 0,
+    });
+  } finally {
+    child.kill('SIGKILL');
+    await exited;
+    await git.cleanup();
+  }
 }
 
 if (!isClient) {
