@@ -57,6 +57,26 @@ export const SessionEventDataSchemas = {
     summary: text.optional(),
   }),
   session_aborted: z.object({ reason: text, actor: z.string(), code: z.string().optional() }),
+  /**
+   * An operator carried on a session that had ended because a budget was hit (`sessions continue`): it runs
+   * again from where it stopped, with its history. `budget` is the budget that had been hit; `limits` the
+   * budget in force from now on (turns, tokens, USD, ms), as configured when it was continued. Only a
+   * `failed` session ended by a budget is continued; completed and aborted sessions never are.
+   */
+  session_continued: z.object({
+    actor: z.string(),
+    previousStatus: z.literal('failed'),
+    budget: z.enum(['turns', 'wall_clock', 'tokens', 'money', 'stall', 'repeated_calls', 'blocked_attempts']),
+    limits: z.object({
+      maxTurns: z.number().optional(),
+      maxWallClockMs: z.number().optional(),
+      maxTokens: z.number().optional(),
+      maxCostUsd: z.number().optional(),
+      stallTimeoutMs: z.number().optional(),
+      maxRepeatedCalls: z.number().optional(),
+    }),
+    message: text.optional(),
+  }),
 
   /** A node: one point of the run DAG where a step is pending, a checkpoint, a gate, or the end. */
   node_created: z.object({

@@ -430,3 +430,42 @@ describe('discovery and resume', () => {
     expect(recent.totalEligible).toBe(2);
   });
 });
+
+describe('sessions continued after a budget hit', () => {
+  it('advances again after session_continued ends a failure, but never after an abort', async () => {
+    h = makeHarness([LINEAR_WORKFLOW]);
+    const { engine, store } = h;
+    const append = async (sessionId: string, events: Parameters<typeof store.append>[0]['events']) => {
+      const last = (await store.getSummary(sessionId))._unsafeUnwrap().lastSeq;
+      (await store.append({ sessionId, expectedSeq: last, events }))._unsafeUnwrap();
+    };
+    const continued = {
+      kind: 'session_continued',
+      data: { actor: 'cli:ada', previousStatus: 'failed', budget: 'turns', limits: { maxTurns: 9 } },
+    } as const;
+    const start = await startLinear(engine);
+    const ct = start.continueToken ?? '';
+    await append(start.sessionId, [
+      { kind: 'budget_exceeded', data: { budget: 'turns', limit: 1, observed: 1 } },
+      { kind: 'session_completed', data: { outcome: 'failure', summary: 'budget exceeded: turns' } },
+    ]);
+    const refused = await engine.continueWorkflow({ continueToken: ct, output: { notesMarkdown: 'x' } });
+    expect(refused.isErr() && refused.error.code).toBe('SESSION_ENDED');
+    await append(start.sessionId, [continued]);
+    const next = expectOk(
+      (await engine.continueWorkflow({ continueToken: ct, output: { notesMarkdown: 'x' } }))._unsafeUnwrap(),
+    );
+    expect(next.pending?.stepId).not.toBe(start.pending?.stepId);
+
+    const other = await startLinear(engine);
+    await append(other.sessionId, [
+      { kind: 'session_aborted', data: { reason: 'stop', actor: 'cli:ada' } },
+      continued,
+    ]);
+    const aborted = await engine.continueWorkflow({
+      continueToken: other.continueToken ?? '',
+      output: { notesMarkdown: 'x' },
+    });
+    expect(aborted.isErr() && aborted.error.code).toBe('SESSION_ENDED');
+  });
+});

@@ -12,6 +12,7 @@ const SUMMARY_KINDS: ReadonlySet<string> = new Set([
   'gate_resolved',
   'session_completed',
   'session_aborted',
+  'session_continued',
 ]);
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };

@@ -141,6 +141,22 @@ describe('reduceSessionSummary', () => {
     expect(statuses([createdEvent, done('failure'), abort, done('success')]).at(-1)).toBe('failed');
   });
 
+  it('reopens a failed session on session_continued, but never a completed or aborted one', () => {
+    const continued: NewSessionEvent = {
+      kind: 'session_continued',
+      data: { actor: 'cli:ada', previousStatus: 'failed', budget: 'turns', limits: { maxTurns: 10 } },
+    };
+    expect(statuses([createdEvent, step('n1', 's1'), done('failure'), continued])).toEqual([
+      'running',
+      'running',
+      'failed',
+      'running',
+    ]);
+    expect(statuses([createdEvent, done('success'), continued]).at(-1)).toBe('completed');
+    expect(statuses([createdEvent, abort, continued]).at(-1)).toBe('aborted');
+    expect(statuses([createdEvent, done('cancelled'), continued]).at(-1)).toBe('aborted');
+  });
+
   it('does not reopen a completed session on ordinary events', () => {
     expect(
       statuses([createdEvent, step('n9', null, 'complete'), blocked, step('n1', 's1'), parked]).at(-1),

@@ -20,6 +20,7 @@ export function isTerminalStatus(status: SessionStatus): boolean {
  * - `session_completed` → completed / failed / aborted for outcome success / failure / cancelled; it may
  *   turn a completed run into failed (e.g. delivery failed) but never overrides failed or aborted.
  * - `session_aborted` → aborted, unless the session already ended.
+ * - `session_continued` (an operator carried on a session a budget had ended) → running, from failed only.
  * - No other event changes a terminal status (completed, failed, aborted).
  *
  * Head: `headNodeId`/`currentStepId` follow the latest `node_created` of kind step, gate or complete.
@@ -126,6 +127,8 @@ function reduceEvent(summary: SessionSummary | null, event: SessionEvent): Sessi
     }
     case 'session_aborted':
       return ended ? base : { ...base, status: 'aborted', currentStepId: null };
+    case 'session_continued':
+      return summary.status === 'failed' ? { ...base, status: 'running' } : base;
     default:
       return base;
   }

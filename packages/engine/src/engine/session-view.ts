@@ -47,6 +47,8 @@ export function buildSessionView(sessionId: string, events: readonly SessionEven
     if (event.kind === 'session_created') created = event;
     else if (event.kind === 'session_completed') ended = ended ?? 'completed';
     else if (event.kind === 'session_aborted') ended = 'aborted';
+    // A session a budget had ended, carried on by an operator: it can advance again (never after an abort).
+    else if (event.kind === 'session_continued' && ended === 'completed') ended = null;
     else if (event.kind === 'node_created') {
       const parsed = NodeSnapshotSchema.safeParse(event.data.state);
       nodes.set(event.data.nodeId, {
