@@ -24,7 +24,7 @@ export type { DeliverFn, DeliverRequest, ForgeFactory } from './delivery.js';
 export { createDelivery, createGitHubDelivery } from './delivery.js';
 export type { RuntimeError, RuntimeErrorCode } from './errors.js';
 export { ensureDaemonToken } from './files.js';
-export type { ForgeForTarget, ForgeSetupError, Forges, MergeFollowUp } from './forges.js';
+export type { ForgeForTarget, ForgeSetupError, Forges, MergeApprovals, MergeFollowUp } from './forges.js';
 export { createForgeDelivery, createForges, createMergeFollowUp } from './forges.js';
 export { createApp, errorBody } from './http/app.js';
 export type { ContinueResult, KillResult, Operations, SessionView, TriggerView } from './operations.js';
