@@ -41,7 +41,8 @@ export interface ParkedTask {
  * task ends ("parked") after recording which approval requests it waits on. {@link DeliveryApprovals.check}
  * (every `approvals.checkIntervalMs`, and right after a decision made through the API) applies due
  * medium-tier timeouts and, for each parked delivery with a decided request, enqueues a `resume` task and
- * forgets the park. Everything is in `worktrain.db`, so a restarted daemon picks up decisions made while it
+ * forgets the park; for each parked task ({@link ParkedTask}: the merge follow-up) with a decided request,
+ * it enqueues the task's payload again (dedupe key `park:<key>:approval:<hash of the decided ids>`). Everything is in `worktrain.db`, so a restarted daemon picks up decisions made while it
  * was down (by `worktrain approvals approve|reject`, which writes the same tables) on its first check.
  */
 export interface DeliveryApprovals {
