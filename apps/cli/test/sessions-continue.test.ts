@@ -119,6 +119,114 @@ describe('worktrain sessions continue', () => {
     expect(parseJson(unknown)).toMatchObject({ error: { code: 'SESSION_NOT_FOUND' } });
   });
 
+  it('continues a session a budget ended once the budget is raised, and records it', {
+    timeout: 240_000,
+  }, async () => {
+    const config = (extra: string) =>
+      writeFileSync(
+        join(home, 'config.yaml'),
+        `model: { provider: scripted, script: model-script.json }\nport: 0\nqueue: { maxAttempts: 1 }\n${extra}`,
+      );
+    script([FIRST_TURN, LAST_TURN]);
+    config('budgets: { maxTurns: 1 }\n');
+    try {
+      const run = await runWorktrain(
+        ['--format', 'json', 'run', WORKFLOW.id, '--goal', 'Fix add()', '--workspace', fx.repoDir],
+        { home },
+      );
+      expect(run.code, run.stderr).toBe(1);
+      const out = parseJson(run) as { sessionId: string; state: string; status: string };
+      expect(out).toMatchObject({ state: 'dead', status: 'failed' });
+      const sessionId = out.sessionId;
+      expect(
+        (await sessionLog(sessionId)).events.find((e) => e.kind === 'budget_exceeded')?.data,
+      ).toMatchObject({ budget: 'turns', limit: 1, observed: 1 });
+
+      // The same budget: refused, with the key to raise.
+      const same = await runWorktrain(['--format', 'json', 'sessions', 'continue', sessionId], { home });
+      expect(same.code).toBe(1);
+      expect(parseJson(same)).toMatchObject({
+        error: {
+          code: 'DAEMON_ERROR',
+          details: {
+            daemonCode: 'INVALID_STATE',
+            status: 'failed',
+            budget: 'turns',
+            limit: 1,
+            observed: 1,
+            hint: expect.stringContaining('budgets.maxTurns'),
+          },
+        },
+      });
+      expect((await sessionLog(sessionId)).status).toBe('failed');
+
+      config('budgets: { maxTurns: 5 }\n');
+      const cont = await runWorktrain(
+        ['--format', 'json', 'sessions', 'continue', sessionId, '--message', 'you have more turns now'],
+        { home, env: { USER: 'ada' } },
+      );
+      expect(cont.code, cont.stderr).toBe(0);
+      expect(parseJson(cont)).toMatchObject({
+        sessionId,
+        action: 'resumed',
+        via: 'in-process',
+        taskState: 'succeeded',
+        status: 'completed',
+      });
+      const log = await sessionLog(sessionId);
+      expect(log.status).toBe('completed');
+      const kinds = log.events.map((e) => e.kind);
+      expect(kinds.indexOf('session_continued')).toBeGreaterThan(kinds.indexOf('budget_exceeded'));
+      expect(log.events.find((e) => e.kind === 'session_continued')?.data).toMatchObject({
+        actor: 'cli:ada',
+        previousStatus: 'failed',
+        budget: 'turns',
+        limits: { maxTurns: 5 },
+        message: 'you have more turns now',
+      });
+      expect(log.events.filter((e) => e.kind === 'llm_turn_completed')).toHaveLength(2);
+
+      // Completed now: refused as any completed session.
+      const again = await runWorktrain(['--format', 'json', 'sessions', 'continue', sessionId], { home });
+      expect(again.code).toBe(1);
+      expect(parseJson(again)).toMatchObject({
+        error: { details: { daemonCode: 'INVALID_STATE', status: 'completed' } },
+      });
+    } finally {
+      config('');
+    }
+  });
+
+  it('refuses to continue a session aborted by a user, with a clear error', {
+    timeout: 180_000,
+  }, async () => {
+    const sessionId = await interruptedSession();
+    const store = createSqliteSessionStore({ path: join(home, 'worktrain.db') })._unsafeUnwrap();
+    try {
+      const last = (await store.getSummary(sessionId))._unsafeUnwrap().lastSeq;
+      (
+        await store.append({
+          sessionId,
+          expectedSeq: last,
+          events: [
+            { kind: 'session_aborted', data: { reason: 'not wanted', actor: 'cli:ada', code: 'KILLED' } },
+          ],
+        })
+      )._unsafeUnwrap();
+    } finally {
+      store.close();
+    }
+    const run = await runWorktrain(['--format', 'json', 'sessions', 'continue', sessionId], { home });
+    expect(run.code).toBe(1);
+    expect(parseJson(run)).toMatchObject({
+      error: {
+        code: 'DAEMON_ERROR',
+        message: expect.stringContaining('has ended (aborted)'),
+        details: { daemonCode: 'INVALID_STATE', status: 'aborted', hint: expect.stringContaining('aborted') },
+      },
+    });
+  });
+
   it('with a daemon, queues the session on it and the daemon completes it', {
     timeout: 240_000,
   }, async () => {

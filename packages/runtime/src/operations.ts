@@ -9,6 +9,7 @@ import type {
 import { type QueueStats, type Task, type TaskState, UNFINISHED_STATES } from '@worktrain/queue';
 import type { SessionStatus, SessionSummary } from '@worktrain/session-store';
 import type { TriggerScheduler } from '@worktrain/triggers';
+import { budgetEnding, budgetStillExhausted, limitsInForce } from './continue-budget.js';
 import { type RuntimeError, runtimeError } from './errors.js';
 import type { DispatchPayload } from './payload.js';
 import type { RuntimeParts } from './runtime.js';
@@ -86,9 +87,12 @@ export interface Operations {
   /**
    * Carries on a session that stopped and needs a human (`sessions continue`): a `running` or `blocked`
    * session that nothing runs (interrupted, its task dead-lettered) gets a resume task, with `message`
-   * handed to the agent before its next turn; a session running here with a `message` is steered.
+   * handed to the agent before its next turn; a session running here with a `message` is steered. A session
+   * that `failed` because a budget was hit is continued too, once the limits in force (config.yaml `budgets`)
+   * leave room: a `session_continued` event (actor, the budget hit, the new limits) reopens it first.
    * INVALID_STATE (details.status, details.hint) when the session is running without a message, parked at
-   * an approval gate, ended (completed, failed — including a budget hit, details.budget — or aborted), or its
+   * an approval gate, ended otherwise (completed, aborted, failed for another reason), ended by a turns,
+   * tokens or money budget that is still not above what it used (details.budget, limit, observed), or its
    * task is unfinished (pending, leased or waiting for a retry: it continues by itself).
    */
   continueSession(
@@ -196,15 +200,6 @@ export function createOperations(parts: RuntimeParts, scheduler: TriggerSchedule
     );
   };
   const counters = new Map<string, number>();
-  /** The budget whose hit ended the session (its last `budget_exceeded` event), or null. */
-  const lastBudgetHit = async (sessionId: string): Promise<string | null> => {
-    const all = await readAll(store, sessionId);
-    if (all.isErr()) return null;
-    let budget: string | null = null;
-    for (const e of all.value) if (e.kind === 'budget_exceeded') budget = e.data.budget;
-    return budget;
-  };
-
   const ops: Operations = {
     webhooks: {
       count: (triggerId, status) => {
@@ -307,20 +302,43 @@ export function createOperations(parts: RuntimeParts, scheduler: TriggerSchedule
             hint: `worktrain approvals list, then approve or reject it`,
           }),
         );
+      let continued: { hit: NonNullable<ReturnType<typeof budgetEnding>> } | null = null;
       if (status === 'completed' || status === 'failed' || status === 'aborted') {
-        const budget = await lastBudgetHit(sessionId);
-        const why = budget !== null ? ` after its ${budget} budget was exhausted` : '';
-        return err(
-          runtimeError(
-            'INVALID_STATE',
-            `session ${sessionId} has ended (${status}${why}); it cannot be continued`,
-            {
-              status,
-              ...(budget !== null ? { budget } : {}),
-              hint: 'start a new session (worktrain run, or dispatch) with a larger budget in config.yaml',
-            },
-          ),
-        );
+        const all = await readAll(store, sessionId);
+        if (all.isErr()) return err(internal(all.error));
+        const hit = status === 'failed' ? budgetEnding(all.value) : null;
+        if (hit === null)
+          return err(
+            runtimeError(
+              'INVALID_STATE',
+              `session ${sessionId} has ended (${status}); it cannot be continued`,
+              {
+                status,
+                hint:
+                  status === 'completed'
+                    ? 'it completed; start a new session (worktrain run, or dispatch) for more work'
+                    : status === 'aborted'
+                      ? 'it was aborted; start a new session (worktrain run, or dispatch)'
+                      : 'only a session ended by a budget can be continued; start a new session (worktrain run, or dispatch)',
+              },
+            ),
+          );
+        const short = budgetStillExhausted(hit, limitsInForce(config.budgets));
+        if (short !== null)
+          return err(
+            runtimeError(
+              'INVALID_STATE',
+              `session ${sessionId} ended after its ${hit.budget} budget was exhausted (${hit.observed} of ${hit.limit}); budgets.${short.key} is still ${short.limit}`,
+              {
+                status,
+                budget: hit.budget,
+                limit: short.limit,
+                observed: hit.observed,
+                hint: `raise budgets.${short.key} in config.yaml above ${hit.observed} (a running daemon reads it when it starts), then continue`,
+              },
+            ),
+          );
+        continued = { hit };
       }
       const ownTask = taskSessions.taskOf(sessionId);
       if (ownTask !== null) {
@@ -339,6 +357,22 @@ export function createOperations(parts: RuntimeParts, scheduler: TriggerSchedule
             ),
           );
       }
+      if (continued !== null) {
+        // Recorded before the resume task exists: the session is running again from here on.
+        const reopened = await appendAtHead(store, sessionId, [
+          {
+            kind: 'session_continued',
+            data: {
+              actor,
+              previousStatus: 'failed',
+              budget: continued.hit.budget,
+              limits: limitsInForce(config.budgets),
+              ...(message !== undefined ? { message } : {}),
+            },
+          },
+        ]);
+        if (reopened.isErr()) return err(internal(reopened.error));
+      }
       if (message !== undefined) active.queueSteer(sessionId, { message, actor });
       const enq = await queue.enqueue({
         queue: config.queue.name,
@@ -347,7 +381,12 @@ export function createOperations(parts: RuntimeParts, scheduler: TriggerSchedule
         actor,
       });
       if (enq.isErr()) return err(internal(enq.error));
-      events.emit({ type: 'task_enqueued', taskId: enq.value.task.id, sessionId, data: { continued: true } });
+      events.emit({
+        type: 'task_enqueued',
+        taskId: enq.value.task.id,
+        sessionId,
+        data: { continued: true, ...(continued !== null ? { afterBudget: continued.hit.budget } : {}) },
+      });
       return ok({ sessionId, action: 'resumed', taskId: enq.value.task.id, created: enq.value.created });
     },
     steer(sessionId, message, actor) {

@@ -3,17 +3,16 @@
  * daemon), `sessions kill|resume` (the kill switch and resume, through the daemon's API; `sessions continue`
  * is in sessions-continue.ts), `status`, `logs`.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { err, ok, type Result, resolveWorktrainPaths } from '@worktrain/contracts';
-import { createRuntime, loadRuntimeConfig } from '@worktrain/runtime';
 import type { Command } from 'commander';
 import { type CliError, cliError, usageError } from '../cli-error.js';
 import { daemonApi, daemonEndpoint, daemonHealth } from '../daemon-client.js';
 import type { CliDeps } from '../deps.js';
 import type { CommandContext } from '../program.js';
-import { createJsonLogger } from './daemon-logger.js';
-import { registerSessionsContinue, waitForTask } from './sessions-continue.js';
+import { waitForTask, withInProcessRuntime } from './in-process-runtime.js';
+import { registerSessionsContinue } from './sessions-continue.js';
 
 const homeOpt = (home: string | undefined) => (home !== undefined ? { home } : {});
 
@@ -53,27 +52,7 @@ export async function executeRun(
   const workspace = isAbsolute(opts.workspace) ? opts.workspace : resolve(deps.cwd, opts.workspace);
   if (!existsSync(workspace))
     return err(cliError('FILE_NOT_FOUND', `Workspace not found: ${workspace}`, { path: workspace }));
-  const config = loadRuntimeConfig({ configPath: paths.config, envFile: paths.envFile, env: deps.env });
-  if (config.isErr())
-    return err(
-      cliError('DAEMON_ERROR', config.error.message, { cause: config.error.code, ...config.error.details }),
-    );
-  mkdirSync(paths.logs, { recursive: true, mode: 0o700 });
-  const runtime = createRuntime({
-    config: { ...config.value, queue: { ...config.value.queue, name: 'cli' }, maxConcurrentSessions: 1 },
-    paths,
-    env: deps.env,
-    logger: createJsonLogger(join(paths.logs, 'daemon.log'), deps.env.WORKTRAIN_LOG_LEVEL ?? 'info', {
-      component: 'cli-run',
-    }),
-    http: false,
-    triggers: false,
-  });
-  const started = await runtime.start();
-  if (started.isErr())
-    return err(cliError('DAEMON_ERROR', started.error.message, { cause: started.error.code }));
-  const rt = started.value;
-  try {
+  return withInProcessRuntime(deps, paths, 'cli-run', async (rt) => {
     const enq = await rt.ops.dispatch(
       {
         kind: 'dispatch',
@@ -106,9 +85,7 @@ export async function executeRun(
       if (recorded?.kind === 'delivery_recorded') plan = recorded.data.details ?? null;
     }
     return ok({ taskId, sessionId, state: done.value.state, status, error: done.value.error, plan });
-  } finally {
-    await runtime.stop({ drain: false });
-  }
+  });
 }
 
 // -------------------------------------------------------------------------------------- kill / resume

@@ -3,22 +3,21 @@
  *
  * - `sessions resume` recovers an interrupted run: it queues the session again on the daemon, whatever its
  *   state (the daemon's crash recovery does the same by itself).
- * - `sessions continue` is the operator's "go on": it checks that the session can go on (not ended, not
- *   waiting for an approval, not already queued), optionally hands the agent a message before its next turn
+ * - `sessions continue` is the operator's "go on": it checks that the session can go on (not ended — except
+ *   by a budget that config.yaml now raises, recorded as `session_continued` —, not waiting for an approval,
+ *   not already queued), optionally hands the agent a message before its next turn
  *   (or steers it when it is running), and works with or without a daemon: through the daemon's
  *   `POST /api/v1/sessions/:id/continue` when one runs for this home, otherwise in this process like
  *   `worktrain run`, waiting until the session stops again.
  */
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { err, ok, type Result, resolveWorktrainPaths } from '@worktrain/contracts';
-import { createRuntime, loadRuntimeConfig, type RuntimeError, type StartedRuntime } from '@worktrain/runtime';
+import type { RuntimeError } from '@worktrain/runtime';
 import type { Command } from 'commander';
 import { type CliError, cliError, usageError } from '../cli-error.js';
 import { daemonApi, daemonEndpoint, daemonHealth } from '../daemon-client.js';
 import type { CliDeps } from '../deps.js';
 import type { CommandContext } from '../program.js';
-import { createJsonLogger } from './daemon-logger.js';
+import { waitForTask, withInProcessRuntime } from './in-process-runtime.js';
 
 export interface SessionsContinueOutput {
   readonly sessionId: string;
@@ -42,7 +41,8 @@ export interface SessionsContinueOptions {
 
 /**
  * Errors: SESSION_NOT_FOUND; DAEMON_ERROR with `details.daemonCode` INVALID_STATE (`details.status`,
- * `details.hint`: ended, awaiting approval, already queued, running without a message); DAEMON_UNREACHABLE.
+ * `details.hint`: ended, awaiting approval, already queued, running without a message; a budget still not
+ * raised also has `details.budget`, `limit`, `observed`); DAEMON_UNREACHABLE.
  * Fails (exit 1) when the in-process run ended with its task failed.
  */
 export async function executeSessionsContinue(
@@ -89,28 +89,7 @@ async function continueInProcess(
         sessionId: opts.sessionId,
       }),
     );
-  const config = loadRuntimeConfig({ configPath: paths.config, envFile: paths.envFile, env: deps.env });
-  if (config.isErr())
-    return err(
-      cliError('DAEMON_ERROR', config.error.message, { cause: config.error.code, ...config.error.details }),
-    );
-  mkdirSync(paths.logs, { recursive: true, mode: 0o700 });
-  // The private queue `cli`, so a daemon started meanwhile does not take the same session.
-  const runtime = createRuntime({
-    config: { ...config.value, queue: { ...config.value.queue, name: 'cli' }, maxConcurrentSessions: 1 },
-    paths,
-    env: deps.env,
-    logger: createJsonLogger(join(paths.logs, 'daemon.log'), deps.env.WORKTRAIN_LOG_LEVEL ?? 'info', {
-      component: 'cli-continue',
-    }),
-    http: false,
-    triggers: false,
-  });
-  const started = await runtime.start();
-  if (started.isErr())
-    return err(cliError('DAEMON_ERROR', started.error.message, { cause: started.error.code }));
-  const rt = started.value;
-  try {
+  return withInProcessRuntime(deps, paths, 'cli-continue', async (rt) => {
     const r = await rt.ops.continueSession(
       opts.sessionId,
       opts.message !== undefined ? { message: opts.message } : {},
@@ -132,29 +111,7 @@ async function continueInProcess(
       status,
       error: done.value.error,
     });
-  } finally {
-    await runtime.stop({ drain: false });
-  }
-}
-
-/**
- * Polls a task of an in-process runtime (every 200 ms) until it succeeds, is dead-lettered or has no
- * attempts left, or the user interrupts (`interrupted`).
- */
-export async function waitForTask(
-  deps: CliDeps,
-  rt: StartedRuntime,
-  taskId: string,
-): Promise<Result<{ state: string; error: string | null }, CliError>> {
-  for (;;) {
-    if (deps.signal?.aborted === true) return ok({ state: 'interrupted', error: 'interrupted' });
-    const t = await rt.queue.get(taskId);
-    if (t.isErr()) return err(cliError('QUEUE_ERROR', t.error.message, { queueCode: t.error.code }));
-    const s = t.value;
-    if (s.state === 'succeeded' || s.state === 'dead' || (s.state === 'failed' && s.attempt >= s.maxAttempts))
-      return ok({ state: s.state, error: s.lastError?.message ?? null });
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  });
 }
 
 function fromRuntimeError(e: RuntimeError): CliError {
@@ -166,7 +123,7 @@ export function registerSessionsContinue(sessions: Command, ctx: CommandContext)
   sessions
     .command('continue')
     .description(
-      'carry on a session that stopped (interrupted, blocked, dead-lettered): via the daemon, or in this process when none runs',
+      'carry on a session that stopped (interrupted, blocked, dead-lettered, or ended by a budget since raised in config.yaml): via the daemon, or in this process when none runs',
     )
     .argument('<session-id>', 'the session id (sess_…)')
     .option('--message <text>', 'a note for the agent before its next turn (steers it when it is running)')

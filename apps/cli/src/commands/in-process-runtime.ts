@@ -1,0 +1,69 @@
+/**
+ * The in-process runtime that `worktrain run` and `worktrain sessions continue` (without a daemon) share:
+ * the daemon's runtime built from config.yaml on the private queue `cli` (so a daemon started meanwhile does
+ * not take the same task), one session at a time, no HTTP and no triggers; and the wait for its task.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { err, ok, type Result, type WorktrainPaths } from '@worktrain/contracts';
+import { createRuntime, loadRuntimeConfig, type StartedRuntime } from '@worktrain/runtime';
+import { type CliError, cliError } from '../cli-error.js';
+import type { CliDeps } from '../deps.js';
+import { createJsonLogger } from './daemon-logger.js';
+
+/**
+ * Loads the config of `paths`, starts an in-process runtime (logs to `<logs>/daemon.log` as `component`),
+ * runs `body` with it and stops it (without draining) whatever `body` returns or throws.
+ * Errors: DAEMON_ERROR when the config is invalid or the runtime does not start; else `body`'s.
+ */
+export async function withInProcessRuntime<T>(
+  deps: CliDeps,
+  paths: WorktrainPaths,
+  component: string,
+  body: (rt: StartedRuntime) => Promise<Result<T, CliError>>,
+): Promise<Result<T, CliError>> {
+  const config = loadRuntimeConfig({ configPath: paths.config, envFile: paths.envFile, env: deps.env });
+  if (config.isErr())
+    return err(
+      cliError('DAEMON_ERROR', config.error.message, { cause: config.error.code, ...config.error.details }),
+    );
+  mkdirSync(paths.logs, { recursive: true, mode: 0o700 });
+  const runtime = createRuntime({
+    config: { ...config.value, queue: { ...config.value.queue, name: 'cli' }, maxConcurrentSessions: 1 },
+    paths,
+    env: deps.env,
+    logger: createJsonLogger(join(paths.logs, 'daemon.log'), deps.env.WORKTRAIN_LOG_LEVEL ?? 'info', {
+      component,
+    }),
+    http: false,
+    triggers: false,
+  });
+  const started = await runtime.start();
+  if (started.isErr())
+    return err(cliError('DAEMON_ERROR', started.error.message, { cause: started.error.code }));
+  try {
+    return await body(started.value);
+  } finally {
+    await runtime.stop({ drain: false });
+  }
+}
+
+/**
+ * Polls a task of an in-process runtime (every 200 ms) until it succeeds, is dead-lettered or has no
+ * attempts left, or the user interrupts (`interrupted`).
+ */
+export async function waitForTask(
+  deps: CliDeps,
+  rt: StartedRuntime,
+  taskId: string,
+): Promise<Result<{ state: string; error: string | null }, CliError>> {
+  for (;;) {
+    if (deps.signal?.aborted === true) return ok({ state: 'interrupted', error: 'interrupted' });
+    const t = await rt.queue.get(taskId);
+    if (t.isErr()) return err(cliError('QUEUE_ERROR', t.error.message, { queueCode: t.error.code }));
+    const s = t.value;
+    if (s.state === 'succeeded' || s.state === 'dead' || (s.state === 'failed' && s.attempt >= s.maxAttempts))
+      return ok({ state: s.state, error: s.lastError?.message ?? null });
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
