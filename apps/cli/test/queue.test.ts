@@ -247,6 +247,31 @@ describe('worktrain queue over a seeded SQLite queue', SLOW, () => {
     expect(text.stdout).toMatch(/oldest ready task: .* waiting/);
   });
 
+  it('counts only one queue with stats --queue; an unknown queue shows zero counts, not an error', async () => {
+    const json = await runWorktrain(['queue', 'stats', '--queue', 'reviews', '--format', 'json'], { home });
+    expect(json.code).toBe(0);
+    expect(parseJson(json)).toEqual({
+      queues: { reviews: { pending: 1, leased: 0, succeeded: 1, failed: 0, dead: 1 } },
+      total: { pending: 1, leased: 0, succeeded: 1, failed: 0, dead: 1 },
+      oldestReadyAgeMs: expect.any(Number),
+    });
+    const text = await runWorktrain(['queue', 'stats', '--queue', 'sweeps'], { home });
+    expect(text.stdout).toMatch(/^QUEUE\s+PENDING/);
+    expect(text.stdout).toMatch(/\nsweeps\s+1\s+0\s+0\s+1\s+0\n/);
+    expect(text.stdout).not.toContain('reviews');
+    const unknown = await runWorktrain(['queue', 'stats', '--queue', 'nobody', '--format', 'json'], { home });
+    expect(unknown.code).toBe(0);
+    expect(parseJson(unknown)).toEqual({
+      queues: {},
+      total: { pending: 0, leased: 0, succeeded: 0, failed: 0, dead: 0 },
+      oldestReadyAgeMs: null,
+    });
+    const unknownText = await runWorktrain(['queue', 'stats', '--queue', 'nobody'], { home });
+    expect(unknownText.stdout.trim()).toBe('no tasks in queue nobody');
+    const help = await runWorktrain(['queue', 'stats', '--help'], { home });
+    expect(help.stdout).toMatch(/--queue <name>\s+only this queue/);
+  });
+
   it('refuses requeue without --reason (usage error, exit 2) and changes nothing', async () => {
     const run = await runWorktrain(['queue', 'requeue', t.dead, '--format', 'json'], { home });
     expect(run.code).toBe(2);
@@ -367,6 +392,90 @@ describe('worktrain queue over a seeded SQLite queue', SLOW, () => {
   });
 });
 
+describe('worktrain queue purge --since / --limit over a seeded SQLite queue', SLOW, () => {
+  const dir = tempDir('queue-purge-bounds');
+  const home = dir.path;
+  afterAll(dir.cleanup);
+  let t: Seeded;
+
+  beforeAll(async () => {
+    t = await seedSqlite(home);
+  });
+
+  it('documents --since and --limit and keeps --older-than required', async () => {
+    const help = await runWorktrain(['queue', 'purge', '--help'], { home });
+    expect(help.stdout).toMatch(/--older-than <duration>/);
+    expect(help.stdout).toMatch(/--since <when>\s+only purge tasks that finished since/);
+    expect(help.stdout).toMatch(/--limit <n>\s+purge at most n tasks, the oldest finished first/);
+    const missing = await runWorktrain(['queue', 'purge', '--since', '30d'], { home });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('--older-than');
+    for (const bad of [
+      ['--limit', '0'],
+      ['--limit', 'all'],
+      ['--since', 'last week'],
+    ]) {
+      const run = await runWorktrain(['queue', 'purge', '--older-than', '7d', ...bad, '--format', 'json'], {
+        home,
+      });
+      expect(run.code).toBe(2);
+      expect(parseJson(run)).toMatchObject({ error: { code: 'USAGE' } });
+    }
+  });
+
+  it('applies --since and --limit to a dry run', async () => {
+    const inWindow = await runWorktrain(
+      ['queue', 'purge', '--older-than', '7d', '--since', '11d', '--dry-run', '--format', 'json'],
+      { home },
+    );
+    const doc = parseJson(inWindow) as { wouldPurge: number; sinceMs: number; limit: null; tasks: Task[] };
+    expect(doc).toMatchObject({ dryRun: true, wouldPurge: 2, limit: null });
+    expect(doc.sinceMs).toBeLessThan(Date.now() - 10 * DAY_MS);
+    const tooRecent = await runWorktrain(
+      ['queue', 'purge', '--older-than', '7d', '--since', '9d', '--dry-run', '--format', 'json'],
+      { home },
+    );
+    expect(parseJson(tooRecent)).toMatchObject({ dryRun: true, wouldPurge: 0, tasks: [] });
+    const one = await runWorktrain(
+      ['queue', 'purge', '--older-than', '7d', '--limit', '1', '--dry-run', '--format', 'json'],
+      { home },
+    );
+    expect(parseJson(one)).toMatchObject({ dryRun: true, wouldPurge: 1, limit: 1 });
+    expect((parseJson(one) as { tasks: Task[] }).tasks.map((x) => x.id)).toEqual([t.oldSucceeded]);
+    const text = await runWorktrain(
+      ['queue', 'purge', '--older-than', '7d', '--since', '11d', '--limit', '1', '--dry-run'],
+      { home },
+    );
+    expect(text.stdout).toMatch(
+      /^dry run: would purge 1 finished task \(finished before \S+Z and since \S+Z; at most 1, oldest first\); nothing was changed/,
+    );
+    const all = await runWorktrain(['queue', 'list', '--format', 'json'], { home });
+    expect(ids(all)).toEqual(Object.values(t).sort());
+  });
+
+  it('purges at most --limit tasks, oldest finished first, and only those finished since --since', async () => {
+    const first = await runWorktrain(
+      ['queue', 'purge', '--older-than', '7d', '--limit', '1', '--format', 'json'],
+      {
+        home,
+      },
+    );
+    expect(first.code).toBe(0);
+    expect(parseJson(first)).toEqual({ purged: 1, archivePath: null });
+    const afterFirst = await runWorktrain(['queue', 'list', '--format', 'json'], { home });
+    expect(ids(afterFirst)).toEqual([t.pending, t.dead, t.oldDead, t.sweep].sort());
+    const outside = await runWorktrain(['queue', 'purge', '--older-than', '7d', '--since', '9d'], { home });
+    expect(outside.stdout).toMatch(/^purged 0 finished tasks \(finished before \S+Z and since \S+Z\)/);
+    const inside = await runWorktrain(
+      ['queue', 'purge', '--older-than', '7d', '--since', '11d', '--format', 'json'],
+      { home },
+    );
+    expect(parseJson(inside)).toEqual({ purged: 1, archivePath: null });
+    const left = await runWorktrain(['queue', 'list', '--format', 'json'], { home });
+    expect(ids(left)).toEqual([t.pending, t.dead, t.sweep].sort());
+  });
+});
+
 const PG_URL = process.env.WORKTRAIN_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 describe('worktrain queue --database-url (PostgreSQL)', SLOW, () => {
@@ -421,6 +530,63 @@ describe('worktrain queue --database-url (PostgreSQL)', SLOW, () => {
     const list = await runWorktrain(['queue', 'list', '--state', 'pending', ...target], { home: dir.path });
     expect(ids(list)).toEqual([deadId, pendingId].sort());
     expect(existsSync(join(dir.path, 'worktrain.db'))).toBe(false);
+  });
+
+  it('filters stats by --queue and bounds purge by --since and --limit on PostgreSQL', async () => {
+    const q = await unwrap(
+      createPostgresQueue({ connectionString: PG_URL, schema, listen: false, sweepIntervalMs: 0 }),
+    );
+    const done: string[] = [];
+    try {
+      for (const n of [1, 2]) {
+        const task = await enqueue(q, 'sweeps', { n });
+        await unwrap(q.complete(await claimOne(q, 'sweeps', task.id)));
+        done.push(task.id);
+      }
+    } finally {
+      await q.close();
+    }
+    const target = ['--database-url', PG_URL, '--schema', schema, '--format', 'json'];
+    const sweeps = await runWorktrain(['queue', 'stats', '--queue', 'sweeps', ...target], { home: dir.path });
+    expect(parseJson(sweeps)).toEqual({
+      queues: { sweeps: { pending: 0, leased: 0, succeeded: 2, failed: 0, dead: 0 } },
+      total: { pending: 0, leased: 0, succeeded: 2, failed: 0, dead: 0 },
+      oldestReadyAgeMs: null,
+    });
+    const unknown = await runWorktrain(['queue', 'stats', '--queue', 'nobody', ...target], {
+      home: dir.path,
+    });
+    expect(parseJson(unknown)).toMatchObject({ queues: {}, total: { pending: 0, succeeded: 0 } });
+    const future = await runWorktrain(
+      ['queue', 'purge', '--older-than', '0d', '--since', '2999-01-01', '--dry-run', ...target],
+      { home: dir.path },
+    );
+    expect(parseJson(future)).toMatchObject({ wouldPurge: 0, tasks: [] });
+    const preview = await runWorktrain(
+      ['queue', 'purge', '--older-than', '0d', '--queue', 'sweeps', '--limit', '1', '--dry-run', ...target],
+      { home: dir.path },
+    );
+    expect(parseJson(preview)).toMatchObject({ wouldPurge: 1, limit: 1 });
+    expect((parseJson(preview) as { tasks: Task[] }).tasks.map((x) => x.id)).toEqual([done[0]]);
+    const purged = await runWorktrain(
+      [
+        'queue',
+        'purge',
+        '--older-than',
+        '0d',
+        '--queue',
+        'sweeps',
+        '--since',
+        '1h',
+        '--limit',
+        '1',
+        ...target,
+      ],
+      { home: dir.path },
+    );
+    expect(parseJson(purged)).toEqual({ purged: 1, archivePath: null });
+    const left = await runWorktrain(['queue', 'list', '--queue', 'sweeps', ...target], { home: dir.path });
+    expect(ids(left)).toEqual([done[1]]);
   });
 
   it('rejects a database URL that is not postgres:// (usage error) and never prints its password', async () => {

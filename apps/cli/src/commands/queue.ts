@@ -151,12 +151,22 @@ export interface QueueStatsOutput {
 
 const ZERO_COUNTS = { pending: 0, leased: 0, succeeded: 0, failed: 0, dead: 0 } as const;
 
-/** `worktrain queue stats`: counts per queue and state and the age of the oldest ready task (ms). */
+export interface QueueStatsOptions extends QueueTarget {
+  /** Only this queue; a queue without tasks gives zero counts (not an error). */
+  readonly queue?: string;
+}
+
+/**
+ * `worktrain queue stats [--queue <name>]`: counts per queue and state and the age of the oldest ready task
+ * (ms); with `queue`, of that queue only.
+ */
 export async function executeQueueStats(
   deps: CliDeps,
-  opts: QueueTarget,
+  opts: QueueStatsOptions,
 ): Promise<Result<QueueStatsOutput, CliError>> {
-  return withQueue(deps, opts, (q) => queueStats(q).mapErr((e) => fromQueueError(e))).map((stats) => ({
+  return withQueue(deps, opts, (q) =>
+    queueStats(q, opts.queue !== undefined ? { queue: opts.queue } : {}).mapErr((e) => fromQueueError(e)),
+  ).map((stats) => ({
     stats: stats ?? { queues: {}, total: { ...ZERO_COUNTS }, oldestReadyAgeMs: null },
     databaseExists: stats !== null,
   }));
@@ -169,6 +179,10 @@ export interface QueuePurgeOptions extends QueueTarget {
   readonly states?: ReadonlyArray<'succeeded' | 'dead'>;
   /** Only tasks of this queue (default every queue). */
   readonly queue?: string;
+  /** Only tasks that finished at or after this time (ms since epoch); default no lower bound. */
+  readonly since?: number;
+  /** Purge at most this many tasks, the oldest finished first (default all that match). */
+  readonly limit?: number;
   /** Absolute path of a JSON Lines file the purged tasks and their audit trails are appended to first. */
   readonly archivePath?: string;
   /** Only report what would be purged (count and up to 1 000 tasks); delete and archive nothing. */
@@ -178,14 +192,20 @@ export interface QueuePurgeOptions extends QueueTarget {
 export interface QueuePurgeOutput extends PurgeResult {
   /** Tasks that finished before this time (ms since epoch) were purged (or would be, on a dry run). */
   readonly cutoffMs: number;
+  /** The `since` bound (ms since epoch), or null. */
+  readonly sinceMs: number | null;
+  /** The `limit` bound, or null. */
+  readonly limit: number | null;
   readonly dryRun: boolean;
   /** The archive a real run would append to (dry run only; null without --archive). */
   readonly wouldArchiveTo: string | null;
 }
 
 /**
- * `worktrain queue purge --older-than <duration> [--archive <file.jsonl>]`: retention purge. With an archive,
- * each task and its audit trail are appended and flushed to the file before the rows are deleted.
+ * `worktrain queue purge --older-than <duration> [--state] [--queue] [--since] [--limit] [--archive <file.jsonl>]
+ * [--dry-run]`: retention purge of tasks that finished before now − older-than (and, with `since`, at or after
+ * it; with `limit`, at most that many, oldest finished first). With an archive, each task and its audit trail
+ * are appended and flushed to the file before the rows are deleted.
  */
 export async function executeQueuePurge(
   deps: CliDeps,
@@ -198,12 +218,16 @@ export async function executeQueuePurge(
       olderThanMs: opts.olderThanMs,
       ...(opts.states !== undefined ? { states: [...opts.states] } : {}),
       ...(opts.queue !== undefined ? { queue: opts.queue } : {}),
+      ...(opts.since !== undefined ? { since: opts.since } : {}),
+      ...(opts.limit !== undefined ? { limit: opts.limit } : {}),
       ...(opts.archivePath !== undefined ? { archivePath: opts.archivePath } : {}),
       ...(dryRun ? { dryRun } : {}),
     }).mapErr((e) => fromQueueError(e)),
   ).map((r) => ({
     ...(r ?? { purged: 0, archivePath: null, ...(dryRun ? { wouldPurge: [] } : {}) }),
     cutoffMs,
+    sinceMs: opts.since ?? null,
+    limit: opts.limit ?? null,
     dryRun,
     wouldArchiveTo: dryRun ? (opts.archivePath ?? null) : null,
   }));
@@ -395,18 +419,31 @@ export function registerQueueCommands(program: Command, ctx: CommandContext): vo
   }
 
   withTargetOptions(
-    queue.command('stats').description('task counts per queue and state; age of the oldest ready task'),
-  ).action(async (raw: TargetFlags, command: Command) => {
-    await ctx.run(command, (globals) => executeQueueStats(deps, targetOf(globals, raw)), {
-      text: (out) => renderQueueStats(out.stats, out.databaseExists),
-      json: (out) => out.stats,
-    });
+    queue
+      .command('stats')
+      .description('task counts per queue and state; age of the oldest ready task')
+      .option('--queue <name>', 'only this queue (a queue without tasks shows zero counts)'),
+  ).action(async (raw: TargetFlags & { queue?: string }, command: Command) => {
+    await ctx.run(
+      command,
+      (globals) =>
+        executeQueueStats(deps, {
+          ...targetOf(globals, raw),
+          ...(raw.queue !== undefined ? { queue: raw.queue } : {}),
+        }),
+      {
+        text: (out) => renderQueueStats(out.stats, out.databaseExists, raw.queue),
+        json: (out) => out.stats,
+      },
+    );
   });
 
   withTargetOptions(
     queue
       .command('purge')
-      .description('delete succeeded tasks and dead letters that finished longer ago than --older-than')
+      .description(
+        'delete succeeded tasks and dead letters that finished longer ago than --older-than (bounded by --since, --limit)',
+      )
       .requiredOption('--older-than <duration>', 'age of finished tasks to purge (30m, 12h, 7d, 2w)')
       .addOption(
         new Option('--state <state>', 'only purge tasks in this finished state (default both)').choices([
@@ -415,6 +452,11 @@ export function registerQueueCommands(program: Command, ctx: CommandContext): vo
         ]),
       )
       .option('--queue <name>', 'only purge tasks of this queue (default every queue)')
+      .option(
+        '--since <when>',
+        'only purge tasks that finished since a duration ago (30d, 12h) or an ISO date (default no lower bound)',
+      )
+      .option('--limit <n>', 'purge at most n tasks, the oldest finished first (default all that match)')
       .option(
         '--archive <file.jsonl>',
         'first append each purged task and its audit trail to this JSON Lines file',
@@ -426,6 +468,8 @@ export function registerQueueCommands(program: Command, ctx: CommandContext): vo
         olderThan: string;
         state?: 'succeeded' | 'dead';
         queue?: string;
+        since?: string;
+        limit?: string;
         archive?: string;
         dryRun?: boolean;
       },
@@ -436,9 +480,15 @@ export function registerQueueCommands(program: Command, ctx: CommandContext): vo
         async (globals) => {
           const olderThanMs = parseOlderThan(raw.olderThan);
           if (olderThanMs.isErr()) return err(olderThanMs.error);
+          const since = parseSince(raw.since, deps.clock.now());
+          if (since.isErr()) return err(since.error);
+          const limit = parsePositiveInt('--limit', raw.limit);
+          if (limit.isErr()) return err(limit.error);
           return executeQueuePurge(deps, {
             ...targetOf(globals, raw),
             olderThanMs: olderThanMs.value,
+            ...(since.value !== undefined ? { since: since.value } : {}),
+            ...(limit.value !== undefined ? { limit: limit.value } : {}),
             ...(raw.state !== undefined ? { states: [raw.state] } : {}),
             ...(raw.queue !== undefined ? { queue: raw.queue } : {}),
             ...(raw.archive !== undefined ? { archivePath: resolve(deps.cwd, raw.archive) } : {}),
@@ -446,13 +496,15 @@ export function registerQueueCommands(program: Command, ctx: CommandContext): vo
           });
         },
         {
-          text: (out) => renderPurge(out, out.cutoffMs),
+          text: (out) => renderPurge(out, out.cutoffMs, out),
           json: (out) =>
             out.dryRun
               ? {
                   dryRun: true,
                   wouldPurge: out.purged,
                   cutoffMs: out.cutoffMs,
+                  sinceMs: out.sinceMs,
+                  limit: out.limit,
                   archivePath: out.wouldArchiveTo,
                   tasks: out.wouldPurge ?? [],
                 }

@@ -94,11 +94,14 @@ function countsRow(name: string, counts: StateCounts): string[] {
   return [name, ...STATE_COLUMNS.map((s) => String(counts[s]))];
 }
 
-/** Text of `queue stats`: counts per queue and state, a total row, and the age of the oldest ready task. */
-export function renderQueueStats(stats: QueueStats, databaseExists: boolean): string {
+/**
+ * Text of `queue stats`: counts per queue and state, a total row, and the age of the oldest ready task;
+ * `queue` names the `--queue` filter, for the sentence shown when that queue has no tasks.
+ */
+export function renderQueueStats(stats: QueueStats, databaseExists: boolean, queue?: string): string {
   if (!databaseExists) return 'no tasks yet';
   const names = Object.keys(stats.queues).sort();
-  if (names.length === 0) return 'no tasks';
+  if (names.length === 0) return queue === undefined ? 'no tasks' : `no tasks in queue ${queue}`;
   const rows = names.map((name) => countsRow(name, stats.queues[name] ?? stats.total));
   const table = formatTable(
     ['QUEUE', ...STATE_COLUMNS.map((s) => s.toUpperCase())],
@@ -108,15 +111,30 @@ export function renderQueueStats(stats: QueueStats, databaseExists: boolean): st
   return `${table}\n\noldest ready task: ${oldest}`;
 }
 
+/** The `--since` / `--limit` bounds of a purge, for its sentence. */
+export interface PurgeBounds {
+  /** Lower bound of the finish time (ms since epoch), or null. */
+  readonly sinceMs: number | null;
+  readonly limit: number | null;
+}
+
+function purgeWindow(cutoffMs: number, bounds: PurgeBounds): string {
+  const since = bounds.sinceMs === null ? '' : ` and since ${formatTime(bounds.sinceMs)}`;
+  const limit = bounds.limit === null ? '' : `; at most ${bounds.limit}, oldest first`;
+  return `(finished before ${formatTime(cutoffMs)}${since}${limit})`;
+}
+
 /** Text of `queue purge`; with `dryRun`, what would be purged: a sentence and a table of the tasks. */
 export function renderPurge(
   result: PurgeResult & { readonly dryRun?: boolean; readonly wouldArchiveTo?: string | null },
   cutoffMs: number,
+  bounds: PurgeBounds = { sinceMs: null, limit: null },
 ): string {
   const noun = result.purged === 1 ? 'task' : 'tasks';
+  const window = purgeWindow(cutoffMs, bounds);
   if (result.dryRun === true) {
     const archive = result.wouldArchiveTo ? `; would archive to ${result.wouldArchiveTo}` : '';
-    const head = `dry run: would purge ${result.purged} finished ${noun} (finished before ${formatTime(cutoffMs)})${archive}; nothing was changed`;
+    const head = `dry run: would purge ${result.purged} finished ${noun} ${window}${archive}; nothing was changed`;
     const tasks = result.wouldPurge ?? [];
     if (tasks.length === 0) return head;
     const table = formatTable(
@@ -127,7 +145,7 @@ export function renderPurge(
     return `${head}\n\n${table}${more}`;
   }
   const archived = result.archivePath !== null ? `; archived to ${result.archivePath}` : '';
-  return `purged ${result.purged} finished ${noun} (finished before ${formatTime(cutoffMs)})${archived}`;
+  return `purged ${result.purged} finished ${noun} ${window}${archived}`;
 }
 
 /** Text of `queue requeue` / `queue cancel`. */
