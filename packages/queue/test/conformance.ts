@@ -420,7 +420,8 @@ export function runConformance(backend: ConformanceBackend): void {
       expect(await drained).toEqual({ inFlight: 0 });
     });
 
-    it('counts tasks per queue and state', async () => {
+    /** Queue a: one pending, one succeeded; queue b: one pending. */
+    const twoQueues = async (): Promise<TaskQueue> => {
       const q = await make();
       await value(
         q.enqueueMany([
@@ -431,6 +432,11 @@ export function runConformance(backend: ConformanceBackend): void {
       );
       const t = await claimOne(q, 'a');
       await value(q.complete({ taskId: t.id, leaseToken: t.leaseToken }));
+      return q;
+    };
+
+    it('counts tasks per queue and state', async () => {
+      const q = await twoQueues();
       const s = await value(q.stats());
       expect(s.queues.a).toMatchObject({ pending: 1, succeeded: 1 });
       expect(s.queues.b).toMatchObject({ pending: 1 });
@@ -439,16 +445,7 @@ export function runConformance(backend: ConformanceBackend): void {
     });
 
     it('counts the tasks of one queue with a queue filter; an unknown queue counts zero', async () => {
-      const q = await make();
-      await value(
-        q.enqueueMany([
-          { queue: 'a', payload: 1 },
-          { queue: 'a', payload: 2 },
-          { queue: 'b', payload: 3 },
-        ]),
-      );
-      const t = await claimOne(q, 'a');
-      await value(q.complete({ taskId: t.id, leaseToken: t.leaseToken }));
+      const q = await twoQueues();
       const onlyB = await value(q.stats({ queue: 'b' }));
       expect(onlyB.queues).toEqual({ b: { pending: 1, leased: 0, succeeded: 0, failed: 0, dead: 0 } });
       expect(onlyB.total).toEqual({ pending: 1, leased: 0, succeeded: 0, failed: 0, dead: 0 });
