@@ -257,6 +257,49 @@ describe('worktrain sessions continue', () => {
     });
   });
 
+  it("through the daemon, continues a session a budget ended with the daemon's larger budget", {
+    timeout: 240_000,
+  }, async () => {
+    // The daemon of the previous test runs with the default budgets; this run is in-process with 1 turn.
+    const health = await runWorktrain(['--format', 'json', 'status'], { home });
+    expect(parseJson(health)).toMatchObject({ daemon: { running: true } });
+    script([FIRST_TURN, LAST_TURN]);
+    writeFileSync(
+      join(home, 'config.yaml'),
+      'model: { provider: scripted, script: model-script.json }\nport: 0\nqueue: { maxAttempts: 1 }\nbudgets: { maxTurns: 1 }\n',
+    );
+    let sessionId = '';
+    try {
+      const run = await runWorktrain(
+        ['--format', 'json', 'run', WORKFLOW.id, '--goal', 'Fix add()', '--workspace', fx.repoDir],
+        { home },
+      );
+      expect(run.code, run.stderr).toBe(1);
+      const out = parseJson(run) as { sessionId: string; status: string };
+      expect(out.status).toBe('failed');
+      sessionId = out.sessionId;
+    } finally {
+      writeFileSync(
+        join(home, 'config.yaml'),
+        'model: { provider: scripted, script: model-script.json }\nport: 0\nqueue: { maxAttempts: 1 }\n',
+      );
+    }
+    const cont = await runWorktrain(['--format', 'json', 'sessions', 'continue', sessionId], { home });
+    expect(cont.code, cont.stderr).toBe(0);
+    expect(parseJson(cont)).toMatchObject({ sessionId, action: 'resumed', via: 'daemon' });
+    await waitFor(async () => (await sessionLog(sessionId)).status === 'completed', {
+      timeoutMs: 60_000,
+      intervalMs: 250,
+      description: 'the daemon to complete the session continued after its budget',
+    });
+    const continued = (await sessionLog(sessionId)).events.find((e) => e.kind === 'session_continued');
+    expect(continued?.data).toMatchObject({
+      previousStatus: 'failed',
+      budget: 'turns',
+      limits: { maxTurns: 200 },
+    });
+  });
+
   it('rejects an empty --message as a usage error (exit 2)', async () => {
     const run = await runWorktrain(['sessions', 'continue', 'sess_x', '--message', ' '], { home });
     expect(run.code).toBe(2);
