@@ -21,7 +21,7 @@
  *   bare git origin and the testkit's GitHub double. Reports throughput (sessions completed per minute, first
  *   send → last task succeeded) and the daemon's peak RSS (VmHWM from /proc/<pid>/status, Linux).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -32,6 +32,7 @@ import {
   startFakeAnthropic,
   startFakeGitHub,
 } from '@worktrain/testkit';
+import { spawnDaemon } from './daemon-process.js';
 
 const QUICK = process.argv.includes('--quick');
 const LATENCY_SAMPLES = QUICK ? 15 : 40;
@@ -39,7 +40,6 @@ const WARMUP = 3;
 const CONCURRENT = QUICK ? 20 : 50;
 const SECRET = 'bench-webhook-secret-123';
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
-const DAEMON_MAIN = join(ROOT, 'apps/daemon/src/main.ts');
 const FIXTURES = join(ROOT, 'packages/runtime/test/fixtures');
 const BUGGY_ADD = 'export function add(a, b) {\n  return a - b;\n}\n';
 const FIXED_ADD = 'export function add(a, b) {\n  return a + b;\n}\n';
@@ -139,32 +139,7 @@ function makeHome(config: string[], repoDir: string, modelScript?: unknown): { r
 }
 
 async function startDaemon(home: string): Promise<Daemon> {
-  const child = spawn(
-    process.execPath,
-    ['--conditions=@worktrain/source', '--import', 'tsx', DAEMON_MAIN, '--home', home],
-    {
-      cwd: ROOT,
-      env: { ...process.env, GH_WEBHOOK_SECRET: SECRET, WORKTRAIN_LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => {
-    stderr = (stderr + d.toString()).slice(-4000);
-  });
-  const url = await new Promise<string>((ok, fail) => {
-    let out = '';
-    const timer = setTimeout(() => fail(new Error(`daemon did not start:\n${stderr}`)), 90_000);
-    child.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m?.[1] !== undefined) {
-        clearTimeout(timer);
-        ok(m[1]);
-      }
-    });
-    child.on('exit', (code) => fail(new Error(`daemon exited ${code}:\n${stderr}`)));
-  });
+  const { child, url, kill } = await spawnDaemon(home, { GH_WEBHOOK_SECRET: SECRET });
   const token = readFileSync(join(home, 'daemon.token'), 'utf8').trim();
   return {
     child,
@@ -172,12 +147,7 @@ async function startDaemon(home: string): Promise<Daemon> {
     token,
     api: async (path) =>
       (await fetch(`${url}/api/v1${path}`, { headers: { authorization: `Bearer ${token}` } })).json(),
-    stop: async () => {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGKILL');
-      await exited;
-    },
+    stop: kill,
   };
 }
 

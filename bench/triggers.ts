@@ -38,7 +38,7 @@
  * No peer system offers this combination in-process (signature check + dedupe + durable enqueue); the
  * reference point is the disk's fsync limit above.
  */
-import { fork, spawn } from 'node:child_process';
+import { fork } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, createServer, request } from 'node:http';
@@ -59,6 +59,7 @@ import {
   TriggerRouter,
 } from '@worktrain/triggers';
 import Database from 'better-sqlite3';
+import { spawnDaemon } from './daemon-process.js';
 
 const quick = process.argv.includes('--quick');
 const RATE = 1000;
@@ -512,41 +513,9 @@ async function webhookIntakeDaemon(o: {
     dispatchCondition: { path: "$.label.name", equals: "worktrain:ready" }
 `,
   );
-  const child = spawn(
-    process.execPath,
-    [
-      '--conditions=@worktrain/source',
-      '--import',
-      'tsx',
-      join(ROOT, 'apps/daemon/src/main.ts'),
-      '--home',
-      home,
-    ],
-    {
-      cwd: ROOT,
-      env: { ...process.env, GH_WEBHOOK_SECRET: SECRET, WORKTRAIN_LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  const exited = new Promise((r) => child.once('exit', r));
+  const daemon = await spawnDaemon(home, { GH_WEBHOOK_SECRET: SECRET });
+  const { url } = daemon;
   try {
-    let stderr = '';
-    child.stderr?.on('data', (d: Buffer) => {
-      stderr = (stderr + d.toString()).slice(-4000);
-    });
-    const url = await new Promise<string>((ok, fail) => {
-      let out = '';
-      const timer = setTimeout(() => fail(new Error(`daemon did not start:\n${stderr}`)), 90_000);
-      child.stdout?.on('data', (d: Buffer) => {
-        out += d.toString();
-        const m = /listening on (http:\/\/\S+)/.exec(out);
-        if (m?.[1] !== undefined) {
-          clearTimeout(timer);
-          ok(m[1]);
-        }
-      });
-      child.once('exit', (code) => fail(new Error(`daemon exited ${code}:\n${stderr}`)));
-    });
     const counter = async (name: string): Promise<number> => {
       const text = await (await fetch(`${url}/metrics`)).text();
       const m = new RegExp(`^${name} (\\d+)$`, 'm').exec(text);
@@ -616,8 +585,7 @@ async function webhookIntakeDaemon(o: {
         percentile(sorted, 99) < 20 && uniqueIssues === tasks.d && tasks.n === tasks.d && errors === 0,
     });
   } finally {
-    child.kill('SIGKILL');
-    await exited;
+    await daemon.kill();
     await git.cleanup();
   }
 }
