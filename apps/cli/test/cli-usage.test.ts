@@ -57,7 +57,7 @@ describe('worktrain usage', () => {
   it('exits 2 on a missing argument', async () => {
     const run = await runWorktrain(['workflow', 'validate'], opts);
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain("missing required argument 'file'");
+    expect(run.stderr).toContain("missing required argument 'files'");
   });
 
   it('exits 2 when a group is given without a command', async () => {
