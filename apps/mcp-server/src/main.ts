@@ -4,13 +4,14 @@
  * Heavy modules (MCP SDK, engine, SQLite) are imported only after the arguments are known, so `--help`
  * is instant and startup does no work the chosen mode does not need.
  */
-import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
 import type { EngineError } from '@worktrain/engine';
 import { parseInvocation, USAGE } from './args.js';
 
 function readVersion(): string {
   // ../package.json from both src/main.ts and dist/main.js.
-  const pkg: unknown = createRequire(import.meta.url)('../package.json');
+  // readFileSync + JSON.parse, not require: the CommonJS loader is not needed on the stdio path.
+  const pkg: unknown = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
   return typeof pkg === 'object' && pkg !== null && 'version' in pkg && typeof pkg.version === 'string'
     ? pkg.version
     : '0.0.0';
@@ -33,6 +34,8 @@ async function main(): Promise<number> {
     return 0;
   }
 
+  // The stdio transport module loads alongside the logger (its files are read while the others compile).
+  const stdioModule = invocation.transport === 'stdio' ? import('./stdio.js') : undefined;
   const [{ createStderrLogger }, { createLazyEngine }] = await Promise.all([
     import('./logger.js'),
     import('./lazy-engine.js'),
@@ -75,10 +78,10 @@ async function main(): Promise<number> {
     process.exit(0);
   };
 
-  if (invocation.transport === 'stdio') {
+  if (stdioModule !== undefined) {
     // The handshake does not wait for the engine: it loads once the client has initialized (or on the
     // first tool call, whichever comes first). If it cannot load, every tool call says why.
-    const { startStdioServer } = await import('./stdio.js');
+    const { startStdioServer } = await stdioModule;
     let shutdown: (reason: string) => Promise<void> = async () => undefined;
     const running = await startStdioServer({
       engine: lazy.engine,

@@ -1,5 +1,7 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { CallToolRequestSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
 import type { Logger } from '@worktrain/contracts';
 import type { Engine } from '@worktrain/engine';
 import { silentLogger } from './light.js';
@@ -22,6 +24,20 @@ const INSTRUCTIONS = [
 ].join(' ');
 
 /**
+ * The SDK's JSON Schema validator (Ajv), built on first use. The SDK only needs it to check elicitation
+ * answers, which WorkTrain never requests; building Ajv eagerly costs ~5 ms of every cold start.
+ */
+function lazyAjvValidator(): jsonSchemaValidator {
+  let inner: AjvJsonSchemaValidator | undefined;
+  return {
+    getValidator(schema) {
+      inner ??= new AjvJsonSchemaValidator();
+      return inner.getValidator(schema);
+    },
+  };
+}
+
+/**
  * Builds an MCP server exposing the six WorkRail-compatible tools over `deps.engine`. Not yet connected:
  * call `server.connect(transport)`.
  *
@@ -34,7 +50,11 @@ export function createWorktrainMcpServer(deps: WorktrainMcpServerDeps): McpServe
   const logger = deps.logger ?? silentLogger;
   const server = new McpServer(
     { name: 'worktrain', title: 'WorkTrain', version: deps.version ?? '0.0.0' },
-    { capabilities: { tools: { listChanged: false } }, instructions: INSTRUCTIONS },
+    {
+      capabilities: { tools: { listChanged: false } },
+      instructions: INSTRUCTIONS,
+      jsonSchemaValidator: lazyAjvValidator(),
+    },
   );
   for (const tool of TOOLS) {
     server.registerTool(

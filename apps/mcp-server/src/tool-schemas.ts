@@ -1,5 +1,5 @@
 import { isAbsolute } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Input schemas of the six MCP tools. Names and parameters are WorkRail v2's

@@ -2,7 +2,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { ErrorBody, Logger, WorkTrainError } from '@worktrain/contracts';
 import type { Engine, EngineError } from '@worktrain/engine';
 import type { ResultAsync } from 'neverthrow';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { isJsonArray, isJsonObject } from './json-guard.js';
 import { describeThrown, toErrorBody } from './light.js';
 import { renderStepResponse } from './render.js';

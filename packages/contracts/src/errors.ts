@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The one error shape every WorkTrain package uses: a closed string `code`, a human `message` that says

@@ -1,5 +1,5 @@
 import { randomFillSync } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 
 const ALPHABET = 'abcdefghijklmnopqrstuvwxyz234567'; // RFC 4648 base32, lower-case
 

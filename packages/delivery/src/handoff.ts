@@ -1,6 +1,6 @@
 import { err, ok, type Result, type SessionEvent } from '@worktrain/contracts';
 import { findArtifactContract } from '@worktrain/engine';
-import { z } from 'zod';
+import * as z from 'zod';
 import { type DeliveryError, deliveryError } from './errors.js';
 
 export const CODING_HANDOFF_CONTRACT_REF = 'wr.contracts.coding_handoff';

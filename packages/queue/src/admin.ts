@@ -1,5 +1,5 @@
 import { errAsync, makeError, type ResultAsync } from '@worktrain/contracts';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AuditEntry, PurgeResult, QueueError, QueueStats, Task, TaskQueue } from './queue.js';
 import { TASK_STATES } from './queue.js';
 

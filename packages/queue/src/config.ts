@@ -1,5 +1,5 @@
 import { type Clock, errAsync, makeError, okAsync, ResultAsync } from '@worktrain/contracts';
-import { z } from 'zod';
+import * as z from 'zod';
 import { createMemoryQueue } from './memory/memory-queue.js';
 import { createPostgresQueue } from './postgres/pg-queue.js';
 import type { QueueError, TaskQueue } from './queue.js';

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { err, makeError, ok, type Result, type WorkTrainError } from '@worktrain/contracts';
 import { NOTIFICATION_TYPES } from '@worktrain/delivery';
 import { parseDocument } from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The daemon's configuration: `$WORKTRAIN_HOME/config.yaml` (DESIGN §10, §12), real YAML validated by zod.

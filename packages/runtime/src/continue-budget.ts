@@ -7,7 +7,7 @@
 
 import { DEFAULT_BUDGET } from '@worktrain/agent';
 import type { SessionEvent } from '@worktrain/contracts';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { BudgetConfigSchema } from './config.js';
 
 type BudgetExceeded = Extract<SessionEvent, { kind: 'budget_exceeded' }>['data'];

@@ -1,6 +1,6 @@
 import { type JsonObject, JsonObjectSchema } from '@worktrain/contracts';
 import { type TaskCandidate, TaskCandidateSchema } from '@worktrain/triggers';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** A task enqueued by `POST /api/v1/dispatch` (or `worktrain run` through the daemon). */
 export const DispatchPayloadSchema = z.strictObject({

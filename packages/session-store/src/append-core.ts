@@ -9,7 +9,7 @@ import {
   SESSION_EVENT_VERSION,
   utf8Bytes,
 } from '@worktrain/contracts';
-import { z } from 'zod';
+import * as z from 'zod';
 import { storeError } from './errors.js';
 import { batchDigestWithCanonicalData, eventHashWithCanonicalData } from './event-hash.js';
 import type { AppendInput, SessionStoreError } from './port.js';

@@ -1,5 +1,5 @@
 import { JsonObjectSchema } from '@worktrain/contracts';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * What a trigger turns an outside event into (DESIGN §6): the payload of the task the router enqueues.

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { type CompiledPath, compilePath, isRecord, queryPath } from './jsonpath.js';
 
 const JsonScalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);

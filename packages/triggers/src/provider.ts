@@ -1,5 +1,5 @@
 import type { Result } from '@worktrain/contracts';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { CandidateDraft } from './candidate.js';
 import type { TriggerError } from './errors.js';
 

@@ -6,7 +6,7 @@
 
 import type { ResultAsync, WorkTrainError } from '@worktrain/contracts';
 import { JsonObjectSchema } from '@worktrain/contracts';
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const TextBlockSchema = z.object({ type: z.literal('text'), text: z.string() });
 export const ToolUseBlockSchema = z.object({

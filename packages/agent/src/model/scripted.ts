@@ -18,7 +18,7 @@ import {
   ResultAsync,
 } from '@worktrain/contracts';
 import { parse as parseYaml } from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ContentBlock, ModelError, ModelMessage, ModelProvider, TurnResponse } from './provider.js';
 import { sleep } from './retry.js';
 

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sha256Hex } from '@worktrain/contracts';
 import { execa } from 'execa';
-import { z } from 'zod';
+import * as z from 'zod';
 import { buildToolEnv } from './env.js';
 import { worktreeRoot } from './sandbox.js';
 import { type AgentTool, DEFAULT_TOOL_LIMITS, type ToolLimits, toolError, truncateMiddle } from './types.js';

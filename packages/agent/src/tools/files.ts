@@ -10,7 +10,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { dirname } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { resolveInWorktree } from './sandbox.js';
 import { type AgentTool, DEFAULT_TOOL_LIMITS, type ToolLimits, type ToolResult, toolError } from './types.js';
 

@@ -2,7 +2,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { glob as tinyglob } from 'tinyglobby';
-import { z } from 'zod';
+import * as z from 'zod';
 import { looksBinary } from './files.js';
 import { resolveInWorktree } from './sandbox.js';
 import { type AgentTool, DEFAULT_TOOL_LIMITS, type ToolLimits, type ToolResult, toolError } from './types.js';

@@ -1,6 +1,6 @@
 /** Workflow tools: `complete_step`, `report_issue`, `signal_coordinator` (effects go through SessionHooks). */
 import { JsonObjectSchema, JsonValueSchema } from '@worktrain/contracts';
-import { z } from 'zod';
+import * as z from 'zod';
 import { type AgentTool, toolError } from './types.js';
 
 const CompleteSchema = z.object({

@@ -1,5 +1,5 @@
 import { type JsonObject, JsonObjectSchema } from '@worktrain/contracts';
-import { z } from 'zod';
+import * as z from 'zod';
 import { type Action, ActionSchema, TIERS, type Tier } from '../policy/schema.js';
 
 export const APPROVAL_STATES = ['pending', 'approved', 'rejected'] as const;

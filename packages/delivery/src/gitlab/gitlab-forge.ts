@@ -1,6 +1,6 @@
 import { Gitlab } from '@gitbeaker/rest';
 import { errAsync, okAsync, ResultAsync } from '@worktrain/contracts';
-import { z } from 'zod';
+import * as z from 'zod';
 import { type DeliveryError, deliveryError } from '../errors.js';
 import type {
   ChangeRequest,

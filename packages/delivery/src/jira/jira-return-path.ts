@@ -1,6 +1,6 @@
 import { errAsync, okAsync, ResultAsync } from '@worktrain/contracts';
 import { Version3Client } from 'jira.js';
-import { z } from 'zod';
+import * as z from 'zod';
 import { type DeliveryError, deliveryError } from '../errors.js';
 import { adfContains, adfDocument } from './adf.js';
 

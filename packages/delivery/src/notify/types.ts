@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** What a notification is about (DESIGN §8 "notify"). */
 export const NOTIFICATION_TYPES = ['session.completed', 'session.failed', 'approval.needed'] as const;

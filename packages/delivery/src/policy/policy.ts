@@ -9,7 +9,7 @@ import {
   type WorkTrainError,
 } from '@worktrain/contracts';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { DEFAULT_POLICY_YAML } from './default-policy.js';
 import { DEFAULT_AUTO_APPROVE_AFTER_MS, type Policy, PolicyFileSchema } from './schema.js';
 

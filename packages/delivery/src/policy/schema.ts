@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Blast-radius tiers (DESIGN §8; after the vault blast-radius tiers of the factory seed):

@@ -6,7 +6,7 @@
  * `INVALID_REQUIRED_OUTPUT` (even when the contract is optional: a broken artifact is never silently dropped).
  */
 import { type Blocker, type JsonValue, JsonValueSchema, jsonDepth } from '@worktrain/contracts';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { ArtifactContract } from './contract.js';
 import { LoopControlArtifactSchema } from './control-contracts.js';
 import { findArtifactContract, knownContractRefs } from './registry.js';

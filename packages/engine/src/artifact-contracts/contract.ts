@@ -1,5 +1,5 @@
 import type { JsonValue } from '@worktrain/contracts';
-import type { z } from 'zod';
+import type * as z from 'zod';
 
 /**
  * A typed output contract a step can declare (`outputContract.contractRef`): the artifact the agent must put

@@ -5,7 +5,7 @@
  * produced for WorkRail are accepted unchanged. Where WorkRail's own step prompts ask for fields its schema
  * rejects, we accept both (noted per field).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ArtifactContract } from './contract.js';
 
 /** Loop ids as WorkRail accepts them: delimiter-safe, 1..64 characters. */

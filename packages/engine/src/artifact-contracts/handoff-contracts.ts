@@ -4,7 +4,7 @@
  * limits follow WorkRail's schemas (EtienneBBeaulac/workrail `src/v2/durable-core/schemas/artifacts/`
  * `discovery-handoff.ts`, `phase-handoff.ts`, `differentiation-handoff.ts`, MIT), re-written here.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ArtifactContract } from './contract.js';
 
 /** A short list item: 1..`max` characters. */

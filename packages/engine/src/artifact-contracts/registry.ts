@@ -1,5 +1,5 @@
 import { type JsonObject, JsonObjectSchema } from '@worktrain/contracts';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ArtifactContract } from './contract.js';
 import { CONTROL_CONTRACTS } from './control-contracts.js';
 import { HANDOFF_CONTRACTS } from './handoff-contracts.js';

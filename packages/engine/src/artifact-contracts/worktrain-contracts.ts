@@ -1,5 +1,5 @@
 /** Output contracts WorkTrain adds on top of WorkRail's (`wr.contracts.*` names, our own kinds). */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ArtifactContract } from './contract.js';
 
 /** Triage of a task before planning: size, risk and shape, used by `runCondition`s of later steps. */

@@ -7,7 +7,7 @@
  * valid condition (the conditions evaluator decides what it means). `equals`, `not_equals` and the items
  * of `in` accept any JSON value; `gt`/`gte`/`lt`/`lte` must be numbers; `contains` must be a string.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export interface Condition {
   /** Name of a context variable (dotted paths are resolved by the evaluator). */

@@ -2,7 +2,7 @@
  * Turns zod issues into the engine's validation issue shape: a JSON Pointer (RFC 6901) to the offending
  * value and a short human message (`required property 'id' is missing`, `unknown property 'foo'`).
  */
-import type { z } from 'zod';
+import type * as z from 'zod';
 
 /** One problem found in a workflow definition. */
 export interface DefinitionIssue {

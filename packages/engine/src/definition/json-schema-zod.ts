@@ -4,7 +4,7 @@
  * `uniqueItems` with deep equality, and `oneOf` between mutually exclusive branches picked by a cheap test
  * on the input so that errors point into the branch that was meant instead of a union of every branch.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { expandIssue } from './issues.js';
 
 /** Number of Unicode code points of `text` (JSON Schema `minLength`/`maxLength` unit). */

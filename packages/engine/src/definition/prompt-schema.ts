@@ -2,7 +2,7 @@
  * Prompt shapes of schema v0.3.0: `$defs/promptBlocks`, `promptValue`, `promptPart`, `promptFragment`
  * (source: EtienneBBeaulac/workrail spec/workflow.schema.json, MIT).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConditionSchema } from './condition-schema.js';
 import { exclusiveOneOf, isJsonObject, jsonString, jsonTypeOf } from './json-schema-zod.js';
 

@@ -17,7 +17,7 @@
  * and a step's `expectedOutput` object. Everything else is strict like the official schema; further
  * extensions go into one optional top-level `x-worktrain` object, so WorkRail workflows never change meaning.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { exclusiveOneOf, isJsonObject, jsonArray, jsonNumber, jsonString } from './json-schema-zod.js';
 import { FunctionDefinitionSchema, ModelTierSchema, WorkflowStepSchema } from './step-schema.js';
 

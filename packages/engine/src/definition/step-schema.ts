@@ -3,7 +3,7 @@
  * `parallelDelegation` and the parts they use (source: EtienneBBeaulac/workrail
  * spec/workflow.schema.json, MIT). JSON Schema `additionalProperties: false` → `z.strictObject`.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConditionSchema } from './condition-schema.js';
 import {
   exclusiveOneOf,

@@ -2,7 +2,7 @@
  * Output validation shapes of schema v0.3.0: `$defs/validationRule`, `validationComposition`,
  * `validationCriteria` (source: EtienneBBeaulac/workrail spec/workflow.schema.json, MIT).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { exclusiveOneOf, isJsonObject, jsonArray, jsonTypeOf } from './json-schema-zod.js';
 
 const AnyObjectSchema = z.record(z.string(), z.unknown());

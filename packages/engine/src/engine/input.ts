@@ -15,7 +15,7 @@ import {
   type Result,
   SessionSourceSchema,
 } from '@worktrain/contracts';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { EngineError, EngineLimits } from '../api.js';
 
 export function parseContext(

@@ -5,7 +5,7 @@
  * values set on a sibling branch).
  */
 import type { JsonObject, JsonValue, SessionEvent } from '@worktrain/contracts';
-import { z } from 'zod';
+import * as z from 'zod';
 import { type ExecutionState, ExecutionStateSchema } from '../interpreter/state.js';
 
 /** What the engine stores in `node_created.state`. */

@@ -8,7 +8,7 @@
  */
 
 import { type JsonObject, type JsonValue, JsonValueSchema } from '@worktrain/contracts';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Condition } from '../definition/condition-schema.js';
 
 export const EXECUTION_STATE_VERSION = 1 as const;

@@ -8,7 +8,7 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { streamSSE } from 'hono/streaming';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { RuntimeError, RuntimeErrorCode } from '../errors.js';
 import type { Operations } from '../operations.js';
 import { DispatchPayloadSchema } from '../payload.js';

@@ -22,7 +22,7 @@ import { verifyChain } from '../verify.js';
 import { buildListSql, CONTAINS_FUNCTION } from './list-query.js';
 import { PendingNotifications } from './pending-notifications.js';
 import type { EventRow, RawEventRow, SummaryRow } from './rows.js';
-import { eventFromRawRow, eventFromRow, eventToParams, summaryFromRow, summaryToParams } from './rows.js';
+import { eventFromRow, eventsFromRawRows, eventToParams, summaryFromRow, summaryToParams } from './rows.js';
 import { MAX_SEQ, MAX_SESSION_NO, prepareDatabase } from './schema.js';
 import type { SqliteSessionStore, SqliteSessionStoreOptions } from './sqlite-types.js';
 import type { Statements } from './statements.js';
@@ -353,11 +353,15 @@ class SqliteStore implements SqliteSessionStore {
       if (rows.length === 0 && this.stmts.getSummary.get(sessionId) === undefined)
         return err(notFound(sessionId));
       const events: SessionEvent[] = new Array(rows.length);
-      for (let i = 0; i < rows.length; i++) {
-        const row = rows[i]!;
-        const event = parseRow(() => eventFromRawRow(sessionId, row), sessionId, row[0]);
-        if (event.isErr()) return err(event.error);
-        events[i] = event.value;
+      const bad = eventsFromRawRows(sessionId, rows, events);
+      if (bad !== -1) {
+        const seq = rows[bad]![0];
+        return err(
+          storeError('STORE_CORRUPT', `Event ${seq} of session ${sessionId} holds invalid JSON`, {
+            sessionId,
+            seq,
+          }),
+        );
       }
       return ok(events);
     });

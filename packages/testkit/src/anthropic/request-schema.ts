@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 // Shapes of `POST /v1/messages` request bodies, after Anthropic's API reference
 // (https://docs.anthropic.com/en/api/messages) and the TypeScript types of @anthropic-ai/sdk 1.14

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 // Shapes of GitLab REST v4 answers the fake serves. The merge request schema lists every key of the real
 // gitlab.com answers in fixtures/gitlab/get_merge_request(s).json (go-gitlab testdata) with its JSON type;

@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import { Hono } from 'hono';
-import { z } from 'zod';
+import * as z from 'zod';
 import { weakEtag } from '../github/http.js';
 import { listen, type NodeEnv } from '../http-server.js';
 import { gitlabRenderer } from './objects.js';

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { err, ok, type Result } from '@worktrain/contracts';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { type ConfigIssue, type TriggerError, triggerError } from '../errors.js';
 import { isRecord } from '../jsonpath.js';
 import type { ProviderRegistry } from '../registry.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { type DispatchCondition, DispatchConditionSchema } from '../condition.js';
 import { compilePath } from '../jsonpath.js';
 import type { AnyTriggerProvider } from '../provider.js';

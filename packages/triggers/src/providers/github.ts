@@ -1,6 +1,6 @@
 import { Octokit, type RestEndpointMethodTypes } from '@octokit/rest';
 import { err, ok, type Result } from '@worktrain/contracts';
-import { z } from 'zod';
+import * as z from 'zod';
 import { type TriggerError, triggerError } from '../errors.js';
 import { isRecord } from '../jsonpath.js';
 import { defineTriggerProvider, type ParsedEvent, type PollOutcome } from '../provider.js';

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { Gitlab } from '@gitbeaker/rest';
 import { err, ok, type Result } from '@worktrain/contracts';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { CandidateDraft } from '../candidate.js';
 import { type TriggerError, triggerError } from '../errors.js';
 import { isRecord } from '../jsonpath.js';

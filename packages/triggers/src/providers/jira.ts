@@ -1,6 +1,6 @@
 import { err, ok, type Result } from '@worktrain/contracts';
 import { Version3Client } from 'jira.js';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { CandidateDraft } from '../candidate.js';
 import { type TriggerError, triggerError } from '../errors.js';
 import { isRecord } from '../jsonpath.js';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { err, ok } from '@worktrain/contracts';
-import { z } from 'zod';
+import * as z from 'zod';
 import { triggerError } from '../errors.js';
 import { compilePath, queryPath } from '../jsonpath.js';
 import { defineTriggerProvider } from '../provider.js';
