@@ -7,6 +7,11 @@
 import { readFileSync } from 'node:fs';
 import type { EngineError } from '@worktrain/engine';
 import { parseInvocation, USAGE } from './args.js';
+import { createDeferredLogger } from './deferred-logger.js';
+import { describeThrown, silentLogger } from './light.js';
+
+/** Over stdio, the logger is loaded this long after start-up at the latest (ms), handshake or not. */
+const LOGGER_FALLBACK_MS = 500;
 
 function readVersion(): string {
   // ../package.json from both src/main.ts and dist/main.js.
@@ -34,13 +39,22 @@ async function main(): Promise<number> {
     return 0;
   }
 
-  // The stdio transport module loads alongside the logger (its files are read while the others compile).
+  // Records are held until pino is loaded: over stdio that happens once the handshake is done (or after
+  // LOGGER_FALLBACK_MS), so loading the logger does not delay the client's initialize; over HTTP at once.
+  const logger = createDeferredLogger();
+  let loggerLoad: Promise<void> | undefined;
+  const loadLogger = (): Promise<void> => {
+    loggerLoad ??= import('./logger.js').then(
+      ({ createStderrLogger }) => logger.attach(createStderrLogger(invocation.logLevel)),
+      (thrown: unknown) => {
+        process.stderr.write(`worktrain-mcp: cannot load the logger: ${describeThrown(thrown)}\n`);
+        logger.attach(silentLogger);
+      },
+    );
+    return loggerLoad;
+  };
   const stdioModule = invocation.transport === 'stdio' ? import('./stdio.js') : undefined;
-  const [{ createStderrLogger }, { createLazyEngine }] = await Promise.all([
-    import('./logger.js'),
-    import('./lazy-engine.js'),
-  ]);
-  const logger = createStderrLogger(invocation.logLevel);
+  const { createLazyEngine } = await import('./lazy-engine.js');
   let closeStore: () => void = () => undefined;
   let home: string | undefined;
   const lazy = createLazyEngine(async () => {
@@ -69,6 +83,7 @@ async function main(): Promise<number> {
     if (stopping) return;
     stopping = true;
     logger.info({ reason }, 'shutting down');
+    await loadLogger();
     // Answer the calls already received (their responses are written before the store closes).
     await new Promise((resolve) => setImmediate(resolve));
     await lazy.idle(5_000);
@@ -88,6 +103,7 @@ async function main(): Promise<number> {
       logger,
       version,
       onInitialized: () => {
+        void loadLogger();
         void lazy.ensure().then(() => logger.debug({ home }, 'engine ready'));
       },
       onClose: () => void shutdown('stdin closed'),
@@ -99,9 +115,12 @@ async function main(): Promise<number> {
       { transport: 'stdio', workflowDirs: invocation.workflowDirs, version },
       'worktrain-mcp ready',
     );
+    // A client that never completes the handshake still gets its log written.
+    setTimeout(() => void loadLogger(), LOGGER_FALLBACK_MS).unref();
     return -1;
   }
 
+  await loadLogger();
   // HTTP: load the engine before listening, so a broken data directory fails the start (exit 1).
   const loaded = await lazy.ensure();
   if ('code' in loaded) {
