@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { err, ok, type Result, resolveWorktrainPaths } from '@worktrain/contracts';
-import { loadRuntimeConfig } from '@worktrain/runtime';
 import { type CliError, cliError } from './cli-error.js';
 import type { CliDeps } from './deps.js';
 
@@ -16,9 +15,13 @@ export interface DaemonEndpoint {
 
 /**
  * Finds the daemon of `home`: `--port` wins, then the running daemon's `<home>/daemon.json`, then
- * `config.yaml` (`host`/`port`), then 127.0.0.1:3200.
+ * `config.yaml` (`host`/`port`), then 127.0.0.1:3200. Async only because `@worktrain/runtime` (which reads
+ * `config.yaml`) is imported here on first use instead of at CLI start-up.
  */
-export function daemonEndpoint(deps: CliDeps, opts: { home?: string; port?: number }): DaemonEndpoint {
+export async function daemonEndpoint(
+  deps: CliDeps,
+  opts: { home?: string; port?: number },
+): Promise<DaemonEndpoint> {
   const paths = resolveWorktrainPaths({
     ...(opts.home !== undefined ? { home: opts.home } : {}),
     env: deps.env,
@@ -31,6 +34,7 @@ export function daemonEndpoint(deps: CliDeps, opts: { home?: string; port?: numb
   } catch {
     token = null;
   }
+  const { loadRuntimeConfig } = await import('@worktrain/runtime');
   const config = loadRuntimeConfig({ configPath: paths.config, envFile: paths.envFile, env: deps.env });
   const host = config.isOk() ? config.value.host : '127.0.0.1';
   const hostPart = host.includes(':') ? `[${host}]` : host;

@@ -1,5 +1,6 @@
 import { err, errAsync, okAsync, ResultAsync, resolveWorktrainPaths } from '@worktrain/contracts';
-import { createPostgresQueue, openSqliteQueue, type QueueError, type TaskQueue } from '@worktrain/queue';
+import type * as QueuePackage from '@worktrain/queue';
+import type { QueueError, TaskQueue } from '@worktrain/queue';
 import { type CliError, cliError, usageError } from './cli-error.js';
 import type { CliDeps } from './deps.js';
 
@@ -16,8 +17,15 @@ export interface QueueTarget {
 /** How long the CLI keeps trying to reach PostgreSQL before STORE_UNAVAILABLE, ms. */
 const PG_CONNECT_TIMEOUT_MS = 3000;
 
+/** The `@worktrain/queue` module, imported on first use (not at CLI start-up) and handed to `use`. */
+export type QueueModule = typeof QueuePackage;
+
+const loadQueueModule = (): ResultAsync<QueueModule, CliError> =>
+  ResultAsync.fromSafePromise(import('@worktrain/queue'));
+
 /**
- * Opens the queue named by `target`, runs `use` on it and closes it (also when `use` fails).
+ * Opens the queue named by `target`, runs `use` on it (with the queue package's module, so callers need not
+ * import it at start-up) and closes it (also when `use` fails).
  *
  * SQLite: when `<home>/worktrain.db` does not exist yet, `use` is not called and the result is `null`, so no
  * command creates a data directory or a database (an empty queue has nothing to show, requeue or purge).
@@ -29,7 +37,7 @@ const PG_CONNECT_TIMEOUT_MS = 3000;
 export function withQueue<T>(
   deps: CliDeps,
   target: QueueTarget,
-  use: (queue: TaskQueue) => ResultAsync<T, CliError>,
+  use: (queue: TaskQueue, lib: QueueModule) => ResultAsync<T, CliError>,
 ): ResultAsync<T | null, CliError> {
   const url = target.databaseUrl ?? nonEmpty(deps.env.WORKTRAIN_DATABASE_URL);
   if (url !== undefined) {
@@ -41,17 +49,20 @@ export function withQueue<T>(
       );
     }
     const schema = target.schema ?? nonEmpty(deps.env.WORKTRAIN_DATABASE_SCHEMA);
-    return createPostgresQueue({
-      connectionString: url,
-      ...(schema !== undefined ? { schema } : {}),
-      poolSize: 2,
-      reconnectTimeoutMs: PG_CONNECT_TIMEOUT_MS,
-      sweepIntervalMs: 0,
-      listen: false,
-      applicationName: 'worktrain-cli',
-    })
-      .mapErr((e) => fromQueueError(e, { backend: 'postgres', url: redact(url) }))
-      .andThen((queue) => useAndClose(queue, use));
+    return loadQueueModule().andThen((lib) =>
+      lib
+        .createPostgresQueue({
+          connectionString: url,
+          ...(schema !== undefined ? { schema } : {}),
+          poolSize: 2,
+          reconnectTimeoutMs: PG_CONNECT_TIMEOUT_MS,
+          sweepIntervalMs: 0,
+          listen: false,
+          applicationName: 'worktrain-cli',
+        })
+        .mapErr((e) => fromQueueError(e, { backend: 'postgres', url: redact(url) }))
+        .andThen((queue) => useAndClose(queue, (q) => use(q, lib))),
+    );
   }
   const paths = resolveWorktrainPaths({
     ...(target.home === undefined ? {} : { home: target.home }),
@@ -59,9 +70,11 @@ export function withQueue<T>(
     cwd: deps.cwd,
   });
   if (!deps.fs.exists(paths.database)) return okAsync(null);
-  const opened = openSqliteQueue({ path: paths.database, clock: deps.clock });
-  if (opened.isErr()) return errAsync(fromQueueError(opened.error, { path: paths.database }));
-  return useAndClose(opened.value, use);
+  return loadQueueModule().andThen((lib) => {
+    const opened = lib.openSqliteQueue({ path: paths.database, clock: deps.clock });
+    if (opened.isErr()) return errAsync(fromQueueError(opened.error, { path: paths.database }));
+    return useAndClose(opened.value, (q) => use(q, lib));
+  });
 }
 
 function useAndClose<T>(

@@ -1,6 +1,6 @@
 import { delimiter, isAbsolute, resolve } from 'node:path';
 import { err, ok, type Result, resolveWorktrainPaths } from '@worktrain/contracts';
-import { createWorkflowRegistry, type WorkflowRegistry, type WorkflowSourceDir } from '@worktrain/engine';
+import type { WorkflowRegistry, WorkflowSourceDir } from '@worktrain/engine';
 import { bundledWorkflowsDir } from '@worktrain/workflows';
 import { type CliError, cliError } from './cli-error.js';
 import type { CliDeps } from './deps.js';
@@ -47,15 +47,21 @@ export function workflowSources(
   return ok(sources);
 }
 
-/** Builds the registry over {@link workflowSources}; the workspace path comes back resolved. */
-export function buildWorkflowRegistry(
+/**
+ * Builds the registry over {@link workflowSources}; the workspace path comes back resolved. The engine is
+ * imported here, not at start-up, so commands that never read workflows do not load it.
+ */
+export async function buildWorkflowRegistry(
   deps: CliDeps,
   opts: WorkflowSourceOptions,
-): Result<{ readonly registry: WorkflowRegistry; readonly workspacePath: string | undefined }, CliError> {
+): Promise<
+  Result<{ readonly registry: WorkflowRegistry; readonly workspacePath: string | undefined }, CliError>
+> {
   const workspacePath = opts.workspacePath === undefined ? undefined : resolvePath(deps, opts.workspacePath);
   if (workspacePath !== undefined && !deps.fs.exists(workspacePath)) {
     return err(cliError('FILE_NOT_FOUND', `Workspace not found: ${workspacePath}`, { path: workspacePath }));
   }
+  const { createWorkflowRegistry } = await import('@worktrain/engine');
   return workflowSources(deps, opts).map((sources) => ({
     registry: createWorkflowRegistry({ sources }),
     workspacePath,

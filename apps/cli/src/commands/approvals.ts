@@ -1,14 +1,13 @@
 import { err, ok, type Result, resolveWorktrainPaths } from '@worktrain/contracts';
-import {
-  APPROVAL_STATES,
-  type ApprovalAuditEntry,
-  type ApprovalError,
-  type ApprovalRequest,
-  type ApprovalState,
-  type ApprovalStore,
-  loadPolicy,
-  openApprovalStore,
-  type Policy,
+// Types only: `@worktrain/delivery` is imported where the approval store or policy is opened, so that
+// defining the commands (and `sessions list` without a database) does not load it.
+import type {
+  ApprovalAuditEntry,
+  ApprovalError,
+  ApprovalRequest,
+  ApprovalState,
+  ApprovalStore,
+  Policy,
 } from '@worktrain/delivery';
 import { createSqliteSessionStore } from '@worktrain/session-store';
 import type { Command } from 'commander';
@@ -18,6 +17,16 @@ import { formatTable, formatTime, truncate } from '../format/table.js';
 import { parsePositiveInt } from '../options.js';
 import type { CommandContext } from '../program.js';
 import { defaultActor } from './queue.js';
+
+/**
+ * The approval states (`APPROVAL_STATES` of `@worktrain/delivery`, same order), for `--state` help and
+ * parsing without loading the delivery package; a test keeps the two lists equal.
+ */
+export const APPROVAL_STATES = [
+  'pending',
+  'approved',
+  'rejected',
+] as const satisfies readonly ApprovalState[];
 
 /** Where the approvals live: `<home>/worktrain.db`. */
 export interface ApprovalsTarget {
@@ -40,6 +49,7 @@ async function withApprovals<T>(
     cwd: deps.cwd,
   });
   if (!deps.fs.exists(paths.database)) return ok(null);
+  const { openApprovalStore } = await import('@worktrain/delivery');
   const sessions = createSqliteSessionStore({ path: paths.database, clock: deps.clock });
   const opened = openApprovalStore({
     path: paths.database,
@@ -181,6 +191,7 @@ export async function executeApprovalsPolicy(
     env: deps.env,
     cwd: deps.cwd,
   });
+  const { loadPolicy } = await import('@worktrain/delivery');
   const loaded = await loadPolicy(paths.policy);
   return loaded
     .map((policy) => ({ policy }))

@@ -7,7 +7,6 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { err, ok, type Result, resolveWorktrainPaths } from '@worktrain/contracts';
-import { createRuntime, loadRuntimeConfig } from '@worktrain/runtime';
 import { type Command, Option } from 'commander';
 import { type CliError, cliError, usageError } from '../cli-error.js';
 import { type DaemonEndpoint, daemonEndpoint, daemonHealth } from '../daemon-client.js';
@@ -45,6 +44,8 @@ export async function executeDaemonRun(
   opts: { home?: string; port?: number; host?: string },
 ): Promise<Result<{ url: string; stopped: true }, CliError>> {
   const paths = resolveWorktrainPaths({ ...homeOpt(opts.home), env: deps.env, cwd: deps.cwd });
+  // Imported here, not at start-up: the runtime (agent, delivery, forge clients) is the CLI's heaviest part.
+  const { createRuntime, loadRuntimeConfig } = await import('@worktrain/runtime');
   const config = loadRuntimeConfig({ configPath: paths.config, envFile: paths.envFile, env: deps.env });
   if (config.isErr())
     return err(
@@ -103,7 +104,7 @@ export async function executeDaemonStart(
   deps: CliDeps,
   opts: { home?: string; port?: number; waitMs?: number },
 ): Promise<Result<DaemonStartOutput, CliError>> {
-  const before = daemonEndpoint(deps, opts);
+  const before = await daemonEndpoint(deps, opts);
   const running = await daemonHealth(before);
   if (running !== null) return ok({ url: before.url, pid: numberOr(running.pid), alreadyRunning: true });
   const paths = resolveWorktrainPaths({ ...homeOpt(opts.home), env: deps.env, cwd: deps.cwd });
@@ -134,7 +135,7 @@ export async function executeDaemonStart(
   while (deps.clock.now() < deadline) {
     await pause(200);
     if (exited !== null) break;
-    const endpoint = daemonEndpoint(deps, opts);
+    const endpoint = await daemonEndpoint(deps, opts);
     const health = await daemonHealth(endpoint, 1000);
     if (health !== null && health.pid === child.pid)
       return ok({ url: endpoint.url, pid: child.pid ?? null, alreadyRunning: false });
@@ -181,7 +182,7 @@ export async function executeDaemonStatus(
   deps: CliDeps,
   opts: { home?: string; port?: number },
 ): Promise<Result<DaemonStatusOutput, CliError>> {
-  const endpoint = daemonEndpoint(deps, opts);
+  const endpoint = await daemonEndpoint(deps, opts);
   const health = await daemonHealth(endpoint);
   return ok({
     running: health !== null,
@@ -196,7 +197,7 @@ export async function executeDaemonStop(
   deps: CliDeps,
   opts: { home?: string; port?: number; waitMs?: number },
 ): Promise<Result<{ stopped: boolean; pid: number | null }, CliError>> {
-  const endpoint: DaemonEndpoint = daemonEndpoint(deps, opts);
+  const endpoint: DaemonEndpoint = await daemonEndpoint(deps, opts);
   const health = await daemonHealth(endpoint);
   if (health === null) return ok({ stopped: false, pid: null });
   const pid = numberOr(health.pid);

@@ -1,24 +1,13 @@
 import { isAbsolute, resolve } from 'node:path';
 import { err, ok, type Result } from '@worktrain/contracts';
-import {
-  type DeclaredOperation,
-  type PatchCheckPolicy,
-  type PatchValidation,
-  validatePatch,
-} from '@worktrain/delivery';
+// Types only: `@worktrain/delivery` (git, forge clients) and delivery-rollback.ts (also the runtime) are
+// imported by the commands that use them, so that the CLI starts without loading them.
+import type { DeclaredOperation, PatchCheckPolicy, PatchValidation } from '@worktrain/delivery';
 import type { Command } from 'commander';
 import { type CliError, usageError } from '../cli-error.js';
 import type { CliDeps } from '../deps.js';
 import { parseNonNegativeInt, parsePositiveInt } from '../options.js';
 import type { CommandContext } from '../program.js';
-import {
-  executeApply,
-  executePlan,
-  executeRollback,
-  renderApply,
-  renderPlan,
-  renderRollback,
-} from './delivery-rollback.js';
 
 export interface CheckPatchOptions {
   readonly file: string;
@@ -108,6 +97,7 @@ export async function executeCheckPatch(
   const worktree = opts.worktree === undefined ? undefined : resolve(deps.cwd, opts.worktree);
   if (worktree !== undefined && !deps.fs.exists(worktree))
     return err(usageError(`option '--worktree': no such directory: ${worktree}`));
+  const { validatePatch } = await import('@worktrain/delivery');
   const v = await validatePatch(text.value, policy, {
     gitCheck: opts.gitCheck !== false,
     ...(worktree === undefined ? {} : { worktree }),
@@ -178,6 +168,7 @@ export function registerDeliveryCommands(program: Command, ctx: CommandContext):
         flags: { reason?: string; repoPath?: string; deliveryId?: string },
         command: Command,
       ) => {
+        const { executeRollback, renderRollback } = await import('./delivery-rollback.js');
         await ctx.run(
           command,
           (g) =>
@@ -205,6 +196,7 @@ export function registerDeliveryCommands(program: Command, ctx: CommandContext):
         flags: { worktree?: string; '3way'?: boolean; check?: boolean },
         command: Command,
       ) => {
+        const { executeApply, renderApply } = await import('./delivery-rollback.js');
         await ctx.run(
           command,
           () =>
@@ -233,6 +225,7 @@ export function registerDeliveryCommands(program: Command, ctx: CommandContext):
         flags: { worktree?: string; base?: string; template?: string },
         command: Command,
       ) => {
+        const { executePlan, renderPlan } = await import('./delivery-rollback.js');
         await ctx.run(
           command,
           (g) =>

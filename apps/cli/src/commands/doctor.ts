@@ -258,7 +258,7 @@ function readText(path: string): string {
 }
 
 export async function checkDaemon(deps: CliDeps, home: string | undefined): Promise<DoctorCheck> {
-  const endpoint = daemonEndpoint(deps, home !== undefined ? { home } : {});
+  const endpoint = await daemonEndpoint(deps, home !== undefined ? { home } : {});
   const health = await daemonHealth(endpoint, 2000);
   if (health !== null)
     return check('daemon', 'ok', `daemon answers at ${endpoint.url}`, undefined, { url: endpoint.url });

@@ -6,7 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { err, ok, type Result, type WorktrainPaths } from '@worktrain/contracts';
-import { createRuntime, loadRuntimeConfig, type StartedRuntime } from '@worktrain/runtime';
+import type { StartedRuntime } from '@worktrain/runtime';
 import { type CliError, cliError } from '../cli-error.js';
 import type { CliDeps } from '../deps.js';
 import { createJsonLogger } from './daemon-logger.js';
@@ -22,6 +22,8 @@ export async function withInProcessRuntime<T>(
   component: string,
   body: (rt: StartedRuntime) => Promise<Result<T, CliError>>,
 ): Promise<Result<T, CliError>> {
+  // Imported here, not at start-up: the runtime (agent, delivery, forge clients) is the CLI's heaviest part.
+  const { createRuntime, loadRuntimeConfig } = await import('@worktrain/runtime');
   const config = loadRuntimeConfig({ configPath: paths.config, envFile: paths.envFile, env: deps.env });
   if (config.isErr())
     return err(

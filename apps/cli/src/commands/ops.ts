@@ -96,7 +96,7 @@ export async function executeSessionsKill(
 ): Promise<Result<{ killed: Array<{ sessionId: string; how: string }> }, CliError>> {
   if (opts.all === (opts.sessionId !== undefined))
     return err(usageError('give either a session id or --all'));
-  const endpoint = daemonEndpoint(deps, opts);
+  const endpoint = await daemonEndpoint(deps, opts);
   const body = {
     actor: `cli:${deps.env.USER ?? 'operator'}`,
     ...(opts.reason !== undefined ? { reason: opts.reason } : {}),
@@ -127,7 +127,7 @@ export async function executeSessionsResume(
   opts: { home?: string; sessionId: string; port?: number },
 ): Promise<Result<{ sessionId: string; taskId: string }, CliError>> {
   const r = await daemonApi(
-    daemonEndpoint(deps, opts),
+    await daemonEndpoint(deps, opts),
     'POST',
     `/sessions/${encodeURIComponent(opts.sessionId)}/resume`,
     {},
@@ -158,7 +158,7 @@ export async function executeStatus(
   deps: CliDeps,
   opts: { home?: string; port?: number },
 ): Promise<Result<StatusOutput, CliError>> {
-  const endpoint = daemonEndpoint(deps, opts);
+  const endpoint = await daemonEndpoint(deps, opts);
   const health = await daemonHealth(endpoint);
   const daemon = {
     running: health !== null,

@@ -1,20 +1,8 @@
 import { resolve } from 'node:path';
 import { err, ok, type Result } from '@worktrain/contracts';
-import {
-  type AuditEntry,
-  type PurgeResult,
-  type QueueStats,
-  executeQueueCancel as queueCancel,
-  executeQueueDeadLetters as queueDeadLetters,
-  executeQueueInspect as queueInspect,
-  executeQueueList as queueList,
-  executeQueuePurge as queuePurge,
-  executeQueueRequeue as queueRequeue,
-  executeQueueStats as queueStats,
-  TASK_STATES,
-  type Task,
-  type TaskState,
-} from '@worktrain/queue';
+// Types only: the queue package (SQLite and PostgreSQL backends) is imported by `withQueue` when a command
+// opens the queue, not when the CLI starts.
+import type { AuditEntry, PurgeResult, QueueStats, Task, TaskState } from '@worktrain/queue';
 import { type Command, Option } from 'commander';
 import { type CliError, usageError } from '../cli-error.js';
 import type { CliDeps } from '../deps.js';
@@ -63,10 +51,10 @@ export async function executeQueueList(
   deps: CliDeps,
   opts: QueueListOptions,
 ): Promise<Result<QueueTasksOutput, CliError>> {
-  return withQueue(deps, opts, (q) =>
-    queueList(q, { ...filterOf(opts), ...(opts.state !== undefined ? { state: opts.state } : {}) }).mapErr(
-      (e) => fromQueueError(e),
-    ),
+  return withQueue(deps, opts, (q, lib) =>
+    lib
+      .executeQueueList(q, { ...filterOf(opts), ...(opts.state !== undefined ? { state: opts.state } : {}) })
+      .mapErr((e) => fromQueueError(e)),
   ).map((r) => ({ tasks: r?.tasks ?? [], databaseExists: r !== null }));
 }
 
@@ -75,8 +63,8 @@ export async function executeQueueDeadLetters(
   deps: CliDeps,
   opts: Omit<QueueListOptions, 'state'>,
 ): Promise<Result<QueueTasksOutput, CliError>> {
-  return withQueue(deps, opts, (q) =>
-    queueDeadLetters(q, filterOf(opts)).mapErr((e) => fromQueueError(e)),
+  return withQueue(deps, opts, (q, lib) =>
+    lib.executeQueueDeadLetters(q, filterOf(opts)).mapErr((e) => fromQueueError(e)),
   ).map((r) => ({ tasks: r?.tasks ?? [], databaseExists: r !== null }));
 }
 
@@ -97,8 +85,8 @@ export async function executeQueueInspect(
   deps: CliDeps,
   opts: QueueInspectOptions,
 ): Promise<Result<QueueInspectOutput, CliError>> {
-  return withQueue(deps, opts, (q) =>
-    queueInspect(q, { id: opts.taskId }).mapErr((e) => fromQueueError(e)),
+  return withQueue(deps, opts, (q, lib) =>
+    lib.executeQueueInspect(q, { id: opts.taskId }).mapErr((e) => fromQueueError(e)),
   ).andThen((r) => (r === null ? err(taskNotFoundNoDatabase(opts.taskId)) : ok(r)));
 }
 
@@ -120,10 +108,10 @@ export async function executeQueueRequeue(
   deps: CliDeps,
   opts: QueueChangeOptions,
 ): Promise<Result<{ readonly task: Task }, CliError>> {
-  return withQueue(deps, opts, (q) =>
-    queueRequeue(q, { id: opts.taskId, reason: opts.reason, actor: opts.actor }).mapErr((e) =>
-      fromQueueError(e),
-    ),
+  return withQueue(deps, opts, (q, lib) =>
+    lib
+      .executeQueueRequeue(q, { id: opts.taskId, reason: opts.reason, actor: opts.actor })
+      .mapErr((e) => fromQueueError(e)),
   ).andThen((r) => (r === null ? err(taskNotFoundNoDatabase(opts.taskId)) : ok(r)));
 }
 
@@ -135,10 +123,10 @@ export async function executeQueueCancel(
   deps: CliDeps,
   opts: QueueChangeOptions,
 ): Promise<Result<{ readonly task: Task }, CliError>> {
-  return withQueue(deps, opts, (q) =>
-    queueCancel(q, { id: opts.taskId, reason: opts.reason, actor: opts.actor }).mapErr((e) =>
-      fromQueueError(e),
-    ),
+  return withQueue(deps, opts, (q, lib) =>
+    lib
+      .executeQueueCancel(q, { id: opts.taskId, reason: opts.reason, actor: opts.actor })
+      .mapErr((e) => fromQueueError(e)),
   ).andThen((r) => (r === null ? err(taskNotFoundNoDatabase(opts.taskId)) : ok(r)));
 }
 
@@ -164,8 +152,10 @@ export async function executeQueueStats(
   deps: CliDeps,
   opts: QueueStatsOptions,
 ): Promise<Result<QueueStatsOutput, CliError>> {
-  return withQueue(deps, opts, (q) =>
-    queueStats(q, opts.queue !== undefined ? { queue: opts.queue } : {}).mapErr((e) => fromQueueError(e)),
+  return withQueue(deps, opts, (q, lib) =>
+    lib
+      .executeQueueStats(q, opts.queue !== undefined ? { queue: opts.queue } : {})
+      .mapErr((e) => fromQueueError(e)),
   ).map((stats) => ({
     stats: stats ?? { queues: {}, total: { ...ZERO_COUNTS }, oldestReadyAgeMs: null },
     databaseExists: stats !== null,
@@ -213,16 +203,18 @@ export async function executeQueuePurge(
 ): Promise<Result<QueuePurgeOutput, CliError>> {
   const cutoffMs = deps.clock.now() - opts.olderThanMs;
   const dryRun = opts.dryRun === true;
-  return withQueue(deps, opts, (q) =>
-    queuePurge(q, {
-      olderThanMs: opts.olderThanMs,
-      ...(opts.states !== undefined ? { states: [...opts.states] } : {}),
-      ...(opts.queue !== undefined ? { queue: opts.queue } : {}),
-      ...(opts.since !== undefined ? { since: opts.since } : {}),
-      ...(opts.limit !== undefined ? { limit: opts.limit } : {}),
-      ...(opts.archivePath !== undefined ? { archivePath: opts.archivePath } : {}),
-      ...(dryRun ? { dryRun } : {}),
-    }).mapErr((e) => fromQueueError(e)),
+  return withQueue(deps, opts, (q, lib) =>
+    lib
+      .executeQueuePurge(q, {
+        olderThanMs: opts.olderThanMs,
+        ...(opts.states !== undefined ? { states: [...opts.states] } : {}),
+        ...(opts.queue !== undefined ? { queue: opts.queue } : {}),
+        ...(opts.since !== undefined ? { since: opts.since } : {}),
+        ...(opts.limit !== undefined ? { limit: opts.limit } : {}),
+        ...(opts.archivePath !== undefined ? { archivePath: opts.archivePath } : {}),
+        ...(dryRun ? { dryRun } : {}),
+      })
+      .mapErr((e) => fromQueueError(e)),
   ).map((r) => ({
     ...(r ?? { purged: 0, archivePath: null, ...(dryRun ? { wouldPurge: [] } : {}) }),
     cutoffMs,
@@ -234,6 +226,18 @@ export async function executeQueuePurge(
 }
 
 // ---------------------------------------------------------------------------------- option parsing
+
+/**
+ * The task states (`TASK_STATES` of `@worktrain/queue`, same order), for `--state` help and parsing without
+ * loading the queue package; a test keeps the two lists equal.
+ */
+export const TASK_STATES = [
+  'pending',
+  'leased',
+  'succeeded',
+  'failed',
+  'dead',
+] as const satisfies readonly TaskState[];
 
 const DURATION_MS: Readonly<Record<string, number>> = {
   s: 1000,

@@ -50,7 +50,7 @@ export async function executeSessionsContinue(
   opts: SessionsContinueOptions,
 ): Promise<Result<SessionsContinueOutput, CliError>> {
   const actor = `cli:${deps.env.USER ?? 'operator'}`;
-  const endpoint = daemonEndpoint(deps, opts);
+  const endpoint = await daemonEndpoint(deps, opts);
   if ((await daemonHealth(endpoint)) !== null) {
     const r = await daemonApi(endpoint, 'POST', `/sessions/${encodeURIComponent(opts.sessionId)}/continue`, {
       actor,

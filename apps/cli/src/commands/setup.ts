@@ -3,7 +3,6 @@ import { ok } from '@worktrain/contracts';
 import type { Command } from 'commander';
 import type { CommandContext } from '../program.js';
 import { registerDemoCommand } from './demo.js';
-import { executeDoctor, renderDoctor } from './doctor.js';
 import { executeInit, renderInit } from './init.js';
 
 export function registerSetupCommands(program: Command, ctx: CommandContext): void {
@@ -28,6 +27,8 @@ export function registerSetupCommands(program: Command, ctx: CommandContext): vo
       'check Node, git, the data directory, database, key permissions, config, triggers, daemon, PostgreSQL',
     )
     .action(async (_raw: unknown, command: Command) => {
+      // doctor.ts loads the runtime and triggers packages (config and triggers checks): only when it runs.
+      const { executeDoctor, renderDoctor } = await import('./doctor.js');
       await ctx.run(
         command,
         async (g) => ok(await executeDoctor(ctx.deps, g.home !== undefined ? { home: g.home } : {})),

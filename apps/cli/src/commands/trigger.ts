@@ -1,23 +1,15 @@
 import { mkdirSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { err, ok, type Result, resolveWorktrainPaths } from '@worktrain/contracts';
-import { openSqliteQueue } from '@worktrain/queue';
-import {
-  type ConfigIssue,
-  createBuiltinRegistry,
-  dryRunEvent,
-  type Evaluation,
-  loadTriggerConfig,
-  nextRuns,
-  openTriggerStore,
-  perRepoTriggersPath,
-  pollsEnabled,
-  type TriggerConfig,
-  type TriggerDefinition,
-  type TriggerError,
-  type TriggerFileText,
-  TriggerRouter,
-  TriggerScheduler,
+// Types only: `@worktrain/triggers` and `@worktrain/queue` are imported by the commands that use them, so
+// that the CLI starts without loading them.
+import type {
+  ConfigIssue,
+  Evaluation,
+  TriggerConfig,
+  TriggerDefinition,
+  TriggerError,
+  TriggerFileText,
 } from '@worktrain/triggers';
 import type { Command } from 'commander';
 import { type CliError, cliError, usageError } from '../cli-error.js';
@@ -58,6 +50,9 @@ export async function loadConfig(
   const path = configPath(deps, opts);
   const text = await deps.fs.readText(path);
   if (text.isErr()) return err(text.error);
+  const { createBuiltinRegistry, loadTriggerConfig, perRepoTriggersPath } = await import(
+    '@worktrain/triggers'
+  );
   const files: TriggerFileText[] = [{ path, text: text.value }];
   for (const repo of opts.repos ?? []) {
     const root = isAbsolute(repo) ? repo : resolve(deps.cwd, repo);
@@ -99,7 +94,7 @@ export interface TriggerListOutput {
   readonly triggers: readonly TriggerSummary[];
 }
 
-function summarize(t: TriggerDefinition): TriggerSummary {
+function summarize(t: TriggerDefinition, pollsEnabled: (t: TriggerDefinition) => boolean): TriggerSummary {
   const p = t.provider;
   return {
     id: t.id,
@@ -122,7 +117,11 @@ export async function executeTriggerList(
   opts: TriggerConfigOptions,
 ): Promise<Result<TriggerListOutput, CliError>> {
   const config = await loadConfig(deps, opts);
-  return config.map((c) => ({ file: configPath(deps, opts), triggers: c.triggers.map(summarize) }));
+  const { pollsEnabled } = await import('@worktrain/triggers');
+  return config.map((c) => ({
+    file: configPath(deps, opts),
+    triggers: c.triggers.map((t) => summarize(t, pollsEnabled)),
+  }));
 }
 
 // ---------------------------------------------------------------------------------------------- validate
@@ -170,6 +169,7 @@ export async function executeTriggerTest(
   const path = isAbsolute(opts.payloadFile) ? opts.payloadFile : resolve(deps.cwd, opts.payloadFile);
   const payload = await deps.fs.readText(path);
   if (payload.isErr()) return err(payload.error);
+  const { dryRunEvent } = await import('@worktrain/triggers');
   return dryRunEvent(trigger.value, opts.event, payload.value, deps.clock.now())
     .map((e) => ({ matched: e.matched, candidate: e.candidate, reason: e.reason }))
     .mapErr(fromTriggerError);
@@ -206,6 +206,10 @@ export async function executeTriggerFire(
     cwd: deps.cwd,
   });
   mkdirSync(paths.home, { recursive: true });
+  const [{ openTriggerStore, TriggerRouter, TriggerScheduler }, { openSqliteQueue }] = await Promise.all([
+    import('@worktrain/triggers'),
+    import('@worktrain/queue'),
+  ]);
   const store = openTriggerStore({ path: paths.database }, { clock: deps.clock });
   if (store.isErr()) return err(fromTriggerError(store.error));
   const queue = openSqliteQueue({ db: store.value.db, clock: deps.clock });
@@ -265,6 +269,7 @@ export async function executeTriggerNextRuns(
     timezone = opts.timezone ?? spec.timezone;
   }
   if (cron === undefined) return err(usageError("give a trigger id or --cron '<expr>'"));
+  const { nextRuns } = await import('@worktrain/triggers');
   return nextRuns(cron, timezone, opts.fromMs ?? deps.clock.now(), opts.count)
     .map((runs) => runs.map((ms) => new Date(ms).toISOString()))
     .mapErr(fromTriggerError);

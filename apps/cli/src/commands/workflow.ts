@@ -1,13 +1,6 @@
 import { err, type JsonValue, ok, type Result } from '@worktrain/contracts';
-import {
-  compileWorkflow,
-  createEngine,
-  createMemoryKeyring,
-  type EngineError,
-  parseWorkflowJson,
-  validateWorkflowDefinition,
-  type WorkflowRegistry,
-} from '@worktrain/engine';
+// The engine is imported by the commands that use it (`await import`), so start-up does not load it.
+import type { EngineError, WorkflowRegistry } from '@worktrain/engine';
 import { createMemorySessionStore } from '@worktrain/session-store';
 import type { Command } from 'commander';
 import { type CliError, cliError } from '../cli-error.js';
@@ -88,7 +81,7 @@ export async function executeWorkflowList(
   deps: CliDeps,
   opts: WorkflowListOptions,
 ): Promise<Result<WorkflowListOutput, CliError>> {
-  const built = buildWorkflowRegistry(deps, opts);
+  const built = await buildWorkflowRegistry(deps, opts);
   if (built.isErr()) return err(built.error);
   const { registry, workspacePath } = built.value;
   return registry
@@ -128,7 +121,7 @@ export async function executeWorkflowShow(
   deps: CliDeps,
   opts: WorkflowShowOptions,
 ): Promise<Result<WorkflowShowOutput, CliError>> {
-  const built = buildWorkflowRegistry(deps, opts);
+  const built = await buildWorkflowRegistry(deps, opts);
   if (built.isErr()) return err(built.error);
   const { registry, workspacePath } = built.value;
   return getWorkflow(registry, opts.workflowId, workspacePath).map((loaded) => ({
@@ -168,9 +161,10 @@ export async function executeWorkflowPreview(
   deps: CliDeps,
   opts: WorkflowPreviewOptions,
 ): Promise<Result<WorkflowPreviewOutput, CliError>> {
-  const built = buildWorkflowRegistry(deps, opts);
+  const built = await buildWorkflowRegistry(deps, opts);
   if (built.isErr()) return err(built.error);
   const { registry, workspacePath } = built.value;
+  const { createEngine, createMemoryKeyring } = await import('@worktrain/engine');
   const engine = createEngine({
     store: createMemorySessionStore(),
     keyring: createMemoryKeyring(),
@@ -219,6 +213,9 @@ export async function executeWorkflowValidate(
   const path = resolvePath(deps, opts.file);
   const text = await deps.fs.readText(path);
   if (text.isErr()) return err(text.error);
+  const { compileWorkflow, parseWorkflowJson, validateWorkflowDefinition } = await import(
+    '@worktrain/engine'
+  );
   const parsed = parseWorkflowJson(text.value, opts.file);
   if (parsed.isErr()) return ok({ valid: false, workflowId: null, issues: issuesOf(parsed.error) });
   const workflowId = idOf(parsed.value);

@@ -6,14 +6,13 @@
  */
 import { err, ok, type Result, resolveWorktrainPaths } from '@worktrain/contracts';
 import type { SessionStore } from '@worktrain/session-store';
-import {
-  applyWorktreeCleanup,
-  createWorkspaceManager,
-  inspectWorktrees,
-  planWorktreeCleanup,
-  type WorktreeCleanupItem,
-  type WorktreeReport,
-  type WorktreeSessionFacts,
+// Types only: `@worktrain/workspace` is imported when a worktree command runs (see withInventory).
+import type * as WorkspacePackage from '@worktrain/workspace';
+import type {
+  WorkspaceManager,
+  WorktreeCleanupItem,
+  WorktreeReport,
+  WorktreeSessionFacts,
 } from '@worktrain/workspace';
 import type { Command } from 'commander';
 import { type CliError, cliError, usageError } from '../cli-error.js';
@@ -50,7 +49,8 @@ export interface WorktreeCleanOutput {
 /**
  * Runs `use` with the worktree manager of the data directory and a session lookup over the session store
  * (read-only; a missing database means every worktree is an orphan), plus the repositories the store
- * knows, so registrations whose directory is gone are found too.
+ * knows, so registrations whose directory is gone are found too. `use` also gets the workspace package,
+ * imported here rather than at CLI start-up.
  */
 async function withInventory<T>(
   deps: CliDeps,
@@ -58,7 +58,8 @@ async function withInventory<T>(
   use: (inv: {
     worktreesDir: string;
     reports: WorktreeReport[];
-    manager: ReturnType<typeof createWorkspaceManager>;
+    manager: WorkspaceManager;
+    lib: typeof WorkspacePackage;
   }) => Promise<Result<T, CliError>>,
 ): Promise<Result<T, CliError>> {
   const paths = resolveWorktrainPaths({
@@ -66,7 +67,8 @@ async function withInventory<T>(
     env: deps.env,
     cwd: deps.cwd,
   });
-  const manager = createWorkspaceManager({ worktreesDir: paths.worktrees, clock: deps.clock });
+  const lib = await import('@worktrain/workspace');
+  const manager = lib.createWorkspaceManager({ worktreesDir: paths.worktrees, clock: deps.clock });
   let store: SessionStore | null = null;
   if (deps.fs.exists(paths.database)) {
     const opened = deps.openSessionStore({ path: paths.database });
@@ -78,12 +80,16 @@ async function withInventory<T>(
     const open = store;
     const lookupSession = async (sessionId: string): Promise<WorktreeSessionFacts | null> =>
       open === null ? null : sessionFacts(open, sessionId);
-    const inspected = await inspectWorktrees(manager, { lookupSession, repoPaths, now: deps.clock.now() });
+    const inspected = await lib.inspectWorktrees(manager, {
+      lookupSession,
+      repoPaths,
+      now: deps.clock.now(),
+    });
     if (inspected.isErr())
       return err(
         cliError('WORKSPACE_ERROR', inspected.error.message, { workspaceCode: inspected.error.code }),
       );
-    return await use({ worktreesDir: manager.worktreesDir, reports: inspected.value, manager });
+    return await use({ worktreesDir: manager.worktreesDir, reports: inspected.value, manager, lib });
   } finally {
     store?.close();
   }
@@ -129,8 +135,8 @@ export async function executeWorktreeClean(
   deps: CliDeps,
   opts: { home?: string; yes: boolean; force: boolean; olderThanMs?: number; sessionIds: readonly string[] },
 ): Promise<Result<WorktreeCleanOutput, CliError>> {
-  return withInventory(deps, opts.home, async ({ worktreesDir, reports, manager }) => {
-    const plan = planWorktreeCleanup(reports, {
+  return withInventory(deps, opts.home, async ({ worktreesDir, reports, manager, lib }) => {
+    const plan = lib.planWorktreeCleanup(reports, {
       force: opts.force,
       sessionIds: opts.sessionIds,
       ...(opts.olderThanMs !== undefined ? { olderThanMs: opts.olderThanMs } : {}),
@@ -148,7 +154,7 @@ export async function executeWorktreeClean(
     );
     if (!opts.yes)
       return ok({ worktreesDir, dryRun: true, items, removed: [], branchesDeleted: [], failed: [] });
-    const applied = await applyWorktreeCleanup(manager, plan);
+    const applied = await lib.applyWorktreeCleanup(manager, plan);
     if (applied.isErr())
       return err(cliError('WORKSPACE_ERROR', applied.error.message, { workspaceCode: applied.error.code }));
     return ok({
