@@ -165,12 +165,10 @@ async function runClient(data: {
   const sendLag: number[] = [];
   const statuses = new Map<number, number>();
   const uniqueIssues = new Set<number>();
-  const deliveries: Array<{ id: string; body: Buffer }> = [];
   let errors = 0;
-  let nextIssue = 1;
-  // The payload is serialized once with a marker number; each send splices its issue number in, so the
-  // generator's per-request work is a string join and the HMAC (a real sender pays those too), not a full
-  // JSON.stringify of ~12 KB that would compete with the server for the CPU.
+  // Every request (body and signature) is built before the clock starts: the sender stands in for GitHub,
+  // whose signing does not run on this machine, so it must not take CPU from the server under test. The
+  // payload is serialized once with a marker number and each body splices its issue number in.
   const MARK = 987_654_321;
   const bodyParts = JSON.stringify({
     ...base,
@@ -179,7 +177,26 @@ async function runClient(data: {
     repository,
   }).split(String(MARK));
   if (bodyParts.length !== 3) throw new Error('the payload template must hold the marker exactly twice');
-  const send = (delivery: string, body: Buffer, due: number): Promise<void> =>
+  const total = RATE * SECONDS;
+  const plan: Array<{ id: string; body: Buffer; signature: string }> = [];
+  const fresh: Array<{ id: string; body: Buffer; signature: string }> = [];
+  let nextIssue = 1;
+  for (let i = 0; i < total; i++) {
+    const roll = i % 20;
+    if (roll === 0 && fresh.length > 0) {
+      // 5 %: replay of an earlier delivery (same id, same body).
+      plan.push(fresh[(i * 7) % fresh.length]!);
+      continue;
+    }
+    const n = (roll === 1 || roll === 2) && nextIssue > 10 ? 1 + ((i * 13) % (nextIssue - 1)) : nextIssue++;
+    uniqueIssues.add(n);
+    const body = Buffer.from(bodyParts.join(String(n)));
+    const signature = `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`;
+    const delivery = { id: `delivery-${i}`, body, signature };
+    fresh.push(delivery);
+    plan.push(delivery);
+  }
+  const send = (delivery: { id: string; body: Buffer; signature: string }, due: number): Promise<void> =>
     new Promise((resolve) => {
       const t0 = performance.now();
       sendLag.push(t0 - due);
@@ -192,10 +209,10 @@ async function runClient(data: {
           agent,
           headers: {
             'content-type': 'application/json',
-            'content-length': body.length,
+            'content-length': delivery.body.length,
             'x-github-event': 'issues',
-            'x-github-delivery': delivery,
-            'x-hub-signature-256': `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`,
+            'x-github-delivery': delivery.id,
+            'x-hub-signature-256': delivery.signature,
           },
         },
         (res) => {
@@ -213,10 +230,9 @@ async function runClient(data: {
         errors++;
         resolve();
       });
-      req.end(body);
+      req.end(delivery.body);
     });
 
-  const total = RATE * SECONDS;
   const inflight: Promise<void>[] = [];
   const stopWatch = watchProcess();
   const cpu0 = process.cpuUsage();
@@ -225,19 +241,7 @@ async function runClient(data: {
     const due = start + (i * 1000) / RATE;
     const wait = due - performance.now();
     if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-    const roll = i % 20;
-    if (roll === 0 && deliveries.length > 0) {
-      // 5 %: replay of an earlier delivery (same id, same body).
-      const d = deliveries[(i * 7) % deliveries.length];
-      if (d) inflight.push(send(d.id, d.body, due));
-      continue;
-    }
-    const n = (roll === 1 || roll === 2) && nextIssue > 10 ? 1 + ((i * 13) % (nextIssue - 1)) : nextIssue++;
-    uniqueIssues.add(n);
-    const body = Buffer.from(bodyParts.join(String(n)));
-    const id = `delivery-${i}`;
-    deliveries.push({ id, body });
-    inflight.push(send(id, body, due));
+    inflight.push(send(plan[i]!, due));
   }
   await Promise.all(inflight);
   const elapsed = (performance.now() - start) / 1000;
