@@ -1,5 +1,5 @@
 import { err, ok, type Result } from '@worktrain/contracts';
-import { z } from 'zod';
+import * as z from 'zod';
 import { type CliError, usageError } from './cli-error.js';
 import type { OutputFormat } from './render.js';
 

@@ -1,5 +1,5 @@
 import type { JsonValue } from '@worktrain/contracts';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** A step as authored, reduced to what `workflow show` prints. */
 export interface StepSummary {
