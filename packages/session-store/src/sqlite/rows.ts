@@ -76,51 +76,52 @@ export type RawEventRow = readonly [
 ];
 
 /**
- * Fills `out[0..rows.length)` with the events of raw (array) rows of session `sessionId`, in order — the hot
- * path of `readEvents` (no per-row object keyed by column names, no per-row copy of the session id). Returns
- * -1, or the index of the first row whose data is not JSON (a damaged row; `out` is then partly filled).
+ * Appends to `out` the events of raw (array) rows of session `sessionId`, in order — the hot path of
+ * `readEvents` (no per-row object keyed by column names, no per-row copy of the session id). Returns null,
+ * or the seq of the first row whose data is not JSON (a damaged row; `out` then holds the rows before it).
  *
- * Allocates as little as it can, because the young-generation collections during a long read copy every
- * event read so far: a row's prev_hash equal to the previous row's hash (an intact chain) reuses that
- * string, and each kind's string is shared by all its events. The events are equal to reading each row on
- * its own.
+ * Meant for a statement's `iterate()`: each row is dropped as soon as its event is built, so the rows never
+ * pile up beside the events (with `all()`, every row of a 10 000-event read stays alive until the end and
+ * the young-generation collections during the read copy them all). It also allocates as little as it can:
+ * a row's prev_hash equal to the previous row's hash (an intact chain) reuses that string, and each kind's
+ * string is shared by all its events. The events are equal to reading each row on its own.
  */
 export function eventsFromRawRows(
   sessionId: string,
-  rows: readonly RawEventRow[],
+  rows: Iterable<RawEventRow>,
   out: SessionEvent[],
-): number {
+): number | null {
   const kinds = new Map<string, string>();
   let previousHash: string | undefined;
-  let i = 0;
-  try {
-    for (; i < rows.length; i++) {
-      const row = rows[i]!;
-      let kind = kinds.get(row[3]);
-      if (kind === undefined) {
-        kind = row[3];
-        kinds.set(kind, kind);
-      }
-      const hash = row[8];
-      // The row was written from a validated SessionEvent; kind and data are correlated by construction.
-      out[i] = {
-        v: row[4],
-        sessionId,
-        seq: row[0],
-        eventId: row[1],
-        at: row[2],
-        kind,
-        data: JSON.parse(row[6]),
-        idempotencyKey: row[5],
-        prevHash: row[7] === previousHash ? previousHash : row[7],
-        hash,
-      } as SessionEvent;
-      previousHash = hash;
+  for (const row of rows) {
+    let kind = kinds.get(row[3]);
+    if (kind === undefined) {
+      kind = row[3];
+      kinds.set(kind, kind);
     }
-  } catch {
-    return i;
+    let data: unknown;
+    try {
+      data = JSON.parse(row[6]);
+    } catch {
+      return row[0];
+    }
+    const hash = row[8];
+    // The row was written from a validated SessionEvent; kind and data are correlated by construction.
+    out.push({
+      v: row[4],
+      sessionId,
+      seq: row[0],
+      eventId: row[1],
+      at: row[2],
+      kind,
+      data,
+      idempotencyKey: row[5],
+      prevHash: row[7] === previousHash ? previousHash : row[7],
+      hash,
+    } as SessionEvent);
+    previousHash = hash;
   }
-  return -1;
+  return null;
 }
 
 /**

@@ -349,20 +349,20 @@ class SqliteStore implements SqliteSessionStore {
     return this.guard('readEvents', sessionId, () => {
       const after = Math.max(0, Math.floor(options.afterSeq ?? 0));
       const limit = options.limit === undefined ? -1 : Math.max(0, Math.floor(options.limit));
-      const rows = this.stmts.readRangeRaw.all(sessionId, after, limit) as RawEventRow[];
-      if (rows.length === 0 && this.stmts.getSummary.get(sessionId) === undefined)
-        return err(notFound(sessionId));
-      const events: SessionEvent[] = new Array(rows.length);
-      const bad = eventsFromRawRows(sessionId, rows, events);
-      if (bad !== -1) {
-        const seq = rows[bad]![0];
+      const events: SessionEvent[] = [];
+      const rows = this.stmts.readRangeRaw.iterate(sessionId, after, limit) as IterableIterator<RawEventRow>;
+      // A return from inside the loop closes the iterator (and with it the statement).
+      const damagedSeq = eventsFromRawRows(sessionId, rows, events);
+      if (damagedSeq !== null) {
         return err(
-          storeError('STORE_CORRUPT', `Event ${seq} of session ${sessionId} holds invalid JSON`, {
+          storeError('STORE_CORRUPT', `Event ${damagedSeq} of session ${sessionId} holds invalid JSON`, {
             sessionId,
-            seq,
+            seq: damagedSeq,
           }),
         );
       }
+      if (events.length === 0 && this.stmts.getSummary.get(sessionId) === undefined)
+        return err(notFound(sessionId));
       return ok(events);
     });
   }
