@@ -159,10 +159,11 @@ export interface WorkspaceManager {
   createWorktree(input: CreateWorktreeInput): ResultAsync<Worktree, WorkspaceError>;
   /**
    * Starts fetching the base branch from origin (e.g. when a task is enqueued; the git process starts
-   * after the caller's event-loop turn, and a fetch started since the call is joined), so that a later
-   * `createWorktree` with `fetchedSince` at or before now reuses it instead of fetching again. Fetches of
-   * one repository and branch are coalesced: at most one runs and one waits. Never fails (a failed
-   * prefetch is simply not reused); the promise resolves when the fetch has ended.
+   * after the caller's event-loop turn), so that a later `createWorktree` with `fetchedSince` at or before
+   * now reuses it instead of fetching again. A fetch started at most {@link PREFETCH_REUSE_MS} (2 000 ms)
+   * before the call is joined or reused instead, so a burst of tasks on one repository costs one fetch per
+   * interval. Fetches of one repository and branch are coalesced: at most one runs and one waits. Never
+   * fails (a failed prefetch is simply not reused); the promise resolves when the fetch has ended.
    */
   prefetchBase(input: PrefetchBaseInput): Promise<void>;
   /**
@@ -180,6 +181,12 @@ export interface WorkspaceManager {
   /** Removes a stale git `index.lock` of a worktree or repository (see `clearStaleIndexLock`). */
   releaseStaleIndexLock(path: string): ResultAsync<IndexLockOutcome, WorkspaceError>;
 }
+
+/**
+ * How old a fetch of a base branch (ms since it started) {@link WorkspaceManager.prefetchBase} still reuses
+ * instead of starting another.
+ */
+export const PREFETCH_REUSE_MS = 2_000;
 
 /** How long a repository's detected default branch is reused before it is looked up again, ms. */
 const DEFAULT_BRANCH_TTL_MS = 5 * 60_000;
@@ -228,13 +235,25 @@ export function createWorkspaceManager(options: WorkspaceManagerOptions): Worksp
   // The repositories sessions start from are few and fixed: their common dir and default branch are looked
   // up once (the default branch again after DEFAULT_BRANCH_TTL_MS), not with two git processes per session.
   const repoCommonDirs = new Map<string, string>();
+  // Lookups in flight, shared by concurrent callers (a burst of webhooks would otherwise start one git
+  // process each before the first answer is cached).
+  const commonDirLookups = new Map<string, Promise<Result<string, WorkspaceError>>>();
   const repoCommonDirOf = (repo: string): ResultAsync<string, WorkspaceError> => {
     const known = repoCommonDirs.get(repo);
     if (known !== undefined) return okAsync(known);
-    return commonDirOf(repo).map((dir) => {
-      repoCommonDirs.set(repo, dir);
-      return dir;
-    });
+    let lookup = commonDirLookups.get(repo);
+    if (lookup === undefined) {
+      const started = Promise.resolve(
+        commonDirOf(repo).map((dir) => {
+          repoCommonDirs.set(repo, dir);
+          return dir;
+        }),
+      );
+      lookup = started;
+      commonDirLookups.set(repo, started);
+      void started.then(() => commonDirLookups.delete(repo));
+    }
+    return new ResultAsync(lookup);
   };
   const defaultBranches = new Map<string, { branch: string; at: number }>();
   const exists = (path: string) =>
@@ -250,13 +269,23 @@ export function createWorkspaceManager(options: WorkspaceManagerOptions): Worksp
       clearStaleIndexLock(o.stdout.trim(), path, indexLockOptions),
     );
 
+  const defaultBranchLookups = new Map<string, Promise<Result<string, WorkspaceError>>>();
   const cachedDefaultBranch = (repo: string): ResultAsync<string, WorkspaceError> => {
     const hit = defaultBranches.get(repo);
     if (hit !== undefined && clock.now() - hit.at < DEFAULT_BRANCH_TTL_MS) return okAsync(hit.branch);
-    return detectDefaultBranch(repo).map((branch) => {
-      defaultBranches.set(repo, { branch, at: clock.now() });
-      return branch;
-    });
+    let lookup = defaultBranchLookups.get(repo);
+    if (lookup === undefined) {
+      const started = Promise.resolve(
+        detectDefaultBranch(repo).map((branch) => {
+          defaultBranches.set(repo, { branch, at: clock.now() });
+          return branch;
+        }),
+      );
+      lookup = started;
+      defaultBranchLookups.set(repo, started);
+      void started.then(() => defaultBranchLookups.delete(repo));
+    }
+    return new ResultAsync(lookup);
   };
 
   const detectDefaultBranch = (repo: string): ResultAsync<string, WorkspaceError> =>
@@ -505,7 +534,10 @@ export function createWorkspaceManager(options: WorkspaceManagerOptions): Worksp
       });
 
   const prefetchBase = async (input: PrefetchBaseInput): Promise<void> => {
-    const requestedAt = clock.now();
+    // A fetch started up to PREFETCH_REUSE_MS before the request is good enough for a prefetch: a burst of
+    // tasks on one repository (1 000 webhooks/s) costs one fetch per interval, not one after another for
+    // the whole burst. A session needing a newer base still fetches itself (fetchedSince is its enqueue time).
+    const requestedAt = clock.now() - PREFETCH_REUSE_MS;
     // Spawning git forks this process and blocks its event loop for a while (10-30 ms for a daemon of a
     // few hundred MB): start after the caller's turn (e.g. a webhook's 202 is sent first). A fetch that
     // another caller started meanwhile, at or after the request, is joined instead of queueing another.

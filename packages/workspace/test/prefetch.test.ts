@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { manualClock } from '@worktrain/contracts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createWorkspaceManager, type WorkspaceManager } from '../src/index.js';
+import { PREFETCH_REUSE_MS } from '../src/manager.js';
 import { createGitFixture, type GitFixture } from './helpers/git-fixture.js';
 
 let fx: GitFixture;
@@ -64,6 +65,23 @@ describe('prefetchBase', () => {
   it('freshBase fails with a typed error for a path that is not a repository', async () => {
     const r = await manager.freshBase({ repoPath: join(fx.root, 'nope') });
     expect(r._unsafeUnwrapErr().code).toMatch(/NOT_A_REPOSITORY|WORKTREE_MISSING|GIT_FAILED/);
+  });
+
+  it('reuses a fetch started less than PREFETCH_REUSE_MS before: a burst of prefetches costs one fetch', async () => {
+    const originMain = async () => (await fx.git(fx.repo, 'rev-parse', 'refs/remotes/origin/main')).trim();
+    const first = await fx.pushFromElsewhere('main', { 'ONE.md': '1\n' });
+    // Many tasks of one repository enqueued at once: one fetch, which all of them join.
+    await Promise.all(Array.from({ length: 20 }, () => manager.prefetchBase({ repoPath: fx.repo })));
+    expect(await originMain()).toBe(first);
+
+    const second = await fx.pushFromElsewhere('main', { 'TWO.md': '2\n' });
+    clock.advance(PREFETCH_REUSE_MS - 1);
+    await manager.prefetchBase({ repoPath: fx.repo });
+    expect(await originMain()).toBe(first); // the earlier fetch is recent enough: no git fetch
+
+    clock.advance(2);
+    await manager.prefetchBase({ repoPath: fx.repo });
+    expect(await originMain()).toBe(second);
   });
 
   it('never fails, even for a path that is not a repository', async () => {
