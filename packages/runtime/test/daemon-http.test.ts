@@ -117,6 +117,41 @@ describe('worktrain-daemon HTTP API (real process on loopback)', () => {
     expect(((await list.json()) as { tasks: unknown[] }).tasks).toEqual([]);
   });
 
+  it('webhooks: the route reads at most 25 MiB, then answers 413 (declared length or streamed body)', async () => {
+    const headers = { 'content-type': 'application/json', 'x-github-event': 'issues' };
+    const cap = 25 * 1024 * 1024;
+    const declared = await fetch(`${daemon.url}/webhooks/gh-issues`, {
+      method: 'POST',
+      headers,
+      body: Buffer.alloc(cap + 1, 0x20),
+    });
+    expect(declared.status).toBe(413);
+    expect(await declared.json()).toMatchObject({ code: 'PAYLOAD_TOO_LARGE', details: { limit: cap } });
+
+    // Chunked, no Content-Length: refused once the cap is passed, and the connection still gets its answer.
+    const chunk = new Uint8Array(1024 * 1024).fill(0x20);
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent > cap) controller.close();
+        else {
+          sent += chunk.length;
+          controller.enqueue(chunk);
+        }
+      },
+    });
+    const streamed = await fetch(`${daemon.url}/webhooks/gh-issues`, {
+      method: 'POST',
+      headers,
+      body,
+      duplex: 'half',
+    } as RequestInit);
+    expect(streamed.status).toBe(413);
+    expect(await streamed.json()).toMatchObject({ code: 'PAYLOAD_TOO_LARGE' });
+    // The daemon is still serving.
+    expect((await fetch(`${daemon.url}/health`)).status).toBe(200);
+  });
+
   it('webhooks: a signed issues.labeled delivery is 202 with a task; a replay is not a second task', async () => {
     const req = githubWebhookRequest('issues', readWebhookExample(), WEBHOOK_SECRET, {
       deliveryId: 'delivery-1',

@@ -107,15 +107,8 @@ export function createApp(parts: RuntimeParts, ops: Operations): Hono {
     return c.text(text, 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
   });
 
-  // Webhooks: the trigger's own limit applies inside; this cap (25 MiB, GitHub's maximum) bounds reading.
-  app.post(
-    '/webhooks/:triggerId',
-    bodyLimit({
-      maxSize: 25 * 1024 * 1024,
-      onError: (c) => c.json(errorBody('PAYLOAD_TOO_LARGE', 'body too large'), 413),
-    }),
-    (c) => handleWebhook(c, parts, ops),
-  );
+  // Webhooks: the route reads at most 25 MiB (GitHub's maximum) itself; the trigger's own limit applies inside.
+  app.post('/webhooks/:triggerId', (c) => handleWebhook(c, parts, ops));
 
   const api = new Hono();
   api.use('*', async (c, next) => {
