@@ -32,8 +32,10 @@
  *   route users run (`POST /webhooks/:triggerId` on hono, group commit with the default in-commit fsync,
  *   workers woken after commit). The trigger enqueues on a queue no worker claims from, so the number is the
  *   intake's, not sessions competing for the CPU. Group commits come from the daemon's `/metrics`; the
- *   server-side and commit timings are not visible from outside and are left out. Runs instead of the
- *   in-process intake workloads.
+ *   server-side and commit timings are not visible from outside and are left out. Before the measured run
+ *   the same load goes for 1 s (full run: 2 s; `warmup_seconds`) to a twin trigger on its own queue, not
+ *   counted, so the run measures a daemon that has served webhooks before. Runs instead of the in-process
+ *   intake workloads.
  *
  * No peer system offers this combination in-process (signature check + dedupe + durable enqueue); the
  * reference point is the disk's fsync limit above.
@@ -64,6 +66,8 @@ import { spawnDaemon } from './daemon-process.js';
 const quick = process.argv.includes('--quick');
 const RATE = 1000;
 const SECONDS = quick ? 3 : 10;
+/** `--target daemon`: seconds of the same load sent to a twin trigger before the measured run. */
+const WARMUP_SECONDS = quick ? 1 : 2;
 const SECRET = 'bench-webhook-secret';
 const isClient = process.argv.includes('--client');
 const targetArg = process.argv.indexOf('--target');
@@ -155,8 +159,15 @@ async function runClient(data: {
   base: Record<string, unknown>;
   repository: object;
   issue: Record<string, unknown>;
+  /** Default `/webhooks/gh-ready`. */
+  path?: string;
+  /** Default SECONDS. */
+  seconds?: number;
+  /** Number of the first issue sent (default 1); a warm-up uses numbers the measured run does not. */
+  firstIssue?: number;
 }): Promise<ClientReport> {
   const { port, base, repository, issue } = data;
+  const path = data.path ?? '/webhooks/gh-ready';
   // Senders like GitHub use independent connections: a small socket cap would queue requests inside this
   // client (latency the server never caused), so the cap is far above the expected concurrency.
   const agent = new Agent({ keepAlive: true, maxSockets: 1024 });
@@ -177,10 +188,11 @@ async function runClient(data: {
     repository,
   }).split(String(MARK));
   if (bodyParts.length !== 3) throw new Error('the payload template must hold the marker exactly twice');
-  const total = RATE * SECONDS;
+  const total = RATE * (data.seconds ?? SECONDS);
   const plan: Array<{ id: string; body: Buffer; signature: string }> = [];
   const fresh: Array<{ id: string; body: Buffer; signature: string }> = [];
-  let nextIssue = 1;
+  const firstIssue = data.firstIssue ?? 1;
+  let nextIssue = firstIssue;
   for (let i = 0; i < total; i++) {
     const roll = i % 20;
     if (roll === 0 && fresh.length > 0) {
@@ -188,7 +200,10 @@ async function runClient(data: {
       plan.push(fresh[(i * 7) % fresh.length]!);
       continue;
     }
-    const n = (roll === 1 || roll === 2) && nextIssue > 10 ? 1 + ((i * 13) % (nextIssue - 1)) : nextIssue++;
+    const n =
+      (roll === 1 || roll === 2) && nextIssue > firstIssue + 9
+        ? firstIssue + ((i * 13) % (nextIssue - firstIssue))
+        : nextIssue++;
     uniqueIssues.add(n);
     const body = Buffer.from(bodyParts.join(String(n)));
     const signature = `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`;
@@ -205,7 +220,7 @@ async function runClient(data: {
           host: '127.0.0.1',
           port,
           method: 'POST',
-          path: '/webhooks/gh-ready',
+          path,
           agent,
           headers: {
             'content-type': 'application/json',
@@ -515,6 +530,15 @@ async function webhookIntakeDaemon(o: {
     webhook: { secret: $GH_WEBHOOK_SECRET }
     events: [issues.labeled]
     dispatchCondition: { path: "$.label.name", equals: "worktrain:ready" }
+  - id: gh-warmup
+    provider: github
+    repo: octo-org/octo-repo
+    workflowId: test.daemon-fix
+    workspace: ${JSON.stringify(git.repoDir)}
+    queue: bench-warmup
+    webhook: { secret: $GH_WEBHOOK_SECRET }
+    events: [issues.labeled]
+    dispatchCondition: { path: "$.label.name", equals: "worktrain:ready" }
 `,
   );
   const daemon = await spawnDaemon(home, { GH_WEBHOOK_SECRET: SECRET });
@@ -526,6 +550,16 @@ async function webhookIntakeDaemon(o: {
       if (m?.[1] === undefined) throw new Error(`${name} is missing from the daemon's /metrics`);
       return Number(m[1]);
     };
+    // Warm-up: the same load on the same daemon, to a twin trigger on its own queue (not counted), so the
+    // measured run sees a daemon that has served webhooks already (code compiled and optimised, connections
+    // open), as a long-running daemon does.
+    await runClientProcess({
+      port: Number(new URL(url).port),
+      ...o,
+      path: '/webhooks/gh-warmup',
+      seconds: WARMUP_SECONDS,
+      firstIssue: 1_000_000,
+    });
     const commits0 = await counter('worktrain_trigger_group_commits_total');
     const calls0 = await counter('worktrain_trigger_group_commit_calls_total');
     const report = await runClientProcess({ port: Number(new URL(url).port), ...o });
@@ -555,6 +589,7 @@ async function webhookIntakeDaemon(o: {
       workload: 'webhook_intake',
       system: 'worktrain-daemon',
       target_rate_per_s: RATE,
+      warmup_seconds: WARMUP_SECONDS,
       seconds: round(elapsed),
       sent: total,
       accepted,
