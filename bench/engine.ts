@@ -162,10 +162,7 @@ async function interleavedRates(
 /** Loads of the 10 000-event session run before the measured ones (see sessionLoad). */
 const WARMUP_LOADS = 2;
 
-async function sessionLoad(
-  events: number,
-  runs: number,
-): Promise<{ samples: number[]; warmup: number[] }> {
+async function sessionLoad(events: number, runs: number): Promise<{ samples: number[]; warmup: number[] }> {
   const warmup: number[] = [];
   const file = join(work, 'load.db');
   const store = openStore(file);
