@@ -520,25 +520,18 @@ async function webhookIntakeDaemon(o: {
   // A queue no worker claims from: the tasks stay pending, no session competes with the intake.
   writeFileSync(
     join(home, 'triggers.yaml'),
-    `triggers:
-  - id: gh-ready
+    `defaults:
+  gh:
     provider: github
     repo: octo-org/octo-repo
     workflowId: test.daemon-fix
     workspace: ${JSON.stringify(git.repoDir)}
-    queue: bench-intake
     webhook: { secret: $GH_WEBHOOK_SECRET }
     events: [issues.labeled]
     dispatchCondition: { path: "$.label.name", equals: "worktrain:ready" }
-  - id: gh-warmup
-    provider: github
-    repo: octo-org/octo-repo
-    workflowId: test.daemon-fix
-    workspace: ${JSON.stringify(git.repoDir)}
-    queue: bench-warmup
-    webhook: { secret: $GH_WEBHOOK_SECRET }
-    events: [issues.labeled]
-    dispatchCondition: { path: "$.label.name", equals: "worktrain:ready" }
+triggers:
+  - { id: gh-ready, extends: gh, queue: bench-intake }
+  - { id: gh-warmup, extends: gh, queue: bench-warmup }
 `,
   );
   const daemon = await spawnDaemon(home, { GH_WEBHOOK_SECRET: SECRET });
