@@ -241,19 +241,12 @@ export function createWorkspaceManager(options: WorkspaceManagerOptions): Worksp
   const repoCommonDirOf = (repo: string): ResultAsync<string, WorkspaceError> => {
     const known = repoCommonDirs.get(repo);
     if (known !== undefined) return okAsync(known);
-    let lookup = commonDirLookups.get(repo);
-    if (lookup === undefined) {
-      const started = Promise.resolve(
-        commonDirOf(repo).map((dir) => {
-          repoCommonDirs.set(repo, dir);
-          return dir;
-        }),
-      );
-      lookup = started;
-      commonDirLookups.set(repo, started);
-      void started.then(() => commonDirLookups.delete(repo));
-    }
-    return new ResultAsync(lookup);
+    return sharedLookup(commonDirLookups, repo, () =>
+      commonDirOf(repo).map((dir) => {
+        repoCommonDirs.set(repo, dir);
+        return dir;
+      }),
+    );
   };
   const defaultBranches = new Map<string, { branch: string; at: number }>();
   const exists = (path: string) =>
@@ -273,19 +266,12 @@ export function createWorkspaceManager(options: WorkspaceManagerOptions): Worksp
   const cachedDefaultBranch = (repo: string): ResultAsync<string, WorkspaceError> => {
     const hit = defaultBranches.get(repo);
     if (hit !== undefined && clock.now() - hit.at < DEFAULT_BRANCH_TTL_MS) return okAsync(hit.branch);
-    let lookup = defaultBranchLookups.get(repo);
-    if (lookup === undefined) {
-      const started = Promise.resolve(
-        detectDefaultBranch(repo).map((branch) => {
-          defaultBranches.set(repo, { branch, at: clock.now() });
-          return branch;
-        }),
-      );
-      lookup = started;
-      defaultBranchLookups.set(repo, started);
-      void started.then(() => defaultBranchLookups.delete(repo));
-    }
-    return new ResultAsync(lookup);
+    return sharedLookup(defaultBranchLookups, repo, () =>
+      detectDefaultBranch(repo).map((branch) => {
+        defaultBranches.set(repo, { branch, at: clock.now() });
+        return branch;
+      }),
+    );
   };
 
   const detectDefaultBranch = (repo: string): ResultAsync<string, WorkspaceError> =>
@@ -696,6 +682,25 @@ export function createWorkspaceManager(options: WorkspaceManagerOptions): Worksp
     repoState,
     releaseStaleIndexLock,
   };
+}
+
+/**
+ * The lookup of `key` in flight in `inFlight`, or a new one from `start` that later callers join until it
+ * settles (then it is forgotten: the caller caches what it wants to keep).
+ */
+function sharedLookup<T, E>(
+  inFlight: Map<string, Promise<Result<T, E>>>,
+  key: string,
+  start: () => ResultAsync<T, E>,
+): ResultAsync<T, E> {
+  let lookup = inFlight.get(key);
+  if (lookup === undefined) {
+    const started = Promise.resolve(start());
+    lookup = started;
+    inFlight.set(key, started);
+    void started.then(() => inFlight.delete(key));
+  }
+  return new ResultAsync(lookup);
 }
 
 function rmDir(path: string): ResultAsync<void, WorkspaceError> {
