@@ -76,11 +76,10 @@ describe('triggers.yaml loader', () => {
   it('rejects tabs in indentation, anchors/aliases and duplicate keys as CONFIG_YAML', async () => {
     const tabs = await issues('triggers:\n\t- id: a\n');
     expect(tabs.code).toBe('CONFIG_YAML');
-    expect(tabs.issues[0]).toMatchObject({
-      line: 2,
-      col: 1,
-      message: 'tab character in indentation (use spaces)',
-    });
+    // One issue per tab, in our words: the parser's own report of the same tab is not repeated.
+    expect(tabs.issues).toEqual([
+      expect.objectContaining({ line: 2, col: 1, message: 'tab character in indentation (use spaces)' }),
+    ]);
     const anchors = await issues('defaults:\n  base: &b { workflowId: w }\ntriggers:\n  - *b\n');
     expect(anchors.code).toBe('CONFIG_YAML');
     expect(anchors.issues.map((i) => i.message)).toEqual(

@@ -111,6 +111,18 @@ describe('dryRunEvent (worktrain trigger test) for every provider, on real paylo
       candidate: null,
       reason: 'dispatchCondition: $.label.name is "bug", expected to equal "worktrain:ready"',
     });
+    // GitHub's header carries only the type: an --event whose action the body contradicts is refused.
+    const mismatch = dryRunEvent(
+      trigger('gh-ready'),
+      'issues.opened',
+      body('worktrain:ready'),
+      Date.UTC(2026, 10, 25),
+    )._unsafeUnwrapErr();
+    expect(mismatch.code).toBe('PAYLOAD_INVALID');
+    expect(mismatch.message).toBe(
+      '--event is issues.opened but the payload is a delivery of issues.labeled (its action field says labeled)',
+    );
+    expect(dry('gh-ready', 'issues', body('worktrain:ready')).matched).toBe(true);
     // The example's own repository is not the configured one.
     expect(dry('gh-ready', 'issues.labeled', JSON.stringify(labeled)).reason).toBe(
       'repository Codertocat/Hello-World is not octo-org/octo-repo',

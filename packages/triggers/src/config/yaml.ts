@@ -32,8 +32,11 @@ export function parseStrictYaml(file: string, text: string): { ok: ParsedYaml } 
     prettyErrors: false,
     merge: false,
   });
+  const tabLines = new Set(issues.map((i) => i.line));
   for (const e of document.errors) {
     const pos = lines.linePos(e.pos[0]);
+    // The parser's own report of a tab already reported above, in our words, on the same line.
+    if (e.code === 'TAB_AS_INDENT' && tabLines.has(pos.line)) continue;
     issues.push({
       file,
       path: '',

@@ -16,7 +16,8 @@ const POLLED_EVENT = /(^|[.:_])polled$/;
  *   GitLab `Issue Hook`, Jira `jira:issue_updated`, a generic webhook's event), parsed with the headers a
  *   real delivery carries;
  * - schedule triggers evaluate one tick at `now` (the payload is ignored).
- * Errors: PAYLOAD_INVALID (not JSON, or the provider cannot parse it), NOT_SUPPORTED (the provider offers
+ * Errors: PAYLOAD_INVALID (not JSON, the provider cannot parse it, or a dotted `event` such as
+ * `issues.opened` whose action the payload contradicts), NOT_SUPPORTED (the provider offers
  * no way to dry-run this kind of event).
  */
 export function dryRunEvent(
@@ -50,6 +51,18 @@ export function dryRunEvent(
       trigger.config,
     );
     if (parsed.isErr()) return err(parsed.error);
+    const actual = parsed.value.event;
+    // GitHub sends only the type in its header (`issues`); the action is in the body. A dotted --event whose
+    // action the body contradicts would otherwise be evaluated silently as the body's event.
+    const dot = event.indexOf('.');
+    if (dot > 0 && actual !== event && actual.startsWith(event.slice(0, dot + 1)))
+      return err(
+        triggerError(
+          'PAYLOAD_INVALID',
+          `--event is ${event} but the payload is a delivery of ${actual} (its action field says ${actual.slice(dot + 1)})`,
+          { triggerId: trigger.id, event, payloadEvent: actual },
+        ),
+      );
     return ok(evaluateEvent(trigger, parsed.value));
   }
   if (schedule)
