@@ -40,7 +40,7 @@ const deps: CliDeps = {
   openSessionStore: ({ path }) =>
     // Read-only: inspecting sessions must never migrate or otherwise write the database.
     createSqliteSessionStore({ path, readonly: true }).mapErr((error) =>
-      cliError('STORE_ERROR', error.message, { storeCode: error.code, path }),
+      cliError('STORE_ERROR', error.message, { storeCode: error.code, path, ...error.details }),
     ),
 };
 

@@ -1,12 +1,29 @@
-import { okAsync, type ResultAsync, resolveWorktrainPaths } from '@worktrain/contracts';
+import { err, ok, okAsync, type Result, type ResultAsync, resolveWorktrainPaths } from '@worktrain/contracts';
 import type { SessionStore, SessionStoreError } from '@worktrain/session-store';
 import { type CliError, cliError } from './cli-error.js';
 import type { CliDeps } from './deps.js';
 
 /**
+ * Opens the session database at `path` through `deps.openSessionStore` (read-only in the real CLI) for a
+ * command that only reads sessions. `null` when nothing was recorded yet: the file does not exist, or it
+ * exists without session tables (the queue or the triggers created it first, e.g. `worktrain trigger fire`
+ * before any session; a read-only connection cannot and should not create them). Errors: the opener's
+ * (STORE_ERROR), including a file whose older session schema a read-only connection cannot migrate.
+ */
+export function openExistingSessionStore(deps: CliDeps, path: string): Result<SessionStore | null, CliError> {
+  if (!deps.fs.exists(path)) return ok(null);
+  const opened = deps.openSessionStore({ path });
+  if (opened.isOk()) return opened;
+  const d = opened.error.details;
+  if (d?.storeCode === 'STORE_READ_ONLY' && d.schemaVersion === 0) return ok(null);
+  return err(opened.error);
+}
+
+/**
  * Opens the session database of the data directory for a read-only command, runs `use` on it and closes
- * it. When the database file does not exist yet, `use` is not called and the result is `null`: nothing is
- * created (no WORKTRAIN_HOME, no empty database) just because someone listed sessions.
+ * it. When no session was recorded yet (see {@link openExistingSessionStore}), `use` is not called and the
+ * result is `null`: nothing is created (no WORKTRAIN_HOME, no empty database, no session tables) just because
+ * someone listed sessions.
  */
 export function withExistingSessionStore<T>(
   deps: CliDeps,
@@ -18,11 +35,12 @@ export function withExistingSessionStore<T>(
     env: deps.env,
     cwd: deps.cwd,
   });
-  if (!deps.fs.exists(paths.database)) return okAsync(null);
-  return deps.openSessionStore({ path: paths.database }).asyncAndThen((store) =>
-    use(store)
-      .andTee(() => store.close())
-      .orTee(() => store.close()),
+  return openExistingSessionStore(deps, paths.database).asyncAndThen((store) =>
+    store === null
+      ? okAsync(null)
+      : use(store)
+          .andTee(() => store.close())
+          .orTee(() => store.close()),
   );
 }
 

@@ -1,5 +1,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { openSqliteQueue } from '@worktrain/queue';
+import { createSqliteSessionStore } from '@worktrain/session-store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collect, parseJson, runWorktrain, spawnWorktrain, tempDir } from './helpers.js';
 import { advanceEvents, append, completionEvents, openStore, sessionStart } from './session-fixture.js';
@@ -27,6 +29,42 @@ describe('worktrain sessions without a database', () => {
     expect(run.code).toBe(1);
     expect(parseJson(run)).toMatchObject({ error: { code: 'SESSION_NOT_FOUND' } });
     expect(existsSync(home)).toBe(false);
+  });
+});
+
+describe('worktrain sessions and doctor over a database only the queue has used', () => {
+  const dir = tempDir('sessions-queue-only');
+  afterAll(dir.cleanup);
+
+  beforeAll(async () => {
+    // What `worktrain trigger fire` or `queue` commands leave before any session ran: queue tables only.
+    const queue = openSqliteQueue({ path: join(dir.path, 'worktrain.db') })._unsafeUnwrap();
+    (await queue.enqueue({ queue: 'tasks', payload: { n: 1 } }))._unsafeUnwrap();
+    await queue.close();
+  });
+
+  it('lists no sessions, shows none, and doctor passes, creating no session tables (read-only)', async () => {
+    const list = await runWorktrain(['sessions', 'list', '--format', 'json'], { home: dir.path });
+    expect(list.code).toBe(0);
+    expect(parseJson(list)).toEqual({ sessions: [] });
+    const show = await runWorktrain(['sessions', 'show', 'sess_nope', '--format', 'json'], {
+      home: dir.path,
+    });
+    expect(show.code).toBe(1);
+    expect(parseJson(show)).toMatchObject({ error: { code: 'SESSION_NOT_FOUND' } });
+    const doctor = await runWorktrain(['--format', 'json', 'doctor'], { home: dir.path });
+    const checks = (parseJson(doctor) as { checks: Array<{ name: string; status: string; message: string }> })
+      .checks;
+    expect(checks.find((c) => c.name === 'database')).toMatchObject({
+      status: 'ok',
+      message: expect.stringContaining('no session recorded yet'),
+    });
+    // Still no session tables: a read-only open reports schema version 0.
+    const after = createSqliteSessionStore({ path: join(dir.path, 'worktrain.db'), readonly: true });
+    expect(after._unsafeUnwrapErr()).toMatchObject({
+      code: 'STORE_READ_ONLY',
+      details: { schemaVersion: 0 },
+    });
   });
 });
 

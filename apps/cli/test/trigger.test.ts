@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -272,6 +272,19 @@ describe('worktrain trigger', () => {
     db.close();
     expect(row.queue).toBe('tasks');
     expect(JSON.parse(row.payload)).toMatchObject({ triggerId: 'nightly', workflowId: 'wr.report' });
+  });
+
+  it('fire: a webhook-only trigger exits 1 with NOT_SUPPORTED and creates nothing', async () => {
+    const untouched = join(dir.path, 'home-untouched');
+    const run = await runWorktrain(['trigger', 'fire', 'gh-ready', '--config', config, '--format', 'json'], {
+      home: untouched,
+      env,
+    });
+    expect(run.code).toBe(1);
+    expect(parseJson(run)).toMatchObject({
+      error: { code: 'TRIGGER_ERROR', details: { triggerCode: 'NOT_SUPPORTED', triggerId: 'gh-ready' } },
+    });
+    expect(existsSync(untouched)).toBe(false);
   });
 
   it('next-runs: a JSON array of ISO-8601 UTC instants; an impossible expression exits 1 with a JSON error', async () => {

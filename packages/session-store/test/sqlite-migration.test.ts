@@ -218,7 +218,11 @@ describe('opening a database written by schema v1', () => {
     const path = tempDb();
     await writeV1Database(path);
     const r = createSqliteSessionStore({ path, readonly: true });
-    expect(r._unsafeUnwrapErr().code).toBe('STORE_READ_ONLY');
+    expect(r._unsafeUnwrapErr()).toMatchObject({
+      code: 'STORE_READ_ONLY',
+      details: { schemaVersion: 1, supported: SESSION_STORE_SCHEMA_VERSION },
+    });
+    expect(r._unsafeUnwrapErr().message).toContain('Open it writable once');
     const check = new Database(path, { readonly: true });
     expect(check.prepare('SELECT max(version) AS v FROM session_store_migrations').get()).toEqual({ v: 1 });
     check.close();

@@ -175,4 +175,23 @@ describe('opening a SQLite session store', () => {
     expect(r._unsafeUnwrapErr().code).toBe('STORE_READ_ONLY');
     readOnly.close();
   });
+
+  it('says a WorkTrain file without session tables (only the queue used it) has schema version 0, read-only', () => {
+    const path = tempDb();
+    const queueOnly = new Database(path);
+    queueOnly.pragma('journal_mode = WAL');
+    queueOnly.pragma(`application_id = ${WORKTRAIN_APPLICATION_ID}`);
+    queueOnly.exec('CREATE TABLE queue_tasks (id TEXT PRIMARY KEY) STRICT');
+    queueOnly.close();
+    const e = createSqliteSessionStore({ path, readonly: true })._unsafeUnwrapErr();
+    expect(e.code).toBe('STORE_READ_ONLY');
+    expect(e.details).toEqual({ schemaVersion: 0, supported: SESSION_STORE_SCHEMA_VERSION });
+    expect(e.message).toContain('no session store tables yet');
+    // Nothing was written: the file still has no session tables.
+    const check = new Database(path, { readonly: true });
+    expect(check.prepare("SELECT count(*) AS n FROM sqlite_schema WHERE name LIKE 'session%'").get()).toEqual(
+      { n: 0 },
+    );
+    check.close();
+  });
 });

@@ -136,13 +136,25 @@ export function checkDatabase(paths: WorktrainPaths, deps: CliDeps): DoctorCheck
       'point WORKTRAIN_HOME elsewhere or move the file away',
     );
   const store = deps.openSessionStore({ path });
-  if (store.isErr())
+  if (store.isErr()) {
+    const d = store.error.details;
+    if (d?.storeCode === 'STORE_READ_ONLY' && typeof d.schemaVersion === 'number')
+      // Doctor opens read-only: the tables are created or migrated by the next writer (the daemon).
+      return d.schemaVersion === 0
+        ? check('database', 'ok', `${path} opens (WorkTrain database; no session recorded yet)`)
+        : check(
+            'database',
+            'warn',
+            `${path} has session schema v${d.schemaVersion}; this version migrates it to v${String(d.supported)} when it first writes`,
+            'start the daemon (`worktrain daemon start`) to migrate it',
+          );
     return check(
       'database',
       'fail',
       `${path} does not open: ${store.error.message}`,
       'see docs/durability.md',
     );
+  }
   store.value.close();
   return check('database', 'ok', `${path} opens (WorkTrain database)`);
 }

@@ -205,11 +205,22 @@ export async function executeTriggerFire(
     env: deps.env,
     cwd: deps.cwd,
   });
+  const [
+    { openTriggerStore, pollsEnabled, triggerError, TriggerRouter, TriggerScheduler },
+    { openSqliteQueue },
+  ] = await Promise.all([import('@worktrain/triggers'), import('@worktrain/queue')]);
+  // Refused before anything is created: a webhook-only trigger has nothing to fire.
+  if (!trigger.value.provider.schedule && !pollsEnabled(trigger.value))
+    return err(
+      fromTriggerError(
+        triggerError(
+          'NOT_SUPPORTED',
+          `trigger "${trigger.value.id}" is fired by webhooks only; use trigger test`,
+          { triggerId: trigger.value.id },
+        ),
+      ),
+    );
   mkdirSync(paths.home, { recursive: true });
-  const [{ openTriggerStore, TriggerRouter, TriggerScheduler }, { openSqliteQueue }] = await Promise.all([
-    import('@worktrain/triggers'),
-    import('@worktrain/queue'),
-  ]);
   const store = openTriggerStore({ path: paths.database }, { clock: deps.clock });
   if (store.isErr()) return err(fromTriggerError(store.error));
   const queue = openSqliteQueue({ db: store.value.db, clock: deps.clock });

@@ -18,6 +18,7 @@ import type { Command } from 'commander';
 import { type CliError, cliError, usageError } from '../cli-error.js';
 import type { CliDeps } from '../deps.js';
 import type { CommandContext } from '../program.js';
+import { openExistingSessionStore } from '../session-access.js';
 
 export interface WorktreeListOutput {
   readonly worktreesDir: string;
@@ -69,12 +70,9 @@ async function withInventory<T>(
   });
   const lib = await import('@worktrain/workspace');
   const manager = lib.createWorkspaceManager({ worktreesDir: paths.worktrees, clock: deps.clock });
-  let store: SessionStore | null = null;
-  if (deps.fs.exists(paths.database)) {
-    const opened = deps.openSessionStore({ path: paths.database });
-    if (opened.isErr()) return err(opened.error);
-    store = opened.value;
-  }
+  const opened = openExistingSessionStore(deps, paths.database);
+  if (opened.isErr()) return err(opened.error);
+  const store: SessionStore | null = opened.value;
   try {
     const repoPaths = store === null ? [] : await knownRepos(store);
     const open = store;

@@ -171,7 +171,9 @@ export const SESSION_STORE_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.v
  * 2. checks `application_id`: 'WRKT', or 0 on an empty database; anything else → NOT_A_WORKTRAIN_DATABASE;
  * 3. applies pending migrations in one `BEGIN IMMEDIATE` transaction (setting application_id on a new file).
  * Errors: NOT_A_WORKTRAIN_DATABASE (foreign, garbage, or newer-schema file), STORE_READ_ONLY (migrations
- * pending on a read-only file), STORE_CORRUPT, STORE_IO.
+ * pending on a read-only connection; `details.schemaVersion` is the file's session schema version, 0 when it
+ * has no session tables yet, e.g. a database only the queue has used, and `details.supported` this code's),
+ * STORE_CORRUPT, STORE_IO.
  */
 export function prepareDatabase(db: Database.Database, clock: Clock): Result<void, SessionStoreError> {
   try {
@@ -186,7 +188,9 @@ export function prepareDatabase(db: Database.Database, clock: Clock): Result<voi
   try {
     const checked = checkOwnership(db);
     if (checked.isErr()) return checked;
-    if (appliedVersion(db) >= SESSION_STORE_SCHEMA_VERSION) return ok(undefined);
+    const version = appliedVersion(db);
+    if (version >= SESSION_STORE_SCHEMA_VERSION) return ok(undefined);
+    if (db.readonly) return err(readOnlyPending(version));
     return migrate(db, clock);
   } catch (thrown) {
     if (isNotADatabase(thrown)) return err(notOurs('the file is not a SQLite database'));
@@ -268,6 +272,22 @@ function appliedVersion(db: Database.Database): number {
     v: number | null;
   };
   return row.v ?? 0;
+}
+
+/** A read-only connection cannot create or migrate the session tables; says which case this is. */
+function readOnlyPending(version: number): SessionStoreError {
+  const details = { schemaVersion: version, supported: SESSION_STORE_SCHEMA_VERSION };
+  if (version === 0)
+    return storeError(
+      'STORE_READ_ONLY',
+      'The database has no session store tables yet (no session was ever recorded in it), and a read-only connection cannot create them.',
+      details,
+    );
+  return storeError(
+    'STORE_READ_ONLY',
+    `The database has session store schema v${version}; this version needs v${SESSION_STORE_SCHEMA_VERSION}, and a read-only connection cannot migrate it. Open it writable once (e.g. start the daemon) to migrate.`,
+    details,
+  );
 }
 
 function notOurs(why: string): SessionStoreError {

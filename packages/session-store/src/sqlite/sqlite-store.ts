@@ -37,7 +37,8 @@ import { createStatements, summaryUpdateIndex } from './statements.js';
  * resolves ok the events survive SIGKILL and power loss, and a failed append writes nothing.
  *
  * Errors: NOT_A_WORKTRAIN_DATABASE (another application's file, garbage, or a newer schema),
- * STORE_READ_ONLY (a new or outdated file opened read-only), STORE_CORRUPT, STORE_IO (cannot open).
+ * STORE_READ_ONLY (a new or outdated file opened read-only; `details.schemaVersion` 0 means the file has no
+ * session tables yet, e.g. only the queue has used it), STORE_CORRUPT, STORE_IO (cannot open).
  */
 export function createSqliteSessionStore(
   options: SqliteSessionStoreOptions,
