@@ -81,6 +81,27 @@ describe('worktrain trigger', () => {
     );
   });
 
+  it('validate: secrets come from $WORKTRAIN_HOME/.env too (what `worktrain init` writes), the environment winning', async () => {
+    const withDotEnv = join(dir.path, 'home-dotenv');
+    mkdirSync(withDotEnv);
+    writeFileSync(join(withDotEnv, '.env'), `GITHUB_WEBHOOK_SECRET=${SECRET}\n`, { mode: 0o600 });
+    const run = await runWorktrain(['trigger', 'validate', '--config', config, '--format', 'json'], {
+      home: withDotEnv,
+    });
+    expect(run.code).toBe(0);
+    expect(parseJson(run)).toMatchObject({ valid: true });
+    // The environment wins over .env: its (too short) value is the one validated.
+    const overridden = await runWorktrain(['trigger', 'validate', '--config', config, '--format', 'json'], {
+      home: withDotEnv,
+      env: { GITHUB_WEBHOOK_SECRET: 'short' },
+    });
+    expect(overridden.code).toBe(1);
+    expect(parseJson(overridden)).toMatchObject({
+      valid: false,
+      issues: [{ path: 'triggers[0].webhook.secret', message: 'secret must be at least 8 characters' }],
+    });
+  });
+
   it('validate --repo: a per-repo file extends the global defaults and defaults its workspace', async () => {
     const repo = join(dir.path, 'repo');
     mkdirSync(join(repo, '.worktrain'), { recursive: true });

@@ -1,5 +1,6 @@
 export type { Clock, ManualClock } from './clock.js';
 export { manualClock, systemClock } from './clock.js';
+export { environmentWithDotEnv, parseDotEnv } from './dotenv.js';
 export type { ErrorBody, WorkTrainError } from './errors.js';
 export { describeThrown, ErrorBodySchema, makeError, toErrorBody } from './errors.js';
 export { canonicalHash, canonicalJson, sha256Hex } from './hashing.js';

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseDotEnv as parseDotEnvFromContracts } from '@worktrain/contracts';
 import { describe, expect, it } from 'vitest';
 import { loadRuntimeConfig, parseDotEnv, parseRuntimeConfig } from './config.js';
 
@@ -68,13 +69,8 @@ describe('parseRuntimeConfig', () => {
 });
 
 describe('parseDotEnv', () => {
-  it('reads assignments, quotes, export and comments', () => {
-    expect(parseDotEnv('# c\nA=1\nexport B="two words"\nC=\'3\'\nnot a line\n D = x \n')).toEqual({
-      A: '1',
-      B: 'two words',
-      C: '3',
-      D: 'x',
-    });
+  it('is re-exported from @worktrain/contracts (tested there)', () => {
+    expect(parseDotEnv).toBe(parseDotEnvFromContracts);
   });
 });
 

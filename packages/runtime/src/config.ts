@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { err, makeError, ok, type Result, type WorkTrainError } from '@worktrain/contracts';
+import { err, makeError, ok, parseDotEnv, type Result, type WorkTrainError } from '@worktrain/contracts';
 import { NOTIFICATION_TYPES } from '@worktrain/delivery';
 import { parseDocument } from 'yaml';
 import * as z from 'zod';
@@ -214,24 +214,8 @@ export interface ConfigIssue {
 
 const ENV_REF = /^\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))$/;
 
-/**
- * Parses a `.env` file's text: `NAME=value` lines, `#` comments, optional `export `, single or double
- * quotes around the value. Lines that are not assignments are ignored.
- */
-export function parseDotEnv(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const raw of text.split(/\r?\n/)) {
-    const line = raw.trim();
-    if (line === '' || line.startsWith('#')) continue;
-    const m = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/.exec(line);
-    if (m === null) continue;
-    let value = m[2] ?? '';
-    const q = value[0];
-    if ((q === '"' || q === "'") && value.length >= 2 && value.endsWith(q)) value = value.slice(1, -1);
-    out[m[1] ?? ''] = value;
-  }
-  return out;
-}
+/** Parses a `.env` file's text (it lives in `@worktrain/contracts`; re-exported here for compatibility). */
+export { parseDotEnv };
 
 function resolveRefs(
   value: unknown,

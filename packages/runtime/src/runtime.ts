@@ -10,6 +10,7 @@ import {
 } from '@worktrain/agent';
 import {
   type Clock,
+  environmentWithDotEnv,
   err,
   type Logger,
   ok,
@@ -368,7 +369,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       // keeps the old set and logs why. Polled (1 s), so editors that replace the file are seen too.
       const sched = scheduler;
       const env = options.env ?? process.env;
-      watchFile(paths.triggers, { interval: 1000 }, () => {
+      const reload = () => {
         void loadTriggers(paths, env).then(async (reloaded) => {
           if (reloaded.isErr()) {
             logger.warn(
@@ -381,8 +382,14 @@ export function createRuntime(options: RuntimeOptions): Runtime {
           await sched.restart();
           logger.info({ triggers: reloaded.value.triggers.map((t) => t.id) }, 'triggers.yaml reloaded');
         });
+      };
+      // An edit of .env (a rotated webhook secret) reloads the triggers as well.
+      watchFile(paths.triggers, { interval: 1000 }, reload);
+      watchFile(paths.envFile, { interval: 1000 }, reload);
+      closers.push(() => {
+        unwatchFile(paths.triggers, reload);
+        unwatchFile(paths.envFile, reload);
       });
-      closers.push(() => unwatchFile(paths.triggers));
     }
     bus.emit({ type: 'daemon_started', data: { workerId } });
     if (url !== '') logger.info({ url, workerId }, 'daemon listening');
@@ -425,7 +432,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   return { start, stop };
 }
 
-/** Loads `$WORKTRAIN_HOME/triggers.yaml` (missing = no triggers). */
+/** Loads `$WORKTRAIN_HOME/triggers.yaml` (missing = no triggers), `$NAME` refs from `env` over `.env`. */
 async function loadTriggers(
   paths: WorktrainPaths,
   env: Readonly<Record<string, string | undefined>>,
@@ -433,9 +440,13 @@ async function loadTriggers(
   const text = readTextIfExists(paths.triggers);
   if (text.isErr()) return err(text.error);
   if (text.value === null) return ok({ triggers: [], files: [] });
+  // `$NAME` secrets resolve from $WORKTRAIN_HOME/.env too (the process environment wins), as in config.yaml.
+  const withDotEnv = environmentWithDotEnv(paths.envFile, env);
+  if (withDotEnv.isErr())
+    return err(runtimeError('TRIGGERS_FAILED', withDotEnv.error.message, withDotEnv.error.details));
   const loaded = await loadTriggerConfig({
     files: [{ path: paths.triggers, text: text.value }],
-    env,
+    env: withDotEnv.value,
     registry: createBuiltinRegistry(),
   });
   if (loaded.isErr())

@@ -286,4 +286,31 @@ describe('worktrain-daemon HTTP API (real process on loopback)', () => {
     const metrics = await (await fetch(`${daemon.url}/metrics`)).text();
     expect(metrics).toContain(`worktrain_queue_tasks{queue="intake-only",state="pending"} ${n}`);
   });
+
+  it('resolves webhook secrets from $WORKTRAIN_HOME/.env and reloads the triggers when .env changes', async () => {
+    // The daemon's environment has no GH_WEBHOOK_SECRET (helpers.ts): every signed delivery so far was
+    // verified with the secret from .env. An event outside `events:` is verified, then ignored (200).
+    const envFile = join(home.home, '.env');
+    const original = readFileSync(envFile, 'utf8');
+    const rotated = 'rotated-webhook-secret-456';
+    const opened = (secret: string) =>
+      webhook(githubWebhookRequest('issues', { ...readWebhookExample(), action: 'opened' }, secret));
+    expect((await opened(WEBHOOK_SECRET)).status).toBe(200);
+    expect((await opened(rotated)).status).toBe(401);
+    try {
+      writeFileSync(
+        envFile,
+        original.replace(`GH_WEBHOOK_SECRET=${WEBHOOK_SECRET}`, `GH_WEBHOOK_SECRET=${rotated}`),
+      );
+      await waitFor('the rotated secret to be in force', async () =>
+        (await opened(rotated)).status === 200 ? true : undefined,
+      );
+      expect((await opened(WEBHOOK_SECRET)).status).toBe(401);
+    } finally {
+      writeFileSync(envFile, original);
+    }
+    await waitFor('the original secret to be back', async () =>
+      (await opened(WEBHOOK_SECRET)).status === 200 ? true : undefined,
+    );
+  });
 });

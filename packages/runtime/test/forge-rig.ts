@@ -111,7 +111,15 @@ export async function forgeRig(options: {
   writeFileSync(join(home.home, 'config.yaml'), `${config.join('\n')}\n`);
   writeFileSync(
     join(home.home, '.env'),
-    `GITLAB_TOKEN=${GITLAB_TOKEN}\nJIRA_API_TOKEN=${JIRA_TOKEN}\nGITHUB_TOKEN=ghp_testtoken\n`,
+    [
+      `GITLAB_TOKEN=${GITLAB_TOKEN}`,
+      `JIRA_API_TOKEN=${JIRA_TOKEN}`,
+      'GITHUB_TOKEN=ghp_testtoken',
+      `GH_WEBHOOK_SECRET=${WEBHOOK_SECRET}`,
+      `GL_WEBHOOK_TOKEN=${GITLAB_WEBHOOK_TOKEN}`,
+      `JIRA_WEBHOOK_SECRET=${JIRA_WEBHOOK_SECRET}`,
+      '',
+    ].join('\n'),
     { mode: 0o600 },
   );
   writeFileSync(
@@ -152,10 +160,8 @@ export async function forgeRig(options: {
   return { git, gitlab, jira, github, home, glIssueIid: issue.iid, jiraKey: ticket.key };
 }
 
-/** Starts the daemon of the rig (webhook secrets reach triggers.yaml through the environment). */
+/** Starts the daemon of the rig (webhook secrets reach triggers.yaml through the home's `.env`). */
 export async function daemonOf(r: ForgeRig): Promise<Daemon> {
-  process.env.GL_WEBHOOK_TOKEN = GITLAB_WEBHOOK_TOKEN;
-  process.env.JIRA_WEBHOOK_SECRET = JIRA_WEBHOOK_SECRET;
   const d = await startDaemon(r.home.home);
   cleanups.push(async () => {
     if (d.child.exitCode === null && d.child.signalCode === null) {

@@ -89,7 +89,10 @@ export function makeHome(options: {
       : []),
   ];
   writeFileSync(join(home, 'config.yaml'), `${config.join('\n')}\n`);
-  writeFileSync(join(home, '.env'), 'GITHUB_TOKEN=ghp_testtoken\n', { mode: 0o600 });
+  // Secrets live in $WORKTRAIN_HOME/.env, as docs/daemon.md tells users (the daemon's environment has none).
+  writeFileSync(join(home, '.env'), `GITHUB_TOKEN=ghp_testtoken\nGH_WEBHOOK_SECRET=${WEBHOOK_SECRET}\n`, {
+    mode: 0o600,
+  });
   if (options.triggers === true && options.repoDir !== undefined)
     writeFileSync(
       join(home, 'triggers.yaml'),
@@ -125,7 +128,7 @@ export async function startDaemon(home: string, args: readonly string[] = []): P
     ['--conditions=@worktrain/source', '--import', 'tsx', daemonMain, '--home', home, ...args],
     {
       cwd: repoRoot,
-      env: { ...process.env, GH_WEBHOOK_SECRET: WEBHOOK_SECRET, WORKTRAIN_LOG_LEVEL: 'info' },
+      env: { ...process.env, WORKTRAIN_LOG_LEVEL: 'info' },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
@@ -256,7 +259,7 @@ export function runDaemonToExit(
       ['--conditions=@worktrain/source', '--import', 'tsx', daemonMain, '--home', home, ...args],
       {
         cwd: repoRoot,
-        env: { ...process.env, GH_WEBHOOK_SECRET: WEBHOOK_SECRET },
+        env: process.env,
         stdio: ['ignore', 'ignore', 'pipe'],
       },
     );

@@ -16,8 +16,8 @@ import {
 } from 'node:fs';
 import { connect } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
-import { resolveWorktrainPaths, type WorktrainPaths } from '@worktrain/contracts';
-import { loadRuntimeConfig, parseDotEnv } from '@worktrain/runtime';
+import { environmentWithDotEnv, resolveWorktrainPaths, type WorktrainPaths } from '@worktrain/contracts';
+import { loadRuntimeConfig } from '@worktrain/runtime';
 import { createBuiltinRegistry, loadTriggerConfig } from '@worktrain/triggers';
 import { daemonEndpoint, daemonHealth } from '../daemon-client.js';
 import type { CliDeps } from '../deps.js';
@@ -229,23 +229,20 @@ export async function checkTriggers(
       `${paths.triggers} does not exist (no triggers)`,
       'run `worktrain init`',
     );
-  let dotenv: Record<string, string> = {};
-  try {
-    dotenv = existsSync(paths.envFile) ? parseDotEnv(readText(paths.envFile)) : {};
-  } catch {
-    dotenv = {};
-  }
+  const withDotEnv = environmentWithDotEnv(paths.envFile, env);
+  if (withDotEnv.isErr())
+    return check('triggers', 'fail', withDotEnv.error.message, `chmod 600 ${paths.envFile} (owned by you)`);
   const text = readText(paths.triggers);
   const loaded = await loadTriggerConfig({
     files: [{ path: paths.triggers, text }],
-    env: { ...dotenv, ...env },
+    env: withDotEnv.value,
     registry: createBuiltinRegistry(),
   });
   if (loaded.isOk())
     return check(
       'triggers',
       'ok',
-      `${paths.triggers} is valid (${loaded.value.triggers.length} triggers)`,
+      `${paths.triggers} is valid (${loaded.value.triggers.length} trigger${loaded.value.triggers.length === 1 ? '' : 's'})`,
       undefined,
       {
         path: paths.triggers,

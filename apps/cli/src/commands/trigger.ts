@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import { err, ok, type Result, resolveWorktrainPaths } from '@worktrain/contracts';
+import { environmentWithDotEnv, err, ok, type Result, resolveWorktrainPaths } from '@worktrain/contracts';
 // Types only: `@worktrain/triggers` and `@worktrain/queue` are imported by the commands that use them, so
 // that the CLI starts without loading them.
 import type {
@@ -61,7 +61,15 @@ export async function loadConfig(
     if (repoText.isErr()) return err(repoText.error);
     files.push({ path: file, text: repoText.value, repoRoot: root });
   }
-  const loaded = await loadTriggerConfig({ files, env: deps.env, registry: createBuiltinRegistry() });
+  // `$NAME` secrets resolve from $WORKTRAIN_HOME/.env too (the process environment wins), as in the daemon.
+  const envFile = resolveWorktrainPaths({
+    ...(opts.home ? { home: opts.home } : {}),
+    env: deps.env,
+    cwd: deps.cwd,
+  }).envFile;
+  const env = environmentWithDotEnv(envFile, deps.env);
+  if (env.isErr()) return err(cliError('TRIGGER_CONFIG_INVALID', env.error.message, env.error.details));
+  const loaded = await loadTriggerConfig({ files, env: env.value, registry: createBuiltinRegistry() });
   return loaded.mapErr(fromTriggerError);
 }
 
