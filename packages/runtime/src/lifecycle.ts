@@ -82,8 +82,9 @@ const META_KEY = 'daemon';
  * Runs one task: task → session (engine, autonomous mode) → worktree → agent run → delivery. Re-running
  * the same task (after a crash, a lease expiry or a retry) continues the session it already started, with
  * its conversation, instead of starting another; delivery is idempotent and skipped once recorded.
- * Throws {@link TaskFailure} to fail the task: `validation` (bad payload, unknown workflow), `cancelled`
- * (kill switch), `execution` (agent or delivery failure; retried by the queue).
+ * Throws {@link TaskFailure} to fail the task: `validation` (bad payload, unknown workflow, a workspace
+ * that is not a repository or has no origin/base branch: dead-lettered at once), `cancelled` (kill switch),
+ * `execution` (agent or delivery failure; retried by the queue).
  */
 export function createTaskHandler(deps: LifecycleDeps) {
   const log = deps.logger.child({ component: 'lifecycle' });
@@ -126,7 +127,11 @@ export function createTaskHandler(deps: LifecycleDeps) {
     return parseMeta(created.data.context[META_KEY]);
   };
 
-  /** The task handler; a final failure (no retry left) also notifies `session.failed`. */
+  /**
+   * The task handler. A failed attempt is recorded in its session's log (a `decision_trace`: why, whether
+   * the queue retries it or dead-letters it, and how to carry on), so the timeline says why nothing runs; a
+   * final failure (no retry left) also notifies `session.failed`.
+   */
   return async function handle(task: LeasedTask, signal: AbortSignal): Promise<void> {
     try {
       await handleTask(task, signal);
@@ -135,11 +140,45 @@ export function createTaskHandler(deps: LifecycleDeps) {
         const final = thrown.retryable === false || task.attempt >= task.maxAttempts;
         const resume = ResumePayloadSchema.safeParse(task.payload);
         const sessionId = resume.success ? resume.data.sessionId : deps.taskSessions.get(task.id);
+        if (sessionId !== null) await recordAttemptFailure(sessionId, task, thrown, final);
         if (final && sessionId !== null) deps.notifications?.failed(sessionId, thrown.message);
       }
       throw thrown;
     }
   };
+
+  /** Best effort: a session log that cannot be written must not hide the task's own failure. */
+  async function recordAttemptFailure(
+    sessionId: string,
+    task: LeasedTask,
+    failure: TaskFailure,
+    final: boolean,
+  ): Promise<void> {
+    const r = await appendAtHead(deps.store, sessionId, [
+      {
+        kind: 'decision_trace',
+        data: {
+          nodeId: null,
+          decision: final ? 'task_dead_lettered' : 'task_attempt_failed',
+          reason: failure.message,
+          data: {
+            taskId: task.id,
+            attempt: task.attempt,
+            maxAttempts: task.maxAttempts,
+            failureClass: failure.failureClass,
+            next: final
+              ? `dead letter: fix the cause, then \`worktrain sessions continue ${sessionId}\` or \`worktrain queue requeue ${task.id}\``
+              : 'the queue retries the task after a backoff',
+          },
+        },
+      },
+    ]);
+    if (r.isErr())
+      log.warn(
+        { sessionId, taskId: task.id, code: r.error.code },
+        'task failure not recorded in the session',
+      );
+  }
 
   async function handleTask(task: LeasedTask, signal: AbortSignal): Promise<void> {
     const item = readWorkItem(task.payload, { jiraRoutes: deps.jiraRoutes ?? {} });
@@ -228,8 +267,15 @@ export function createTaskHandler(deps: LifecycleDeps) {
       record(sessionId, [{ kind: 'session_started', data: { workerId: deps.workerId, taskId: task.id } }]),
       deps.workspaces.createWorktree({ repoPath: meta.repoPath, sessionId, fetchedSince: task.createdAt }),
     ]);
-    if (worktree.isErr())
-      throw new TaskFailure('execution', `Cannot prepare the worktree: ${worktree.error.message}`);
+    if (worktree.isErr()) {
+      // Not a repository, no origin or base branch, an unusable session id: no retry fixes these.
+      const final = FINAL_WORKTREE_CODES.has(worktree.error.code);
+      throw new TaskFailure(
+        final ? 'validation' : 'execution',
+        `Cannot prepare the worktree: ${worktree.error.message}`,
+        final ? false : undefined,
+      );
+    }
     deps.events.emit({
       type: 'worktree_ready',
       taskId: task.id,
@@ -532,6 +578,13 @@ const FINAL_DELIVERY_CODES: ReadonlySet<string> = new Set([
   'TEMPLATE_NOT_FOUND',
   'WORKTREE_DIRTY',
   'SIGNING_FAILED',
+]);
+
+/** Worktree errors of the task's configuration (its workspace), dead-lettered at once as `validation`. */
+const FINAL_WORKTREE_CODES: ReadonlySet<string> = new Set([
+  'NOT_A_REPOSITORY',
+  'BASE_BRANCH_NOT_FOUND',
+  'INVALID_SESSION_ID',
 ]);
 
 function parseMeta(value: unknown): DaemonMeta | null {

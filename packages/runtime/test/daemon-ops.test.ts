@@ -59,9 +59,9 @@ async function sessionOf(d: Daemon, taskId: string): Promise<string> {
 async function task(
   d: Daemon,
   taskId: string,
-): Promise<{ state: string; lastError: { class: string } | null } | undefined> {
+): Promise<{ state: string; attempt: number; lastError: { class: string } | null } | undefined> {
   const r = (await (await d.api('/queue')).json()) as {
-    tasks: Array<{ id: string; state: string; lastError: { class: string } | null }>;
+    tasks: Array<{ id: string; state: string; attempt: number; lastError: { class: string } | null }>;
   };
   return r.tasks.find((t) => t.id === taskId);
 }
@@ -93,6 +93,26 @@ describe('daemon operations', () => {
     expect(ids).toEqual(all.filter((e) => e.seq > after).map((e) => e.seq));
     const bad = await d.api(`/sessions/${sessionId}/events`, { headers: { 'last-event-id': 'abc' } });
     expect(bad.status).toBe(400);
+  });
+
+  it('a workspace without an origin remote dead-letters at once (validation), and the session log says why', async () => {
+    const { git, home } = await setup(fixScript());
+    await git.git(['remote', 'remove', 'origin']);
+    const d = await start(home.home);
+    const taskId = await dispatch(d, 'test.daemon-fix', git.repoDir);
+    const sessionId = await sessionOf(d, taskId);
+    const dead = await waitFor('the task to be dead-lettered', async () => {
+      const t = await task(d, taskId);
+      return t?.state === 'dead' ? t : undefined;
+    });
+    // One attempt, not maxAttempts (5): no retry can add the remote.
+    expect(dead).toMatchObject({ attempt: 1, lastError: { class: 'validation' } });
+    const traces = (await sessionEvents(d, sessionId)).filter((e) => e.kind === 'decision_trace');
+    expect(traces.at(-1)?.data).toMatchObject({
+      decision: 'task_dead_lettered',
+      reason: expect.stringContaining('has no remote named origin'),
+      data: { taskId, attempt: 1, failureClass: 'validation' },
+    });
   });
 
   it('SIGTERM drains: the running session finishes, the process exits 0, and nothing is left leased', async () => {

@@ -281,8 +281,19 @@ export function createWorkspaceManager(options: WorkspaceManagerOptions): Worksp
       .andThen((o): ResultAsync<string, WorkspaceError> => {
         const local = o.exitCode === 0 ? o.stdout.trim().replace(/^origin\//, '') : '';
         if (local !== '') return okAsync(local);
-        return runGit(repo, ['ls-remote', '--symref', 'origin', 'HEAD']).map(
-          (r) => r.stdout.match(/^ref:\s+refs\/heads\/(\S+)\s+HEAD$/m)?.[1] ?? '',
+        // `git remote get-url` exits 2 when there is no such remote: a configuration error no retry fixes.
+        return runGit(repo, ['remote', 'get-url', 'origin'], { okExitCodes: [2] }).andThen((remote) =>
+          remote.exitCode === 2
+            ? err(
+                workspaceError(
+                  'BASE_BRANCH_NOT_FOUND',
+                  `${repo} has no remote named origin: sessions branch from origin's default branch and deliver there (add it with \`git remote add origin <url>\`)`,
+                  { repoPath: repo, remote: 'origin' },
+                ),
+              )
+            : runGit(repo, ['ls-remote', '--symref', 'origin', 'HEAD']).map(
+                (r) => r.stdout.match(/^ref:\s+refs\/heads\/(\S+)\s+HEAD$/m)?.[1] ?? '',
+              ),
         );
       })
       .andThen((branch) =>

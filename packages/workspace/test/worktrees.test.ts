@@ -117,6 +117,14 @@ describe('createWorktree', () => {
     expect(missing._unsafeUnwrapErr().code).toBe('BASE_BRANCH_NOT_FOUND');
   });
 
+  it('says a repository without an origin remote has no base branch (BASE_BRANCH_NOT_FOUND, not a git failure)', async () => {
+    await fx.git(fx.repo, 'remote', 'remove', 'origin');
+    const e = (await manager.createWorktree({ repoPath: fx.repo, sessionId: 's3' }))._unsafeUnwrapErr();
+    expect(e.code).toBe('BASE_BRANCH_NOT_FOUND');
+    expect(e.message).toContain('has no remote named origin');
+    expect(e.details).toEqual({ repoPath: fx.repo, remote: 'origin' });
+  });
+
   it('serialises concurrent sessions on one repository', async () => {
     const ids = ['c1', 'c2', 'c3', 'c4', 'c5'];
     const results = await Promise.all(
