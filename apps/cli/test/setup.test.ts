@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -24,6 +25,20 @@ interface DoctorJson {
 
 function isDoctorJson(value: unknown): value is DoctorJson {
   return typeof value === 'object' && value !== null && 'checks' in value && Array.isArray(value.checks);
+}
+
+/** A git repository at `path` (with a bare `origin` beside it when `withOrigin`); returns `path`. */
+function gitRepo(path: string, withOrigin: boolean): string {
+  const git = (...args: string[]) => {
+    const r = spawnSync('git', args, { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`);
+  };
+  git('init', '-q', '-b', 'main', path);
+  if (withOrigin) {
+    git('init', '-q', '--bare', '-b', 'main', `${path}.git`);
+    git('-C', path, 'remote', 'add', 'origin', `${path}.git`);
+  }
+  return path;
 }
 
 async function doctor(home: string, env: Record<string, string> = {}) {
@@ -107,7 +122,9 @@ describe('worktrain doctor', SLOW, () => {
 
   it('passes on a fresh init (warnings for what the first start creates) and reports every check', async () => {
     const home = join(dir.path, 'fresh');
-    expect((await runWorktrain(['init'], { home })).code).toBe(0);
+    // `init` makes the current directory the starter trigger's workspace: a clone with an origin remote.
+    const clone = gitRepo(join(dir.path, 'fresh-clone'), true);
+    expect((await runWorktrain(['init'], { home, cwd: clone })).code).toBe(0);
     const { code, out, byName } = await doctor(home);
     expect(code).toBe(0);
     expect(out.ok).toBe(true);
@@ -119,14 +136,39 @@ describe('worktrain doctor', SLOW, () => {
       'permissions',
       'config',
       'triggers',
+      'workspaces',
       'daemon',
       'postgres',
     ]);
+    expect(byName('workspaces')).toMatchObject({ status: 'ok' });
     expect(byName('git').message).toMatch(/^git \d+\.\d+/);
     expect(byName('database').status).toBe('warn');
     expect(byName('triggers')).toMatchObject({ status: 'ok' });
     expect(byName('daemon')).toMatchObject({ status: 'warn' });
     expect(byName('daemon').fix).toContain('daemon start');
+  });
+
+  it('warns about trigger workspaces that are missing, not repositories or without an origin remote', async () => {
+    const home = join(dir.path, 'workspaces');
+    expect((await runWorktrain(['init'], { home, cwd: gitRepo(join(dir.path, 'ws-ok'), true) })).code).toBe(
+      0,
+    );
+    const plain = join(dir.path, 'ws-plain');
+    mkdirSync(plain);
+    const local = gitRepo(join(dir.path, 'ws-local'), false);
+    const trigger = (id: string, workspace: string) =>
+      `  - id: ${id}\n    provider: schedule\n    workflowId: wr.report\n    workspace: ${JSON.stringify(workspace)}\n    cron: "0 3 * * *"\n`;
+    writeFileSync(
+      join(home, 'triggers.yaml'),
+      `triggers:\n${trigger('plain', plain)}${trigger('local', local)}${trigger('gone', join(dir.path, 'nope'))}`,
+    );
+    const { code, byName } = await doctor(home);
+    expect(code).toBe(0);
+    expect(byName('workspaces')).toMatchObject({
+      status: 'warn',
+      message: `plain: ${plain} is not a git repository; local: ${local} has no origin remote; gone: ${join(dir.path, 'nope')} does not exist`,
+    });
+    expect(byName('workspaces').fix).toContain('origin remote');
   });
 
   it('fails (exit 1) on an invalid config, loose key permissions and a foreign database, naming paths and fixes', async () => {

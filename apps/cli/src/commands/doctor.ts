@@ -247,6 +247,7 @@ export async function checkTriggers(
       {
         path: paths.triggers,
         triggers: loaded.value.triggers.map((t) => t.id),
+        workspaces: loaded.value.triggers.map((t) => ({ triggerId: t.id, workspace: t.workspace })),
       },
     );
   const issues = Array.isArray(loaded.error.details?.issues) ? loaded.error.details.issues : [];
@@ -343,6 +344,59 @@ export async function checkPostgres(env: Readonly<Record<string, string | undefi
       );
 }
 
+/**
+ * The workspaces of valid triggers (from {@link checkTriggers}' details): each must be a git repository
+ * with an `origin` remote, since sessions branch from origin's default branch and deliver there; a task
+ * for one that is not dead-letters at once. Problems are warnings (the daemon still starts); null when
+ * there is no valid trigger to look at.
+ */
+export function checkWorkspaces(
+  triggers: DoctorCheck,
+  env: Readonly<Record<string, string | undefined>>,
+): DoctorCheck | null {
+  const listed = triggers.details?.workspaces;
+  if (triggers.status !== 'ok' || !Array.isArray(listed) || listed.length === 0) return null;
+  const problems: string[] = [];
+  const seen = new Map<string, string | null>();
+  for (const entry of listed as Array<{ triggerId: string; workspace: string }>) {
+    let problem = seen.get(entry.workspace);
+    if (problem === undefined) {
+      problem = workspaceProblem(entry.workspace, env);
+      seen.set(entry.workspace, problem);
+    }
+    if (problem !== null) problems.push(`${entry.triggerId}: ${entry.workspace} ${problem}`);
+  }
+  if (problems.length === 0)
+    return check(
+      'workspaces',
+      'ok',
+      `${seen.size} workspace${seen.size === 1 ? '' : 's'}: git repositories with an origin remote`,
+    );
+  return check(
+    'workspaces',
+    'warn',
+    problems.join('; '),
+    'point `workspace:` at a clone of the repository (with its origin remote); tasks for these are dead-lettered',
+    { problems },
+  );
+}
+
+function workspaceProblem(
+  workspace: string,
+  env: Readonly<Record<string, string | undefined>>,
+): string | null {
+  if (!existsSync(workspace)) return 'does not exist';
+  // `git remote get-url` exits 2 for a missing remote, 128 outside a repository.
+  const run = spawnSync('git', ['-C', workspace, 'remote', 'get-url', 'origin'], {
+    encoding: 'utf8',
+    env: { PATH: env.PATH ?? '' },
+  });
+  if (run.error !== undefined) return `cannot be checked: ${run.error.message}`;
+  if (run.status === 2) return 'has no origin remote';
+  if (run.status !== 0) return 'is not a git repository';
+  return null;
+}
+
 /** Runs every check in order. Never fails as a command: failing checks are output (exit 1). */
 export async function executeDoctor(deps: CliDeps, opts: { home?: string }): Promise<DoctorOutput> {
   const paths = resolveWorktrainPaths({
@@ -357,10 +411,12 @@ export async function executeDoctor(deps: CliDeps, opts: { home?: string }): Pro
     checkDatabase(paths, deps),
     checkPermissions(paths),
     checkConfig(paths, deps.env),
-    await checkTriggers(paths, deps.env),
-    await checkDaemon(deps, opts.home),
-    await checkPostgres(deps.env),
   ];
+  const triggers = await checkTriggers(paths, deps.env);
+  checks.push(triggers);
+  const workspaces = checkWorkspaces(triggers, deps.env);
+  if (workspaces !== null) checks.push(workspaces);
+  checks.push(await checkDaemon(deps, opts.home), await checkPostgres(deps.env));
   return { home: paths.home, ok: checks.every((c) => c.status !== 'fail'), checks };
 }
 
