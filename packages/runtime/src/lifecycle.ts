@@ -37,6 +37,7 @@ import {
   targetFromJson,
   targetToJson,
 } from './payload.js';
+import { redactFailureMessage } from './redact.js';
 import { appendAtHead, readAll } from './session-log.js';
 import type { ParkedGates, TaskSessions } from './task-sessions.js';
 
@@ -160,7 +161,7 @@ export function createTaskHandler(deps: LifecycleDeps) {
         data: {
           nodeId: null,
           decision: final ? 'task_dead_lettered' : 'task_attempt_failed',
-          reason: failure.message,
+          reason: redactFailureMessage(failure.message),
           data: {
             taskId: task.id,
             attempt: task.attempt,
