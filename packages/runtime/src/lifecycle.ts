@@ -136,7 +136,13 @@ export function createTaskHandler(deps: LifecycleDeps) {
   return async function handle(task: LeasedTask, signal: AbortSignal): Promise<void> {
     try {
       await handleTask(task, signal);
-    } catch (thrown) {
+    } catch (caught) {
+      // Git or forge output in a message can carry a token: redacted before the queue's lastError, the
+      // logs, the session log and notifications see it.
+      const thrown =
+        caught instanceof TaskFailure
+          ? new TaskFailure(caught.failureClass, redactFailureMessage(caught.message), caught.retryable)
+          : caught;
       if (thrown instanceof TaskFailure && thrown.failureClass !== 'cancelled') {
         const final = thrown.retryable === false || task.attempt >= task.maxAttempts;
         const resume = ResumePayloadSchema.safeParse(task.payload);
@@ -161,7 +167,7 @@ export function createTaskHandler(deps: LifecycleDeps) {
         data: {
           nodeId: null,
           decision: final ? 'task_dead_lettered' : 'task_attempt_failed',
-          reason: redactFailureMessage(failure.message),
+          reason: failure.message,
           data: {
             taskId: task.id,
             attempt: task.attempt,
