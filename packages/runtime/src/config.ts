@@ -1,5 +1,13 @@
 import { readFileSync } from 'node:fs';
-import { err, makeError, ok, parseDotEnv, type Result, type WorkTrainError } from '@worktrain/contracts';
+import {
+  environmentWithDotEnv,
+  err,
+  makeError,
+  ok,
+  parseDotEnv,
+  type Result,
+  type WorkTrainError,
+} from '@worktrain/contracts';
 import { NOTIFICATION_TYPES } from '@worktrain/delivery';
 import { parseDocument } from 'yaml';
 import * as z from 'zod';
@@ -294,16 +302,9 @@ export function loadRuntimeConfig(options: {
 }): Result<RuntimeConfig, ConfigError> {
   const text = readOptional(options.configPath);
   if (text.isErr()) return err(text.error);
-  const dotenv = readOptional(options.envFile);
-  if (dotenv.isErr()) return err(dotenv.error);
-  const env = { ...parseDotEnv(dotenv.value ?? ''), ...definedOnly(options.env) };
-  return parseRuntimeConfig(text.value ?? '', env);
-}
-
-function definedOnly(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(env)) if (v !== undefined) out[k] = v;
-  return out;
+  const env = environmentWithDotEnv(options.envFile, options.env);
+  if (env.isErr()) return err(makeError('CONFIG_READ', env.error.message, env.error.details));
+  return parseRuntimeConfig(text.value ?? '', env.value);
 }
 
 function readOptional(path: string): Result<string | null, ConfigError> {
