@@ -14,6 +14,7 @@ import {
 import { type WorkspaceError, workspaceError } from './errors.js';
 import { runGit } from './git.js';
 import { clearStaleIndexLock, type IndexLockOutcome, withRepoLock } from './locks.js';
+import { originUrl } from './origin.js';
 import {
   type DirtyFile,
   parsePorcelainZ,
@@ -281,19 +282,10 @@ export function createWorkspaceManager(options: WorkspaceManagerOptions): Worksp
       .andThen((o): ResultAsync<string, WorkspaceError> => {
         const local = o.exitCode === 0 ? o.stdout.trim().replace(/^origin\//, '') : '';
         if (local !== '') return okAsync(local);
-        // `git remote get-url` exits 2 when there is no such remote: a configuration error no retry fixes.
-        return runGit(repo, ['remote', 'get-url', 'origin'], { okExitCodes: [2] }).andThen((remote) =>
-          remote.exitCode === 2
-            ? err(
-                workspaceError(
-                  'BASE_BRANCH_NOT_FOUND',
-                  `${repo} has no remote named origin: sessions branch from origin's default branch and deliver there (add it with \`git remote add origin <url>\`)`,
-                  { repoPath: repo, remote: 'origin' },
-                ),
-              )
-            : runGit(repo, ['ls-remote', '--symref', 'origin', 'HEAD']).map(
-                (r) => r.stdout.match(/^ref:\s+refs\/heads\/(\S+)\s+HEAD$/m)?.[1] ?? '',
-              ),
+        return originUrl(repo).andThen(() =>
+          runGit(repo, ['ls-remote', '--symref', 'origin', 'HEAD']).map(
+            (r) => r.stdout.match(/^ref:\s+refs\/heads\/(\S+)\s+HEAD$/m)?.[1] ?? '',
+          ),
         );
       })
       .andThen((branch) =>

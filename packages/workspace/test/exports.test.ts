@@ -9,6 +9,7 @@ it('exports exactly the documented public surface', () => {
     'createWorkspaceManager',
     'enableGitSpawnHelper',
     'inspectWorktrees',
+    'originUrl',
     'parsePorcelainZ',
     'planWorktreeCleanup',
     'runGit',

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { manualClock } from '@worktrain/contracts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createWorkspaceManager, type WorkspaceManager } from '../src/index.js';
+import { createWorkspaceManager, originUrl, type WorkspaceManager } from '../src/index.js';
 import { createGitFixture, type GitFixture } from './helpers/git-fixture.js';
 
 let fx: GitFixture;
@@ -118,7 +118,9 @@ describe('createWorktree', () => {
   });
 
   it('says a repository without an origin remote has no base branch (BASE_BRANCH_NOT_FOUND, not a git failure)', async () => {
+    expect((await originUrl(fx.repo))._unsafeUnwrap()).toBe(fx.origin);
     await fx.git(fx.repo, 'remote', 'remove', 'origin');
+    expect((await originUrl(fx.repo))._unsafeUnwrapErr().code).toBe('BASE_BRANCH_NOT_FOUND');
     const e = (await manager.createWorktree({ repoPath: fx.repo, sessionId: 's3' }))._unsafeUnwrapErr();
     expect(e.code).toBe('BASE_BRANCH_NOT_FOUND');
     expect(e.message).toContain('has no remote named origin');

@@ -346,22 +346,21 @@ export async function checkPostgres(env: Readonly<Record<string, string | undefi
 
 /**
  * The workspaces of valid triggers (from {@link checkTriggers}' details): each must be a git repository
- * with an `origin` remote, since sessions branch from origin's default branch and deliver there; a task
- * for one that is not dead-letters at once. Problems are warnings (the daemon still starts); null when
- * there is no valid trigger to look at.
+ * with an `origin` remote (`originUrl` of @worktrain/workspace, the rule the daemon applies), since sessions
+ * branch from origin's default branch and deliver there; a task for one that is not dead-letters at once.
+ * Problems are warnings (the daemon still starts); null when there is no valid trigger to look at.
  */
-export function checkWorkspaces(
-  triggers: DoctorCheck,
-  env: Readonly<Record<string, string | undefined>>,
-): DoctorCheck | null {
+export async function checkWorkspaces(triggers: DoctorCheck): Promise<DoctorCheck | null> {
   const listed = triggers.details?.workspaces;
   if (triggers.status !== 'ok' || !Array.isArray(listed) || listed.length === 0) return null;
+  const { originUrl } = await import('@worktrain/workspace');
   const problems: string[] = [];
   const seen = new Map<string, string | null>();
   for (const entry of listed as Array<{ triggerId: string; workspace: string }>) {
     let problem = seen.get(entry.workspace);
     if (problem === undefined) {
-      problem = workspaceProblem(entry.workspace, env);
+      const origin = await originUrl(entry.workspace);
+      problem = origin.isOk() ? null : (WORKSPACE_PROBLEMS[origin.error.code] ?? origin.error.message);
       seen.set(entry.workspace, problem);
     }
     if (problem !== null) problems.push(`${entry.triggerId}: ${entry.workspace} ${problem}`);
@@ -381,21 +380,11 @@ export function checkWorkspaces(
   );
 }
 
-function workspaceProblem(
-  workspace: string,
-  env: Readonly<Record<string, string | undefined>>,
-): string | null {
-  if (!existsSync(workspace)) return 'does not exist';
-  // `git remote get-url` exits 2 for a missing remote, 128 outside a repository.
-  const run = spawnSync('git', ['-C', workspace, 'remote', 'get-url', 'origin'], {
-    encoding: 'utf8',
-    env: { PATH: env.PATH ?? '' },
-  });
-  if (run.error !== undefined) return `cannot be checked: ${run.error.message}`;
-  if (run.status === 2) return 'has no origin remote';
-  if (run.status !== 0) return 'is not a git repository';
-  return null;
-}
+const WORKSPACE_PROBLEMS: Readonly<Record<string, string>> = {
+  WORKTREE_MISSING: 'does not exist',
+  NOT_A_REPOSITORY: 'is not a git repository',
+  BASE_BRANCH_NOT_FOUND: 'has no origin remote',
+};
 
 /** Runs every check in order. Never fails as a command: failing checks are output (exit 1). */
 export async function executeDoctor(deps: CliDeps, opts: { home?: string }): Promise<DoctorOutput> {
@@ -414,7 +403,7 @@ export async function executeDoctor(deps: CliDeps, opts: { home?: string }): Pro
   ];
   const triggers = await checkTriggers(paths, deps.env);
   checks.push(triggers);
-  const workspaces = checkWorkspaces(triggers, deps.env);
+  const workspaces = await checkWorkspaces(triggers);
   if (workspaces !== null) checks.push(workspaces);
   checks.push(await checkDaemon(deps, opts.home), await checkPostgres(deps.env));
   return { home: paths.home, ok: checks.every((c) => c.status !== 'fail'), checks };
