@@ -33,7 +33,7 @@ export { createAnthropicProvider } from './model/anthropic.js';
 export { buildMessagesParams } from './model/anthropic-request.js';
 export type { BedrockProviderOptions } from './model/bedrock.js';
 export { createBedrockProvider } from './model/bedrock.js';
-export { costOf, MODEL_PRICES, priceOf } from './model/pricing.js';
+export { costOf, DEFAULT_ANTHROPIC_MODEL, MODEL_PRICES, priceOf } from './model/pricing.js';
 // Model providers.
 export type {
   ContentBlock,

@@ -6,6 +6,7 @@ describe('public surface', () => {
     expect(Object.keys(agent).sort()).toMatchInlineSnapshot(`
       [
         "ACTION_GATE_TRACES",
+        "DEFAULT_ANTHROPIC_MODEL",
         "DEFAULT_BUDGET",
         "DEFAULT_RETRY_POLICY",
         "DEFAULT_RULES_LIMITS",

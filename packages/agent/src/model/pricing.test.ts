@@ -1,5 +1,8 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { costOf, priceOf } from './pricing.js';
+import { costOf, DEFAULT_ANTHROPIC_MODEL, MODEL_PRICES, priceOf } from './pricing.js';
 import { backoffDelayMs, DEFAULT_RETRY_POLICY, parseRetryAfterMs } from './retry.js';
 
 describe('prices', () => {
@@ -9,6 +12,15 @@ describe('prices', () => {
     expect(priceOf('claude-opus-4-1-20250805')?.inputPerMTok).toBe(15);
     expect(priceOf('claude-opus-4-5')?.inputPerMTok).toBe(5);
     expect(priceOf('gpt-4o')).toBeUndefined();
+  });
+
+  it('prices the default Anthropic model, which the installed SDK does not mark deprecated', () => {
+    expect(MODEL_PRICES[DEFAULT_ANTHROPIC_MODEL]).toBeDefined();
+    // The SDK warns at run time about ids in DEPRECATED_MODELS (not an exported path: read its file).
+    const sdk = dirname(createRequire(import.meta.url).resolve('@anthropic-ai/sdk'));
+    const deprecated = readFileSync(join(sdk, 'internal', 'data', 'deprecated-models.js'), 'utf8');
+    expect(deprecated).toContain('DEPRECATED_MODELS');
+    expect(deprecated).not.toContain(`'${DEFAULT_ANTHROPIC_MODEL}'`);
   });
 
   it('prices every token class', () => {
