@@ -149,6 +149,30 @@ describe('worktrain workflow validate', () => {
     expect(allValid.stdout).toContain('2 of 2 valid');
   });
 
+  it("refuses a file over the loader's 4 MiB limit unread, as the registry does (one loader)", async () => {
+    // ~5.6 MB of otherwise valid steps: validate used to parse and compile it (16 s for 8.9 MB) and call
+    // it valid, while the daemon's loader refused it.
+    const bigDir = join(dir.path, 'big');
+    mkdirSync(bigDir);
+    const big = join(bigDir, 'big.json');
+    const steps = Array.from({ length: 120_000 }, (_, i) => ({ id: `step-${i}`, title: 'T', prompt: 'P' }));
+    writeFileSync(big, JSON.stringify({ ...fixFlakyTest, id: 'team.big', steps }));
+    const run = await runWorktrain(['workflow', 'validate', big, '--format', 'json'], { home });
+    expect(run.code).toBe(1);
+    const verdict = parseJson(run) as Verdict;
+    expect(verdict).toMatchObject({ valid: false, workflowId: null });
+    expect(verdict.issues).toEqual([
+      {
+        path: '',
+        message: expect.stringMatching(/^file is \d+ bytes; workflow files are limited to 4194304 bytes$/),
+      },
+    ]);
+    const listed = parseJson(
+      await runWorktrain(['workflow', 'list', '--workflows', bigDir, '--format', 'json'], { home }),
+    ) as { invalid: { path: string; errors: string[] }[] };
+    expect(listed.invalid.find((i) => i.path === big)?.errors).toEqual([verdict.issues[0]?.message]);
+  });
+
   it('exits 2 on an unknown option', async () => {
     const run = await runWorktrain(['workflow', 'validate', valid, '--strict'], { home });
     expect(run.code).toBe(2);

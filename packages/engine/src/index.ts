@@ -98,6 +98,8 @@ export { WorkflowDefinitionSchema } from './definition/schema.js';
 export type { StepVisit } from './definition/semantics.js';
 export { visitSteps } from './definition/semantics.js';
 export { parseWorkflowDefinition, validateWorkflowDefinition } from './definition/validate.js';
+export type { FileLoad as WorkflowFileLoad } from './definition/workflow-files.js';
+export { loadWorkflowFile, MAX_WORKFLOW_FILE_BYTES } from './definition/workflow-files.js';
 export { createEngine, DEFAULT_ENGINE_LIMITS, resolveLimits } from './engine/index.js';
 // Tokens and keys.
 export type { FileKeyring, MemoryKeyring, TokenKind, TokenPayload } from './tokens/index.js';

@@ -203,32 +203,42 @@ export interface WorkflowValidateOutput {
 }
 
 /**
- * `worktrain workflow validate <file>`: parses, validates (schema) and compiles the file. An invalid
- * workflow is an ok result with `valid: false` (exit 1); an unreadable file is an error.
+ * `worktrain workflow validate <file>`: loads the file with the engine's loader (`loadWorkflowFile`: the
+ * registry's own limits and code path, so validate and the daemon agree: a file over 4 MiB is refused
+ * unread), then compiles it. An invalid workflow is an ok result with `valid: false` (exit 1); a file that
+ * cannot be read is an error (FILE_NOT_FOUND, FILE_UNREADABLE).
  */
 export async function executeWorkflowValidate(
   deps: CliDeps,
   opts: WorkflowValidateOptions,
 ): Promise<Result<WorkflowValidateOutput, CliError>> {
   const path = resolvePath(deps, opts.file);
-  const text = await deps.fs.readText(path);
-  if (text.isErr()) return err(text.error);
-  const { compileWorkflow, parseWorkflowJson, validateWorkflowDefinition } = await import(
-    '@worktrain/engine'
-  );
-  const parsed = parseWorkflowJson(text.value, opts.file);
-  if (parsed.isErr()) return ok({ valid: false, workflowId: null, issues: issuesOf(parsed.error) });
-  const workflowId = idOf(parsed.value);
-  const validated = validateWorkflowDefinition(parsed.value);
-  if (validated.isErr()) return ok({ valid: false, workflowId, issues: issuesOf(validated.error) });
+  const { compileWorkflow, loadWorkflowFile, validateWorkflowDefinition } = await import('@worktrain/engine');
+  const load = await loadWorkflowFile(path);
+  if (!load.ok) {
+    if (load.unreadable !== undefined) return err(unreadableFile(path, load.unreadable));
+    return ok({ valid: false, workflowId: load.workflowId, issues: load.issues });
+  }
+  // Loaded means valid against the schema (memoised: no second validation); compiling finds the rest.
+  const validated = validateWorkflowDefinition(load.definition);
+  if (validated.isErr())
+    return ok({ valid: false, workflowId: load.workflowId, issues: issuesOf(validated.error) });
   const compiled = compileWorkflow(validated.value, { bindings: {} });
-  if (compiled.isErr()) return ok({ valid: false, workflowId, issues: issuesOf(compiled.error) });
+  if (compiled.isErr())
+    return ok({ valid: false, workflowId: load.workflowId, issues: issuesOf(compiled.error) });
   return ok({
     valid: true,
     workflowId: compiled.value.workflowId,
     workflowHash: compiled.value.hash,
     issues: [],
   });
+}
+
+/** The CLI error of a workflow file the loader could not read (`errno`: ENOENT, EISDIR, ...). */
+function unreadableFile(path: string, errno: string): CliError {
+  if (errno === 'ENOENT') return cliError('FILE_NOT_FOUND', `File not found: ${path}`, { path });
+  if (errno === 'EISDIR') return cliError('FILE_UNREADABLE', `Is a directory, not a file: ${path}`, { path });
+  return cliError('FILE_UNREADABLE', `Cannot read ${path} (${errno})`, { path, errno });
 }
 
 /** One file's verdict of `workflow validate` given several files. */
@@ -252,13 +262,6 @@ export async function executeWorkflowValidateAll(
     verdicts.push({ file, ...verdict.value });
   }
   return ok(verdicts);
-}
-
-function idOf(value: JsonValue): string | null {
-  if (typeof value === 'object' && value !== null && !Array.isArray(value) && typeof value.id === 'string') {
-    return value.id;
-  }
-  return null;
 }
 
 // -------------------------------------------------------------------------------------- registration

@@ -6,6 +6,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { JsonObject } from '@worktrain/contracts';
 import { deepFreeze } from './frozen.js';
+import type { DefinitionIssue } from './issues.js';
 import { isJsonObject } from './json-schema-zod.js';
 import { parseWorkflowJson } from './json-text.js';
 import { validateWorkflowDefinition } from './validate.js';
@@ -15,10 +16,21 @@ export const MAX_WORKFLOW_FILE_BYTES = 4 * 1024 * 1024;
 /** Directory nesting followed below a source directory (guards against symlink cycles). */
 const MAX_DIR_DEPTH = 8;
 
-/** Outcome of loading one file. `definition` is deeply frozen. */
+/**
+ * Outcome of loading one file. `definition` is deeply frozen (and valid against the schema: compile it to
+ * find template or reference problems). On failure, `issues` are the problems as JSON pointers into the
+ * definition (`` = the whole file) and `errors` the same as `pointer: message` lines; `unreadable` is the
+ * errno code (`ENOENT`, `EISDIR`, ...) when the file could not be read at all.
+ */
 export type FileLoad =
   | { readonly ok: true; readonly workflowId: string; readonly definition: JsonObject }
-  | { readonly ok: false; readonly workflowId: string | null; readonly errors: readonly string[] };
+  | {
+      readonly ok: false;
+      readonly workflowId: string | null;
+      readonly errors: readonly string[];
+      readonly issues: readonly DefinitionIssue[];
+      readonly unreadable?: string;
+    };
 
 /** Absolute paths of `*.json` files below `dir` (sorted; hidden entries skipped); `[]` if `dir` is absent. */
 export async function findJsonFiles(
@@ -60,21 +72,48 @@ function errorCode(thrown: unknown): string | undefined {
     : undefined;
 }
 
-/** Validation errors as `pointer: message` lines. */
-function issueLines(details: Readonly<Record<string, unknown>> | undefined, fallback: string): string[] {
+/** Validation issues of an engine error's `details.issues`, else one issue of the whole file. */
+function issuesOf(
+  details: Readonly<Record<string, unknown>> | undefined,
+  fallback: string,
+): DefinitionIssue[] {
   const issues = details?.issues;
-  if (!Array.isArray(issues)) return [fallback];
-  return issues.map((issue: unknown) => {
-    if (!isJsonObject(issue)) return String(issue);
-    const path = typeof issue.path === 'string' && issue.path !== '' ? issue.path : '(root)';
-    return `${path}: ${String(issue.message)}`;
-  });
+  if (!Array.isArray(issues)) return [{ path: '', message: fallback }];
+  return issues.map((issue: unknown) =>
+    isJsonObject(issue)
+      ? { path: typeof issue.path === 'string' ? issue.path : '', message: String(issue.message) }
+      : { path: '', message: String(issue) },
+  );
+}
+
+/** A failed load: issues, and the same as `pointer: message` lines (`(root)` for the whole file). */
+function failed(
+  workflowId: string | null,
+  issues: readonly DefinitionIssue[],
+  unreadable?: string,
+): Extract<FileLoad, { ok: false }> {
+  return {
+    ok: false,
+    workflowId,
+    errors: issues.map((i) => `${i.path !== '' ? i.path : '(root)'}: ${i.message}`),
+    issues,
+    ...(unreadable !== undefined ? { unreadable } : {}),
+  };
+}
+
+/** A failed load with one problem of the whole file, its `errors` line the message alone. */
+function wholeFile(workflowId: string | null, message: string, unreadable?: string): FileLoad {
+  return { ...failed(workflowId, [{ path: '', message }], unreadable), errors: [message] };
 }
 
 /** Parses and validates one file's text. */
 export function loadWorkflowText(text: string, path: string): FileLoad {
   const parsed = parseWorkflowJson(text, path);
-  if (parsed.isErr()) return { ok: false, workflowId: null, errors: [parsed.error.message] };
+  if (parsed.isErr()) {
+    const load = failed(null, issuesOf(parsed.error.details, parsed.error.message));
+    // The message names the file, line and column; the issue has the line and column.
+    return { ...load, errors: [parsed.error.message] };
+  }
   const json = parsed.value;
   if (!isJsonObject(json) || !Array.isArray(json.steps)) {
     const what = isJsonObject(json)
@@ -82,24 +121,50 @@ export function loadWorkflowText(text: string, path: string): FileLoad {
       : Array.isArray(json)
         ? 'an array'
         : typeof json;
-    return {
-      ok: false,
-      workflowId: isJsonObject(json) && typeof json.id === 'string' ? json.id : null,
-      errors: [
-        `not a workflow definition: the file holds ${what} (a workflow is an object with id, name, description, version and steps)`,
-      ],
-    };
+    return wholeFile(
+      isJsonObject(json) && typeof json.id === 'string' ? json.id : null,
+      `not a workflow definition: the file holds ${what} (a workflow is an object with id, name, description, version and steps)`,
+    );
   }
   const validated = validateWorkflowDefinition(json, path);
-  if (validated.isErr()) {
-    return {
-      ok: false,
-      workflowId: typeof json.id === 'string' ? json.id : null,
-      errors: issueLines(validated.error.details, validated.error.message),
-    };
-  }
+  if (validated.isErr())
+    return failed(
+      typeof json.id === 'string' ? json.id : null,
+      issuesOf(validated.error.details, validated.error.message),
+    );
   // Frozen: the registry hands the same cached object to every caller, so nobody may mutate it.
   return { ok: true, workflowId: validated.value.id, definition: deepFreeze(json) };
+}
+
+/**
+ * Loads one workflow file the way the registry does (the one loader: `workflow validate` uses it too):
+ * a file over {@link MAX_WORKFLOW_FILE_BYTES} is refused without being read, then {@link loadWorkflowText}.
+ * `size` is the file's size when the caller has already stat'ed it.
+ */
+export async function loadWorkflowFile(path: string, size?: number): Promise<FileLoad> {
+  let bytes = size;
+  if (bytes === undefined) {
+    try {
+      bytes = (await stat(path)).size;
+    } catch (thrown) {
+      return unreadable(thrown);
+    }
+  }
+  if (bytes > MAX_WORKFLOW_FILE_BYTES)
+    return wholeFile(
+      null,
+      `file is ${bytes} bytes; workflow files are limited to ${MAX_WORKFLOW_FILE_BYTES} bytes`,
+    );
+  try {
+    return loadWorkflowText(await readFile(path, 'utf8'), path);
+  } catch (thrown) {
+    return unreadable(thrown);
+  }
+}
+
+function unreadable(thrown: unknown): FileLoad {
+  const code = errorCode(thrown) ?? 'unknown error';
+  return wholeFile(null, `cannot read file (${code})`, code);
 }
 
 interface CacheEntry {
@@ -118,16 +183,12 @@ export class WorkflowFileCache {
       info = await stat(path);
     } catch (thrown) {
       this.entries.delete(path);
-      return {
-        ok: false,
-        workflowId: null,
-        errors: [`cannot read file (${errorCode(thrown) ?? 'unknown error'})`],
-      };
+      return unreadable(thrown);
     }
     const cached = this.entries.get(path);
     if (cached !== undefined && cached.mtimeMs === info.mtimeMs && cached.size === info.size)
       return cached.load;
-    const load = await this.read(path, info.size);
+    const load = await loadWorkflowFile(path, info.size);
     this.entries.set(path, { mtimeMs: info.mtimeMs, size: info.size, load });
     return load;
   }
@@ -135,24 +196,5 @@ export class WorkflowFileCache {
   /** Drops entries of files not seen in the last listing, so deleted files do not pin memory. */
   retainOnly(paths: ReadonlySet<string>): void {
     for (const path of this.entries.keys()) if (!paths.has(path)) this.entries.delete(path);
-  }
-
-  private async read(path: string, size: number): Promise<FileLoad> {
-    if (size > MAX_WORKFLOW_FILE_BYTES) {
-      return {
-        ok: false,
-        workflowId: null,
-        errors: [`file is ${size} bytes; workflow files are limited to ${MAX_WORKFLOW_FILE_BYTES} bytes`],
-      };
-    }
-    try {
-      return loadWorkflowText(await readFile(path, 'utf8'), path);
-    } catch (thrown) {
-      return {
-        ok: false,
-        workflowId: null,
-        errors: [`cannot read file (${errorCode(thrown) ?? 'unknown error'})`],
-      };
-    }
   }
 }
