@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { LineLimiter } from './line-limit.js';
+import { CUT_LINE_MARK, LineLimiter } from './line-limit.js';
 
 /** Feeds `input` in the given chunk sizes; returns the output and the ids reported as oversized. */
 async function run(
@@ -53,7 +53,10 @@ describe('LineLimiter', () => {
     expect(ids).toEqual([7, 'req-9']);
     const lines = out.split('\n');
     expect(lines.filter((l) => l === small)).toHaveLength(2);
-    for (const line of lines) expect(Buffer.byteLength(line)).toBeLessThanOrEqual(100);
+    // Each cut line ends with the mark, so the transport skips it (it was answered through onOversize).
+    expect(lines.filter((l) => l.endsWith(CUT_LINE_MARK))).toHaveLength(2);
+    for (const line of lines)
+      expect(Buffer.byteLength(line.replace(CUT_LINE_MARK, ''))).toBeLessThanOrEqual(100);
   });
 
   it('reports null when the id is not at the start of an oversized line', async () => {

@@ -1,14 +1,19 @@
 import { Transform, type TransformCallback } from 'node:stream';
 
 const NEWLINE = 0x0a;
+/**
+ * What ends a line the limiter cut (before its newline): a NUL, which JSON text never holds unescaped, so
+ * the transport can tell the cut line (already answered through `onOversize`) from a malformed message.
+ */
+export const CUT_LINE_MARK = '\u0000';
 /** How much of an oversized line is kept to find its JSON-RPC id. */
 const HEAD_BYTES = 256;
 
 /**
- * Caps the length of newline-delimited messages on their way to the SDK's stdio transport, which closes
- * the whole connection when one message overflows its buffer. A line longer than `maxLineBytes` is cut:
- * what was already passed on is terminated with a newline (the SDK then reports one unparsable line and
- * carries on), the rest is dropped up to the next newline, and `onOversize` receives the JSON-RPC id found
+ * Caps the length of newline-delimited messages on their way to the stdio transport, which then never
+ * buffers more than one message. A line longer than `maxLineBytes` is cut: what was already passed on is
+ * terminated with {@link CUT_LINE_MARK} and a newline (the transport skips such a line), the rest is dropped
+ * up to the next newline, and `onOversize` receives the JSON-RPC id found
  * at the start of the line (or null) so the caller can answer the request with an error.
  */
 export class LineLimiter extends Transform {
@@ -35,7 +40,7 @@ export class LineLimiter extends Transform {
       } else if (this.lineBytes + segment.length - (newline === -1 ? 0 : 1) > this.maxLineBytes) {
         this.keepHead(segment);
         this.discarding = true;
-        this.push(Buffer.from('\n'));
+        this.push(Buffer.from(`${CUT_LINE_MARK}\n`));
         this.onOversize(this.findId());
         if (newline !== -1) this.endLine();
       } else {

@@ -1,10 +1,10 @@
 import type { Readable, Writable } from 'node:stream';
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import type { Logger } from '@worktrain/contracts';
 import type { Engine } from '@worktrain/engine';
 import { describeThrown, silentLogger } from './light.js';
 import { LineLimiter } from './line-limit.js';
 import { createWorktrainMcpServer } from './server.js';
+import { JsonRpcStdioTransport } from './stdio-transport.js';
 
 /** Options of {@link startStdioServer}. */
 export interface StdioServerOptions {
@@ -32,7 +32,8 @@ export interface RunningStdioServer {
 }
 
 /**
- * Serves MCP over stdio (newline-delimited JSON-RPC on stdin/stdout). Resolves once connected.
+ * Serves MCP over stdio (newline-delimited JSON-RPC on stdin/stdout). Resolves once connected. A line that
+ * is not JSON is answered with -32700, one that is not a JSON-RPC message with -32600 (both `id: null`).
  */
 export async function startStdioServer(options: StdioServerOptions): Promise<RunningStdioServer> {
   const logger = options.logger ?? silentLogger;
@@ -44,16 +45,15 @@ export async function startStdioServer(options: StdioServerOptions): Promise<Run
   const stdin = options.stdin ?? process.stdin;
   const stdout = options.stdout ?? process.stdout;
   const maxMessageBytes = options.maxMessageBytes ?? 64 * 1024 * 1024;
-  // The SDK transport closes the connection when a message overflows its buffer: cut long lines first.
+  // Long lines are cut first, so the transport never buffers more than one message.
   const limited = new LineLimiter(maxMessageBytes, (id) => {
     logger.warn({ maxMessageBytes, requestId: id }, 'dropped an oversized message');
     const error = { code: -32600, message: `Message exceeds ${maxMessageBytes} bytes and was dropped.` };
     stdout.write(`${JSON.stringify({ jsonrpc: '2.0', id, error })}\n`);
   });
   stdin.pipe(limited);
-  const transport = new StdioServerTransport(limited, stdout, {
-    maxBufferSize: 2 * maxMessageBytes + 1024 * 1024,
-  });
+  // Malformed JSON-RPC is answered (-32700 / -32600 with id null), not dropped in silence.
+  const transport = new JsonRpcStdioTransport(limited, stdout);
   transport.onerror = (error) => logger.warn({ err: describeThrown(error) }, 'stdio transport error');
   let closed = false;
   const onEnd = () => {

@@ -42,7 +42,8 @@ export const TOOL_DESCRIPTIONS = {
   ].join(' '),
   resume_session: [
     'Find an earlier workflow session to pick up, e.g. when the user says "continue the login bug work".',
-    'Matches the query against session goals, titles, workflow ids and step notes; sessionId finds one exactly.',
+    'Matches the query against session goals, titles, workflow ids and step notes; sessionId finds one exactly',
+    '(an unknown sessionId is a SESSION_NOT_FOUND error).',
     'Each candidate comes with the continue_workflow call (resumeToken + intent "rehydrate") that restores it.',
     'Read-only.',
   ].join(' '),

@@ -114,6 +114,15 @@ describe('bad input gets a typed error result and the server keeps answering', (
     );
   });
 
+  it('resume_session with an unknown sessionId → SESSION_NOT_FOUND, not an empty list', async () => {
+    const body = await expectError(
+      'resume_session',
+      { sessionId: 'sess_nosuchsession1' },
+      'SESSION_NOT_FOUND',
+    );
+    expect(body.details).toMatchObject({ sessionId: 'sess_nosuchsession1' });
+  });
+
   it('10 MB of notes → blocked with OUTPUT_TOO_LARGE, and the session is still usable', async () => {
     // The engine treats oversized output as a blocked attempt (a retryable problem of the step's output),
     // not as a protocol error: the agent gets a retry token and a short message.
@@ -177,7 +186,7 @@ describe('stdio framing', () => {
           .map(
             (l) =>
               JSON.parse(l) as {
-                id?: number;
+                id?: number | null;
                 result?: { serverInfo?: { name: string } };
                 error?: { code: number };
               },
@@ -185,7 +194,41 @@ describe('stdio framing', () => {
         return parsed.some((m) => m.id === 2) ? parsed : undefined;
       });
       expect(lines.find((m) => m.id === 1)?.error?.code).toBe(-32601);
+      expect(lines.find((m) => m.id === null)?.error?.code).toBe(-32700);
       expect(lines.find((m) => m.id === 2)?.result?.serverInfo?.name).toBe('worktrain');
+      server.child.stdin?.end();
+      expect(await exitCode(server.child)).toBe(0);
+    } finally {
+      server.child.kill('SIGKILL');
+      sandbox.cleanup();
+    }
+  });
+
+  it('answers malformed JSON-RPC as the spec says: -32700 for non-JSON, -32600 for an invalid request, id null', async () => {
+    const sandbox = makeSandbox();
+    const server = spawnServer(sandbox, ['--workflows', sandbox.workflowsDir]);
+    try {
+      const ping = (id: number) => `${JSON.stringify({ jsonrpc: '2.0', id, method: 'ping' })}\n`;
+      // Each bad line is followed by a ping, so its answer is known to be complete once the ping's is.
+      const bad = [
+        '{"jsonrpc":"2.0","id":1,"method":', // truncated JSON
+        '{"id":2,"method":"ping"}', // no jsonrpc member
+        '{"jsonrpc":"2.0","id":3,"method":7}', // method is not a string
+        '[]', // an (empty) batch
+        '"just a string"',
+      ];
+      server.child.stdin?.write(bad.map((line, i) => `${line}\n${ping(100 + i)}`).join(''));
+      const lines = await waitFor(() => {
+        const parsed = server
+          .stdout()
+          .split('\n')
+          .filter((l) => l.trim().length > 0)
+          .map((l) => JSON.parse(l) as { id?: number | null; error?: { code: number } });
+        return parsed.some((m) => m.id === 100 + bad.length - 1) ? parsed : undefined;
+      });
+      const errors = lines.filter((m) => m.id === null).map((m) => m.error?.code);
+      expect(errors).toEqual([-32700, -32600, -32600, -32600, -32600]);
+      expect(lines.filter((m) => typeof m.id === 'number' && m.id >= 100)).toHaveLength(bad.length);
       server.child.stdin?.end();
       expect(await exitCode(server.child)).toBe(0);
     } finally {

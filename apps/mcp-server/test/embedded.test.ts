@@ -102,6 +102,8 @@ describe('embedding @worktrain/mcp-server', () => {
       message: expect.stringContaining('65536 bytes'),
     });
     expect(replies.find((m) => m.id === 6)?.result?.isError).toBeUndefined();
+    // The cut line is answered once (above), not also as a parse error.
+    expect(replies.filter((m) => m.id === null)).toEqual([]);
   });
 
   it('startHttpServer picks a free port with port 0 and closes MCP sessions that idle', async () => {

@@ -4,7 +4,7 @@
  * 40; query equal to the workflow id 30 (or contained in it 15); same workspace 10; recency up to 5;
  * finished sessions −5. Confidence: ≥100 strong, ≥40 medium, otherwise weak. At most 5 candidates.
  */
-import { err, ok, type Result } from '@worktrain/contracts';
+import { err, makeError, ok, type Result } from '@worktrain/contracts';
 import type { ListSessionsQuery, SessionSummary } from '@worktrain/session-store';
 import type { EngineError, ResumeCandidate } from '../api.js';
 import { signToken } from '../tokens/index.js';
@@ -55,6 +55,14 @@ export async function resumeSessions(
   if (wantedId !== undefined && !byId.has(wantedId)) {
     const one = await deps.store.getSummary(wantedId);
     if (one.isOk()) byId.set(wantedId, one.value);
+    // A session asked for by id that does not exist is an error, not "no candidates".
+    else if (input.sessionId !== undefined && one.error.code === 'SESSION_NOT_FOUND')
+      return err(
+        makeError('SESSION_NOT_FOUND', `No session '${input.sessionId}' in this store.`, {
+          sessionId: input.sessionId,
+        }),
+      );
+    else if (input.sessionId !== undefined) return err(storeError(one.error));
   }
   const ordered = [...byId.values()].sort(
     (a, b) => b.updatedAt - a.updatedAt || a.sessionId.localeCompare(b.sessionId),
