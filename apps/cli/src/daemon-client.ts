@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { err, ok, type Result, resolveWorktrainPaths } from '@worktrain/contracts';
+import type { DaemonHealth, DaemonProbe } from '@worktrain/runtime';
 import { type CliError, cliError } from './cli-error.js';
 import type { CliDeps } from './deps.js';
 
@@ -14,9 +14,10 @@ export interface DaemonEndpoint {
 }
 
 /**
- * Finds the daemon of `home`: `--port` wins, then the running daemon's `<home>/daemon.json`, then
- * `config.yaml` (`host`/`port`), then 127.0.0.1:3200. Async only because `@worktrain/runtime` (which reads
- * `config.yaml`) is imported here on first use instead of at CLI start-up.
+ * Finds the daemon of `home`: `--port` wins, then the running daemon's `<home>/daemon.json` (when it names
+ * this home), then `config.yaml` (`host`/`port`), then 127.0.0.1:3200. Whatever answers there is trusted
+ * only when its `/health` names this home ({@link probeEndpoint}). Async only because `@worktrain/runtime`
+ * is imported here on first use instead of at CLI start-up.
  */
 export async function daemonEndpoint(
   deps: CliDeps,
@@ -27,49 +28,39 @@ export async function daemonEndpoint(
     env: deps.env,
     cwd: deps.cwd,
   });
-  const state = readState(join(paths.home, 'daemon.json'));
+  const { loadRuntimeConfig, readDaemonState } = await import('@worktrain/runtime');
+  const state = readDaemonState(paths.home);
   let token: string | null = null;
   try {
     token = readFileSync(paths.daemonToken, 'utf8').trim();
   } catch {
     token = null;
   }
-  const { loadRuntimeConfig } = await import('@worktrain/runtime');
   const config = loadRuntimeConfig({ configPath: paths.config, envFile: paths.envFile, env: deps.env });
   const host = config.isOk() ? config.value.host : '127.0.0.1';
   const hostPart = host.includes(':') ? `[${host}]` : host;
   let url = `http://${hostPart}:${config.isOk() ? config.value.port : 3200}`;
-  if (state?.url !== undefined) url = state.url;
+  if (state !== null) url = state.url;
   if (opts.port !== undefined && opts.port !== 0) url = `http://${hostPart}:${opts.port}`;
   return { home: paths.home, url, token, pid: state?.pid ?? null };
 }
 
-function readState(path: string): { pid?: number; url?: string } | null {
-  try {
-    const parsed: unknown = JSON.parse(readFileSync(path, 'utf8'));
-    if (typeof parsed !== 'object' || parsed === null) return null;
-    const out: { pid?: number; url?: string } = {};
-    if ('pid' in parsed && typeof parsed.pid === 'number') out.pid = parsed.pid;
-    if ('url' in parsed && typeof parsed.url === 'string') out.url = parsed.url;
-    return out;
-  } catch {
-    return null;
-  }
+/** What answers at the endpoint's URL, seen from its home: `ours`, `other-home`, `foreign` or `none`. */
+export async function probeEndpoint(endpoint: DaemonEndpoint, timeoutMs = 2000): Promise<DaemonProbe> {
+  const { probeDaemon } = await import('@worktrain/runtime');
+  return probeDaemon(endpoint.url, endpoint.home, { timeoutMs });
 }
 
-/** `GET /health`; null when nothing answers. */
-export async function daemonHealth(
-  endpoint: DaemonEndpoint,
-  timeoutMs = 2000,
-): Promise<Record<string, unknown> | null> {
-  try {
-    const res = await fetch(`${endpoint.url}/health`, { signal: AbortSignal.timeout(timeoutMs) });
-    if (!res.ok) return null;
-    const body: unknown = await res.json();
-    return typeof body === 'object' && body !== null ? { ...body } : null;
-  } catch {
-    return null;
-  }
+/** `GET /health` of this home's daemon; null when nothing answers or the answer is another home's daemon. */
+export async function daemonHealth(endpoint: DaemonEndpoint, timeoutMs = 2000): Promise<DaemonHealth | null> {
+  const probe = await probeEndpoint(endpoint, timeoutMs);
+  return probe.kind === 'ours' ? probe.health : null;
+}
+
+/** "…:3200 is the WorkTrain daemon of /a (pid 1, …)" when the endpoint is held by another; else null. */
+export async function describeProbe(probe: DaemonProbe): Promise<string | null> {
+  const { describeOccupant } = await import('@worktrain/runtime');
+  return describeOccupant(probe);
 }
 
 /**
@@ -114,6 +105,16 @@ export async function daemonApi(
     parsed = null;
   }
   if (res.ok) return ok(parsed);
+  if (res.status === 401) {
+    // The wrong token usually means the wrong daemon: another home's daemon holds this home's port.
+    const occupant = await describeProbe(await probeEndpoint(endpoint));
+    if (occupant !== null)
+      return err(
+        cliError('DAEMON_UNREACHABLE', `No daemon of ${endpoint.home} is running: ${occupant}`, {
+          url: endpoint.url,
+        }),
+      );
+  }
   const code =
     typeof parsed === 'object' && parsed !== null && 'code' in parsed ? String(parsed.code) : 'HTTP';
   const message =

@@ -109,9 +109,17 @@ describe('worktrain doctor', SLOW, () => {
   const dir = tempDir('doctor');
   let health: Server;
   beforeAll(async () => {
+    // Answers as the daemon of the 'running' home below (a daemon names its home and start time).
     health = createServer((req, res) => {
       res.writeHead(req.url === '/health' ? 200 : 404, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ status: 'ok', pid: process.pid }));
+      res.end(
+        JSON.stringify({
+          status: 'ok',
+          pid: process.pid,
+          home: join(dir.path, 'running'),
+          startedAt: new Date().toISOString(),
+        }),
+      );
     });
     await new Promise<void>((r) => health.listen(0, '127.0.0.1', r));
   });
@@ -207,7 +215,13 @@ describe('worktrain doctor', SLOW, () => {
     const { port } = health.address() as AddressInfo;
     writeFileSync(
       join(home, 'daemon.json'),
-      JSON.stringify({ pid: process.pid, url: `http://127.0.0.1:${port}` }),
+      JSON.stringify({
+        pid: process.pid,
+        url: `http://127.0.0.1:${port}`,
+        port,
+        home,
+        startedAt: new Date().toISOString(),
+      }),
     );
     const up = await doctor(home, { WORKTRAIN_DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test' });
     expect(up.byName('daemon')).toMatchObject({ status: 'ok' });

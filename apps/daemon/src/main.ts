@@ -1,7 +1,7 @@
 /**
  * The `worktrain-daemon` bin: argv → config → `createRuntime` → `start()`; SIGTERM/SIGINT drain and stop.
- * Exit codes: 0 clean shutdown, 1 cannot start, 2 usage. Writes `<home>/daemon.json` ({pid, url}) while
- * running so `worktrain daemon status|stop` can find it.
+ * Exit codes: 0 clean shutdown, 1 cannot start, 2 usage. While it listens the runtime keeps
+ * `<home>/daemon.json` ({pid, url, port, home, startedAt}) so `worktrain daemon status|stop` can find it.
  */
 import { createRequire } from 'node:module';
 import { parseInvocation, USAGE } from './args.js';
@@ -30,7 +30,7 @@ async function main(): Promise<number> {
   }
   const { resolveWorktrainPaths } = await import('@worktrain/contracts');
   const { createRuntime, loadRuntimeConfig } = await import('@worktrain/runtime');
-  const { mkdirSync, rmSync, writeFileSync } = await import('node:fs');
+  const { mkdirSync } = await import('node:fs');
   const { join, resolve } = await import('node:path');
   const { createDaemonLogger } = await import('./logger.js');
 
@@ -61,14 +61,6 @@ async function main(): Promise<number> {
     process.stderr.write(`worktrain-daemon: ${started.error.message}\n`);
     return 1;
   }
-  const stateFile = join(paths.home, 'daemon.json');
-  writeFileSync(
-    stateFile,
-    `${JSON.stringify({ pid: process.pid, url: started.value.url, port: started.value.port })}\n`,
-    {
-      mode: 0o600,
-    },
-  );
   process.stdout.write(`worktrain-daemon listening on ${started.value.url} (home ${paths.home})\n`);
 
   return new Promise<number>((resolveExit) => {
@@ -81,7 +73,6 @@ async function main(): Promise<number> {
       stopping = true;
       logger.info({ signal }, 'draining');
       void runtime.stop({ drain: true }).then(() => {
-        rmSync(stateFile, { force: true });
         logger.info({}, 'stopped');
         resolveExit(0);
       });

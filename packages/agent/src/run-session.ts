@@ -5,7 +5,7 @@
  * continues with its history (see `resumeSession`).
  */
 
-import type { NewSessionEvent } from '@worktrain/contracts';
+import type { Logger, NewSessionEvent } from '@worktrain/contracts';
 import { describeThrown, type JsonObject, makeError, silentLogger, systemClock } from '@worktrain/contracts';
 import { ACTION_GATE_TRACES, type ActionGateDecision, type ActionGateRequest } from './loop/action-gate.js';
 import {
@@ -128,7 +128,7 @@ export async function runSession(options: RunSessionOptions): Promise<SessionOut
     if (appended.isErr())
       logger.error({ code: appended.error.code }, 'cannot record the end of the agent run');
   }
-  logger.info({ outcome: ending.kind, turns: s.turns }, 'agent run ended');
+  logEnding(logger, ending, s.turns);
   return { ...ending, sessionId: options.sessionId, stats: s };
 
   async function loop(): Promise<Ending> {
@@ -595,6 +595,38 @@ function summarizeCommand(command: string): string {
   return command.length > 1000
     ? `${command.slice(0, 1000)}…[${command.length - 1000} more characters]`
     : command;
+}
+
+/**
+ * Logs how a run ended at a level that says whether someone should look: a failure (with its code and
+ * message) and a budget hit at warn, so `worktrain logs --level warn` shows them; the rest at info.
+ */
+function logEnding(logger: Logger, ending: Ending, turns: number): void {
+  switch (ending.kind) {
+    case 'failed':
+      logger.warn(
+        { outcome: 'failed', turns, code: ending.error.code },
+        `agent run failed (${ending.error.code}): ${ending.error.message}`,
+      );
+      return;
+    case 'budget_exceeded':
+      logger.warn(
+        {
+          outcome: 'budget_exceeded',
+          turns,
+          budget: ending.budget,
+          limit: ending.limit,
+          observed: ending.observed,
+        },
+        `agent run stopped: ${ending.budget} budget exceeded (${ending.observed} of ${ending.limit})`,
+      );
+      return;
+    case 'cancelled':
+      logger.info({ outcome: 'cancelled', turns }, `agent run cancelled: ${ending.reason}`);
+      return;
+    default:
+      logger.info({ outcome: ending.kind, turns }, 'agent run ended');
+  }
 }
 
 function gateOf(driver: StepDriver): {

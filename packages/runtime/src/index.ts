@@ -20,6 +20,16 @@ export {
   RuntimeConfigSchema,
 } from './config.js';
 export type { DaemonEvent, DaemonEventBus } from './daemon-events.js';
+export type { DaemonHealth, DaemonProbe, DaemonState, QueueDepth } from './daemon-state.js';
+export {
+  DaemonHealthSchema,
+  DaemonStateSchema,
+  describeOccupant,
+  OWN_PORT_HINT,
+  probeDaemon,
+  readDaemonState,
+  sameHome,
+} from './daemon-state.js';
 export type { DeliverFn, DeliverRequest, ForgeFactory } from './delivery.js';
 export { createDelivery, createGitHubDelivery } from './delivery.js';
 export type { RuntimeError, RuntimeErrorCode } from './errors.js';

@@ -16,6 +16,7 @@ import type {
   SessionEvent,
   WorkTrainError,
 } from '@worktrain/contracts';
+import { describeThrown } from '@worktrain/contracts';
 import type { Engine } from '@worktrain/engine';
 import { type LeasedTask, TaskFailure } from '@worktrain/queue';
 import type { SessionStore } from '@worktrain/session-store';
@@ -147,12 +148,41 @@ export function createTaskHandler(deps: LifecycleDeps) {
         const final = thrown.retryable === false || task.attempt >= task.maxAttempts;
         const resume = ResumePayloadSchema.safeParse(task.payload);
         const sessionId = resume.success ? resume.data.sessionId : deps.taskSessions.get(task.id);
+        logTaskFailure(task, sessionId, thrown, final);
         if (sessionId !== null) await recordAttemptFailure(sessionId, task, thrown, final);
         if (final && sessionId !== null) deps.notifications?.failed(sessionId, thrown.message);
+      } else if (thrown instanceof TaskFailure) {
+        log.info({ taskId: task.id, failureClass: 'cancelled' }, `task cancelled: ${thrown.message}`);
+      } else {
+        // Not a TaskFailure: a bug somewhere below; the queue retries it as an execution failure.
+        log.error(
+          { taskId: task.id, attempt: task.attempt, error: describeThrown(thrown) },
+          `task handler failed unexpectedly: ${describeThrown(thrown)}`,
+        );
       }
       throw thrown;
     }
   };
+
+  /**
+   * Every failed attempt in the log with its class and reason: a retry at warn, a dead letter at error (so
+   * `worktrain logs --level warn` shows why tasks fail, not only that they ended).
+   */
+  function logTaskFailure(task: LeasedTask, sessionId: string | null, failure: TaskFailure, final: boolean) {
+    const fields = {
+      taskId: task.id,
+      ...(sessionId !== null ? { sessionId } : {}),
+      attempt: task.attempt,
+      maxAttempts: task.maxAttempts,
+      failureClass: failure.failureClass,
+    };
+    if (final) log.error(fields, `task dead-lettered (${failure.failureClass}): ${failure.message}`);
+    else
+      log.warn(
+        fields,
+        `task attempt ${task.attempt} of ${task.maxAttempts} failed (${failure.failureClass}), retried: ${failure.message}`,
+      );
+  }
 
   /** Best effort: a session log that cannot be written must not hide the task's own failure. */
   async function recordAttemptFailure(

@@ -43,6 +43,7 @@ import { type ActiveSessions, createActiveSessions } from './active.js';
 import { type DeliveryApprovals, openDeliveryApprovals } from './approvals.js';
 import type { RuntimeConfig } from './config.js';
 import { createDaemonEventBus, type DaemonEventBus } from './daemon-events.js';
+import { explainListenFailure, removeDaemonState, writeDaemonState } from './daemon-state.js';
 import { gateDelivery } from './delivery-gate.js';
 import { type RuntimeError, runtimeError } from './errors.js';
 import { ensureDaemonToken, ensureDir, readTextIfExists } from './files.js';
@@ -329,10 +330,21 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     let port = 0;
     if (options.http !== false) {
       const server = await listen(createApp(parts, ops), config.host, config.port);
-      if (server.isErr()) return fail(server.error);
+      if (server.isErr()) return fail(await explainListenFailure(server.error, paths.home));
       closers.push(() => server.value.close());
       url = server.value.url;
       port = server.value.port;
+      // The daemon of this home, found by the CLI through this file and `/health` (never by port alone).
+      const state = {
+        pid: process.pid,
+        url,
+        port,
+        home: paths.home,
+        startedAt: new Date(parts.startedAt).toISOString(),
+      };
+      const written = writeDaemonState(state);
+      if (written.isErr()) return fail(written.error);
+      closers.push(() => removeDaemonState(state));
     }
 
     // Crash recovery, at once: leases held by this home's earlier runtimes whose process is gone (a

@@ -5,10 +5,13 @@ describe('@worktrain/runtime public surface', () => {
   it('exports exactly these runtime values (types are erased)', () => {
     expect(Object.keys(runtime).sort()).toEqual([
       'BudgetConfigSchema',
+      'DaemonHealthSchema',
+      'DaemonStateSchema',
       'DispatchPayloadSchema',
       'GitLabForgeConfigSchema',
       'JiraConfigSchema',
       'ModelConfigSchema',
+      'OWN_PORT_HINT',
       'ResumePayloadSchema',
       'RuntimeConfigSchema',
       'createApp',
@@ -18,13 +21,17 @@ describe('@worktrain/runtime public surface', () => {
       'createGitHubDelivery',
       'createMergeFollowUp',
       'createRuntime',
+      'describeOccupant',
       'ensureDaemonToken',
       'errorBody',
       'loadRuntimeConfig',
       'modelProvider',
       'parseDotEnv',
       'parseRuntimeConfig',
+      'probeDaemon',
+      'readDaemonState',
       'readWorkItem',
+      'sameHome',
     ]);
   });
 });

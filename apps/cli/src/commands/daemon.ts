@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { err, ok, type Result, resolveWorktrainPaths } from '@worktrain/contracts';
 import { type Command, Option } from 'commander';
 import { type CliError, cliError, usageError } from '../cli-error.js';
-import { type DaemonEndpoint, daemonEndpoint, daemonHealth } from '../daemon-client.js';
+import { daemonEndpoint, describeProbe, probeEndpoint } from '../daemon-client.js';
 import type { CliDeps } from '../deps.js';
 import type { CommandContext } from '../program.js';
 import { executeDaemonInstall, SERVICE_PLATFORMS, type ServicePlatform } from './daemon-install.js';
@@ -66,20 +66,10 @@ export async function executeDaemonRun(
   const started = await runtime.start();
   if (started.isErr())
     return err(cliError('DAEMON_ERROR', started.error.message, { cause: started.error.code }));
-  const { writeFileSync, rmSync } = await import('node:fs');
-  const stateFile = join(paths.home, 'daemon.json');
-  writeFileSync(
-    stateFile,
-    `${JSON.stringify({ pid: process.pid, url: started.value.url, port: started.value.port })}\n`,
-    { mode: 0o600 },
-  );
   deps.stderr(`worktrain daemon listening on ${started.value.url} (home ${paths.home})\n`);
   await new Promise<void>((resolveStop) => {
     const stop = (): void => {
-      void runtime.stop({ drain: true }).then(() => {
-        rmSync(stateFile, { force: true });
-        resolveStop();
-      });
+      void runtime.stop({ drain: true }).then(() => resolveStop());
     };
     process.once('SIGTERM', stop);
     if (deps.signal !== undefined) deps.signal.addEventListener('abort', stop, { once: true });
@@ -98,15 +88,31 @@ export interface DaemonStartOutput {
 
 /**
  * `worktrain daemon start`: spawns `worktrain daemon run` detached (output to `<home>/logs/daemon.out`)
- * and waits up to `waitMs` for `GET /health`. DAEMON_ERROR when it exits or never answers.
+ * and waits up to `waitMs` until `GET /health` answers for this home with the child's pid. Errors:
+ * DAEMON_ERROR when the port is held by another home's daemon or another program (`details.daemonCode`
+ * PORT_TAKEN, `details.occupantHome`), or when the child exits (`details.output`: the tail of its output)
+ * or never answers.
  */
 export async function executeDaemonStart(
   deps: CliDeps,
   opts: { home?: string; port?: number; waitMs?: number },
 ): Promise<Result<DaemonStartOutput, CliError>> {
   const before = await daemonEndpoint(deps, opts);
-  const running = await daemonHealth(before);
-  if (running !== null) return ok({ url: before.url, pid: numberOr(running.pid), alreadyRunning: true });
+  const probe = await probeEndpoint(before);
+  if (probe.kind === 'ours') return ok({ url: before.url, pid: probe.health.pid, alreadyRunning: true });
+  const occupant = await describeProbe(probe);
+  if (occupant !== null) {
+    const { OWN_PORT_HINT } = await import('@worktrain/runtime');
+    return err(
+      cliError('DAEMON_ERROR', `Cannot start the daemon of ${before.home}: ${occupant}; ${OWN_PORT_HINT}`, {
+        daemonCode: 'PORT_TAKEN',
+        url: before.url,
+        ...(probe.kind === 'other-home'
+          ? { occupantHome: probe.health.home, occupantPid: probe.health.pid }
+          : {}),
+      }),
+    );
+  }
   const paths = resolveWorktrainPaths({ ...homeOpt(opts.home), env: deps.env, cwd: deps.cwd });
   mkdirSync(paths.logs, { recursive: true, mode: 0o700 });
   const out = openSync(join(paths.logs, 'daemon.out'), 'a');
@@ -136,8 +142,8 @@ export async function executeDaemonStart(
     await pause(200);
     if (exited !== null) break;
     const endpoint = await daemonEndpoint(deps, opts);
-    const health = await daemonHealth(endpoint, 1000);
-    if (health !== null && health.pid === child.pid)
+    const answer = await probeEndpoint(endpoint, 1000);
+    if (answer.kind === 'ours' && answer.health.pid === child.pid)
       return ok({ url: endpoint.url, pid: child.pid ?? null, alreadyRunning: false });
   }
   const tail = readTail(join(paths.logs, 'daemon.out'));
@@ -157,10 +163,6 @@ export async function executeDaemonStart(
 /** A plain timer (deps.sleep adds an abort listener per call, too many for a polling loop). */
 const pause = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-function numberOr(v: unknown): number | null {
-  return typeof v === 'number' ? v : null;
-}
-
 function readTail(path: string): string {
   try {
     return readFileSync(path, 'utf8').split('\n').slice(-15).join('\n');
@@ -175,7 +177,10 @@ export interface DaemonStatusOutput {
   readonly running: boolean;
   readonly url: string;
   readonly pid: number | null;
+  /** This home's daemon's `/health` answer (home, start time, active sessions, queue depth); null when not running. */
   readonly health: Record<string, unknown> | null;
+  /** Who holds the URL when it is not this home's daemon (another home's daemon, another program); else null. */
+  readonly occupant: string | null;
 }
 
 export async function executeDaemonStatus(
@@ -183,25 +188,31 @@ export async function executeDaemonStatus(
   opts: { home?: string; port?: number },
 ): Promise<Result<DaemonStatusOutput, CliError>> {
   const endpoint = await daemonEndpoint(deps, opts);
-  const health = await daemonHealth(endpoint);
+  const probe = await probeEndpoint(endpoint);
   return ok({
-    running: health !== null,
+    running: probe.kind === 'ours',
     url: endpoint.url,
-    pid: health !== null ? numberOr(health.pid) : null,
-    health,
+    pid: probe.kind === 'ours' ? probe.health.pid : null,
+    health: probe.kind === 'ours' ? { ...probe.health } : null,
+    occupant: await describeProbe(probe),
   });
 }
 
-/** `worktrain daemon stop`: SIGTERM to the daemon's pid (it drains), then waits until /health stops answering. */
+/**
+ * `worktrain daemon stop`: SIGTERM to this home's daemon (it drains), then waits until it no longer answers.
+ * A daemon of another home on the same port is left alone (`stopped: false`, `occupant` says whose it is).
+ */
 export async function executeDaemonStop(
   deps: CliDeps,
   opts: { home?: string; port?: number; waitMs?: number },
-): Promise<Result<{ stopped: boolean; pid: number | null }, CliError>> {
-  const endpoint: DaemonEndpoint = await daemonEndpoint(deps, opts);
-  const health = await daemonHealth(endpoint);
-  if (health === null) return ok({ stopped: false, pid: null });
-  const pid = numberOr(health.pid);
-  if (pid === null) return err(cliError('DAEMON_ERROR', 'The daemon did not report its pid.'));
+): Promise<Result<{ stopped: boolean; pid: number | null; occupant?: string }, CliError>> {
+  const endpoint = await daemonEndpoint(deps, opts);
+  const probe = await probeEndpoint(endpoint);
+  if (probe.kind !== 'ours') {
+    const occupant = await describeProbe(probe);
+    return ok({ stopped: false, pid: null, ...(occupant !== null ? { occupant } : {}) });
+  }
+  const pid = probe.health.pid;
   try {
     process.kill(pid, 'SIGTERM');
   } catch (thrown) {
@@ -210,9 +221,29 @@ export async function executeDaemonStop(
   const deadline = deps.clock.now() + (opts.waitMs ?? 60_000);
   while (deps.clock.now() < deadline) {
     await pause(200);
-    if ((await daemonHealth(endpoint, 500)) === null) return ok({ stopped: true, pid });
+    if ((await probeEndpoint(endpoint, 500)).kind !== 'ours') return ok({ stopped: true, pid });
   }
   return err(cliError('DAEMON_ERROR', `The daemon (pid ${pid}) is still answering after SIGTERM.`));
+}
+
+/** `running at <url> (pid …, home …, n active sessions; queue <name>: 2 pending, 1 leased, 0 dead)`. */
+export function renderDaemonStatus(o: DaemonStatusOutput): string {
+  if (!o.running)
+    return `daemon not running (looked at ${o.url})${o.occupant !== null ? `\n${o.occupant}` : ''}`;
+  const active = Number(o.health?.activeSessions ?? 0);
+  return `daemon running at ${o.url} (pid ${o.pid}, home ${String(o.health?.home)}, started ${String(o.health?.startedAt)}, ${active} active session${active === 1 ? '' : 's'})\n${renderQueueDepth(o.health?.queue)}`;
+}
+
+/** `queue tasks: 2 pending, 1 leased, 0 dead (oldest waiting 12 s)` from `/health`'s `queue`. */
+export function renderQueueDepth(queue: unknown): string {
+  if (typeof queue !== 'object' || queue === null) return 'queue: unknown (the daemon could not read it)';
+  const q = queue as Record<string, unknown>;
+  const n = (k: string): number => (typeof q[k] === 'number' ? q[k] : 0);
+  const age =
+    typeof q.oldestReadyAgeMs === 'number'
+      ? `, oldest waiting ${Math.round(q.oldestReadyAgeMs / 1000)} s`
+      : '';
+  return `queue ${String(q.name)}: ${n('pending')} pending, ${n('leased')} leased, ${n('dead')} dead, ${n('failed')} failed, ${n('succeeded')} succeeded${age}`;
 }
 
 // -------------------------------------------------------------------------------------------- register
@@ -277,7 +308,12 @@ export function registerDaemonCommands(program: Command, ctx: CommandContext): v
           if (target.isErr()) return err(target.error);
           return executeDaemonStop(deps, target.value);
         },
-        { text: (o) => (o.stopped ? `daemon (pid ${o.pid}) stopped` : 'daemon is not running') },
+        {
+          text: (o) =>
+            o.stopped
+              ? `daemon (pid ${o.pid}) stopped`
+              : `daemon is not running${o.occupant !== undefined ? ` (${o.occupant}; left alone)` : ''}`,
+        },
       );
     });
 
@@ -293,13 +329,7 @@ export function registerDaemonCommands(program: Command, ctx: CommandContext): v
           if (target.isErr()) return err(target.error);
           return executeDaemonStatus(deps, target.value);
         },
-        {
-          text: (o) =>
-            o.running
-              ? `daemon running at ${o.url} (pid ${o.pid}, ${String(o.health?.activeSessions ?? 0)} active sessions)`
-              : `daemon not running (looked at ${o.url})`,
-          failed: (o) => !o.running,
-        },
+        { text: renderDaemonStatus, failed: (o) => !o.running },
       );
     });
 

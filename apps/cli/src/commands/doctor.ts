@@ -19,7 +19,7 @@ import { dirname, join, resolve } from 'node:path';
 import { environmentWithDotEnv, resolveWorktrainPaths, type WorktrainPaths } from '@worktrain/contracts';
 import { loadRuntimeConfig } from '@worktrain/runtime';
 import { createBuiltinRegistry, loadTriggerConfig } from '@worktrain/triggers';
-import { daemonEndpoint, daemonHealth } from '../daemon-client.js';
+import { daemonEndpoint, describeProbe, probeEndpoint } from '../daemon-client.js';
 import type { CliDeps } from '../deps.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
@@ -269,9 +269,18 @@ function readText(path: string): string {
 
 export async function checkDaemon(deps: CliDeps, home: string | undefined): Promise<DoctorCheck> {
   const endpoint = await daemonEndpoint(deps, home !== undefined ? { home } : {});
-  const health = await daemonHealth(endpoint, 2000);
-  if (health !== null)
+  const probe = await probeEndpoint(endpoint, 2000);
+  if (probe.kind === 'ours')
     return check('daemon', 'ok', `daemon answers at ${endpoint.url}`, undefined, { url: endpoint.url });
+  const occupant = await describeProbe(probe);
+  if (occupant !== null)
+    return check(
+      'daemon',
+      'warn',
+      `no daemon of this home is running: ${occupant}`,
+      'give this home its own `port:` in config.yaml (or --port), then `worktrain daemon start`',
+      { url: endpoint.url },
+    );
   if (endpoint.pid !== null && pidAlive(endpoint.pid))
     return check(
       'daemon',

@@ -13,6 +13,7 @@ import type { RuntimeError, RuntimeErrorCode } from '../errors.js';
 import type { Operations } from '../operations.js';
 import { DispatchPayloadSchema } from '../payload.js';
 import type { RuntimeParts } from '../runtime.js';
+import { clientAborted } from './client-abort.js';
 import { renderMetrics } from './metrics.js';
 import { handleWebhook } from './webhooks.js';
 
@@ -89,7 +90,15 @@ export function createApp(parts: RuntimeParts, ops: Operations): Hono {
     );
 
   app.onError((thrown, c) => {
-    parts.logger.error({ error: String(thrown), path: c.req.path }, 'unhandled API error');
+    // A client that hangs up mid-request is not a daemon failure: debug, not error.
+    if (clientAborted(thrown, c)) {
+      parts.logger.debug({ path: c.req.path, error: String(thrown) }, 'client closed the request');
+      return c.json(errorBody('CLIENT_CLOSED', 'the client closed the request'), 400);
+    }
+    parts.logger.error(
+      { path: c.req.path, code: 'INTERNAL', error: String(thrown) },
+      `unhandled API error: ${String(thrown)}`,
+    );
     return c.json(errorBody('INTERNAL', 'internal error'), 500);
   });
   app.notFound((c) => c.json(errorBody('NOT_FOUND', `no route ${c.req.method} ${c.req.path}`), 404));
