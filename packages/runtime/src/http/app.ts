@@ -9,6 +9,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { streamSSE } from 'hono/streaming';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import * as z from 'zod';
+import { queueDepth } from '../daemon-state.js';
 import type { RuntimeError, RuntimeErrorCode } from '../errors.js';
 import type { Operations } from '../operations.js';
 import { DispatchPayloadSchema } from '../payload.js';
@@ -103,12 +104,16 @@ export function createApp(parts: RuntimeParts, ops: Operations): Hono {
   });
   app.notFound((c) => c.json(errorBody('NOT_FOUND', `no route ${c.req.method} ${c.req.path}`), 404));
 
-  app.get('/health', (c) =>
+  // Names its home and start time: clients act only on the daemon of their own home (daemon-state.ts).
+  app.get('/health', async (c) =>
     c.json({
       status: 'ok',
       pid: process.pid,
+      home: parts.paths.home,
+      startedAt: new Date(parts.startedAt).toISOString(),
       uptimeMs: parts.clock.now() - parts.startedAt,
       activeSessions: parts.active.list().length,
+      queue: await queueDepth(parts.queue, parts.config.queue.name),
     }),
   );
   app.get('/metrics', async (c) => {
