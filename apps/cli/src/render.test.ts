@@ -78,4 +78,18 @@ describe('renderError', () => {
     );
     expect(c.errs.join('')).toBe("error: No workflow 'fix'\ndid you mean: team.fix, fix-it?\n");
   });
+
+  it("prints a process's captured output (details.output) under the message, indented", () => {
+    const c = capture();
+    renderError(
+      c.io,
+      'text',
+      cliError('DAEMON_ERROR', 'The daemon exited (1) while starting.', {
+        output: 'worktrain-daemon: config.yaml is invalid: port: Too big\n',
+      }),
+    );
+    expect(c.errs.join('')).toBe(
+      'error: The daemon exited (1) while starting.\noutput:\n  worktrain-daemon: config.yaml is invalid: port: Too big\n',
+    );
+  });
 });

@@ -77,7 +77,8 @@ export function renderError(io: RenderIo, format: OutputFormat, error: CliError)
 
 /**
  * Extra lines under an error message: issue lists in `details.issues` (`[{path, message}]`), one per line,
- * and close matches in `details.suggestions` (e.g. a mistyped workflow id).
+ * close matches in `details.suggestions` (e.g. a mistyped workflow id), and the captured output of a
+ * process in `details.output` (e.g. why the daemon exited while starting), indented.
  */
 function detailLines(error: CliError): string[] {
   const lines: string[] = [];
@@ -94,6 +95,11 @@ function detailLines(error: CliError): string[] {
   const suggestions = error.details?.suggestions;
   if (Array.isArray(suggestions) && suggestions.length > 0 && !/did you mean/i.test(error.message)) {
     lines.push(`did you mean: ${suggestions.slice(0, 5).map(String).join(', ')}?`);
+  }
+  const output = error.details?.output;
+  if (typeof output === 'string' && output.trim() !== '') {
+    lines.push('output:');
+    for (const line of output.trimEnd().split('\n')) lines.push(`  ${line}`);
   }
   return lines;
 }
