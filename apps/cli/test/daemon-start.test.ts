@@ -1,10 +1,12 @@
 /**
- * `worktrain daemon start` as a new user meets it: when the daemon dies while starting, the error shows
- * why (the tail of its output), not only its exit code. Real CLI and daemon processes, real temp homes.
+ * `worktrain daemon start|status` and `status` as a new user meets them: when the daemon dies while
+ * starting, the error shows why (the tail of its output); a running daemon's status shows its queue depth.
+ * Real CLI and daemon processes, real temp homes.
  */
 import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { openSqliteQueue } from '@worktrain/queue';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseJson, runWorktrain } from './helpers.js';
 
@@ -33,5 +35,31 @@ describe('worktrain daemon start', { timeout: 120_000 }, () => {
     expect(parseJson(json)).toMatchObject({
       error: { code: 'DAEMON_ERROR', details: { output: expect.stringContaining('not valid YAML') } },
     });
+  });
+});
+
+describe('worktrain daemon status and status', { timeout: 180_000 }, () => {
+  it('show the queue depth of the running daemon (not `queue: {}`)', async () => {
+    const dir = home('depth', { 'config.yaml': 'port: 0\n' });
+    // One task that waits for tomorrow: pending whatever the workers do.
+    const queue = openSqliteQueue({ path: join(dir, 'worktrain.db') })._unsafeUnwrap();
+    (await queue.enqueue({ queue: 'tasks', payload: {}, delayMs: 86_400_000 }))._unsafeUnwrap();
+    await queue.close();
+    const start = await runWorktrain(['--format', 'json', 'daemon', 'start', '--port', '0'], { home: dir });
+    expect(start.code, start.stdout + start.stderr).toBe(0);
+    try {
+      const daemonStatus = await runWorktrain(['daemon', 'status'], { home: dir });
+      expect(daemonStatus.code).toBe(0);
+      expect(daemonStatus.stdout).toContain('queue tasks: 1 pending, 0 leased, 0 dead');
+      const status = await runWorktrain(['status'], { home: dir });
+      expect(status.stdout).toContain('queue tasks: 1 pending, 0 leased, 0 dead');
+      expect(status.stdout).not.toContain('queue: {}');
+      const json = await runWorktrain(['--format', 'json', 'status'], { home: dir });
+      expect(parseJson(json)).toMatchObject({
+        queue: { name: 'tasks', pending: 1, leased: 0, dead: 0, failed: 0, succeeded: 0 },
+      });
+    } finally {
+      await runWorktrain(['daemon', 'stop'], { home: dir });
+    }
   });
 });

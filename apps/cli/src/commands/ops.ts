@@ -6,11 +6,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { err, ok, type Result, resolveWorktrainPaths } from '@worktrain/contracts';
+import type { QueueDepth } from '@worktrain/runtime';
 import type { Command } from 'commander';
 import { type CliError, cliError, usageError } from '../cli-error.js';
 import { daemonApi, daemonEndpoint, daemonHealth } from '../daemon-client.js';
 import type { CliDeps } from '../deps.js';
 import type { CommandContext } from '../program.js';
+import { renderQueueDepth } from './daemon.js';
 import { waitForTask, withInProcessRuntime } from './in-process-runtime.js';
 import { registerSessionsContinue } from './sessions-continue.js';
 
@@ -150,7 +152,8 @@ export async function executeSessionsResume(
 
 export interface StatusOutput {
   readonly daemon: { running: boolean; url: string; pid: number | null; activeSessions: number };
-  readonly queue: unknown;
+  /** The depth of the daemon's queue from its `/health` (`{name, pending, leased, succeeded, failed, dead, oldestReadyAgeMs}`); null when not running. */
+  readonly queue: QueueDepth | null;
   readonly sessions: Record<string, number>;
 }
 
@@ -167,23 +170,14 @@ export async function executeStatus(
     activeSessions: typeof health?.activeSessions === 'number' ? health.activeSessions : 0,
   };
   if (health === null) return ok({ daemon, queue: null, sessions: {} });
-  const [tasks, sessions] = await Promise.all([
-    daemonApi(endpoint, 'GET', '/queue'),
-    daemonApi(endpoint, 'GET', '/sessions?limit=1000'),
-  ]);
-  const byState: Record<string, number> = {};
-  const tv = tasks.unwrapOr(null);
-  if (typeof tv === 'object' && tv !== null && 'tasks' in tv && Array.isArray(tv.tasks))
-    for (const t of tv.tasks)
-      if (typeof t === 'object' && t !== null && 'state' in t)
-        byState[String(t.state)] = (byState[String(t.state)] ?? 0) + 1;
+  const sessions = await daemonApi(endpoint, 'GET', '/sessions?limit=1000');
   const byStatus: Record<string, number> = {};
   const sv = sessions.unwrapOr(null);
   if (typeof sv === 'object' && sv !== null && 'sessions' in sv && Array.isArray(sv.sessions))
     for (const s of sv.sessions)
       if (typeof s === 'object' && s !== null && 'status' in s)
         byStatus[String(s.status)] = (byStatus[String(s.status)] ?? 0) + 1;
-  return ok({ daemon, queue: byState, sessions: byStatus });
+  return ok({ daemon, queue: health.queue ?? null, sessions: byStatus });
 }
 
 // ------------------------------------------------------------------------------------------------- logs
@@ -388,7 +382,7 @@ export function registerOpsCommands(program: Command, ctx: CommandContext): void
             o.daemon.running
               ? [
                   `daemon: running at ${o.daemon.url} (pid ${o.daemon.pid}, ${o.daemon.activeSessions} active)`,
-                  `queue: ${JSON.stringify(o.queue)}`,
+                  renderQueueDepth(o.queue),
                   `sessions: ${JSON.stringify(o.sessions)}`,
                 ].join('\n')
               : `daemon: not running (looked at ${o.daemon.url})`,
