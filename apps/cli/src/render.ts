@@ -1,6 +1,7 @@
 import { type Result, toErrorBody } from '@worktrain/contracts';
 import { type CliError, type ExitCode, exitCodeOf } from './cli-error.js';
 import type { WriteFn } from './deps.js';
+import { escapeControlKeepLines } from './format/terminal-text.js';
 
 /** Output format selected by the global `--format` option. */
 export type OutputFormat = 'text' | 'json';
@@ -41,7 +42,9 @@ export function renderResult<O>(
     // A streaming command (`--follow`) has printed its items already and returns no document.
     if (document !== undefined) io.stdout(`${JSON.stringify(document, null, 2)}\n`);
   } else {
-    const text = view.text(output);
+    // Text renderers print untrusted strings (titles, tool output, log lines): no control sequence gets
+    // through to the terminal, whatever a renderer forgot (fields are escaped one by one as well).
+    const text = escapeControlKeepLines(view.text(output));
     if (text.length > 0) io.stdout(text.endsWith('\n') ? text : `${text}\n`);
   }
   return view.failed?.(output) === true ? 1 : 0;
@@ -57,12 +60,13 @@ export function renderStreamItem<T>(
   item: T,
   text: (item: T) => string,
 ): void {
-  io.stdout(format === 'json' ? `${JSON.stringify(item)}\n` : `${text(item)}\n`);
+  io.stdout(format === 'json' ? `${JSON.stringify(item)}\n` : `${escapeControlKeepLines(text(item))}\n`);
 }
 
 /**
  * Prints an error: with `--format json` as `{ "error": { code, message, details } }` on stdout (so stdout
- * always holds exactly one JSON document), otherwise as `error: <message>` on stderr. Never a stack trace.
+ * always holds exactly one JSON document), otherwise as `error: <message>` on stderr (control characters
+ * escaped: messages quote outside text). Never a stack trace.
  */
 export function renderError(io: RenderIo, format: OutputFormat, error: CliError): ExitCode {
   if (format === 'json') {
@@ -70,7 +74,7 @@ export function renderError(io: RenderIo, format: OutputFormat, error: CliError)
   } else {
     const lines = [`error: ${error.message}`, ...detailLines(error)];
     if (error.code === 'USAGE') lines.push('(run with --help for usage)');
-    io.stderr(`${lines.join('\n')}\n`);
+    io.stderr(`${escapeControlKeepLines(lines.join('\n'))}\n`);
   }
   return exitCodeOf(error);
 }

@@ -262,6 +262,58 @@ describe('worktrain sessions over a recorded session', () => {
   });
 });
 
+describe('worktrain sessions with hostile text from an issue', () => {
+  const dir = tempDir('sessions-hostile');
+  const home = dir.path;
+  afterAll(dir.cleanup);
+  // An OSC sequence that retitles the terminal, a line forged after a newline, CR, and a bidi override.
+  const title = 'Fix it\u001b]0;pwned\u0007\n[forged] all checks passed\r\u202eevil';
+
+  beforeAll(async () => {
+    const store = openStore(home);
+    await append(store, 'sess_hostile', 0, sessionStart('demo.alpha', title));
+    store.close();
+  });
+
+  it('sessions list and show print the title escaped, on one line, with no control character', async () => {
+    for (const args of [
+      ['sessions', 'list'],
+      ['sessions', 'show', 'sess_hostile'],
+    ]) {
+      const run = await runWorktrain(args, { home });
+      expect(run.code).toBe(0);
+      expect(controlCharacters(run.stdout)).toEqual([]);
+      expect(run.stdout).not.toMatch(/^\[forged\]/m);
+      expect(run.stdout).toContain('Fix it\\u001b]0;pwned\\u0007\\n[forged]');
+    }
+    const show = await runWorktrain(['sessions', 'show', 'sess_hostile'], { home });
+    expect(show.stdout).toContain(
+      'Title     Fix it\\u001b]0;pwned\\u0007\\n[forged] all checks passed\\r\\u202eevil\n',
+    );
+  });
+
+  it('--format json keeps the title exact', async () => {
+    const list = parseJson(await runWorktrain(['--format', 'json', 'sessions', 'list'], { home })) as {
+      sessions: { title: string }[];
+    };
+    expect(list.sessions[0]?.title).toBe(title);
+    const show = parseJson(
+      await runWorktrain(['--format', 'json', 'sessions', 'show', 'sess_hostile'], { home }),
+    ) as { summary: { title: string } };
+    expect(show.summary.title).toBe(title);
+  });
+});
+
+/** Code points of `text` a terminal would act on (newlines and tabs aside). */
+function controlCharacters(text: string): number[] {
+  return [...text]
+    .map((c) => c.codePointAt(0) ?? 0)
+    .filter(
+      (n) =>
+        (n < 0x20 && n !== 0x0a && n !== 0x09) || (n >= 0x7f && n <= 0x9f) || (n >= 0x202a && n <= 0x202e),
+    );
+}
+
 async function waitFor(condition: () => boolean, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {

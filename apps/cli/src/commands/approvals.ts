@@ -14,6 +14,7 @@ import type { Command } from 'commander';
 import { type CliError, cliError, usageError } from '../cli-error.js';
 import type { CliDeps } from '../deps.js';
 import { formatTable, formatTime, truncate } from '../format/table.js';
+import { escapeControl } from '../format/terminal-text.js';
 import { parsePositiveInt } from '../options.js';
 import type { CommandContext } from '../program.js';
 import { defaultActor } from './queue.js';
@@ -230,21 +231,22 @@ function renderShow(out: ApprovalShowOutput): string {
   const lines = [
     `${a.id}  ${a.state}  tier ${a.tier}`,
     `action:    ${JSON.stringify(a.action)}`,
-    `summary:   ${a.summary}`,
+    `summary:   ${escapeControl(a.summary)}`,
     `session:   ${a.sessionId ?? '-'}`,
-    `requested: ${formatTime(a.requestedAt)} by ${a.requestedBy}`,
+    `requested: ${formatTime(a.requestedAt)} by ${escapeControl(a.requestedBy)}`,
     ...(a.classification ? [`policy:    ${a.classification}`] : []),
     ...(a.autoApproveAt !== null && a.state === 'pending'
       ? [`auto-approves at ${formatTime(a.autoApproveAt)}`]
       : []),
     ...(a.decidedBy
       ? [
-          `decided:   ${a.state} by ${a.decidedBy} at ${formatTime(a.decidedAt ?? 0)}${a.decisionReason ? ` (${a.decisionReason})` : ''}`,
+          `decided:   ${a.state} by ${escapeControl(a.decidedBy)} at ${formatTime(a.decidedAt ?? 0)}${a.decisionReason ? ` (${escapeControl(a.decisionReason)})` : ''}`,
         ]
       : []),
     'audit:',
     ...out.audit.map(
-      (e) => `  ${formatTime(e.at)}  ${e.event}  ${e.actor}${e.reason ? `  ${e.reason}` : ''}`,
+      (e) =>
+        `  ${formatTime(e.at)}  ${e.event}  ${escapeControl(e.actor)}${e.reason ? `  ${escapeControl(e.reason)}` : ''}`,
     ),
   ];
   return lines.join('\n');

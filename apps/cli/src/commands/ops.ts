@@ -11,6 +11,7 @@ import type { Command } from 'commander';
 import { type CliError, cliError, usageError } from '../cli-error.js';
 import { daemonApi, daemonEndpoint, daemonHealth } from '../daemon-client.js';
 import type { CliDeps } from '../deps.js';
+import { escapeControl } from '../format/terminal-text.js';
 import type { CommandContext } from '../program.js';
 import { renderQueueDepth } from './daemon.js';
 import { waitForTask, withInProcessRuntime } from './in-process-runtime.js';
@@ -418,7 +419,7 @@ export function registerOpsCommands(program: Command, ctx: CommandContext): void
             text: (o) =>
               o.lines
                 .map((l) =>
-                  `${new Date(l.time).toISOString()} ${l.level.padEnd(5)} ${l.msg} ${Object.keys(l.fields).length > 0 ? JSON.stringify(l.fields) : ''}`.trimEnd(),
+                  `${new Date(l.time).toISOString()} ${l.level.padEnd(5)} ${escapeControl(l.msg)} ${Object.keys(l.fields).length > 0 ? JSON.stringify(l.fields) : ''}`.trimEnd(),
                 )
                 .join('\n'),
             json: (o) => ({ lines: o.lines }),

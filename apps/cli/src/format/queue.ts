@@ -1,5 +1,6 @@
 import type { AuditEntry, PurgeResult, QueueStats, StateCounts, Task } from '@worktrain/queue';
 import { formatTable, formatTime, indent, truncate } from './table.js';
+import { escapeControl } from './terminal-text.js';
 
 /** Most payload lines `queue inspect` prints in text (json prints the whole payload). */
 const PAYLOAD_LINES = 40;
@@ -62,7 +63,8 @@ export function renderTaskInspect(task: Task, history: readonly AuditEntry[]): s
     const until = task.leasedUntil === null ? '' : ` until ${formatTime(task.leasedUntil)}`;
     lines.push(`Lease      ${task.leaseOwner}${until}`);
   } else if (task.leaseOwner !== null) lines.push(`Last owner ${task.leaseOwner}`);
-  if (task.lastError) lines.push(`Last error ${task.lastError.class}: ${task.lastError.message}`);
+  if (task.lastError)
+    lines.push(`Last error ${task.lastError.class}: ${escapeControl(task.lastError.message)}`);
   lines.push('', 'Payload', indent(payloadExcerpt(task.payload)));
   lines.push('', `History (${history.length} transitions)`);
   if (history.length === 0) lines.push('  (none)');

@@ -1,6 +1,7 @@
 import type { SessionEvent } from '@worktrain/contracts';
 import type { SessionProjection, SessionSummary, VerifyResult } from '@worktrain/session-store';
 import { formatTable, formatTime, indent, truncate } from './table.js';
+import { escapeControl } from './terminal-text.js';
 
 /** Text of `sessions list`: a table, or a sentence when there is nothing to show. */
 /** A completed session whose delivery waits for a person (`sessions list|show`'s delivery signal). */
@@ -28,7 +29,7 @@ export function renderSessionList(
       statusCell(s.status, s),
       s.currentStepId ?? '-',
       formatTime(s.updatedAt),
-      truncate(s.title ?? s.goal ?? '', 60),
+      truncate(escapeControl(s.title ?? s.goal ?? ''), 60),
     ]),
   );
 }
@@ -46,9 +47,10 @@ export function renderSessionShow(p: SessionProjection & DeliveryShown): string 
       `Delivery  awaiting approval: ${(p.pendingApprovalIds ?? []).join(', ')} (worktrain approvals approve|reject <id>)`,
     );
   lines.push(`Step      ${s.currentStepId ?? '-'}`);
-  if (s.title) lines.push(`Title     ${s.title}`);
-  if (s.goal && s.goal !== s.title) lines.push(`Goal      ${truncate(s.goal, 200)}`);
-  if (s.workspacePath) lines.push(`Workspace ${s.workspacePath}`);
+  // Titles and goals come from issues: escaped, so they cannot forge lines or drive the terminal.
+  if (s.title) lines.push(`Title     ${escapeControl(s.title)}`);
+  if (s.goal && s.goal !== s.title) lines.push(`Goal      ${truncate(escapeControl(s.goal), 200)}`);
+  if (s.workspacePath) lines.push(`Workspace ${escapeControl(s.workspacePath)}`);
   if (s.parentSessionId) lines.push(`Parent    ${s.parentSessionId}`);
   lines.push(`Source    ${s.source}`);
   lines.push(
