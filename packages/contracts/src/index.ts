@@ -48,3 +48,11 @@ export {
   SessionEventDataSchemas,
   SessionSourceSchema,
 } from './session-events.js';
+export type { GitInvocation, GitTarget, WorktreeGitRef, WorktreeLinkState } from './worktree-git.js';
+export {
+  checkWorktreeLink,
+  gitInvocation,
+  gitTargetPath,
+  HARDENED_GIT_CONFIG,
+  worktreeGitRef,
+} from './worktree-git.js';

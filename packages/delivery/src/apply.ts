@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { errAsync, okAsync, ResultAsync } from '@worktrain/contracts';
+import { errAsync, type GitTarget, gitTargetPath, okAsync, ResultAsync } from '@worktrain/contracts';
 import { type DeliveryError, deliveryError } from './errors.js';
 import { runGit } from './git.js';
 
@@ -100,7 +100,7 @@ export function conflictHunks(text: string): ConflictHunk[] {
  * (`ApplyFailure[]`) and git's stderr. With `checkOnly` nothing is written.
  */
 export function applyPatch(
-  worktree: string,
+  worktree: GitTarget,
   patch: string,
   options: ApplyPatchOptions = {},
 ): ResultAsync<ApplyPatchResult, DeliveryError> {
@@ -154,7 +154,9 @@ export function applyPatch(
                 Promise.all(
                   conflicted.map(async (path) => ({
                     path,
-                    hunks: conflictHunks(await readFile(join(worktree, path), 'utf8').catch(() => '')),
+                    hunks: conflictHunks(
+                      await readFile(join(gitTargetPath(worktree), path), 'utf8').catch(() => ''),
+                    ),
                   })),
                 ),
               ).andThen((conflicts) =>

@@ -1,4 +1,4 @@
-import { errAsync, okAsync, type ResultAsync } from '@worktrain/contracts';
+import { errAsync, type GitTarget, okAsync, type ResultAsync } from '@worktrain/contracts';
 import { type DeliveryError, deliveryError } from './errors.js';
 import type { ForgeClient } from './forge.js';
 import type { ParsedHandoff } from './handoff.js';
@@ -8,7 +8,8 @@ import { checkFilledTemplate, readChangeRequestTemplate, type TemplateRef } from
 
 /** What {@link composeChangeRequestBody} needs. */
 export interface BodyInput {
-  readonly worktree: string;
+  /** The session worktree (its trusted ref), or a repository path. */
+  readonly worktree: GitTarget;
   /** Commit whose tree holds the template (the base of the change). */
   readonly baseSha: string;
   readonly forge: Pick<ForgeClient, 'templateForge' | 'templateName' | 'templatePaths'>;

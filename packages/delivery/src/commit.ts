@@ -1,4 +1,4 @@
-import { err, ok, okAsync, type ResultAsync } from '@worktrain/contracts';
+import { err, type GitTarget, ok, okAsync, type ResultAsync } from '@worktrain/contracts';
 import { type DeliveryError, deliveryError } from './errors.js';
 import { runGit } from './git.js';
 import { checkSigningPossible } from './signing.js';
@@ -25,7 +25,7 @@ const SIGNING_FAILURE =
  * is SIGNING_FAILED. `identity`, when given, sets author and committer for this one command.
  */
 export function commitStaged(
-  worktree: string,
+  worktree: GitTarget,
   message: string,
   baseSha: string,
   identity?: CommitIdentity,

@@ -1,11 +1,17 @@
+import { resolve } from 'node:path';
 import {
+  err,
   errAsync,
+  type GitTarget,
   type JsonObject,
   type Logger,
+  ok,
   okAsync,
+  type Result,
   type ResultAsync,
   silentLogger,
   type WorkTrainError,
+  type WorktreeGitRef,
 } from '@worktrain/contracts';
 import type { SessionStore } from '@worktrain/session-store';
 import { composeChangeRequestBody } from './body.js';
@@ -28,6 +34,13 @@ export interface DeliverInput {
   readonly sessionId: string;
   /** The session's worktree (the agent's changes, committed or not). */
   readonly worktreePath: string;
+  /**
+   * The worktree's trusted git layout (the workspace manager's `Worktree.git`): every git command then runs
+   * with `GIT_DIR`/`GIT_WORK_TREE`/`GIT_COMMON_DIR` pinned to it after checking the worktree's `.git` still
+   * points there (WORKTREE_TAMPERED otherwise). Its `worktree` must be `worktreePath`. Without it git runs in
+   * `worktreePath` unpinned (hooks and fsmonitor still off): only for worktrees no agent wrote to.
+   */
+  readonly worktreeGit?: WorktreeGitRef;
   /** Base branch the change request targets (`main`). */
   readonly baseBranch: string;
   /** Ref the diff is measured against; default `refs/remotes/origin/<baseBranch>`. */
@@ -97,6 +110,9 @@ type StageValue<T> = { readonly value: T; readonly record: StageRecord };
  * Errors: see `DeliveryErrorCode`; NEEDS_APPROVAL is recorded as `awaiting_approval`.
  */
 export function deliver(input: DeliverInput, deps: DeliverDeps): ResultAsync<DeliveryResult, DeliveryError> {
+  const target = gitTargetOf(input);
+  if (target.isErr()) return errAsync(target.error);
+  const wt = target.value;
   const branch = input.branch ?? `worktrain/${input.sessionId}`;
   const deliveryId = input.deliveryId ?? '1';
   const logger = (deps.logger ?? silentLogger).child({ sessionId: input.sessionId, deliveryId });
@@ -184,7 +200,7 @@ export function deliver(input: DeliverInput, deps: DeliverDeps): ResultAsync<Del
               );
       const composeBody = (baseSha: string) =>
         composeChangeRequestBody({
-          worktree: input.worktreePath,
+          worktree: wt,
           baseSha,
           forge: deps.forge,
           parsed,
@@ -197,8 +213,8 @@ export function deliver(input: DeliverInput, deps: DeliverDeps): ResultAsync<Del
         });
       const validateStage = stage('validate', () =>
         prepare()
-          .andThen(() => checkWorktreeClean(input.worktreePath))
-          .andThen(() => collectWorktreeChanges(input.worktreePath, baseRef))
+          .andThen(() => checkWorktreeClean(wt))
+          .andThen(() => collectWorktreeChanges(wt, baseRef))
           .andThen((changes) => validate(changes, targets, input.policy))
           .andThen((v) =>
             // The body is checked against the template now, before anything is committed or pushed.
@@ -240,7 +256,7 @@ export function deliver(input: DeliverInput, deps: DeliverDeps): ResultAsync<Del
             'commit',
             () =>
               commitStaged(
-                input.worktreePath,
+                wt,
                 commitMessage(change, parsed.handoff, input.sessionId),
                 changes.baseSha,
                 deps.identity,
@@ -255,7 +271,7 @@ export function deliver(input: DeliverInput, deps: DeliverDeps): ResultAsync<Del
                 'push',
                 () =>
                   pushBranch({
-                    worktree: input.worktreePath,
+                    worktree: wt,
                     branch,
                     ...(deps.remote === undefined ? {} : { remote: deps.remote }),
                     ...(deps.pushToken === undefined ? {} : { token: deps.pushToken }),
@@ -368,6 +384,26 @@ export function deliver(input: DeliverInput, deps: DeliverDeps): ResultAsync<Del
       );
     });
   });
+}
+
+/**
+ * Where delivery's git runs: the trusted ref when the input has one (its worktree must be `worktreePath`,
+ * else INVALID_INPUT), else the path.
+ */
+export function gitTargetOf(input: DeliverInput): Result<GitTarget, DeliveryError> {
+  const ref = input.worktreeGit;
+  if (ref === undefined) return ok(input.worktreePath);
+  if (resolve(ref.worktree) !== resolve(input.worktreePath))
+    return err(
+      deliveryError(
+        'INVALID_INPUT',
+        `worktreeGit names ${ref.worktree}, not the worktree ${input.worktreePath}`,
+        {
+          issues: [{ path: ['worktreeGit', 'worktree'], message: 'must be worktreePath' }],
+        },
+      ),
+    );
+  return ok(ref);
 }
 
 export function validate(

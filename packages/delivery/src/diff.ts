@@ -1,4 +1,4 @@
-import { ResultAsync } from '@worktrain/contracts';
+import { type GitTarget, ResultAsync } from '@worktrain/contracts';
 import type { DeliveryError } from './errors.js';
 import { runGit } from './git.js';
 import type { FileChange } from './patch-check.js';
@@ -109,16 +109,42 @@ export function parseAddedLines(diff: string): AddedLine[] {
 }
 
 /**
- * Stages everything in the worktree (`git add -A`, honouring .gitignore) and describes the staged change
- * against the merge base of HEAD and `baseRef`: files with modes, line counts and sizes, symlink targets,
- * and added lines for the secret scan.
+ * Stages every file of the worktree as delivery commits it. The index is first rebuilt from HEAD (`git reset
+ * -q`, mixed; run it only after the clean-worktree guard, as it also drops merge state): inside the sandbox
+ * the agent's git writes new objects to a private object directory, so its index can name blobs the
+ * repository's object store lacks, and an index the agent wrote is not trusted anyway. Then `git add -A`
+ * (honouring .gitignore) hashes the agent's files into the repository's object store. Paths HEAD records as
+ * submodules (gitlinks) are left out of `git add`, which would run `git status` inside them, where a
+ * planted config could run commands: a submodule pointer moved by the agent is not delivered.
+ */
+export function stageWorktree(worktree: GitTarget): ResultAsync<void, DeliveryError> {
+  return runGit(worktree, ['reset', '-q'])
+    .andThen(() => runGit(worktree, ['ls-files', '--stage', '-z']))
+    .andThen((listed) => {
+      const gitlinks = listed.stdout
+        .split('\0')
+        .filter((entry) => entry.startsWith('160000 '))
+        .map((entry) => entry.slice(entry.indexOf('\t') + 1));
+      const exclude = gitlinks.map((path) => `:(top,exclude,literal)${path}`);
+      return runGit(
+        worktree,
+        exclude.length === 0 ? ['add', '-A'] : ['add', '-A', '--', ':(top)', ...exclude],
+      );
+    })
+    .map(() => undefined);
+}
+
+/**
+ * Stages everything in the worktree ({@link stageWorktree}) and describes the staged change against the
+ * merge base of HEAD and `baseRef`: files with modes, line counts and sizes, symlink targets, and added
+ * lines for the secret scan.
  */
 export function collectWorktreeChanges(
-  worktree: string,
+  worktree: GitTarget,
   baseRef: string,
 ): ResultAsync<WorktreeChanges, DeliveryError> {
   const q = ['-c', 'core.quotePath=false'];
-  return runGit(worktree, ['add', '-A'])
+  return stageWorktree(worktree)
     .andThen(() => runGit(worktree, ['merge-base', 'HEAD', baseRef]))
     .andThen((mb) => {
       const baseSha = mb.stdout.trim();

@@ -35,6 +35,10 @@ import { makeError, type WorkTrainError } from '@worktrain/contracts';
  * - APPLY_FAILED / APPLY_CONFLICT: a patch did not apply; with `--3way`, APPLY_CONFLICT carries the conflict
  *   report (details.conflicts `[{path, hunks: [{startLine, endLine}]}]`).
  * - NOTHING_DELIVERED: rollback of a session that has no recorded delivery.
+ * - WORKTREE_TAMPERED: the session worktree's `.git` is no longer the file `git worktree add` wrote (a
+ *   symlink, a planted `.git/` directory, a `gitdir:` pointing elsewhere), its admin folder's `commondir`
+ *   leads elsewhere, or the admin folder holds a `config.worktree` git would read; no git command was run
+ *   and the delivery was refused (details: path, found, expectedGitDir).
  */
 export type DeliveryErrorCode =
   | 'INVALID_INPUT'
@@ -64,7 +68,8 @@ export type DeliveryErrorCode =
   | 'CHECKS_FAILED'
   | 'APPLY_FAILED'
   | 'APPLY_CONFLICT'
-  | 'NOTHING_DELIVERED';
+  | 'NOTHING_DELIVERED'
+  | 'WORKTREE_TAMPERED';
 
 export type DeliveryError = WorkTrainError<DeliveryErrorCode>;
 

@@ -1,4 +1,13 @@
-import { errAsync, okAsync, ResultAsync } from '@worktrain/contracts';
+import {
+  checkWorktreeLink,
+  errAsync,
+  type GitTarget,
+  gitInvocation,
+  gitTargetPath,
+  okAsync,
+  ResultAsync,
+  type WorktreeGitRef,
+} from '@worktrain/contracts';
 import { execa } from 'execa';
 import { type DeliveryError, deliveryError } from './errors.js';
 
@@ -27,21 +36,58 @@ const BASE_ENV: Readonly<Record<string, string>> = {
 const tail = (text: string, n = 2000) => (text.length <= n ? text : text.slice(text.length - n));
 
 /**
- * Runs `git -C <cwd> <args>` (no shell). Non-zero exit → GIT_FAILED with args, exit code and stderr tail;
- * a missing `cwd` → WORKTREE_MISSING. Secrets must never be passed in `args` (they would show in errors and
- * in `ps`): pass them through `env` (see `authEnv`), which is never copied into errors.
+ * Before a git command on a session worktree: WORKTREE_TAMPERED when its `.git` is no longer the file `git
+ * worktree add` wrote (see `checkWorktreeLink` of `@worktrain/contracts`), WORKTREE_MISSING when it is gone.
+ */
+export function checkWorktree(ref: WorktreeGitRef): ResultAsync<void, DeliveryError> {
+  return ResultAsync.fromSafePromise(checkWorktreeLink(ref)).andThen((state) => {
+    if (state.status === 'intact') return okAsync(undefined);
+    if (state.status === 'missing')
+      return errAsync(
+        deliveryError('WORKTREE_MISSING', `Worktree does not exist: ${ref.worktree}`, { path: ref.worktree }),
+      );
+    return errAsync(
+      deliveryError(
+        'WORKTREE_TAMPERED',
+        `The worktree ${ref.worktree} was tampered with (${state.found}); no git command was run and the delivery was refused`,
+        { path: ref.worktree, found: state.found, expectedGitDir: ref.gitDir },
+      ),
+    );
+  });
+}
+
+/**
+ * Runs `git <args>` (no shell) in `target`: a session worktree by its trusted ref (checked with
+ * {@link checkWorktree} before every call, then run with `GIT_DIR`/`GIT_WORK_TREE`/`GIT_COMMON_DIR` pinned),
+ * or a repository path (unpinned: only for repositories the daemon trusts, such as the source repository);
+ * either way with the hardening config of `gitInvocation` (no hooks, no fsmonitor, no status inside
+ * submodules). Non-zero exit → GIT_FAILED with args, exit code and stderr tail; a missing directory →
+ * WORKTREE_MISSING; a tampered worktree → WORKTREE_TAMPERED (nothing run). Secrets must never be passed in
+ * `args` (they would show in errors and in `ps`): pass them through `env` (see `authEnv`), which is never
+ * copied into errors.
  */
 export function runGit(
-  cwd: string,
+  target: GitTarget,
   args: readonly string[],
   options: RunGitOptions = {},
 ): ResultAsync<GitOutput, DeliveryError> {
+  if (typeof target !== 'string') return checkWorktree(target).andThen(() => execGit(target, args, options));
+  return execGit(target, args, options);
+}
+
+function execGit(
+  target: GitTarget,
+  args: readonly string[],
+  options: RunGitOptions,
+): ResultAsync<GitOutput, DeliveryError> {
+  const cwd = gitTargetPath(target);
+  const invocation = gitInvocation(target, args);
   return ResultAsync.fromPromise(
-    execa('git', ['-C', cwd, ...args], {
+    execa('git', invocation.args, {
       reject: false,
       stripFinalNewline: false,
       timeout: options.timeoutMs ?? 120_000,
-      env: { ...BASE_ENV, ...options.env },
+      env: { ...BASE_ENV, ...options.env, ...invocation.env },
       ...(options.input === undefined ? { stdin: 'ignore' as const } : { input: options.input }),
     }),
     (thrown) =>

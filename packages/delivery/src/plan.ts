@@ -1,6 +1,6 @@
 import { errAsync, okAsync, type ResultAsync } from '@worktrain/contracts';
 import { composeChangeRequestBody } from './body.js';
-import { type DeliverDeps, type DeliverInput, failureDetails, validate } from './deliver.js';
+import { type DeliverDeps, type DeliverInput, failureDetails, gitTargetOf, validate } from './deliver.js';
 import { collectWorktreeChanges } from './diff.js';
 import { type DeliveryError, deliveryError } from './errors.js';
 import { runGit } from './git.js';
@@ -65,7 +65,9 @@ export function planDelivery(
   const remote = deps.remote ?? 'origin';
   const recorder = createStageRecorder(deps.store, input.sessionId, 'dry-run', deps.forge.target);
   const baseRef = input.baseRef ?? `refs/remotes/${remote}/${input.baseBranch}`;
-  const wt = input.worktreePath;
+  const target = gitTargetOf(input);
+  if (target.isErr()) return errAsync(target.error);
+  const wt = target.value;
 
   const plan = recorder.events().andThen((events) =>
     parseHandoff(events).asyncAndThen((parsed) => {

@@ -1,4 +1,4 @@
-import { okAsync, type ResultAsync } from '@worktrain/contracts';
+import { type GitTarget, okAsync, type ResultAsync } from '@worktrain/contracts';
 import type { DeliveryError } from './errors.js';
 import { runGit } from './git.js';
 import type { ParsedHandoff } from './handoff.js';
@@ -13,7 +13,7 @@ const MAX_NOTES_CHARS = 4000;
  * `docs/`); null when there is none.
  */
 export function readPullRequestTemplate(
-  worktree: string,
+  worktree: GitTarget,
   commit: string,
   paths: readonly string[] = PULL_REQUEST_TEMPLATE_PATHS,
 ): ResultAsync<string | null, DeliveryError> {

@@ -1,10 +1,11 @@
-import { errAsync, okAsync, type ResultAsync } from '@worktrain/contracts';
+import { errAsync, type GitTarget, okAsync, type ResultAsync } from '@worktrain/contracts';
 import type { CommitIdentity } from './commit.js';
 import { type DeliveryError, deliveryError } from './errors.js';
 import { authEnv, runGit } from './git.js';
 
 export interface PushOptions {
-  readonly worktree: string;
+  /** The session worktree (its trusted ref), or a repository path. */
+  readonly worktree: GitTarget;
   readonly branch: string;
   /** Default `origin`. */
   readonly remote?: string;

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
-import { errAsync, okAsync, type ResultAsync } from '@worktrain/contracts';
+import { errAsync, type GitTarget, gitTargetPath, okAsync, type ResultAsync } from '@worktrain/contracts';
 import { type DeliveryError, deliveryError } from './errors.js';
 import { runGit } from './git.js';
 
@@ -14,13 +14,13 @@ export interface SigningConfig {
   readonly signingKey: string | null;
 }
 
-const get = (cwd: string, key: string) =>
+const get = (cwd: GitTarget, key: string) =>
   runGit(cwd, ['config', '--get', key], { okExitCodes: [1] }).map((o) =>
     o.exitCode === 0 ? o.stdout.trim() : null,
   );
 
 /** Reads the signing configuration that applies in `worktree` (repository, global and system config). */
-export function readSigningConfig(worktree: string): ResultAsync<SigningConfig, DeliveryError> {
+export function readSigningConfig(worktree: GitTarget): ResultAsync<SigningConfig, DeliveryError> {
   return runGit(worktree, ['config', '--type=bool', '--get', 'commit.gpgsign'], { okExitCodes: [1] }).andThen(
     (sign) =>
       get(worktree, 'gpg.format').andThen((format) =>
@@ -46,7 +46,7 @@ function keyPath(key: string, cwd: string): string {
  * an existing file. OpenPGP and X.509 keys live in the user's keyring, which only git's signing attempt
  * can check (its failure is SIGNING_FAILED too, with git's message). Signing is never turned off here.
  */
-export function checkSigningPossible(worktree: string): ResultAsync<SigningConfig, DeliveryError> {
+export function checkSigningPossible(worktree: GitTarget): ResultAsync<SigningConfig, DeliveryError> {
   return readSigningConfig(worktree).andThen((config) => {
     if (!config.required || config.format !== 'ssh') return okAsync(config);
     const fail = (why: string) =>
@@ -60,7 +60,7 @@ export function checkSigningPossible(worktree: string): ResultAsync<SigningConfi
     if (config.signingKey === null) return fail('user.signingkey is not set');
     const key = config.signingKey;
     if (key.startsWith('key::') || /^(ssh-|ecdsa-|sk-)/.test(key)) return okAsync(config);
-    const path = keyPath(key, worktree);
+    const path = keyPath(key, gitTargetPath(worktree));
     if (!existsSync(path)) return fail(`the signing key ${path} (user.signingkey) does not exist`);
     return okAsync(config);
   });

@@ -10,7 +10,7 @@
  * - GitLab, "Description templates": `.gitlab/merge_request_templates/<Name>.md`; the one called `Default`
  *   is used when none is chosen.
  */
-import { errAsync, okAsync, type ResultAsync } from '@worktrain/contracts';
+import { errAsync, type GitTarget, okAsync, type ResultAsync } from '@worktrain/contracts';
 import { type DeliveryError, deliveryError } from './errors.js';
 import { runGit } from './git.js';
 
@@ -96,7 +96,7 @@ export function selectTemplate(
  * `ForgeClient.templatePaths`) is tried first when no name is given. Errors: TEMPLATE_NOT_FOUND, GIT_FAILED.
  */
 export function readChangeRequestTemplate(
-  worktree: string,
+  worktree: GitTarget,
   commit: string,
   options: { readonly forge: TemplateForge; readonly name?: string; readonly paths?: readonly string[] },
 ): ResultAsync<ChangeRequestTemplate | null, DeliveryError> {

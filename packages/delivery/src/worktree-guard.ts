@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
-import { errAsync, okAsync, type ResultAsync } from '@worktrain/contracts';
+import { errAsync, type GitTarget, gitTargetPath, okAsync, type ResultAsync } from '@worktrain/contracts';
 import { type DeliveryError, deliveryError } from './errors.js';
 import { runGit } from './git.js';
 
@@ -22,10 +22,10 @@ const IN_PROGRESS: readonly [string, string][] = [
  * on the staged diff by `checkPatch` (OUTSIDE_TARGETS), so a stray edit outside the handoff blocks the
  * delivery too. Errors: WORKTREE_DIRTY (details.state, details.paths), WORKTREE_MISSING, GIT_FAILED.
  */
-export function checkWorktreeClean(worktree: string): ResultAsync<void, DeliveryError> {
+export function checkWorktreeClean(worktree: GitTarget): ResultAsync<void, DeliveryError> {
   return runGit(worktree, ['rev-parse', '--git-dir']).andThen((o) => {
-    const gitDir = o.stdout.trim();
-    const abs = isAbsolute(gitDir) ? gitDir : join(worktree, gitDir);
+    const gitDir = typeof worktree === 'string' ? o.stdout.trim() : worktree.gitDir;
+    const abs = isAbsolute(gitDir) ? gitDir : join(gitTargetPath(worktree), gitDir);
     const busy = IN_PROGRESS.find(([file]) => existsSync(join(abs, file)));
     if (busy !== undefined) {
       return errAsync(

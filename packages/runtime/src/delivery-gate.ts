@@ -106,7 +106,7 @@ export function gateDelivery(
     )
       return ok('delivered');
     const baseRef = `refs/remotes/${deps.remote ?? 'origin'}/${request.baseBranch}`;
-    const paths = await protectedPathsOf(request.worktreePath, baseRef);
+    const paths = await protectedPathsOf(request.worktreeGit, baseRef);
     if (paths.isErr()) return err(paths.error);
     const activity = sessionActivity(events.value);
     // Commands the agent's action gate already decided (run after approval, or refused and never run) are

@@ -6,6 +6,7 @@ import {
   type Result,
   type ResultAsync,
   type WorkTrainError,
+  type WorktreeGitRef,
 } from '@worktrain/contracts';
 import {
   createGitHubForge,
@@ -22,6 +23,12 @@ import type { SessionStore } from '@worktrain/session-store';
 export interface DeliverRequest {
   readonly sessionId: string;
   readonly worktreePath: string;
+  /**
+   * The worktree's trusted git layout (the workspace manager's `Worktree.git`), never read back from the
+   * agent-writable `.git` file: delivery's git runs pinned to it and refuses a tampered worktree
+   * (WORKTREE_TAMPERED).
+   */
+  readonly worktreeGit: WorktreeGitRef;
   readonly baseBranch: string;
   /** Protected paths the approvals gate cleared (`gateDelivery`); the patch check lets these through. */
   readonly approvedProtectedPaths?: readonly string[];
@@ -80,6 +87,7 @@ export function createDelivery(options: {
         {
           sessionId: request.sessionId,
           worktreePath: request.worktreePath,
+          worktreeGit: request.worktreeGit,
           baseBranch: request.baseBranch,
           ...(request.issueNumber !== null ? { issueNumber: request.issueNumber } : {}),
           ...(typeof request.template === 'string' ? { template: request.template } : {}),
@@ -90,6 +98,7 @@ export function createDelivery(options: {
       {
         sessionId: request.sessionId,
         worktreePath: request.worktreePath,
+        worktreeGit: request.worktreeGit,
         baseBranch: request.baseBranch,
         ...(request.issueNumber !== null ? { issueNumber: request.issueNumber } : {}),
         ...(typeof request.template === 'string' ? { template: request.template } : {}),

@@ -15,6 +15,7 @@ import type {
   ResultAsync,
   SessionEvent,
   WorkTrainError,
+  WorktreeGitRef,
 } from '@worktrain/contracts';
 import { describeThrown } from '@worktrain/contracts';
 import type { Engine } from '@worktrain/engine';
@@ -342,7 +343,7 @@ export function createTaskHandler(deps: LifecycleDeps) {
       await settle(sessionId, outcome);
       if (outcome.kind === 'gate') return;
     }
-    await deliverWork(sessionId, worktree.value.path, baseBranch, meta.target, meta.repoPath);
+    await deliverWork(sessionId, worktree.value.git, baseBranch, meta.target, meta.repoPath);
     deps.events.emit({ type: 'task_completed', taskId: task.id, sessionId });
   }
 
@@ -467,7 +468,7 @@ export function createTaskHandler(deps: LifecycleDeps) {
 
   async function deliverWork(
     sessionId: string,
-    worktreePath: string,
+    worktreeGit: WorktreeGitRef,
     baseBranch: string,
     target: DeliveryTarget,
     repoPath: string,
@@ -486,7 +487,8 @@ export function createTaskHandler(deps: LifecycleDeps) {
     }
     const delivered = await deps.deliver({
       sessionId,
-      worktreePath,
+      worktreePath: worktreeGit.worktree,
+      worktreeGit,
       baseBranch,
       repo: target.repo,
       issueNumber: target.issueNumber,
@@ -615,6 +617,8 @@ const FINAL_DELIVERY_CODES: ReadonlySet<string> = new Set([
   'TEMPLATE_NOT_FOUND',
   'WORKTREE_DIRTY',
   'SIGNING_FAILED',
+  // The worktree's `.git` was replaced or redirected (by the agent): nothing is run in it again.
+  'WORKTREE_TAMPERED',
 ]);
 
 /** Worktree errors of the task's configuration (its workspace), dead-lettered at once as `validation`. */
@@ -622,6 +626,7 @@ const FINAL_WORKTREE_CODES: ReadonlySet<string> = new Set([
   'NOT_A_REPOSITORY',
   'BASE_BRANCH_NOT_FOUND',
   'INVALID_SESSION_ID',
+  'WORKTREE_TAMPERED',
 ]);
 
 function parseMeta(value: unknown): DaemonMeta | null {

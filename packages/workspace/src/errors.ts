@@ -13,6 +13,10 @@ import { makeError, type WorkTrainError } from '@worktrain/contracts';
  * - LOCKED: a lock (per-repo WorkTrain lock or git's `index.lock`) was still held when the wait ran out.
  * - INVALID_SESSION_ID: the session id cannot be used as a directory and branch name.
  * - IO_FAILED: a file-system operation failed (details: path, cause).
+ * - WORKTREE_TAMPERED: a session worktree's `.git` is no longer the file `git worktree add` wrote (a symlink,
+ *   a planted `.git/` directory, a `gitdir:` pointing elsewhere), its admin folder's `commondir` leads
+ *   elsewhere, or the admin folder holds a `config.worktree` git would read; no git command was run
+ *   (details: path, found, expectedGitDir).
  */
 export type WorkspaceErrorCode =
   | 'GIT_FAILED'
@@ -22,7 +26,8 @@ export type WorkspaceErrorCode =
   | 'BASE_BRANCH_NOT_FOUND'
   | 'LOCKED'
   | 'INVALID_SESSION_ID'
-  | 'IO_FAILED';
+  | 'IO_FAILED'
+  | 'WORKTREE_TAMPERED';
 
 export type WorkspaceError = WorkTrainError<WorkspaceErrorCode>;
 

@@ -1,4 +1,13 @@
-import { errAsync, okAsync, ResultAsync } from '@worktrain/contracts';
+import {
+  checkWorktreeLink,
+  errAsync,
+  type GitTarget,
+  gitInvocation,
+  gitTargetPath,
+  okAsync,
+  ResultAsync,
+  type WorktreeGitRef,
+} from '@worktrain/contracts';
 import { execa } from 'execa';
 import { type WorkspaceError, workspaceError } from './errors.js';
 import { gitSpawnHelperEnabled, spawnViaHelper } from './spawner.js';
@@ -35,19 +44,56 @@ export function tail(text: string, n = STDERR_TAIL_CHARS): string {
 }
 
 /**
- * Runs `git -C <cwd> <args>` without a shell. Resolves ok with stdout/stderr when git exits 0 (or with one
- * of `okExitCodes`); otherwise GIT_FAILED with the args, exit code and stderr tail. A missing `cwd` gives
- * WORKTREE_MISSING.
+ * Before a git command on a session worktree: WORKTREE_TAMPERED when its `.git` is no longer the file `git
+ * worktree add` wrote (see `checkWorktreeLink`), WORKTREE_MISSING when the directory is gone.
+ */
+export function checkWorktree(ref: WorktreeGitRef): ResultAsync<void, WorkspaceError> {
+  return ResultAsync.fromSafePromise(checkWorktreeLink(ref)).andThen((state) => {
+    if (state.status === 'intact') return okAsync(undefined);
+    if (state.status === 'missing')
+      return errAsync(
+        workspaceError('WORKTREE_MISSING', `Directory does not exist: ${ref.worktree}`, {
+          path: ref.worktree,
+        }),
+      );
+    return errAsync(
+      workspaceError(
+        'WORKTREE_TAMPERED',
+        `Refused to run git in ${ref.worktree}: ${state.found}; the worktree was tampered with, so nothing was run`,
+        { path: ref.worktree, found: state.found, expectedGitDir: ref.gitDir },
+      ),
+    );
+  });
+}
+
+/**
+ * Runs `git <args>` without a shell in `target`: a trusted repository path, or a session worktree by its
+ * trusted ref (checked with {@link checkWorktree} first, then run with `GIT_DIR`/`GIT_WORK_TREE`/
+ * `GIT_COMMON_DIR` pinned); either way with `HARDENED_GIT_CONFIG` (no hooks, no fsmonitor; see
+ * `gitInvocation` of `@worktrain/contracts`). Resolves ok with stdout/stderr when git exits 0 (or with one
+ * of `okExitCodes`); otherwise GIT_FAILED with the args, exit code and stderr tail. A missing directory gives
+ * WORKTREE_MISSING; a tampered worktree WORKTREE_TAMPERED (nothing is run).
  */
 export function runGit(
-  cwd: string,
+  target: GitTarget,
   args: readonly string[],
   options: RunGitOptions = {},
 ): ResultAsync<GitOutput, WorkspaceError> {
-  const env = { ...BASE_ENV, ...options.env };
+  if (typeof target !== 'string') return checkWorktree(target).andThen(() => execGit(target, args, options));
+  return execGit(target, args, options);
+}
+
+function execGit(
+  target: GitTarget,
+  args: readonly string[],
+  options: RunGitOptions,
+): ResultAsync<GitOutput, WorkspaceError> {
+  const cwd = gitTargetPath(target);
+  const invocation = gitInvocation(target, args);
+  const env = { ...BASE_ENV, ...options.env, ...invocation.env };
   const timeoutMs = options.timeoutMs ?? 120_000;
   const direct = () =>
-    execa('git', ['-C', cwd, ...args], {
+    execa('git', invocation.args, {
       reject: false,
       stripFinalNewline: false,
       timeout: timeoutMs,
@@ -57,7 +103,7 @@ export function runGit(
   // Through the small spawn helper once enabled (a fork of a big process blocks its event loop in
   // proportion to its memory); directly when it is off or cannot be used.
   const run = gitSpawnHelperEnabled()
-    ? spawnViaHelper({ file: 'git', args: ['-C', cwd, ...args], env, timeoutMs }).catch(() => direct())
+    ? spawnViaHelper({ file: 'git', args: invocation.args, env, timeoutMs }).catch(() => direct())
     : direct();
   return ResultAsync.fromPromise(run, (thrown) =>
     workspaceError('GIT_FAILED', `git ${args[0] ?? ''} could not be started`, { cause: String(thrown) }),

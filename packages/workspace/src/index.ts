@@ -25,6 +25,7 @@ export type {
   CreateWorktreeInput,
   FreshBase,
   FreshBaseInput,
+  GitRefForInput,
   PrefetchBaseInput,
   PruneOrphansInput,
   PruneOrphansResult,

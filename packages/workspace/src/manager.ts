@@ -1,8 +1,9 @@
-import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { isAbsolute, join, resolve } from 'node:path';
+import { lstat, mkdir, readFile, realpath, rm, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import {
   type Clock,
   err,
+  type GitTarget,
   type Logger,
   ok,
   okAsync,
@@ -10,9 +11,11 @@ import {
   ResultAsync,
   silentLogger,
   systemClock,
+  type WorktreeGitRef,
+  worktreeGitRef,
 } from '@worktrain/contracts';
 import { type WorkspaceError, workspaceError } from './errors.js';
-import { runGit } from './git.js';
+import { checkWorktree, runGit } from './git.js';
 import { clearStaleIndexLock, type IndexLockOutcome, withRepoLock } from './locks.js';
 import { originUrl } from './origin.js';
 import {
@@ -20,6 +23,7 @@ import {
   parsePorcelainZ,
   readWorktreeEntries,
   readWorktreeEntry,
+  readWorktreeGitDir,
   repoPathOfCommonDir,
   WORKTRAIN_META_FILE,
   type WorktreeEntry,
@@ -90,6 +94,18 @@ export interface Worktree {
   /** `created`: new branch from the fresh base; `reattached`: the session's branch existed (e.g. after the
    *  directory was deleted) and was checked out again; `reused`: the worktree was already there. */
   readonly outcome: 'created' | 'reattached' | 'reused';
+  /**
+   * The trusted git layout of the worktree (`worktree`, admin `gitDir`, `commonDir` of `repoPath`), for every
+   * later git command on it (delivery's included): never re-read from the agent-writable `.git` file.
+   */
+  readonly git: WorktreeGitRef;
+}
+
+/** Input of {@link WorkspaceManager.gitRefFor}. */
+export interface GitRefForInput {
+  /** Any path inside the session's source repository (trusted: from the configuration). */
+  readonly repoPath: string;
+  readonly sessionId: string;
 }
 
 export interface RemoveWorktreeInput {
@@ -178,9 +194,24 @@ export interface WorkspaceManager {
   listWorktrees(): ResultAsync<readonly WorktreeEntry[], WorkspaceError>;
   cleanWorktrees(input?: CleanWorktreesInput): ResultAsync<CleanWorktreesResult, WorkspaceError>;
   pruneOrphans(input: PruneOrphansInput): ResultAsync<PruneOrphansResult, WorkspaceError>;
-  repoState(path: string): ResultAsync<RepoState, WorkspaceError>;
-  /** Removes a stale git `index.lock` of a worktree or repository (see `clearStaleIndexLock`). */
-  releaseStaleIndexLock(path: string): ResultAsync<IndexLockOutcome, WorkspaceError>;
+  /**
+   * Head, branch and dirty files of a repository path, or of a session worktree by its trusted ref
+   * ({@link Worktree.git} or {@link WorkspaceManager.gitRefFor}): pass the ref for a session worktree, a path
+   * runs git there unpinned. Errors: WORKTREE_MISSING, WORKTREE_TAMPERED, NOT_A_REPOSITORY, GIT_FAILED.
+   */
+  repoState(target: GitTarget): ResultAsync<RepoState, WorkspaceError>;
+  /**
+   * Removes a stale git `index.lock` of a worktree (by its ref: no git process) or repository (see
+   * `clearStaleIndexLock`).
+   */
+  releaseStaleIndexLock(target: GitTarget): ResultAsync<IndexLockOutcome, WorkspaceError>;
+  /**
+   * The trusted ref of a session's worktree, derived from its source repository (the common dir `git
+   * rev-parse --git-common-dir` gives there, and git's admin folder `<common>/worktrees/<session-id>`), never
+   * from the worktree's `.git` file: for a stage that knows only the session and its repository. Errors:
+   * NOT_A_REPOSITORY, GIT_FAILED, IO_FAILED, INVALID_SESSION_ID.
+   */
+  gitRefFor(input: GitRefForInput): ResultAsync<WorktreeGitRef, WorkspaceError>;
 }
 
 /**
@@ -258,10 +289,24 @@ export function createWorkspaceManager(options: WorkspaceManagerOptions): Worksp
       ),
     );
 
-  const releaseStaleIndexLock = (path: string) =>
-    runGit(path, ['rev-parse', '--absolute-git-dir']).andThen((o) =>
-      clearStaleIndexLock(o.stdout.trim(), path, indexLockOptions),
+  /** The common dir as git writes it into a worktree's `.git` file (its real path). */
+  const realCommonDir = (commonDir: string): ResultAsync<string, WorkspaceError> =>
+    ResultAsync.fromPromise(realpath(commonDir), (e) =>
+      workspaceError('IO_FAILED', `Cannot resolve ${commonDir}`, { path: commonDir, cause: String(e) }),
     );
+
+  const gitRefFor = (input: GitRefForInput): ResultAsync<WorktreeGitRef, WorkspaceError> =>
+    validateSessionId(input.sessionId)
+      .asyncAndThen(() => repoCommonDirOf(input.repoPath))
+      .andThen(realCommonDir)
+      .map((common) => worktreeGitRef(pathFor(input.sessionId), common));
+
+  const releaseStaleIndexLock = (target: GitTarget) =>
+    typeof target === 'string'
+      ? runGit(target, ['rev-parse', '--absolute-git-dir']).andThen((o) =>
+          clearStaleIndexLock(o.stdout.trim(), target, indexLockOptions),
+        )
+      : clearStaleIndexLock(target.gitDir, target.worktree, indexLockOptions);
 
   const defaultBranchLookups = new Map<string, Promise<Result<string, WorkspaceError>>>();
   const cachedDefaultBranch = (repo: string): ResultAsync<string, WorkspaceError> => {
@@ -384,23 +429,39 @@ export function createWorkspaceManager(options: WorkspaceManagerOptions): Worksp
           : e,
     );
 
-  const headOf = (path: string) => runGit(path, ['rev-parse', 'HEAD']).map((o) => o.stdout.trim());
+  const headOf = (target: GitTarget) => runGit(target, ['rev-parse', 'HEAD']).map((o) => o.stdout.trim());
 
+  /**
+   * A session directory that is already there (the agent may have run in it): its ref is derived from the
+   * repository (`<common>/worktrees/<session-id>`), and its `.git` must still be git's link to that admin
+   * folder. No `.git` at all: a plain directory occupies the path (WORKTREE_CONFLICT); any other `.git`:
+   * WORKTREE_TAMPERED.
+   */
   const reuseExisting = (path: string, commonDir: string, input: CreateWorktreeInput, branch: string) =>
-    commonDirOf(path)
-      .orElse(() => okAsync(''))
-      .andThen((theirs) =>
-        theirs !== commonDir
-          ? err(
+    ResultAsync.fromSafePromise(
+      lstat(join(path, '.git')).then(
+        () => true,
+        () => false,
+      ),
+    )
+      .andThen((linked) =>
+        linked
+          ? realCommonDir(commonDir).map((common) => worktreeGitRef(path, common))
+          : err(
               workspaceError(
                 'WORKTREE_CONFLICT',
                 `${path} exists but is not a worktree of ${input.repoPath}`,
-                { path },
+                {
+                  path,
+                },
               ),
-            )
-          : ok(undefined),
+            ),
       )
-      .andThen(() => runGit(path, ['symbolic-ref', '--quiet', '--short', 'HEAD'], { okExitCodes: [1] }))
+      .andThen((ref) => checkWorktree(ref).map(() => ref))
+      .andThen((ref) => reuseChecked(ref, commonDir, input, branch));
+
+  const reuseChecked = (ref: WorktreeGitRef, commonDir: string, input: CreateWorktreeInput, branch: string) =>
+    runGit(ref, ['symbolic-ref', '--quiet', '--short', 'HEAD'], { okExitCodes: [1] })
       .andThen((o) => {
         const current = o.stdout.trim();
         return current === branch
@@ -408,25 +469,26 @@ export function createWorkspaceManager(options: WorkspaceManagerOptions): Worksp
           : err(
               workspaceError(
                 'WORKTREE_CONFLICT',
-                `${path} is on ${current || 'a detached HEAD'}, expected ${branch}`,
+                `${ref.worktree} is on ${current || 'a detached HEAD'}, expected ${branch}`,
                 {
-                  path,
+                  path: ref.worktree,
                   branch: current,
                 },
               ),
             );
       })
-      .andThen(() => releaseStaleIndexLock(path))
-      .andThen(() => headOf(path))
+      .andThen(() => releaseStaleIndexLock(ref))
+      .andThen(() => headOf(ref))
       .map(
         (head): Worktree => ({
           sessionId: input.sessionId,
-          path,
+          path: ref.worktree,
           branch,
           repoPath: repoPathOfCommonDir(commonDir),
           baseBranch: null,
           head,
           outcome: 'reused',
+          git: ref,
         }),
       );
 
@@ -464,18 +526,18 @@ export function createWorkspaceManager(options: WorkspaceManagerOptions): Worksp
           );
       })
       .andThen(({ base, head, reattached }) =>
-        gitDirOf(path)
-          .andThen((gitDir) =>
+        freshRef(path, commonDir)
+          .andThen((ref) =>
             ResultAsync.fromPromise(
               writeFile(
-                join(gitDir, WORKTRAIN_META_FILE),
+                join(ref.gitDir, WORKTRAIN_META_FILE),
                 JSON.stringify({ sessionId: input.sessionId, createdAt: clock.now(), baseBranch: base }),
               ),
               (e) => workspaceError('IO_FAILED', 'Cannot write worktree metadata', { cause: String(e) }),
-            ),
+            ).map(() => ref),
           )
           .map(
-            (): Worktree => ({
+            (ref): Worktree => ({
               sessionId: input.sessionId,
               path,
               branch,
@@ -483,18 +545,24 @@ export function createWorkspaceManager(options: WorkspaceManagerOptions): Worksp
               baseBranch: base,
               head,
               outcome: reattached ? 'reattached' : 'created',
+              git: ref,
             }),
           ),
       );
 
-  /** The git dir of a linked worktree from its `.git` file (`gitdir: <path>`), else from git. */
-  const gitDirOf = (path: string): ResultAsync<string, WorkspaceError> =>
-    ResultAsync.fromSafePromise(readFile(join(path, '.git'), 'utf8').catch(() => '')).andThen((text) => {
-      const m = /^gitdir: (.+)$/m.exec(text);
-      const dir = m?.[1]?.trim();
-      if (dir !== undefined && isAbsolute(dir)) return okAsync(dir);
-      return runGit(path, ['rev-parse', '--absolute-git-dir']).map((g) => g.stdout.trim());
-    });
+  /**
+   * The ref of a worktree `git worktree add` has just made (nothing else has run in it yet): its admin
+   * folder's name is read from the fresh `.git` file when that names a folder under `<common>/worktrees/`
+   * (git picks another name when the path's basename is taken), else the basename is assumed.
+   */
+  const freshRef = (path: string, commonDir: string): ResultAsync<WorktreeGitRef, WorkspaceError> =>
+    realCommonDir(commonDir).andThen((common) =>
+      ResultAsync.fromSafePromise(readWorktreeGitDir(path).catch(() => null)).map((gitDir) =>
+        gitDir !== null && dirname(gitDir) === join(common, 'worktrees')
+          ? worktreeGitRef(path, common, basename(gitDir))
+          : worktreeGitRef(path, common),
+      ),
+    );
 
   const createWorktree = (input: CreateWorktreeInput): ResultAsync<Worktree, WorkspaceError> =>
     validateSessionId(input.sessionId)
@@ -561,7 +629,9 @@ export function createWorkspaceManager(options: WorkspaceManagerOptions): Worksp
           () => null,
         ),
       ).andThen((entry) => {
-        const repo = entry?.repoPath ?? input.repoPath ?? null;
+        // The caller's repository first: the entry's comes from the admin folder's `commondir` file, which
+        // the agent could have rewritten.
+        const repo = input.repoPath ?? entry?.repoPath ?? null;
         const removeDir = (): ResultAsync<boolean, WorkspaceError> => {
           if (entry === null) return okAsync(false);
           if (entry.status === 'ok' && repo !== null) {
@@ -647,13 +717,14 @@ export function createWorkspaceManager(options: WorkspaceManagerOptions): Worksp
     });
   };
 
-  const repoState = (path: string): ResultAsync<RepoState, WorkspaceError> =>
-    exists(path).andThen((present) => {
+  const repoState = (target: GitTarget): ResultAsync<RepoState, WorkspaceError> => {
+    const path = typeof target === 'string' ? target : target.worktree;
+    return exists(path).andThen((present) => {
       if (!present)
         return err(workspaceError('WORKTREE_MISSING', `Directory does not exist: ${path}`, { path }));
-      return runGit(path, ['rev-parse', '--verify', '--quiet', 'HEAD'], { okExitCodes: [1] }).andThen((h) =>
-        runGit(path, ['symbolic-ref', '--quiet', '--short', 'HEAD'], { okExitCodes: [1] }).andThen((b) =>
-          runGit(path, [
+      return runGit(target, ['rev-parse', '--verify', '--quiet', 'HEAD'], { okExitCodes: [1] }).andThen((h) =>
+        runGit(target, ['symbolic-ref', '--quiet', '--short', 'HEAD'], { okExitCodes: [1] }).andThen((b) =>
+          runGit(target, [
             '--no-optional-locks',
             'status',
             '--porcelain=v1',
@@ -670,6 +741,7 @@ export function createWorkspaceManager(options: WorkspaceManagerOptions): Worksp
         ),
       );
     });
+  };
 
   return {
     worktreesDir,
@@ -684,6 +756,7 @@ export function createWorkspaceManager(options: WorkspaceManagerOptions): Worksp
     pruneOrphans,
     repoState,
     releaseStaleIndexLock,
+    gitRefFor,
   };
 }
 

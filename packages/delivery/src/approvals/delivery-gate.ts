@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import {
   err,
+  type GitTarget,
   type JsonObject,
   ok,
   type Result,
@@ -250,7 +251,7 @@ export function sessionActivity(events: readonly SessionEvent[]): {
  * does; `protectedPaths` default: the patch check's). Errors: the delivery's git errors.
  */
 export function protectedPathsOf(
-  worktreePath: string,
+  worktreePath: GitTarget,
   baseRef: string,
   protectedPaths?: readonly string[],
 ): ResultAsync<string[], DeliveryError> {
