@@ -19,11 +19,13 @@ export const MEANINGS: Readonly<Record<string, string>> = {
   port: 'HTTP port of the daemon API; `0` picks a free port (tests)',
   host: 'bind address; keep loopback unless a reverse proxy with TLS is in front',
   maxConcurrentSessions: 'worker pool size: sessions running at once',
-  model: 'the model provider the agent uses',
-  'model.provider': '`scripted` (deterministic turns from a file, offline) or `anthropic`',
+  model: 'the model provider the agent uses; see "The model" below',
+  'model.provider':
+    '`none` (no model: the daemon warns and every task fails at once), `scripted` (turns from a file, offline) or `anthropic`',
   'model.script': '(scripted) model script file, relative to the config file',
   'model.apiKey': '(anthropic) API key; write `$ANTHROPIC_API_KEY`, never the literal key',
-  'model.model': '(anthropic) model id',
+  'model.model':
+    '(anthropic) model id; the default is `DEFAULT_ANTHROPIC_MODEL` in packages/agent/src/model/pricing.ts (with its source and price)',
   'model.baseURL': '(anthropic) a Messages-API-compatible endpoint instead of the SDK default',
   'model.maxTokens': '(anthropic) output tokens per model turn',
   forge: 'forge credentials, used only by the delivery stage',

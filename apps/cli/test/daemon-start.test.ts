@@ -3,6 +3,7 @@
  * starting, the error shows why (the tail of its output); a running daemon's status shows its queue depth.
  * Real CLI and daemon processes, real temp homes.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +13,27 @@ import { parseJson, runWorktrain } from './helpers.js';
 
 const root = realpathSync(mkdtempSync(join(tmpdir(), 'worktrain-cli-start-')));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+/** A clone with one commit on main and a bare origin (what a trigger's workspace must be). */
+function cloneWithOrigin(name: string): string {
+  const git = (cwd: string, ...args: string[]) =>
+    execFileSync('git', args, {
+      cwd,
+      env: {
+        ...process.env,
+        GIT_AUTHOR_NAME: 't',
+        GIT_AUTHOR_EMAIL: 't@e',
+        GIT_COMMITTER_NAME: 't',
+        GIT_COMMITTER_EMAIL: 't@e',
+      },
+    });
+  git(root, 'init', '-q', '--bare', '-b', 'main', `${name}-origin.git`);
+  git(root, 'clone', '-q', `${name}-origin.git`, `${name}-repo`);
+  const repo = join(root, `${name}-repo`);
+  git(repo, 'commit', '-q', '--allow-empty', '-m', 'init');
+  git(repo, 'push', '-q', 'origin', 'HEAD:main');
+  return repo;
+}
 
 function home(name: string, files: Record<string, string>): string {
   const dir = join(root, name);
@@ -34,6 +56,38 @@ describe('worktrain daemon start', { timeout: 120_000 }, () => {
     const json = await runWorktrain(['--format', 'json', 'daemon', 'start'], { home: broken });
     expect(parseJson(json)).toMatchObject({
       error: { code: 'DAEMON_ERROR', details: { output: expect.stringContaining('not valid YAML') } },
+    });
+  });
+});
+
+describe('no model configured', { timeout: 180_000 }, () => {
+  it('daemon start warns loudly that every task will fail', async () => {
+    const dir = home('no-model', { 'config.yaml': 'port: 0\n' });
+    const start = await runWorktrain(['--format', 'json', 'daemon', 'start', '--port', '0'], { home: dir });
+    expect(start.code, start.stdout + start.stderr).toBe(0);
+    try {
+      expect(parseJson(start)).toMatchObject({
+        warnings: [expect.stringContaining('no model is configured')],
+      });
+      const again = await runWorktrain(['daemon', 'start'], { home: dir });
+      expect(again.stdout).toMatch(/^WARNING: no model is configured .*every task .* fails/m);
+    } finally {
+      await runWorktrain(['daemon', 'stop'], { home: dir });
+    }
+  });
+
+  it('a task fails once, as validation, instead of being retried', async () => {
+    const dir = home('no-model-run', { 'config.yaml': 'queue: { maxAttempts: 5 }\n' });
+    const repo = cloneWithOrigin('no-model');
+    const run = await runWorktrain(
+      ['--format', 'json', 'run', 'wr.coding-task', '--goal', 'x', '--workspace', repo],
+      { home: dir },
+    );
+    expect(run.code).toBe(1);
+    expect(parseJson(run)).toMatchObject({ state: 'dead', error: expect.stringContaining('No model') });
+    const tasks = await runWorktrain(['--format', 'json', 'queue', 'list'], { home: dir });
+    expect(parseJson(tasks)).toMatchObject({
+      tasks: [{ attempt: 1, state: 'dead', lastError: { class: 'validation' } }],
     });
   });
 });

@@ -3,6 +3,7 @@ import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'nod
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { DEFAULT_ANTHROPIC_MODEL } from '@worktrain/agent';
 import { parseRuntimeConfig, RuntimeConfigSchema } from '@worktrain/runtime';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -53,17 +54,21 @@ async function doctor(home: string, env: Record<string, string> = {}) {
   return { code: run.code, out, byName };
 }
 
+/** No Anthropic key, whatever the machine running the tests has: `init` must decide from what it is given. */
+const NO_KEY = { ANTHROPIC_API_KEY: '' };
+
 describe('worktrain init', SLOW, () => {
   const dir = tempDir('init');
   afterAll(dir.cleanup);
   const home = join(dir.path, 'home');
 
-  it('writes a config that parses to the schema defaults, a valid starter triggers file and a 0600 .env', async () => {
-    const run = await runWorktrain(['--format', 'json', 'init'], { home, cwd: dir.path });
+  it('without a key: a config that says no model is set (the schema defaults), placeholder triggers, a 0600 .env', async () => {
+    const run = await runWorktrain(['--format', 'json', 'init'], { home, cwd: dir.path, env: NO_KEY });
     expect(run.code, run.stderr).toBe(0);
     const out = parseJson(run);
     expect(out).toMatchObject({
       refused: false,
+      model: 'none',
       files: [
         { path: join(home, 'config.yaml'), action: 'written' },
         { path: join(home, 'triggers.yaml'), action: 'written' },
@@ -72,9 +77,15 @@ describe('worktrain init', SLOW, () => {
     });
     const config = parseRuntimeConfig(readFileSync(join(home, 'config.yaml'), 'utf8'), {});
     expect(config.isOk() && config.value).toEqual({ ...RuntimeConfigSchema.parse({}), version: 1 });
+    expect(config.isOk() && config.value.model).toEqual({ provider: 'none' });
+    expect(readFileSync(join(home, 'config.yaml'), 'utf8')).toMatch(/^model:\n {2}provider: none$/m);
+    const text = await runWorktrain(['init', '--force'], { home, env: NO_KEY });
+    expect(text.stdout).toContain('WARNING: no model is configured');
     const triggers = readFileSync(join(home, 'triggers.yaml'), 'utf8');
     expect(triggers).toContain('secret: $GITHUB_WEBHOOK_SECRET');
-    expect(triggers).toContain(`workspace: ${JSON.stringify(dir.path)}`);
+    // Not the directory init ran in (often the WorkTrain clone itself): a placeholder doctor flags.
+    expect(triggers).toContain('workspace: /path/to/a/clone/of/your-repo');
+    expect(triggers).not.toContain(dir.path);
     expect(readFileSync(join(home, '.env'), 'utf8')).toMatch(/^GITHUB_WEBHOOK_SECRET=[0-9a-f]{64}\n$/);
     expect(statSync(join(home, '.env')).mode & 0o777).toBe(0o600);
 
@@ -92,7 +103,7 @@ describe('worktrain init', SLOW, () => {
     expect(refused.stdout).toContain('refusing to overwrite');
     expect(readFileSync(join(home, 'config.yaml'), 'utf8')).toBe('port: 4000\n');
 
-    const forced = await runWorktrain(['--format', 'json', 'init', '--force'], { home });
+    const forced = await runWorktrain(['--format', 'json', 'init', '--force'], { home, env: NO_KEY });
     expect(forced.code, forced.stderr).toBe(0);
     expect(parseJson(forced)).toMatchObject({
       refused: false,
@@ -102,6 +113,65 @@ describe('worktrain init', SLOW, () => {
       ],
     });
     expect(readFileSync(join(home, 'config.yaml'), 'utf8')).toContain('# port: 3200');
+  });
+
+  it('writes the Anthropic model when ANTHROPIC_API_KEY is set (environment or .env), as $ANTHROPIC_API_KEY', async () => {
+    const fromEnv = join(dir.path, 'anthropic-env');
+    const run = await runWorktrain(['--format', 'json', 'init'], {
+      home: fromEnv,
+      env: { ANTHROPIC_API_KEY: 'sk-ant-test-key' },
+    });
+    expect(parseJson(run)).toMatchObject({ model: 'anthropic', apiKeyFound: true });
+    const text = readFileSync(join(fromEnv, 'config.yaml'), 'utf8');
+    expect(text).toContain('apiKey: $ANTHROPIC_API_KEY');
+    expect(text).not.toContain('sk-ant-test-key');
+    const config = parseRuntimeConfig(text, { ANTHROPIC_API_KEY: 'sk-ant-test-key' })._unsafeUnwrap();
+    expect(config.model).toMatchObject({
+      provider: 'anthropic',
+      apiKey: 'sk-ant-test-key',
+      model: DEFAULT_ANTHROPIC_MODEL,
+    });
+
+    const fromDotEnv = join(dir.path, 'anthropic-dotenv');
+    mkdirSync(fromDotEnv);
+    writeFileSync(join(fromDotEnv, '.env'), 'ANTHROPIC_API_KEY=sk-ant-in-dotenv\n', { mode: 0o600 });
+    // (The environment wins over .env, even when empty: this run leaves ANTHROPIC_API_KEY as it is.)
+    const dotenv = await runWorktrain(['--format', 'json', 'init'], { home: fromDotEnv });
+    expect(parseJson(dotenv)).toMatchObject({ model: 'anthropic', apiKeyFound: true });
+    expect((await doctor(fromDotEnv)).byName('config').status).toBe('ok');
+  });
+
+  it('--model scripted writes an example script that runs the starter workflow to the end', async () => {
+    const scripted = join(dir.path, 'scripted');
+    const run = await runWorktrain(['--format', 'json', 'init', '--model', 'scripted'], {
+      home: scripted,
+      env: NO_KEY,
+    });
+    expect(parseJson(run)).toMatchObject({
+      model: 'scripted',
+      files: expect.arrayContaining([{ path: join(scripted, 'model-script.yaml'), action: 'written' }]),
+    });
+    const repo = gitRepo(join(dir.path, 'scripted-repo'), true);
+    spawnSync('git', ['-C', repo, 'commit', '-q', '--allow-empty', '-m', 'init'], {
+      env: {
+        ...process.env,
+        GIT_AUTHOR_NAME: 't',
+        GIT_AUTHOR_EMAIL: 't@e',
+        GIT_COMMITTER_NAME: 't',
+        GIT_COMMITTER_EMAIL: 't@e',
+      },
+    });
+    spawnSync('git', ['-C', repo, 'push', '-q', 'origin', 'main']);
+    const session = await runWorktrain(
+      ['--format', 'json', 'run', 'wr.coding-task', '--goal', 'Try the example', '--workspace', repo],
+      { home: scripted, env: NO_KEY },
+    );
+    expect(session.code, session.stdout + session.stderr).toBe(0);
+    const out = parseJson(session) as { sessionId: string };
+    expect(out).toMatchObject({ state: 'succeeded', status: 'completed' });
+    expect(
+      readFileSync(join(scripted, 'worktrees', out.sessionId, 'WORKTRAIN-SCRIPTED-EXAMPLE.md'), 'utf8'),
+    ).toContain('scripted example model');
   });
 });
 
@@ -130,10 +200,8 @@ describe('worktrain doctor', SLOW, () => {
 
   it('passes on a fresh init (warnings for what the first start creates) and reports every check', async () => {
     const home = join(dir.path, 'fresh');
-    // `init` makes the current directory the starter trigger's workspace: a clone with an origin remote.
-    const clone = gitRepo(join(dir.path, 'fresh-clone'), true);
-    expect((await runWorktrain(['init'], { home, cwd: clone })).code).toBe(0);
-    const { code, out, byName } = await doctor(home);
+    expect((await runWorktrain(['init'], { home, env: NO_KEY })).code).toBe(0);
+    const { code, out, byName } = await doctor(home, NO_KEY);
     expect(code).toBe(0);
     expect(out.ok).toBe(true);
     expect(out.checks.map((c) => c.name)).toEqual([
@@ -148,7 +216,15 @@ describe('worktrain doctor', SLOW, () => {
       'daemon',
       'postgres',
     ]);
-    expect(byName('workspaces')).toMatchObject({ status: 'ok' });
+    // What init cannot know is flagged: the model, and the clone the starter trigger works in.
+    expect(byName('config')).toMatchObject({
+      status: 'warn',
+      message: expect.stringContaining('no model is configured'),
+    });
+    expect(byName('workspaces')).toMatchObject({
+      status: 'warn',
+      message: expect.stringContaining('gh-ready: /path/to/a/clone/of/your-repo'),
+    });
     expect(byName('git').message).toMatch(/^git \d+\.\d+/);
     expect(byName('database').status).toBe('warn');
     expect(byName('triggers')).toMatchObject({ status: 'ok' });
@@ -177,6 +253,22 @@ describe('worktrain doctor', SLOW, () => {
       message: `plain: ${plain} is not a git repository; local: ${local} has no origin remote; gone: ${join(dir.path, 'nope')} does not exist`,
     });
     expect(byName('workspaces').fix).toContain('origin remote');
+  });
+
+  it('warns about a host other than loopback and a literal apiKey in config.yaml', async () => {
+    const home = join(dir.path, 'exposed');
+    expect((await runWorktrain(['init'], { home, env: NO_KEY })).code).toBe(0);
+    writeFileSync(
+      join(home, 'config.yaml'),
+      'host: 0.0.0.0\nmodel: { provider: anthropic, apiKey: sk-ant-literal-key }\n',
+    );
+    const { byName } = await doctor(home, NO_KEY);
+    const config = byName('config');
+    expect(config.status).toBe('warn');
+    expect(config.message).toContain('listens on 0.0.0.0');
+    expect(config.message).toContain('model.apiKey is written literally');
+    expect(config.message).not.toContain('sk-ant-literal-key');
+    expect(config.fix).toContain('apiKey: $NAME');
   });
 
   it('fails (exit 1) on an invalid config, loose key permissions and a foreign database, naming paths and fixes', async () => {

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DEFAULT_ANTHROPIC_MODEL } from '@worktrain/agent';
 import { parseDotEnv as parseDotEnvFromContracts } from '@worktrain/contracts';
 import { describe, expect, it } from 'vitest';
 import { loadRuntimeConfig, parseDotEnv, parseRuntimeConfig } from './config.js';
@@ -15,13 +16,13 @@ const issuesOf = (text: string, env: Record<string, string> = {}) => {
 };
 
 describe('parseRuntimeConfig', () => {
-  it('gives the documented defaults for an empty file', () => {
+  it('gives the documented defaults for an empty file: no model configured', () => {
     const c = parseRuntimeConfig('', {})._unsafeUnwrap();
     expect(c).toMatchObject({
       port: 3200,
       host: '127.0.0.1',
       maxConcurrentSessions: 2,
-      model: { provider: 'scripted', script: 'model-script.yaml' },
+      model: { provider: 'none' },
       queue: { name: 'tasks', leaseMs: 30_000, maxAttempts: 3 },
       forge: {},
       budgets: {},
@@ -36,7 +37,7 @@ describe('parseRuntimeConfig', () => {
     expect(c.model).toEqual({
       provider: 'anthropic',
       apiKey: 'sk-ant-1',
-      model: 'claude-sonnet-4-5',
+      model: DEFAULT_ANTHROPIC_MODEL,
       maxTokens: 8192,
     });
     expect(c.forge.github).toEqual({ token: 'ghp_2', apiBaseUrl: 'https://api.github.com' });

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { DEFAULT_ANTHROPIC_MODEL } from '@worktrain/agent';
 import {
   environmentWithDotEnv,
   err,
@@ -20,6 +21,9 @@ import * as z from 'zod';
 
 const Ms = z.number().int().positive();
 
+/** No model yet (the default, and what `worktrain init` writes without a key): every task fails at once. */
+const NoModelSchema = z.strictObject({ provider: z.literal('none') });
+
 const ScriptedModelSchema = z.strictObject({
   provider: z.literal('scripted'),
   /** A JSON/YAML model script (see `@worktrain/agent` `parseModelScript`); relative to the config file. */
@@ -29,13 +33,14 @@ const ScriptedModelSchema = z.strictObject({
 const AnthropicModelSchema = z.strictObject({
   provider: z.literal('anthropic'),
   apiKey: z.string().min(1),
-  model: z.string().min(1).default('claude-sonnet-4-5'),
+  model: z.string().min(1).default(DEFAULT_ANTHROPIC_MODEL),
   /** A Messages-compatible endpoint (default the SDK's). */
   baseURL: z.url().optional(),
   maxTokens: z.number().int().positive().default(8192),
 });
 
 export const ModelConfigSchema = z.discriminatedUnion('provider', [
+  NoModelSchema,
   ScriptedModelSchema,
   AnthropicModelSchema,
 ]);
@@ -146,7 +151,8 @@ export const RuntimeConfigSchema = z.strictObject({
   host: z.string().min(1).default('127.0.0.1'),
   /** Sessions running at once (worker pool size), default 2. */
   maxConcurrentSessions: z.number().int().min(1).max(256).default(2),
-  model: ModelConfigSchema.default({ provider: 'scripted', script: 'model-script.yaml' }),
+  /** No default model: a daemon without one warns at start and fails its tasks as `validation`. */
+  model: ModelConfigSchema.default({ provider: 'none' }),
   forge: z
     .strictObject({
       github: z

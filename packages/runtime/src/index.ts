@@ -19,6 +19,8 @@ export {
   parseRuntimeConfig,
   RuntimeConfigSchema,
 } from './config.js';
+export type { ConfigWarning } from './config-warnings.js';
+export { configWarnings } from './config-warnings.js';
 export type { DaemonEvent, DaemonEventBus } from './daemon-events.js';
 export type { DaemonHealth, DaemonProbe, DaemonState, QueueDepth } from './daemon-state.js';
 export {

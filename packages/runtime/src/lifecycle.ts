@@ -355,7 +355,12 @@ export function createTaskHandler(deps: LifecycleDeps) {
     signal: AbortSignal,
   ): Promise<SessionOutcome> {
     const provider = deps.provider();
-    if (provider.isErr()) throw new TaskFailure('execution', `No model: ${provider.error.message}`);
+    if (provider.isErr())
+      throw new TaskFailure(
+        // No model configured: retrying cannot help until config.yaml changes and the daemon restarts.
+        provider.error.details?.modelCode === 'MODEL_NOT_CONFIGURED' ? 'validation' : 'execution',
+        `No model: ${provider.error.message}`,
+      );
     const entry = deps.active.register(sessionId, taskId, deps.clock.now());
     const onStop = (): void => entry.controller.abort();
     signal.addEventListener('abort', onStop, { once: true });

@@ -42,6 +42,7 @@ import { createWorkspaceManager, enableGitSpawnHelper, type WorkspaceManager } f
 import { type ActiveSessions, createActiveSessions } from './active.js';
 import { type DeliveryApprovals, openDeliveryApprovals } from './approvals.js';
 import type { RuntimeConfig } from './config.js';
+import { configWarnings } from './config-warnings.js';
 import { createDaemonEventBus, type DaemonEventBus } from './daemon-events.js';
 import { explainListenFailure, removeDaemonState, writeDaemonState } from './daemon-state.js';
 import { gateDelivery } from './delivery-gate.js';
@@ -403,6 +404,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         unwatchFile(paths.envFile, reload);
       });
     }
+    for (const w of configWarnings(config, paths.config))
+      logger.warn({ code: w.code, path: w.path }, `config.yaml: ${w.message}; ${w.fix}`);
     bus.emit({ type: 'daemon_started', data: { workerId } });
     if (url !== '') logger.info({ url, workerId }, 'daemon listening');
     return ok({ ...parts, ops, url, port });
@@ -474,12 +477,23 @@ async function loadTriggers(
 /**
  * The model provider factory of `config.model`. The scripted provider re-reads its script for each run
  * (so it can be edited between runs); an unreadable or invalid script fails that run with MODEL_FAILED.
+ * Without a model (`provider: none`) every run fails with MODEL_FAILED, `details.modelCode`
+ * MODEL_NOT_CONFIGURED (its task is dead-lettered as `validation`, not retried).
  */
 export function modelProvider(
   config: RuntimeConfig,
   paths: WorktrainPaths,
 ): () => Result<ModelProvider, RuntimeError> {
   const model = config.model;
+  if (model.provider === 'none')
+    return () =>
+      err(
+        runtimeError(
+          'MODEL_FAILED',
+          'no model is configured (config.yaml model.provider: none); set model: (docs/configuration.md#the-model) and restart the daemon',
+          { modelCode: 'MODEL_NOT_CONFIGURED' },
+        ),
+      );
   if (model.provider === 'anthropic') {
     const provider = createAnthropicProvider({
       apiKey: model.apiKey,

@@ -14,6 +14,7 @@ describe('@worktrain/runtime public surface', () => {
       'OWN_PORT_HINT',
       'ResumePayloadSchema',
       'RuntimeConfigSchema',
+      'configWarnings',
       'createApp',
       'createDelivery',
       'createForgeDelivery',

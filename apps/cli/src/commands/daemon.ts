@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { err, ok, type Result, resolveWorktrainPaths } from '@worktrain/contracts';
+import { err, ok, type Result, resolveWorktrainPaths, type WorktrainPaths } from '@worktrain/contracts';
 import { type Command, Option } from 'commander';
 import { type CliError, cliError, usageError } from '../cli-error.js';
 import { daemonEndpoint, describeProbe, probeEndpoint } from '../daemon-client.js';
@@ -66,6 +66,7 @@ export async function executeDaemonRun(
   const started = await runtime.start();
   if (started.isErr())
     return err(cliError('DAEMON_ERROR', started.error.message, { cause: started.error.code }));
+  for (const w of await configWarningLines(paths, deps.env)) deps.stderr(`warning: ${w}\n`);
   deps.stderr(`worktrain daemon listening on ${started.value.url} (home ${paths.home})\n`);
   await new Promise<void>((resolveStop) => {
     const stop = (): void => {
@@ -84,6 +85,20 @@ export interface DaemonStartOutput {
   readonly url: string;
   readonly pid: number | null;
   readonly alreadyRunning: boolean;
+  /** What in config.yaml will not work or is unsafe (no model, a missing model script, …), with the fix. */
+  readonly warnings: readonly string[];
+}
+
+/** `configWarnings` of the home's config.yaml as `<message> (fix: <fix>)` lines; none when it does not load. */
+async function configWarningLines(
+  paths: WorktrainPaths,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<string[]> {
+  const { configWarnings, loadRuntimeConfig } = await import('@worktrain/runtime');
+  const loaded = loadRuntimeConfig({ configPath: paths.config, envFile: paths.envFile, env });
+  return loaded.isOk()
+    ? configWarnings(loaded.value, paths.config).map((w) => `${w.message} (fix: ${w.fix})`)
+    : [];
 }
 
 /**
@@ -99,7 +114,14 @@ export async function executeDaemonStart(
 ): Promise<Result<DaemonStartOutput, CliError>> {
   const before = await daemonEndpoint(deps, opts);
   const probe = await probeEndpoint(before);
-  if (probe.kind === 'ours') return ok({ url: before.url, pid: probe.health.pid, alreadyRunning: true });
+  const paths = resolveWorktrainPaths({ ...homeOpt(opts.home), env: deps.env, cwd: deps.cwd });
+  if (probe.kind === 'ours')
+    return ok({
+      url: before.url,
+      pid: probe.health.pid,
+      alreadyRunning: true,
+      warnings: await configWarningLines(paths, deps.env),
+    });
   const occupant = await describeProbe(probe);
   if (occupant !== null) {
     const { OWN_PORT_HINT } = await import('@worktrain/runtime');
@@ -113,7 +135,6 @@ export async function executeDaemonStart(
       }),
     );
   }
-  const paths = resolveWorktrainPaths({ ...homeOpt(opts.home), env: deps.env, cwd: deps.cwd });
   mkdirSync(paths.logs, { recursive: true, mode: 0o700 });
   const out = openSync(join(paths.logs, 'daemon.out'), 'a');
   const entry = process.argv[1] ?? '';
@@ -144,7 +165,12 @@ export async function executeDaemonStart(
     const endpoint = await daemonEndpoint(deps, opts);
     const answer = await probeEndpoint(endpoint, 1000);
     if (answer.kind === 'ours' && answer.health.pid === child.pid)
-      return ok({ url: endpoint.url, pid: child.pid ?? null, alreadyRunning: false });
+      return ok({
+        url: endpoint.url,
+        pid: child.pid ?? null,
+        alreadyRunning: false,
+        warnings: await configWarningLines(paths, deps.env),
+      });
   }
   const tail = readTail(join(paths.logs, 'daemon.out'));
   return err(
@@ -289,9 +315,12 @@ export function registerDaemonCommands(program: Command, ctx: CommandContext): v
         },
         {
           text: (o) =>
-            o.alreadyRunning
-              ? `daemon already running at ${o.url}`
-              : `daemon started at ${o.url} (pid ${o.pid})`,
+            [
+              o.alreadyRunning
+                ? `daemon already running at ${o.url}`
+                : `daemon started at ${o.url} (pid ${o.pid})`,
+              ...o.warnings.map((w) => `WARNING: ${w}`),
+            ].join('\n'),
         },
       );
     });

@@ -15,9 +15,9 @@ import {
   statSync,
 } from 'node:fs';
 import { connect } from 'node:net';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { environmentWithDotEnv, resolveWorktrainPaths, type WorktrainPaths } from '@worktrain/contracts';
-import { loadRuntimeConfig } from '@worktrain/runtime';
+import { configWarnings, loadRuntimeConfig } from '@worktrain/runtime';
 import { createBuiltinRegistry, loadTriggerConfig } from '@worktrain/triggers';
 import { daemonEndpoint, describeProbe, probeEndpoint } from '../daemon-client.js';
 import type { CliDeps } from '../deps.js';
@@ -193,17 +193,17 @@ export function checkConfig(
     return check('config', 'warn', `${paths.config} does not exist (defaults apply)`, 'run `worktrain init`');
   const loaded = loadRuntimeConfig({ configPath: paths.config, envFile: paths.envFile, env });
   if (loaded.isOk()) {
-    const model = loaded.value.model;
-    const script = model.provider === 'scripted' ? resolve(dirname(paths.config), model.script) : null;
-    if (script !== null && !existsSync(script))
+    // No model, a missing model script, a host other than loopback, a literal secret (runtime's one list).
+    const warnings = configWarnings(loaded.value, paths.config);
+    if (warnings.length > 0)
       return check(
         'config',
         'warn',
-        `${paths.config} is valid, but the scripted model's script ${script} does not exist`,
-        'configure `model:` (provider anthropic) or write the model script (docs/configuration.md)',
-        { path: paths.config, script },
+        `${paths.config} is valid, but ${warnings.map((w) => w.message).join('; ')}`,
+        warnings.map((w) => w.fix).join('; '),
+        { path: paths.config, warnings: warnings.map((w) => ({ code: w.code, path: w.path })) },
       );
-    return check('config', 'ok', `${paths.config} is valid (model: ${model.provider})`);
+    return check('config', 'ok', `${paths.config} is valid (model: ${loaded.value.model.provider})`);
   }
   const issues = Array.isArray(loaded.error.details?.issues) ? loaded.error.details.issues : [];
   return check(

@@ -1,72 +1,23 @@
 /**
- * `worktrain init`: writes `$WORKTRAIN_HOME/config.yaml` (every key, commented, at its default) and a starter
- * `triggers.yaml` (the minimal GitHub trigger: an issue labelled `worktrain:ready` on a signed webhook).
- * Never overwrites an existing file unless `force`; when one exists without `force`, nothing is written.
+ * `worktrain init`: writes `$WORKTRAIN_HOME/config.yaml` (every key, commented, at its default, and the
+ * model: Anthropic when an `ANTHROPIC_API_KEY` is found, else none, or what `--model` says) and a starter
+ * `triggers.yaml` (the minimal GitHub trigger, with placeholders for the repository and its clone);
+ * `--model scripted` also writes an example model script. Never overwrites an existing file unless
+ * `force`; when one exists without `force`, nothing is written.
  */
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { err, ok, type Result, resolveWorktrainPaths } from '@worktrain/contracts';
+import { join } from 'node:path';
+import { environmentWithDotEnv, err, ok, type Result, resolveWorktrainPaths } from '@worktrain/contracts';
 import { type CliError, cliError } from '../cli-error.js';
 import type { CliDeps } from '../deps.js';
-
-/** The commented config written by `init`; parsing it yields exactly the schema's defaults. */
-export const STARTER_CONFIG_YAML = `# WorkTrain daemon configuration. Every key is shown at its default, commented out.
-# Reference: docs/configuration.md. Secrets: write $NAME and put NAME=value in $WORKTRAIN_HOME/.env.
-version: 1
-
-# port: 3200                    # HTTP API port (0 = any free port)
-# host: 127.0.0.1               # bind address; keep loopback
-# maxConcurrentSessions: 2      # sessions running at once
-
-# model:                        # default: the offline scripted model
-#   provider: scripted
-#   script: model-script.yaml   # relative to this file
-# model:                        # a real agent:
-#   provider: anthropic
-#   apiKey: $ANTHROPIC_API_KEY
-#   model: claude-sonnet-4-5
-#   maxTokens: 8192
-#   # baseURL: https://...      # a Messages-compatible endpoint
-
-# forge:
-#   github:                     # enables pull-request delivery; the agent never sees this token
-#     token: $GITHUB_TOKEN
-#     apiBaseUrl: https://api.github.com
-
-# budgets:                      # per session; unset = agent defaults
-#   maxTurns: 200
-#   maxWallClockMs: 3600000
-#   maxTokens: 20000000
-#   maxCostUsd: 25
-#   stallTimeoutMs: 180000
-#   maxRepeatedCalls: 5
-
-# queue:
-#   name: tasks
-#   leaseMs: 30000
-#   sweepIntervalMs: 5000
-#   maxAttempts: 3
-
-# workflowDirs: []              # extra workflow directories
-# maxRequestBytes: 1048576      # API body limit, bytes
-# drainTimeoutMs: 30000         # SIGTERM drain window, ms
-`;
-
-/** The starter triggers file; `workspace` is the directory `init` ran in. */
-export function starterTriggersYaml(workspace: string): string {
-  return `# WorkTrain triggers. Reference: docs/triggers.md. Check with: worktrain trigger validate
-version: 1
-triggers:
-  - id: gh-ready                          # webhook URL: POST /webhooks/gh-ready
-    provider: github
-    repo: your-org/your-repo              # owner/name of the repository
-    workflowId: wr.coding-task
-    workspace: ${JSON.stringify(workspace)}
-    events: [issues.labeled]
-    dispatchCondition: { path: "$.label.name", equals: "worktrain:ready" }
-    webhook: { secret: $GITHUB_WEBHOOK_SECRET }   # the same secret as the GitHub webhook; in .env
-`;
-}
+import {
+  STARTER_MODEL_SCRIPT,
+  STARTER_SCRIPT_FILE,
+  STARTER_TRIGGERS_YAML,
+  type StarterModel,
+  starterConfigYaml,
+} from './init-files.js';
 
 export interface InitFile {
   readonly path: string;
@@ -79,6 +30,10 @@ export interface InitOutput {
   readonly files: readonly InitFile[];
   /** True when nothing was written because a file exists and `--force` was not given (exit 1). */
   readonly refused: boolean;
+  /** The model config.yaml names (`none` when no key was found and `--model` was not given). */
+  readonly model: StarterModel;
+  /** For `anthropic`: whether ANTHROPIC_API_KEY is set in the environment or `.env` (else doctor fails). */
+  readonly apiKeyFound: boolean;
 }
 
 /**
@@ -88,16 +43,23 @@ export interface InitOutput {
  */
 export function executeInit(
   deps: CliDeps,
-  opts: { home?: string; force: boolean },
+  opts: { home?: string; force: boolean; model?: StarterModel },
 ): Result<InitOutput, CliError> {
   const paths = resolveWorktrainPaths({
     ...(opts.home !== undefined ? { home: opts.home } : {}),
     env: deps.env,
     cwd: deps.cwd,
   });
+  // The key counts wherever the daemon would find it: the environment first, then $WORKTRAIN_HOME/.env.
+  const env = environmentWithDotEnv(paths.envFile, deps.env).unwrapOr(deps.env);
+  const apiKeyFound = (env.ANTHROPIC_API_KEY ?? '').trim() !== '';
+  const model: StarterModel = opts.model ?? (apiKeyFound ? 'anthropic' : 'none');
   const targets = [
-    { path: paths.config, text: STARTER_CONFIG_YAML },
-    { path: paths.triggers, text: starterTriggersYaml(deps.cwd) },
+    { path: paths.config, text: starterConfigYaml(model) },
+    { path: paths.triggers, text: STARTER_TRIGGERS_YAML },
+    ...(model === 'scripted'
+      ? [{ path: join(paths.home, STARTER_SCRIPT_FILE), text: STARTER_MODEL_SCRIPT }]
+      : []),
   ];
   const existing = targets.filter((t) => existsSync(t.path));
   if (existing.length > 0 && !opts.force)
@@ -105,6 +67,8 @@ export function executeInit(
       home: paths.home,
       files: existing.map((t) => ({ path: t.path, action: 'exists' as const })),
       refused: true,
+      model,
+      apiKeyFound,
     });
   try {
     mkdirSync(paths.home, { recursive: true, mode: 0o700 });
@@ -122,12 +86,28 @@ export function executeInit(
       chmodSync(paths.envFile, 0o600);
       files.push({ path: paths.envFile, action: envText === null ? 'written' : 'appended' });
     }
-    return ok({ home: paths.home, files, refused: false });
+    return ok({ home: paths.home, files, refused: false, model, apiKeyFound });
   } catch (thrown) {
     const reason = thrown instanceof Error ? thrown.message : String(thrown);
     return err(cliError('FILE_UNREADABLE', `Cannot write to ${paths.home}: ${reason}`, { path: paths.home }));
   }
 }
+
+const MODEL_LINES: Readonly<Record<StarterModel, (o: InitOutput) => string[]>> = {
+  anthropic: (o) => [
+    o.apiKeyFound
+      ? 'model: anthropic (ANTHROPIC_API_KEY found; config.yaml refers to it as $ANTHROPIC_API_KEY)'
+      : `model: anthropic, but ANTHROPIC_API_KEY is not set: add ANTHROPIC_API_KEY=... to ${o.home}/.env`,
+  ],
+  scripted: () => [
+    `model: scripted (${STARTER_SCRIPT_FILE}: an offline example that runs wr.coding-task and adds one file)`,
+  ],
+  none: () => [
+    'WARNING: no model is configured (no ANTHROPIC_API_KEY found): every task will fail until you set one:',
+    '  put ANTHROPIC_API_KEY=... in .env and `model: { provider: anthropic, apiKey: $ANTHROPIC_API_KEY }`',
+    '  in config.yaml, or try the offline example: `worktrain init --force --model scripted`',
+  ],
+};
 
 /** Text view of {@link InitOutput}. */
 export function renderInit(out: InitOutput): string {
@@ -136,8 +116,10 @@ export function renderInit(out: InitOutput): string {
   const lines = out.files.map((f) => `${f.action.padEnd(11)} ${f.path}`);
   lines.push(
     '',
-    'next: edit triggers.yaml (repo), set the same GITHUB_WEBHOOK_SECRET on the GitHub webhook,',
-    '      then run `worktrain doctor` and `worktrain daemon start` (docs/daemon.md)',
+    ...MODEL_LINES[out.model](out),
+    '',
+    'next: edit triggers.yaml (repo, and workspace: your clone of it), set the same GITHUB_WEBHOOK_SECRET',
+    '      on the GitHub webhook, then run `worktrain doctor` and `worktrain daemon start` (docs/daemon.md)',
   );
   return `${lines.join('\n')}\n`;
 }
