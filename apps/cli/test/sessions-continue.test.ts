@@ -41,7 +41,8 @@ async function interruptedSession(): Promise<string> {
   );
   expect(run.code, run.stderr).toBe(1);
   const out = parseJson(run) as { sessionId: string; state: string; status: string };
-  expect(out).toMatchObject({ state: 'dead', status: 'running' });
+  // Its task is dead: the session is failed (not "running" forever), and says why and how to go on.
+  expect(out).toMatchObject({ state: 'dead', status: 'failed' });
   return out.sessionId;
 }
 
@@ -81,6 +82,31 @@ describe('worktrain sessions continue', () => {
     timeout: 180_000,
   }, async () => {
     const sessionId = await interruptedSession();
+    const listed = parseJson(await runWorktrain(['--format', 'json', 'sessions', 'list'], { home })) as {
+      sessions: Array<{
+        sessionId: string;
+        status: string;
+        failure: { reason: string; hint: string } | null;
+      }>;
+    };
+    expect(listed.sessions.find((s) => s.sessionId === sessionId)).toMatchObject({
+      status: 'failed',
+      failure: {
+        reason: expect.stringContaining('The model script has no turn left'),
+        hint: expect.stringContaining(`worktrain sessions continue ${sessionId}`),
+      },
+    });
+    const list = await runWorktrain(['sessions', 'list'], { home });
+    expect(list.stdout).toContain(
+      `${sessionId}: agent failed (MODEL_ERROR): The model script has no turn left`,
+    );
+    expect(list.stdout).toContain(`(carry on: worktrain sessions continue ${sessionId})`);
+    const show = await runWorktrain(['sessions', 'show', sessionId], { home });
+    expect(show.stdout).toMatch(/^Status {4}failed$/m);
+    expect(show.stdout).toMatch(
+      /^Failure {3}agent failed \(MODEL_ERROR\): The model script has no turn left/m,
+    );
+    expect(show.stdout).toMatch(new RegExp(`^Next {6}.*worktrain sessions continue ${sessionId}`, 'm'));
     script([FIRST_TURN, LAST_TURN]);
     const run = await runWorktrain(
       [
@@ -218,11 +244,12 @@ describe('worktrain sessions continue', () => {
     }
     const run = await runWorktrain(['--format', 'json', 'sessions', 'continue', sessionId], { home });
     expect(run.code).toBe(1);
+    // Its task was dead-lettered first (failed), then a user aborted it: it stays ended.
     expect(parseJson(run)).toMatchObject({
       error: {
         code: 'DAEMON_ERROR',
-        message: expect.stringContaining('has ended (aborted)'),
-        details: { daemonCode: 'INVALID_STATE', status: 'aborted', hint: expect.stringContaining('aborted') },
+        message: expect.stringContaining('has ended (failed, then aborted)'),
+        details: { daemonCode: 'INVALID_STATE', status: 'failed', hint: expect.stringContaining('aborted') },
       },
     });
   });
@@ -233,6 +260,18 @@ describe('worktrain sessions continue', () => {
     const sessionId = await interruptedSession();
     const start = await runWorktrain(['--format', 'json', 'daemon', 'start', '--port', '0'], { home });
     expect(start.code, start.stderr).toBe(0);
+    // status agrees with the daemon: nothing active, nothing "running"; the dead-lettered session failed.
+    const status = parseJson(await runWorktrain(['--format', 'json', 'status'], { home })) as {
+      daemon: { running: boolean; activeSessions: number };
+      sessions: Record<string, number>;
+    };
+    expect(status.daemon).toMatchObject({ running: true, activeSessions: 0 });
+    expect(status.sessions.running ?? 0).toBe(0);
+    expect(status.sessions.failed).toBeGreaterThanOrEqual(1);
+    const shown = parseJson(
+      await runWorktrain(['--format', 'json', 'sessions', 'show', sessionId], { home }),
+    ) as { summary: { status: string }; failure: { taskId: string } | null };
+    expect(shown).toMatchObject({ summary: { status: 'failed' }, failure: { taskId: expect.any(String) } });
     script([FIRST_TURN, LAST_TURN]);
     const run = await runWorktrain(['--format', 'json', 'sessions', 'continue', sessionId], { home });
     expect(run.code, run.stderr).toBe(0);

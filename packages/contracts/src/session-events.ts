@@ -58,15 +58,19 @@ export const SessionEventDataSchemas = {
   }),
   session_aborted: z.object({ reason: text, actor: z.string(), code: z.string().optional() }),
   /**
-   * An operator carried on a session that had ended because a budget was hit (`sessions continue`): it runs
-   * again from where it stopped, with its history. `budget` is the budget that had been hit; `limits` the
-   * budget in force from now on (turns, tokens, USD, ms), as configured when it was continued. Only a
-   * `failed` session ended by a budget is continued; completed and aborted sessions never are.
+   * A `failed` session carried on from where it stopped, with its history: by an operator after a budget
+   * was hit (`sessions continue`; `budget` is the budget that had been hit), or after its task was
+   * dead-lettered (`sessions continue`, or the task requeued; no `budget`, `taskId` is the dead task).
+   * `limits` is the budget in force from now on (turns, tokens, USD, ms), as configured when it was
+   * continued. Completed and aborted sessions are never continued, nor failed ones that ended otherwise.
    */
   session_continued: z.object({
     actor: z.string(),
     previousStatus: z.literal('failed'),
-    budget: z.enum(['turns', 'wall_clock', 'tokens', 'money', 'stall', 'repeated_calls', 'blocked_attempts']),
+    budget: z
+      .enum(['turns', 'wall_clock', 'tokens', 'money', 'stall', 'repeated_calls', 'blocked_attempts'])
+      .optional(),
+    taskId: z.string().optional(),
     limits: z.object({
       maxTurns: z.number().optional(),
       maxWallClockMs: z.number().optional(),

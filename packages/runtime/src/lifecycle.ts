@@ -20,11 +20,12 @@ import type {
 import { describeThrown } from '@worktrain/contracts';
 import type { Engine } from '@worktrain/engine';
 import { type LeasedTask, TaskFailure } from '@worktrain/queue';
-import type { SessionStore } from '@worktrain/session-store';
+import { failedByDeadLetter, type SessionStore } from '@worktrain/session-store';
 import type { WorkspaceManager } from '@worktrain/workspace';
 import { createAgentActionGate } from './action-gate.js';
 import type { ActiveSessions } from './active.js';
 import type { DeliveryApprovals } from './approvals.js';
+import { limitsInForce } from './continue-budget.js';
 import type { DaemonEventBus } from './daemon-events.js';
 import type { DeliverFn } from './delivery.js';
 import { createDeliveryTemplates, type DeliveryTemplates } from './delivery-template.js';
@@ -109,7 +110,11 @@ export function createTaskHandler(deps: LifecycleDeps) {
 
   /** Finds a session started for `taskId` whose link was not written (crash between the two writes). */
   const adopt = async (taskId: string): Promise<string | null> => {
-    const running = await deps.store.listSessions({ status: ['running', 'blocked'], limit: 1000 });
+    // failed: a dead-lettered session whose task was requeued.
+    const running = await deps.store.listSessions({
+      status: ['running', 'blocked', 'failed'],
+      limit: 1000,
+    });
     if (running.isErr()) return null;
     for (const s of running.value) {
       if (s.source !== 'daemon') continue;
@@ -183,6 +188,29 @@ export function createTaskHandler(deps: LifecycleDeps) {
         fields,
         `task attempt ${task.attempt} of ${task.maxAttempts} failed (${failure.failureClass}), retried: ${failure.message}`,
       );
+  }
+
+  /**
+   * A session that is `failed` only because its task was dead-lettered, whose task runs again (requeued
+   * by an operator): `session_continued` makes it `running` before its run goes on. A session whose run
+   * failed by itself is left as it is.
+   */
+  async function reopenDeadLettered(sessionId: string, task: LeasedTask): Promise<void> {
+    const events = await readAll(deps.store, sessionId);
+    if (events.isErr()) throw new TaskFailure('execution', events.error.message);
+    if (!failedByDeadLetter(events.value)) return;
+    await record(sessionId, [
+      {
+        kind: 'session_continued',
+        data: {
+          actor: `worker:${deps.workerId}`,
+          previousStatus: 'failed',
+          taskId: task.id,
+          limits: limitsInForce(deps.budget),
+        },
+      },
+    ]);
+    log.info({ sessionId, taskId: task.id }, 'dead-lettered session continues: its task runs again');
   }
 
   /** Best effort: a session log that cannot be written must not hide the task's own failure. */
@@ -292,6 +320,8 @@ export function createTaskHandler(deps: LifecycleDeps) {
     if (summary.isErr()) throw new TaskFailure('execution', summary.error.message);
     if (summary.value.status === 'aborted')
       throw new TaskFailure('cancelled', `session ${sessionId} was aborted`, false);
+    // Its task had been dead-lettered and runs again (`queue requeue`): the session goes on.
+    if (summary.value.status === 'failed') await reopenDeadLettered(sessionId, task);
     // A delivery parked for approval ends the task; a command or spend of the agent waiting for one does
     // not: its run resumes and waits on the same request (after a restart, for instance).
     if (summary.value.status === 'awaiting_approval' && actionGate?.awaits(sessionId) !== true) {

@@ -7,7 +7,13 @@ import type {
   ApprovalVerdict,
 } from '@worktrain/delivery';
 import { type QueueStats, type Task, type TaskState, UNFINISHED_STATES } from '@worktrain/queue';
-import type { SessionStatus, SessionSummary } from '@worktrain/session-store';
+import {
+  failedByDeadLetter,
+  readSessionFailure,
+  type SessionFailure,
+  type SessionStatus,
+  type SessionSummary,
+} from '@worktrain/session-store';
 import type { TriggerScheduler } from '@worktrain/triggers';
 import { budgetEnding, budgetStillExhausted, limitsInForce } from './continue-budget.js';
 import { type RuntimeError, runtimeError } from './errors.js';
@@ -31,6 +37,11 @@ export interface SessionView extends SessionSummary {
   readonly delivery: 'awaiting_approval' | null;
   /** The pending approval requests' ids when `delivery` is `awaiting_approval`; else empty. */
   readonly pendingApprovalIds: readonly string[];
+  /**
+   * Why a `failed` session failed: the reason, how to carry on (a dead-lettered task's session: `worktrain
+   * sessions continue <id>`) and the dead task; null for other statuses.
+   */
+  readonly failure: SessionFailure | null;
 }
 
 export interface KillResult {
@@ -86,7 +97,8 @@ export interface Operations {
   steer(sessionId: string, message: string, actor: string): Result<void, RuntimeError>;
   /**
    * Carries on a session that stopped and needs a human (`sessions continue`): a `running` or `blocked`
-   * session that nothing runs (interrupted, its task dead-lettered) gets a resume task, with `message`
+   * session that nothing runs (interrupted), or a `failed` one whose task was dead-lettered (a
+   * `session_continued` reopens it first), gets a resume task, with `message`
    * handed to the agent before its next turn; a session running here with a `message` is steered. A session
    * that `failed` because a budget was hit is continued too, once the limits in force (config.yaml `budgets`)
    * leave room: a `session_continued` event (actor, the budget hit, the new limits) reopens it first.
@@ -180,14 +192,20 @@ export function createOperations(parts: RuntimeParts, scheduler: TriggerSchedule
       if (r.sessionId !== null) out.set(r.sessionId, [...(out.get(r.sessionId) ?? []), r.id]);
     return out;
   };
-  const view = (s: SessionSummary, pending: ReadonlyMap<string, readonly string[]>): SessionView => {
+  const view = async (
+    s: SessionSummary,
+    pending: ReadonlyMap<string, readonly string[]>,
+  ): Promise<SessionView> => {
     const ids = s.status === 'completed' ? (pending.get(s.sessionId) ?? []) : [];
+    // Read only for failed sessions (the tail of their log); an unreadable log shows no reason.
+    const failure = await readSessionFailure(store, s);
     return {
       ...s,
       runningHere: active.get(s.sessionId) !== undefined,
       taskId: taskSessions.taskOf(s.sessionId),
       delivery: ids.length > 0 ? 'awaiting_approval' : null,
       pendingApprovalIds: ids,
+      failure: failure.unwrapOr(null),
     };
   };
   const summary = async (sessionId: string): Promise<Result<SessionSummary, RuntimeError>> => {
@@ -219,10 +237,12 @@ export function createOperations(parts: RuntimeParts, scheduler: TriggerSchedule
       });
       if (listed.isErr()) return err(internal(listed.error));
       const pending = pendingBySession(listed.value);
-      return ok(listed.value.map((s) => view(s, pending)));
+      return ok(await Promise.all(listed.value.map((s) => view(s, pending))));
     },
     async getSession(sessionId) {
-      return (await summary(sessionId)).map((s) => view(s, pendingBySession([s], sessionId)));
+      const s = await summary(sessionId);
+      if (s.isErr()) return err(s.error);
+      return ok(await view(s.value, pendingBySession([s.value], sessionId)));
     },
     async kill(sessionId, actor, reason) {
       if (active.kill(sessionId, actor, reason)) {
@@ -302,29 +322,35 @@ export function createOperations(parts: RuntimeParts, scheduler: TriggerSchedule
             hint: `worktrain approvals list, then approve or reject it`,
           }),
         );
-      let continued: { hit: NonNullable<ReturnType<typeof budgetEnding>> } | null = null;
+      // A failed session goes on after a budget hit (once the budget allows) or after its task was
+      // dead-lettered (its cause fixed, as the dead letter's hint says); recorded as session_continued.
+      let continued: { hit: ReturnType<typeof budgetEnding>; taskId: string | null } | null = null;
       if (status === 'completed' || status === 'failed' || status === 'aborted') {
         const all = await readAll(store, sessionId);
         if (all.isErr()) return err(internal(all.error));
         const hit = status === 'failed' ? budgetEnding(all.value) : null;
-        if (hit === null)
+        const deadLetter = status === 'failed' && hit === null && failedByDeadLetter(all.value);
+        // A failed session someone aborted afterwards stays ended, like an aborted one.
+        const abandoned = status === 'failed' && all.value.some((e) => e.kind === 'session_aborted');
+        if (deadLetter) continued = { hit: null, taskId: taskSessions.taskOf(sessionId) };
+        else if (hit === null)
           return err(
             runtimeError(
               'INVALID_STATE',
-              `session ${sessionId} has ended (${status}); it cannot be continued`,
+              `session ${sessionId} has ended (${abandoned ? 'failed, then aborted' : status}); it cannot be continued`,
               {
                 status,
                 hint:
                   status === 'completed'
                     ? 'it completed; start a new session (worktrain run, or dispatch) for more work'
-                    : status === 'aborted'
+                    : status === 'aborted' || abandoned
                       ? 'it was aborted; start a new session (worktrain run, or dispatch)'
-                      : 'only a session ended by a budget can be continued; start a new session (worktrain run, or dispatch)',
+                      : 'only a session ended by a budget or by a dead-lettered task can be continued; start a new session (worktrain run, or dispatch)',
               },
             ),
           );
-        const short = budgetStillExhausted(hit, limitsInForce(config.budgets));
-        if (short !== null)
+        const short = hit === null ? null : budgetStillExhausted(hit, limitsInForce(config.budgets));
+        if (hit !== null && short !== null)
           return err(
             runtimeError(
               'INVALID_STATE',
@@ -338,7 +364,7 @@ export function createOperations(parts: RuntimeParts, scheduler: TriggerSchedule
               },
             ),
           );
-        continued = { hit };
+        if (hit !== null) continued = { hit, taskId: null };
       }
       const ownTask = taskSessions.taskOf(sessionId);
       if (ownTask !== null) {
@@ -365,7 +391,8 @@ export function createOperations(parts: RuntimeParts, scheduler: TriggerSchedule
             data: {
               actor,
               previousStatus: 'failed',
-              budget: continued.hit.budget,
+              ...(continued.hit !== null ? { budget: continued.hit.budget } : {}),
+              ...(continued.taskId !== null ? { taskId: continued.taskId } : {}),
               limits: limitsInForce(config.budgets),
               ...(message !== undefined ? { message } : {}),
             },
@@ -385,7 +412,11 @@ export function createOperations(parts: RuntimeParts, scheduler: TriggerSchedule
         type: 'task_enqueued',
         taskId: enq.value.task.id,
         sessionId,
-        data: { continued: true, ...(continued !== null ? { afterBudget: continued.hit.budget } : {}) },
+        data: {
+          continued: true,
+          ...(continued !== null && continued.hit !== null ? { afterBudget: continued.hit.budget } : {}),
+          ...(continued !== null && continued.hit === null ? { afterDeadLetter: true } : {}),
+        },
       });
       return ok({ sessionId, action: 'resumed', taskId: enq.value.task.id, created: enq.value.created });
     },

@@ -113,6 +113,19 @@ describe('daemon operations', () => {
       reason: expect.stringContaining('has no remote named origin'),
       data: { taskId, attempt: 1, failureClass: 'validation' },
     });
+    // The API shows the session failed (not running forever), with why and how to carry on.
+    const shown = (await (await d.api(`/sessions/${sessionId}`)).json()) as Record<string, unknown>;
+    expect(shown).toMatchObject({
+      status: 'failed',
+      runningHere: false,
+      failure: {
+        reason: expect.stringContaining('has no remote named origin'),
+        hint: expect.stringContaining(`worktrain sessions continue ${sessionId}`),
+        taskId,
+      },
+    });
+    const listed = (await (await d.api('/sessions?status=running')).json()) as { sessions: unknown[] };
+    expect(listed.sessions).toEqual([]);
   });
 
   it('SIGTERM drains: the running session finishes, the process exits 0, and nothing is left leased', async () => {

@@ -1,6 +1,7 @@
 export { DEFAULT_MAX_EVENT_BYTES, MAX_BATCH_EVENTS, MAX_EVENT_DEPTH } from './append-core.js';
 export type { UnhashedSessionEvent } from './event-hash.js';
 export { batchDigest, computeEventHash } from './event-hash.js';
+export { failedByDeadLetter, latestFailure, readSessionFailure } from './failure.js';
 export { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT } from './listing.js';
 export type { MemorySessionStore, MemorySessionStoreOptions } from './memory/memory-store.js';
 export { createMemorySessionStore } from './memory/memory-store.js';
@@ -9,6 +10,7 @@ export type {
   AppendResult,
   ListSessionsQuery,
   ReadEventsOptions,
+  SessionFailure,
   SessionProjection,
   SessionStatus,
   SessionStore,
@@ -26,5 +28,5 @@ export type {
   SqliteSessionStoreCommonOptions,
   SqliteSessionStoreOptions,
 } from './sqlite/sqlite-types.js';
-export { isTerminalStatus, reduceSessionSummary } from './summary.js';
+export { isTerminalStatus, reduceSessionSummary, TASK_DEAD_LETTERED } from './summary.js';
 export { verifyChain } from './verify.js';

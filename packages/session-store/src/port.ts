@@ -160,8 +160,22 @@ export interface SessionStore {
 }
 
 /** Projection of one session's full log (pure function of the events, see `projectSession`). */
+/** Why a `failed` session failed, as shown to operators (`sessions list|show`, the daemon API). */
+export interface SessionFailure {
+  /** The failure's reason (the dead letter's reason, or the run's own failure summary). */
+  readonly reason: string;
+  /** How to carry on, when the log says (a dead letter's `next`: `worktrain sessions continue <id>` …). */
+  readonly hint: string | null;
+  /** The dead-lettered task, when the task died. */
+  readonly taskId: string | null;
+  /** Seq of the event that says so. */
+  readonly seq: number;
+}
+
 export interface SessionProjection {
   readonly summary: SessionSummary;
+  /** Why the session failed (the dead letter's reason and how to carry on), when it is `failed`; else null. */
+  readonly failure: SessionFailure | null;
   /** Run DAG: every node and the edge to its parent. */
   readonly nodes: readonly {
     readonly nodeId: string;

@@ -1,4 +1,5 @@
 import type { JsonObject, JsonValue, SessionEvent } from '@worktrain/contracts';
+import { latestFailure } from './failure.js';
 import type { SessionProjection, SessionSummary } from './port.js';
 import { reduceSessionSummary, UPDATED_AT_GRANULARITY_MS } from './summary.js';
 
@@ -13,6 +14,8 @@ const SUMMARY_KINDS: ReadonlySet<string> = new Set([
   'session_completed',
   'session_aborted',
   'session_continued',
+  // Only `task_dead_lettered` changes the status; the reducer tells.
+  'decision_trace',
 ]);
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -23,7 +26,8 @@ type ProjectionArtifact = SessionProjection['artifacts'][number];
 /**
  * Projects a session's full, ordered log into its {@link SessionProjection}: the summary (same reducer as
  * the stores' summary rows, see {@link reduceSessionSummary}), the run DAG, outputs, artifacts, context and
- * metrics. Pure and single-pass (10 000 events in a few ms); it does not re-validate events.
+ * metrics, and for a failed session why it failed ({@link latestFailure}). Pure and single-pass (10 000
+ * events in a few ms); it does not re-validate events.
  *
  * Rules: context starts from `session_created.data.context`, then each `context_set` merges `values` over
  * it and deletes the `removed` keys. Metrics: `advances` counts `advance_recorded`, `blockedAttempts`
@@ -127,8 +131,10 @@ export function projectSession(events: readonly SessionEvent[]): SessionProjecti
   }
   const last = events[events.length - 1]!;
   // The first event is session_created, so the loop set summary.
+  const final = { ...summary!, lastSeq: last.seq, updatedAt };
   return {
-    summary: { ...summary!, lastSeq: last.seq, updatedAt },
+    summary: final,
+    failure: final.status === 'failed' ? latestFailure(events) : null,
     nodes,
     outputs,
     artifacts,

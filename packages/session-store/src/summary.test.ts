@@ -157,6 +157,34 @@ describe('reduceSessionSummary', () => {
     expect(statuses([createdEvent, done('cancelled'), continued]).at(-1)).toBe('aborted');
   });
 
+  it('fails a session whose task was dead-lettered, keeps its step, and reopens it on session_continued', () => {
+    const deadLettered: NewSessionEvent = {
+      kind: 'decision_trace',
+      data: { nodeId: null, decision: 'task_dead_lettered', reason: 'No model', data: { taskId: 'task_1' } },
+    };
+    const otherTrace: NewSessionEvent = {
+      kind: 'decision_trace',
+      data: { nodeId: null, decision: 'task_attempt_failed', reason: 'No model' },
+    };
+    const continued: NewSessionEvent = {
+      kind: 'session_continued',
+      data: { actor: 'cli:ada', previousStatus: 'failed', taskId: 'task_1', limits: {} },
+    };
+    expect(statuses([createdEvent, step('n1', 's1'), otherTrace, deadLettered, continued])).toEqual([
+      'running',
+      'running',
+      'running',
+      'failed',
+      'running',
+    ]);
+    let s = null;
+    for (const e of stored([createdEvent, step('n1', 's1'), deadLettered])) s = reduceSessionSummary(s, e);
+    expect(s).toMatchObject({ status: 'failed', currentStepId: 's1' });
+    // A dead letter after the session ended changes nothing (a budget hit is already failed, a kill aborted).
+    expect(statuses([createdEvent, done('success'), deadLettered]).at(-1)).toBe('completed');
+    expect(statuses([createdEvent, abort, deadLettered]).at(-1)).toBe('aborted');
+  });
+
   it('does not reopen a completed session on ordinary events', () => {
     expect(
       statuses([createdEvent, step('n9', null, 'complete'), blocked, step('n1', 's1'), parked]).at(-1),

@@ -3,6 +3,13 @@ import type { SessionStatus, SessionSummary } from './port.js';
 
 const TERMINAL: ReadonlySet<SessionStatus> = new Set(['completed', 'failed', 'aborted']);
 
+/**
+ * The `decision_trace` decision the daemon records when a session's task is dead-lettered (no attempt
+ * left, or a failure no retry fixes): the session is `failed` from then on, until it is carried on
+ * (`session_continued`). Its `reason` says why; `data.next` how to carry on; `data.taskId` the dead task.
+ */
+export const TASK_DEAD_LETTERED = 'task_dead_lettered';
+
 /** True for statuses no ordinary event can leave (completed, failed, aborted). */
 export function isTerminalStatus(status: SessionStatus): boolean {
   return TERMINAL.has(status);
@@ -20,7 +27,10 @@ export function isTerminalStatus(status: SessionStatus): boolean {
  * - `session_completed` → completed / failed / aborted for outcome success / failure / cancelled; it may
  *   turn a completed run into failed (e.g. delivery failed) but never overrides failed or aborted.
  * - `session_aborted` → aborted, unless the session already ended.
- * - `session_continued` (an operator carried on a session a budget had ended) → running, from failed only.
+ * - `decision_trace` with decision {@link TASK_DEAD_LETTERED} (the daemon dead-lettered the session's task,
+ *   so nothing runs it any more) → failed, unless the session already ended; the current step stays.
+ * - `session_continued` (a failed session carried on: after a budget hit, or after its task was
+ *   dead-lettered) → running, from failed only.
  * - No other event changes a terminal status (completed, failed, aborted).
  *
  * Head: `headNodeId`/`currentStepId` follow the latest `node_created` of kind step, gate or complete.
@@ -129,6 +139,8 @@ function reduceEvent(summary: SessionSummary | null, event: SessionEvent): Sessi
       return ended ? base : { ...base, status: 'aborted', currentStepId: null };
     case 'session_continued':
       return summary.status === 'failed' ? { ...base, status: 'running' } : base;
+    case 'decision_trace':
+      return event.data.decision === TASK_DEAD_LETTERED && !ended ? { ...base, status: 'failed' } : base;
     default:
       return base;
   }

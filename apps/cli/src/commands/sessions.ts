@@ -2,6 +2,8 @@ import type { SessionEvent } from '@worktrain/contracts';
 import { err, ok, type Result, ResultAsync } from '@worktrain/contracts';
 import {
   projectSession,
+  readSessionFailure,
+  type SessionFailure,
   type SessionProjection,
   type SessionStatus,
   type SessionSummary,
@@ -57,8 +59,12 @@ export interface DeliverySignal {
   readonly pendingApprovalIds: readonly string[];
 }
 
-/** One row of `sessions list`: the stored summary and its {@link DeliverySignal}. */
-export type SessionListItem = SessionSummary & DeliverySignal;
+/**
+ * One row of `sessions list`: the stored summary, its {@link DeliverySignal}, and for a `failed` session why
+ * (`failure`: the reason, and for a dead-lettered task how to carry on; null otherwise).
+ */
+export type SessionListItem = SessionSummary &
+  DeliverySignal & { readonly failure: SessionFailure | null };
 
 /** The {@link DeliverySignal} of a session with `status`, given its pending requests. */
 export function deliverySignal(
@@ -94,7 +100,18 @@ export async function executeSessionsList(
         ...(opts.updatedSince !== undefined ? { updatedSince: opts.updatedSince } : {}),
         limit: opts.limit ?? 50,
       })
-      .mapErr(fromStoreError),
+      .mapErr(fromStoreError)
+      .andThen((found) =>
+        ResultAsync.fromSafePromise(
+          Promise.all(
+            found.map(async (s) => ({
+              ...s,
+              // Read for failed sessions only (their log's tail); unreadable: no reason shown.
+              failure: (await readSessionFailure(store, s)).unwrapOr(null),
+            })),
+          ),
+        ),
+      ),
   );
   if (listed.isErr()) return err(listed.error);
   const sessions = listed.value ?? [];

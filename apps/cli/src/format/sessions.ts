@@ -1,5 +1,10 @@
 import type { SessionEvent } from '@worktrain/contracts';
-import type { SessionProjection, SessionSummary, VerifyResult } from '@worktrain/session-store';
+import type {
+  SessionFailure,
+  SessionProjection,
+  SessionSummary,
+  VerifyResult,
+} from '@worktrain/session-store';
 import { formatTable, formatTime, indent, truncate } from './table.js';
 import { escapeControl } from './terminal-text.js';
 
@@ -16,12 +21,20 @@ function statusCell(status: string, d: DeliveryShown): string {
 }
 
 export function renderSessionList(
-  sessions: readonly (SessionSummary & DeliveryShown)[],
+  sessions: readonly (SessionSummary & DeliveryShown & { readonly failure?: SessionFailure | null })[],
   databaseExists: boolean,
 ): string {
   if (!databaseExists) return 'no sessions yet';
   if (sessions.length === 0) return 'no sessions match';
-  return formatTable(
+  // Why each failed session failed, and how to carry on, under the table (one line each).
+  const failures = sessions.flatMap((s) =>
+    s.failure === undefined || s.failure === null
+      ? []
+      : [
+          `  ${s.sessionId}: ${truncate(escapeControl(s.failure.reason), 160)}${hintOf(s.sessionId, s.failure)}`,
+        ],
+  );
+  const table = formatTable(
     ['SESSION', 'WORKFLOW', 'STATUS', 'STEP', 'UPDATED', 'TITLE'],
     sessions.map((s) => [
       s.sessionId,
@@ -32,6 +45,12 @@ export function renderSessionList(
       truncate(escapeControl(s.title ?? s.goal ?? ''), 60),
     ]),
   );
+  return failures.length === 0 ? table : [table, '', 'failed:', ...failures].join('\n');
+}
+
+/** ` (carry on: worktrain sessions continue <id>)` for a session whose task was dead-lettered; else ''. */
+function hintOf(sessionId: string, failure: SessionFailure): string {
+  return failure.taskId === null ? '' : ` (carry on: worktrain sessions continue ${sessionId})`;
 }
 
 /** Text of `sessions show`: summary, current step, run graph, outputs, context and metrics. */
@@ -42,6 +61,10 @@ export function renderSessionShow(p: SessionProjection & DeliveryShown): string 
     `Workflow  ${s.workflowId} (${s.workflowHash})`,
     `Status    ${s.status}`,
   ];
+  if (p.failure !== null) {
+    lines.push(`Failure   ${escapeControl(p.failure.reason)}`);
+    if (p.failure.hint !== null) lines.push(`Next      ${escapeControl(p.failure.hint)}`);
+  }
   if (p.delivery === 'awaiting_approval')
     lines.push(
       `Delivery  awaiting approval: ${(p.pendingApprovalIds ?? []).join(', ')} (worktrain approvals approve|reject <id>)`,
