@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -157,6 +158,25 @@ describe('worktrain approvals', () => {
       });
       const text = await runWorktrain(['approvals', 'list'], { home: h });
       expect(text.stdout).toMatch(new RegExp(`${id}\\s+rejected\\s+high\\s+deploy_production`));
+    },
+    SLOW_MS,
+  );
+
+  it(
+    'without USER and LOGNAME (cron, containers) the decision names the account, not cli:unknown',
+    async () => {
+      const h = home();
+      const waiter = startWaiter(h, 'sess_waiter:merge:2', 'merge');
+      const id = String((await lineWith(waiter, 'pending')).pending);
+      const approved = await runWorktrain(['approvals', 'approve', id, '--format', 'json'], {
+        home: h,
+        env: { USER: '', LOGNAME: '' },
+      });
+      expect(approved.code).toBe(0);
+      expect(parseJson(approved)).toMatchObject({
+        approval: { id, state: 'approved', decidedBy: `cli:${userInfo().username}` },
+      });
+      expect(await waiter.exited).toBe(0);
     },
     SLOW_MS,
   );

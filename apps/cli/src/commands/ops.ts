@@ -15,6 +15,7 @@ import { escapeControl } from '../format/terminal-text.js';
 import type { CommandContext } from '../program.js';
 import { renderQueueDepth } from './daemon.js';
 import { waitForTask, withInProcessRuntime } from './in-process-runtime.js';
+import { defaultActor } from './queue.js';
 import { registerSessionsContinue } from './sessions-continue.js';
 
 const homeOpt = (home: string | undefined) => (home !== undefined ? { home } : {});
@@ -101,7 +102,7 @@ export async function executeSessionsKill(
     return err(usageError('give either a session id or --all'));
   const endpoint = await daemonEndpoint(deps, opts);
   const body = {
-    actor: `cli:${deps.env.USER ?? 'operator'}`,
+    actor: defaultActor(deps.env),
     ...(opts.reason !== undefined ? { reason: opts.reason } : {}),
   };
   const r = opts.all

@@ -1,3 +1,4 @@
+import { userInfo } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { defaultActor, parseOlderThan } from './queue.js';
 
@@ -20,9 +21,11 @@ describe('parseOlderThan', () => {
 });
 
 describe('defaultActor', () => {
-  it('is cli:$USER, else cli:$LOGNAME, else cli:unknown', () => {
+  it("is cli:$USER, else cli:$LOGNAME, else the process's account name, else cli:unknown", () => {
     expect(defaultActor({ USER: 'ada', LOGNAME: 'other' })).toBe('cli:ada');
     expect(defaultActor({ LOGNAME: 'grace' })).toBe('cli:grace');
-    expect(defaultActor({ USER: ' ' })).toBe('cli:unknown');
+    expect(defaultActor({ USER: ' ' }, () => 'svc-deploy')).toBe('cli:svc-deploy');
+    expect(defaultActor({}, () => null)).toBe('cli:unknown');
+    expect(defaultActor({})).toBe(`cli:${userInfo().username}`);
   });
 });

@@ -1,3 +1,4 @@
+import { userInfo } from 'node:os';
 import { resolve } from 'node:path';
 import { err, ok, type Result } from '@worktrain/contracts';
 // Types only: the queue package (SQLite and PostgreSQL backends) is imported by `withQueue` when a command
@@ -270,10 +271,25 @@ function parseReason(value: string): Result<string, CliError> {
   return value.trim() === '' ? err(usageError("option '--reason' must not be empty")) : ok(value.trim());
 }
 
-/** The audit actor when `--actor` is not given: `cli:$USER` (or `cli:$LOGNAME`, else `cli:unknown`). */
-export function defaultActor(env: Readonly<Record<string, string | undefined>>): string {
-  const user = env.USER?.trim() || env.LOGNAME?.trim() || 'unknown';
+/**
+ * The audit actor when `--actor` is not given: `cli:$USER`, else `cli:$LOGNAME`, else `cli:<account>` with the
+ * account name of this process (`os.userInfo()`; cron, containers and `env -i` set neither variable), else
+ * `cli:unknown` (an account without a passwd entry).
+ */
+export function defaultActor(
+  env: Readonly<Record<string, string | undefined>>,
+  accountName: () => string | null = osAccountName,
+): string {
+  const user = env.USER?.trim() || env.LOGNAME?.trim() || accountName()?.trim() || 'unknown';
   return `cli:${user}`;
+}
+
+function osAccountName(): string | null {
+  try {
+    return userInfo().username;
+  } catch {
+    return null; // no passwd entry for the uid (os.userInfo throws SystemError)
+  }
 }
 
 // ------------------------------------------------------------------------------------ registration

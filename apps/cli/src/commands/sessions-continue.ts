@@ -18,6 +18,7 @@ import { daemonApi, daemonEndpoint, daemonHealth } from '../daemon-client.js';
 import type { CliDeps } from '../deps.js';
 import type { CommandContext } from '../program.js';
 import { waitForTask, withInProcessRuntime } from './in-process-runtime.js';
+import { defaultActor } from './queue.js';
 
 export interface SessionsContinueOutput {
   readonly sessionId: string;
@@ -49,7 +50,7 @@ export async function executeSessionsContinue(
   deps: CliDeps,
   opts: SessionsContinueOptions,
 ): Promise<Result<SessionsContinueOutput, CliError>> {
-  const actor = `cli:${deps.env.USER ?? 'operator'}`;
+  const actor = defaultActor(deps.env);
   const endpoint = await daemonEndpoint(deps, opts);
   if ((await daemonHealth(endpoint)) !== null) {
     const r = await daemonApi(endpoint, 'POST', `/sessions/${encodeURIComponent(opts.sessionId)}/continue`, {
