@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { openSqliteQueue } from '@worktrain/queue';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseJson, runWorktrain } from './helpers.js';
+import { append, openStore, sessionStart } from './session-fixture.js';
 
 const root = realpathSync(mkdtempSync(join(tmpdir(), 'worktrain-cli-start-')));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -92,13 +93,17 @@ describe('no model configured', { timeout: 180_000 }, () => {
   });
 });
 
-describe('worktrain daemon status and status', { timeout: 180_000 }, () => {
-  it('show the queue depth of the running daemon (not `queue: {}`)', async () => {
+describe('a running daemon', { timeout: 180_000 }, () => {
+  it('daemon status and status show its queue depth (not `queue: {}`); sessions kill says what "parked" did', async () => {
     const dir = home('depth', { 'config.yaml': 'port: 0\n' });
     // One task that waits for tomorrow: pending whatever the workers do.
     const queue = openSqliteQueue({ path: join(dir, 'worktrain.db') })._unsafeUnwrap();
     (await queue.enqueue({ queue: 'tasks', payload: {}, delayMs: 86_400_000 }))._unsafeUnwrap();
     await queue.close();
+    // A running session that no worker of this daemon runs (as after a crash).
+    const store = openStore(dir);
+    await append(store, 'sess_idle', 0, sessionStart('demo.alpha', 'Left behind'));
+    store.close();
     const start = await runWorktrain(['--format', 'json', 'daemon', 'start', '--port', '0'], { home: dir });
     expect(start.code, start.stdout + start.stderr).toBe(0);
     try {
@@ -112,6 +117,12 @@ describe('worktrain daemon status and status', { timeout: 180_000 }, () => {
       expect(parseJson(json)).toMatchObject({
         queue: { name: 'tasks', pending: 1, leased: 0, dead: 0, failed: 0, succeeded: 0 },
       });
+      const kill = await runWorktrain(['sessions', 'kill', 'sess_idle'], { home: dir, env: { USER: 'op' } });
+      expect(kill.code, kill.stderr).toBe(0);
+      expect(kill.stdout).toContain(
+        'killed sess_idle: it was not running on the daemon (waiting at a gate, queued or interrupted), so it was marked aborted',
+      );
+      expect(kill.stdout).not.toContain('(parked)');
     } finally {
       await runWorktrain(['daemon', 'stop'], { home: dir });
     }

@@ -115,6 +115,18 @@ export async function executeSessionsKill(
   return ok({ killed: isKill(v) ? [v] : [] });
 }
 
+/** What each kill did, in words: `how` is `running` (its agent was stopped) or `parked` (it was not running). */
+export function renderKills(o: { killed: ReadonlyArray<{ sessionId: string; how: string }> }): string {
+  if (o.killed.length === 0) return 'nothing to kill';
+  return o.killed
+    .map((k) =>
+      k.how === 'running'
+        ? `killed ${k.sessionId}: its agent was stopped; the session is aborted and its task cancelled`
+        : `killed ${k.sessionId}: it was not running on the daemon (waiting at a gate, queued or interrupted), so it was marked aborted and its task cancelled`,
+    )
+    .join('\n');
+}
+
 function isKill(v: unknown): v is { sessionId: string; how: string } {
   return (
     typeof v === 'object' &&
@@ -337,12 +349,7 @@ export function registerOpsCommands(program: Command, ctx: CommandContext): void
               ...(raw.reason !== undefined ? { reason: raw.reason } : {}),
               ...(raw.port !== undefined ? { port: Number(raw.port) } : {}),
             }),
-          {
-            text: (o) =>
-              o.killed.length === 0
-                ? 'nothing to kill'
-                : o.killed.map((k) => `killed ${k.sessionId} (${k.how})`).join('\n'),
-          },
+          { text: renderKills },
         );
       },
     );
