@@ -6,6 +6,7 @@
  * pushes and opens a pull request on the double. Prints each stage; verifies the result; exits 0 or 1.
  *
  * `--cleanup` removes the temp dir at the end (default: kept, so you can look around).
+ * `--sandbox-off` writes `sandbox: { mode: off }` (agent commands unconfined), to compare wall times.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
@@ -145,7 +146,11 @@ function describeEvent(e: Event, model: string): [string, string] | undefined {
     case 'session_started':
       return ['session', `started in its own git worktree (task ${String(d.taskId ?? '-')})`];
     case 'decision_trace':
-      return d.decision === 'worktree_ready' ? ['worktree', short(d.reason)] : undefined;
+      if (d.decision === 'worktree_ready') return ['worktree', short(d.reason)];
+      if (d.decision === 'sandbox_enforced' || d.decision === 'sandbox_off')
+        return ['sandbox', short(d.reason)];
+      if (d.decision === 'sandbox_network_denied') return ['sandbox', short(d.reason)];
+      return undefined;
     case 'llm_turn_started':
       return ['model', `${model}: turn ${String(d.turn)} (${String(d.model)})`];
     case 'tool_call_started': {
@@ -224,7 +229,11 @@ async function main(): Promise<void> {
     const title = 'dedent() strips too much indentation';
     const issue = github.state.addIssue(OWNER, REPO, { title, labels: [LABEL] });
     say('github', `local GitHub double at ${github.url}: ${OWNER}/${REPO} issue #${issue.number} "${title}"`);
-    const home = writeHome(root, { githubUrl: github.url, repoDir: git.repoDir });
+    const home = writeHome(root, {
+      githubUrl: github.url,
+      repoDir: git.repoDir,
+      sandboxOff: process.argv.includes('--sandbox-off'),
+    });
     daemon = await startDaemon(home);
     const d = daemon;
     cleanups.push(async () => {

@@ -156,7 +156,10 @@ export function fixScript(): ScriptedTurn[] {
 }
 
 /** Writes `home/` (config.yaml, triggers.yaml, .env, model script) under `root`; returns its path. */
-export function writeHome(root: string, options: { githubUrl: string; repoDir: string }): string {
+export function writeHome(
+  root: string,
+  options: { githubUrl: string; repoDir: string; sandboxOff?: boolean },
+): string {
   const home = join(root, 'home');
   mkdirSync(home, { recursive: true });
   writeFileSync(join(home, 'model-script.json'), JSON.stringify({ turns: fixScript() }, null, 2));
@@ -167,6 +170,8 @@ export function writeHome(root: string, options: { githubUrl: string; repoDir: s
     'queue: { leaseMs: 10000, sweepIntervalMs: 500, maxAttempts: 3 }',
     'drainTimeoutMs: 5000',
     `forge: { github: { token: $GITHUB_TOKEN, apiBaseUrl: ${JSON.stringify(options.githubUrl)} } }`,
+    // The agent's commands and the package's tests run in the OS sandbox unless --sandbox-off.
+    ...(options.sandboxOff === true ? ['sandbox: { mode: off }'] : []),
   ];
   writeFileSync(join(home, 'config.yaml'), `${config.join('\n')}\n`);
   writeFileSync(join(home, '.env'), `GITHUB_TOKEN=${GITHUB_TOKEN}\n`, { mode: 0o600 });

@@ -41,12 +41,17 @@ export type CliErrorCode =
   | 'DAEMON_ERROR'
   | 'WORKSPACE_ERROR'
   | 'DELIVERY_ERROR'
+  | 'CONFIG_INVALID'
+  | 'SANDBOX_UNAVAILABLE'
   | 'INTERNAL';
 
 export type CliError = WorkTrainError<CliErrorCode>;
 
-/** Process exit codes of every command: 0 success, 1 failure, 2 usage error. */
-export type ExitCode = 0 | 1 | 2;
+/**
+ * Process exit codes: 0 success, 1 failure, 2 usage error — for every command but `sandbox exec`, which
+ * exits with the sandboxed command's own code (0-255), as `env`, `timeout` or `docker run` do.
+ */
+export type ExitCode = number;
 
 export function cliError(code: CliErrorCode, message: string, details?: Record<string, unknown>): CliError {
   return makeError(code, message, details);

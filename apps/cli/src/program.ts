@@ -6,6 +6,7 @@ import { registerDaemonCommands } from './commands/daemon.js';
 import { registerDeliveryCommands } from './commands/delivery.js';
 import { registerOpsCommands } from './commands/ops.js';
 import { registerQueueCommands } from './commands/queue.js';
+import { registerSandboxCommands } from './commands/sandbox.js';
 import { registerSessionsCommands } from './commands/sessions.js';
 import { registerSetupCommands } from './commands/setup.js';
 import { registerTriggerCommands } from './commands/trigger.js';
@@ -48,6 +49,7 @@ const COMMAND_GROUPS: readonly RegisterCommandGroup[] = [
   registerTriggerCommands,
   registerDeliveryCommands,
   registerApprovalsCommands,
+  registerSandboxCommands,
   registerSetupCommands,
 ];
 

@@ -21,6 +21,8 @@ export interface CommandView<O> {
    * hash chain): the output is printed as usual and the exit code is 1.
    */
   readonly failed?: (output: O) => boolean;
+  /** The exit code, for a command that passes on another program's (`sandbox exec`); wins over `failed`. */
+  readonly exitCode?: (output: O) => number;
 }
 
 export interface RenderIo {
@@ -47,6 +49,7 @@ export function renderResult<O>(
     const text = escapeControlKeepLines(view.text(output));
     if (text.length > 0) io.stdout(text.endsWith('\n') ? text : `${text}\n`);
   }
+  if (view.exitCode !== undefined) return view.exitCode(output);
   return view.failed?.(output) === true ? 1 : 0;
 }
 

@@ -65,6 +65,23 @@ export {
 export type { ResumeSessionOptions } from './resume-session.js';
 export { resumeSession } from './resume-session.js';
 export { runSession } from './run-session.js';
+export type { BubblewrapArgsOptions } from './sandbox/bubblewrap.js';
+export { bubblewrapArgs, SANDBOX_PROXY_PORT, SANDBOX_PROXY_SOCKET } from './sandbox/bubblewrap.js';
+// Tools and the sandbox.
+export type { CgroupOptions, CgroupSupport, CommandCgroup } from './sandbox/cgroup.js';
+export { detectCgroupSupport } from './sandbox/cgroup.js';
+export type { CreateSandboxOptions } from './sandbox/create.js';
+export {
+  createSandbox,
+  createUnconfinedSandbox,
+  SANDBOX_OFF_WARNING,
+  userNamespaceHints,
+} from './sandbox/create.js';
+export type { SandboxPolicyOptions } from './sandbox/policy.js';
+export { buildSandboxPolicy, DEFAULT_HIDDEN } from './sandbox/policy.js';
+export type { FilteringProxy } from './sandbox/proxy.js';
+export { startFilteringProxy } from './sandbox/proxy.js';
+export { seatbeltProfile } from './sandbox/seatbelt.js';
 // The loop.
 export type { RunSessionOptions, SessionEnding, SessionOutcome, SessionStats } from './session-types.js';
 export type { BashToolOptions } from './tools/bash.js';
@@ -73,12 +90,12 @@ export { buildToolEnv, ENV_ALLOW_LIST, isSecretEnvName } from './tools/env.js';
 export { createEditFileTool, createReadFileTool, createWriteFileTool } from './tools/files.js';
 export type { DefaultToolsOptions } from './tools/index.js';
 export { createDefaultTools } from './tools/index.js';
-export type { SandboxError, SandboxErrorCode } from './tools/sandbox.js';
+export type { PathConfinementError, PathConfinementErrorCode } from './tools/sandbox.js';
 export { resolveInWorktree, worktreeRoot } from './tools/sandbox.js';
 export { createGlobTool, createGrepTool } from './tools/search.js';
-// Tools and the sandbox.
 export type {
   AgentTool,
+  SandboxEvent,
   SessionHooks,
   StepCompletion,
   StepOutput,

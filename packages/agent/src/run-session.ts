@@ -226,6 +226,26 @@ export async function runSession(options: RunSessionOptions): Promise<SessionOut
         ]);
         await options.onCoordinatorSignal?.({ kind: signal.kind, message: signal.message });
       },
+      recordSandboxEvent: async (event) =>
+        record([
+          {
+            kind: 'decision_trace',
+            data:
+              event.kind === 'network_denied'
+                ? {
+                    nodeId: null,
+                    decision: 'sandbox_network_denied',
+                    reason: `connection to ${event.host}:${event.port} refused: ${event.reason}`,
+                    data: { host: event.host, port: event.port },
+                  }
+                : {
+                    nodeId: null,
+                    decision: 'sandbox_limit_hit',
+                    reason: `the sandbox's ${event.limit} limit was reached`,
+                    data: { limit: event.limit },
+                  },
+          },
+        ]),
     };
     const eventChars = options.eventResultChars ?? 2000;
     for (const call of rerun) {

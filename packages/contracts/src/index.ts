@@ -32,6 +32,28 @@ export {
   ResultAsync,
 } from './result.js';
 export type {
+  Sandbox,
+  SandboxBackendKind,
+  SandboxCommandRequest,
+  SandboxConfig,
+  SandboxError,
+  SandboxErrorCode,
+  SandboxedCommand,
+  SandboxInfo,
+  SandboxLimits,
+  SandboxNetworkDenial,
+  SandboxPolicy,
+  SandboxReport,
+  TriggerSandbox,
+} from './sandbox.js';
+export {
+  DEFAULT_SANDBOX_LIMITS,
+  hostAllowed,
+  SandboxConfigSchema,
+  splitHostPort,
+  TriggerSandboxSchema,
+} from './sandbox.js';
+export type {
   Blocker,
   NewSessionEvent,
   SessionEvent,

@@ -19,6 +19,8 @@ export interface WorktrainPaths {
   readonly envFile: string;
   /** User-level workflow directory (`$WORKTRAIN_HOME/workflows`). */
   readonly workflows: string;
+  /** Private HOME and TMPDIR of each session's sandboxed commands (`sandbox/<session-id>/{home,tmp}`). */
+  readonly sandbox: string;
 }
 
 /**
@@ -47,5 +49,6 @@ export function resolveWorktrainPaths(
     policy: join(home, 'policy.yaml'),
     envFile: join(home, '.env'),
     workflows: join(home, 'workflows'),
+    sandbox: join(home, 'sandbox'),
   };
 }

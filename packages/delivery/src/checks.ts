@@ -1,4 +1,11 @@
-import { errAsync, okAsync, ResultAsync } from '@worktrain/contracts';
+import {
+  errAsync,
+  okAsync,
+  ResultAsync,
+  type Sandbox,
+  type SandboxPolicy,
+  type SandboxReport,
+} from '@worktrain/contracts';
 import { execa } from 'execa';
 import { type DeliveryError, deliveryError } from './errors.js';
 import { SECRET_RULES } from './secrets.js';
@@ -25,6 +32,19 @@ export interface CheckResult {
   readonly stdout: string;
   readonly stderr: string;
   readonly passed: boolean;
+  /** What the sandbox refused while the check ran (null when it ran unconfined). */
+  readonly sandbox: {
+    backend: string;
+    networkDenied: { host: string; port: number }[];
+    memoryLimitHit: boolean;
+    processLimitHit: boolean;
+  } | null;
+}
+
+/** The OS sandbox checks run in (the daemon's, injected by the runtime) and the session's policy. */
+export interface ChecksSandbox {
+  readonly sandbox: Sandbox;
+  readonly policy: SandboxPolicy;
 }
 
 /** Output kept per stream and check (characters), so events stay small. */
@@ -50,13 +70,17 @@ const tail = (text: string) =>
 /**
  * Runs `checks` one after another in `worktree` and returns every result (stopping at the first failure).
  * The environment is the allow-list {@link PASS_ENV} plus each check's `env`, so forge tokens never reach a
- * check. Output is capped and redacted (`secrets` literally, plus the non-generic `SECRET_RULES`). A failed
- * run is not an error here; {@link checksOutcome} turns results into CHECKS_FAILED.
+ * check. With `sandboxed` (the daemon always passes it) each check runs under the OS sandbox with the
+ * session's policy, since a check executes the agent's code (a test can be a prompt-injected payload);
+ * a sandbox that cannot start a check fails that check (exit null, its message as stderr). Output is
+ * capped and redacted (`secrets` literally, plus the non-generic `SECRET_RULES`). A failed run is not an
+ * error here; {@link checksOutcome} turns results into CHECKS_FAILED.
  */
 export function runChecks(
   worktree: string,
   checks: readonly DeliveryCheck[],
   secrets: readonly string[] = [],
+  sandboxed?: ChecksSandbox,
 ): ResultAsync<CheckResult[], DeliveryError> {
   const base: Record<string, string> = {};
   for (const key of PASS_ENV) {
@@ -68,10 +92,36 @@ export function runChecks(
       const results: CheckResult[] = [];
       for (const check of checks) {
         const started = performance.now();
-        const run = await execa(check.command, {
-          shell: '/bin/sh',
+        const env = { ...base, ...check.env, CI: 'true' };
+        let file = '/bin/sh';
+        let args: readonly string[] = ['-c', check.command];
+        let childEnv: Readonly<Record<string, string>> = env;
+        let release: (() => Promise<SandboxReport>) | undefined;
+        if (sandboxed !== undefined) {
+          const wrapped = await sandboxed.sandbox.wrap(
+            { argv: ['/bin/sh', '-c', check.command], cwd: worktree, env },
+            { ...sandboxed.policy, worktree },
+          );
+          if (wrapped.isErr()) {
+            results.push({
+              name: check.name,
+              command: check.command,
+              exitCode: null,
+              timedOut: false,
+              durationMs: Math.round(performance.now() - started),
+              stdout: '',
+              stderr: `The sandbox refused to start the check: ${wrapped.error.message}`,
+              passed: false,
+              sandbox: null,
+            });
+            break;
+          }
+          ({ file, args, env: childEnv } = wrapped.value);
+          release = () => wrapped.value.release();
+        }
+        const run = await execa(file, args, {
           cwd: worktree,
-          env: { ...base, ...check.env, CI: 'true' },
+          env: childEnv,
           extendEnv: false,
           reject: false,
           stdin: 'ignore',
@@ -80,6 +130,7 @@ export function runChecks(
           cleanup: true,
           maxBuffer: 64 * 1024 * 1024,
         });
+        const report = await release?.();
         const stdout = typeof run.stdout === 'string' ? run.stdout : '';
         const stderr = typeof run.stderr === 'string' ? run.stderr : '';
         const exitCode = run.exitCode ?? null;
@@ -93,6 +144,15 @@ export function runChecks(
           stdout: tail(redactOutput(stdout, secrets)),
           stderr: tail(redactOutput(stderr, secrets)),
           passed: exitCode === 0 && !timedOut,
+          sandbox:
+            report === undefined
+              ? null
+              : {
+                  backend: report.backend,
+                  networkDenied: report.networkDenied.map((d) => ({ host: d.host, port: d.port })),
+                  memoryLimitHit: report.memoryLimitHit,
+                  processLimitHit: report.processLimitHit,
+                },
         });
         if (exitCode !== 0 || timedOut) break;
       }

@@ -15,7 +15,13 @@ import {
 } from '@worktrain/contracts';
 import type { SessionStore } from '@worktrain/session-store';
 import { composeChangeRequestBody } from './body.js';
-import { type CheckResult, checksOutcome, type DeliveryCheck, runChecks } from './checks.js';
+import {
+  type CheckResult,
+  type ChecksSandbox,
+  checksOutcome,
+  type DeliveryCheck,
+  runChecks,
+} from './checks.js';
 import { type CommitIdentity, type CommitResult, commitStaged } from './commit.js';
 import { collectWorktreeChanges, type WorktreeChanges } from './diff.js';
 import { type DeliveryError, deliveryError } from './errors.js';
@@ -80,6 +86,8 @@ export interface DeliverDeps {
   /** Author/committer of the delivery commit; default: the repository's git config. */
   readonly identity?: CommitIdentity;
   readonly logger?: Logger;
+  /** The OS sandbox `checks` run in, with the session's policy (the daemon always sets it). */
+  readonly checksSandbox?: ChecksSandbox;
   /**
    * Called with the worktree path before the first git command that writes (e.g. the workspace manager's
    * `releaseStaleIndexLock`, so a lock left by a killed agent does not fail the delivery). Its error fails the
@@ -239,6 +247,7 @@ export function deliver(input: DeliverInput, deps: DeliverDeps): ResultAsync<Del
                 input.worktreePath,
                 input.checks ?? [],
                 deps.pushToken === undefined ? [] : [deps.pushToken],
+                deps.checksSandbox,
               )
                 .andThen(checksOutcome)
                 .map((results: CheckResult[]) => ({

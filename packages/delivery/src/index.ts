@@ -44,7 +44,7 @@ export type {
 export { APPROVAL_STATES, LOW_TIER_ACTOR, TIMEOUT_ACTOR } from './approvals/types.js';
 export type { BodyInput, ComposedBody } from './body.js';
 export { composeChangeRequestBody } from './body.js';
-export type { CheckResult, DeliveryCheck } from './checks.js';
+export type { CheckResult, ChecksSandbox, DeliveryCheck } from './checks.js';
 export { checksOutcome, MAX_OUTPUT_CHARS, redactOutput, runChecks } from './checks.js';
 export type { CommitIdentity, CommitResult } from './commit.js';
 export { commitStaged } from './commit.js';

@@ -39,6 +39,17 @@ describe('triggers.yaml loader', () => {
     expect(t?.events).toEqual(['issues.labeled']);
   });
 
+  it('reads a per-trigger sandbox network allowlist, and refuses a URL in it at its path', async () => {
+    const withAllow = `${GH_READY_YAML}    sandbox: { network: { allow: [registry.npmjs.org, "*.pythonhosted.org"] } }\n`;
+    expect((await load(withAllow))._unsafeUnwrap().triggers[0]?.sandboxNetworkAllow).toEqual([
+      'registry.npmjs.org',
+      '*.pythonhosted.org',
+    ]);
+    expect((await load(GH_READY_YAML))._unsafeUnwrap().triggers[0]?.sandboxNetworkAllow).toEqual([]);
+    const bad = await issues(`${GH_READY_YAML}    sandbox: { network: { allow: ["https://evil.example/x"] } }\n`);
+    expect(bad.issues.map((i) => i.path)).toEqual(['triggers[0].sandbox.network.allow[0]']);
+  });
+
   it('reports an unset environment variable at its path and line', async () => {
     const r = await issues(GH_READY_YAML, {});
     expect(r.code).toBe('CONFIG_INVALID');

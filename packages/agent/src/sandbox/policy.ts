@@ -99,7 +99,8 @@ export function visibleToolchains(options: {
     if (c === options.userHome) continue;
     out.push(c);
   }
-  return out.sort();
+  // A folder inside another visible one needs no mount of its own.
+  return out.filter((c) => !out.some((o) => o !== c && isWithin(o, c))).sort();
 }
 
 /** Hidden by default besides `$WORKTRAIN_HOME` and the user's home. */

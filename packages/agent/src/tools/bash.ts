@@ -2,19 +2,29 @@
  * The `bash` tool: runs a command with `bash -c` in the worktree, with a timeout, an output cap and a
  * scrubbed environment. The child leads its own process group so a timeout or the kill switch kills the
  * command and everything it started (SIGKILL to the group). stdin is closed so nothing waits for input.
- * Not a filesystem sandbox: the command runs with the daemon user's permissions (see README).
+ * With `sandbox` and `policy` set (the daemon always sets them), the command runs under the OS sandbox
+ * (`Sandbox` port of `@worktrain/contracts`): what the sandbox refused (connections outside the network
+ * allowlist, a memory or process limit reached) is appended to the result and reported through
+ * `context.hooks.recordSandboxEvent`. Without them it runs unconfined, as the daemon's user.
  * When the session has an action gate (`ToolContext.gate`), the command is cleared with it before it is
  * spawned; a refusal is a tool error the model sees: "command refused by <actor>: <reason>".
  */
 import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sha256Hex } from '@worktrain/contracts';
+import { type Sandbox, type SandboxPolicy, type SandboxReport, sha256Hex } from '@worktrain/contracts';
 import { execa } from 'execa';
 import * as z from 'zod';
 import { buildToolEnv } from './env.js';
 import { worktreeRoot } from './sandbox.js';
-import { type AgentTool, DEFAULT_TOOL_LIMITS, type ToolLimits, toolError, truncateMiddle } from './types.js';
+import {
+  type AgentTool,
+  DEFAULT_TOOL_LIMITS,
+  type ToolContext,
+  type ToolLimits,
+  toolError,
+  truncateMiddle,
+} from './types.js';
 
 export interface BashToolOptions {
   readonly limits?: Partial<ToolLimits>;
@@ -24,6 +34,10 @@ export interface BashToolOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** Parent environment to take allow-listed variables from (default `process.env`). */
   readonly parentEnv?: NodeJS.ProcessEnv;
+  /** The OS sandbox every command runs in; unconfined when absent. */
+  readonly sandbox?: Sandbox;
+  /** The session's sandbox policy (worktree, private HOME/TMPDIR, hidden paths, network, limits). */
+  readonly policy?: SandboxPolicy;
 }
 
 const InputSchema = z.object({
@@ -70,6 +84,29 @@ class HeadTailCollector {
   }
 }
 
+/** Notes for the model about what the sandbox refused, each also recorded as a session event. */
+async function sandboxNotes(report: SandboxReport, context: ToolContext): Promise<string[]> {
+  const notes: string[] = [];
+  for (const d of report.networkDenied) {
+    notes.push(`[sandbox: connection to ${d.host}:${d.port} refused (${d.reason})]`);
+    await context.hooks.recordSandboxEvent?.({
+      kind: 'network_denied',
+      host: d.host,
+      port: d.port,
+      reason: d.reason,
+    });
+  }
+  if (report.memoryLimitHit) {
+    notes.push('[sandbox: the memory limit was reached; the kernel killed a process of the command]');
+    await context.hooks.recordSandboxEvent?.({ kind: 'limit_hit', limit: 'memory' });
+  }
+  if (report.processLimitHit) {
+    notes.push('[sandbox: the process limit was reached; new processes were refused]');
+    await context.hooks.recordSandboxEvent?.({ kind: 'limit_hit', limit: 'processes' });
+  }
+  return notes;
+}
+
 /** Creates the `bash` tool. */
 export function createBashTool(options: BashToolOptions = {}): AgentTool {
   const limits = { ...DEFAULT_TOOL_LIMITS, ...options.limits };
@@ -112,9 +149,23 @@ export function createBashTool(options: BashToolOptions = {}): AgentTool {
           );
         if (!decision.allowed) return toolError(`command refused by ${decision.actor}: ${decision.reason}`);
       }
-      const child = execa('bash', ['-c', parsed.data.command], {
+      let file = 'bash';
+      let args: readonly string[] = ['-c', parsed.data.command];
+      let childEnv: Readonly<Record<string, string>> = env;
+      let release: (() => Promise<SandboxReport>) | undefined;
+      if (options.sandbox !== undefined && options.policy !== undefined) {
+        const wrapped = await options.sandbox.wrap(
+          { argv: ['bash', '-c', parsed.data.command], cwd: root.value, env },
+          { ...options.policy, worktree: root.value },
+        );
+        if (wrapped.isErr())
+          return toolError(`The sandbox refused to start the command: ${wrapped.error.message}`);
+        ({ file, args, env: childEnv } = wrapped.value);
+        release = () => wrapped.value.release();
+      }
+      const child = execa(file, args, {
         cwd: root.value,
-        env,
+        env: childEnv,
         extendEnv: false,
         stdin: 'ignore',
         all: true,
@@ -139,11 +190,12 @@ export function createBashTool(options: BashToolOptions = {}): AgentTool {
       clearTimeout(timer);
       context.signal.removeEventListener('abort', onAbort);
       killGroup(child.pid); // background jobs the command left behind
+      const report = release === undefined ? undefined : await release();
       const cut = truncateMiddle(output.text(), limits.maxResultChars);
-      const notes: string[] = [];
+      const notes = report === undefined ? [] : await sandboxNotes(report, context);
       if (timedOut)
         return toolError(
-          `${cut.text}\n[command timed out after ${timeoutMs} ms; its process group was killed]`,
+          `${cut.text}\n${[...notes, `[command timed out after ${timeoutMs} ms; its process group was killed]`].join('\n')}`,
         );
       if (context.signal.aborted)
         return toolError(`${cut.text}\n[command killed: the session was cancelled]`);

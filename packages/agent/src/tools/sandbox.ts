@@ -10,14 +10,14 @@ import { lstatSync, realpathSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { err, makeError, ok, type Result, type WorkTrainError } from '@worktrain/contracts';
 
-export type SandboxErrorCode =
+export type PathConfinementErrorCode =
   | 'PATH_INVALID'
   | 'PATH_TRAVERSAL'
   | 'PATH_ENCODED'
   | 'PATH_OUTSIDE_WORKTREE'
   | 'SYMLINK_ESCAPE'
   | 'WORKTREE_MISSING';
-export type SandboxError = WorkTrainError<SandboxErrorCode>;
+export type PathConfinementError = WorkTrainError<PathConfinementErrorCode>;
 
 /** Longest accepted path, in characters. */
 export const MAX_PATH_CHARS = 4096;
@@ -25,7 +25,7 @@ export const MAX_PATH_CHARS = 4096;
 const ENCODED = /%(?:[0-9a-f]{2}|u[0-9a-f]{4})/i;
 
 /** The worktree's realpath; WORKTREE_MISSING when it no longer exists (deleted under a running session). */
-export function worktreeRoot(worktree: string): Result<string, SandboxError> {
+export function worktreeRoot(worktree: string): Result<string, PathConfinementError> {
   try {
     const real = realpathSync(worktree);
     if (!lstatSync(real).isDirectory())
@@ -51,7 +51,7 @@ function lstatOrUndefined(path: string): ReturnType<typeof lstatSync> | undefine
 }
 
 /** Realpath of `target` through its nearest existing ancestor; SYMLINK_ESCAPE for a dangling link. */
-function realThroughAncestors(target: string): Result<string, SandboxError> {
+function realThroughAncestors(target: string): Result<string, PathConfinementError> {
   const tail: string[] = [];
   let current = target;
   for (;;) {
@@ -76,7 +76,7 @@ function realThroughAncestors(target: string): Result<string, SandboxError> {
  * path inside the worktree. Errors: PATH_INVALID, PATH_ENCODED, PATH_TRAVERSAL, PATH_OUTSIDE_WORKTREE,
  * SYMLINK_ESCAPE, WORKTREE_MISSING. The returned path has every existing symlink resolved.
  */
-export function resolveInWorktree(worktree: string, path: unknown): Result<string, SandboxError> {
+export function resolveInWorktree(worktree: string, path: unknown): Result<string, PathConfinementError> {
   if (typeof path !== 'string' || path.length === 0)
     return err(makeError('PATH_INVALID', 'A path must be a non-empty string.'));
   if (path.length > MAX_PATH_CHARS)

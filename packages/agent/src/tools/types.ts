@@ -32,7 +32,17 @@ export interface SessionHooks {
     readonly message: string;
     readonly data?: JsonValue;
   }): Promise<void>;
+  /**
+   * Records what the OS sandbox refused while a command ran (a `decision_trace` event
+   * `sandbox_network_denied` / `sandbox_limit_hit`). Optional for hosts that keep no session log.
+   */
+  recordSandboxEvent?(event: SandboxEvent): Promise<void>;
 }
+
+/** What the sandbox refused during one command. */
+export type SandboxEvent =
+  | { readonly kind: 'network_denied'; readonly host: string; readonly port: number; readonly reason: string }
+  | { readonly kind: 'limit_hit'; readonly limit: 'memory' | 'processes' };
 
 export interface ToolContext {
   /** The worktree (may have been deleted meanwhile: tools check with `worktreeRoot`). */

@@ -113,6 +113,7 @@ export async function loadTriggerConfig(
         maxBodyBytes: c.data.maxBodyBytes,
         enabled: c.data.enabled,
         callbackUrl: c.data.callbackUrl ?? null,
+        sandboxNetworkAllow: c.data.sandbox?.network.allow ?? [],
         config: pc.data,
         source: merged,
         file: file.path,

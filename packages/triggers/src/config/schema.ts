@@ -1,3 +1,4 @@
+import { TriggerSandboxSchema } from '@worktrain/contracts';
 import * as z from 'zod';
 import { type DispatchCondition, DispatchConditionSchema } from '../condition.js';
 import { compilePath } from '../jsonpath.js';
@@ -58,6 +59,11 @@ export const CommonTriggerSchema = z.strictObject({
    * carries a token.
    */
   callbackUrl: z.url({ protocol: /^https?$/ }).optional(),
+  /**
+   * The sandbox of this trigger's sessions: `network.allow` adds hosts to config.yaml's
+   * `sandbox.network.allow` (e.g. `registry.npmjs.org` for a repository whose checks run `npm ci`).
+   */
+  sandbox: TriggerSandboxSchema.optional(),
 });
 export const COMMON_KEYS: ReadonlySet<string> = new Set([
   ...Object.keys(CommonTriggerSchema.shape),
@@ -90,6 +96,8 @@ export interface TriggerDefinition {
   readonly enabled: boolean;
   /** Notification callback of this trigger's sessions (`callbackUrl`), secrets resolved; never print it. */
   readonly callbackUrl?: string | null;
+  /** Hosts this trigger's sessions may reach through the sandbox's proxy, besides config.yaml's. */
+  readonly sandboxNetworkAllow?: readonly string[];
   /** The provider's config, secrets resolved from the environment. Never print it. */
   readonly config: unknown;
   /** The entry as written (after `extends`, before `$ENV` substitution): safe to print. */
