@@ -232,7 +232,7 @@ describe('worktrain doctor', SLOW, () => {
     expect(byName('daemon').fix).toContain('daemon start');
   });
 
-  it('warns about trigger workspaces that are missing, not repositories or without an origin remote', async () => {
+  it("warns about triggers that cannot run, by the daemon's own check: workspace, origin, workflow", async () => {
     const home = join(dir.path, 'workspaces');
     expect((await runWorktrain(['init'], { home, cwd: gitRepo(join(dir.path, 'ws-ok'), true) })).code).toBe(
       0,
@@ -240,18 +240,26 @@ describe('worktrain doctor', SLOW, () => {
     const plain = join(dir.path, 'ws-plain');
     mkdirSync(plain);
     const local = gitRepo(join(dir.path, 'ws-local'), false);
-    const trigger = (id: string, workspace: string) =>
-      `  - id: ${id}\n    provider: schedule\n    workflowId: wr.report\n    workspace: ${JSON.stringify(workspace)}\n    cron: "0 3 * * *"\n`;
+    // A clone whose origin nobody pushed to: doctor said ok, then the daemon rejected every task.
+    const empty = gitRepo(join(dir.path, 'ws-empty-origin'), true);
+    const trigger = (id: string, workspace: string, workflowId = 'wr.quick-task') =>
+      `  - id: ${id}\n    provider: schedule\n    workflowId: ${workflowId}\n    workspace: ${JSON.stringify(workspace)}\n    cron: "0 3 * * *"\n`;
     writeFileSync(
       join(home, 'triggers.yaml'),
-      `triggers:\n${trigger('plain', plain)}${trigger('local', local)}${trigger('gone', join(dir.path, 'nope'))}`,
+      `triggers:\n${trigger('plain', plain)}${trigger('local', local)}${trigger('gone', join(dir.path, 'nope'))}${trigger('empty', empty)}${trigger('typo', plain, 'wr.report')}`,
     );
     const { code, byName } = await doctor(home);
     expect(code).toBe(0);
-    expect(byName('workspaces')).toMatchObject({
-      status: 'warn',
-      message: `plain: ${plain} is not a git repository; local: ${local} has no origin remote; gone: ${join(dir.path, 'nope')} does not exist`,
-    });
+    const workspaces = byName('workspaces');
+    expect(workspaces.status).toBe('warn');
+    expect(workspaces.message.split('; ')).toEqual([
+      `plain: ${plain} is not a git repository`,
+      `local: ${local} has no origin remote`,
+      `gone: ${join(dir.path, 'nope')} does not exist`,
+      `empty: ${empty}: its origin has no default branch to start sessions from (push a branch to origin)`,
+      expect.stringMatching(/^typo: no workflow with id 'wr\.report'/),
+      `typo: ${plain} is not a git repository`,
+    ]);
     expect(byName('workspaces').fix).toContain('origin remote');
   });
 

@@ -1,8 +1,9 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { createGitFixture, type GitFixture } from '@worktrain/testkit';
 import Database from 'better-sqlite3';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseJson, runWorktrain, tempDir } from './helpers.js';
 
 const dir = tempDir('trigger');
@@ -17,25 +18,34 @@ const write = (name: string, content: string) => {
 };
 const SECRET = 'cli-test-secret';
 const env = { GITHUB_WEBHOOK_SECRET: SECRET };
-const config = write(
-  'triggers.yaml',
-  `triggers:
+// Triggers that can run: installed workflows, a real clone with an origin (validate checks as the daemon does).
+let fx: GitFixture;
+const config = join(files, 'triggers.yaml');
+beforeAll(async () => {
+  fx = await createGitFixture({ files: { 'README.md': '# widgets\n' } });
+  write(
+    'triggers.yaml',
+    `triggers:
   - id: gh-ready
     provider: github
     repo: octo-org/octo-repo
     workflowId: wr.coding-task
-    workspace: /path/to/checkout
+    workspace: ${JSON.stringify(fx.repoDir)}
     webhook: { secret: $GITHUB_WEBHOOK_SECRET }
     events: [issues.labeled]
     dispatchCondition: { path: "$.label.name", equals: "worktrain:ready" }
   - id: nightly
     provider: schedule
-    workflowId: wr.report
-    workspace: /w
+    workflowId: wr.quick-task
+    workspace: ${JSON.stringify(fx.repoDir)}
     cron: "0 3 * * *"
     timezone: Europe/Paris
 `,
-);
+  );
+});
+afterAll(async () => {
+  await fx?.cleanup();
+});
 const invalid = write(
   'invalid.yaml',
   'triggers:\n  - id: x\n    provider: github\n    workflowId: w\n    workspace: /w\n    repo: nope\n',
@@ -79,6 +89,47 @@ describe('worktrain trigger', () => {
     expect(noEnv.stdout).toContain(
       'triggers[0].webhook.secret: environment variable GITHUB_WEBHOOK_SECRET is not set',
     );
+  });
+
+  it("validate: a trigger that cannot run is invalid, as the daemon's own check says (workflow, workspace, origin)", async () => {
+    const { execFileSync } = await import('node:child_process');
+    const emptyOrigin = join(dir.path, 'empty-origin.git');
+    const clone = join(dir.path, 'empty-clone');
+    execFileSync('git', ['init', '--bare', '--quiet', emptyOrigin]);
+    mkdirSync(clone);
+    execFileSync('git', ['init', '--quiet'], { cwd: clone });
+    execFileSync('git', ['remote', 'add', 'origin', emptyOrigin], { cwd: clone });
+    const schedule = (id: string, workflowId: string, workspace: string) =>
+      `  - { id: ${id}, provider: schedule, workflowId: ${workflowId}, workspace: ${JSON.stringify(workspace)}, cron: "0 3 * * *" }\n`;
+    const file = write(
+      'cannot-run.yaml',
+      `triggers:\n${schedule('typo', 'wr.coding-tsk', fx.repoDir)}${schedule('gone', 'wr.quick-task', join(dir.path, 'gone'))}${schedule('empty', 'wr.quick-task', clone)}`,
+    );
+    const run = await runWorktrain(['trigger', 'validate', '--config', file, '--format', 'json'], { home });
+    expect(run.code).toBe(1);
+    expect(parseJson(run)).toMatchObject({
+      valid: false,
+      triggers: ['typo', 'gone', 'empty'],
+      issues: [
+        {
+          triggerId: 'typo',
+          path: 'triggers[0].workflowId',
+          message: expect.stringContaining("no workflow with id 'wr.coding-tsk'"),
+        },
+        {
+          triggerId: 'gone',
+          path: 'triggers[1].workspace',
+          message: `${join(dir.path, 'gone')} does not exist`,
+        },
+        {
+          triggerId: 'empty',
+          path: 'triggers[2].workspace',
+          message: expect.stringContaining('origin has no default branch'),
+        },
+      ],
+    });
+    const text = await runWorktrain(['trigger', 'validate', '--config', file], { home });
+    expect(text.stdout).toContain(`triggers[1].workspace: ${join(dir.path, 'gone')} does not exist`);
   });
 
   it('validate: secrets come from $WORKTRAIN_HOME/.env too (what `worktrain init` writes), the environment winning', async () => {
@@ -292,7 +343,7 @@ describe('worktrain trigger', () => {
       .get(out.outcomes[0]?.taskId) as { queue: string; payload: string };
     db.close();
     expect(row.queue).toBe('tasks');
-    expect(JSON.parse(row.payload)).toMatchObject({ triggerId: 'nightly', workflowId: 'wr.report' });
+    expect(JSON.parse(row.payload)).toMatchObject({ triggerId: 'nightly', workflowId: 'wr.quick-task' });
   });
 
   it('fire: a webhook-only trigger exits 1 with NOT_SUPPORTED and creates nothing', async () => {

@@ -61,7 +61,7 @@ export type {
 } from './queue.js';
 export { FAILURE_CLASSES, PURGE_PREVIEW_LIMIT, TASK_STATES, UNFINISHED_STATES } from './queue.js';
 export type { EnqueueSyncOptions } from './sqlite/enqueue-sync.js';
-export { enqueueSync } from './sqlite/enqueue-sync.js';
+export { enqueueSync, taskStateSync } from './sqlite/enqueue-sync.js';
 export type { SqliteConnectionOptions } from './sqlite/schema.js';
 export {
   applyPragmas,

@@ -41,5 +41,6 @@ it('exports exactly the documented public surface', () => {
     'resolveOptions',
     'retryDecision',
     'runWorker',
+    'taskStateSync',
   ]);
 });

@@ -54,3 +54,5 @@ export { DispatchPayloadSchema, ResumePayloadSchema, readWorkItem } from './payl
 export type { Runtime, RuntimeOptions, RuntimeParts, StartedRuntime } from './runtime.js';
 export { createRuntime, modelProvider } from './runtime.js';
 export type { ParkedGate } from './task-sessions.js';
+export type { TriggerCheckDeps, TriggerProblem } from './trigger-check.js';
+export { checkTriggersRunnable, daemonWorkflowSources, triggerCheckFor } from './trigger-check.js';

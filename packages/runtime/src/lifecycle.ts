@@ -87,7 +87,7 @@ const META_KEY = 'daemon';
  * the same task (after a crash, a lease expiry or a retry) continues the session it already started, with
  * its conversation, instead of starting another; delivery is idempotent and skipped once recorded.
  * Throws {@link TaskFailure} to fail the task: `validation` (bad payload, unknown workflow, a workspace
- * that is not a repository or has no origin/base branch: dead-lettered at once), `cancelled` (kill switch),
+ * that does not exist, is not a repository or has no origin/base branch: dead-lettered at once), `cancelled` (kill switch),
  * `execution` (agent or delivery failure; retried by the queue).
  */
 export function createTaskHandler(deps: LifecycleDeps) {
@@ -658,6 +658,8 @@ const FINAL_DELIVERY_CODES: ReadonlySet<string> = new Set([
 
 /** Worktree errors of the task's configuration (its workspace), dead-lettered at once as `validation`. */
 const FINAL_WORKTREE_CODES: ReadonlySet<string> = new Set([
+  // The workspace does not exist: no retry creates it.
+  'WORKTREE_MISSING',
   'NOT_A_REPOSITORY',
   'BASE_BRANCH_NOT_FOUND',
   'INVALID_SESSION_ID',

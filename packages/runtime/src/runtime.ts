@@ -20,13 +20,7 @@ import {
   type WorktrainPaths,
 } from '@worktrain/contracts';
 import { loadPolicy } from '@worktrain/delivery';
-import {
-  createEngine,
-  createFileKeyring,
-  createWorkflowRegistry,
-  type Engine,
-  type WorkflowSourceDir,
-} from '@worktrain/engine';
+import { createEngine, createFileKeyring, createWorkflowRegistry, type Engine } from '@worktrain/engine';
 import { openSqliteQueue, runWorker, type SqliteTaskQueue, type WorkerHandle } from '@worktrain/queue';
 import { createSqliteSessionStore, type SqliteSessionStore } from '@worktrain/session-store';
 import {
@@ -37,7 +31,6 @@ import {
   type TriggerRouter,
   TriggerScheduler,
 } from '@worktrain/triggers';
-import { bundledWorkflowsDir } from '@worktrain/workflows';
 import { createWorkspaceManager, enableGitSpawnHelper, type WorkspaceManager } from '@worktrain/workspace';
 import { type ActiveSessions, createActiveSessions } from './active.js';
 import { type DeliveryApprovals, openDeliveryApprovals } from './approvals.js';
@@ -57,6 +50,12 @@ import { createSessionNotifications } from './notifications.js';
 import { NotifyingTriggerRouter } from './notifying-router.js';
 import { createOperations, type Operations } from './operations.js';
 import { openParkedGates, openTaskSessions, type ParkedGates, type TaskSessions } from './task-sessions.js';
+import {
+  checkTriggersRunnable,
+  createRunnableGate,
+  daemonWorkflowSources,
+  type TriggerCheckDeps,
+} from './trigger-check.js';
 import { cacheWorkflowLookups } from './workflow-cache.js';
 
 /** Options of {@link createRuntime}, field by field. */
@@ -156,17 +155,15 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     });
     const keyring = createFileKeyring(paths.keys);
     if (keyring.isErr()) return fail(runtimeError('KEYRING_FAILED', keyring.error.message));
-    const sources: WorkflowSourceDir[] = [
-      { kind: 'bundled', dir: bundledWorkflowsDir },
-      { kind: 'user', dir: paths.workflows },
-      ...config.workflowDirs.map(
-        (dir): WorkflowSourceDir => ({ kind: 'custom', dir: resolve(paths.home, dir) }),
-      ),
-    ];
+    // One registry for sessions and for the trigger check (webhooks, hot reload).
+    const workflows = cacheWorkflowLookups(
+      createWorkflowRegistry({ sources: daemonWorkflowSources(config, paths) }),
+      clock,
+    );
     const engine = createEngine({
       store: store.value,
       keyring: keyring.value,
-      workflows: cacheWorkflowLookups(createWorkflowRegistry({ sources }), clock),
+      workflows,
       clock,
       logger: logger.child({ component: 'engine' }),
     });
@@ -193,12 +190,20 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     // the fetch of its repository's base branch starts now, while the task is claimed and its session
     // starts, instead of after.
     const workQueue = queue.value;
+    // The daemon's check that a trigger can run (its workflow loads, its workspace is a repository whose
+    // origin has a default branch): a webhook for one that cannot is answered 422, with no task.
+    const triggerCheck: TriggerCheckDeps = {
+      workflows,
+      defaultBranch: (repoPath) => workspaces.defaultBranch(repoPath),
+    };
+    const runnableGate = createRunnableGate(triggerCheck, { clock });
     const router = new NotifyingTriggerRouter(
       {
         config: triggerConfig.value,
         store: triggerStore.value,
         clock,
         logger: logger.child({ component: 'triggers' }),
+        runnable: (trigger) => runnableGate(trigger),
       },
       (name, outcome) => {
         workQueue.notifyEnqueued(name);
@@ -213,6 +218,14 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     // (the fork costs time in proportion to the daemon's memory, ~20 ms per command at 200 MB).
     enableGitSpawnHelper();
     const workspaces = createWorkspaceManager({ worktreesDir: paths.worktrees, clock, logger });
+    // Triggers that cannot run are named in the log at start (their webhooks answer 422 until fixed).
+    void checkTriggersRunnable(triggerConfig.value.triggers, triggerCheck).then((problems) => {
+      for (const p of problems)
+        logger.warn(
+          { triggerId: p.triggerId, path: p.path, code: 'TRIGGER_NOT_RUNNABLE' },
+          `trigger ${p.triggerId} cannot run: ${p.message}`,
+        );
+    });
     active = createActiveSessions();
     events = createDaemonEventBus(() => clock.now());
     // GitHub, GitLab and the Jira return path, each as configured; tokens stay in the delivery stage.
@@ -388,6 +401,15 @@ export function createRuntime(options: RuntimeOptions): Runtime {
             logger.warn(
               { code: reloaded.error.code, details: reloaded.error.details },
               'triggers.yaml reload refused; keeping the previous triggers',
+            );
+            return;
+          }
+          // A trigger that cannot run (unknown workflow, missing workspace...) refuses the edit as well.
+          const problems = await checkTriggersRunnable(reloaded.value.triggers, triggerCheck);
+          if (problems.length > 0) {
+            logger.warn(
+              { code: 'TRIGGER_NOT_RUNNABLE', issues: problems },
+              `triggers.yaml reload refused; keeping the previous triggers: ${problems.map((p) => `${p.triggerId}: ${p.message}`).join('; ')}`,
             );
             return;
           }

@@ -233,7 +233,7 @@ describe('worktrain-daemon HTTP API (real process on loopback)', () => {
     expect(await ids()).toEqual(['gh-issues']);
     writeFileSync(
       file,
-      `${original}  - id: gh-second\n    provider: github\n    workflowId: test.daemon-fix\n    workspace: /tmp\n    webhook: { secret: $GH_WEBHOOK_SECRET }\n`,
+      `${original}  - id: gh-second\n    provider: github\n    workflowId: test.daemon-fix\n    workspace: ${JSON.stringify(git.repoDir)}\n    webhook: { secret: $GH_WEBHOOK_SECRET }\n`,
     );
     await waitFor('the new trigger', async () => ((await ids()).includes('gh-second') ? true : undefined));
     expect(await ids()).toEqual(['gh-issues', 'gh-second']);
@@ -244,7 +244,7 @@ describe('worktrain-daemon HTTP API (real process on loopback)', () => {
     const file = join(home.home, 'triggers.yaml');
     writeFileSync(
       file,
-      `${readFileSync(file, 'utf8')}  - id: gh-intake\n    provider: github\n    workflowId: test.daemon-fix\n    workspace: /tmp\n    queue: intake-only\n    webhook: { secret: $GH_WEBHOOK_SECRET }\n`,
+      `${readFileSync(file, 'utf8')}  - id: gh-intake\n    provider: github\n    workflowId: test.daemon-fix\n    workspace: ${JSON.stringify(git.repoDir)}\n    queue: intake-only\n    webhook: { secret: $GH_WEBHOOK_SECRET }\n`,
     );
     await waitFor('the gh-intake trigger', async () => {
       const r = (await (await daemon.api('/triggers')).json()) as { triggers: Array<{ id: string }> };

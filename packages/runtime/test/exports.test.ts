@@ -14,6 +14,7 @@ describe('@worktrain/runtime public surface', () => {
       'OWN_PORT_HINT',
       'ResumePayloadSchema',
       'RuntimeConfigSchema',
+      'checkTriggersRunnable',
       'configWarnings',
       'createApp',
       'createDelivery',
@@ -22,6 +23,7 @@ describe('@worktrain/runtime public surface', () => {
       'createGitHubDelivery',
       'createMergeFollowUp',
       'createRuntime',
+      'daemonWorkflowSources',
       'describeOccupant',
       'ensureDaemonToken',
       'errorBody',
@@ -33,6 +35,7 @@ describe('@worktrain/runtime public surface', () => {
       'readDaemonState',
       'readWorkItem',
       'sameHome',
+      'triggerCheckFor',
     ]);
   });
 });

@@ -19,6 +19,9 @@ import { makeError, type WorkTrainError } from '@worktrain/contracts';
  * - UPSTREAM_UNAVAILABLE: 5xx, 429 or a network error; retried with backoff.
  * - UPSTREAM_INVALID: the forge answered something that does not match its documented shape.
  * - STORE_IO: the trigger state database failed (or the queue refused the task; `details.queueCode`).
+ * - TRIGGER_NOT_RUNNABLE: the trigger's tasks could not run (its workflow does not load, its workspace is
+ *   not a usable repository): the check a host injects (`TriggerRouterOptions.runnable`) says why in
+ *   `details.issues` (`{triggerId, file, path, message}`).
  */
 export type TriggerErrorCode =
   | 'CONFIG_YAML'
@@ -36,7 +39,8 @@ export type TriggerErrorCode =
   | 'UPSTREAM_AUTH'
   | 'UPSTREAM_UNAVAILABLE'
   | 'UPSTREAM_INVALID'
-  | 'STORE_IO';
+  | 'STORE_IO'
+  | 'TRIGGER_NOT_RUNNABLE';
 
 export type TriggerError = WorkTrainError<TriggerErrorCode>;
 

@@ -21,6 +21,8 @@ export function webhookHttpStatus(result: Result<DispatchOutcome, TriggerError>)
       return 413;
     case 'PAYLOAD_INVALID':
       return 400;
+    case 'TRIGGER_NOT_RUNNABLE':
+      return 422;
     default:
       return 503;
   }

@@ -271,6 +271,35 @@ describe('the issue 5 gh-ready trigger', () => {
     expect((await h.queue.list())._unsafeUnwrap()).toHaveLength(1);
   });
 
+  it('retries an issue whose task is dead when it is labelled again; a succeeded task still dedupes', async () => {
+    const t = await harness(GH_READY_YAML, { GITHUB_WEBHOOK_SECRET: SECRET });
+    h = t;
+    const label = (delivery: string) =>
+      t.router.receiveWebhook('gh-ready', githubRequest(t.clock, 'issues', labeled(), SECRET, delivery));
+    const first = label('a')._unsafeUnwrap();
+    expect(first.status).toBe('enqueued');
+    const take = async () =>
+      (await t.queue.claim({ queue: 'tasks', workerId: 'w', n: 1, leaseMs: 60_000 }))._unsafeUnwrap()[0]!;
+    const leased = await take();
+    // While the task is unfinished, labelling again is a duplicate.
+    expect(label('b')._unsafeUnwrap().status).toBe('duplicate');
+    (
+      await t.queue.fail({
+        taskId: leased.id,
+        leaseToken: leased.leaseToken,
+        error: { class: 'validation', message: 'workspace does not exist' },
+        retryable: false,
+      })
+    )._unsafeUnwrap();
+    const retried = label('c')._unsafeUnwrap();
+    expect(retried.status).toBe('enqueued');
+    expect(retried.taskId).not.toBe(first.taskId);
+    const again = await take();
+    (await t.queue.complete({ taskId: again.id, leaseToken: again.leaseToken }))._unsafeUnwrap();
+    expect(label('d')._unsafeUnwrap().status).toBe('duplicate');
+    expect((await t.queue.list())._unsafeUnwrap()).toHaveLength(2);
+  });
+
   it('reports unknown trigger ids and non-JSON bodies', async () => {
     h = await harness(GH_READY_YAML, { GITHUB_WEBHOOK_SECRET: SECRET });
     expect(

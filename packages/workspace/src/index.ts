@@ -37,7 +37,7 @@ export type {
   Worktree,
 } from './manager.js';
 export { createWorkspaceManager, validateSessionId } from './manager.js';
-export { originUrl } from './origin.js';
+export { defaultBranchOf, originUrl } from './origin.js';
 export { enableGitSpawnHelper } from './spawner.js';
 export type { DirtyFile, WorktreeEntry } from './worktree-info.js';
 export { parsePorcelainZ } from './worktree-info.js';

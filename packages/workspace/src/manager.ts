@@ -17,7 +17,7 @@ import {
 import { type WorkspaceError, workspaceError } from './errors.js';
 import { checkWorktree, runGit } from './git.js';
 import { clearStaleIndexLock, type IndexLockOutcome, withRepoLock } from './locks.js';
-import { originUrl } from './origin.js';
+import { defaultBranchOf } from './origin.js';
 import {
   type DirtyFile,
   parsePorcelainZ,
@@ -190,6 +190,12 @@ export interface WorkspaceManager {
    * between. Errors: BASE_BRANCH_NOT_FOUND, GIT_FAILED, NOT_A_REPOSITORY.
    */
   freshBase(input: FreshBaseInput): ResultAsync<FreshBase, WorkspaceError>;
+  /**
+   * The default branch of the repository's origin ({@link defaultBranchOf}), the lookup worktree creation
+   * uses: an answer is reused for 5 minutes, an error never. Errors: WORKTREE_MISSING, NOT_A_REPOSITORY,
+   * BASE_BRANCH_NOT_FOUND, GIT_FAILED.
+   */
+  defaultBranch(repoPath: string): ResultAsync<string, WorkspaceError>;
   removeWorktree(input: RemoveWorktreeInput): ResultAsync<RemoveWorktreeResult, WorkspaceError>;
   listWorktrees(): ResultAsync<readonly WorktreeEntry[], WorkspaceError>;
   cleanWorktrees(input?: CleanWorktreesInput): ResultAsync<CleanWorktreesResult, WorkspaceError>;
@@ -313,36 +319,12 @@ export function createWorkspaceManager(options: WorkspaceManagerOptions): Worksp
     const hit = defaultBranches.get(repo);
     if (hit !== undefined && clock.now() - hit.at < DEFAULT_BRANCH_TTL_MS) return okAsync(hit.branch);
     return sharedLookup(defaultBranchLookups, repo, () =>
-      detectDefaultBranch(repo).map((branch) => {
+      defaultBranchOf(repo).map((branch) => {
         defaultBranches.set(repo, { branch, at: clock.now() });
         return branch;
       }),
     );
   };
-
-  const detectDefaultBranch = (repo: string): ResultAsync<string, WorkspaceError> =>
-    runGit(repo, ['symbolic-ref', '--quiet', '--short', 'refs/remotes/origin/HEAD'], {
-      okExitCodes: [1, 128],
-    })
-      .andThen((o): ResultAsync<string, WorkspaceError> => {
-        const local = o.exitCode === 0 ? o.stdout.trim().replace(/^origin\//, '') : '';
-        if (local !== '') return okAsync(local);
-        return originUrl(repo).andThen(() =>
-          runGit(repo, ['ls-remote', '--symref', 'origin', 'HEAD']).map(
-            (r) => r.stdout.match(/^ref:\s+refs\/heads\/(\S+)\s+HEAD$/m)?.[1] ?? '',
-          ),
-        );
-      })
-      .andThen((branch) =>
-        branch === ''
-          ? err(
-              workspaceError(
-                'BASE_BRANCH_NOT_FOUND',
-                `Cannot detect the default branch of origin in ${repo}`,
-              ),
-            )
-          : ok(branch),
-      );
 
   /**
    * Fetches of one (repository, base branch), coalesced: a caller that accepts a fetch started at or after
@@ -750,6 +732,7 @@ export function createWorkspaceManager(options: WorkspaceManagerOptions): Worksp
     createWorktree,
     prefetchBase,
     freshBase,
+    defaultBranch: (repoPath) => cachedDefaultBranch(repoPath),
     removeWorktree,
     listWorktrees,
     cleanWorktrees,

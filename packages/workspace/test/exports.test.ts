@@ -7,6 +7,7 @@ it('exports exactly the documented public surface', () => {
     'applyWorktreeCleanup',
     'clearStaleIndexLock',
     'createWorkspaceManager',
+    'defaultBranchOf',
     'enableGitSpawnHelper',
     'inspectWorktrees',
     'originUrl',

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { manualClock } from '@worktrain/contracts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createWorkspaceManager, originUrl, type WorkspaceManager } from '../src/index.js';
+import { createWorkspaceManager, defaultBranchOf, originUrl, type WorkspaceManager } from '../src/index.js';
 import { createGitFixture, type GitFixture } from './helpers/git-fixture.js';
 
 let fx: GitFixture;
@@ -125,6 +125,22 @@ describe('createWorktree', () => {
     expect(e.code).toBe('BASE_BRANCH_NOT_FOUND');
     expect(e.message).toContain('has no remote named origin');
     expect(e.details).toEqual({ repoPath: fx.repo, remote: 'origin' });
+  });
+
+  it("gives origin's default branch, and says why there is none: missing directory, no branch on origin", async () => {
+    expect((await defaultBranchOf(fx.repo))._unsafeUnwrap()).toBe(
+      (await manager.defaultBranch(fx.repo))._unsafeUnwrap(),
+    );
+    expect((await defaultBranchOf(join(fx.root, 'nope')))._unsafeUnwrapErr().code).toBe('WORKTREE_MISSING');
+    // A clone of a bare origin nobody pushed to: a remote, but no default branch to start sessions from.
+    const empty = join(fx.root, 'empty.git');
+    await fx.git(fx.root, 'init', '--bare', '--quiet', empty);
+    const fresh = join(fx.root, 'fresh');
+    await fx.git(fx.root, 'init', '--quiet', fresh);
+    await fx.git(fresh, 'remote', 'add', 'origin', empty);
+    const e = (await defaultBranchOf(fresh))._unsafeUnwrapErr();
+    expect(e).toMatchObject({ code: 'BASE_BRANCH_NOT_FOUND', details: { reason: 'no_default_branch' } });
+    expect((await manager.defaultBranch(fresh))._unsafeUnwrapErr().code).toBe('BASE_BRANCH_NOT_FOUND');
   });
 
   it('serialises concurrent sessions on one repository', async () => {

@@ -247,7 +247,13 @@ export async function checkTriggers(
       {
         path: paths.triggers,
         triggers: loaded.value.triggers.map((t) => t.id),
-        workspaces: loaded.value.triggers.map((t) => ({ triggerId: t.id, workspace: t.workspace })),
+        workspaces: loaded.value.triggers.map((t) => ({
+          triggerId: t.id,
+          workflowId: t.workflowId,
+          workspace: t.workspace,
+          file: t.file,
+          index: t.index,
+        })),
       },
     );
   const issues = Array.isArray(loaded.error.details?.issues) ? loaded.error.details.issues : [];
@@ -354,46 +360,56 @@ export async function checkPostgres(env: Readonly<Record<string, string | undefi
 }
 
 /**
- * The workspaces of valid triggers (from {@link checkTriggers}' details): each must be a git repository
- * with an `origin` remote (`originUrl` of @worktrain/workspace, the rule the daemon applies), since sessions
- * branch from origin's default branch and deliver there; a task for one that is not dead-letters at once.
- * Problems are warnings (the daemon still starts); null when there is no valid trigger to look at.
+ * Whether the valid triggers (from {@link checkTriggers}' details) can run: the daemon's own trigger check
+ * (`checkTriggersRunnable` of @worktrain/runtime, also run by `trigger validate`, the daemon's hot reload and
+ * its webhooks): each trigger's workflow loads from the daemon's workflow sources, and its workspace is a git
+ * repository whose origin has a default branch (sessions branch from it and deliver there). Problems are
+ * warnings (the daemon still starts; webhooks of such a trigger answer 422); null when there is no valid
+ * trigger to look at.
  */
-export async function checkWorkspaces(triggers: DoctorCheck): Promise<DoctorCheck | null> {
+export async function checkWorkspaces(
+  triggers: DoctorCheck,
+  paths: WorktrainPaths,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<DoctorCheck | null> {
   const listed = triggers.details?.workspaces;
   if (triggers.status !== 'ok' || !Array.isArray(listed) || listed.length === 0) return null;
-  const { originUrl } = await import('@worktrain/workspace');
-  const problems: string[] = [];
-  const seen = new Map<string, string | null>();
-  for (const entry of listed as Array<{ triggerId: string; workspace: string }>) {
-    let problem = seen.get(entry.workspace);
-    if (problem === undefined) {
-      const origin = await originUrl(entry.workspace);
-      problem = origin.isOk() ? null : (WORKSPACE_PROBLEMS[origin.error.code] ?? origin.error.message);
-      seen.set(entry.workspace, problem);
-    }
-    if (problem !== null) problems.push(`${entry.triggerId}: ${entry.workspace} ${problem}`);
-  }
-  if (problems.length === 0)
+  const entries = listed as Array<{
+    triggerId: string;
+    workflowId: string;
+    workspace: string;
+    file: string;
+    index: number;
+  }>;
+  const { checkTriggersRunnable, triggerCheckFor } = await import('@worktrain/runtime');
+  const deps = triggerCheckFor(paths, env);
+  if (deps.isErr())
+    return check(
+      'workspaces',
+      'warn',
+      `cannot check whether the triggers can run: ${deps.error.message}`,
+      'fix config.yaml (see the config check)',
+    );
+  const problems = await checkTriggersRunnable(
+    entries.map((e) => ({ ...e, id: e.triggerId })),
+    deps.value,
+  );
+  if (problems.length === 0) {
+    const n = new Set(entries.map((e) => e.workspace)).size;
     return check(
       'workspaces',
       'ok',
-      `${seen.size} workspace${seen.size === 1 ? '' : 's'}: git repositories with an origin remote`,
+      `${n} workspace${n === 1 ? '' : 's'}: git repositories whose origin has a default branch; every trigger's workflow is installed`,
     );
+  }
   return check(
     'workspaces',
     'warn',
-    problems.join('; '),
-    'point `workspace:` at a clone of the repository (with its origin remote); tasks for these are dead-lettered',
-    { problems },
+    problems.map((p) => `${p.triggerId}: ${p.message}`).join('; '),
+    'point `workspace:` at a clone of the repository (with its origin remote and a pushed default branch) and `workflowId:` at an installed workflow (`worktrain workflow list`); until then their webhooks answer 422',
+    { problems: problems.map((p) => ({ triggerId: p.triggerId, path: p.path, message: p.message })) },
   );
 }
-
-const WORKSPACE_PROBLEMS: Readonly<Record<string, string>> = {
-  WORKTREE_MISSING: 'does not exist',
-  NOT_A_REPOSITORY: 'is not a git repository',
-  BASE_BRANCH_NOT_FOUND: 'has no origin remote',
-};
 
 /** Runs every check in order. Never fails as a command: failing checks are output (exit 1). */
 export async function executeDoctor(deps: CliDeps, opts: { home?: string }): Promise<DoctorOutput> {
@@ -412,7 +428,7 @@ export async function executeDoctor(deps: CliDeps, opts: { home?: string }): Pro
   ];
   const triggers = await checkTriggers(paths, deps.env);
   checks.push(triggers);
-  const workspaces = await checkWorkspaces(triggers);
+  const workspaces = await checkWorkspaces(triggers, paths, deps.env);
   if (workspaces !== null) checks.push(workspaces);
   checks.push(await checkDaemon(deps, opts.home), await checkPostgres(deps.env));
   return { home: paths.home, ok: checks.every((c) => c.status !== 'fail'), checks };

@@ -73,6 +73,33 @@ export async function loadConfig(
   return loaded.mapErr(fromTriggerError);
 }
 
+/** The daemon's trigger check over `config` (see {@link executeTriggerValidate}), as config issues. */
+async function runnableIssues(
+  deps: CliDeps,
+  opts: TriggerConfigOptions,
+  config: TriggerConfig,
+): Promise<ConfigIssue[]> {
+  const paths = resolveWorktrainPaths({
+    ...(opts.home ? { home: opts.home } : {}),
+    env: deps.env,
+    cwd: deps.cwd,
+  });
+  const { checkTriggersRunnable, triggerCheckFor } = await import('@worktrain/runtime');
+  const check = triggerCheckFor(paths, deps.env);
+  if (check.isErr())
+    // The workflow sources come from config.yaml: without it nothing can say whether the workflows exist.
+    return [
+      {
+        file: paths.config,
+        path: '',
+        line: null,
+        col: null,
+        message: `cannot check the triggers' workflows: ${check.error.message}`,
+      },
+    ];
+  return checkTriggersRunnable(config.triggers, check.value);
+}
+
 function find(config: TriggerConfig, id: string): Result<TriggerDefinition, CliError> {
   const t = config.triggers.find((x) => x.id === id);
   return t
@@ -141,15 +168,23 @@ export interface TriggerValidateOutput {
   readonly issues: readonly ConfigIssue[];
 }
 
-/** `worktrain trigger validate`: the verdict on the file; an invalid file is output (exit 1), not an error. */
+/**
+ * `worktrain trigger validate`: the verdict on the file; an invalid file is output (exit 1), not an error.
+ * Valid means it will run: a file that parses is also put through the daemon's own trigger check
+ * (`checkTriggersRunnable` of @worktrain/runtime: each trigger's workflow loads from the daemon's workflow
+ * sources, its workspace is a git repository whose origin has a default branch), whose problems are issues.
+ */
 export async function executeTriggerValidate(
   deps: CliDeps,
   opts: TriggerConfigOptions,
 ): Promise<Result<TriggerValidateOutput, CliError>> {
   const file = configPath(deps, opts);
   const config = await loadConfig(deps, opts);
-  if (config.isOk())
-    return ok({ valid: true, file, triggers: config.value.triggers.map((t) => t.id), issues: [] });
+  if (config.isOk()) {
+    const triggers = config.value.triggers.map((t) => t.id);
+    const issues = await runnableIssues(deps, opts, config.value);
+    return ok({ valid: issues.length === 0, file, triggers, issues });
+  }
   if (config.error.code !== 'TRIGGER_CONFIG_INVALID') return err(config.error);
   const issues = Array.isArray(config.error.details?.issues)
     ? (config.error.details.issues as ConfigIssue[])
@@ -344,7 +379,9 @@ export function registerTriggerCommands(program: Command, ctx: CommandContext): 
 
   trigger
     .command('validate')
-    .description('validate the file: exit 0 when valid, 1 with every issue (path, line) otherwise')
+    .description(
+      "validate the file and that each trigger can run (the daemon's check: workflow installed, workspace a repository whose origin has a default branch): exit 0 when valid, 1 with every issue (path, line) otherwise",
+    )
     .option(...CONFIG)
     .option(...REPO)
     .action(async (raw: { config?: string; repo?: string[] }, command: Command) => {

@@ -1,6 +1,13 @@
 import { type Clock, err, type IdGenerator, type Result, randomIds, systemClock } from '@worktrain/contracts';
 import type Database from 'better-sqlite3';
-import type { EnqueueInput, EnqueueResult, QueueError, QueueOptions } from '../queue.js';
+import {
+  type EnqueueInput,
+  type EnqueueResult,
+  type QueueError,
+  type QueueOptions,
+  TASK_STATES,
+  type TaskState,
+} from '../queue.js';
 import { normalizeEnqueue, resolveOptions } from '../validation.js';
 import { SqliteOps } from './ops.js';
 import { migrateQueueSchema } from './schema.js';
@@ -40,4 +47,25 @@ export function enqueueSync(
   } catch (thrown) {
     return err(sqliteError(thrown));
   }
+}
+
+const stateStatements = new WeakMap<Database.Database, Database.Statement>();
+
+/**
+ * The state of task `taskId` on `db`, read synchronously inside the caller's transaction (e.g. the trigger
+ * store deciding whether an item's earlier task still blocks a new one); null when there is no such task
+ * or no queue table yet. Throws only what better-sqlite3 throws for a broken database.
+ */
+export function taskStateSync(db: Database.Database, taskId: string): TaskState | null {
+  let statement = stateStatements.get(db);
+  if (statement === undefined) {
+    const exists = db
+      .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'queue_tasks'")
+      .get();
+    if (exists === undefined) return null;
+    statement = db.prepare('SELECT state FROM queue_tasks WHERE id = ?');
+    stateStatements.set(db, statement);
+  }
+  const row = statement.get(taskId) as { state: string } | undefined;
+  return row === undefined ? null : (TASK_STATES.find((s) => s === row.state) ?? null);
 }

@@ -15,6 +15,8 @@ const STATUS: Partial<Record<TriggerErrorCode, ContentfulStatusCode>> = {
   PAYLOAD_INVALID: 400,
   DUPLICATE_DELIVERY: 200,
   TEMPLATE_FIELD_MISSING: 422,
+  // The trigger's workflow or workspace cannot run (the daemon's trigger check): no task is made.
+  TRIGGER_NOT_RUNNABLE: 422,
   STORE_IO: 503,
 };
 
@@ -81,8 +83,10 @@ async function readWebRequest(request: Request): Promise<RawWebhook | typeof TOO
  * `POST /webhooks/:triggerId`: hands the raw body and lower-cased headers to the trigger router, which
  * checks (in order) the trigger, the body size, the signature (`X-Hub-Signature-256` for github), the JSON
  * and the dispatch rules, then enqueues. 404 unknown trigger, 413 too large, 401 bad or missing signature,
- * 400 not JSON; 202 when a task was enqueued, 200 for a duplicate or an event the trigger ignores; 503 when
- * the database failed (nothing acknowledged, the sender retries).
+ * 400 not JSON; 422 when the trigger cannot run (its workflow does not load or its workspace is not a
+ * usable repository: `details.issues` says why; nothing is enqueued); 202 when a task was enqueued, 200 for
+ * a duplicate or an event the trigger ignores; 503 when the database failed (nothing acknowledged, the
+ * sender retries).
  * The admit joins the trigger store's group commit (`receiveWebhookAsync`): concurrent webhooks share one
  * fsync'd transaction, and the answer is sent only once that transaction is durable (DESIGN §3). Workers are
  * woken after the commit (the router's `onEnqueued`), never for a batch that rolled back.

@@ -40,6 +40,13 @@ export interface TriggerRouterOptions {
    * connection when it runs. Exceptions it throws are ignored (the task is committed either way).
    */
   readonly onEnqueued?: (outcome: DispatchOutcome, trigger: TriggerDefinition) => void;
+  /**
+   * Whether the trigger's tasks can run at all (the host's check: its workflow loads, its workspace is a
+   * usable repository). {@link TriggerRouter.receiveWebhookAsync} asks it for every verified webhook and
+   * answers its error (TRIGGER_NOT_RUNNABLE) instead of making a task that could only dead-letter. The
+   * daemon injects its own check here; none: every trigger is taken as runnable.
+   */
+  readonly runnable?: (trigger: TriggerDefinition) => Promise<Result<void, TriggerError>>;
 }
 
 /**
@@ -55,6 +62,7 @@ export class TriggerRouter {
   readonly #clock: Clock;
   readonly #logger: Logger;
   readonly #onEnqueued: TriggerRouterOptions['onEnqueued'];
+  readonly #runnable: TriggerRouterOptions['runnable'];
 
   constructor(options: TriggerRouterOptions) {
     this.#config = options.config;
@@ -63,6 +71,7 @@ export class TriggerRouter {
     this.#clock = options.clock ?? systemClock;
     this.#logger = options.logger ?? silentLogger;
     this.#onEnqueued = options.onEnqueued;
+    this.#runnable = options.runnable;
   }
 
   /** Group commits of the store so far ({@link TriggerStore.commitBatches}); for metrics. */
@@ -110,6 +119,8 @@ export class TriggerRouter {
    * once the outcome is durable, after {@link TriggerRouterOptions.onEnqueued} ran for it; STORE_IO when the
    * shared transaction or the WAL fsync failed (nothing acknowledged; see `TriggerStore.batch`). Use this in HTTP
    * servers: on a disk that commits ~150 fsync'd transactions/s it still accepts thousands of webhooks/s.
+   * With a {@link TriggerRouterOptions.runnable} check, a verified webhook of a trigger that cannot run is
+   * its error (TRIGGER_NOT_RUNNABLE), and nothing is written.
    */
   receiveWebhookAsync(
     triggerId: string,
@@ -118,7 +129,9 @@ export class TriggerRouter {
     const p = this.#preflight(triggerId, request);
     if (p.isErr()) return Promise.resolve(err(p.error));
     const { trigger, parsed, deliveryId } = p.value;
-    return this.#store.batch(() => this.dispatch(trigger, parsed, { deliveryId }));
+    const admit = () => this.#store.batch(() => this.dispatch(trigger, parsed, { deliveryId }));
+    if (this.#runnable === undefined) return admit();
+    return this.#runnable(trigger).then((runnable) => (runnable.isErr() ? err(runnable.error) : admit()));
   }
 
   #preflight(

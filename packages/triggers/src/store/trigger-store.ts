@@ -2,7 +2,7 @@ import { open } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { type Clock, describeThrown, err, ok, type Result, systemClock } from '@worktrain/contracts';
-import { type EnqueueInput, enqueueSync, openWorktrainDatabase } from '@worktrain/queue';
+import { type EnqueueInput, enqueueSync, openWorktrainDatabase, taskStateSync } from '@worktrain/queue';
 import type Database from 'better-sqlite3';
 import { type TriggerError, triggerError } from '../errors.js';
 import type { PollCursor } from '../provider.js';
@@ -361,8 +361,9 @@ export class TriggerStore {
   }
 
   /**
-   * Admits one candidate: replayed delivery → duplicate; dedupe key seen within the window or held by an
-   * unfinished task → duplicate; otherwise enqueues and records the key, all in one transaction.
+   * Admits one candidate: replayed delivery → duplicate; dedupe key seen within the window (unless its task
+   * is dead: a dead task's item can be retried) or held by an unfinished task → duplicate; otherwise enqueues
+   * and records the key, all in one transaction.
    */
   admit(input: AdmitInput): Result<AdmitOutcome, TriggerError> {
     const now = this.#clock.now();
@@ -378,7 +379,14 @@ export class TriggerStore {
       const seen = this.#sql('SELECT task_id, last_seen_at FROM trigger_dedupe WHERE dedupe_key = ?').get(
         input.dedupeKey,
       ) as { task_id: string | null; last_seen_at: number } | undefined;
-      if (seen !== undefined && now - seen.last_seen_at < input.dedupeWindowMs) {
+      // Within the window the item's earlier task blocks a new one while it is unfinished or succeeded; a
+      // dead one (dead-lettered or cancelled) does not, so the same event again (the issue labelled again)
+      // retries the item.
+      const blocking =
+        seen !== undefined &&
+        now - seen.last_seen_at < input.dedupeWindowMs &&
+        (seen.task_id === null || taskStateSync(db, seen.task_id) !== 'dead');
+      if (seen !== undefined && blocking) {
         this.#sql('UPDATE trigger_dedupe SET last_seen_at = ? WHERE dedupe_key = ?').run(
           now,
           input.dedupeKey,
