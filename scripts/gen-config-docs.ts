@@ -93,6 +93,18 @@ export const MEANINGS: Readonly<Record<string, string>> = {
   'delivery.checks[].command':
     'run with `/bin/sh -c` in the worktree, with a scrubbed environment (no forge token)',
   'delivery.checks[].timeoutMs': 'ms; the process group is killed after it (default 600 000)',
+  sandbox:
+    'the OS sandbox of every command the agent causes (bash tool, `delivery.checks`); see docs/security.md',
+  'sandbox.mode':
+    '`enforce`: no agent session runs without a working backend (fail closed); `off`: commands unconfined, warned about everywhere',
+  'sandbox.network': 'network of sandboxed commands: none (loopback included) unless allowlisted',
+  'sandbox.network.allow':
+    'hosts reachable through the filtering proxy: `registry.npmjs.org`, `*.example.com`, `host:443`; triggers add theirs',
+  'sandbox.limits': 'limits of one command and everything it starts, through a cgroup (v2 delegated, or v1)',
+  'sandbox.limits.memoryBytes': 'bytes of memory (default 2 GiB)',
+  'sandbox.limits.maxProcesses': 'processes and threads (a fork bomb stops here)',
+  'sandbox.hide': 'more absolute paths shown as empty folders (besides $WORKTRAIN_HOME, homes, /run, /tmp)',
+  'sandbox.readOnly': 'more absolute paths shown read-only although under a hidden folder (a toolchain)',
 };
 
 /** One row of the table. */

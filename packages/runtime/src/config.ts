@@ -7,6 +7,7 @@ import {
   ok,
   parseDotEnv,
   type Result,
+  SandboxConfigSchema,
   type WorkTrainError,
 } from '@worktrain/contracts';
 import { NOTIFICATION_TYPES } from '@worktrain/delivery';
@@ -212,6 +213,12 @@ export const RuntimeConfigSchema = z.strictObject({
         .default([]),
     })
     .default({ checks: [] }),
+  /**
+   * The OS sandbox of every command the agent causes (its bash tool, `delivery.checks`): `mode: enforce`
+   * (default) refuses to run agent sessions when no backend works; `off` runs them unconfined and is
+   * warned about everywhere. See docs/security.md.
+   */
+  sandbox: SandboxConfigSchema.default(SandboxConfigSchema.parse({})),
 });
 export type RuntimeConfig = z.infer<typeof RuntimeConfigSchema>;
 export type GitLabForgeConfig = z.infer<typeof GitLabForgeConfigSchema>;

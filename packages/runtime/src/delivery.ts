@@ -9,6 +9,7 @@ import {
   type WorktreeGitRef,
 } from '@worktrain/contracts';
 import {
+  type ChecksSandbox,
   createGitHubForge,
   type DeliveryCheck,
   type DeliveryPlan,
@@ -72,6 +73,8 @@ export function createDelivery(options: {
   readonly logger: Logger;
   /** Checks run before the commit (config `delivery.checks`); none by default. */
   readonly checks?: readonly DeliveryCheck[];
+  /** The sandbox and policy the checks of one delivery run in (the daemon always sets it). */
+  readonly checksSandboxFor?: (request: DeliverRequest) => ChecksSandbox;
   readonly afterDelivered?: (
     request: DeliverRequest,
     delivered: DeliveryResult,
@@ -107,7 +110,15 @@ export function createDelivery(options: {
           : { policy: { approvedProtectedPaths: request.approvedProtectedPaths } }),
         ...(options.checks === undefined || options.checks.length === 0 ? {} : { checks: options.checks }),
       },
-      { store: options.store, forge: client, pushToken, logger: options.logger },
+      {
+        store: options.store,
+        forge: client,
+        pushToken,
+        logger: options.logger,
+        ...(options.checksSandboxFor === undefined
+          ? {}
+          : { checksSandbox: options.checksSandboxFor(request) }),
+      },
     )
       .andThen((r) =>
         options.afterDelivered === undefined

@@ -13,6 +13,7 @@ import {
 import {
   type ApprovalRequest,
   type ApprovalStore,
+  type ChecksSandbox,
   createGitHubForge,
   createGitLabForge,
   createJiraReturnPath,
@@ -137,12 +138,15 @@ export function createForgeDelivery(options: {
   readonly logger: Logger;
   /** Checks run before the commit (config `delivery.checks`). */
   readonly checks?: readonly DeliveryCheck[];
+  /** The sandbox and policy the checks of one delivery run in. */
+  readonly checksSandboxFor?: (request: DeliverRequest) => ChecksSandbox;
 }): DeliverFn {
   const { store, forges, logger } = options;
   return createDelivery({
     store,
     logger,
     ...(options.checks === undefined ? {} : { checks: options.checks }),
+    ...(options.checksSandboxFor === undefined ? {} : { checksSandboxFor: options.checksSandboxFor }),
     forgeFor: (request) => {
       const picked = forges.forFor(request.forge ?? 'github', request.repo, request.noteOn ?? 'issue');
       return 'error' in picked ? err(picked.error) : ok(picked.ok);

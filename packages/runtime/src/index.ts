@@ -53,6 +53,10 @@ export type {
 export { DispatchPayloadSchema, ResumePayloadSchema, readWorkItem } from './payload.js';
 export type { Runtime, RuntimeOptions, RuntimeParts, StartedRuntime } from './runtime.js';
 export { createRuntime, modelProvider } from './runtime.js';
+export type { SandboxExecOptions, SandboxExecResult, SandboxProbe } from './sandbox-exec.js';
+export { probeSandbox, runSandboxExec } from './sandbox-exec.js';
+export type { SessionSandbox } from './session-sandbox.js';
+export { createSessionSandbox } from './session-sandbox.js';
 export type { ParkedGate } from './task-sessions.js';
 export type { TriggerCheckDeps, TriggerProblem } from './trigger-check.js';
 export { checkTriggersRunnable, daemonWorkflowSources, triggerCheckFor } from './trigger-check.js';

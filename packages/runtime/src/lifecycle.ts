@@ -1,6 +1,7 @@
 import {
   type Budget,
   type ConversationStore,
+  createDefaultTools,
   type ModelProvider,
   resumeSession,
   runSession,
@@ -42,6 +43,7 @@ import {
 } from './payload.js';
 import { redactFailureMessage } from './redact.js';
 import { appendAtHead, readAll } from './session-log.js';
+import type { SessionSandbox } from './session-sandbox.js';
 import type { ParkedGates, TaskSessions } from './task-sessions.js';
 
 /** What the task handler needs, injected by `createRuntime`. */
@@ -65,6 +67,10 @@ export interface LifecycleDeps {
   /** A change request WorkTrain opened was merged: its session's Jira ticket moves on (`createMergeFollowUp`). */
   readonly onMerged?: (merged: MergedChangeRequest) => ResultAsync<unknown, WorkTrainError<string>>;
   readonly active: ActiveSessions;
+  /** The OS sandbox every agent command runs in (fail closed: no sandbox, no agent run). */
+  readonly sandbox: SessionSandbox;
+  /** Hosts a trigger's sessions may reach besides config.yaml's (triggers.yaml `sandbox.network.allow`). */
+  readonly networkAllowFor?: (triggerId: string) => readonly string[];
   /** PR/MR template contexts, one read per base commit (default: a new cache of this handler). */
   readonly templates?: DeliveryTemplates;
   readonly events: DaemonEventBus;
@@ -78,6 +84,8 @@ interface DaemonMeta {
   readonly taskId: string;
   readonly repoPath: string;
   readonly target: DeliveryTarget;
+  /** The trigger that made the task (absent for dispatches through the API or CLI). */
+  readonly triggerId: string | null;
 }
 
 const META_KEY = 'daemon';
@@ -369,7 +377,14 @@ export function createTaskHandler(deps: LifecycleDeps) {
 
     const ended = summary.value.status === 'completed' || hasCompleted(events.value);
     if (!ended) {
-      const outcome = await runAgent(sessionId, task.id, worktree.value.path, continueToken, signal);
+      const outcome = await runAgent(
+        sessionId,
+        task.id,
+        worktree.value.path,
+        worktree.value.git,
+        continueToken,
+        signal,
+      );
       await settle(sessionId, outcome);
       if (outcome.kind === 'gate') return;
     }
@@ -381,6 +396,7 @@ export function createTaskHandler(deps: LifecycleDeps) {
     sessionId: string,
     taskId: string,
     worktree: string,
+    gitRef: WorktreeGitRef | undefined,
     continueToken: string | null,
     signal: AbortSignal,
   ): Promise<SessionOutcome> {
@@ -391,6 +407,29 @@ export function createTaskHandler(deps: LifecycleDeps) {
         provider.error.details?.modelCode === 'MODEL_NOT_CONFIGURED' ? 'validation' : 'execution',
         `No model: ${provider.error.message}`,
       );
+    const { sandbox } = deps.sandbox;
+    if (sandbox === null)
+      throw new TaskFailure(
+        'execution',
+        `No sandbox, so no agent run: ${deps.sandbox.error?.message ?? 'unavailable'} Fix: ${String(deps.sandbox.error?.details?.fix ?? 'see worktrain doctor')}`,
+      );
+    const described = deps.sandbox.describe();
+    await record(sessionId, [
+      {
+        kind: 'decision_trace',
+        data: {
+          nodeId: null,
+          decision: sandbox.info.enforced ? 'sandbox_enforced' : 'sandbox_off',
+          reason: sandbox.info.enforced
+            ? `agent commands run under ${sandbox.info.backend}${sandbox.info.version === null ? '' : ` (${sandbox.info.version})`}, limits: ${sandbox.info.limits}`
+            : sandbox.info.warnings.join('; '),
+          data: described,
+        },
+      },
+    ]);
+    const triggerId = (await readMeta(sessionId))?.triggerId ?? null;
+    const extraAllow = triggerId === null ? [] : (deps.networkAllowFor?.(triggerId) ?? []);
+    const policy = deps.sandbox.policyFor(sessionId, worktree, gitRef, extraAllow);
     const entry = deps.active.register(sessionId, taskId, deps.clock.now());
     const onStop = (): void => entry.controller.abort();
     signal.addEventListener('abort', onStop, { once: true });
@@ -400,6 +439,7 @@ export function createTaskHandler(deps: LifecycleDeps) {
         store: deps.store,
         conversations: deps.conversations,
         provider: provider.value,
+        tools: createDefaultTools({ bash: { sandbox, policy } }),
         worktree,
         sessionId,
         budget: deps.budget,
@@ -674,6 +714,7 @@ function parseMeta(value: unknown): DaemonMeta | null {
     taskId: v.taskId,
     repoPath: v.repoPath,
     target: targetFromJson(v),
+    triggerId: typeof v.triggerId === 'string' ? v.triggerId : null,
   };
 }
 

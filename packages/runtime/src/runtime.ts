@@ -49,6 +49,7 @@ import { createTaskHandler } from './lifecycle.js';
 import { createSessionNotifications } from './notifications.js';
 import { NotifyingTriggerRouter } from './notifying-router.js';
 import { createOperations, type Operations } from './operations.js';
+import { createSessionSandbox, type SessionSandbox, unavailableSandbox } from './session-sandbox.js';
 import { openParkedGates, openTaskSessions, type ParkedGates, type TaskSessions } from './task-sessions.js';
 import {
   checkTriggersRunnable,
@@ -92,6 +93,8 @@ export interface RuntimeParts {
   readonly gates: ParkedGates;
   /** Blast-radius approvals of deliveries (policy.yaml, approval requests, parked deliveries). */
   readonly approvals: DeliveryApprovals;
+  /** The OS sandbox of agent commands (or why there is none: then no agent session runs). */
+  readonly sandbox: SessionSandbox;
   readonly token: string;
   readonly clock: Clock;
   readonly logger: Logger;
@@ -228,6 +231,13 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     });
     active = createActiveSessions();
     events = createDaemonEventBus(() => clock.now());
+    // Fail closed (DESIGN §7): without a working sandbox in mode enforce, no agent session runs; the API,
+    // webhooks and queue keep working and tasks wait until the daemon restarts with a sandbox.
+    const sessionSandbox = await createSessionSandbox(
+      config.sandbox,
+      paths,
+      logger.child({ component: 'sandbox' }),
+    );
     // GitHub, GitLab and the Jira return path, each as configured; tokens stay in the delivery stage.
     const forges = createForges(config);
     const deliverFn = forges.any
@@ -236,6 +246,11 @@ export function createRuntime(options: RuntimeOptions): Runtime {
           forges,
           logger: logger.child({ component: 'delivery' }),
           checks: config.delivery.checks,
+          checksSandboxFor: (request) => ({
+            // Fail closed: without a sandbox every check fails with the reason instead of running unconfined.
+            sandbox: sessionSandbox.sandbox ?? unavailableSandbox(sessionSandbox),
+            policy: sessionSandbox.policyFor(request.sessionId, request.worktreePath, request.worktreeGit),
+          }),
         })
       : null;
 
@@ -306,6 +321,11 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         mergedStatus: config.jira?.transitions.onMerged ?? 'Done',
       }),
       active,
+      sandbox: sessionSandbox,
+      networkAllowFor: (triggerId) => {
+        const trigger = router.trigger(triggerId);
+        return trigger.isOk() ? (trigger.value.sandboxNetworkAllow ?? []) : [];
+      },
       events,
       workerId,
       clock,
@@ -333,6 +353,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       taskSessions,
       gates,
       approvals: approvals.value,
+      sandbox: sessionSandbox,
       token: token.value,
       clock,
       logger,
@@ -378,17 +399,18 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     };
     await sweep();
     sweeper = setInterval(() => void sweep(), config.queue.sweepIntervalMs);
-    worker = runWorker({
-      queue: queue.value,
-      name: config.queue.name,
-      workerId,
-      concurrency: config.maxConcurrentSessions,
-      leaseMs: config.queue.leaseMs,
-      pollIntervalMs: 250,
-      handler,
-      onError: (error, task) => logger.warn({ code: error.code, taskId: task?.id }, error.message),
-      onCompleted: (task) => logger.info({ taskId: task.id }, 'task completed'),
-    });
+    if (sessionSandbox.sandbox !== null)
+      worker = runWorker({
+        queue: queue.value,
+        name: config.queue.name,
+        workerId,
+        concurrency: config.maxConcurrentSessions,
+        leaseMs: config.queue.leaseMs,
+        pollIntervalMs: 250,
+        handler,
+        onError: (error, task) => logger.warn({ code: error.code, taskId: task?.id }, error.message),
+        onCompleted: (task) => logger.info({ taskId: task.id }, 'task completed'),
+      });
     if (options.triggers !== false) {
       scheduler.start();
       // Hot reload (DESIGN §6): a valid edit of triggers.yaml replaces the trigger set; an invalid one

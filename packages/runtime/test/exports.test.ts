@@ -23,6 +23,7 @@ describe('@worktrain/runtime public surface', () => {
       'createGitHubDelivery',
       'createMergeFollowUp',
       'createRuntime',
+      'createSessionSandbox',
       'daemonWorkflowSources',
       'describeOccupant',
       'ensureDaemonToken',
@@ -32,8 +33,10 @@ describe('@worktrain/runtime public surface', () => {
       'parseDotEnv',
       'parseRuntimeConfig',
       'probeDaemon',
+      'probeSandbox',
       'readDaemonState',
       'readWorkItem',
+      'runSandboxExec',
       'sameHome',
       'triggerCheckFor',
     ]);

@@ -176,6 +176,12 @@ export interface SessionProjection {
   readonly summary: SessionSummary;
   /** Why the session failed (the dead letter's reason and how to carry on), when it is `failed`; else null. */
   readonly failure: SessionFailure | null;
+  /**
+   * How the agent's commands were confined in the session's latest run (the `decision_trace`
+   * `sandbox_enforced` / `sandbox_off` each run records), or null when no agent run recorded one.
+   * `reason` is the backend line or, for `off`, the warning.
+   */
+  readonly sandbox: { readonly enforced: boolean; readonly reason: string; readonly seq: number } | null;
   /** Run DAG: every node and the edge to its parent. */
   readonly nodes: readonly {
     readonly nodeId: string;

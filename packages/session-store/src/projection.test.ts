@@ -142,3 +142,30 @@ describe('projectSession', () => {
     expect(() => projectSession(log.slice(1))).toThrow(/session_created/);
   });
 });
+
+describe('projectSession: sandbox', () => {
+  const created = log.slice(0, 1).map(({ kind, data }) => ({ kind, data }) as NewSessionEvent);
+  const trace = (decision: string, reason: string): NewSessionEvent => ({
+    kind: 'decision_trace',
+    data: { nodeId: null, decision, reason },
+  });
+
+  it('is null until an agent run records how its commands were confined', () => {
+    expect(projectSession(stored(created)).sandbox).toBeNull();
+  });
+
+  it('reports the latest run: an enforced run after one with the sandbox off', () => {
+    const p = projectSession(
+      stored([
+        ...created,
+        trace('sandbox_off', 'unconfined!'),
+        trace('sandbox_enforced', 'bubblewrap 0.8.0'),
+      ]),
+    );
+    expect(p.sandbox).toEqual({ enforced: true, reason: 'bubblewrap 0.8.0', seq: 3 });
+    expect(projectSession(stored([...created, trace('sandbox_off', 'unconfined!')])).sandbox).toMatchObject({
+      enforced: false,
+      reason: 'unconfined!',
+    });
+  });
+});

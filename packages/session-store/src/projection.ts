@@ -51,6 +51,7 @@ export function projectSession(events: readonly SessionEvent[]): SessionProjecti
   const outputs: ProjectionOutput[] = [];
   const artifacts: ProjectionArtifact[] = [];
   let context: JsonObject = {};
+  let sandbox: SessionProjection['sandbox'] = null;
   const metrics: Mutable<SessionProjection['metrics']> = {
     events: events.length,
     advances: 0,
@@ -125,6 +126,14 @@ export function projectSession(events: readonly SessionEvent[]): SessionProjecti
       case 'tool_call_started':
         metrics.toolCalls++;
         break;
+      case 'decision_trace':
+        if (event.data.decision === 'sandbox_enforced' || event.data.decision === 'sandbox_off')
+          sandbox = {
+            enforced: event.data.decision === 'sandbox_enforced',
+            reason: event.data.reason,
+            seq: event.seq,
+          };
+        break;
       default:
         break;
     }
@@ -135,6 +144,7 @@ export function projectSession(events: readonly SessionEvent[]): SessionProjecti
   return {
     summary: final,
     failure: final.status === 'failed' ? latestFailure(events) : null,
+    sandbox,
     nodes,
     outputs,
     artifacts,

@@ -46,7 +46,9 @@ describe('triggers.yaml loader', () => {
       '*.pythonhosted.org',
     ]);
     expect((await load(GH_READY_YAML))._unsafeUnwrap().triggers[0]?.sandboxNetworkAllow).toEqual([]);
-    const bad = await issues(`${GH_READY_YAML}    sandbox: { network: { allow: ["https://evil.example/x"] } }\n`);
+    const bad = await issues(
+      `${GH_READY_YAML}    sandbox: { network: { allow: ["https://evil.example/x"] } }\n`,
+    );
     expect(bad.issues.map((i) => i.path)).toEqual(['triggers[0].sandbox.network.allow[0]']);
   });
 

@@ -16,8 +16,13 @@ import {
 } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { environmentWithDotEnv, resolveWorktrainPaths, type WorktrainPaths } from '@worktrain/contracts';
-import { configWarnings, loadRuntimeConfig } from '@worktrain/runtime';
+import {
+  environmentWithDotEnv,
+  resolveWorktrainPaths,
+  SandboxConfigSchema,
+  type WorktrainPaths,
+} from '@worktrain/contracts';
+import { configWarnings, loadRuntimeConfig, probeSandbox } from '@worktrain/runtime';
 import { createBuiltinRegistry, loadTriggerConfig } from '@worktrain/triggers';
 import { daemonEndpoint, describeProbe, probeEndpoint } from '../daemon-client.js';
 import type { CliDeps } from '../deps.js';
@@ -425,6 +430,7 @@ export async function executeDoctor(deps: CliDeps, opts: { home?: string }): Pro
     checkDatabase(paths, deps),
     checkPermissions(paths),
     checkConfig(paths, deps.env),
+    await checkSandbox(paths, deps.env),
   ];
   const triggers = await checkTriggers(paths, deps.env);
   checks.push(triggers);
@@ -432,6 +438,21 @@ export async function executeDoctor(deps: CliDeps, opts: { home?: string }): Pro
   if (workspaces !== null) checks.push(workspaces);
   checks.push(await checkDaemon(deps, opts.home), await checkPostgres(deps.env));
   return { home: paths.home, ok: checks.every((c) => c.status !== 'fail'), checks };
+}
+
+/**
+ * The `sandbox` check: which backend, its version, the limits, and a live probe that a secret file placed in
+ * $WORKTRAIN_HOME is unreadable from inside (`probeSandbox`). `fail` when agent sessions would not run.
+ */
+export async function checkSandbox(
+  paths: WorktrainPaths,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<DoctorCheck> {
+  const loaded = loadRuntimeConfig({ configPath: paths.config, envFile: paths.envFile, env });
+  // An invalid config.yaml is the `config` check's failure; probe the defaults (what a fix would give).
+  const config = loaded.isOk() ? loaded.value.sandbox : SandboxConfigSchema.parse({});
+  const probe = await probeSandbox(paths, config);
+  return check('sandbox', probe.status, probe.message, probe.fix, probe.details);
 }
 
 /** Text view: one line per check, fix hints indented below. */

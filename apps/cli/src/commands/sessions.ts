@@ -63,8 +63,7 @@ export interface DeliverySignal {
  * One row of `sessions list`: the stored summary, its {@link DeliverySignal}, and for a `failed` session why
  * (`failure`: the reason, and for a dead-lettered task how to carry on; null otherwise).
  */
-export type SessionListItem = SessionSummary &
-  DeliverySignal & { readonly failure: SessionFailure | null };
+export type SessionListItem = SessionSummary & DeliverySignal & { readonly failure: SessionFailure | null };
 
 /** The {@link DeliverySignal} of a session with `status`, given its pending requests. */
 export function deliverySignal(

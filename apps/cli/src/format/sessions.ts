@@ -65,6 +65,12 @@ export function renderSessionShow(p: SessionProjection & DeliveryShown): string 
     lines.push(`Failure   ${escapeControl(p.failure.reason)}`);
     if (p.failure.hint !== null) lines.push(`Next      ${escapeControl(p.failure.hint)}`);
   }
+  if (p.sandbox !== null && p.sandbox !== undefined)
+    lines.push(
+      p.sandbox.enforced
+        ? `Sandbox   ${escapeControl(p.sandbox.reason)}`
+        : `Sandbox   WARNING: OFF. ${escapeControl(p.sandbox.reason)}`,
+    );
   if (p.delivery === 'awaiting_approval')
     lines.push(
       `Delivery  awaiting approval: ${(p.pendingApprovalIds ?? []).join(', ')} (worktrain approvals approve|reject <id>)`,

@@ -29,7 +29,12 @@ describe('escapeControlKeepLines', () => {
 describe('renderResult', () => {
   it('escapes control sequences in text output, and prints JSON exactly', () => {
     let out = '';
-    const io = { stdout: (s: string) => void (out += s), stderr: () => undefined };
+    const io = {
+      stdout: (s: string) => {
+        out += s;
+      },
+      stderr: () => undefined,
+    };
     const view = { text: (o: { title: string }) => `title: ${o.title}` };
     renderResult(io, 'text', ok({ title: OSC_TITLE }), view);
     expect(out).toBe('title: \\u001b]0;pwned\\u0007\n');

@@ -114,6 +114,13 @@ export function createApp(parts: RuntimeParts, ops: Operations): Hono {
       uptimeMs: parts.clock.now() - parts.startedAt,
       activeSessions: parts.active.list().length,
       queue: await queueDepth(parts.queue, parts.config.queue.name),
+      // Fail closed is visible: `agentSessions: refused` while mode enforce has no working backend.
+      sandbox: {
+        mode: parts.sandbox.mode,
+        backend: parts.sandbox.sandbox?.info.backend ?? null,
+        agentSessions: parts.sandbox.sandbox === null ? 'refused' : 'running',
+        ...(parts.sandbox.error === null ? {} : { error: parts.sandbox.error.message }),
+      },
     }),
   );
   app.get('/metrics', async (c) => {
