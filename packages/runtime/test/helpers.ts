@@ -122,13 +122,17 @@ export interface Daemon {
 }
 
 /** Spawns the real daemon on a free loopback port and waits for its "listening" line (30 s). */
-export async function startDaemon(home: string, args: readonly string[] = []): Promise<Daemon> {
+export async function startDaemon(
+  home: string,
+  args: readonly string[] = [],
+  env: Readonly<Record<string, string>> = {},
+): Promise<Daemon> {
   const child = spawn(
     process.execPath,
     ['--conditions=@worktrain/source', '--import', 'tsx', daemonMain, '--home', home, ...args],
     {
       cwd: repoRoot,
-      env: { ...process.env, WORKTRAIN_LOG_LEVEL: 'info' },
+      env: { ...process.env, WORKTRAIN_LOG_LEVEL: 'info', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
