@@ -24,7 +24,9 @@ export function checkCron(expression: string, timezone: string): Result<Cron, Tr
   }
   let cron: Cron;
   try {
-    cron = new Cron(expression, { timezone, paused: true, legacyMode: true });
+    // mode '5-part': seconds fixed at 0 and years wildcarded, as the 5-field check above promises;
+    // domAndDow false: day-of-month and day-of-week match with OR, as in Vixie cron (croner ≤ 9's legacyMode).
+    cron = new Cron(expression, { timezone, paused: true, mode: '5-part', domAndDow: false });
   } catch (thrown) {
     return err(
       triggerError(
@@ -44,8 +46,14 @@ export function checkCron(expression: string, timezone: string): Result<Cron, Tr
 }
 
 /**
- * The next `count` run instants (ms epoch, ascending) strictly after `fromMs`, per croner (DST handled by
- * croner: a wall time skipped by a spring-forward gap does not fire; a repeated hour fires once).
+ * The next `count` run instants (ms epoch, ascending) strictly after `fromMs`, per croner 11, whose DST
+ * rules follow Vixie cron (croner README, "DST handling"):
+ * - a fixed-time job (a single minute and a single hour, e.g. `30 2 * * *`) whose wall time falls in a
+ *   spring-forward gap runs at the first valid instant after the gap, the same day; in a fall-back
+ *   overlap it runs once, at the first occurrence;
+ * - an interval job (a wildcard, step, range or list in minute or hour, e.g. `0 * * * *`) skips wall times
+ *   in a gap and runs on both occurrences of a repeated wall time.
+ * The scheduler computes its ticks with the same `Cron` (see `checkCron`), so these are the instants it fires.
  */
 export function nextRuns(
   expression: string,

@@ -75,7 +75,7 @@ describe('nextRuns across DST transitions', () => {
         fc.integer({ min: Date.UTC(2026, 0, 1), max: Date.UTC(2027, 0, 1) }),
         (cron, zone, from) => {
           const ours = nextRuns(cron, zone, from, 12)._unsafeUnwrap();
-          const theirs = new Cron(cron, { timezone: zone, paused: true, legacyMode: true })
+          const theirs = new Cron(cron, { timezone: zone, paused: true, mode: '5-part', domAndDow: false })
             .nextRuns(12, new Date(from))
             .map((d) => d.getTime());
           expect(ours).toEqual(theirs);
@@ -91,7 +91,12 @@ describe('nextRuns across DST transitions', () => {
       ['Europe/Berlin', Date.UTC(2026, 9, 24)],
     ] as const) {
       const ours = nextRuns('30 2 * * *', zone, day, 4)._unsafeUnwrap();
-      const theirs = new Cron('30 2 * * *', { timezone: zone, paused: true, legacyMode: true })
+      const theirs = new Cron('30 2 * * *', {
+        timezone: zone,
+        paused: true,
+        mode: '5-part',
+        domAndDow: false,
+      })
         .nextRuns(4, new Date(day))
         .map((d) => d.getTime());
       expect(ours).toEqual(theirs);
