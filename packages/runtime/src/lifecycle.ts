@@ -421,7 +421,7 @@ export function createTaskHandler(deps: LifecycleDeps) {
           nodeId: null,
           decision: sandbox.info.enforced ? 'sandbox_enforced' : 'sandbox_off',
           reason: sandbox.info.enforced
-            ? `agent commands run under ${sandbox.info.backend}${sandbox.info.version === null ? '' : ` (${sandbox.info.version})`}, limits: ${sandbox.info.limits}`
+            ? `agent commands run under ${sandbox.info.version ?? sandbox.info.backend}, limits: ${sandbox.info.limits}`
             : sandbox.info.warnings.join('; '),
           data: described,
         },
