@@ -1,5 +1,5 @@
-import { symlinkSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { deliver } from '../src/index.js';
 import { createHarness, type Harness, pullsFor } from './setup.js';
@@ -73,6 +73,24 @@ describe('deliver refuses unsafe changes', () => {
       ['SYMLINK_ESCAPE', 'src/host'],
       ['SYMLINK_ESCAPE', 'src/passwd'],
     ]);
+    await expectNothingLeft();
+  });
+
+  it('a symlink the agent made to $WORKTRAIN_HOME/.env is refused without the file reaching any output', async () => {
+    const marker = `WT_MARKER_${Math.random().toString(36).slice(2)}`;
+    const envFile = join(h.fx.rootDir, 'wt-home', '.env');
+    mkdirSync(dirname(envFile), { recursive: true });
+    writeFileSync(envFile, `GITHUB_TOKEN=ghp_${'a'.repeat(36)}\n${marker}=1\n`);
+    await h.write({ 'src/page.ts': 'export const page = 5;\n' });
+    symlinkSync(envFile, join(h.worktree, 'src', 'config.env'));
+    const error = (await deliver(h.input({ targets: ['src/**'] }), h.deps()))._unsafeUnwrapErr();
+    expect(error.code).toBe('PATCH_REJECTED');
+    expect(error.details?.reasons).toEqual([
+      expect.objectContaining({ code: 'SYMLINK_ESCAPE', path: 'src/config.env' }),
+    ]);
+    const everything = JSON.stringify([error, (await h.store.readEvents(h.sessionId))._unsafeUnwrap()]);
+    expect(everything).not.toContain(marker);
+    expect(everything).not.toContain('ghp_aaaa');
     await expectNothingLeft();
   });
 
