@@ -107,6 +107,17 @@ async function startDaemon(home: string): Promise<Daemon> {
       no(new DemoError(`daemon exited before listening:\n${errText}`));
     });
   });
+  // Fail closed is a clear stop here, not a demo waiting for a session that will never run.
+  const health = (await (await fetch(`${url}/health`)).json()) as {
+    sandbox?: { agentSessions?: string; error?: string };
+  };
+  if (health.sandbox?.agentSessions === 'refused') {
+    child.kill('SIGTERM');
+    throw new DemoError(
+      `the daemon runs no agent session without its sandbox: ${health.sandbox.error ?? ''}\n` +
+        'Install bubblewrap (sudo apt-get install bubblewrap) and run the demo again, or pass --sandbox-off to see it unconfined.',
+    );
+  }
   const token = readFileSync(join(home, 'daemon.token'), 'utf8').trim();
   return {
     child,
