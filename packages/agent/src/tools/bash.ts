@@ -132,7 +132,11 @@ export function createBashTool(options: BashToolOptions = {}): AgentTool {
       const root = worktreeRoot(context.worktree);
       if (root.isErr()) return toolError(root.error.message);
       const timeoutMs = Math.min(parsed.data.timeoutMs ?? limits.bashTimeoutMs, limits.bashMaxTimeoutMs);
-      const home = options.home ?? join(tmpdir(), 'worktrain-agent-home', sha256Hex(root.value).slice(0, 16));
+      // Sandboxed: the policy's private HOME (under $WORKTRAIN_HOME/sandbox); else one under the OS temp dir.
+      const home =
+        options.policy?.home ??
+        options.home ??
+        join(tmpdir(), 'worktrain-agent-home', sha256Hex(root.value).slice(0, 16));
       mkdirSync(home, { recursive: true });
       const { env } = buildToolEnv({
         parent: options.parentEnv ?? process.env,
