@@ -65,6 +65,14 @@ ${MODEL_BLOCKS[model]}
 #   stallTimeoutMs: 180000
 #   maxRepeatedCalls: 5
 
+# sandbox:                      # every command the agent causes runs in an OS sandbox (docs/security.md)
+#   mode: enforce               # no agent session runs without it; \`off\` runs commands unconfined (not recommended)
+#   network:
+#     allow: []                 # hosts reachable through the filtering proxy, e.g. [registry.npmjs.org]
+#   limits:
+#     memoryBytes: 2147483648   # per command tree
+#     maxProcesses: 512
+
 # queue:
 #   name: tasks
 #   leaseMs: 30000
