@@ -93,7 +93,10 @@ describe('worktrain init', SLOW, () => {
       home,
       env: { GITHUB_WEBHOOK_SECRET: 'a-long-enough-secret' },
     });
-    expect(validate.code, validate.stdout + validate.stderr).toBe(0);
+    // The starter is valid YAML and schema, but cannot run until the placeholder is replaced: validate
+    // runs the daemon's own check (issue #13 item 5) and names the workspace.
+    expect(validate.code, validate.stdout + validate.stderr).toBe(1);
+    expect(validate.stdout + validate.stderr).toContain('/path/to/a/clone/of/your-repo does not exist');
   });
 
   it('refuses to overwrite without --force (exit 1, nothing changed) and overwrites with it', async () => {
@@ -211,6 +214,7 @@ describe('worktrain doctor', SLOW, () => {
       'database',
       'permissions',
       'config',
+      'sandbox',
       'triggers',
       'workspaces',
       'daemon',
