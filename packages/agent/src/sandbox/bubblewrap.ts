@@ -12,7 +12,7 @@
  */
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import {
   err,
   makeError,
@@ -98,7 +98,10 @@ export function bubblewrapArgs(
     else args.push('--tmpfs', path);
   }
   for (const path of policy.readOnly) args.push('--ro-bind', path, path);
-  args.push('--bind', policy.home, policy.home, '--bind', policy.tmp, policy.tmp);
+  // HOME and TMPDIR are siblings in the session's state folder (buildSandboxPolicy): one mount for both.
+  const state = dirname(policy.home);
+  if (state === dirname(policy.tmp) && state !== '/') args.push('--bind', state, state);
+  else args.push('--bind', policy.home, policy.home, '--bind', policy.tmp, policy.tmp);
   args.push('--bind', policy.worktree, policy.worktree);
   // After the worktree: a repository's own `.git` inside the worktree stays read-only.
   if (policy.gitCommonDir !== undefined) args.push('--ro-bind', policy.gitCommonDir, policy.gitCommonDir);
