@@ -241,6 +241,24 @@ export interface EngineOptions {
   readonly ids?: IdGenerator;
   readonly logger?: Logger;
   readonly limits?: Partial<EngineLimits>;
+  /**
+   * Bounds of the in-memory session cache (defaults in `DEFAULT_SESSION_CACHE`; `{ maxSessions: 0 }` turns
+   * it off). The engine keeps the indexed logs of recently used sessions and brings one up to date by
+   * reading only the events after its last seq, so an advance costs the same at step 10 000 as at step 10,
+   * and writes by other processes to the same store are seen on the next call.
+   */
+  readonly sessionCache?: Partial<SessionCacheLimits>;
+}
+
+/** Bounds of the engine's session cache (least recently used sessions are evicted first). */
+export interface SessionCacheLimits {
+  /** Sessions kept (default 64; 0 = no cache: every call reads the whole log). */
+  readonly maxSessions: number;
+  /**
+   * Events kept over all cached sessions (default 100 000, about 1 KiB of memory each). A session with
+   * more events than this is not cached.
+   */
+  readonly maxEvents: number;
 }
 
 /** HMAC-SHA256 key ring. The current key signs; any key still in the ring verifies (rotation). */

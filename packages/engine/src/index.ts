@@ -19,6 +19,7 @@ export type {
   PendingStep,
   Preferences,
   ResumeCandidate,
+  SessionCacheLimits,
   StartInput,
   StartResponse,
   StepResponseBase,
@@ -100,7 +101,7 @@ export { visitSteps } from './definition/semantics.js';
 export { parseWorkflowDefinition, validateWorkflowDefinition } from './definition/validate.js';
 export type { FileLoad as WorkflowFileLoad } from './definition/workflow-files.js';
 export { loadWorkflowFile, MAX_WORKFLOW_FILE_BYTES } from './definition/workflow-files.js';
-export { createEngine, DEFAULT_ENGINE_LIMITS, resolveLimits } from './engine/index.js';
+export { createEngine, DEFAULT_ENGINE_LIMITS, DEFAULT_SESSION_CACHE, resolveLimits } from './engine/index.js';
 // Tokens and keys.
 export type { FileKeyring, MemoryKeyring, TokenKind, TokenPayload } from './tokens/index.js';
 export {

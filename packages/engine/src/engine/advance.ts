@@ -20,14 +20,13 @@ import {
   type NewSessionEvent,
   ok,
   type Result,
-  type SessionEvent,
 } from '@worktrain/contracts';
 import type { ContinueResponse, EngineError } from '../api.js';
 import type { CompiledWorkflow } from '../compiled.js';
 import { contextWithLoopVariables, findStep } from '../interpreter/next.js';
 import { validateOutput } from '../interpreter/validate-output.js';
 import type { TokenPayload } from '../tokens/index.js';
-import { advanceKey, appendOrConflict, readView } from './append.js';
+import { advanceKey, appendOrConflict } from './append.js';
 import {
   afterAccepted,
   confirmationApplies,
@@ -47,12 +46,14 @@ import {
   gateCheckpointResponse,
   replayResponse,
 } from './responses.js';
+import { readView } from './session-cache.js';
 import {
   advancesFrom,
   batchOf,
   blockedAttempts,
   contextAt,
   currentAttempt,
+  lastParkedGate,
   openGate,
   type SessionView,
 } from './session-view.js';
@@ -259,9 +260,7 @@ async function advanceOnce(
     if (appended.isErr()) return err(appended.error);
     if (appended.value.replay !== undefined) return appended.value.replay;
     if (appended.value.retry === true) return RETRY;
-    const parked = appended.value.view.events.findLast(
-      (e): e is Extract<SessionEvent, { kind: 'gate_parked' }> => e.kind === 'gate_parked',
-    );
+    const parked = lastParkedGate(appended.value.view, node.nodeId);
     if (parked === undefined)
       return err(makeError('STORE_ERROR', 'The parked gate was not found after the append.'));
     return ok(gateCheckpointResponse(deps, view.sessionId, parked, attempt));

@@ -19,19 +19,8 @@ import type { CompiledWorkflow } from '../compiled.js';
 import { type EngineDeps, storeError } from './core.js';
 import type { ParsedOutput } from './input.js';
 import { replayResponse } from './responses.js';
-import { batchOf, buildSessionView, type SessionView } from './session-view.js';
-
-/** Reads a session and builds its view. */
-export async function readView(
-  deps: EngineDeps,
-  sessionId: string,
-): Promise<Result<SessionView, EngineError>> {
-  const events = await deps.store.readEvents(sessionId);
-  if (events.isErr()) return err(storeError(events.error));
-  if (events.value.length === 0)
-    return err(makeError('SESSION_NOT_FOUND', `Session ${sessionId} has no events.`));
-  return ok(buildSessionView(sessionId, events.value));
-}
+import { readView, viewAfterAppend } from './session-cache.js';
+import { batchOf, eventsAfter, type SessionView } from './session-view.js';
 
 /** Idempotency key of an advance: sha256 over the token and the canonical output and context. */
 export function advanceKey(
@@ -70,7 +59,7 @@ export async function appendOrConflict(
         replay: replayResponse({ deps, compiled, view: reread.value, batch: batchOf(reread.value, key) }),
       });
     }
-    return ok({ view: buildSessionView(view.sessionId, [...view.events, ...appended.value.events]) });
+    return ok({ view: viewAfterAppend(deps, view, appended.value.events) });
   }
   return conflictOutcome(deps, compiled, view, key, appended.error, nodeId);
 }
@@ -120,7 +109,7 @@ async function conflictOutcome(
   if (
     nodeId !== undefined &&
     error.code === 'SEQ_CONFLICT' &&
-    !reread.value.events.some((e) => e.seq > view.lastSeq && touchesNode(e, nodeId))
+    !eventsAfter(reread.value, view.lastSeq).some((e) => touchesNode(e, nodeId))
   ) {
     return ok({ view: reread.value, retry: true });
   }

@@ -38,6 +38,7 @@ import { completePending, contextWithLoopVariables, findStep, nextPending } from
 import type { Decision, ExecutionState } from '../interpreter/state.js';
 import { signToken } from '../tokens/index.js';
 import { interpreterDeps, renderPrompt } from './primitives.js';
+import type { SessionCache } from './session-cache.js';
 import type { NodeSnapshot, SessionMode } from './session-view.js';
 
 export interface EngineDeps {
@@ -50,6 +51,8 @@ export interface EngineDeps {
   readonly limits: EngineLimits;
   /** Compiled snapshots by hash (immutable, so caching is safe). */
   readonly snapshots: Map<string, CompiledWorkflow>;
+  /** Indexed logs of recently used sessions (see session-cache.ts). */
+  readonly sessions: SessionCache;
 }
 
 /** Maps a session-store error onto the engine's codes (the store's code stays in `details.storeCode`). */

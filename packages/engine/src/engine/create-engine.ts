@@ -30,6 +30,7 @@ import type { EngineDeps } from './core.js';
 import { parseContext, parseOutput } from './input.js';
 import { resolveLimits } from './limits.js';
 import { resumeSessions } from './resume.js';
+import { resolveSessionCacheLimits, SessionCache } from './session-cache.js';
 import { checkpoint, rehydrate, resolveGate, startSession } from './session-ops.js';
 import { compileLoaded, listItem } from './workflows.js';
 
@@ -37,7 +38,8 @@ import { compileLoaded, listItem } from './workflows.js';
  * Builds an engine over a session store, a keyring and a workflow registry.
  * Options: `store` (durable log), `keyring` (token HMAC keys), `workflows` (registry), `clock`
  * (default system clock), `ids` (default random ids), `logger` (default silent), `limits` (partial
- * override of `DEFAULT_ENGINE_LIMITS`).
+ * override of `DEFAULT_ENGINE_LIMITS`), `sessionCache` (bounds of the session cache, partial override of
+ * `DEFAULT_SESSION_CACHE`).
  */
 export function createEngine(options: EngineOptions): Engine {
   const deps: EngineDeps = {
@@ -49,6 +51,7 @@ export function createEngine(options: EngineOptions): Engine {
     logger: options.logger ?? silentLogger,
     limits: resolveLimits(options.limits),
     snapshots: new Map<string, CompiledWorkflow>(),
+    sessions: new SessionCache(resolveSessionCacheLimits(options.sessionCache)),
   };
 
   function guard<T>(

@@ -7,7 +7,7 @@ import type { ContinueResponse, EngineError } from '../api.js';
 import type { CompiledWorkflow } from '../compiled.js';
 import { signToken } from '../tokens/index.js';
 import { createdNodeIn, type EngineDeps, stepResponse } from './core.js';
-import { contextAt, type SessionView } from './session-view.js';
+import { blockedAttempts, contextAt, type SessionView } from './session-view.js';
 
 export function gateKindForResponse(
   kind: 'confirmation' | 'human_approval' | 'coordinator_eval',
@@ -159,9 +159,7 @@ export function attemptOfGate(
   view: SessionView,
   parked: Extract<SessionEvent, { kind: 'gate_parked' }>,
 ): number {
-  return view.events.filter(
-    (e) => e.kind === 'blocked_attempt' && e.data.nodeId === parked.data.nodeId && e.seq < parked.seq,
-  ).length;
+  return blockedAttempts(view, parked.data.nodeId).filter((e) => e.seq < parked.seq).length;
 }
 
 export function circuitOpen(deps: EngineDeps): EngineError {

@@ -8,8 +8,9 @@ import { err, makeError, ok, type Result } from '@worktrain/contracts';
 import type { ListSessionsQuery, SessionSummary } from '@worktrain/session-store';
 import type { EngineError, ResumeCandidate } from '../api.js';
 import { signToken } from '../tokens/index.js';
-import { readView } from './append.js';
 import { type EngineDeps, storeError } from './core.js';
+import { readView } from './session-cache.js';
+import { headNodeId, latestNotes } from './session-view.js';
 
 export const MAX_RESUME_CANDIDATES = 5;
 const SCAN_LIMIT = 200;
@@ -116,9 +117,7 @@ async function toCandidate(deps: EngineDeps, scored: Scored): Promise<ResumeCand
   const { summary } = scored;
   const view = await readView(deps, summary.sessionId);
   if (view.isErr()) return undefined;
-  const head = [...view.value.nodeOrder]
-    .reverse()
-    .find((id) => view.value.nodes.get(id)?.nodeKind !== 'checkpoint');
+  const head = headNodeId(view.value);
   if (head === undefined) return undefined;
   const resumeToken = signToken(deps.keyring, {
     kind: 'state',
@@ -126,9 +125,7 @@ async function toCandidate(deps: EngineDeps, scored: Scored): Promise<ResumeCand
     nodeId: head,
     attempt: 0,
   });
-  let notes = '';
-  for (const e of view.value.events)
-    if (e.kind === 'output_appended' && e.data.notesMarkdown !== undefined) notes = e.data.notesMarkdown;
+  const notes = latestNotes(view.value) ?? '';
   const snippet = (notes !== '' ? notes : (summary.goal ?? summary.title ?? summary.workflowId))
     .replace(/\s+/g, ' ')
     .slice(0, 200);

@@ -8,7 +8,6 @@ import {
   type NewSessionEvent,
   ok,
   type Result,
-  type SessionEvent,
   sha256Hex,
   utf8Bytes,
 } from '@worktrain/contracts';
@@ -16,14 +15,15 @@ import type { CheckpointResponse, ContinueResponse, EngineError, StartInput, Sta
 import { initialState } from '../interpreter/state.js';
 import { signToken, type TokenPayload } from '../tokens/index.js';
 import { advanceEvents } from './advance.js';
-import { appendOrConflict, readView } from './append.js';
+import { appendOrConflict } from './append.js';
 import { type EngineDeps, loadCompiled, planNextNode, stepResponse, storeError, toJson } from './core.js';
 import { checkStartFields, parseContext } from './input.js';
 import { advancedResponse, blockedResponse, circuitOpen, replayResponse } from './responses.js';
+import { readView, viewAfterAppend, viewOfNewSession } from './session-cache.js';
 import {
   batchOf,
   blockedAttempts,
-  buildSessionView,
+  checkpointOf,
   contextAt,
   currentAttempt,
   latestArtifacts,
@@ -90,7 +90,7 @@ export async function startSession(
   events.push(...planned.events);
   const appended = await deps.store.append({ sessionId, expectedSeq: 0, events });
   if (appended.isErr()) return err(storeError(appended.error));
-  const view = buildSessionView(sessionId, appended.value.events);
+  const view = viewOfNewSession(deps, sessionId, appended.value.events);
   const node = view.nodes.get(planned.nodeId);
   if (node?.snapshot === undefined)
     return err(makeError('STORE_ERROR', 'The new session has no first node after the append.'));
@@ -173,10 +173,7 @@ export async function checkpoint(
           `The token names node ${payload.nodeId}, which this session does not have.`,
         ),
       );
-    const existing = view.events.find(
-      (e): e is Extract<SessionEvent, { kind: 'checkpoint_created' }> =>
-        e.kind === 'checkpoint_created' && e.data.nodeId === payload.nodeId,
-    );
+    const existing = checkpointOf(view, payload.nodeId);
     const respond = (checkpointNodeId: string): CheckpointResponse => {
       const continueToken = signToken(deps.keyring, {
         kind: 'continue',
@@ -217,6 +214,7 @@ export async function checkpoint(
       ],
     });
     if (appended.isOk()) {
+      if (!appended.value.replayed) viewAfterAppend(deps, view, appended.value.events);
       const recorded = appended.value.events.find((e) => e.kind === 'checkpoint_created');
       return ok(
         respond(recorded?.kind === 'checkpoint_created' ? recorded.data.checkpointNodeId : checkpointNodeId),
