@@ -17,6 +17,10 @@
  * - mcp_cold_start: spawn `worktrain-mcp` to a completed MCP initialize handshake (goal p50 < 300 ms),
  *   against `node -e ''` start-up measured the same way (the floor no Node server can beat).
  * - continue_workflow_roundtrip: p50/p99 of continue_workflow over stdio with the official MCP client.
+ * - continue_workflow_by_steps: p50/p99 of continue_workflow in sessions of 100, 1 000 and 10 000 steps
+ *   (MCP over stdio, the engine in process, and the engine without its session cache as the reference),
+ *   then continue_workflow_scaling: p99 at 10 000 steps over p99 at 100 (goal <= 1.5); see
+ *   bench/engine-continue.ts.
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -28,6 +32,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import type { NewSessionEvent } from '@worktrain/contracts';
 import { createSqliteSessionStore, projectSession } from '@worktrain/session-store';
 import Database from 'better-sqlite3';
+import { continueBySteps } from './engine-continue.js';
 
 const quick = process.argv.includes('--quick');
 const root = resolve(import.meta.dirname, '..');
@@ -333,6 +338,8 @@ async function main(): Promise<void> {
   }
   await client.close();
   emit({ workload: 'continue_workflow_roundtrip', system: 'worktrain-mcp-stdio', ...summarize(rtt) });
+
+  await continueBySteps({ work, quick, emit, summarize, connect: connectClient });
 }
 
 main()
