@@ -63,19 +63,6 @@ function upTo<T extends SessionEvent>(events: readonly T[], seq: number): T[] {
   return end === events.length ? [...events] : events.slice(0, end);
 }
 
-/** The node and its ancestors, nearest first. */
-export function ancestry(view: SessionView, nodeId: string): string[] {
-  const chain: string[] = [];
-  let current: string | null = nodeId;
-  const seen = new Set<string>();
-  while (current !== null && !seen.has(current)) {
-    seen.add(current);
-    chain.push(current);
-    current = view.nodes.get(current)?.parentNodeId ?? null;
-  }
-  return chain;
-}
-
 /**
  * Context as seen at `nodeId`: the session's initial context plus every `context_set` recorded on the node
  * or its ancestors, in log order. An advance records its context on the node it creates, so a fork never
