@@ -1,3 +1,5 @@
+// Over 400 lines on purpose, for now: `runSession` is one closure; splitting it into per-stage modules
+// (prepare, turn, tool call, closing) is issue #14 ("stages, not closures").
 /**
  * The agent loop: drives one workflow session with a model and tools until the workflow completes, parks
  * at a gate, a budget is hit, it is cancelled, or something fails. Every model turn and tool call is

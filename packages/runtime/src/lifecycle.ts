@@ -1,3 +1,6 @@
+// Over 400 lines on purpose, for now: the task → worktree → sandbox → agent → delivery → finalize lifecycle
+// is one closure (`createTaskHandler`). Splitting it into stage modules is issue #14 ("stages, not closures");
+// the sandbox record + policy step in `runAgent` is meant to become the first of them.
 import {
   type Budget,
   type ConversationStore,
