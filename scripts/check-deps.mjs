@@ -5,8 +5,9 @@
 // - source (`src/**/*.{ts,tsx,mts,cts}` of every package and app, tests excluded): every `import`,
 //   `export … from`, `import x = require()`, `require()`, dynamic `import()` and `import('…')` type names a
 //   package declared in that package's dependencies, peerDependencies or optionalDependencies; a workspace
-//   package is imported by its name only (its src/index.ts is its only public surface) and from a strictly
-//   lower layer; a relative import stays inside its package.
+//   package is imported by its name only (its src/index.ts is its only public surface) or by a subpath its
+//   package.json `exports` declares (e.g. `@worktrain/contracts/sqlite`), and from a strictly lower layer;
+//   a relative import stays inside its package.
 // Specifiers come from TypeScript's parser, so imports in comments and strings do not count.
 // Usage: node scripts/check-deps.mjs [root]   (default: this repository). Exits 1 listing violations.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -127,8 +128,18 @@ const packageName = (specifier) =>
     .slice(0, specifier.startsWith('@') ? 2 : 1)
     .join('/');
 
+/** The subpaths (`@scope/name/sub`) each workspace package declares in its `exports`, besides `.`. */
+function declaredSubpaths(manifests) {
+  const subpaths = new Set();
+  for (const { pkg } of manifests)
+    for (const key of Object.keys(pkg.exports ?? {}))
+      if (key.startsWith('./') && !key.includes('*')) subpaths.add(`${pkg.name}/${key.slice(2)}`);
+  return subpaths;
+}
+
 function checkSources(root, manifests) {
   const problems = [];
+  const subpaths = declaredSubpaths(manifests);
   let files = 0;
   let workspaceImports = 0;
   for (const { group, dir, pkg } of manifests) {
@@ -158,7 +169,10 @@ function checkSources(root, manifests) {
           );
         if (!name.startsWith('@worktrain/')) continue;
         workspaceImports++;
-        if (specifier !== name) problems.push(`${at}: a deep path; import '${name}' (its src/index.ts)`);
+        if (specifier !== name && !subpaths.has(specifier))
+          problems.push(
+            `${at}: a deep path; import '${name}' (its src/index.ts) or a subpath its exports declare`,
+          );
         const depLayer = LAYERS[name];
         if (depLayer === undefined) problems.push(`${at}: ${name} is an app or unknown`);
         else if (layer !== undefined && depLayer >= layer)

@@ -122,6 +122,25 @@ describe('check:deps over source imports', () => {
     );
   });
 
+  it('accepts a subpath the package exports declare and refuses one they do not', () => {
+    const root = copyTree();
+    plant(
+      root,
+      'packages/queue/src/planted.ts',
+      [
+        "import '@worktrain/contracts/sqlite';",
+        "import '@worktrain/contracts/src/sqlite/index.js';",
+        '',
+      ].join('\n'),
+    );
+    const r = checkDeps(root);
+    expect(r.status).toBe(1);
+    expect(r.stderr).not.toContain("imports '@worktrain/contracts/sqlite'");
+    expect(r.stderr).toContain(
+      "packages/queue/src/planted.ts:2: @worktrain/queue imports '@worktrain/contracts/src/sqlite/index.js': a deep path",
+    );
+  });
+
   it('fails on an undeclared third-party package', () => {
     const root = copyTree();
     plant(root, 'packages/engine/src/planted.ts', "import { Cron } from 'croner';\n");
