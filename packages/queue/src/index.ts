@@ -68,10 +68,11 @@ export {
   LATEST_QUEUE_SCHEMA_VERSION,
   migrateQueueSchema,
   openWorktrainDatabase,
+  QUEUE_MIGRATION_SET,
   WORKTRAIN_APPLICATION_ID,
 } from './sqlite/schema.js';
 export type { SqliteQueueOptions } from './sqlite/sqlite-queue.js';
-export { openSqliteQueue, SqliteTaskQueue } from './sqlite/sqlite-queue.js';
+export { openSqliteQueue, openSqliteQueueReadOnly, SqliteTaskQueue } from './sqlite/sqlite-queue.js';
 export type { ResolvedOptions } from './validation.js';
 export { checkJson, resolveOptions, retryDecision } from './validation.js';
 export type { WorkerHandle, WorkerOptions } from './worker.js';

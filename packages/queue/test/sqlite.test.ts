@@ -36,7 +36,9 @@ describe('SQLite backend', () => {
     expect(q.db.pragma('synchronous', { simple: true })).toBe(2);
     expect(q.db.pragma('foreign_keys', { simple: true })).toBe(1);
     expect(q.db.pragma('application_id', { simple: true })).toBe(WORKTRAIN_APPLICATION_ID);
-    expect(q.db.prepare('SELECT max(version) AS v FROM queue_migrations').get()).toEqual({ v: 2 });
+    expect(
+      q.db.prepare("SELECT max(version) AS v FROM worktrain_migrations WHERE store = 'queue'").get(),
+    ).toEqual({ v: 2 });
     void q.close();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -134,7 +136,10 @@ describe('SQLite backend', () => {
     v1.close();
 
     const q = openSqliteQueue({ path })._unsafeUnwrap();
-    expect(q.db.prepare('SELECT max(version) AS v FROM queue_migrations').get()).toEqual({ v: 2 });
+    // The versions the old code kept in queue_migrations are adopted into the shared table; v2 is applied.
+    expect(
+      q.db.prepare("SELECT version FROM worktrain_migrations WHERE store = 'queue' ORDER BY version").all(),
+    ).toEqual([{ version: 1 }, { version: 2 }]);
     const history = (await q.history('task_old'))._unsafeUnwrap();
     expect(history.map((h) => [h.from, h.to, h.actor])).toEqual([
       [null, 'pending', 'system'],

@@ -32,6 +32,11 @@ export interface PrepareDatabaseOptions extends ConnectionOptions {
   readonly migrations?: readonly MigrationSet[];
   /** Check only: no pragma that writes, no stamp, no migration. */
   readonly readOnly?: boolean;
+  /**
+   * `false` leaves the connection's pragmas as its opener set them: for a shared connection, e.g. a store
+   * joining the caller's transaction (where `journal_mode` cannot be set). Default true.
+   */
+  readonly pragmas?: boolean;
   /** Time recorded with applied migrations, ms since epoch. Default `Date.now`. */
   readonly now?: () => number;
 }
@@ -153,7 +158,9 @@ export function prepareDatabase(
   const { path } = options;
   const sets = options.migrations ?? [];
   try {
-    if (options.readOnly) db.pragma(`busy_timeout = ${Math.floor(options.busyTimeoutMs ?? 5000)}`);
+    if (options.pragmas === false) {
+      // The opener's settings stay.
+    } else if (options.readOnly) db.pragma(`busy_timeout = ${Math.floor(options.busyTimeoutMs ?? 5000)}`);
     else applyConnectionPragmas(db, options);
     const owner = checkOwnership(db, path);
     if (owner !== undefined) return err(owner);

@@ -1,11 +1,20 @@
 import { describeThrown, err, makeError, ok, type Result } from '@worktrain/contracts';
-import Database from 'better-sqlite3';
+import {
+  applyConnectionPragmas,
+  type DatabaseError,
+  type Migration,
+  type MigrationSet,
+  openDatabase,
+  prepareDatabase,
+  WORKTRAIN_APPLICATION_ID,
+} from '@worktrain/contracts/sqlite';
+import type Database from 'better-sqlite3';
 import type { QueueError } from '../queue.js';
 
 type Db = Database.Database;
 
 /** `PRAGMA application_id` of every WorkTrain database ('WRKT'), shared with the session store. */
-export const WORKTRAIN_APPLICATION_ID = 0x57524b54;
+export { WORKTRAIN_APPLICATION_ID };
 
 /** Connection settings. `busyTimeoutMs` bounds how long a write waits for another process's lock. */
 export interface SqliteConnectionOptions {
@@ -17,49 +26,18 @@ export interface SqliteConnectionOptions {
 
 /**
  * Applies the pragmas every WorkTrain connection needs (DESIGN §3): WAL, `synchronous=FULL` (a reopened WAL
- * database silently starts at NORMAL otherwise), `busy_timeout`, `foreign_keys=ON`, `journal_size_limit`.
+ * database silently starts at NORMAL otherwise), `busy_timeout`, `foreign_keys=ON`, `journal_size_limit` —
+ * `applyConnectionPragmas` of `@worktrain/contracts/sqlite`, kept under this name for existing callers.
  */
 export function applyPragmas(db: Db, options: SqliteConnectionOptions = {}): void {
-  db.pragma(`busy_timeout = ${Math.floor(options.busyTimeoutMs ?? 5000)}`);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = FULL');
-  db.pragma('foreign_keys = ON');
-  db.pragma(`journal_size_limit = ${Math.floor(options.journalSizeLimitBytes ?? 64 * 1024 * 1024)}`);
+  applyConnectionPragmas(db, options);
 }
 
 /**
- * Accepts a database whose `application_id` is WorkTrain's, or an empty database (which it stamps);
- * anything else (another application's database, a non-SQLite file) is `NOT_A_WORKTRAIN_DATABASE`.
+ * Versioned migrations of the queue's tables, recorded per store in `worktrain_migrations` (before that
+ * table existed: in `queue_migrations`, adopted on the first writable open).
  */
-export function checkApplicationId(db: Db, label: string): Result<void, QueueError> {
-  try {
-    const id = db.pragma('application_id', { simple: true });
-    if (id === WORKTRAIN_APPLICATION_ID) return ok(undefined);
-    const objects = db
-      .prepare("SELECT count(*) AS n FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'")
-      .get() as {
-      n: number;
-    };
-    if (id === 0 && objects.n === 0) {
-      db.pragma(`application_id = ${WORKTRAIN_APPLICATION_ID}`);
-      return ok(undefined);
-    }
-    return err(notOurs(label, `application_id is ${String(id)} with ${objects.n} objects`));
-  } catch (thrown) {
-    return err(notOurs(label, describeThrown(thrown)));
-  }
-}
-
-function notOurs(label: string, why: string): QueueError {
-  return makeError(
-    'NOT_A_WORKTRAIN_DATABASE',
-    `${label} is not a WorkTrain database (${why}); point WorkTrain at its own worktrain.db or an empty file`,
-    { path: label },
-  );
-}
-
-/** Versioned migrations of the queue's tables, recorded in `queue_migrations` (never `user_version`). */
-export const QUEUE_MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> = [
+export const QUEUE_MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
     name: 'tasks, audit, indexes, audit triggers',
@@ -148,76 +126,74 @@ END;
 
 export const LATEST_QUEUE_SCHEMA_VERSION = QUEUE_MIGRATIONS[QUEUE_MIGRATIONS.length - 1]!.version;
 
+/** The queue's schema for `openDatabase` / `prepareDatabase` (store `queue`). */
+export const QUEUE_MIGRATION_SET: MigrationSet = {
+  store: 'queue',
+  migrations: QUEUE_MIGRATIONS,
+  legacyTable: 'queue_migrations',
+};
+
+/**
+ * The queue's codes for the foundation's errors: another application's file or a newer schema →
+ * NOT_A_WORKTRAIN_DATABASE; a lock held past busy_timeout, a missing file or one that cannot be opened →
+ * STORE_UNAVAILABLE; a failed or refused migration → STORE_IO. `details.databaseCode` keeps the original.
+ */
+export function fromDatabaseError(error: DatabaseError): QueueError {
+  const details = { ...error.details, databaseCode: error.code };
+  switch (error.code) {
+    case 'DATABASE_FOREIGN':
+    case 'DATABASE_TOO_NEW':
+      return makeError('NOT_A_WORKTRAIN_DATABASE', error.message, details);
+    case 'DATABASE_LOCKED':
+    case 'DATABASE_MISSING':
+    case 'DATABASE_IO':
+      return makeError('STORE_UNAVAILABLE', error.message, details);
+    case 'MIGRATION_FAILED':
+    case 'MIGRATION_REFUSED':
+      return makeError('STORE_IO', `queue schema migration failed: ${error.message}`, details);
+  }
+}
+
 const migrated = new WeakSet<Db>();
 
 /**
- * Creates or upgrades the queue's tables in `db` (idempotent; each migration in its own IMMEDIATE
- * transaction). Errors: STORE_IO when a migration fails (nothing of it is applied).
+ * Creates or upgrades the queue's tables on a connection someone else opened (its pragmas are the opener's;
+ * callable inside the caller's transaction, where it runs as a savepoint). Idempotent; checked once per
+ * connection. Errors: NOT_A_WORKTRAIN_DATABASE, STORE_UNAVAILABLE, STORE_IO (nothing of a failed migration
+ * is applied).
  */
 export function migrateQueueSchema(db: Db, now: number = Date.now()): Result<number, QueueError> {
   if (migrated.has(db)) return ok(LATEST_QUEUE_SCHEMA_VERSION);
   try {
-    db.exec(
-      'CREATE TABLE IF NOT EXISTS queue_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)',
-    );
-    const applied = new Set(
-      (db.prepare('SELECT version FROM queue_migrations').all() as Array<{ version: number }>).map(
-        (r) => r.version,
-      ),
-    );
-    for (const m of QUEUE_MIGRATIONS) {
-      if (applied.has(m.version)) continue;
-      db.transaction(() => {
-        // Re-check inside the write lock: another process may have migrated meanwhile.
-        const again = db.prepare('SELECT 1 FROM queue_migrations WHERE version = ?').get(m.version);
-        if (again !== undefined) return;
-        db.exec(m.sql);
-        db.prepare('INSERT INTO queue_migrations(version, name, applied_at) VALUES (?, ?, ?)').run(
-          m.version,
-          m.name,
-          now,
-        );
-      }).immediate();
-    }
-    migrated.add(db);
-    return ok(LATEST_QUEUE_SCHEMA_VERSION);
+    const prepared = prepareDatabase(db, {
+      path: db.name,
+      migrations: [QUEUE_MIGRATION_SET],
+      pragmas: false,
+      now: () => now,
+    });
+    if (prepared.isErr()) return err(fromDatabaseError(prepared.error));
   } catch (thrown) {
     return err(makeError('STORE_IO', `queue schema migration failed: ${describeThrown(thrown)}`));
   }
+  migrated.add(db);
+  return ok(LATEST_QUEUE_SCHEMA_VERSION);
 }
 
 /**
  * Opens (creating if missing) a WorkTrain SQLite database with the required pragmas, checks its
- * application id and applies the queue migrations.
- * Errors: NOT_A_WORKTRAIN_DATABASE, STORE_UNAVAILABLE (cannot open), STORE_IO (migration).
+ * application id and applies the queue migrations (`openDatabase` of `@worktrain/contracts/sqlite`).
+ * Errors: NOT_A_WORKTRAIN_DATABASE, STORE_UNAVAILABLE (cannot open, locked), STORE_IO (migration).
  */
 export function openWorktrainDatabase(
   path: string,
-  options: SqliteConnectionOptions = {},
+  options: SqliteConnectionOptions & { readonly migrations?: readonly MigrationSet[] } = {},
 ): Result<Db, QueueError> {
-  let db: Db;
-  try {
-    db = new Database(path);
-  } catch (thrown) {
-    return err(makeError('STORE_UNAVAILABLE', `cannot open ${path}: ${describeThrown(thrown)}`, { path }));
-  }
-  const checked = checkApplicationId(db, path);
-  if (checked.isErr()) {
-    db.close();
-    return err(checked.error);
-  }
-  try {
-    applyPragmas(db, options);
-  } catch (thrown) {
-    db.close();
-    const message = describeThrown(thrown);
-    if (/not a database|malformed/i.test(message)) return err(notOurs(path, message));
-    return err(makeError('STORE_UNAVAILABLE', `cannot configure ${path}: ${message}`, { path }));
-  }
-  const m = migrateQueueSchema(db);
-  if (m.isErr()) {
-    db.close();
-    return err(m.error);
-  }
-  return ok(db);
+  const opened = openDatabase({
+    path,
+    ...options,
+    migrations: [QUEUE_MIGRATION_SET, ...(options.migrations ?? [])],
+  });
+  if (opened.isErr()) return err(fromDatabaseError(opened.error));
+  migrated.add(opened.value.db);
+  return ok(opened.value.db);
 }

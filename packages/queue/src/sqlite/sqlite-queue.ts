@@ -11,6 +11,7 @@ import {
   randomIds,
   systemClock,
 } from '@worktrain/contracts';
+import { openDatabase } from '@worktrain/contracts/sqlite';
 import type Database from 'better-sqlite3';
 import { appendArchive } from '../archive.js';
 import { notFound } from '../errors.js';
@@ -60,7 +61,14 @@ import {
 import type { Combiner, GroupCommitOptions } from './group-commit.js';
 import { GroupCommitter } from './group-commit.js';
 import { SqliteOps } from './ops.js';
-import { migrateQueueSchema, openWorktrainDatabase, type SqliteConnectionOptions } from './schema.js';
+import {
+  fromDatabaseError,
+  LATEST_QUEUE_SCHEMA_VERSION,
+  migrateQueueSchema,
+  openWorktrainDatabase,
+  QUEUE_MIGRATION_SET,
+  type SqliteConnectionOptions,
+} from './schema.js';
 
 /** Tasks deleted per purge transaction. */
 const PURGE_BATCH = 500;
@@ -77,6 +85,8 @@ export interface SqliteQueueOptions extends QueueOptions, SqliteConnectionOption
   readonly groupCommit?: Pick<GroupCommitOptions, 'windowMs' | 'maxBatch'>;
   /** Idle time after the last commit before a WAL checkpoint, ms. Default 1 000. */
   readonly checkpointIdleMs?: number;
+  /** Set by {@link openSqliteQueueReadOnly}: the handle never checkpoints. */
+  readonly readOnly?: boolean;
 }
 
 /**
@@ -91,6 +101,39 @@ export function openSqliteQueue(options: SqliteQueueOptions): Result<SqliteTaskQ
     return m.map(() => new SqliteTaskQueue(options.db!, false, options));
   }
   return openWorktrainDatabase(options.path!, options).map((db) => new SqliteTaskQueue(db, true, options));
+}
+
+/**
+ * Opens the queue of the database at `path` for reading only (`worktrain queue list|stats|inspect`): no
+ * table is created, nothing migrated, the file left byte-identical (`openDatabase({ readOnly: true })` of
+ * `@worktrain/contracts/sqlite`). `null` when there is nothing to read yet: no file, or a file without the
+ * queue's tables. Every write on the handle fails (STORE_IO). Errors: NOT_A_WORKTRAIN_DATABASE,
+ * STORE_UNAVAILABLE, STORE_IO (the file has an older queue schema; a writable open, e.g. the daemon's,
+ * migrates it).
+ */
+export function openSqliteQueueReadOnly(
+  options: Omit<SqliteQueueOptions, 'db' | 'path'> & { readonly path: string },
+): Result<SqliteTaskQueue | null, QueueError> {
+  const opened = openDatabase({ ...options, readOnly: true, migrations: [QUEUE_MIGRATION_SET] });
+  if (opened.isErr())
+    return opened.error.code === 'DATABASE_MISSING' ? ok(null) : err(fromDatabaseError(opened.error));
+  const { db, versions } = opened.value;
+  const version = versions[QUEUE_MIGRATION_SET.store] ?? 0;
+  if (version === 0) {
+    db.close();
+    return ok(null);
+  }
+  if (version < LATEST_QUEUE_SCHEMA_VERSION) {
+    db.close();
+    return err(
+      makeError(
+        'STORE_IO',
+        `${options.path} has queue schema v${version}; this version reads v${LATEST_QUEUE_SCHEMA_VERSION}. Open it writable once (e.g. start the daemon) to migrate it.`,
+        { path: options.path, schemaVersion: version, supported: LATEST_QUEUE_SCHEMA_VERSION },
+      ),
+    );
+  }
+  return ok(new SqliteTaskQueue(db, true, { ...options, readOnly: true }));
 }
 
 /** Converts a better-sqlite3 exception into a queue error code. */
@@ -115,6 +158,7 @@ export class SqliteTaskQueue implements TaskQueue {
   private readonly state = new HandleState();
   private checkpointTimer: NodeJS.Timeout | null = null;
   private readonly checkpointIdleMs: number;
+  private readonly readOnly: boolean;
 
   constructor(
     readonly db: Database.Database,
@@ -125,6 +169,7 @@ export class SqliteTaskQueue implements TaskQueue {
     this.clock = options.clock ?? systemClock;
     this.ops = new SqliteOps(db, this.opts, options.ids ?? randomIds);
     this.checkpointIdleMs = options.checkpointIdleMs ?? 1000;
+    this.readOnly = options.readOnly ?? false;
     this.completer = { runMany: (refs) => this.ops.completeMany(refs, this.clock.now()) };
     this.committer = new GroupCommitter(db, {
       ...options.groupCommit,
@@ -428,7 +473,7 @@ export class SqliteTaskQueue implements TaskQueue {
     if (this.checkpointTimer !== null) clearTimeout(this.checkpointTimer);
     if (this.ownsDb) {
       try {
-        this.db.pragma('wal_checkpoint(TRUNCATE)');
+        if (!this.readOnly) this.db.pragma('wal_checkpoint(TRUNCATE)');
       } catch {
         // Another process holds the database; its own checkpoints will bound the WAL.
       }
