@@ -20,6 +20,8 @@ export { silentLogger } from './logger.js';
 export type { WorktrainPaths } from './paths.js';
 export { resolveWorktrainPaths } from './paths.js';
 export type { Err, Ok } from './result.js';
+export type { BackoffInputs, BackoffJitter, BackoffPolicy } from './retry.js';
+export { computeBackoff, parseRetryAfter, sleep } from './retry.js';
 export {
   assertNever,
   err,

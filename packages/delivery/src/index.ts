@@ -94,7 +94,7 @@ export { CHANGE_TYPES, commitMessage, conventionalHeader, WORKTRAIN_CO_AUTHOR } 
 export type { Notifier, NotifierOptions } from './notify/notifier.js';
 export { createNotifier } from './notify/notifier.js';
 export type { AttemptRequest, PostOutcome, Transport } from './notify/send.js';
-export { isRetryableStatus, postWithRetries, retryAfterMs } from './notify/send.js';
+export { isRetryableStatus, postWithRetries } from './notify/send.js';
 export {
   DELIVERY_HEADER,
   EVENT_HEADER,

@@ -96,7 +96,6 @@ it('exports exactly the documented public surface', () => {
     'renderPullRequestBody',
     'renderSlackMessage',
     'requestDecision',
-    'retryAfterMs',
     'rollbackDelivery',
     'rollbackMarker',
     'runChecks',

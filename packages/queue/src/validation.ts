@@ -1,4 +1,4 @@
-import { err, type JsonValue, makeError, ok, type Result } from '@worktrain/contracts';
+import { computeBackoff, err, type JsonValue, makeError, ok, type Result } from '@worktrain/contracts';
 import type {
   ClaimInput,
   EnqueueInput,
@@ -261,8 +261,14 @@ export function retryDecision(
 ): { kind: 'dead' } | { kind: 'retry'; delayMs: number } {
   const classRetryable = failure.class === 'execution' || failure.class === 'timeout';
   if (retryable === false || !classRetryable || attempt >= maxAttempts) return { kind: 'dead' };
-  const exp = Math.min(opts.backoffMaxMs, opts.backoffBaseMs * 2 ** Math.max(0, attempt - 1));
-  return { kind: 'retry', delayMs: Math.round(exp * (0.5 + 0.5 * opts.random())) };
+  // Equal jitter: min(maxMs, baseMs·2^(attempt−1)) × uniform[0.5, 1]. The PostgreSQL backend computes the
+  // same formula in SQL (postgres/sql.ts, `fail`) with the same random draw.
+  const delayMs = computeBackoff(
+    attempt - 1,
+    { baseMs: opts.backoffBaseMs, capMs: opts.backoffMaxMs, jitter: 'equal' },
+    { random: opts.random },
+  );
+  return { kind: 'retry', delayMs };
 }
 
 /** Parses a stored payload; storage only ever holds what `normalizeEnqueue` produced. */

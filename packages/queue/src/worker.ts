@@ -1,3 +1,4 @@
+import { computeBackoff, sleep } from '@worktrain/contracts';
 import type { LeasedTask, QueueError, TaskError, TaskQueue } from './queue.js';
 
 /** A handler failure with an explicit class; any other thrown value counts as `execution`. */
@@ -181,7 +182,7 @@ export function runWorker(options: WorkerOptions): WorkerHandle {
   };
 
   const loop = async (): Promise<void> => {
-    let errorDelay = 50;
+    let claimErrors = 0;
     while (!stopping) {
       const want = prefetch - buffer.length - active - acks.size;
       // Claim as soon as a slot is free; with a local buffer, wait until half the window is free.
@@ -200,11 +201,11 @@ export function runWorker(options: WorkerOptions): WorkerHandle {
       if (claimed.isErr()) {
         if (claimed.error.code === 'QUEUE_DRAINING' || claimed.error.code === 'QUEUE_CLOSED') break;
         options.onError?.(claimed.error, null);
-        await new Promise((r) => setTimeout(r, errorDelay));
-        errorDelay = Math.min(errorDelay * 2, 5000);
+        // 50 ms doubling to 5 s while claims keep failing.
+        await sleep(computeBackoff(claimErrors++, { baseMs: 50, capMs: 5000, jitter: 'none' }));
         continue;
       }
-      errorDelay = 50;
+      claimErrors = 0;
       if (claimed.value.length === 0) {
         await q.waitForTasks(options.name, active > 0 ? Math.min(pollMs, 20) : pollMs);
         continue;

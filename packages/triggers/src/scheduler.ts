@@ -1,5 +1,6 @@
 import {
   type Clock,
+  computeBackoff,
   err,
   type Logger,
   type Result,
@@ -195,7 +196,12 @@ export class TriggerScheduler {
       const failures = state.failures + 1;
       const auth = e.code === 'UPSTREAM_AUTH';
       const retryAfter = typeof e.details?.retryAfterMs === 'number' ? e.details.retryAfterMs : 0;
-      const backoff = Math.min(this.#o.maxBackoffMs ?? 3_600_000, interval * 2 ** (failures - 1));
+      const backoff = computeBackoff(failures - 1, {
+        baseMs: interval,
+        capMs: this.#o.maxBackoffMs ?? 3_600_000,
+        jitter: 'none',
+      });
+      // The forge's own wait (Retry-After, rate-limit reset) is honoured even beyond the backoff cap.
       const nextRunAt = auth ? null : now + Math.max(backoff, retryAfter);
       this.#putState(t.id, {
         ...state,

@@ -6,7 +6,7 @@
  * `baseURL`.
  */
 import Anthropic from '@anthropic-ai/sdk';
-import { describeThrown, makeError, ResultAsync } from '@worktrain/contracts';
+import { describeThrown, makeError, ResultAsync, sleep } from '@worktrain/contracts';
 import { buildMessagesParams } from './anthropic-request.js';
 import { costOf, priceOf } from './pricing.js';
 import type {
@@ -17,7 +17,7 @@ import type {
   TurnResponse,
   TurnUsage,
 } from './provider.js';
-import { backoffDelayMs, DEFAULT_RETRY_POLICY, type RetryPolicy, sleep } from './retry.js';
+import { backoffDelayMs, DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.js';
 import { StreamAccumulator } from './stream-accumulator.js';
 
 export interface AnthropicProviderOptions {

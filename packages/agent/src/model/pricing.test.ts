@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { costOf, DEFAULT_ANTHROPIC_MODEL, MODEL_PRICES, priceOf } from './pricing.js';
-import { backoffDelayMs, DEFAULT_RETRY_POLICY, parseRetryAfterMs } from './retry.js';
+import { backoffDelayMs, DEFAULT_RETRY_POLICY } from './retry.js';
 
 describe('prices', () => {
   it('resolves dated and Bedrock model ids by longest prefix', () => {
@@ -50,7 +50,7 @@ describe('backoff', () => {
     const policy = { ...DEFAULT_RETRY_POLICY, baseDelayMs: 100, maxDelayMs: 5000 };
     expect(backoffDelayMs(0, policy, '2', () => 0)).toBe(2000);
     expect(backoffDelayMs(0, policy, '60', () => 0)).toBe(5000);
-    expect(parseRetryAfterMs(new Date(10_000).toUTCString(), 7_000)).toBe(3000);
-    expect(parseRetryAfterMs('soon', 0)).toBeUndefined();
+    expect(backoffDelayMs(0, policy, new Date(10_000).toUTCString(), () => 0, 7_000)).toBe(3000);
+    expect(backoffDelayMs(0, policy, 'soon', () => 0)).toBe(50);
   });
 });

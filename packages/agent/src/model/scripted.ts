@@ -16,11 +16,11 @@ import {
   okAsync,
   type Result,
   ResultAsync,
+  sleep,
 } from '@worktrain/contracts';
 import { parse as parseYaml } from 'yaml';
 import * as z from 'zod';
 import type { ContentBlock, ModelError, ModelMessage, ModelProvider, TurnResponse } from './provider.js';
-import { sleep } from './retry.js';
 
 export const ScriptedTurnSchema = z.object({
   /** Only used while this step id is pending (matched against the `Step id: …` line of the step prompt). */

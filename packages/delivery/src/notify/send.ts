@@ -1,6 +1,7 @@
+import { computeBackoff, parseRetryAfter, sleep as sleepFor } from '@worktrain/contracts';
 import type { RetryOptions } from './types.js';
 
-/** Injected for tests and embedders; default the global `fetch` and a `setTimeout` sleep. */
+/** Injected for tests and embedders; default the global `fetch` and contracts' `sleep`. */
 export interface Transport {
   readonly fetch?: typeof fetch;
   readonly sleep?: (ms: number) => Promise<void>;
@@ -21,8 +22,6 @@ export interface PostOutcome {
   readonly error?: string;
 }
 
-const sleepReal = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
 /**
  * Whether a response is worth another try: network errors and timeouts (status null), 408, 425, 429 and
  * 5xx. Other 4xx mean the request itself is wrong (bad URL, revoked hook, invalid payload): retrying cannot
@@ -32,18 +31,10 @@ export function isRetryableStatus(status: number | null): boolean {
   return status === null || status === 408 || status === 425 || status === 429 || status >= 500;
 }
 
-/** `Retry-After` in ms (seconds or an HTTP date), or null. */
-export function retryAfterMs(value: string | null, nowMs: number): number | null {
-  if (value === null) return null;
-  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? null : Math.max(0, at - nowMs);
-}
-
 /**
  * POSTs to `url` until a 2xx, a non-retryable status, or `maxAttempts` (default 5). Backoff between
- * attempts: `baseDelayMs · 2^(n-1)` ±20 % jitter, capped at `maxDelayMs`; a `Retry-After` (429/503) is
- * honoured up to the cap. Each attempt times out after `timeoutMs`. Never throws; error texts never
+ * attempts: contracts' `computeBackoff` with equal jitter, `min(maxDelayMs, baseDelayMs · 2^(n-1))` ×
+ * uniform[0.5, 1]; a longer `Retry-After` (429/503; delta-seconds or HTTP-date) is honoured up to the cap. Each attempt times out after `timeoutMs`. Never throws; error texts never
  * contain the URL (it may be the secret, as for Slack).
  */
 export async function postWithRetries(
@@ -53,7 +44,7 @@ export async function postWithRetries(
   transport: Transport = {},
 ): Promise<PostOutcome> {
   const doFetch = transport.fetch ?? fetch;
-  const sleep = transport.sleep ?? sleepReal;
+  const sleep = transport.sleep ?? ((ms: number) => sleepFor(ms).then(() => undefined));
   const random = transport.random ?? Math.random;
   const maxAttempts = Math.max(1, options.maxAttempts ?? 5);
   const base = options.baseDelayMs ?? 1000;
@@ -62,7 +53,7 @@ export async function postWithRetries(
   let status: number | null = null;
   let error = '';
   for (let attempt = 1; ; attempt++) {
-    let retryAfter: number | null = null;
+    let retryAfter: number | undefined;
     const req = build();
     try {
       const res = await doFetch(url, {
@@ -76,7 +67,7 @@ export async function postWithRetries(
       const text = (await res.text().catch(() => '')).slice(0, 200);
       if (res.status >= 200 && res.status < 300) return { ok: true, attempts: attempt, status };
       error = `HTTP ${res.status}${text ? `: ${text.replace(/\s+/g, ' ').trim()}` : ''}`;
-      retryAfter = retryAfterMs(res.headers.get('retry-after'), Date.now());
+      retryAfter = parseRetryAfter(res.headers.get('retry-after'), Date.now());
     } catch (thrown) {
       status = null;
       const name = thrown instanceof Error ? thrown.name : '';
@@ -87,8 +78,13 @@ export async function postWithRetries(
     }
     if (attempt >= maxAttempts || !isRetryableStatus(status))
       return { ok: false, attempts: attempt, status, error };
-    const backoff = base * 2 ** (attempt - 1) * (0.8 + 0.4 * random());
-    await sleep(Math.min(cap, Math.max(retryAfter ?? 0, Math.round(backoff))));
+    await sleep(
+      computeBackoff(
+        attempt - 1,
+        { baseMs: base, capMs: cap, jitter: 'equal' },
+        { random, retryAfterMs: retryAfter },
+      ),
+    );
   }
 }
 

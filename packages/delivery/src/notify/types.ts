@@ -43,7 +43,7 @@ export type NotificationEventInput = z.input<typeof NotificationEventSchema>;
 export interface RetryOptions {
   /** Attempts in all, including the first (default 5). */
   readonly maxAttempts?: number;
-  /** First backoff, ms (default 1 000); doubles per attempt with ±20 % jitter. */
+  /** First backoff, ms (default 1 000); doubles per attempt, with equal jitter (uniform in [d/2, d]). */
   readonly baseDelayMs?: number;
   /** Longest backoff, ms (default 30 000); also caps a server's `Retry-After`. */
   readonly maxDelayMs?: number;
