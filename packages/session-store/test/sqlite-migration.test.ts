@@ -140,7 +140,10 @@ describe('opening a database written by schema v1', () => {
 
     const store = createSqliteSessionStore({ path })._unsafeUnwrap();
     const db = store.database;
-    const versions = db.prepare('SELECT version FROM session_store_migrations ORDER BY version').all();
+    // The v1 code's session_store_migrations row is adopted into the shared table, then v2… are applied.
+    const versions = db
+      .prepare("SELECT version FROM worktrain_migrations WHERE store = 'session-store' ORDER BY version")
+      .all();
     expect(versions).toEqual(
       Array.from({ length: SESSION_STORE_SCHEMA_VERSION }, (_, i) => ({ version: i + 1 })),
     );
@@ -208,7 +211,11 @@ describe('opening a database written by schema v1', () => {
 
     // Reopening does not migrate again.
     const again = createSqliteSessionStore({ path })._unsafeUnwrap();
-    expect(again.database.prepare('SELECT count(*) AS n FROM session_store_migrations').get()).toEqual({
+    expect(
+      again.database
+        .prepare("SELECT count(*) AS n FROM worktrain_migrations WHERE store = 'session-store'")
+        .get(),
+    ).toEqual({
       n: SESSION_STORE_SCHEMA_VERSION,
     });
     again.close();
@@ -237,7 +244,9 @@ describe('opening a database written by schema v1', () => {
 
     const store = createSqliteSessionStore({ path })._unsafeUnwrap();
     expect(
-      store.database.prepare('SELECT version FROM session_store_migrations ORDER BY version').all(),
+      store.database
+        .prepare("SELECT version FROM worktrain_migrations WHERE store = 'session-store' ORDER BY version")
+        .all(),
     ).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }]);
     expect(sessionColumns(store.database)).not.toContain('last_seq');
     expect(store.database.pragma('integrity_check', { simple: true })).toBe('ok');

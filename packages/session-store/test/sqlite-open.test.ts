@@ -43,7 +43,9 @@ describe('opening a SQLite session store', () => {
     first.close();
     const second = createSqliteSessionStore({ path })._unsafeUnwrap();
     expect((await second.readEvents('sess_a'))._unsafeUnwrap()).toHaveLength(1);
-    const versions = second.database.prepare('SELECT version FROM session_store_migrations').all();
+    const versions = second.database
+      .prepare("SELECT version FROM worktrain_migrations WHERE store = 'session-store' ORDER BY version")
+      .all();
     expect(versions).toEqual(
       Array.from({ length: SESSION_STORE_SCHEMA_VERSION }, (_, i) => ({ version: i + 1 })),
     );
@@ -138,9 +140,9 @@ describe('opening a SQLite session store', () => {
     const path = tempDb();
     createSqliteSessionStore({ path })._unsafeUnwrap().close();
     const db = new Database(path);
-    db.prepare('INSERT INTO session_store_migrations (version, applied_at) VALUES (?, 0)').run(
-      SESSION_STORE_SCHEMA_VERSION + 1,
-    );
+    db.prepare(
+      "INSERT INTO worktrain_migrations (store, version, name, applied_at) VALUES ('session-store', ?, 'future', 0)",
+    ).run(SESSION_STORE_SCHEMA_VERSION + 1);
     db.close();
     const r = createSqliteSessionStore({ path });
     expect(r._unsafeUnwrapErr()).toMatchObject({

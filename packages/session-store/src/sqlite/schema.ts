@@ -1,21 +1,28 @@
 import type { Clock, Result } from '@worktrain/contracts';
 import { err, ok } from '@worktrain/contracts';
+import {
+  type DatabaseError,
+  type Migration,
+  type MigrationSet,
+  prepareDatabase as prepareSharedDatabase,
+  WORKTRAIN_APPLICATION_ID,
+} from '@worktrain/contracts/sqlite';
 import type Database from 'better-sqlite3';
-import { mapSqliteError, storeError } from '../errors.js';
-import type { SessionStoreError } from '../port.js';
+import { storeError } from '../errors.js';
+import type { SessionStoreError, SessionStoreErrorCode } from '../port.js';
 
 /** `PRAGMA application_id` of every WorkTrain database file: 0x57524B54, ASCII 'WRKT'. */
-export const WORKTRAIN_APPLICATION_ID = 0x57524b54;
+export { WORKTRAIN_APPLICATION_ID };
 
-/** Migrations of the session store's tables, applied in order; tracked in `session_store_migrations`. */
-const MIGRATIONS: readonly {
-  readonly version: number;
-  readonly sql: string;
-  /** Runs inside the migration transaction before `sql`; an error aborts the whole migration. */
-  readonly precheck?: (db: Database.Database) => Result<void, SessionStoreError>;
-}[] = [
+/**
+ * Migrations of the session store's tables, applied in order; recorded as store `session-store` in
+ * `worktrain_migrations` (before that table existed: in `session_store_migrations`, adopted on the first
+ * writable open).
+ */
+const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
+    name: 'events, batches, summaries, workflow snapshots',
     sql: `
 CREATE TABLE session_events (
   session_id      TEXT    NOT NULL,
@@ -77,6 +84,7 @@ CREATE TABLE workflow_snapshots (
     // column, so an append that changes neither status nor the filter columns leaves them untouched.
     // listSessions still uses an index for each filter (and the recency index for the order).
     version: 2,
+    name: 'filter indexes without updated_at',
     sql: `
 DROP INDEX sessions_by_status;
 DROP INDEX sessions_by_workflow;
@@ -93,6 +101,7 @@ CREATE INDEX sessions_by_workspace ON sessions (workspace_path);
     // updated_at writes no summary row at all: the session's last seq is read from session_events (its
     // primary key) instead of being stored, so such an append writes the event's pages only.
     version: 3,
+    name: 'last seq read from the log',
     sql: `
 ALTER TABLE sessions DROP COLUMN last_seq;
 `,
@@ -108,6 +117,7 @@ ALTER TABLE sessions DROP COLUMN last_seq;
     // rightmost leaf fills, which averaged 2.0 pages per commit for event-sized rows.
     // session_id and seq stay as columns: they are what every reader returns, and ad-hoc SQL keeps working.
     version: 4,
+    name: 'one b-tree per event (session_no * 2^32 + seq)',
     precheck: (db) => {
       const orphan = db
         .prepare(
@@ -115,14 +125,11 @@ ALTER TABLE sessions DROP COLUMN last_seq;
         )
         .get() as { session_id: string } | undefined;
       return orphan === undefined
-        ? ok(undefined)
-        : err(
-            storeError(
-              'STORE_CORRUPT',
-              `Session ${orphan.session_id} has events but no summary row; the schema v4 migration needs both (restore the file from a backup)`,
-              { sessionId: orphan.session_id },
-            ),
-          );
+        ? undefined
+        : {
+            message: `Session ${orphan.session_id} has events but no summary row; the schema v4 migration needs both (restore the file from a backup)`,
+            details: { sessionId: orphan.session_id },
+          };
     },
     sql: `
 ALTER TABLE sessions ADD COLUMN session_no INTEGER;
@@ -164,114 +171,78 @@ export const MAX_SESSION_NO = 0x7fff_ffff;
 /** Highest schema version this code knows. */
 export const SESSION_STORE_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
 
+/** The session store's schema for `openDatabase` / `prepareDatabase` of `@worktrain/contracts/sqlite`. */
+export const SESSION_STORE_MIGRATION_SET: MigrationSet = {
+  store: 'session-store',
+  migrations: MIGRATIONS,
+  legacyTable: 'session_store_migrations',
+};
+
 /**
- * Prepares a connection for the session store:
+ * Prepares a connection for the session store through `prepareDatabase` of `@worktrain/contracts/sqlite`:
  * 1. pragmas `busy_timeout=5000`, `journal_mode=WAL`, `synchronous=FULL`, `foreign_keys=ON` (per connection;
- *    a reopened WAL database would otherwise run at synchronous=NORMAL);
+ *    a reopened WAL database would otherwise run at synchronous=NORMAL) — only `busy_timeout` when read-only;
  * 2. checks `application_id`: 'WRKT', or 0 on an empty database; anything else → NOT_A_WORKTRAIN_DATABASE;
- * 3. applies pending migrations in one `BEGIN IMMEDIATE` transaction (setting application_id on a new file).
+ * 3. applies pending migrations in one `BEGIN IMMEDIATE` transaction (setting application_id on a new file);
+ *    `readOnly` (default: the connection's own flag) checks the version only.
  * Errors: NOT_A_WORKTRAIN_DATABASE (foreign, garbage, or newer-schema file), STORE_READ_ONLY (migrations
  * pending on a read-only connection; `details.schemaVersion` is the file's session schema version, 0 when it
  * has no session tables yet, e.g. a database only the queue has used, and `details.supported` this code's),
  * STORE_CORRUPT, STORE_IO.
  */
-export function prepareDatabase(db: Database.Database, clock: Clock): Result<void, SessionStoreError> {
-  try {
-    db.pragma('busy_timeout = 5000');
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = FULL');
-    db.pragma('foreign_keys = ON');
-  } catch (thrown) {
-    if (isNotADatabase(thrown)) return err(notOurs('the file is not a SQLite database'));
-    return err(mapOrThrow(thrown, 'open'));
-  }
-  try {
-    const checked = checkOwnership(db);
-    if (checked.isErr()) return checked;
-    const version = appliedVersion(db);
-    if (version >= SESSION_STORE_SCHEMA_VERSION) return ok(undefined);
-    if (db.readonly) return err(readOnlyPending(version));
-    return migrate(db, clock);
-  } catch (thrown) {
-    if (isNotADatabase(thrown)) return err(notOurs('the file is not a SQLite database'));
-    return err(mapOrThrow(thrown, 'migrate'));
-  }
-}
-
-function migrate(db: Database.Database, clock: Clock): Result<void, SessionStoreError> {
-  try {
-    return db
-      .transaction((): Result<void, SessionStoreError> => {
-        // Re-check under the write lock: another process may have migrated (or claimed) the file meanwhile.
-        const checked = checkOwnership(db);
-        if (checked.isErr()) return checked;
-        if (Number(db.pragma('application_id', { simple: true })) === 0) {
-          db.pragma(`application_id = ${WORKTRAIN_APPLICATION_ID}`);
-        }
-        db.exec(
-          'CREATE TABLE IF NOT EXISTS session_store_migrations (version INTEGER NOT NULL PRIMARY KEY, applied_at INTEGER NOT NULL) STRICT',
-        );
-        const current = appliedVersion(db);
-        const record = db.prepare('INSERT INTO session_store_migrations (version, applied_at) VALUES (?, ?)');
-        for (const migration of MIGRATIONS) {
-          if (migration.version <= current) continue;
-          const pre = migration.precheck?.(db);
-          // Thrown so the transaction rolls back every migration of this run, not only this one.
-          if (pre?.isErr()) throw new MigrationRefused(pre.error);
-          db.exec(migration.sql);
-          record.run(migration.version, Math.floor(clock.now()));
-        }
-        return ok(undefined);
-      })
-      .immediate();
-  } catch (thrown) {
-    if (thrown instanceof MigrationRefused) return err(thrown.error);
-    throw thrown;
-  }
-}
-
-/** A migration's precheck refused the file; carries the error out of the rolled-back transaction. */
-class MigrationRefused extends Error {
-  constructor(readonly error: SessionStoreError) {
-    super(error.message);
-  }
-}
-
-function checkOwnership(db: Database.Database): Result<void, SessionStoreError> {
-  const applicationId = Number(db.pragma('application_id', { simple: true }));
-  if (applicationId !== 0 && applicationId !== WORKTRAIN_APPLICATION_ID) {
-    return err(notOurs(`its application_id is 0x${applicationId.toString(16)}, not 0x57524b54 ('WRKT')`));
-  }
-  if (applicationId === 0) {
-    const row = db
-      .prepare("SELECT count(*) AS n FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%'")
-      .get() as {
-      n: number;
-    };
-    if (row.n > 0) return err(notOurs('it already holds tables but has no WorkTrain application_id'));
-  }
-  const version = appliedVersion(db);
-  if (version > SESSION_STORE_SCHEMA_VERSION) {
-    return err(
-      storeError(
-        'NOT_A_WORKTRAIN_DATABASE',
-        `The database has session store schema v${version}; this version understands up to v${SESSION_STORE_SCHEMA_VERSION}. Upgrade @worktrain/session-store.`,
-        { schemaVersion: version, supported: SESSION_STORE_SCHEMA_VERSION },
-      ),
-    );
-  }
+export function prepareDatabase(
+  db: Database.Database,
+  clock: Clock,
+  readOnly: boolean = db.readonly,
+): Result<void, SessionStoreError> {
+  const prepared = prepareSharedDatabase(db, {
+    path: db.name,
+    migrations: [SESSION_STORE_MIGRATION_SET],
+    readOnly,
+    now: () => clock.now(),
+  });
+  if (prepared.isErr()) return err(fromDatabaseError(prepared.error));
+  const version = prepared.value[SESSION_STORE_MIGRATION_SET.store] ?? 0;
+  if (version < SESSION_STORE_SCHEMA_VERSION) return err(readOnlyPending(version));
   return ok(undefined);
 }
 
-function appliedVersion(db: Database.Database): number {
-  const table = db
-    .prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'session_store_migrations'")
-    .get();
-  if (table === undefined) return 0;
-  const row = db.prepare('SELECT max(version) AS v FROM session_store_migrations').get() as {
-    v: number | null;
-  };
-  return row.v ?? 0;
+/**
+ * The session store's codes for the foundation's errors: a foreign or non-SQLite file and a newer schema →
+ * NOT_A_WORKTRAIN_DATABASE; a refused migration → STORE_CORRUPT; the rest by SQLite's code (read-only,
+ * full, corrupt, else STORE_IO), as `mapSqliteError` does.
+ */
+export function fromDatabaseError(error: DatabaseError): SessionStoreError {
+  const details = { ...error.details };
+  switch (error.code) {
+    case 'DATABASE_FOREIGN':
+      return storeError(
+        'NOT_A_WORKTRAIN_DATABASE',
+        `Refusing to use this file as a WorkTrain database: ${error.message}`,
+        details,
+      );
+    case 'DATABASE_TOO_NEW':
+      return storeError(
+        'NOT_A_WORKTRAIN_DATABASE',
+        `The database has session store schema v${String(details.version)}; this version understands up to v${SESSION_STORE_SCHEMA_VERSION}. Upgrade @worktrain/session-store.`,
+        { schemaVersion: details.version, supported: SESSION_STORE_SCHEMA_VERSION },
+      );
+    case 'MIGRATION_REFUSED':
+      return storeError('STORE_CORRUPT', error.message, details);
+    case 'DATABASE_MISSING':
+    case 'DATABASE_LOCKED':
+    case 'MIGRATION_FAILED':
+    case 'DATABASE_IO':
+      return storeError(codeOfSqlite(details.sqliteCode), error.message, details);
+  }
+}
+
+function codeOfSqlite(sqliteCode: unknown): SessionStoreErrorCode {
+  const code = typeof sqliteCode === 'string' ? sqliteCode : '';
+  if (code.startsWith('SQLITE_READONLY')) return 'STORE_READ_ONLY';
+  if (code === 'SQLITE_FULL') return 'STORE_FULL';
+  if (code.startsWith('SQLITE_CORRUPT')) return 'STORE_CORRUPT';
+  return 'STORE_IO';
 }
 
 /** A read-only connection cannot create or migrate the session tables; says which case this is. */
@@ -288,18 +259,4 @@ function readOnlyPending(version: number): SessionStoreError {
     `The database has session store schema v${version}; this version needs v${SESSION_STORE_SCHEMA_VERSION}, and a read-only connection cannot migrate it. Open it writable once (e.g. start the daemon) to migrate.`,
     details,
   );
-}
-
-function notOurs(why: string): SessionStoreError {
-  return storeError('NOT_A_WORKTRAIN_DATABASE', `Refusing to use this file as a WorkTrain database: ${why}`);
-}
-
-function isNotADatabase(thrown: unknown): boolean {
-  return thrown instanceof Error && 'code' in thrown && thrown.code === 'SQLITE_NOTADB';
-}
-
-function mapOrThrow(thrown: unknown, operation: string): SessionStoreError {
-  const mapped = mapSqliteError(thrown, operation);
-  if (mapped === undefined) throw thrown;
-  return mapped;
 }

@@ -1,5 +1,6 @@
 import type { Clock, IdGenerator, JsonValue, Logger, Result, SessionEvent } from '@worktrain/contracts';
 import { describeThrown, err, ok, randomIds, silentLogger, systemClock } from '@worktrain/contracts';
+import { openDatabase } from '@worktrain/contracts/sqlite';
 import Database from 'better-sqlite3';
 import type { PreparedAppend } from '../append-core.js';
 import { buildEvents, DEFAULT_MAX_EVENT_BYTES, prepareAppend } from '../append-core.js';
@@ -23,7 +24,7 @@ import { buildListSql, CONTAINS_FUNCTION } from './list-query.js';
 import { PendingNotifications } from './pending-notifications.js';
 import type { EventRow, RawEventRow, SummaryRow } from './rows.js';
 import { eventFromRow, eventsFromRawRows, eventToParams, summaryFromRow, summaryToParams } from './rows.js';
-import { MAX_SEQ, MAX_SESSION_NO, prepareDatabase } from './schema.js';
+import { fromDatabaseError, MAX_SEQ, MAX_SESSION_NO, prepareDatabase } from './schema.js';
 import type { SqliteSessionStore, SqliteSessionStoreOptions } from './sqlite-types.js';
 import type { Statements } from './statements.js';
 import { createStatements, summaryUpdateIndex } from './statements.js';
@@ -47,25 +48,19 @@ export function createSqliteSessionStore(
   const logger = options.logger ?? silentLogger;
   let db: Database.Database;
   const owned = 'path' in options;
+  let readOnly: boolean;
   if ('path' in options) {
-    try {
-      db = new Database(options.path, {
-        readonly: options.readonly ?? false,
-        fileMustExist: options.readonly ?? false,
-      });
-    } catch (thrown) {
-      const mapped = mapSqliteError(thrown, 'open');
-      return err(
-        mapped ??
-          storeError('STORE_IO', `Cannot open ${options.path}: ${describeThrown(thrown)}`, {
-            path: options.path,
-          }),
-      );
-    }
+    // Opened (pragmas, ownership; read-only: nothing written, no -wal left) by the one SQLite foundation;
+    // the session tables are checked or migrated below, also for a connection the caller passes in.
+    readOnly = options.readonly ?? false;
+    const opened = openDatabase({ path: options.path, readOnly });
+    if (opened.isErr()) return err(fromDatabaseError(opened.error));
+    db = opened.value.db;
   } else {
     db = options.database;
+    readOnly = db.readonly;
   }
-  const prepared = prepareDatabase(db, clock);
+  const prepared = prepareDatabase(db, clock, readOnly);
   if (prepared.isErr()) {
     if (owned) db.close();
     return err(prepared.error);
