@@ -1,11 +1,15 @@
 import { describeThrown, err, ok, type Result } from '@worktrain/contracts';
+import { type Migration, type MigrationSet, prepareDatabase } from '@worktrain/contracts/sqlite';
 import type Database from 'better-sqlite3';
 import { type TriggerError, triggerError } from '../errors.js';
 
 type Db = Database.Database;
 
-/** Versioned migrations of the trigger tables, recorded in `trigger_migrations`. */
-const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> = [
+/**
+ * Versioned migrations of the trigger tables, recorded as store `triggers` in `worktrain_migrations`
+ * (before that table existed: in `trigger_migrations`, adopted on the first writable open).
+ */
+const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
     name: 'poll state, dedupe, deliveries, events',
@@ -58,31 +62,33 @@ CREATE INDEX trigger_events_trigger ON trigger_events(trigger_id, seq);
 
 export const LATEST_TRIGGER_SCHEMA_VERSION = MIGRATIONS.length;
 
-/** Applies pending trigger migrations in one IMMEDIATE transaction each. Idempotent. */
+/** The trigger tables' schema for `openDatabase` / `prepareDatabase` of `@worktrain/contracts/sqlite`. */
+export const TRIGGER_MIGRATION_SET: MigrationSet = {
+  store: 'triggers',
+  migrations: MIGRATIONS,
+  legacyTable: 'trigger_migrations',
+};
+
+/**
+ * Applies pending trigger migrations on an open connection (its pragmas are the opener's), all in one
+ * IMMEDIATE transaction. Idempotent. Errors: STORE_IO (`details.databaseCode` says why: a foreign or newer
+ * file, a lock, a failed migration; nothing of a failed run is applied).
+ */
 export function migrateTriggerSchema(db: Db, now: number): Result<number, TriggerError> {
   try {
-    db.exec(
-      'CREATE TABLE IF NOT EXISTS trigger_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)',
-    );
-    const applied = new Set(
-      (db.prepare('SELECT version FROM trigger_migrations').all() as Array<{ version: number }>).map(
-        (r) => r.version,
-      ),
-    );
-    for (const m of MIGRATIONS) {
-      if (applied.has(m.version)) continue;
-      db.transaction(() => {
-        // Re-check inside the write lock: another process may have migrated meanwhile.
-        const done = db.prepare('SELECT 1 FROM trigger_migrations WHERE version = ?').get(m.version);
-        if (done !== undefined) return;
-        db.exec(m.sql);
-        db.prepare('INSERT INTO trigger_migrations(version, name, applied_at) VALUES (?, ?, ?)').run(
-          m.version,
-          m.name,
-          now,
-        );
-      }).immediate();
-    }
+    const prepared = prepareDatabase(db, {
+      path: db.name,
+      migrations: [TRIGGER_MIGRATION_SET],
+      pragmas: false,
+      now: () => now,
+    });
+    if (prepared.isErr())
+      return err(
+        triggerError('STORE_IO', `trigger schema migration failed: ${prepared.error.message}`, {
+          ...prepared.error.details,
+          databaseCode: prepared.error.code,
+        }),
+      );
     return ok(LATEST_TRIGGER_SCHEMA_VERSION);
   } catch (thrown) {
     return err(triggerError('STORE_IO', `trigger schema migration failed: ${describeThrown(thrown)}`));

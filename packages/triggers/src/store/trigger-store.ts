@@ -7,7 +7,7 @@ import type Database from 'better-sqlite3';
 import { type TriggerError, triggerError } from '../errors.js';
 import type { PollCursor } from '../provider.js';
 import { BackgroundCheckpointer, type CheckpointResult } from './checkpointer.js';
-import { migrateTriggerSchema } from './schema.js';
+import { migrateTriggerSchema, TRIGGER_MIGRATION_SET } from './schema.js';
 
 type Db = Database.Database;
 
@@ -688,7 +688,8 @@ export function openTriggerStore(
   let owned = false;
   if ('db' in target) db = target.db;
   else {
-    const opened = openWorktrainDatabase(target.path);
+    // One transaction creates or upgrades the queue's and the trigger tables (the SQLite foundation's open).
+    const opened = openWorktrainDatabase(target.path, { migrations: [TRIGGER_MIGRATION_SET] });
     if (opened.isErr())
       return err(
         triggerError('STORE_IO', opened.error.message, { queueCode: opened.error.code, path: target.path }),
