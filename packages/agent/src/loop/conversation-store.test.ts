@@ -47,8 +47,35 @@ describe('sqlite conversation store', () => {
     b.close();
     const db = new Database(path);
     expect(db.pragma('application_id', { simple: true })).toBe(0x57524b54);
-    expect(db.prepare('SELECT version FROM agent_migrations').all()).toEqual([{ version: 1 }]);
+    expect(db.prepare("SELECT version FROM worktrain_migrations WHERE store = 'agent'").all()).toEqual([
+      { version: 1 },
+    ]);
     db.close();
+  });
+
+  it('opens a file written by the code before the shared migrations table and keeps its history', () => {
+    const path = join(dir, 'worktrain.db');
+    // As the old adapter left it: its own agent_migrations table, WAL, the WorkTrain application_id.
+    const old = new Database(path);
+    old.pragma('journal_mode = WAL');
+    old.exec(
+      'CREATE TABLE agent_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL) STRICT;' +
+        'CREATE TABLE agent_conversations (session_id TEXT NOT NULL, idx INTEGER NOT NULL, role TEXT NOT NULL, content TEXT NOT NULL, PRIMARY KEY (session_id, idx)) STRICT, WITHOUT ROWID;' +
+        'INSERT INTO agent_migrations VALUES (1, 5);',
+    );
+    old
+      .prepare('INSERT INTO agent_conversations VALUES (?, 0, ?, ?)')
+      .run('s1', m1.role, JSON.stringify(m1.content));
+    old.pragma('application_id = 1465011028');
+    old.close();
+    const store = createSqliteConversationStore({ path })._unsafeUnwrap();
+    expect(store.load('s1')._unsafeUnwrap()).toEqual([m1]);
+    store.close();
+    const check = new Database(path);
+    expect(
+      check.prepare("SELECT version, applied_at FROM worktrain_migrations WHERE store = 'agent'").all(),
+    ).toEqual([{ version: 1, applied_at: 5 }]);
+    check.close();
   });
 
   it('refuses a foreign database and reports a damaged row', () => {

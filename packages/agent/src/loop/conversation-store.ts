@@ -1,11 +1,17 @@
 /**
  * Durable conversation history: the messages of a session's agent loop, appended message by message so a
  * resumed session continues with its history. Port + in-memory adapter + SQLite adapter (table
- * `agent_conversations` in the WorkTrain database file, own migrations table `agent_migrations`).
+ * `agent_conversations` in the WorkTrain database file, opened and migrated by `@worktrain/contracts/sqlite`).
  */
 
 import { describeThrown, err, makeError, ok, type Result, type WorkTrainError } from '@worktrain/contracts';
-import Database from 'better-sqlite3';
+import {
+  type DatabaseError,
+  type MigrationSet,
+  openDatabase,
+  prepareDatabase,
+} from '@worktrain/contracts/sqlite';
+import type Database from 'better-sqlite3';
 import { type ModelMessage, ModelMessageSchema } from '../model/provider.js';
 
 export type ConversationStoreErrorCode =
@@ -49,13 +55,18 @@ export function createMemoryConversationStore(): ConversationStore {
   };
 }
 
-/** `PRAGMA application_id` of WorkTrain database files ('WRKT'). */
-const APPLICATION_ID = 0x57524b54;
-
-const MIGRATIONS: readonly { readonly version: number; readonly sql: string }[] = [
-  {
-    version: 1,
-    sql: `
+/**
+ * The conversation table's schema, recorded as store `agent` in `worktrain_migrations` (before that table
+ * existed: in `agent_migrations`, adopted on the first writable open).
+ */
+export const CONVERSATION_MIGRATION_SET: MigrationSet = {
+  store: 'agent',
+  legacyTable: 'agent_migrations',
+  migrations: [
+    {
+      version: 1,
+      name: 'conversations',
+      sql: `
 CREATE TABLE agent_conversations (
   session_id TEXT    NOT NULL,
   idx        INTEGER NOT NULL,
@@ -63,41 +74,15 @@ CREATE TABLE agent_conversations (
   content    TEXT    NOT NULL,
   PRIMARY KEY (session_id, idx)
 ) STRICT, WITHOUT ROWID;`,
-  },
-];
+    },
+  ],
+};
 
-function prepare(db: Database.Database): Result<void, ConversationStoreError> {
-  try {
-    db.pragma('busy_timeout = 5000');
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = FULL');
-    db.pragma('foreign_keys = ON');
-    const appId = Number(db.pragma('application_id', { simple: true }));
-    if (appId !== 0 && appId !== APPLICATION_ID)
-      return err(makeError('NOT_A_WORKTRAIN_DATABASE', `application_id is ${appId}, not WorkTrain's.`));
-    db.exec(
-      'CREATE TABLE IF NOT EXISTS agent_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL) STRICT',
-    );
-    const migrate = db.transaction(() => {
-      const row = db.prepare('SELECT MAX(version) AS v FROM agent_migrations').get() as { v: number | null };
-      const current = row.v ?? 0;
-      for (const m of MIGRATIONS) {
-        if (m.version <= current) continue;
-        db.exec(m.sql);
-        db.prepare('INSERT INTO agent_migrations (version, applied_at) VALUES (?, ?)').run(
-          m.version,
-          Date.now(),
-        );
-      }
-      if (appId === 0) db.pragma(`application_id = ${APPLICATION_ID}`);
-    });
-    migrate.immediate();
-    return ok(undefined);
-  } catch (thrown) {
-    return err(
-      makeError('CONVERSATION_IO', `Cannot prepare the conversation tables: ${describeThrown(thrown)}`),
-    );
-  }
+function fromDatabaseError(error: DatabaseError): ConversationStoreError {
+  const details = { ...error.details, databaseCode: error.code };
+  return error.code === 'DATABASE_FOREIGN' || error.code === 'DATABASE_TOO_NEW'
+    ? makeError('NOT_A_WORKTRAIN_DATABASE', error.message, details)
+    : makeError('CONVERSATION_IO', `Cannot prepare the conversation tables: ${error.message}`, details);
 }
 
 /**
@@ -109,16 +94,15 @@ export function createSqliteConversationStore(
   options: { readonly database: Database.Database } | { readonly path: string },
 ): Result<ConversationStore & { close(): void }, ConversationStoreError> {
   let db: Database.Database;
-  try {
-    db = 'database' in options ? options.database : new Database(options.path);
-  } catch (thrown) {
-    return err(makeError('CONVERSATION_IO', `Cannot open the database: ${describeThrown(thrown)}`));
-  }
   const owned = !('database' in options);
-  const prepared = prepare(db);
-  if (prepared.isErr()) {
-    if (owned) db.close();
-    return err(prepared.error);
+  if ('database' in options) {
+    db = options.database;
+    const prepared = prepareDatabase(db, { path: db.name, migrations: [CONVERSATION_MIGRATION_SET] });
+    if (prepared.isErr()) return err(fromDatabaseError(prepared.error));
+  } else {
+    const opened = openDatabase({ path: options.path, migrations: [CONVERSATION_MIGRATION_SET] });
+    if (opened.isErr()) return err(fromDatabaseError(opened.error));
+    db = opened.value.db;
   }
   const selectAll = db.prepare(
     'SELECT idx, role, content FROM agent_conversations WHERE session_id = ? ORDER BY idx',
