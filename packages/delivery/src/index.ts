@@ -30,7 +30,7 @@ export { guardAction, requestDecision } from './approvals/guard.js';
 export type { ApprovalError, ApprovalErrorCode } from './approvals/schema.js';
 export { APPROVALS_SCHEMA_VERSION } from './approvals/schema.js';
 export type { ApprovalStore, ApprovalStoreOptions, WaitOptions } from './approvals/store.js';
-export { openApprovalStore } from './approvals/store.js';
+export { openApprovalStore, openApprovalStoreReadOnly } from './approvals/store.js';
 export type {
   ApprovalAuditEntry,
   ApprovalRequest,

@@ -73,6 +73,7 @@ it('exports exactly the documented public surface', () => {
     'maskSecret',
     'mergeRequestTemplatePaths',
     'openApprovalStore',
+    'openApprovalStoreReadOnly',
     'parseAddedLines',
     'parseApplyErrors',
     'parseDuration',

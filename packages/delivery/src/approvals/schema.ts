@@ -1,7 +1,10 @@
-import { describeThrown, err, makeError, ok, type Result, type WorkTrainError } from '@worktrain/contracts';
-import type Database from 'better-sqlite3';
-
-type Db = Database.Database;
+import { makeError, type WorkTrainError } from '@worktrain/contracts';
+import {
+  type DatabaseError,
+  type Migration,
+  type MigrationSet,
+  WORKTRAIN_APPLICATION_ID,
+} from '@worktrain/contracts/sqlite';
 
 /**
  * Errors of the approval store.
@@ -31,10 +34,13 @@ export function approvalError(
 }
 
 /** `PRAGMA application_id` of every WorkTrain database ('WRKT'), as in the queue and session store. */
-export const APPROVALS_APPLICATION_ID = 0x57524b54;
+export const APPROVALS_APPLICATION_ID = WORKTRAIN_APPLICATION_ID;
 
-/** Versioned migrations of the approval tables, recorded in `approval_migrations` (never `user_version`). */
-const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> = [
+/**
+ * Versioned migrations of the approval tables, recorded as store `approvals` in `worktrain_migrations`
+ * (before that table existed: in `approval_migrations`, adopted on the first writable open).
+ */
+const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
     name: 'approval requests and audit',
@@ -87,59 +93,24 @@ END;
 /** Latest schema version of the approval tables. */
 export const APPROVALS_SCHEMA_VERSION = MIGRATIONS.length;
 
-/**
- * Connection settings every WorkTrain connection uses (DESIGN §3): WAL, `synchronous=FULL` (a reopened WAL
- * database silently starts at NORMAL otherwise), `busy_timeout`, `foreign_keys=ON`.
- */
-export function applyPragmas(db: Db, busyTimeoutMs: number): void {
-  db.pragma(`busy_timeout = ${Math.floor(busyTimeoutMs)}`);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = FULL');
-  db.pragma('foreign_keys = ON');
-}
+/** The approval tables' schema for `openDatabase` of `@worktrain/contracts/sqlite`. */
+export const APPROVALS_MIGRATION_SET: MigrationSet = {
+  store: 'approvals',
+  migrations: MIGRATIONS,
+  legacyTable: 'approval_migrations',
+};
 
 /**
- * Accepts a WorkTrain database or an empty file (which it stamps with the application id); anything else
- * is NOT_A_WORKTRAIN_DATABASE. Then applies the pending migrations, each in one `BEGIN IMMEDIATE`
- * transaction (two processes opening a fresh database at once both end up at the latest version).
+ * The approval store's codes for the foundation's errors: another application's file or a newer schema →
+ * NOT_A_WORKTRAIN_DATABASE; anything else → STORE_IO. `details.databaseCode` keeps the original code.
  */
-export function prepareSchema(db: Db, label: string): Result<void, ApprovalError> {
-  try {
-    const id = db.pragma('application_id', { simple: true });
-    if (id !== APPROVALS_APPLICATION_ID) {
-      const objects = db
-        .prepare("SELECT count(*) AS n FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'")
-        .get() as { n: number };
-      if (id !== 0 || objects.n !== 0) {
-        return err(
-          approvalError(
-            'NOT_A_WORKTRAIN_DATABASE',
-            `${label} is not a WorkTrain database (application_id ${String(id)}, ${objects.n} objects)`,
-            { path: label },
-          ),
-        );
-      }
-      db.pragma(`application_id = ${APPROVALS_APPLICATION_ID}`);
-    }
-    db.exec(
-      'CREATE TABLE IF NOT EXISTS approval_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)',
-    );
-    for (const migration of MIGRATIONS) {
-      db.transaction(() => {
-        const done = db.prepare('SELECT 1 FROM approval_migrations WHERE version = ?').get(migration.version);
-        if (done !== undefined) return;
-        db.exec(migration.sql);
-        db.prepare('INSERT INTO approval_migrations(version, name, applied_at) VALUES (?, ?, ?)').run(
-          migration.version,
-          migration.name,
-          Date.now(),
-        );
-      }).immediate();
-    }
-    return ok(undefined);
-  } catch (thrown) {
-    return err(
-      approvalError('STORE_IO', `cannot prepare ${label}: ${describeThrown(thrown)}`, { path: label }),
-    );
-  }
+export function fromDatabaseError(error: DatabaseError): ApprovalError {
+  const details = { ...error.details, databaseCode: error.code };
+  return error.code === 'DATABASE_FOREIGN' || error.code === 'DATABASE_TOO_NEW'
+    ? approvalError('NOT_A_WORKTRAIN_DATABASE', error.message, details)
+    : approvalError(
+        'STORE_IO',
+        `cannot prepare ${String(error.details?.path ?? 'the database')}: ${error.message}`,
+        details,
+      );
 }

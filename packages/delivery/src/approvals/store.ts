@@ -9,10 +9,11 @@ import {
   randomId,
   systemClock,
 } from '@worktrain/contracts';
+import { openDatabase } from '@worktrain/contracts/sqlite';
 import type { SessionStore } from '@worktrain/session-store';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { type ApprovalRow, rowToRequest } from './rows.js';
-import { type ApprovalError, applyPragmas, approvalError, prepareSchema } from './schema.js';
+import { APPROVALS_MIGRATION_SET, type ApprovalError, approvalError, fromDatabaseError } from './schema.js';
 import { mirrorToSessionLog } from './session-log.js';
 import {
   type ApprovalAuditEntry,
@@ -84,25 +85,45 @@ const io = (thrown: unknown, what: string) =>
 
 /** Opens (creating tables when needed) the approval store. Errors: NOT_A_WORKTRAIN_DATABASE, STORE_IO. */
 export function openApprovalStore(options: ApprovalStoreOptions): Result<ApprovalStore, ApprovalError> {
-  let db: Database.Database;
-  try {
-    db = new Database(options.path);
-    applyPragmas(db, options.busyTimeoutMs ?? 5000);
-  } catch (thrown) {
-    return err(io(thrown, `opening ${options.path}`));
+  const opened = openDatabase({
+    path: options.path,
+    migrations: [APPROVALS_MIGRATION_SET],
+    ...(options.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: options.busyTimeoutMs }),
+  });
+  if (opened.isErr()) return err(fromDatabaseError(opened.error));
+  return ok(createStore(opened.value.db, options.clock ?? systemClock, options.sessionStore, false));
+}
+
+/**
+ * Opens the approval store for reading only (`worktrain approvals list`, `sessions list|show`): nothing is
+ * created, migrated or written — due medium-tier timeouts are NOT applied (`settleDue` returns none), so a
+ * request past its `autoApproveAt` still reads as pending until a writer settles it. `null` when there is
+ * nothing yet (no file, or no approval tables). Writes on the handle fail with STORE_IO.
+ * Errors: NOT_A_WORKTRAIN_DATABASE, STORE_IO.
+ */
+export function openApprovalStoreReadOnly(
+  options: Pick<ApprovalStoreOptions, 'path' | 'clock' | 'busyTimeoutMs'>,
+): Result<ApprovalStore | null, ApprovalError> {
+  const opened = openDatabase({
+    path: options.path,
+    readOnly: true,
+    migrations: [APPROVALS_MIGRATION_SET],
+    ...(options.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: options.busyTimeoutMs }),
+  });
+  if (opened.isErr())
+    return opened.error.code === 'DATABASE_MISSING' ? ok(null) : err(fromDatabaseError(opened.error));
+  if ((opened.value.versions[APPROVALS_MIGRATION_SET.store] ?? 0) === 0) {
+    opened.value.db.close();
+    return ok(null);
   }
-  const prepared = prepareSchema(db, options.path);
-  if (prepared.isErr()) {
-    db.close();
-    return err(prepared.error);
-  }
-  return ok(createStore(db, options.clock ?? systemClock, options.sessionStore));
+  return ok(createStore(opened.value.db, options.clock ?? systemClock, undefined, true));
 }
 
 function createStore(
   db: Database.Database,
   clock: Clock,
   sessionStore: SessionStore | undefined,
+  readOnly: boolean,
 ): ApprovalStore {
   const selectById = db.prepare('SELECT * FROM approval_requests WHERE id = ?');
   const selectByKey = db.prepare('SELECT * FROM approval_requests WHERE dedupe_key = ?');
@@ -134,6 +155,7 @@ function createStore(
     return out;
   });
   const settleDue = (): Result<readonly ApprovalRequest[], ApprovalError> => {
+    if (readOnly) return ok([]); // Read commands never write: timeouts are applied by writers only.
     try {
       const settled = settle.immediate(clock.now());
       for (const request of settled) void mirror(request, 'resolved');
