@@ -76,6 +76,9 @@ export type { GitInvocation, GitTarget, WorktreeGitRef, WorktreeLinkState } from
 export {
   checkWorktreeLink,
   gitInvocation,
+  SandboxRunner,
+  SandboxRunRequest,
+  SandboxRunResult,
   gitTargetPath,
   HARDENED_GIT_CONFIG,
   worktreeGitRef,

@@ -113,6 +113,49 @@ export interface SandboxInfo {
   readonly warnings: readonly string[];
 }
 
+/** One command for a {@link SandboxRunner}: what to run, for how long, and where its output goes. */
+export interface SandboxRunRequest extends SandboxCommandRequest {
+  /** ms; the command and everything it started are killed (SIGKILL) after this. */
+  readonly timeoutMs: number;
+  /** Aborting kills the command the same way (the session's kill switch). */
+  readonly signal?: AbortSignal;
+  /** Output as it arrives, decoded as UTF-8 (chunks may split lines; never split a character). */
+  readonly onOutput?: (stream: 'stdout' | 'stderr', chunk: string) => void;
+}
+
+/** How a {@link SandboxRunner} command ended. */
+export interface SandboxRunResult {
+  /** The exit code, or null when a signal ended it (then {@link signal} names it). */
+  readonly exitCode: number | null;
+  readonly signal: string | null;
+  /** True when {@link SandboxRunRequest.timeoutMs} passed and the command was killed. */
+  readonly timedOut: boolean;
+  /** True when {@link SandboxRunRequest.signal} aborted it. */
+  readonly aborted: boolean;
+  /** ms from the request to the end of its output. */
+  readonly durationMs: number;
+  readonly report: SandboxReport;
+}
+
+/**
+ * Runs a session's commands in one long-lived sandbox: namespaces, mounts, cgroup and network proxy are set
+ * up once (by `Sandbox.open`), so each command costs a fork inside it rather than a new sandbox (issue 12:
+ * start-up under 15 ms per command). After each command its process group is killed, and when no other
+ * command is running every process left in the sandbox too, so a `setsid`/`nohup` job does not outlive it.
+ * Memory and process limits bind the whole session (the sum of its commands), not one command.
+ */
+export interface SandboxRunner {
+  /**
+   * Runs one command; concurrent calls run concurrently. Errors: SANDBOX_POLICY_INVALID (cwd outside the
+   * worktree), SANDBOX_SETUP_FAILED (the sandbox could not be (re)started). A command that fails is a
+   * result with its exit code, never an error. If the sandbox itself dies (a command killed it, the OOM
+   * killer), running commands end with exit code null and the next call starts a fresh one.
+   */
+  run(request: SandboxRunRequest): Promise<Result<SandboxRunResult, SandboxError>>;
+  /** Kills everything still running in the sandbox and frees its cgroup and proxy. Idempotent. */
+  close(): Promise<void>;
+}
+
 /** The port. Implementations: `createSandbox()` in `@worktrain/agent` (bubblewrap, seatbelt, none). */
 export interface Sandbox {
   readonly info: SandboxInfo;
@@ -121,6 +164,13 @@ export interface Sandbox {
     request: SandboxCommandRequest,
     policy: SandboxPolicy,
   ): Promise<Result<SandboxedCommand, SandboxError>>;
+  /**
+   * Opens a {@link SandboxRunner} for one session's policy (the agent's bash tool). A fresh sandbox per
+   * command ({@link wrap}) stays the choice where the result is evidence (delivery checks): commands of a
+   * long-lived sandbox share it, so an earlier one could tamper with what a later one reports. Errors as
+   * {@link wrap}'s.
+   */
+  open(policy: SandboxPolicy): Promise<Result<SandboxRunner, SandboxError>>;
 }
 
 /** Default limits: 2 GiB of memory and 512 processes per command. */

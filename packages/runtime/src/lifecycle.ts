@@ -433,6 +433,10 @@ export function createTaskHandler(deps: LifecycleDeps) {
     const triggerId = (await readMeta(sessionId))?.triggerId ?? null;
     const extraAllow = triggerId === null ? [] : (deps.networkAllowFor?.(triggerId) ?? []);
     const policy = deps.sandbox.policyFor(sessionId, worktree, gitRef, extraAllow);
+    // One long-lived sandbox per run: each agent command is a fork inside it (issue 12's start-up goal).
+    const runner = await sandbox.open(policy);
+    if (runner.isErr())
+      throw new TaskFailure('execution', `The session's sandbox did not start: ${runner.error.message}`);
     const entry = deps.active.register(sessionId, taskId, deps.clock.now());
     const onStop = (): void => entry.controller.abort();
     signal.addEventListener('abort', onStop, { once: true });
@@ -442,7 +446,7 @@ export function createTaskHandler(deps: LifecycleDeps) {
         store: deps.store,
         conversations: deps.conversations,
         provider: provider.value,
-        tools: createDefaultTools({ bash: { sandbox, policy } }),
+        tools: createDefaultTools({ bash: { sandbox, policy, runner: runner.value } }),
         worktree,
         sessionId,
         budget: deps.budget,
@@ -467,6 +471,7 @@ export function createTaskHandler(deps: LifecycleDeps) {
       return outcome;
     } finally {
       signal.removeEventListener('abort', onStop);
+      await runner.value.close();
       deps.active.unregister(sessionId);
     }
   }

@@ -91,5 +91,6 @@ export function unavailableSandbox(session: SessionSandbox): Sandbox {
   return {
     info: { backend: 'none', enforced: true, version: null, limits: 'none', warnings: [error.message] },
     wrap: async () => err(error),
+    open: async () => err(error),
   };
 }

@@ -24,7 +24,7 @@ import {
   type SandboxPolicy,
   type SandboxReport,
 } from '@worktrain/contracts';
-import type { CgroupSupport } from './cgroup.js';
+import type { CgroupSupport, CommandCgroup } from './cgroup.js';
 import { isWithin } from './policy.js';
 import { BRIDGE_SCRIPT, startFilteringProxy } from './proxy.js';
 
@@ -59,6 +59,11 @@ export interface BubblewrapArgsOptions {
   readonly disableUserns: boolean;
   /** Host path of the filtering proxy's Unix socket, bound at {@link SANDBOX_PROXY_SOCKET}. */
   readonly proxySocket?: string;
+  /**
+   * Run the command under the in-sandbox proxy bridge (default true when {@link proxySocket} is set); false
+   * when the command bridges itself (the long-lived sandbox's server does).
+   */
+  readonly bridge?: boolean;
 }
 
 /**
@@ -115,7 +120,7 @@ export function bubblewrapArgs(
   }
   if (options.proxySocket !== undefined) args.push('--ro-bind', options.proxySocket, SANDBOX_PROXY_SOCKET);
   args.push('--chdir', request.cwd, '--');
-  if (options.proxySocket !== undefined)
+  if (options.proxySocket !== undefined && options.bridge !== false)
     args.push(process.execPath, '-e', BRIDGE_SCRIPT, SANDBOX_PROXY_SOCKET, String(SANDBOX_PROXY_PORT));
   args.push(...request.argv);
   return args;
@@ -166,7 +171,37 @@ export function validatePolicy(
   return ok(undefined);
 }
 
+/**
+ * What to spawn so that bwrap starts inside `cgroup` (when there is one): `/bin/sh` joins the cgroups, then
+ * `exec`s bwrap, so every process of the sandbox is counted from the first fork.
+ */
+export function launchInCgroup(
+  bwrapPath: string,
+  bwrapArgs: readonly string[],
+  cgroup: CommandCgroup | undefined,
+): { file: string; args: string[] } {
+  if (cgroup === undefined) return { file: bwrapPath, args: [...bwrapArgs] };
+  return {
+    file: '/bin/sh',
+    args: [
+      '-c',
+      ENTER_CGROUP_SCRIPT,
+      'sh',
+      String(cgroup.procsFiles.length),
+      ...cgroup.procsFiles,
+      bwrapPath,
+      ...bwrapArgs,
+    ],
+  };
+}
+
 let sequence = 0;
+
+/** A cgroup name unique on this machine for this daemon process: `<prefix><pid>-<time>-<n>`. */
+export function cgroupName(prefix: string): string {
+  sequence += 1;
+  return `${prefix}${process.pid}-${Date.now().toString(36)}-${sequence}`;
+}
 
 /** Wraps one command for bwrap at `bwrapPath`, with limits from `cgroups` and a proxy for the allowlist. */
 export async function wrapWithBubblewrap(
@@ -195,24 +230,11 @@ export async function wrapWithBubblewrap(
     disableUserns: features.disableUserns,
     ...(proxy === undefined ? {} : { proxySocket: proxy.address }),
   });
-  sequence += 1;
-  const cgroup = cgroups.create(`c${process.pid}-${Date.now().toString(36)}-${sequence}`, policy.limits);
+  const cgroup = cgroups.create(cgroupName('c'), policy.limits);
   const env = sandboxEnv(policy, request);
   let released: Promise<SandboxReport> | undefined;
   return ok({
-    file: cgroup === undefined ? bwrapPath : '/bin/sh',
-    args:
-      cgroup === undefined
-        ? bwrap
-        : [
-            '-c',
-            ENTER_CGROUP_SCRIPT,
-            'sh',
-            String(cgroup.procsFiles.length),
-            ...cgroup.procsFiles,
-            bwrapPath,
-            ...bwrap,
-          ],
+    ...launchInCgroup(bwrapPath, bwrap, cgroup),
     env,
     release() {
       released ??= (async () => {

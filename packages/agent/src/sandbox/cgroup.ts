@@ -20,6 +20,11 @@ export interface CommandCgroup {
   readonly procsFiles: readonly string[];
   /** Whether a limit was reached while the command ran (read before `remove`). */
   limitsHit(): { memory: boolean; processes: boolean };
+  /**
+   * The kernel's counters behind {@link limitsHit} (OOM kills and limit hits for memory, refused forks for
+   * processes), so a long-lived cgroup can tell which command hit a limit: compare before and after it.
+   */
+  counters(): { memory: number; processes: number };
   /** Kills every process still in the cgroup (SIGKILL), then removes it. Idempotent, never throws. */
   remove(): void;
 }
@@ -117,6 +122,10 @@ function v2Support(root: string, selfCgroupFile: string, parentName: string): Cg
           memory: keyedValue(readText(join(dir, 'memory.events')), 'oom_kill') > 0,
           processes: keyedValue(readText(join(dir, 'pids.events')), 'max') > 0,
         }),
+        counters: () => ({
+          memory: keyedValue(readText(join(dir, 'memory.events')), 'oom_kill'),
+          processes: keyedValue(readText(join(dir, 'pids.events')), 'max'),
+        }),
         remove() {
           if (removed) return;
           removed = true;
@@ -177,6 +186,12 @@ function v1Support(root: string, parentName: string): CgroupSupport | string {
             keyedValue(readText(join(mem, 'memory.oom_control')), 'oom_kill') > 0 ||
             Number(readText(join(mem, 'memory.failcnt')).trim() || '0') > 0,
           processes: keyedValue(readText(join(pids, 'pids.events')), 'max') > 0,
+        }),
+        counters: () => ({
+          memory:
+            keyedValue(readText(join(mem, 'memory.oom_control')), 'oom_kill') +
+            (Number(readText(join(mem, 'memory.failcnt')).trim() || '0') || 0),
+          processes: keyedValue(readText(join(pids, 'pids.events')), 'max'),
         }),
         remove() {
           if (removed) return;

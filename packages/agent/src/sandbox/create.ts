@@ -13,11 +13,15 @@ import {
   type Sandbox,
   type SandboxError,
   type SandboxInfo,
+  type SandboxPolicy,
+  type SandboxRunner,
 } from '@worktrain/contracts';
 import { execa } from 'execa';
 import { validatePolicy, wrapWithBubblewrap } from './bubblewrap.js';
 import { type CgroupSupport, detectCgroupSupport } from './cgroup.js';
+import { createWrappedRunner } from './runner.js';
 import { wrapWithSeatbelt } from './seatbelt.js';
+import { openWarmBubblewrap } from './warm.js';
 
 export interface CreateSandboxOptions {
   /** `enforce` (default) or `off` (commands unconfined; warned about). */
@@ -70,6 +74,23 @@ export function userNamespaceHints(): string[] {
 
 /** The unconfined backend of mode `off`. */
 export function createUnconfinedSandbox(): Sandbox {
+  const wrap: Sandbox['wrap'] = async (request, policy) => {
+    const valid = validatePolicy(policy, request);
+    if (valid.isErr()) return err(valid.error);
+    const [file, ...args] = request.argv;
+    const report = {
+      backend: 'none' as const,
+      networkDenied: [],
+      memoryLimitHit: false,
+      processLimitHit: false,
+    };
+    return ok({
+      file,
+      args,
+      env: { ...request.env, HOME: policy.home, TMPDIR: policy.tmp },
+      release: async () => report,
+    });
+  };
   return {
     info: {
       backend: 'none',
@@ -78,24 +99,19 @@ export function createUnconfinedSandbox(): Sandbox {
       limits: 'none',
       warnings: [SANDBOX_OFF_WARNING],
     },
-    async wrap(request, policy) {
-      const valid = validatePolicy(policy, request);
-      if (valid.isErr()) return err(valid.error);
-      const [file, ...args] = request.argv;
-      const report = {
-        backend: 'none' as const,
-        networkDenied: [],
-        memoryLimitHit: false,
-        processLimitHit: false,
-      };
-      return ok({
-        file,
-        args,
-        env: { ...request.env, HOME: policy.home, TMPDIR: policy.tmp },
-        release: async () => report,
-      });
-    },
+    wrap,
+    open: (policy) => openWrappedRunner(wrap, policy),
   };
+}
+
+/** `Sandbox.open` of the backends that sandbox each command afresh (Seatbelt, none). */
+async function openWrappedRunner(
+  wrap: Sandbox['wrap'],
+  policy: SandboxPolicy,
+): Promise<Result<SandboxRunner, SandboxError>> {
+  const valid = validatePolicy(policy, { argv: ['true'], cwd: policy.worktree, env: {} });
+  if (valid.isErr()) return err(valid.error);
+  return ok(createWrappedRunner(wrap, policy));
 }
 
 async function probeBubblewrap(
@@ -170,10 +186,11 @@ export async function createSandbox(
           ? [`memory and process limits are not enforced: ${cgroups.reason ?? 'no usable cgroup'}`]
           : [],
     };
+    const { disableUserns } = probe.value;
     return ok({
       info,
-      wrap: (request, policy) =>
-        wrapWithBubblewrap(bwrap, { disableUserns: probe.value.disableUserns }, cgroups, request, policy),
+      wrap: (request, policy) => wrapWithBubblewrap(bwrap, { disableUserns }, cgroups, request, policy),
+      open: (policy) => openWarmBubblewrap({ bwrapPath: bwrap, disableUserns, cgroups, policy }),
     });
   }
   if (platform === 'darwin') {
@@ -194,6 +211,7 @@ export async function createSandbox(
         warnings: ['memory and process limits are not enforced on macOS (no cgroups)'],
       },
       wrap: (request, policy) => wrapWithSeatbelt(path, request, policy),
+      open: (policy) => openWrappedRunner((r, p) => wrapWithSeatbelt(path, r, p), policy),
     });
   }
   return err(

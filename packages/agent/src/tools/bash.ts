@@ -12,9 +12,17 @@
 import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Sandbox, type SandboxPolicy, type SandboxReport, sha256Hex } from '@worktrain/contracts';
-import { execa } from 'execa';
+import {
+  DEFAULT_SANDBOX_LIMITS,
+  type Sandbox,
+  type SandboxPolicy,
+  type SandboxReport,
+  type SandboxRunner,
+  sha256Hex,
+} from '@worktrain/contracts';
 import * as z from 'zod';
+import { createUnconfinedSandbox } from '../sandbox/create.js';
+import { createWrappedRunner } from '../sandbox/runner.js';
 import { buildToolEnv } from './env.js';
 import { worktreeRoot } from './sandbox.js';
 import {
@@ -38,21 +46,30 @@ export interface BashToolOptions {
   readonly sandbox?: Sandbox;
   /** The session's sandbox policy (worktree, private HOME/TMPDIR, hidden paths, network, limits). */
   readonly policy?: SandboxPolicy;
+  /**
+   * The session's long-lived sandbox (`Sandbox.open(policy)`); the daemon passes it so a command costs a
+   * fork, not a new sandbox. Without it, `sandbox` and `policy` sandbox each command afresh.
+   */
+  readonly runner?: SandboxRunner;
+}
+
+/** The policy of an unconfined run: only HOME and TMPDIR matter (the `none` backend sets them). */
+function unconfinedPolicy(worktree: string, home: string): SandboxPolicy {
+  return {
+    worktree,
+    home,
+    tmp: tmpdir(),
+    hidden: [],
+    readOnly: [],
+    networkAllow: [],
+    limits: DEFAULT_SANDBOX_LIMITS,
+  };
 }
 
 const InputSchema = z.object({
   command: z.string().min(1).max(100_000),
   timeoutMs: z.number().int().positive().optional(),
 });
-
-function killGroup(pid: number | undefined): void {
-  if (pid === undefined) return;
-  try {
-    process.kill(-pid, 'SIGKILL');
-  } catch {
-    // the group is already gone
-  }
-}
 
 /** Collects a stream's text keeping the first and last `max` characters and the count of the rest. */
 class HeadTailCollector {
@@ -153,58 +170,36 @@ export function createBashTool(options: BashToolOptions = {}): AgentTool {
           );
         if (!decision.allowed) return toolError(`command refused by ${decision.actor}: ${decision.reason}`);
       }
-      let file = 'bash';
-      let args: readonly string[] = ['-c', parsed.data.command];
-      let childEnv: Readonly<Record<string, string>> = env;
-      let release: (() => Promise<SandboxReport>) | undefined;
-      if (options.sandbox !== undefined && options.policy !== undefined) {
-        const wrapped = await options.sandbox.wrap(
-          { argv: ['bash', '-c', parsed.data.command], cwd: root.value, env },
-          { ...options.policy, worktree: root.value },
-        );
-        if (wrapped.isErr())
-          return toolError(`The sandbox refused to start the command: ${wrapped.error.message}`);
-        ({ file, args, env: childEnv } = wrapped.value);
-        release = () => wrapped.value.release();
-      }
-      const child = execa(file, args, {
-        cwd: root.value,
-        env: childEnv,
-        extendEnv: false,
-        stdin: 'ignore',
-        all: true,
-        reject: false,
-        detached: true,
-        stripFinalNewline: false,
-        buffer: false,
-      });
+      // One path for every mode: the session's long-lived sandbox (the daemon), a sandbox per command
+      // (a sandbox and a policy without a runner), or unconfined, each as a SandboxRunner.
+      const runner =
+        options.runner ??
+        (options.sandbox !== undefined && options.policy !== undefined
+          ? createWrappedRunner(options.sandbox.wrap, { ...options.policy, worktree: root.value })
+          : createWrappedRunner(createUnconfinedSandbox().wrap, unconfinedPolicy(root.value, home)));
       // Keep the head and the tail of the output without buffering all of it, and never stop a command
       // because it is verbose (a test run may print megabytes).
       const output = new HeadTailCollector(limits.maxResultChars);
-      child.all?.setEncoding('utf8');
-      child.all?.on('data', (chunk: string) => output.push(chunk));
-      let timedOut = false;
-      const timer = setTimeout(() => {
-        timedOut = true;
-        killGroup(child.pid);
-      }, timeoutMs);
-      const onAbort = (): void => killGroup(child.pid);
-      context.signal.addEventListener('abort', onAbort, { once: true });
-      const result = await child;
-      clearTimeout(timer);
-      context.signal.removeEventListener('abort', onAbort);
-      killGroup(child.pid); // background jobs the command left behind
-      const report = release === undefined ? undefined : await release();
+      const ran = await runner.run({
+        argv: ['bash', '-c', parsed.data.command],
+        cwd: root.value,
+        env,
+        timeoutMs,
+        signal: context.signal,
+        onOutput: (_stream, chunk) => output.push(chunk),
+      });
+      if (ran.isErr()) return toolError(`The sandbox refused to start the command: ${ran.error.message}`);
+      const result = ran.value;
       const cut = truncateMiddle(output.text(), limits.maxResultChars);
-      const notes = report === undefined ? [] : await sandboxNotes(report, context);
-      if (timedOut)
+      const notes = await sandboxNotes(result.report, context);
+      if (result.timedOut)
         return toolError(
           `${cut.text}\n${[...notes, `[command timed out after ${timeoutMs} ms; its process group was killed]`].join('\n')}`,
         );
-      if (context.signal.aborted)
+      if (result.aborted || context.signal.aborted)
         return toolError(`${cut.text}\n[command killed: the session was cancelled]`);
       const code = result.exitCode;
-      const status = code === undefined ? `[killed by ${result.signal ?? 'signal'}]` : `[exit code ${code}]`;
+      const status = code === null ? `[killed by ${result.signal ?? 'signal'}]` : `[exit code ${code}]`;
       return {
         content: `${cut.text}${cut.text.endsWith('\n') || cut.text === '' ? '' : '\n'}${[...notes, status].join('\n')}`,
         isError: code !== 0,
