@@ -29,7 +29,9 @@ const loadQueueModule = (): ResultAsync<QueueModule, CliError> =>
  *
  * SQLite: when `<home>/worktrain.db` does not exist yet, `use` is not called and the result is `null`, so no
  * command creates a data directory or a database (an empty queue has nothing to show, requeue or purge).
- * An existing WorkTrain database gets the queue's tables on first use (the package's versioned migrations).
+ * `access: 'read-only'` (list, stats, inspect, dead-letters) opens the file read-only: nothing is created or
+ * migrated, the file stays byte-identical, and a database without queue tables is `null` too. Otherwise an
+ * existing WorkTrain database gets the queue's tables on first use (the package's versioned migrations).
  * PostgreSQL: the server is contacted (migrations are applied in the schema), with no LISTEN connection and
  * no lease sweeper, so a one-shot command leaves nothing running. A URL that is not `postgres://` or
  * `postgresql://` is a USAGE error.
@@ -38,6 +40,7 @@ export function withQueue<T>(
   deps: CliDeps,
   target: QueueTarget,
   use: (queue: TaskQueue, lib: QueueModule) => ResultAsync<T, CliError>,
+  access: 'read-write' | 'read-only' = 'read-write',
 ): ResultAsync<T | null, CliError> {
   const url = target.databaseUrl ?? nonEmpty(deps.env.WORKTRAIN_DATABASE_URL);
   if (url !== undefined) {
@@ -71,6 +74,11 @@ export function withQueue<T>(
   });
   if (!deps.fs.exists(paths.database)) return okAsync(null);
   return loadQueueModule().andThen((lib) => {
+    if (access === 'read-only') {
+      const reader = lib.openSqliteQueueReadOnly({ path: paths.database, clock: deps.clock });
+      if (reader.isErr()) return errAsync(fromQueueError(reader.error, { path: paths.database }));
+      return reader.value === null ? okAsync(null) : useAndClose(reader.value, (q) => use(q, lib));
+    }
     const opened = lib.openSqliteQueue({ path: paths.database, clock: deps.clock });
     if (opened.isErr()) return errAsync(fromQueueError(opened.error, { path: paths.database }));
     return useAndClose(opened.value, (q) => use(q, lib));

@@ -70,17 +70,44 @@ async function withApprovals<T>(
 }
 
 /**
- * The pending approval requests of the data directory's sessions, by session id (after applying due
- * medium-tier timeouts, as every read of the approval store does); empty when no database exists. For
- * `sessions list|show`, which show a completed session whose delivery waits as `delivery: awaiting_approval`.
- * Errors: APPROVAL_ERROR.
+ * Opens the approval store of the data directory read-only (read commands never write: no table is created
+ * and no due medium-tier timeout is applied; the daemon or a decision applies them), runs `use`, closes it.
+ * When there is nothing yet (no database, or no approval tables), `use` is not called and the result is null.
+ */
+async function withApprovalsReadOnly<T>(
+  deps: CliDeps,
+  target: ApprovalsTarget,
+  use: (store: ApprovalStore) => Promise<Result<T, CliError>>,
+): Promise<Result<T | null, CliError>> {
+  const paths = resolveWorktrainPaths({
+    ...(target.home === undefined ? {} : { home: target.home }),
+    env: deps.env,
+    cwd: deps.cwd,
+  });
+  if (!deps.fs.exists(paths.database)) return ok(null);
+  const { openApprovalStoreReadOnly } = await import('@worktrain/delivery');
+  const opened = openApprovalStoreReadOnly({ path: paths.database, clock: deps.clock });
+  if (opened.isErr()) return err(fromApprovalError(opened.error));
+  if (opened.value === null) return ok(null);
+  try {
+    return await use(opened.value);
+  } finally {
+    opened.value.close();
+  }
+}
+
+/**
+ * The pending approval requests of the data directory's sessions, by session id, read-only (a medium
+ * request past its timeout still shows as pending until the daemon or a decision settles it); empty when
+ * there is nothing yet. For `sessions list|show`, which show a completed session whose delivery waits as
+ * `delivery: awaiting_approval`. Errors: APPROVAL_ERROR.
  */
 export async function pendingApprovalsBySession(
   deps: CliDeps,
   target: ApprovalsTarget,
   sessionId?: string,
 ): Promise<Result<Map<string, ApprovalRequest[]>, CliError>> {
-  const listed = await withApprovals(deps, target, async (store) => {
+  const listed = await withApprovalsReadOnly(deps, target, async (store) => {
     const r = store.list({
       state: 'pending',
       limit: 1000,
@@ -113,12 +140,15 @@ export interface ApprovalsListOptions extends ApprovalsTarget {
   readonly limit?: number;
 }
 
-/** `worktrain approvals list`: requests newest first (due medium-tier timeouts are applied first). */
+/**
+ * `worktrain approvals list`: requests newest first, read-only (nothing created; due medium-tier timeouts
+ * are not applied here — the daemon and decisions apply them); empty when there is nothing yet.
+ */
 export async function executeApprovalsList(
   deps: CliDeps,
   opts: ApprovalsListOptions,
 ): Promise<Result<{ readonly approvals: readonly ApprovalRequest[] }, CliError>> {
-  const listed = await withApprovals(deps, opts, async (store) =>
+  const listed = await withApprovalsReadOnly(deps, opts, async (store) =>
     store
       .list({
         ...(opts.state === undefined ? {} : { state: opts.state }),
@@ -135,12 +165,12 @@ export interface ApprovalShowOutput {
   readonly audit: readonly ApprovalAuditEntry[];
 }
 
-/** `worktrain approvals show <id>`: the request and its audit trail. */
+/** `worktrain approvals show <id>`: the request and its audit trail, read-only like `approvals list`. */
 export async function executeApprovalsShow(
   deps: CliDeps,
   opts: ApprovalsTarget & { readonly id: string },
 ): Promise<Result<ApprovalShowOutput, CliError>> {
-  const shown = await withApprovals(deps, opts, async (store) =>
+  const shown = await withApprovalsReadOnly(deps, opts, async (store) =>
     store
       .get(opts.id)
       .andThen((approval) => store.audit(opts.id).map((audit) => ({ approval, audit })))

@@ -52,10 +52,17 @@ export async function executeQueueList(
   deps: CliDeps,
   opts: QueueListOptions,
 ): Promise<Result<QueueTasksOutput, CliError>> {
-  return withQueue(deps, opts, (q, lib) =>
-    lib
-      .executeQueueList(q, { ...filterOf(opts), ...(opts.state !== undefined ? { state: opts.state } : {}) })
-      .mapErr((e) => fromQueueError(e)),
+  return withQueue(
+    deps,
+    opts,
+    (q, lib) =>
+      lib
+        .executeQueueList(q, {
+          ...filterOf(opts),
+          ...(opts.state !== undefined ? { state: opts.state } : {}),
+        })
+        .mapErr((e) => fromQueueError(e)),
+    'read-only',
   ).map((r) => ({ tasks: r?.tasks ?? [], databaseExists: r !== null }));
 }
 
@@ -64,8 +71,11 @@ export async function executeQueueDeadLetters(
   deps: CliDeps,
   opts: Omit<QueueListOptions, 'state'>,
 ): Promise<Result<QueueTasksOutput, CliError>> {
-  return withQueue(deps, opts, (q, lib) =>
-    lib.executeQueueDeadLetters(q, filterOf(opts)).mapErr((e) => fromQueueError(e)),
+  return withQueue(
+    deps,
+    opts,
+    (q, lib) => lib.executeQueueDeadLetters(q, filterOf(opts)).mapErr((e) => fromQueueError(e)),
+    'read-only',
   ).map((r) => ({ tasks: r?.tasks ?? [], databaseExists: r !== null }));
 }
 
@@ -86,8 +96,11 @@ export async function executeQueueInspect(
   deps: CliDeps,
   opts: QueueInspectOptions,
 ): Promise<Result<QueueInspectOutput, CliError>> {
-  return withQueue(deps, opts, (q, lib) =>
-    lib.executeQueueInspect(q, { id: opts.taskId }).mapErr((e) => fromQueueError(e)),
+  return withQueue(
+    deps,
+    opts,
+    (q, lib) => lib.executeQueueInspect(q, { id: opts.taskId }).mapErr((e) => fromQueueError(e)),
+    'read-only',
   ).andThen((r) => (r === null ? err(taskNotFoundNoDatabase(opts.taskId)) : ok(r)));
 }
 
@@ -153,10 +166,14 @@ export async function executeQueueStats(
   deps: CliDeps,
   opts: QueueStatsOptions,
 ): Promise<Result<QueueStatsOutput, CliError>> {
-  return withQueue(deps, opts, (q, lib) =>
-    lib
-      .executeQueueStats(q, opts.queue !== undefined ? { queue: opts.queue } : {})
-      .mapErr((e) => fromQueueError(e)),
+  return withQueue(
+    deps,
+    opts,
+    (q, lib) =>
+      lib
+        .executeQueueStats(q, opts.queue !== undefined ? { queue: opts.queue } : {})
+        .mapErr((e) => fromQueueError(e)),
+    'read-only',
   ).map((stats) => ({
     stats: stats ?? { queues: {}, total: { ...ZERO_COUNTS }, oldestReadyAgeMs: null },
     databaseExists: stats !== null,

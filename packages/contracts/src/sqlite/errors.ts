@@ -56,7 +56,7 @@ export function fromThrown(thrown: unknown, path: string, what: string): Databas
   if (sqliteCode === 'SQLITE_NOTADB')
     return databaseError(
       'DATABASE_FOREIGN',
-      `${path} is not a SQLite database, so not a WorkTrain one; point WorkTrain at its own worktrain.db or an empty file`,
+      `${path} is not a WorkTrain database (not a SQLite file at all); point WorkTrain at its own worktrain.db or an empty file`,
       details,
     );
   return databaseError('DATABASE_IO', `${what} ${path} failed: ${describeThrown(thrown)}`, details);
