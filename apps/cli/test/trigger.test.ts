@@ -75,6 +75,8 @@ describe('worktrain trigger', () => {
     expect(parseJson(good)).toEqual({
       valid: true,
       file: config,
+      files: [config],
+      missing: [],
       triggers: ['gh-ready', 'nightly'],
       issues: [],
     });

@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { parseDocument } from 'yaml';
+import { ENV_REFERENCE, parseStrictYaml } from '@worktrain/contracts';
 import type { RuntimeConfig } from './config.js';
 
 /** One warning: `path` is the config key (`model`, `host`, `forge.github.token`), `fix` what to do. */
@@ -17,7 +17,6 @@ export interface ConfigWarning {
 
 /** Keys whose value is a secret: written as `$NAME` (resolved from the environment or `.env`), never literally. */
 const SECRET_KEYS = new Set(['apiKey', 'token', 'apiToken', 'secret', 'callbackSecret']);
-const ENV_REF = /^\$(?:\{[A-Za-z_][A-Za-z0-9_]*\}|[A-Za-z_][A-Za-z0-9_]*)$/;
 
 /**
  * Warnings for a loaded config. `configPath` (the file it came from) resolves the scripted model's script
@@ -81,10 +80,12 @@ function literalSecrets(configPath: string): string[] {
     } else if (typeof value === 'object' && value !== null)
       for (const [k, v] of Object.entries(value)) {
         const here = path === '' ? k : `${path}.${k}`;
-        if (SECRET_KEYS.has(k) && typeof v === 'string' && !ENV_REF.test(v)) found.push(here);
+        if (SECRET_KEYS.has(k) && typeof v === 'string' && !ENV_REFERENCE.test(v)) found.push(here);
         else walk(v, here);
       }
   };
-  walk(parseDocument(text).toJS(), '');
+  // The same strict reading as the config itself (a file that loaded parses again the same way).
+  const parsed = parseStrictYaml(configPath, text);
+  if (parsed.isOk()) walk(parsed.value.value, '');
   return found;
 }

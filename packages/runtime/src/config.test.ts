@@ -52,9 +52,11 @@ describe('parseRuntimeConfig', () => {
     expect(paths).toEqual(
       expect.arrayContaining(['port', 'maxConcurrentSessions', 'model.apiKey', 'budgets.maxTurns']),
     );
-    expect(r.issues.find((i) => i.path === 'model.apiKey')?.message).toBe(
-      'environment variable MISSING is not set',
-    );
+    expect(r.issues.find((i) => i.path === 'model.apiKey')).toMatchObject({
+      line: 3,
+      col: 39,
+      message: 'environment variable MISSING is not set (set it in the environment)',
+    });
     expect(r.issues.some((i) => i.message.includes('surprise'))).toBe(true);
   });
 

@@ -1,17 +1,20 @@
 import { readFileSync } from 'node:fs';
 import { DEFAULT_ANTHROPIC_MODEL } from '@worktrain/agent';
 import {
+  type ConfigIssue,
   environmentWithDotEnv,
   err,
+  formatConfigIssue,
   makeError,
   ok,
   parseDotEnv,
+  parseStrictYaml,
   type Result,
+  resolveEnvReferences,
   SandboxConfigSchema,
   type WorkTrainError,
 } from '@worktrain/contracts';
 import { NOTIFICATION_TYPES } from '@worktrain/delivery';
-import { parseDocument } from 'yaml';
 import * as z from 'zod';
 
 /**
@@ -225,81 +228,50 @@ export type GitLabForgeConfig = z.infer<typeof GitLabForgeConfigSchema>;
 export type JiraConfig = z.infer<typeof JiraConfigSchema>;
 
 export type ConfigErrorCode = 'CONFIG_READ' | 'CONFIG_YAML' | 'CONFIG_INVALID';
-/** `details.issues`: `{ path, message }` with `path` like `model.apiKey`. */
+/**
+ * `details.issues`: {@link ConfigIssue}s `{ file, path, line, col, message }` (the strict YAML loader's
+ * shape, shared with triggers.yaml and policy.yaml) with `path` like `model.apiKey`.
+ */
 export type ConfigError = WorkTrainError<ConfigErrorCode>;
-
-export interface ConfigIssue {
-  readonly path: string;
-  readonly message: string;
-}
-
-const ENV_REF = /^\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))$/;
+export type { ConfigIssue };
 
 /** Parses a `.env` file's text (it lives in `@worktrain/contracts`; re-exported here for compatibility). */
 export { parseDotEnv };
 
-function resolveRefs(
-  value: unknown,
-  env: Readonly<Record<string, string | undefined>>,
-  path: readonly (string | number)[],
-  issues: ConfigIssue[],
-): unknown {
-  if (typeof value === 'string') {
-    const m = ENV_REF.exec(value);
-    if (m === null) return value;
-    const name = m[1] ?? m[2] ?? '';
-    const resolved = env[name];
-    if (resolved === undefined || resolved === '') {
-      issues.push({ path: formatPath(path), message: `environment variable ${name} is not set` });
-      return value;
-    }
-    return resolved;
-  }
-  if (Array.isArray(value)) return value.map((v, i) => resolveRefs(v, env, [...path, i], issues));
-  if (typeof value === 'object' && value !== null) {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = resolveRefs(v, env, [...path, k], issues);
-    return out;
-  }
-  return value;
-}
-
-function formatPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const p of path) {
-    if (typeof p === 'number') out += `[${p}]`;
-    else out += out === '' ? String(p) : `.${String(p)}`;
-  }
-  return out === '' ? '(root)' : out;
-}
-
 /**
- * Validates config YAML text. An empty text is the all-defaults config. `env` resolves `$NAME` refs.
- * Errors: CONFIG_YAML (syntax; `details.issues` with line/col in the message), CONFIG_INVALID (schema or
- * unset env refs; `details.issues` with exact paths).
+ * Validates config YAML text (`file` names it in issues, default `config.yaml`). An empty text is the
+ * all-defaults config. YAML is read by the one strict loader of `@worktrain/contracts` (no tabs, anchors,
+ * aliases or duplicate keys); `env` resolves `$NAME` / `${NAME}` refs (`envFile` is named when one is unset).
+ * Errors: CONFIG_YAML (syntax), CONFIG_INVALID (schema or unset env refs); both with `details.issues`
+ * located by line and column.
  */
 export function parseRuntimeConfig(
   text: string,
   env: Readonly<Record<string, string | undefined>>,
+  options: { readonly file?: string; readonly envFile?: string } = {},
 ): Result<RuntimeConfig, ConfigError> {
-  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: true });
-  if (doc.errors.length > 0) {
-    const issues = doc.errors.map((e) => ({ path: '(yaml)', message: e.message }));
-    return err(makeError('CONFIG_YAML', `config.yaml is not valid YAML: ${issues[0]?.message}`, { issues }));
-  }
-  const raw: unknown = doc.toJS() ?? {};
+  const file = options.file ?? 'config.yaml';
+  const doc = parseStrictYaml(file, text);
+  if (doc.isErr()) return err(makeError('CONFIG_YAML', doc.error.message, { ...doc.error.details }));
   const issues: ConfigIssue[] = [];
-  const resolved = resolveRefs(raw, env, [], issues);
-  const parsed = RuntimeConfigSchema.safeParse(resolved);
+  const resolved = resolveEnvReferences(
+    doc.value,
+    env,
+    options.envFile === undefined ? {} : { envFile: options.envFile },
+  );
+  if (resolved.isErr()) issues.push(...resolved.error.details.issues);
+  const parsed = RuntimeConfigSchema.safeParse(resolved.unwrapOr(doc.value.value) ?? {});
   if (!parsed.success)
-    for (const i of parsed.error.issues) issues.push({ path: formatPath(i.path), message: i.message });
+    for (const i of parsed.error.issues) {
+      const here = doc.value.issueAt(i.path, i.message);
+      // An unset `$NAME` is the issue to fix there; the schema's view of the placeholder adds nothing.
+      if (!issues.some((x) => x.code === 'ENV_UNSET' && x.path === here.path)) issues.push(here);
+    }
   if (issues.length > 0 || !parsed.success)
     return err(
-      makeError(
-        'CONFIG_INVALID',
-        `config.yaml is invalid: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
-        { issues },
-      ),
+      makeError('CONFIG_INVALID', `${file} is invalid: ${issues.map(formatConfigIssue).join('; ')}`, {
+        issues,
+      }),
     );
   return ok(parsed.data);
 }
@@ -317,7 +289,10 @@ export function loadRuntimeConfig(options: {
   if (text.isErr()) return err(text.error);
   const env = environmentWithDotEnv(options.envFile, options.env);
   if (env.isErr()) return err(makeError('CONFIG_READ', env.error.message, env.error.details));
-  return parseRuntimeConfig(text.value ?? '', env.value);
+  return parseRuntimeConfig(text.value ?? '', env.value, {
+    file: options.configPath,
+    envFile: options.envFile,
+  });
 }
 
 function readOptional(path: string): Result<string | null, ConfigError> {

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { unwatchFile, watchFile } from 'node:fs';
 import { hostname } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import {
@@ -10,7 +9,6 @@ import {
 } from '@worktrain/agent';
 import {
   type Clock,
-  environmentWithDotEnv,
   err,
   type Logger,
   ok,
@@ -25,11 +23,14 @@ import { openSqliteQueue, runWorker, type SqliteTaskQueue, type WorkerHandle } f
 import { createSqliteSessionStore, type SqliteSessionStore } from '@worktrain/session-store';
 import {
   createBuiltinRegistry,
-  loadTriggerConfig,
+  loadTriggerFilesWithPaths,
+  missingTriggersFileMessage,
   openTriggerStore,
   type TriggerConfig,
   type TriggerRouter,
   TriggerScheduler,
+  triggerError,
+  watchTriggerConfig,
 } from '@worktrain/triggers';
 import { createWorkspaceManager, enableGitSpawnHelper, type WorkspaceManager } from '@worktrain/workspace';
 import { type ActiveSessions, createActiveSessions } from './active.js';
@@ -40,7 +41,7 @@ import { createDaemonEventBus, type DaemonEventBus } from './daemon-events.js';
 import { explainListenFailure, removeDaemonState, writeDaemonState } from './daemon-state.js';
 import { gateDelivery } from './delivery-gate.js';
 import { type RuntimeError, runtimeError } from './errors.js';
-import { ensureDaemonToken, ensureDir, readTextIfExists } from './files.js';
+import { ensureDaemonToken, ensureDir } from './files.js';
 import { createForgeDelivery, createForges, createMergeFollowUp } from './forges.js';
 import { createApp } from './http/app.js';
 import { listen } from './http/server.js';
@@ -189,6 +190,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
 
     const triggerConfig = await loadTriggers(paths, options.env ?? process.env);
     if (triggerConfig.isErr()) return fail(triggerConfig.error);
+    for (const file of triggerConfig.value.config.missing ?? [])
+      logger.warn({ path: file }, missingTriggersFileMessage(file));
     // A task the router admits wakes this daemon's workers at once (polling stays as the fallback), and
     // the fetch of its repository's base branch starts now, while the task is claimed and its session
     // starts, instead of after.
@@ -202,7 +205,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     const runnableGate = createRunnableGate(triggerCheck, { clock });
     const router = new NotifyingTriggerRouter(
       {
-        config: triggerConfig.value,
+        config: triggerConfig.value.config,
         store: triggerStore.value,
         clock,
         logger: logger.child({ component: 'triggers' }),
@@ -222,7 +225,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     enableGitSpawnHelper();
     const workspaces = createWorkspaceManager({ worktreesDir: paths.worktrees, clock, logger });
     // Triggers that cannot run are named in the log at start (their webhooks answer 422 until fixed).
-    void checkTriggersRunnable(triggerConfig.value.triggers, triggerCheck).then((problems) => {
+    void checkTriggersRunnable(triggerConfig.value.config.triggers, triggerCheck).then((problems) => {
       for (const p of problems)
         logger.warn(
           { triggerId: p.triggerId, path: p.path, code: 'TRIGGER_NOT_RUNNABLE' },
@@ -413,40 +416,26 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       });
     if (options.triggers !== false) {
       scheduler.start();
-      // Hot reload (DESIGN §6): a valid edit of triggers.yaml replaces the trigger set; an invalid one
-      // keeps the old set and logs why. Polled (1 s), so editors that replace the file are seen too.
-      const sched = scheduler;
-      const env = options.env ?? process.env;
-      const reload = () => {
-        void loadTriggers(paths, env).then(async (reloaded) => {
-          if (reloaded.isErr()) {
-            logger.warn(
-              { code: reloaded.error.code, details: reloaded.error.details },
-              'triggers.yaml reload refused; keeping the previous triggers',
-            );
-            return;
-          }
-          // A trigger that cannot run (unknown workflow, missing workspace...) refuses the edit as well.
-          const problems = await checkTriggersRunnable(reloaded.value.triggers, triggerCheck);
-          if (problems.length > 0) {
-            logger.warn(
-              { code: 'TRIGGER_NOT_RUNNABLE', issues: problems },
-              `triggers.yaml reload refused; keeping the previous triggers: ${problems.map((p) => `${p.triggerId}: ${p.message}`).join('; ')}`,
-            );
-            return;
-          }
-          router.setConfig(reloaded.value);
-          await sched.restart();
-          logger.info({ triggers: reloaded.value.triggers.map((t) => t.id) }, 'triggers.yaml reloaded');
-        });
-      };
-      // An edit of .env (a rotated webhook secret) reloads the triggers as well.
-      watchFile(paths.triggers, { interval: 1000 }, reload);
-      watchFile(paths.envFile, { interval: 1000 }, reload);
-      closers.push(() => {
-        unwatchFile(paths.triggers, reload);
-        unwatchFile(paths.envFile, reload);
+      // Hot reload (DESIGN §6), by the triggers package's watcher: a valid edit of triggers.yaml, of a
+      // workspace's .worktrain/triggers.yaml or of .env (a rotated secret) replaces the trigger set; an
+      // invalid one, or one with a trigger that cannot run, keeps the old set and logs why.
+      const watcher = watchTriggerConfig({
+        ...triggerFileOptions(paths, options.env ?? process.env),
+        router,
+        scheduler,
+        logger,
+        initialPaths: triggerConfig.value.paths,
+        accept: async (candidate) => {
+          const problems = await checkTriggersRunnable(candidate.triggers, triggerCheck);
+          if (problems.length === 0) return null;
+          return triggerError(
+            'TRIGGER_NOT_RUNNABLE',
+            problems.map((p) => `${p.triggerId}: ${p.message}`).join('; '),
+            { issues: problems },
+          );
+        },
       });
+      closers.push(() => watcher.close());
     }
     for (const w of configWarnings(config, paths.config))
       logger.warn({ code: w.code, path: w.path }, `config.yaml: ${w.message}; ${w.fix}`);
@@ -491,31 +480,30 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   return { start, stop };
 }
 
-/** Loads `$WORKTRAIN_HOME/triggers.yaml` (missing = no triggers), `$NAME` refs from `env` over `.env`. */
+/** Where the daemon's triggers come from: the global file, its workspaces' files, `$NAME`s over `.env`. */
+function triggerFileOptions(paths: WorktrainPaths, env: Readonly<Record<string, string | undefined>>) {
+  return { globalPath: paths.triggers, envFile: paths.envFile, env, registry: createBuiltinRegistry() };
+}
+
+/**
+ * Loads the triggers through `@worktrain/triggers`' loader: `$WORKTRAIN_HOME/triggers.yaml` (missing = no
+ * triggers, logged with what to do) and the `.worktrain/triggers.yaml` of each workspace it names. The
+ * error is the loader's, unchanged in message (what `worktrain trigger validate` and doctor print), as
+ * TRIGGERS_FAILED with `details.triggerCode`.
+ */
 async function loadTriggers(
   paths: WorktrainPaths,
   env: Readonly<Record<string, string | undefined>>,
-): Promise<Result<TriggerConfig, RuntimeError>> {
-  const text = readTextIfExists(paths.triggers);
-  if (text.isErr()) return err(text.error);
-  if (text.value === null) return ok({ triggers: [], files: [] });
-  // `$NAME` secrets resolve from $WORKTRAIN_HOME/.env too (the process environment wins), as in config.yaml.
-  const withDotEnv = environmentWithDotEnv(paths.envFile, env);
-  if (withDotEnv.isErr())
-    return err(runtimeError('TRIGGERS_FAILED', withDotEnv.error.message, withDotEnv.error.details));
-  const loaded = await loadTriggerConfig({
-    files: [{ path: paths.triggers, text: text.value }],
-    env: withDotEnv.value,
-    registry: createBuiltinRegistry(),
-  });
-  if (loaded.isErr())
+): Promise<Result<{ config: TriggerConfig; paths: readonly string[] }, RuntimeError>> {
+  const loaded = await loadTriggerFilesWithPaths(triggerFileOptions(paths, env));
+  if (loaded.result.isErr())
     return err(
-      runtimeError('TRIGGERS_FAILED', `triggers.yaml: ${loaded.error.message}`, {
-        triggerCode: loaded.error.code,
-        ...(loaded.error.details ?? {}),
+      runtimeError('TRIGGERS_FAILED', loaded.result.error.message, {
+        triggerCode: loaded.result.error.code,
+        ...(loaded.result.error.details ?? {}),
       }),
     );
-  return ok(loaded.value);
+  return ok({ config: loaded.result.value, paths: loaded.paths });
 }
 
 /**

@@ -1,10 +1,13 @@
-import { makeError, type WorkTrainError } from '@worktrain/contracts';
+import { type ConfigIssue, makeError, type WorkTrainError } from '@worktrain/contracts';
 
 /**
  * Error codes of `@worktrain/triggers` (closed union).
  * - CONFIG_YAML: triggers.yaml is not acceptable YAML (syntax, tabs in indentation, anchors/aliases,
  *   duplicate keys); `details.issues` lists `{path, line, col, message}`.
- * - CONFIG_INVALID: the YAML parsed but fails the schema; `details.issues` as above.
+ * - CONFIG_INVALID: the YAML parsed but fails the schema or uses an unset `$NAME` (issue code
+ *   `ENV_UNSET`); `details.issues` as above.
+ * - CONFIG_NOT_FOUND: a triggers file the caller required (`globalRequired`, e.g. `--config`) does not
+ *   exist (`details.path`). The default global file missing is not an error: it means no triggers.
  * - UNKNOWN_PROVIDER: `provider:` names neither a built-in nor an installed package.
  * - PROVIDER_LOAD_FAILED: the provider package threw while loading or exports no valid provider.
  * - TRIGGER_NOT_FOUND: no trigger with that id.
@@ -26,6 +29,7 @@ import { makeError, type WorkTrainError } from '@worktrain/contracts';
 export type TriggerErrorCode =
   | 'CONFIG_YAML'
   | 'CONFIG_INVALID'
+  | 'CONFIG_NOT_FOUND'
   | 'UNKNOWN_PROVIDER'
   | 'PROVIDER_LOAD_FAILED'
   | 'TRIGGER_NOT_FOUND'
@@ -53,11 +57,5 @@ export function triggerError(
   return makeError(code, message, details);
 }
 
-/** One located problem in a config file: dotted path (`triggers[0].webhook.secret`), 1-based line/col. */
-export interface ConfigIssue {
-  readonly file: string;
-  readonly path: string;
-  readonly line: number | null;
-  readonly col: number | null;
-  readonly message: string;
-}
+/** One located problem in a config file (the strict YAML loader's, from `@worktrain/contracts`). */
+export type { ConfigIssue };

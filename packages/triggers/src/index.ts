@@ -3,8 +3,15 @@ export type { CandidateDraft, TaskCandidate } from './candidate.js';
 export { TaskCandidateSchema } from './candidate.js';
 export type { ConditionOutcome, DispatchCondition } from './condition.js';
 export { DispatchConditionSchema, evaluateCondition } from './condition.js';
+export type { LoadTriggerFilesOptions, TriggerFilesLoad } from './config/files.js';
+export {
+  loadTriggerFiles,
+  loadTriggerFilesWithPaths,
+  missingTriggersFileMessage,
+  perRepoTriggersPath,
+} from './config/files.js';
 export type { LoadTriggerConfigOptions, TriggerConfig, TriggerFileText } from './config/load.js';
-export { loadTriggerConfig, loadTriggerFiles, perRepoTriggersPath } from './config/load.js';
+export { loadTriggerConfig } from './config/load.js';
 export type { TriggerDefinition } from './config/schema.js';
 export {
   CommonTriggerSchema,
@@ -19,7 +26,7 @@ export { triggerError } from './errors.js';
 export type { TriggerConfigWatcher, TriggerConfigWatcherOptions } from './hot-reload.js';
 export { watchTriggerConfig } from './hot-reload.js';
 export type { WebhookListenerOptions } from './http.js';
-export { createWebhookListener, webhookHttpStatus } from './http.js';
+export { createWebhookListener, TRIGGER_ERROR_HTTP_STATUS, webhookHttpStatus } from './http.js';
 export type { CompiledPath } from './jsonpath.js';
 export { compilePath, queryPath } from './jsonpath.js';
 export type {

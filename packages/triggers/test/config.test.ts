@@ -61,7 +61,8 @@ describe('triggers.yaml loader', () => {
         path: 'triggers[0].webhook.secret',
         line: 8,
         col: 24,
-        message: 'environment variable GITHUB_WEBHOOK_SECRET is not set',
+        message: 'environment variable GITHUB_WEBHOOK_SECRET is not set (set it in the environment)',
+        code: 'ENV_UNSET',
       },
     ]);
   });

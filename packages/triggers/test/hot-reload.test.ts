@@ -54,6 +54,7 @@ describe('triggers.yaml hot reload', () => {
       router,
       logger,
       debounceMs: 20,
+      intervalMs: 20,
       onReload: (r) => outcomes.push(r),
     });
     try {
@@ -66,7 +67,7 @@ describe('triggers.yaml hot reload', () => {
       await until(() => outcomes.length > before && outcomes.at(-1)?.isErr() === true, 'the failed reload');
       expect(router.trigger('b').isOk()).toBe(true);
       expect(router.config.triggers.map((t) => t.id)).toEqual(['a', 'b']);
-      expect(warnings.at(-1)).toContain('keeping the previous config');
+      expect(warnings.at(-1)).toContain('keeping the previous triggers');
       expect(warnings.at(-1)).toContain('tab character');
       writeFileSync(file, yaml(['c']));
       await until(() => router.trigger('c').isOk() && router.trigger('a').isErr(), 'trigger c only');

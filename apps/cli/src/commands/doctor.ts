@@ -3,27 +3,13 @@
  * check is `ok`, `warn` or `fail` with a fix hint; the command exits 1 when any check fails.
  */
 import { spawnSync } from 'node:child_process';
-import {
-  accessSync,
-  closeSync,
-  constants,
-  existsSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  readSync,
-  statSync,
-} from 'node:fs';
+import { accessSync, constants, existsSync, readdirSync, statSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import {
-  environmentWithDotEnv,
-  resolveWorktrainPaths,
-  SandboxConfigSchema,
-  type WorktrainPaths,
-} from '@worktrain/contracts';
+import { resolveWorktrainPaths, SandboxConfigSchema, type WorktrainPaths } from '@worktrain/contracts';
+import { inspectDatabase } from '@worktrain/contracts/sqlite';
 import { configWarnings, loadRuntimeConfig, probeSandbox } from '@worktrain/runtime';
-import { createBuiltinRegistry, loadTriggerConfig } from '@worktrain/triggers';
+import { createBuiltinRegistry, loadTriggerFiles, missingTriggersFileMessage } from '@worktrain/triggers';
 import { daemonEndpoint, describeProbe, probeEndpoint } from '../daemon-client.js';
 import type { CliDeps } from '../deps.js';
 
@@ -48,9 +34,6 @@ export interface DoctorOutput {
 export const MIN_NODE: readonly [number, number] = [20, 19];
 /** `GIT_CONFIG_COUNT`/`GIT_CONFIG_KEY_n` (command-scoped auth for push) needs git ≥ 2.31 (git-config(1)). */
 export const MIN_GIT: readonly [number, number] = [2, 31];
-/** `PRAGMA application_id` of WorkTrain databases ('WRKT'). */
-const APPLICATION_ID = 0x57524b54;
-
 const check = (
   name: string,
   status: CheckStatus,
@@ -102,43 +85,47 @@ export function checkHome(paths: WorktrainPaths): DoctorCheck {
   }
 }
 
-/** Reads the SQLite header: magic string and `application_id` (big-endian u32 at offset 68). */
+/**
+ * The database as `inspectDatabase` of `@worktrain/contracts/sqlite` reads it (read-only: nothing created,
+ * stamped or migrated, no `-wal` left behind): SQLite or not, WorkTrain's `application_id` or not; then the
+ * session store opened read-only for its schema version.
+ */
 export function checkDatabase(paths: WorktrainPaths, deps: CliDeps): DoctorCheck {
   const path = paths.database;
-  if (!existsSync(path))
-    return check(
-      'database',
-      'warn',
-      `${path} does not exist yet`,
-      'it is created on the first `worktrain daemon start`',
-    );
-  const header = Buffer.alloc(100);
-  let read = 0;
-  try {
-    const fd = openSync(path, 'r');
-    try {
-      read = readSync(fd, header, 0, 100, 0);
-    } finally {
-      closeSync(fd);
+  const inspected = inspectDatabase(path);
+  if (inspected.isErr()) {
+    switch (inspected.error.code) {
+      case 'DATABASE_MISSING':
+        return check(
+          'database',
+          'warn',
+          `${path} does not exist yet`,
+          'it is created on the first `worktrain daemon start`',
+        );
+      case 'DATABASE_FOREIGN':
+        return check(
+          'database',
+          'fail',
+          `${path} is not a SQLite database`,
+          'move it away; WorkTrain recreates it',
+        );
+      default:
+        return check(
+          'database',
+          'fail',
+          `cannot read ${path}: ${inspected.error.message}`,
+          'check its permissions',
+        );
     }
-  } catch (thrown) {
-    const reason = thrown instanceof Error ? thrown.message : String(thrown);
-    return check('database', 'fail', `cannot read ${path}: ${reason}`, 'check its permissions');
   }
-  if (read < 100 || header.toString('latin1', 0, 16) !== 'SQLite format 3\u0000')
+  const found = inspected.value;
+  if (!found.worktrain)
     return check(
       'database',
       'fail',
-      `${path} is not a SQLite database`,
-      'move it away; WorkTrain recreates it',
-    );
-  const appId = header.readUInt32BE(68);
-  if (appId !== APPLICATION_ID)
-    return check(
-      'database',
-      'fail',
-      `${path} is a SQLite database but not a WorkTrain one (application_id ${appId})`,
+      `${path} is a SQLite database but not a WorkTrain one (application_id ${found.applicationId})`,
       'point WORKTRAIN_HOME elsewhere or move the file away',
+      { applicationId: found.applicationId },
     );
   const store = deps.openSessionStore({ path });
   if (store.isErr()) {
@@ -223,34 +210,34 @@ export function checkConfig(
   );
 }
 
+/**
+ * The triggers as the daemon loads them (`loadTriggerFiles`: the global file, its workspaces'
+ * `.worktrain/triggers.yaml`, `$NAME`s over `.env`), so doctor reports the same error, with the same
+ * line and column, as the daemon's start and `worktrain trigger validate`.
+ */
 export async function checkTriggers(
   paths: WorktrainPaths,
   env: Readonly<Record<string, string | undefined>>,
 ): Promise<DoctorCheck> {
-  if (!existsSync(paths.triggers))
-    return check(
-      'triggers',
-      'warn',
-      `${paths.triggers} does not exist (no triggers)`,
-      'run `worktrain init`',
-    );
-  const withDotEnv = environmentWithDotEnv(paths.envFile, env);
-  if (withDotEnv.isErr())
-    return check('triggers', 'fail', withDotEnv.error.message, `chmod 600 ${paths.envFile} (owned by you)`);
-  const text = readText(paths.triggers);
-  const loaded = await loadTriggerConfig({
-    files: [{ path: paths.triggers, text }],
-    env: withDotEnv.value,
+  const loaded = await loadTriggerFiles({
+    globalPath: paths.triggers,
+    env,
+    envFile: paths.envFile,
     registry: createBuiltinRegistry(),
   });
+  if (loaded.isOk() && (loaded.value.missing ?? []).includes(paths.triggers))
+    return check('triggers', 'warn', missingTriggersFileMessage(paths.triggers), 'run `worktrain init`', {
+      path: paths.triggers,
+    });
   if (loaded.isOk())
     return check(
       'triggers',
       'ok',
-      `${paths.triggers} is valid (${loaded.value.triggers.length} trigger${loaded.value.triggers.length === 1 ? '' : 's'})`,
+      `${loaded.value.files.join(', ')} valid (${loaded.value.triggers.length} trigger${loaded.value.triggers.length === 1 ? '' : 's'})`,
       undefined,
       {
         path: paths.triggers,
+        files: loaded.value.files,
         triggers: loaded.value.triggers.map((t) => t.id),
         workspaces: loaded.value.triggers.map((t) => ({
           triggerId: t.id,
@@ -262,20 +249,10 @@ export async function checkTriggers(
       },
     );
   const issues = Array.isArray(loaded.error.details?.issues) ? loaded.error.details.issues : [];
-  return check(
-    'triggers',
-    'fail',
-    `${paths.triggers}: ${loaded.error.message}`,
-    'fix the issues above (docs/triggers.md)',
-    {
-      path: paths.triggers,
-      issues,
-    },
-  );
-}
-
-function readText(path: string): string {
-  return readFileSync(path, 'utf8');
+  return check('triggers', 'fail', loaded.error.message, 'fix the issues above (docs/triggers.md)', {
+    path: paths.triggers,
+    issues,
+  });
 }
 
 export async function checkDaemon(deps: CliDeps, home: string | undefined): Promise<DoctorCheck> {

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import { environmentWithDotEnv, err, ok, type Result, resolveWorktrainPaths } from '@worktrain/contracts';
+import { err, formatConfigIssue, ok, type Result, resolveWorktrainPaths } from '@worktrain/contracts';
 // Types only: `@worktrain/triggers` and `@worktrain/queue` are imported by the commands that use them, so
 // that the CLI starts without loading them.
 import type {
@@ -9,7 +9,6 @@ import type {
   TriggerConfig,
   TriggerDefinition,
   TriggerError,
-  TriggerFileText,
 } from '@worktrain/triggers';
 import type { Command } from 'commander';
 import { type CliError, cliError, usageError } from '../cli-error.js';
@@ -32,6 +31,7 @@ export function fromTriggerError(error: TriggerError): CliError {
   if (error.code === 'CONFIG_INVALID' || error.code === 'CONFIG_YAML')
     return cliError('TRIGGER_CONFIG_INVALID', error.message, details);
   if (error.code === 'TRIGGER_NOT_FOUND') return cliError('TRIGGER_NOT_FOUND', error.message, details);
+  if (error.code === 'CONFIG_NOT_FOUND') return cliError('FILE_NOT_FOUND', error.message, details);
   return cliError('TRIGGER_ERROR', error.message, details);
 }
 
@@ -42,34 +42,32 @@ function configPath(deps: CliDeps, opts: TriggerConfigOptions): string {
     .triggers;
 }
 
-/** Reads and validates the triggers file. Errors: FILE_NOT_FOUND / FILE_UNREADABLE / TRIGGER_CONFIG_INVALID. */
+/**
+ * Reads and validates the triggers through the daemon's own loader (`loadTriggerFiles` of
+ * @worktrain/triggers): the global file, the `.worktrain/triggers.yaml` of each workspace it names and of
+ * each `--repo`, `$NAME`s from the environment over `$WORKTRAIN_HOME/.env`. The default global file missing
+ * means no triggers (`missing` says so, as the daemon does); a `--config` file must exist.
+ * Errors: FILE_NOT_FOUND / TRIGGER_CONFIG_INVALID.
+ */
 export async function loadConfig(
   deps: CliDeps,
   opts: TriggerConfigOptions,
 ): Promise<Result<TriggerConfig, CliError>> {
-  const path = configPath(deps, opts);
-  const text = await deps.fs.readText(path);
-  if (text.isErr()) return err(text.error);
-  const { createBuiltinRegistry, loadTriggerConfig, perRepoTriggersPath } = await import(
-    '@worktrain/triggers'
-  );
-  const files: TriggerFileText[] = [{ path, text: text.value }];
-  for (const repo of opts.repos ?? []) {
-    const root = isAbsolute(repo) ? repo : resolve(deps.cwd, repo);
-    const file = perRepoTriggersPath(root);
-    const repoText = await deps.fs.readText(file);
-    if (repoText.isErr()) return err(repoText.error);
-    files.push({ path: file, text: repoText.value, repoRoot: root });
-  }
-  // `$NAME` secrets resolve from $WORKTRAIN_HOME/.env too (the process environment wins), as in the daemon.
-  const envFile = resolveWorktrainPaths({
+  const { createBuiltinRegistry, loadTriggerFiles } = await import('@worktrain/triggers');
+  const paths = resolveWorktrainPaths({
     ...(opts.home ? { home: opts.home } : {}),
     env: deps.env,
     cwd: deps.cwd,
-  }).envFile;
-  const env = environmentWithDotEnv(envFile, deps.env);
-  if (env.isErr()) return err(cliError('TRIGGER_CONFIG_INVALID', env.error.message, env.error.details));
-  const loaded = await loadTriggerConfig({ files, env: env.value, registry: createBuiltinRegistry() });
+  });
+  const loaded = await loadTriggerFiles({
+    globalPath: configPath(deps, opts),
+    // A file named on the command line must exist (a typo must not read as "no triggers").
+    globalRequired: opts.config !== undefined,
+    repoRoots: (opts.repos ?? []).map((repo) => (isAbsolute(repo) ? repo : resolve(deps.cwd, repo))),
+    env: deps.env,
+    envFile: paths.envFile,
+    registry: createBuiltinRegistry(),
+  });
   return loaded.mapErr(fromTriggerError);
 }
 
@@ -124,8 +122,24 @@ export interface TriggerSummary {
   readonly enabled: boolean;
 }
 
+/** A triggers file that does not exist and what that means (`missingTriggersFileMessage`). */
+export interface MissingFile {
+  readonly file: string;
+  readonly message: string;
+}
+
+/** The missing files of a load, each with the daemon's words for it. */
+async function missingFiles(config: TriggerConfig): Promise<MissingFile[]> {
+  const { missingTriggersFileMessage } = await import('@worktrain/triggers');
+  return (config.missing ?? []).map((file) => ({ file, message: missingTriggersFileMessage(file) }));
+}
+
 export interface TriggerListOutput {
   readonly file: string;
+  /** Every file read: the global one, then per-repo files. */
+  readonly files: readonly string[];
+  /** Files looked for that do not exist (the global file: no triggers), in the words the daemon logs. */
+  readonly missing: readonly MissingFile[];
   readonly triggers: readonly TriggerSummary[];
 }
 
@@ -153,10 +167,13 @@ export async function executeTriggerList(
 ): Promise<Result<TriggerListOutput, CliError>> {
   const config = await loadConfig(deps, opts);
   const { pollsEnabled } = await import('@worktrain/triggers');
-  return config.map((c) => ({
+  if (config.isErr()) return err(config.error);
+  return ok({
     file: configPath(deps, opts),
-    triggers: c.triggers.map((t) => summarize(t, pollsEnabled)),
-  }));
+    files: config.value.files,
+    missing: await missingFiles(config.value),
+    triggers: config.value.triggers.map((t) => summarize(t, pollsEnabled)),
+  });
 }
 
 // ---------------------------------------------------------------------------------------------- validate
@@ -164,6 +181,10 @@ export async function executeTriggerList(
 export interface TriggerValidateOutput {
   readonly valid: boolean;
   readonly file: string;
+  /** Every file read: the global one, then per-repo files (empty when the file is invalid). */
+  readonly files: readonly string[];
+  /** Files looked for that do not exist (the global file: no triggers, which is valid). */
+  readonly missing: readonly MissingFile[];
   readonly triggers: readonly string[];
   readonly issues: readonly ConfigIssue[];
 }
@@ -183,13 +204,20 @@ export async function executeTriggerValidate(
   if (config.isOk()) {
     const triggers = config.value.triggers.map((t) => t.id);
     const issues = await runnableIssues(deps, opts, config.value);
-    return ok({ valid: issues.length === 0, file, triggers, issues });
+    return ok({
+      valid: issues.length === 0,
+      file,
+      files: config.value.files,
+      missing: await missingFiles(config.value),
+      triggers,
+      issues,
+    });
   }
   if (config.error.code !== 'TRIGGER_CONFIG_INVALID') return err(config.error);
   const issues = Array.isArray(config.error.details?.issues)
     ? (config.error.details.issues as ConfigIssue[])
     : [];
-  return ok({ valid: false, file, triggers: [], issues });
+  return ok({ valid: false, file, files: [], missing: [], triggers: [], issues });
 }
 
 // ---------------------------------------------------------------------------------------------- test
@@ -333,13 +361,12 @@ export async function executeTriggerNextRuns(
 
 function renderIssues(v: TriggerValidateOutput): string {
   if (v.valid)
-    return `valid: ${v.file} (${v.triggers.length} trigger${v.triggers.length === 1 ? '' : 's'}: ${v.triggers.join(', ')})`;
-  return [
-    `invalid: ${v.file}`,
-    ...v.issues.map(
-      (i) => `  ${i.line !== null ? `${i.line}:${i.col} ` : ''}${i.path || '(file)'}: ${i.message}`,
-    ),
-  ].join('\n');
+    return [
+      `valid: ${v.files.join(', ') || v.file} (${v.triggers.length} trigger${v.triggers.length === 1 ? '' : 's'}${v.triggers.length > 0 ? `: ${v.triggers.join(', ')}` : ''})`,
+      ...v.missing.map((m) => `note: ${m.message}`),
+    ].join('\n');
+  // `file:line:col path: message`, as doctor and the daemon's log print it.
+  return [`invalid: ${v.file}`, ...v.issues.map((i) => `  ${formatConfigIssue(i)}`)].join('\n');
 }
 
 export function registerTriggerCommands(program: Command, ctx: CommandContext): void {
@@ -368,7 +395,7 @@ export function registerTriggerCommands(program: Command, ctx: CommandContext): 
       await ctx.run(command, (g) => executeTriggerList(deps, base(g, raw)), {
         text: (o) =>
           o.triggers.length === 0
-            ? `no triggers in ${o.file}`
+            ? [`no triggers in ${o.file}`, ...o.missing.map((m) => `note: ${m.message}`)].join('\n')
             : o.triggers
                 .map((t) =>
                   `${t.id}\t${t.provider}\t${t.parts.join('+')}\t${t.workflowId}\t${t.enabled ? '' : '(disabled)'}`.trimEnd(),

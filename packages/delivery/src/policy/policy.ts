@@ -4,29 +4,29 @@ import {
   err,
   makeError,
   ok,
+  parseStrictYaml,
   type Result,
   ResultAsync,
   type WorkTrainError,
 } from '@worktrain/contracts';
-import { parse as parseYaml, YAMLParseError } from 'yaml';
-import type * as z from 'zod';
 import { DEFAULT_POLICY_YAML } from './default-policy.js';
 import { DEFAULT_AUTO_APPROVE_AFTER_MS, type Policy, PolicyFileSchema } from './schema.js';
 
 /**
  * Errors of the policy file.
- * - POLICY_INVALID: not YAML, or not a valid policy (details.issues: `[{path, message}]`, path like
- *   `rules[2].tier`; YAML syntax errors carry `line`).
+ * - POLICY_INVALID: not (strict) YAML, or not a valid policy (details.issues: `[{path, message, line, col}]`,
+ *   path like `rules[2].tier`, 1-based line and column).
  * - POLICY_UNREADABLE: the file exists but cannot be read (details.path, cause).
  */
 export type PolicyErrorCode = 'POLICY_INVALID' | 'POLICY_UNREADABLE';
 export type PolicyError = WorkTrainError<PolicyErrorCode>;
 
-/** One problem of a policy file: where (`rules[2].tier`, `(root)`) and what. */
+/** One problem of a policy file: where (`rules[2].tier`, `(root)`; 1-based line and column) and what. */
 export interface PolicyIssue {
   readonly path: string;
   readonly message: string;
   readonly line?: number;
+  readonly col?: number;
 }
 
 /** Formats a zod issue path as `rules[2].tier` (`(root)` when empty). */
@@ -39,29 +39,39 @@ export function formatIssuePath(path: readonly PropertyKey[]): string {
   return out === '' ? '(root)' : out;
 }
 
-function issuesOf(error: z.ZodError): PolicyIssue[] {
-  return error.issues.map((issue) => ({ path: formatIssuePath(issue.path), message: issue.message }));
-}
-
 /**
- * Parses the text of a policy file (YAML, schema {@link PolicyFileSchema}). `source` names it in errors
- * and in the returned policy. Errors: POLICY_INVALID with every issue and its path.
+ * Parses the text of a policy file (YAML read by the strict loader of `@worktrain/contracts`: no tabs,
+ * anchors, aliases or duplicate keys; schema {@link PolicyFileSchema}). `source` names it in errors and in
+ * the returned policy. Errors: POLICY_INVALID with every issue, its path, line and column.
  */
 export function parsePolicy(text: string, source: string): Result<Policy, PolicyError> {
-  let raw: unknown;
-  try {
-    raw = parseYaml(text, { prettyErrors: true, uniqueKeys: true, logLevel: 'error' });
-  } catch (thrown) {
-    const line = thrown instanceof YAMLParseError ? thrown.linePos?.[0]?.line : undefined;
-    const issue: PolicyIssue = {
-      path: '(root)',
-      message: `not valid YAML: ${describeThrown(thrown).split('\n')[0] ?? ''}`,
-      ...(line === undefined ? {} : { line }),
-    };
-    return err(invalid(source, [issue]));
-  }
-  const parsed = PolicyFileSchema.safeParse(raw ?? {});
-  if (!parsed.success) return err(invalid(source, issuesOf(parsed.error)));
+  const doc = parseStrictYaml(source, text);
+  if (doc.isErr())
+    return err(
+      invalid(
+        source,
+        doc.error.details.issues.map((i) => ({
+          path: '(root)',
+          message: `not valid YAML: ${i.message}`,
+          ...(i.line === null ? {} : { line: i.line, col: i.col ?? 1 }),
+        })),
+      ),
+    );
+  const parsed = PolicyFileSchema.safeParse(doc.value.value ?? {});
+  if (!parsed.success)
+    return err(
+      invalid(
+        source,
+        parsed.error.issues.map((issue) => {
+          const { line, col } = doc.value.locate(issue.path);
+          return {
+            path: formatIssuePath(issue.path),
+            message: issue.message,
+            ...(line === null ? {} : { line, col: col ?? 1 }),
+          };
+        }),
+      ),
+    );
   return ok({
     version: 1,
     autoApproveAfterMs: parsed.data.autoApproveAfter ?? DEFAULT_AUTO_APPROVE_AFTER_MS,
@@ -72,7 +82,8 @@ export function parsePolicy(text: string, source: string): Result<Policy, Policy
 
 function invalid(source: string, issues: readonly PolicyIssue[]): PolicyError {
   const first = issues[0];
-  const where = first ? `${first.path}: ${first.message}` : 'invalid';
+  const at = first?.line === undefined ? '' : `${source}:${first.line}:${first.col ?? 1} `;
+  const where = first ? `${at}${first.path}: ${first.message}` : 'invalid';
   return makeError('POLICY_INVALID', `${source} is not a valid policy (${where})`, { path: source, issues });
 }
 
