@@ -8,7 +8,7 @@
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** [path template, method] of every operation src/github implements. Keep in sync with github/routes.ts. */
+/** [path template, method] of every operation src/github implements. Keep in sync with the ROUTES in github/*-routes.ts and github/routes.ts. */
 export const OPERATIONS = [
   ['/repos/{owner}/{repo}', 'get'],
   ['/repos/{owner}/{repo}/issues', 'get'],
@@ -24,6 +24,15 @@ export const OPERATIONS = [
   ['/repos/{owner}/{repo}/pulls/{pull_number}', 'get'],
   ['/repos/{owner}/{repo}/pulls/{pull_number}', 'patch'],
   ['/search/issues', 'get'],
+  ['/repos/{owner}/{repo}/pulls/{pull_number}/merge', 'put'],
+  ['/repos/{owner}/{repo}/pulls/{pull_number}/reviews', 'get'],
+  ['/repos/{owner}/{repo}/pulls/{pull_number}/reviews', 'post'],
+  ['/repos/{owner}/{repo}/pulls/{pull_number}/comments', 'get'],
+  ['/repos/{owner}/{repo}/pulls/{pull_number}/comments/{comment_id}/replies', 'post'],
+  ['/repos/{owner}/{repo}/commits/{ref}/check-runs', 'get'],
+  ['/repos/{owner}/{repo}/commits/{ref}/status', 'get'],
+  ['/repos/{owner}/{repo}/commits/{ref}/statuses', 'get'],
+  ['/repos/{owner}/{repo}/collaborators/{username}/permission', 'get'],
 ];
 
 const packageDir = process.argv[2];

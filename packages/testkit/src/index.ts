@@ -27,6 +27,20 @@ export {
   type StreamFault,
 } from './anthropic/turns.js';
 export { createGitFixture, type GitFixture, type GitFixtureOptions } from './git/git-fixture.js';
+export type {
+  CheckRunConclusion,
+  CheckRunInput,
+  CheckRunStatus,
+  CommitStatusInput,
+  CommitStatusState,
+  FakeCheckRun,
+  FakeCommitStatus,
+  FakePullConversation,
+  FakeReview,
+  FakeReviewComment,
+  RepoRole,
+  ReviewState,
+} from './github/conversation-state.js';
 export { githubSpecValidator, type SpecOperation, type SpecValidator } from './github/openapi.js';
 export { type FakeGitHub, type FakeGitHubOptions, startFakeGitHub } from './github/server.js';
 export {
@@ -40,6 +54,14 @@ export {
   type InjectedFault,
   type RecordedGitHubRequest,
 } from './github/state.js';
+export {
+  type GitHubEventSource,
+  type GitHubItemRef,
+  githubIssueCommentEvent,
+  githubReviewCommentEvent,
+  githubReviewEvent,
+  sendGitHubWebhook,
+} from './github/webhook-events.js';
 export {
   gitlabIssueSchema,
   gitlabMergeRequestDetailSchema,

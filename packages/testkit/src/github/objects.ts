@@ -5,7 +5,7 @@ import type { FakeComment, FakeIssue, FakeRepo } from './state.js';
 
 type Json = Record<string, unknown>;
 
-function hashId(text: string): number {
+export function hashId(text: string): number {
   let h = 7;
   for (const char of text) h = (h * 31 + char.charCodeAt(0)) % 1_000_000;
   return h + 1;
@@ -176,7 +176,7 @@ export function issueJson(base: string, repo: FakeRepo, issue: FakeIssue): Json 
       html_url: `${html}/pull/${issue.number}`,
       diff_url: `${html}/pull/${issue.number}.diff`,
       patch_url: `${html}/pull/${issue.number}.patch`,
-      merged_at: null,
+      merged_at: issue.pull.mergedAt ?? null,
     };
   }
   return json;
@@ -231,8 +231,8 @@ export function pullJson(base: string, repo: FakeRepo, item: FakeIssue, baseSha:
     created_at: item.createdAt,
     updated_at: item.updatedAt,
     closed_at: item.closedAt,
-    merged_at: null,
-    merge_commit_sha: null,
+    merged_at: pull.mergedAt ?? null,
+    merge_commit_sha: pull.mergeCommitSha ?? null,
     assignee: assignees[0] ?? null,
     assignees,
     requested_reviewers: (pull.requestedReviewers ?? []).map((login) => userJson(base, login)),
@@ -265,12 +265,19 @@ export function pullJson(base: string, repo: FakeRepo, item: FakeIssue, baseSha:
     auto_merge: null,
     draft: pull.draft,
     merged: pull.merged,
-    mergeable: null,
+    mergeable: pull.merged || item.state === 'closed' ? null : (pull.mergeable ?? null),
     rebaseable: null,
-    mergeable_state: 'unknown',
-    merged_by: null,
+    mergeable_state:
+      pull.merged || item.state === 'closed'
+        ? 'unknown'
+        : pull.mergeable === false
+          ? 'dirty'
+          : pull.mergeable === true
+            ? 'clean'
+            : 'unknown',
+    merged_by: pull.mergedBy === undefined ? null : userJson(base, pull.mergedBy),
     comments: item.comments.length,
-    review_comments: 0,
+    review_comments: pull.conversation?.comments.length ?? 0,
     maintainer_can_modify: false,
     commits: 1,
     additions: 0,

@@ -1,50 +1,17 @@
 import { branchSha, commitsBetween } from './git-refs.js';
-import { basicError, type Reply, validationFailed } from './http.js';
-import { commentJson, issueJson, labelJson, pullJson, repoJson } from './objects.js';
+import { basicError, validationFailed } from './http.js';
+import { commentJson, issueJson, labelJson, repoJson } from './objects.js';
+import {
+  asJson,
+  type Json,
+  pullReply,
+  type Route,
+  refreshHead,
+  str,
+  withItem,
+  withRepo,
+} from './route-kit.js';
 import type { FakeGitHubState, FakeIssue, FakeRepo } from './state.js';
-
-export interface RouteContext {
-  readonly state: FakeGitHubState;
-  /** Base URL of the fake (API root). */
-  readonly base: string;
-  readonly params: Readonly<Record<string, string>>;
-  readonly query: Readonly<Record<string, string>>;
-  readonly body: unknown;
-  readonly login: string;
-}
-
-export interface Route {
-  /** Path template exactly as in GitHub's OpenAPI description. */
-  readonly path: string;
-  readonly method: 'get' | 'post' | 'patch' | 'delete';
-  handle(context: RouteContext): Promise<Reply> | Reply;
-}
-
-type Json = Record<string, unknown>;
-const asJson = (value: unknown): Json =>
-  value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Json) : {};
-const str = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
-const NOT_FOUND = (): Reply => basicError(404, 'Not Found');
-
-function withRepo(
-  context: RouteContext,
-  then: (repo: FakeRepo) => Promise<Reply> | Reply,
-): Promise<Reply> | Reply {
-  const repo = context.state.repo(context.params.owner ?? '', context.params.repo ?? '');
-  return repo === undefined ? NOT_FOUND() : then(repo);
-}
-
-function withItem(
-  context: RouteContext,
-  key: 'issue_number' | 'pull_number',
-  then: (repo: FakeRepo, item: FakeIssue) => Promise<Reply> | Reply,
-) {
-  return withRepo(context, (repo) => {
-    const item = repo.items[Number(context.params[key]) - 1];
-    if (item === undefined || (key === 'pull_number' && item.pull === undefined)) return NOT_FOUND();
-    return then(repo, item);
-  });
-}
 
 function sortItems(items: FakeIssue[], query: Readonly<Record<string, string>>): FakeIssue[] {
   const field = query.sort === 'updated' ? 'updatedAt' : 'createdAt';
@@ -78,16 +45,6 @@ function applyIssueEdits(state: FakeGitHubState, repo: FakeRepo, item: FakeIssue
   if (Array.isArray(body.assignees))
     item.assignees = body.assignees.filter((login): login is string => typeof login === 'string');
   item.updatedAt = state.now();
-}
-
-async function pullReply(
-  context: RouteContext,
-  repo: FakeRepo,
-  item: FakeIssue,
-  status = 200,
-): Promise<Reply> {
-  const baseSha = (await branchSha(repo, item.pull?.base ?? repo.defaultBranch)) ?? '0'.repeat(40);
-  return { status, body: pullJson(context.base, repo, item, baseSha) };
 }
 
 /** Parses `q` of GET /search/issues: qualifiers repo:, is:, state:, label:, author:, assignee:, rest = text. */
@@ -332,8 +289,7 @@ export const ROUTES: readonly Route[] = [
     method: 'get',
     handle: (c) =>
       withItem(c, 'pull_number', async (repo, item) => {
-        const sha = item.pull === undefined ? undefined : await branchSha(repo, item.pull.head);
-        if (item.pull !== undefined && sha !== undefined && item.state === 'open') item.pull.headSha = sha;
+        await refreshHead(repo, item);
         return pullReply(c, repo, item);
       }),
   },

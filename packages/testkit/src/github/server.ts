@@ -1,7 +1,9 @@
 import { Hono } from 'hono';
 import { listen, type NodeEnv } from '../http-server.js';
 import { basicError, paginate, type Reply, weakEtag } from './http.js';
+import { MERGE_ROUTES } from './merge-routes.js';
 import { githubSpecValidator } from './openapi.js';
+import { REVIEW_ROUTES } from './review-routes.js';
 import { ROUTES } from './routes.js';
 import { FakeGitHubState, type RecordedGitHubRequest } from './state.js';
 
@@ -45,7 +47,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
   let base = '';
   let requestCounter = 0;
 
-  for (const route of ROUTES) {
+  for (const route of [...ROUTES, ...MERGE_ROUTES, ...REVIEW_ROUTES]) {
     const operation = spec.operation(route.path, route.method);
     if (operation === undefined)
       throw new Error(`fake-github: ${route.method} ${route.path} is not in the OpenAPI subset`);

@@ -1,3 +1,12 @@
+import type {
+  CheckRunInput,
+  CommitStatusInput,
+  FakeCheckRun,
+  FakeCommitStatus,
+  FakePullConversation,
+  RepoRole,
+} from './conversation-state.js';
+
 /** In-memory model of the GitHub data the fake serves. Tests read and seed it directly. */
 
 export interface FakeComment {
@@ -20,6 +29,23 @@ export interface FakePull {
   headSha: string;
   /** Logins whose review is requested (rendered as `requested_reviewers`). */
   requestedReviewers?: string[];
+  /**
+   * Whether GitHub could merge it: `false` makes the merge route answer 405 (as for conflicts); `undefined`
+   * renders `mergeable: null` (not computed yet, as GitHub answers at first). With a bare origin a real
+   * conflict also answers 405.
+   */
+  mergeable?: boolean;
+  /** Set by the merge route. */
+  mergedAt?: string;
+  mergeCommitSha?: string;
+  mergedBy?: string;
+  /**
+   * Unified diff per path (from the first `@@` line on) used to place review comments; without it the diff
+   * comes from `git diff base...head` in the bare origin, when one is attached.
+   */
+  files?: Record<string, string>;
+  /** Reviews and review comments (created on first use by `conversationOf`). */
+  conversation?: FakePullConversation;
 }
 
 /** An issue or a pull request: on GitHub they share one number space per repository. */
@@ -54,6 +80,12 @@ export interface FakeRepo {
   readonly labels: Map<string, { id: number; name: string; color: string; description: string | null }>;
   readonly items: FakeIssue[];
   readonly createdAt: string;
+  /** Check runs by head SHA, in creation order (`state.setCheckRun`). */
+  readonly checkRuns: FakeCheckRun[];
+  /** Commit statuses, in creation order (`state.addCommitStatus`). */
+  readonly statuses: FakeCommitStatus[];
+  /** Collaborator roles by login; the owner is `admin`, anyone else `none` unless set (`state.setRole`). */
+  readonly roles: Map<string, RepoRole>;
 }
 
 export interface RecordedGitHubRequest {
@@ -147,6 +179,9 @@ export class FakeGitHubState {
       labels: new Map(),
       items: [],
       createdAt: this.now(),
+      checkRuns: [],
+      statuses: [],
+      roles: new Map([[options.owner, 'admin']]),
     };
     this.repos.set(repoKey(options.owner, options.name), repo);
     return repo;
@@ -240,6 +275,76 @@ export class FakeGitHubState {
     return fault;
   }
 
+  /**
+   * Creates or updates (same head SHA and name) a check run, as a CI app would; returns it. Moving to
+   * `in_progress` stamps `startedAt`, to `completed` stamps `completedAt`.
+   */
+  setCheckRun(owner: string, name: string, input: CheckRunInput): FakeCheckRun {
+    const repo = this.mustRepo(owner, name);
+    const now = this.now();
+    let run = repo.checkRuns.find((r) => r.headSha === input.headSha && r.name === input.name);
+    if (run === undefined) {
+      run = {
+        id: this.newId(),
+        headSha: input.headSha,
+        name: input.name,
+        status: 'queued',
+        conclusion: null,
+        startedAt: null,
+        completedAt: null,
+        title: null,
+        summary: null,
+        detailsUrl: null,
+      };
+      repo.checkRuns.push(run);
+    }
+    run.status = input.status;
+    if (input.status !== 'queued') run.startedAt ??= now;
+    run.conclusion = input.status === 'completed' ? input.conclusion : null;
+    run.completedAt = input.status === 'completed' ? now : null;
+    if (input.title !== undefined) run.title = input.title;
+    if (input.summary !== undefined) run.summary = input.summary;
+    if (input.detailsUrl !== undefined) run.detailsUrl = input.detailsUrl;
+    return run;
+  }
+
+  /** Adds a commit status (GitHub keeps every one; the combined status reads the latest per context). */
+  addCommitStatus(owner: string, name: string, input: CommitStatusInput): FakeCommitStatus {
+    const repo = this.mustRepo(owner, name);
+    const status: FakeCommitStatus = {
+      id: this.newId(),
+      sha: input.sha,
+      state: input.state,
+      context: input.context ?? 'default',
+      description: input.description ?? null,
+      targetUrl: input.targetUrl ?? null,
+      creator: input.creator ?? 'ci-bot',
+      createdAt: this.now(),
+    };
+    repo.statuses.push(status);
+    return status;
+  }
+
+  /** Gives `login` a role on the repository (`none` removes it). */
+  setRole(owner: string, name: string, login: string, role: RepoRole | 'none'): void {
+    const repo = this.mustRepo(owner, name);
+    if (role === 'none') repo.roles.delete(login);
+    else repo.roles.set(login, role);
+  }
+
+  /** Sets the diff of a pull request per path (hunks from the first `@@` line), for repos without an origin. */
+  setPullFiles(owner: string, name: string, number: number, files: Readonly<Record<string, string>>): void {
+    const pull = this.mustRepo(owner, name).items[number - 1]?.pull;
+    if (pull === undefined) throw new Error(`fake-github: ${owner}/${name}#${number} is not a pull request`);
+    pull.files = { ...files };
+  }
+
+  private mustRepo(owner: string, name: string): FakeRepo {
+    const repo = this.repo(owner, name);
+    if (repo === undefined) throw new Error(`fake-github: repository ${owner}/${name} was not added`);
+    return repo;
+  }
+
   /** Pull requests of a repository, in creation order. */
   pulls(owner: string, name: string): FakeIssue[] {
     return (this.repo(owner, name)?.items ?? []).filter((item) => item.pull !== undefined);
@@ -249,6 +354,12 @@ export class FakeGitHubState {
   issues(owner: string, name: string): FakeIssue[] {
     return (this.repo(owner, name)?.items ?? []).filter((item) => item.pull === undefined);
   }
+}
+
+/** The reviews and review comments of a pull request, created on first use. */
+export function conversationOf(pull: FakePull): FakePullConversation {
+  pull.conversation ??= { reviews: [], comments: [] };
+  return pull.conversation;
 }
 
 export function repoKey(owner: string, name: string): string {
