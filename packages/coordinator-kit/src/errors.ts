@@ -9,6 +9,19 @@
  * - SIGNING_KEY_IO — the signing key folder or a key file cannot be read or written (details: path, cause).
  * - SIGNING_KEY_INVALID — a key file is not an Ed25519 key in PEM, or the pointer names a missing key
  *   (details: path).
+ * - SPAWN_FAILED — a launcher could not start a child (details: key, workflowId, cause).
+ * - BUDGET_EXHAUSTED — the pipeline's budget is spent; no child starts (details: limit, max, observed).
+ * - AWAIT_TIMEOUT — children still ran when an await's time was up (details: pending keys, timeoutMs).
+ * - AWAIT_CANCELLED — the await was aborted (the pipeline was cancelled).
+ * - VERDICT_MISSING — a stage needed a typed artifact (`wr.review_verdict`, …) the child did not produce
+ *   (details: key, sessionId, kind).
+ * - VERDICT_INVALID — the artifact is there but malformed, or names findings outside the change (details:
+ *   key, sessionId, kind, issues).
+ * - PIPELINE_NOT_FOUND — no pipeline with that id (details: pipelineId).
+ * - PIPELINE_INVALID — a definition is inconsistent (unknown next stage, no start) or stored state does
+ *   not parse (details: pipelineId, issues).
+ * - PIPELINE_ENDED — the pipeline already ended (details: pipelineId, status).
+ * - PIPELINE_STORE_IO — the pipeline store's database failed (details: path, cause).
  */
 import { makeError, type WorkTrainError } from '@worktrain/contracts';
 
@@ -18,7 +31,17 @@ export type CoordinatorErrorCode =
   | 'PROOF_INVALID'
   | 'PROOF_STORE_IO'
   | 'SIGNING_KEY_IO'
-  | 'SIGNING_KEY_INVALID';
+  | 'SIGNING_KEY_INVALID'
+  | 'SPAWN_FAILED'
+  | 'BUDGET_EXHAUSTED'
+  | 'AWAIT_TIMEOUT'
+  | 'AWAIT_CANCELLED'
+  | 'VERDICT_MISSING'
+  | 'VERDICT_INVALID'
+  | 'PIPELINE_NOT_FOUND'
+  | 'PIPELINE_INVALID'
+  | 'PIPELINE_ENDED'
+  | 'PIPELINE_STORE_IO';
 
 export type CoordinatorError = WorkTrainError<CoordinatorErrorCode>;
 

@@ -1,6 +1,44 @@
 // Errors.
 export type { CoordinatorError, CoordinatorErrorCode } from './errors.js';
 export { coordinatorError } from './errors.js';
+// Pipelines.
+export type { BudgetLedger, PipelineSpend } from './pipeline/budget.js';
+export { createBudgetLedger, DEFAULT_PIPELINE_BUDGET } from './pipeline/budget.js';
+export type {
+  PipelineDefinition,
+  PipelinePlan,
+  StageContext,
+  StageDefinition,
+  StageTransition,
+} from './pipeline/define.js';
+export { definePipeline, planPipeline } from './pipeline/define.js';
+export type { PipelineEvent, PipelineEventData, PipelineInput, PipelineStatus } from './pipeline/events.js';
+export { PipelineEventDataSchema, PipelineInputSchema, PipelineStatusSchema } from './pipeline/events.js';
+export type {
+  PipelineRunResult,
+  PipelineView,
+  RunPipelineOptions,
+  StartPipelineOptions,
+} from './pipeline/runner.js';
+export { DEFAULT_AWAIT_TIMEOUT_MS, foldPipeline, runPipeline, startPipeline } from './pipeline/runner.js';
+export type { PipelineStore, PipelineSummary } from './pipeline/sqlite-store.js';
+export { openSqlitePipelineStore, PIPELINE_MIGRATION_SET } from './pipeline/sqlite-store.js';
+export type {
+  BudgetGate,
+  BudgetHit,
+  ChildHandle,
+  ChildOutcome,
+  ChildUsage,
+  PipelineBudget,
+  SessionLauncher,
+  SpawnRequest,
+} from './pipeline/types.js';
+export {
+  readArtifact,
+  readClassification,
+  readCodingHandoff,
+  readReviewVerdict,
+} from './pipeline/verdicts.js';
 // Proof records: schema, chain, store.
 export type { ProofProblem, ProofProblemCode, ProofVerification } from './proof/chain.js';
 export { evidence, nextProofEntry, proofEntryHash, sealProof, verifyProof } from './proof/chain.js';

@@ -1,0 +1,376 @@
+/**
+ * Runs a pipeline to its end from its event log: folds the log into the current stage, state, children and
+ * spend, runs stages one after the other and records every step (stage started, child spawned and ended,
+ * stage completed, pipeline ended) before acting on it. Killed at any point and run again, it re-runs the
+ * unfinished stage from its start; the stage's effects are idempotent (see `define.ts`), so no child is
+ * started twice and no outcome is counted twice.
+ */
+import { err, type JsonObject, ok, type Result } from '@worktrain/contracts';
+import { type CoordinatorError, coordinatorError } from '../errors.js';
+import type { ProofStore } from '../proof/sqlite-store.js';
+import { type BudgetLedger, createBudgetLedger, DEFAULT_PIPELINE_BUDGET } from './budget.js';
+import type { PipelineDefinition, StageContext, StageTransition } from './define.js';
+import type { PipelineEvent, PipelineEventData, PipelineInput, PipelineStatus } from './events.js';
+import type { PipelineStore } from './sqlite-store.js';
+import type { ChildHandle, ChildOutcome, ChildUsage, PipelineBudget, SessionLauncher } from './types.js';
+
+/** Default ms an `await` in a stage waits for its children: 2 h. */
+export const DEFAULT_AWAIT_TIMEOUT_MS = 2 * 3_600_000;
+
+/** The fold of a pipeline's events. */
+export interface PipelineView {
+  readonly pipelineId: string;
+  readonly kind: string;
+  readonly input: PipelineInput;
+  readonly budget: PipelineBudget;
+  readonly startedAt: string;
+  readonly status: PipelineStatus;
+  readonly endReason: string | null;
+  /** The stage to run next (or running), null once ended. */
+  readonly stage: string | null;
+  readonly stageAttempts: Readonly<Record<string, number>>;
+  /** The state after the last completed stage; null before the first. */
+  readonly state: JsonObject | null;
+  readonly children: Readonly<
+    Record<
+      string,
+      { sessionId: string; workflowId: string; ended: ChildOutcome['status'] | null; usage: ChildUsage }
+    >
+  >;
+  readonly cancelRequested: { actor: string; reason: string } | null;
+}
+
+/** Folds `events` (in order; the first must be `pipeline_started`). Null when there is none. */
+export function foldPipeline(start: string, events: readonly PipelineEvent[]): PipelineView | null {
+  const first = events[0];
+  if (first === undefined || first.data.kind !== 'pipeline_started') return null;
+  let view: PipelineView = {
+    pipelineId: first.pipelineId,
+    kind: first.data.pipelineKind,
+    input: first.data.input,
+    budget: first.data.budget,
+    startedAt: first.at,
+    status: 'running',
+    endReason: null,
+    stage: start,
+    stageAttempts: {},
+    state: null,
+    children: {},
+    cancelRequested: null,
+  };
+  for (const { data } of events.slice(1)) view = applyEvent(view, data);
+  return view;
+}
+
+function applyEvent(view: PipelineView, data: PipelineEventData): PipelineView {
+  switch (data.kind) {
+    case 'pipeline_started':
+      return view;
+    case 'stage_started':
+      return {
+        ...view,
+        stage: data.stage,
+        stageAttempts: { ...view.stageAttempts, [data.stage]: data.attempt },
+      };
+    case 'child_spawned':
+      return {
+        ...view,
+        children: {
+          ...view.children,
+          [data.key]: {
+            sessionId: data.sessionId,
+            workflowId: data.workflowId,
+            ended: null,
+            usage: { turns: 0, tokens: 0, costUsd: 0 },
+          },
+        },
+      };
+    case 'child_ended': {
+      const child = view.children[data.key];
+      if (child === undefined) return view;
+      return {
+        ...view,
+        children: { ...view.children, [data.key]: { ...child, ended: data.status, usage: data.usage } },
+      };
+    }
+    case 'stage_completed':
+      return { ...view, stage: data.next ?? null, state: data.state };
+    case 'cancel_requested':
+      return { ...view, cancelRequested: { actor: data.actor, reason: data.reason } };
+    case 'pipeline_ended':
+      return { ...view, status: data.status, endReason: data.reason, stage: null };
+  }
+}
+
+/** Options of {@link startPipeline}. */
+export interface StartPipelineOptions {
+  readonly store: PipelineStore;
+  readonly pipelineId: string;
+  readonly input: PipelineInput;
+  /** Overrides of the kind's and the default budget. */
+  readonly budget?: Partial<PipelineBudget>;
+}
+
+/** Records a new pipeline of `definition` (idempotent on the id). Errors: PIPELINE_STORE_IO. */
+export function startPipeline<S extends JsonObject>(
+  definition: PipelineDefinition<S>,
+  options: StartPipelineOptions,
+): Result<PipelineBudget, CoordinatorError> {
+  const budget: PipelineBudget = { ...DEFAULT_PIPELINE_BUDGET, ...definition.budget, ...options.budget };
+  return options.store
+    .create(options.pipelineId, {
+      kind: 'pipeline_started',
+      pipelineKind: definition.kind,
+      input: options.input,
+      budget,
+    })
+    .map(() => budget);
+}
+
+/** Options of {@link runPipeline}. */
+export interface RunPipelineOptions<S extends JsonObject> {
+  readonly definition: PipelineDefinition<S>;
+  readonly store: PipelineStore;
+  readonly launcher: SessionLauncher;
+  readonly pipelineId: string;
+  /** The change's proof store and record id, when the pipeline keeps one. */
+  readonly proof?: { readonly store: ProofStore; readonly proofId: string };
+  /** ms since epoch. */
+  readonly now: () => number;
+  /** Aborting stops the run between steps (the pipeline stays running; run again to resume). */
+  readonly signal?: AbortSignal;
+  /** Per `await`, ms (default {@link DEFAULT_AWAIT_TIMEOUT_MS}). */
+  readonly awaitTimeoutMs?: number;
+}
+
+/** How a run ended. */
+export interface PipelineRunResult {
+  readonly pipelineId: string;
+  readonly status: PipelineStatus;
+  readonly reason: string | null;
+  readonly state: JsonObject | null;
+}
+
+/**
+ * Runs (or resumes) the pipeline until it ends, a cancel is requested, or `signal` aborts. Errors:
+ * PIPELINE_NOT_FOUND, PIPELINE_INVALID (the log is not this definition's), PIPELINE_STORE_IO.
+ */
+export async function runPipeline<S extends JsonObject>(
+  options: RunPipelineOptions<S>,
+): Promise<Result<PipelineRunResult, CoordinatorError>> {
+  const { definition, store, launcher, pipelineId } = options;
+  const load = (): Result<PipelineView, CoordinatorError> => {
+    const read = store.read(pipelineId);
+    if (read.isErr()) return err(read.error);
+    const view = foldPipeline(definition.start, read.value.events);
+    if (view === null || view.kind !== definition.kind)
+      return err(
+        coordinatorError('PIPELINE_INVALID', `Pipeline ${pipelineId} is not a ${definition.kind} pipeline.`, {
+          pipelineId,
+          issues: [`kind ${view?.kind ?? 'unknown'}`],
+        }),
+      );
+    return ok(view);
+  };
+  const append = (...events: PipelineEventData[]): Result<void, CoordinatorError> =>
+    store.append(pipelineId, events);
+  const end = (status: Exclude<PipelineStatus, 'running'>, reason: string, state: JsonObject | null) => {
+    const done = append({ kind: 'pipeline_ended', status, reason });
+    return done.map(() => ({ pipelineId, status, reason, state }));
+  };
+
+  let loaded = load();
+  if (loaded.isErr()) return err(loaded.error);
+  const ledger = createBudgetLedger(loaded.value.budget, Date.parse(loaded.value.startedAt), options.now, {
+    children: Object.fromEntries(Object.entries(loaded.value.children).map(([k, c]) => [k, c.usage])),
+  });
+
+  for (;;) {
+    const view = loaded.value;
+    const running = Object.entries(view.children)
+      .filter(([, c]) => c.ended === null)
+      .map(([key, c]) => ({ key, sessionId: c.sessionId }));
+    if (view.status !== 'running') {
+      // Ended (perhaps just before a crash): nothing of it may keep running.
+      if (running.length > 0) await launcher.stop(running, `pipeline ended (${view.status})`);
+      return ok({ pipelineId, status: view.status, reason: view.endReason, state: view.state });
+    }
+    if (view.cancelRequested !== null) {
+      await launcher.stop(running, `pipeline cancelled by ${view.cancelRequested.actor}`);
+      return end(
+        'cancelled',
+        `cancelled by ${view.cancelRequested.actor}: ${view.cancelRequested.reason}`,
+        view.state,
+      );
+    }
+    if (options.signal?.aborted === true)
+      return ok({
+        pipelineId,
+        status: 'running',
+        reason: 'the run was stopped; it resumes on the next run',
+        state: view.state,
+      });
+    const hit = ledger.exhausted();
+    if (hit !== null) {
+      await launcher.stop(running, `pipeline budget spent (${hit.limit})`);
+      return end(
+        'escalated',
+        `the pipeline's budget is spent: ${hit.limit} ${hit.observed} of ${hit.max}`,
+        view.state,
+      );
+    }
+    const stageName = view.stage;
+    const stage = stageName === null ? undefined : definition.stages[stageName];
+    if (stageName === null || stage === undefined)
+      return end('failed', `unknown stage ${String(stageName)} in ${definition.kind}`, view.state);
+    const state =
+      view.state === null ? definition.initialState(view.input) : definition.stateSchema.parse(view.state);
+    const attempt = (view.stageAttempts[stageName] ?? 0) + 1;
+    const started = append({ kind: 'stage_started', stage: stageName, attempt });
+    if (started.isErr()) return err(started.error);
+
+    const context = stageContext(options, ledger, { view, state, attempt });
+    let transition: StageTransition<S>;
+    try {
+      transition = await stage.run(context);
+    } catch (thrown) {
+      transition = { end: 'failed', state, reason: `stage ${stageName} threw: ${(thrown as Error).message}` };
+    }
+    const completed = completeStage(definition, stageName, stage.next, transition);
+    // A stage that ends the pipeline and the end itself are one append: a crash cannot split them.
+    const recorded =
+      completed.end === undefined
+        ? append(completed)
+        : append(completed, {
+            kind: 'pipeline_ended',
+            status: completed.end,
+            reason: completed.reason ?? completed.end,
+          });
+    if (recorded.isErr()) return err(recorded.error);
+    loaded = load();
+    if (loaded.isErr()) return err(loaded.error);
+  }
+}
+
+/** The `stage_completed` event for a transition; a transition the stage did not declare fails the pipeline. */
+function completeStage<S extends JsonObject>(
+  definition: PipelineDefinition<S>,
+  stageName: string,
+  declared: readonly string[],
+  transition: StageTransition<S>,
+): Extract<PipelineEventData, { kind: 'stage_completed' }> {
+  const parsed = definition.stateSchema.safeParse(transition.state);
+  if (!parsed.success)
+    return {
+      kind: 'stage_completed',
+      stage: stageName,
+      end: 'failed',
+      reason: `stage ${stageName} produced an invalid state: ${parsed.error.issues[0]?.message ?? ''}`,
+      state: {},
+    };
+  const state = parsed.data as JsonObject;
+  if ('next' in transition) {
+    if (!declared.includes(transition.next))
+      return {
+        kind: 'stage_completed',
+        stage: stageName,
+        end: 'failed',
+        reason: `stage ${stageName} moved to ${transition.next}, which it does not declare`,
+        state,
+      };
+    return {
+      kind: 'stage_completed',
+      stage: stageName,
+      next: transition.next,
+      state,
+      ...(transition.note === undefined ? {} : { reason: transition.note }),
+    };
+  }
+  return { kind: 'stage_completed', stage: stageName, end: transition.end, reason: transition.reason, state };
+}
+
+function stageContext<S extends JsonObject>(
+  options: RunPipelineOptions<S>,
+  ledger: BudgetLedger,
+  current: { view: PipelineView; state: S; attempt: number },
+): StageContext<S> {
+  const { store, launcher, pipelineId } = options;
+  const children = new Map(Object.entries(current.view.children));
+  return {
+    pipelineId,
+    input: current.view.input,
+    state: current.state,
+    attempt: current.attempt,
+    budget: ledger,
+    async spawn(request) {
+      const known = children.get(request.key);
+      if (known !== undefined) return ok({ key: request.key, sessionId: known.sessionId });
+      const hit = ledger.admit(request.key);
+      if (hit !== null)
+        return err(
+          coordinatorError(
+            'BUDGET_EXHAUSTED',
+            `The pipeline's budget is spent (${hit.limit}); ${request.key} did not start.`,
+            {
+              ...hit,
+            },
+          ),
+        );
+      const spawned = await launcher.spawn(pipelineId, request, ledger);
+      if (spawned.isErr()) return err(spawned.error);
+      const recorded = store.append(pipelineId, [
+        {
+          kind: 'child_spawned',
+          key: request.key,
+          sessionId: spawned.value.sessionId,
+          workflowId: request.workflowId,
+        },
+      ]);
+      if (recorded.isErr()) return err(recorded.error);
+      children.set(request.key, {
+        sessionId: spawned.value.sessionId,
+        workflowId: request.workflowId,
+        ended: null,
+        usage: { turns: 0, tokens: 0, costUsd: 0 },
+      });
+      return ok(spawned.value);
+    },
+    async await(handles: readonly ChildHandle[], timeoutMs?: number) {
+      const outcomes = await launcher.await(handles, {
+        timeoutMs: timeoutMs ?? options.awaitTimeoutMs ?? DEFAULT_AWAIT_TIMEOUT_MS,
+        ...(options.signal === undefined ? {} : { signal: options.signal }),
+      });
+      if (outcomes.isErr()) return outcomes;
+      const fresh: PipelineEventData[] = [];
+      for (const outcome of outcomes.value) {
+        ledger.settle(outcome.key, outcome.usage);
+        const child = children.get(outcome.key);
+        if (child?.ended !== null && child?.ended !== undefined) continue; // recorded before a crash
+        fresh.push({
+          kind: 'child_ended',
+          key: outcome.key,
+          sessionId: outcome.sessionId,
+          status: outcome.status,
+          ...(outcome.status === 'completed' ? {} : { reason: outcome.reason }),
+          usage: { ...outcome.usage },
+        });
+        if (child !== undefined)
+          children.set(outcome.key, { ...child, ended: outcome.status, usage: outcome.usage });
+      }
+      if (fresh.length > 0) {
+        const recorded = store.append(pipelineId, fresh);
+        if (recorded.isErr()) return err(recorded.error);
+      }
+      return outcomes;
+    },
+    proof(input, key) {
+      if (options.proof === undefined)
+        return err(
+          coordinatorError('PROOF_NOT_FOUND', `Pipeline ${pipelineId} keeps no proof record.`, {
+            pipelineId,
+          }),
+        );
+      return options.proof.store.append(options.proof.proofId, input, { idempotencyKey: key });
+    },
+  };
+}
