@@ -1,31 +1,45 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock, Result } from '@worktrain/contracts';
 import { systemClock } from '@worktrain/contracts';
-import type { TriggerError } from './errors.js';
+import type { TriggerError, TriggerErrorCode } from './errors.js';
 import type { DispatchOutcome, TriggerRouter } from './router/router.js';
 
 /**
- * HTTP status for a webhook outcome: enqueued 202; duplicate or ignored 200 (senders must not retry);
- * SIGNATURE_INVALID 401; TRIGGER_NOT_FOUND / NOT_SUPPORTED 404; PAYLOAD_TOO_LARGE 413; PAYLOAD_INVALID
- * 400; STORE_IO and anything else 503 (the sender retries later; nothing was acknowledged).
+ * The one HTTP status of every trigger error code, used by every webhook responder (this package's
+ * {@link createWebhookListener} and the daemon's `POST /webhooks/:triggerId`). The rule: 4xx when the request
+ * itself is at fault and resending it unchanged cannot help (401 bad signature, 404 unknown trigger, 413 too
+ * large, 400 not JSON, 422 a well-formed payload whose content the trigger cannot use: a `goalTemplate` field
+ * it lacks, a trigger that cannot run); 503 when a retry later may succeed (store, upstream); 500/502 for a
+ * broken configuration or forge on our side. DUPLICATE_DELIVERY is 200: the sender must stop resending.
+ */
+export const TRIGGER_ERROR_HTTP_STATUS = {
+  CONFIG_YAML: 500,
+  CONFIG_INVALID: 500,
+  CONFIG_NOT_FOUND: 500,
+  UNKNOWN_PROVIDER: 500,
+  PROVIDER_LOAD_FAILED: 500,
+  CRON_INVALID: 500,
+  TRIGGER_NOT_FOUND: 404,
+  NOT_SUPPORTED: 404,
+  SIGNATURE_INVALID: 401,
+  PAYLOAD_TOO_LARGE: 413,
+  PAYLOAD_INVALID: 400,
+  DUPLICATE_DELIVERY: 200,
+  TEMPLATE_FIELD_MISSING: 422,
+  TRIGGER_NOT_RUNNABLE: 422,
+  UPSTREAM_AUTH: 502,
+  UPSTREAM_INVALID: 502,
+  UPSTREAM_UNAVAILABLE: 503,
+  STORE_IO: 503,
+} as const satisfies Record<TriggerErrorCode, number>;
+
+/**
+ * HTTP status for a webhook outcome: enqueued 202; duplicate or ignored 200 (senders must not retry); an
+ * error by {@link TRIGGER_ERROR_HTTP_STATUS}.
  */
 export function webhookHttpStatus(result: Result<DispatchOutcome, TriggerError>): number {
   if (result.isOk()) return result.value.status === 'enqueued' ? 202 : 200;
-  switch (result.error.code) {
-    case 'SIGNATURE_INVALID':
-      return 401;
-    case 'TRIGGER_NOT_FOUND':
-    case 'NOT_SUPPORTED':
-      return 404;
-    case 'PAYLOAD_TOO_LARGE':
-      return 413;
-    case 'PAYLOAD_INVALID':
-      return 400;
-    case 'TRIGGER_NOT_RUNNABLE':
-      return 422;
-    default:
-      return 503;
-  }
+  return TRIGGER_ERROR_HTTP_STATUS[result.error.code];
 }
 
 export interface WebhookListenerOptions {

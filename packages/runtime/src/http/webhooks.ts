@@ -1,24 +1,10 @@
 import { IncomingMessage } from 'node:http';
 import type { HttpBindings } from '@hono/node-server';
-import type { TriggerErrorCode } from '@worktrain/triggers';
+import { TRIGGER_ERROR_HTTP_STATUS } from '@worktrain/triggers';
 import type { Context } from 'hono';
-import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Operations } from '../operations.js';
 import type { RuntimeParts } from '../runtime.js';
 import { errorBody } from './app.js';
-
-const STATUS: Partial<Record<TriggerErrorCode, ContentfulStatusCode>> = {
-  TRIGGER_NOT_FOUND: 404,
-  NOT_SUPPORTED: 404,
-  SIGNATURE_INVALID: 401,
-  PAYLOAD_TOO_LARGE: 413,
-  PAYLOAD_INVALID: 400,
-  DUPLICATE_DELIVERY: 200,
-  TEMPLATE_FIELD_MISSING: 422,
-  // The trigger's workflow or workspace cannot run (the daemon's trigger check): no task is made.
-  TRIGGER_NOT_RUNNABLE: 422,
-  STORE_IO: 503,
-};
 
 /**
  * The most a webhook body may be before the route stops reading it (25 MiB, GitHub's maximum payload); each
@@ -119,7 +105,8 @@ export async function handleWebhook(
     receivedAt: parts.clock.now(),
   });
   if (outcome.isErr()) {
-    const status = STATUS[outcome.error.code] ?? 400;
+    // One table for every webhook responder (the triggers package's own listener uses it too).
+    const status = TRIGGER_ERROR_HTTP_STATUS[outcome.error.code];
     ops.webhooks.count(known ? triggerId : '(unknown)', status);
     return c.json(errorBody(outcome.error.code, outcome.error.message, outcome.error.details ?? {}), status);
   }
