@@ -2,6 +2,7 @@
  * The `worktrain` executable: wires the real process (streams, env, file system, SQLite) into the CLI and
  * sets the exit code. Everything else lives in `program.ts` and `commands/`.
  */
+import { sleep } from '@worktrain/contracts';
 import { createSqliteSessionStore } from '@worktrain/session-store';
 import { cliError } from './cli-error.js';
 import { type CliDeps, defaultClock, nodeFileSystem, readCliVersion } from './deps.js';
@@ -28,14 +29,8 @@ const deps: CliDeps = {
   fs: nodeFileSystem,
   clock: defaultClock,
   version: readCliVersion(new URL('../package.json', import.meta.url)),
-  sleep: (ms) =>
-    new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      abort.signal.addEventListener('abort', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-    }),
+  // Ends early on Ctrl-C; the listener is removed after each wait, so polling loops may call it freely.
+  sleep: (ms) => sleep(ms, abort.signal).then(() => undefined),
   signal: abort.signal,
   openSessionStore: ({ path }) =>
     // Read-only: inspecting sessions must never migrate or otherwise write the database.

@@ -6,7 +6,14 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { err, ok, type Result, resolveWorktrainPaths, type WorktrainPaths } from '@worktrain/contracts';
+import {
+  err,
+  ok,
+  type Result,
+  resolveWorktrainPaths,
+  sleep,
+  type WorktrainPaths,
+} from '@worktrain/contracts';
 import { type Command, Option } from 'commander';
 import { type CliError, cliError, usageError } from '../cli-error.js';
 import { daemonEndpoint, describeProbe, probeEndpoint } from '../daemon-client.js';
@@ -186,8 +193,8 @@ export async function executeDaemonStart(
   );
 }
 
-/** A plain timer (deps.sleep adds an abort listener per call, too many for a polling loop). */
-const pause = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/** A plain wait that Ctrl-C does not cut short (the loop checks its own deadline). */
+const pause = (ms: number): Promise<boolean> => sleep(ms);
 
 function readTail(path: string): string {
   try {

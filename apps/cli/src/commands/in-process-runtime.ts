@@ -5,7 +5,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { err, ok, type Result, type WorktrainPaths } from '@worktrain/contracts';
+import { err, ok, type Result, sleep, type WorktrainPaths } from '@worktrain/contracts';
 import type { StartedRuntime } from '@worktrain/runtime';
 import { type CliError, cliError } from '../cli-error.js';
 import type { CliDeps } from '../deps.js';
@@ -66,6 +66,6 @@ export async function waitForTask(
     const s = t.value;
     if (s.state === 'succeeded' || s.state === 'dead' || (s.state === 'failed' && s.attempt >= s.maxAttempts))
       return ok({ state: s.state, error: s.lastError?.message ?? null });
-    await new Promise((r) => setTimeout(r, 200));
+    await sleep(200);
   }
 }
