@@ -12,6 +12,28 @@ export {
 export { environmentWithDotEnv, parseDotEnv } from './dotenv.js';
 export type { ErrorBody, WorkTrainError } from './errors.js';
 export { describeThrown, ErrorBodySchema, makeError, toErrorBody } from './errors.js';
+export type {
+  ForgeConfig,
+  GitHubConfig,
+  GitHubSettings,
+  GitLabConfig,
+  GitLabSettings,
+  JiraAuth,
+  JiraClientOptions,
+  JiraConfig,
+  JiraSettings,
+} from './forge-config.js';
+export {
+  createGitHubConfig,
+  createGitLabConfig,
+  createJiraConfig,
+  githubClientOptions,
+  gitlabClientOptions,
+  jiraAuth,
+  jiraClientOptions,
+} from './forge-config.js';
+export type { UpstreamClassification, UpstreamFailure, UpstreamFailureKind } from './forge-failure.js';
+export { classifyUpstreamFailure, readUpstreamFailure } from './forge-failure.js';
 export { canonicalHash, canonicalJson, sha256Hex } from './hashing.js';
 export type { IdGenerator, IdKind, NodeId, SessionId } from './ids.js';
 export {

@@ -1,5 +1,13 @@
 import { Octokit } from '@octokit/rest';
-import { errAsync, okAsync, ResultAsync } from '@worktrain/contracts';
+import {
+  classifyUpstreamFailure,
+  createGitHubConfig,
+  errAsync,
+  githubClientOptions,
+  okAsync,
+  ResultAsync,
+  readUpstreamFailure,
+} from '@worktrain/contracts';
 import { type DeliveryError, deliveryError } from '../errors.js';
 import type {
   ChangeRequest,
@@ -26,24 +34,21 @@ export interface GitHubForgeOptions {
   readonly userAgent?: string;
 }
 
-interface RequestFailure {
-  status?: number;
-  message?: string;
-  response?: { data?: unknown; headers?: Record<string, string | number | undefined> };
-}
-
-/** Maps an Octokit `RequestError` onto delivery codes; only status and GitHub's message are kept. */
+/**
+ * Maps an Octokit `RequestError` onto delivery codes by contracts' one upstream classifier (401 auth, 429 or
+ * a 403 with an exhausted limit or `retry-after` rate limited, 404 not found, anything else failed); only the
+ * status and GitHub's message are kept.
+ */
 export function githubError(thrown: unknown, what: string): DeliveryError {
-  const failure = (typeof thrown === 'object' && thrown !== null ? thrown : {}) as RequestFailure;
-  const status = failure.status;
-  const remaining = failure.response?.headers?.['x-ratelimit-remaining'];
-  const apiMessage = githubMessage(failure.response?.data) ?? failure.message ?? String(thrown);
-  const details = { status: status ?? null, githubMessage: apiMessage };
-  if (status === 401)
+  const failure = readUpstreamFailure(thrown);
+  const { kind, status } = classifyUpstreamFailure(failure, Date.now());
+  const apiMessage = githubMessage(failure.data) ?? failure.message;
+  const details = { status, githubMessage: apiMessage };
+  if (kind === 'auth')
     return deliveryError('FORGE_AUTH_FAILED', `GitHub rejected the token while trying to ${what}`, details);
-  if (status === 429 || (status === 403 && String(remaining) === '0'))
+  if (kind === 'rate_limited')
     return deliveryError('FORGE_RATE_LIMITED', `GitHub rate limit hit while trying to ${what}`, details);
-  if (status === 404)
+  if (kind === 'not_found')
     return deliveryError(
       'FORGE_NOT_FOUND',
       `GitHub answered 404 while trying to ${what} (missing repo or no access)`,
@@ -68,10 +73,10 @@ function githubMessage(data: unknown): string | undefined {
 
 /** True for GitHub's 422 "A pull request already exists for owner:branch." */
 export function isPullRequestAlreadyExists(thrown: unknown): boolean {
-  const failure = (typeof thrown === 'object' && thrown !== null ? thrown : {}) as RequestFailure;
+  const failure = readUpstreamFailure(thrown);
   return (
     failure.status === 422 &&
-    /pull request already exists/i.test(githubMessage(failure.response?.data) ?? failure.message ?? '')
+    /pull request already exists/i.test(githubMessage(failure.data) ?? failure.message)
   );
 }
 
@@ -85,12 +90,15 @@ export function isPullRequestAlreadyExists(thrown: unknown): boolean {
 export function createGitHubForge(options: GitHubForgeOptions): ForgeClient {
   const { owner, repo } = options;
   const headOwner = options.headOwner ?? owner;
-  const octokit = new Octokit({
-    auth: options.token,
+  const forge = createGitHubConfig({
+    token: options.token,
+    baseUrl: options.baseUrl,
+    fetch: options.fetch,
     userAgent: options.userAgent ?? 'worktrain-delivery',
+  });
+  const octokit = new Octokit({
+    ...githubClientOptions(forge),
     log: { debug() {}, info() {}, warn() {}, error() {} },
-    ...(options.baseUrl === undefined ? {} : { baseUrl: options.baseUrl }),
-    ...(options.fetch === undefined ? {} : { request: { fetch: options.fetch } }),
   });
   const call = <T>(what: string, run: () => Promise<T>) =>
     ResultAsync.fromPromise(run(), (e) => githubError(e, what));

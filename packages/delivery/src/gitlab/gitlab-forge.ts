@@ -1,5 +1,13 @@
 import { Gitlab } from '@gitbeaker/rest';
-import { errAsync, okAsync, ResultAsync } from '@worktrain/contracts';
+import {
+  classifyUpstreamFailure,
+  createGitLabConfig,
+  errAsync,
+  gitlabClientOptions,
+  okAsync,
+  ResultAsync,
+  readUpstreamFailure,
+} from '@worktrain/contracts';
 import * as z from 'zod';
 import { type DeliveryError, deliveryError } from '../errors.js';
 import type {
@@ -58,43 +66,38 @@ const issueSchema = z.looseObject({
   labels: z.array(z.string()),
 });
 
-interface GitbeakerFailure {
-  message?: string;
-  cause?: { description?: string; response?: { status?: number } };
-}
-
-/** Maps a gitbeaker error onto delivery codes; only the status and GitLab's message are kept. */
+/**
+ * Maps a gitbeaker error onto delivery codes by contracts' one upstream classifier; only the status and
+ * GitLab's message are kept.
+ */
 export function gitlabError(thrown: unknown, what: string, project: string | number): DeliveryError {
-  const failure = (typeof thrown === 'object' && thrown !== null ? thrown : {}) as GitbeakerFailure;
-  const status = failure.cause?.response?.status;
-  const apiMessage = failure.cause?.description ?? failure.message ?? String(thrown);
-  const details = { status: status ?? null, gitlabMessage: apiMessage, project: String(project) };
-  if (status === 401)
+  const failure = readUpstreamFailure(thrown);
+  const { kind, status } = classifyUpstreamFailure(failure, Date.now());
+  const apiMessage = failure.message;
+  const details = { status, gitlabMessage: apiMessage, project: String(project) };
+  if (kind === 'auth')
     return deliveryError(
       'FORGE_AUTH_FAILED',
       `GitLab rejected the token (expired or revoked?) while trying to ${what}`,
       details,
     );
-  if (status === 429)
+  if (kind === 'rate_limited')
     return deliveryError('FORGE_RATE_LIMITED', `GitLab rate limit hit while trying to ${what}`, details);
-  if (status === 404 && /project not found/i.test(apiMessage))
+  if (kind === 'not_found' && /project not found/i.test(apiMessage))
     return deliveryError(
       'FORGE_NOT_FOUND',
       `GitLab project '${String(project)}' does not exist or the token cannot see it (while trying to ${what})`,
       details,
     );
-  if (status === 404)
+  if (kind === 'not_found')
     return deliveryError('FORGE_NOT_FOUND', `GitLab answered 404 while trying to ${what}`, details);
   return deliveryError('FORGE_FAILED', `GitLab failed to ${what}: ${apiMessage}`, details);
 }
 
 /** True for GitLab's 409 "Another open merge request already exists for this source branch". */
 export function isMergeRequestAlreadyExists(thrown: unknown): boolean {
-  const failure = (typeof thrown === 'object' && thrown !== null ? thrown : {}) as GitbeakerFailure;
-  return (
-    failure.cause?.response?.status === 409 &&
-    /another open merge request already exists/i.test(failure.cause?.description ?? failure.message ?? '')
-  );
+  const failure = readUpstreamFailure(thrown);
+  return failure.status === 409 && /another open merge request already exists/i.test(failure.message);
 }
 
 /**
@@ -109,11 +112,16 @@ export function isMergeRequestAlreadyExists(thrown: unknown): boolean {
  */
 export function createGitLabForge(options: GitLabForgeOptions): ForgeClient {
   const { project } = options;
-  const api = new Gitlab({
-    host: (options.baseUrl ?? 'https://gitlab.com').replace(/\/+$/, ''),
-    queryTimeout: options.timeoutMs ?? 30_000,
-    ...(options.tokenType === 'oauth' ? { oauthToken: options.token } : { token: options.token }),
-  });
+  const api = new Gitlab(
+    gitlabClientOptions(
+      createGitLabConfig({
+        baseUrl: options.baseUrl,
+        token: options.token,
+        tokenType: options.tokenType,
+        timeoutMs: options.timeoutMs,
+      }),
+    ),
+  );
   const labels = options.labels ?? [];
   const call = <T>(what: string, schema: z.ZodType<T>, run: () => Promise<unknown>) =>
     ResultAsync.fromPromise(run(), (e) => gitlabError(e, what, project)).andThen((raw) => {

@@ -1,4 +1,13 @@
-import { errAsync, okAsync, ResultAsync } from '@worktrain/contracts';
+import {
+  classifyUpstreamFailure,
+  createJiraConfig,
+  errAsync,
+  type JiraAuth,
+  jiraClientOptions,
+  okAsync,
+  ResultAsync,
+  readUpstreamFailure,
+} from '@worktrain/contracts';
 import { Version3Client } from 'jira.js';
 import * as z from 'zod';
 import { type DeliveryError, deliveryError } from '../errors.js';
@@ -9,7 +18,7 @@ export interface JiraReturnPathOptions {
   /** Site URL, e.g. `https://acme.atlassian.net`. */
   readonly host: string;
   /** Basic auth with an Atlassian account email and API token, or an OAuth 2.0 / bearer access token. */
-  readonly auth: { readonly email: string; readonly apiToken: string } | { readonly accessToken: string };
+  readonly auth: JiraAuth;
   /** Status the ticket moves to when the PR/MR is opened; default `In Review`. */
   readonly reviewStatus?: string;
   /** Status the ticket moves to when the PR/MR is merged; default `Done`. */
@@ -73,12 +82,6 @@ const commentSchema = z.looseObject({ id: z.string() });
 const linksSchema = z.array(z.looseObject({ id: z.number(), globalId: z.string().optional() }));
 const linkIdSchema = z.looseObject({ id: z.number() });
 
-interface JiraFailure {
-  status?: number;
-  message?: string;
-  response?: unknown;
-}
-
 /** Jira's `{errorMessages, errors}` as one line (jira.js wraps the body as `response.data`). */
 function jiraMessage(response: unknown): string | undefined {
   if (typeof response === 'string') return response.slice(0, 300);
@@ -94,21 +97,27 @@ function jiraMessage(response: unknown): string | undefined {
   return all.length > 0 ? all.join('; ') : undefined;
 }
 
-/** Maps a jira.js `HttpException` onto delivery codes; only the status and Jira's message are kept. */
+/**
+ * Maps a jira.js `HttpException` onto delivery codes by contracts' one upstream classifier; only the status
+ * and Jira's message are kept.
+ */
 export function jiraError(thrown: unknown, what: string): DeliveryError {
-  const failure = (typeof thrown === 'object' && thrown !== null ? thrown : {}) as JiraFailure;
-  const status = typeof failure.status === 'number' ? failure.status : undefined;
-  const apiMessage = jiraMessage(failure.response) ?? failure.message ?? String(thrown);
-  const details = { status: status ?? null, jiraMessage: apiMessage };
-  if (status === 401)
+  const failure = readUpstreamFailure(thrown);
+  const { kind, status } = classifyUpstreamFailure(failure, Date.now());
+  // jira.js keeps Jira's body as `response` (sometimes wrapped as `{data}`) beside the axios cause.
+  const body =
+    typeof thrown === 'object' && thrown !== null && 'response' in thrown ? thrown.response : undefined;
+  const apiMessage = jiraMessage(failure.data) ?? jiraMessage(body) ?? failure.message;
+  const details = { status, jiraMessage: apiMessage };
+  if (kind === 'auth')
     return deliveryError(
       'FORGE_AUTH_FAILED',
       `Jira rejected the credentials (expired or revoked?) while trying to ${what}`,
       details,
     );
-  if (status === 429)
+  if (kind === 'rate_limited')
     return deliveryError('FORGE_RATE_LIMITED', `Jira rate limit hit while trying to ${what}`, details);
-  if (status === 404)
+  if (kind === 'not_found')
     return deliveryError(
       'FORGE_NOT_FOUND',
       `Jira answered 404 while trying to ${what}: ${apiMessage}`,
@@ -138,20 +147,11 @@ export function remoteLinkGlobalId(changeRequest: LinkedChangeRequest): string {
  * TRANSITION_NOT_FOUND.
  */
 export function createJiraReturnPath(options: JiraReturnPathOptions): JiraReturnPath {
-  const host = options.host.replace(/\/+$/, '');
-  const baseRequestConfig = { timeout: options.timeoutMs ?? 30_000 };
-  const client =
-    'accessToken' in options.auth
-      ? new Version3Client({
-          host,
-          baseRequestConfig,
-          authentication: { oauth2: { accessToken: options.auth.accessToken } },
-        })
-      : new Version3Client({
-          host,
-          baseRequestConfig,
-          authentication: { basic: { email: options.auth.email, apiToken: options.auth.apiToken } },
-        });
+  const client = new Version3Client(
+    jiraClientOptions(
+      createJiraConfig({ baseUrl: options.host, auth: options.auth, timeoutMs: options.timeoutMs }),
+    ),
+  );
   const call = <T>(what: string, schema: z.ZodType<T>, run: () => Promise<unknown>) =>
     ResultAsync.fromPromise(run(), (e) => jiraError(e, what)).andThen((raw) => {
       const parsed = schema.safeParse(raw);

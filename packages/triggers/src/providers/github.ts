@@ -1,12 +1,19 @@
 import { Octokit, type RestEndpointMethodTypes } from '@octokit/rest';
-import { err, ok, type Result } from '@worktrain/contracts';
+import {
+  createGitHubConfig,
+  err,
+  githubClientOptions,
+  ok,
+  type Result,
+  readUpstreamFailure,
+} from '@worktrain/contracts';
 import * as z from 'zod';
 import { type TriggerError, triggerError } from '../errors.js';
 import { isRecord } from '../jsonpath.js';
 import { defineTriggerProvider, type ParsedEvent, type PollOutcome } from '../provider.js';
 import { githubWebhookDraft, issueDraft } from './github-events.js';
 import { header, jsonBody, pick, str, verifyHexHmac } from './shared.js';
-import { upstreamError, upstreamFailure, upstreamStatus } from './upstream.js';
+import { upstreamError, upstreamStatus } from './upstream.js';
 
 const Repo = z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'repo must be "owner/name"');
 
@@ -129,7 +136,7 @@ async function runQuery(
   } catch (thrown) {
     // Octokit throws a RequestError for 304 Not Modified: the conditional request hit.
     if (upstreamStatus(thrown) === 304)
-      return { data: null, headers: upstreamFailure(thrown).headers, notModified: true };
+      return { data: null, headers: readUpstreamFailure(thrown).headers, notModified: true };
     throw thrown;
   }
 }
@@ -234,10 +241,14 @@ export const githubProvider = defineTriggerProvider<GitHubConfig>({
     },
     async poll(ctx): Promise<Result<PollOutcome, TriggerError>> {
       const c = ctx.config;
-      const octokit = new Octokit({
-        ...(c.token ? { auth: c.token } : {}),
-        baseUrl: c.apiBaseUrl.replace(/\/+$/, ''),
+      const forge = createGitHubConfig({
+        token: c.token,
+        baseUrl: c.apiBaseUrl,
+        fetch: ctx.fetch,
         userAgent: 'worktrain-triggers',
+      });
+      const octokit = new Octokit({
+        ...githubClientOptions(forge),
         log: { debug() {}, info() {}, warn() {}, error() {} },
         request: { fetch: ctx.fetch, signal: ctx.signal },
       });

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { Gitlab } from '@gitbeaker/rest';
-import { err, ok, type Result } from '@worktrain/contracts';
+import { createGitLabConfig, err, gitlabClientOptions, ok, type Result } from '@worktrain/contracts';
 import * as z from 'zod';
 import type { CandidateDraft } from '../candidate.js';
 import { type TriggerError, triggerError } from '../errors.js';
@@ -305,11 +305,11 @@ export const gitlabProvider = defineTriggerProvider<GitLabConfig>({
     async poll(ctx): Promise<Result<PollOutcome, TriggerError>> {
       const c = ctx.config;
       const project = c.project ?? '';
-      const api = new Gitlab({
-        host: c.baseUrl.replace(/\/+$/, ''),
-        token: c.token ?? '',
-        queryTimeout: GITLAB_QUERY_TIMEOUT_MS,
-      });
+      const api = new Gitlab(
+        gitlabClientOptions(
+          createGitLabConfig({ baseUrl: c.baseUrl, token: c.token, timeoutMs: GITLAB_QUERY_TIMEOUT_MS }),
+        ),
+      );
       const since = sinceOf(ctx.state.cursor);
       const nextSince: Record<string, string> = { ...since };
       const items: ParsedEvent[] = [];

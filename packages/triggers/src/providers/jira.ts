@@ -1,4 +1,4 @@
-import { err, ok, type Result } from '@worktrain/contracts';
+import { createJiraConfig, err, jiraAuth, jiraClientOptions, ok, type Result } from '@worktrain/contracts';
 import { Version3Client } from 'jira.js';
 import * as z from 'zod';
 import type { CandidateDraft } from '../candidate.js';
@@ -188,20 +188,18 @@ export const jiraProvider = defineTriggerProvider<JiraConfig>({
         : err(triggerError('PAYLOAD_INVALID', 'a polled Jira item is an issue object (REST v3 search/jql)')),
     async poll(ctx): Promise<Result<PollOutcome, TriggerError>> {
       const c = ctx.config;
-      const base = (c.baseUrl ?? '').replace(/\/+$/, '');
-      const baseRequestConfig = { signal: ctx.signal, timeout: JIRA_TIMEOUT_MS };
       // Cloud API token: basic auth with the account's email; a token alone is a bearer token (DC PAT, OAuth).
-      const client = c.email
-        ? new Version3Client({
-            host: base,
-            authentication: { basic: { email: c.email, apiToken: c.token ?? '' } },
-            baseRequestConfig,
-          })
-        : new Version3Client({
-            host: base,
-            authentication: { oauth2: { accessToken: c.token ?? '' } },
-            baseRequestConfig,
-          });
+      const options = jiraClientOptions(
+        createJiraConfig({
+          baseUrl: c.baseUrl ?? '',
+          auth: jiraAuth(c.email, c.token ?? ''),
+          timeoutMs: JIRA_TIMEOUT_MS,
+        }),
+      );
+      const client = new Version3Client({
+        ...options,
+        baseRequestConfig: { ...options.baseRequestConfig, signal: ctx.signal },
+      });
       const items: ParsedEvent[] = [];
       let pageToken: string | undefined;
       for (let page = 0; page < JIRA_MAX_PAGES; page++) {
@@ -220,7 +218,7 @@ export const jiraProvider = defineTriggerProvider<JiraConfig>({
         if (!Array.isArray(issues))
           return err(triggerError('UPSTREAM_INVALID', 'Jira search/jql answered no issues list'));
         for (const issue of issues) {
-          const event = polledEvent(issue, base);
+          const event = polledEvent(issue, options.host);
           if (event.draft !== null) items.push(event);
         }
         pageToken = str(pick(body, 'nextPageToken'));
