@@ -77,6 +77,9 @@ export type {
   SandboxNetworkDenial,
   SandboxPolicy,
   SandboxReport,
+  SandboxRunner,
+  SandboxRunRequest,
+  SandboxRunResult,
   TriggerSandbox,
 } from './sandbox.js';
 export {
@@ -107,9 +110,6 @@ export type { GitInvocation, GitTarget, WorktreeGitRef, WorktreeLinkState } from
 export {
   checkWorktreeLink,
   gitInvocation,
-  SandboxRunner,
-  SandboxRunRequest,
-  SandboxRunResult,
   gitTargetPath,
   HARDENED_GIT_CONFIG,
   worktreeGitRef,
