@@ -3,6 +3,9 @@ import { join } from 'node:path';
 import { errAsync, type GitTarget, gitTargetPath, okAsync, ResultAsync } from '@worktrain/contracts';
 import { type DeliveryError, deliveryError } from './errors.js';
 import { runGit } from './git.js';
+import type { PatchCheckPolicy } from './patch/policy.js';
+import { validatePatch } from './patch/validate.js';
+import { patchRefusal, verdictOf } from './patch-check.js';
 
 export interface ApplyPatchOptions {
   /** On a failed plain apply, retry with `git apply --3way` (merge using the blobs named in the patch's
@@ -10,6 +13,9 @@ export interface ApplyPatchOptions {
   readonly threeWay?: boolean;
   /** Only check (`git apply --check`, with `--3way` as the fallback check); change nothing. */
   readonly checkOnly?: boolean;
+  /** The patch validator's policy the patch must pass before git sees it (default: its strict defaults,
+   *  the same rules the daemon's delivery applies; approve protected paths with `approvedProtectedPaths`). */
+  readonly policy?: PatchCheckPolicy;
 }
 
 export interface ApplyPatchResult {
@@ -97,7 +103,10 @@ export function conflictHunks(text: string): ConflictHunk[] {
  * are left in the worktree as git leaves them (markers, unmerged index entries, so the clean-worktree guard
  * refuses to deliver until they are resolved) and reported as APPLY_CONFLICT with details.conflicts
  * (`ConflictReport[]`: path and conflicted hunks). Any other failure is APPLY_FAILED with details.failures
- * (`ApplyFailure[]`) and git's stderr. With `checkOnly` nothing is written.
+ * (`ApplyFailure[]`) and git's stderr. With `checkOnly` nothing is written. Before any of this the patch
+ * goes through the one patch validator (`validatePatch` with `options.policy`, symlinks of the worktree
+ * included): PATCH_REJECTED or NEEDS_APPROVAL exactly as the daemon's delivery refuses the same change
+ * (details.reasons with the validator's codes); nothing is run or written then.
  */
 export function applyPatch(
   worktree: GitTarget,
@@ -127,7 +136,13 @@ export function applyPatch(
     );
   };
 
-  return files().andThen((paths) =>
+  const validated = ResultAsync.fromSafePromise(
+    validatePatch(patch, options.policy ?? {}, { worktree: gitTargetPath(worktree), gitCheck: false }),
+  ).andThen((v) => {
+    const refusal = patchRefusal(verdictOf(v.reasons));
+    return refusal === null ? okAsync(undefined) : errAsync(refusal);
+  });
+  return validated.andThen(files).andThen((paths) =>
     git(['--index', '--check'])
       .andThen(() => (checkOnly ? okAsync(undefined) : git(['--index']).map(() => undefined)))
       .map((): ApplyPatchResult => ({ method: 'plain', files: paths, checkOnly }))

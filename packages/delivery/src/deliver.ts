@@ -28,7 +28,8 @@ import { type DeliveryError, deliveryError } from './errors.js';
 import type { ForgeClient } from './forge.js';
 import { parseHandoff } from './handoff.js';
 import { type ChangeType, commitMessage, conventionalHeader } from './message.js';
-import { checkPatch, type PatchPolicy } from './patch-check.js';
+import type { PatchCheckPolicy } from './patch/policy.js';
+import { checkPatch, patchRefusal } from './patch-check.js';
 import { sessionMarker } from './pr-body.js';
 import { commentBody } from './pr-content.js';
 import { pushBranch } from './push.js';
@@ -62,8 +63,9 @@ export interface DeliverInput {
   readonly issueNumber?: number;
   /** Extra target globs besides the handoff's `filesChanged` and `testsAdded`. */
   readonly targets?: readonly string[];
-  /** Caps, protected paths, approvals (see {@link PatchPolicy}). */
-  readonly policy?: Omit<PatchPolicy, 'targets'>;
+  /** Caps, protected paths, approvals: the patch validator's policy (see {@link PatchCheckPolicy}); the
+   *  targets come from the handoff, and `declared`/`maxBytes` concern patch text only. */
+  readonly policy?: Omit<PatchCheckPolicy, 'targets' | 'declared' | 'maxBytes'>;
   readonly sessionUrl?: string;
   readonly workflowId?: string;
   readonly draft?: boolean;
@@ -420,26 +422,8 @@ export function validate(
   targets: readonly string[],
   policy: DeliverInput['policy'],
 ): ResultAsync<StageValue<WorktreeChanges>, DeliveryError> {
-  const verdict = checkPatch(changes.changes, changes.addedLines, { ...policy, targets });
-  const reasons = (list: typeof verdict.blocking) => list.map((r) => ({ ...r }));
-  if (verdict.blocking.length > 0) {
-    return errAsync(
-      deliveryError(
-        'PATCH_REJECTED',
-        `The change breaks ${verdict.blocking.length} delivery rule(s): ${verdict.blocking.map((r) => r.message).join('; ')}`,
-        { reasons: reasons(verdict.blocking), needsApproval: reasons(verdict.needsApproval) },
-      ),
-    );
-  }
-  if (verdict.needsApproval.length > 0) {
-    return errAsync(
-      deliveryError(
-        'NEEDS_APPROVAL',
-        `The change touches protected paths and needs approval: ${verdict.needsApproval.map((r) => r.path).join(', ')}`,
-        { reasons: reasons(verdict.needsApproval) },
-      ),
-    );
-  }
+  const refusal = patchRefusal(checkPatch(changes.changes, changes.addedLines, { ...policy, targets }));
+  if (refusal !== null) return errAsync(refusal);
   const lines = changes.changes.reduce((n, c) => n + (c.insertions ?? 0) + (c.deletions ?? 0), 0);
   return okAsync({
     value: changes,

@@ -137,18 +137,14 @@ export type {
   PatchCheckPolicy,
   PatchCheckReason,
 } from './patch/policy.js';
-export { LOCKFILE_GLOBS, PATCH_CHECK_CODES, PATCH_PROTECTED_PATHS } from './patch/policy.js';
+export { DEFAULT_PROTECTED_PATHS, LOCKFILE_GLOBS, PATCH_CHECK_CODES } from './patch/policy.js';
 export { quoteC } from './patch/quote.js';
+export type { ChangedFile } from './patch/rules.js';
+export { symlinkEscapes, targetMatcher } from './patch/rules.js';
 export type { PatchValidation, ValidatePatchOptions } from './patch/validate.js';
 export { validatePatch } from './patch/validate.js';
-export type { FileChange, PatchPolicy, PatchReason, PatchReasonCode, PatchVerdict } from './patch-check.js';
-export {
-  checkPatch,
-  DEFAULT_PROTECTED_PATHS,
-  symlinkEscapes,
-  targetMatcher,
-  unsafePathReason,
-} from './patch-check.js';
+export type { FileChange, PatchVerdict } from './patch-check.js';
+export { checkPatch } from './patch-check.js';
 export type { DeliveryPlan } from './plan.js';
 export { planDelivery } from './plan.js';
 export type { Classification } from './policy/classify.js';

@@ -1,11 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import {
-  checkPatch,
-  type FileChange,
-  symlinkEscapes,
-  targetMatcher,
-  unsafePathReason,
-} from './patch-check.js';
+import { pathReasons } from './patch/path-safety.js';
+import { symlinkEscapes, targetMatcher } from './patch/rules.js';
+import { checkPatch, type FileChange } from './patch-check.js';
 
 const file = (path: string, extra: Partial<FileChange> = {}): FileChange => ({
   path,
@@ -18,12 +14,13 @@ const file = (path: string, extra: Partial<FileChange> = {}): FileChange => ({
   ...extra,
 });
 
-describe('unsafePathReason', () => {
+describe('pathReasons (the one path rule set of the daemon and the CLI)', () => {
   it.each([
     ['../etc/passwd', 'PATH_TRAVERSAL'],
     ['src/../../x', 'PATH_TRAVERSAL'],
-    ['/etc/passwd', 'PATH_TRAVERSAL'],
-    ['C:/Windows/x', 'PATH_TRAVERSAL'],
+    ['/etc/passwd', 'ABSOLUTE_PATH'],
+    ['C:/Windows/x', 'ABSOLUTE_PATH'],
+    ['src/..hidden/x', 'PATH_TRAVERSAL'],
     ['src\\..\\..\\x', 'PATH_TRAVERSAL'],
     ['src/%2e%2e/%2e%2e/x', 'PATH_TRAVERSAL'],
     ['..%2fx', 'PATH_TRAVERSAL'],
@@ -37,7 +34,7 @@ describe('unsafePathReason', () => {
     ['file.txt::$DATA', 'PATH_TRAVERSAL'],
     ['src/C:/boot.ini', 'PATH_TRAVERSAL'],
   ])('rejects %s with %s', (path, code) => {
-    expect(unsafePathReason(path)?.code).toBe(code);
+    expect(pathReasons(path)[0]?.code).toBe(code);
   });
 
   it('accepts ordinary paths, including dotfiles and dots inside names', () => {
@@ -49,7 +46,7 @@ describe('unsafePathReason', () => {
       '.github/workflows/ci.yml',
       'a b/c d.ts',
     ])
-      expect(unsafePathReason(path)).toBeNull();
+      expect(pathReasons(path)).toEqual([]);
   });
 });
 
@@ -86,12 +83,12 @@ describe('checkPatch', () => {
     });
   });
 
-  it('blocks paths outside the targets, gitlinks, escaping symlinks and oversize files', () => {
+  it('blocks paths outside the targets, gitlinks, escaping symlinks, binaries and oversize files', () => {
     const verdict = checkPatch(
       [
         file('package.json'),
         file('src/vendor', { newMode: '160000' }),
-        file('src/link', { newMode: '120000', symlinkTarget: '/etc/shadow' }),
+        file('src/link', { status: 'added', oldMode: null, newMode: '120000', symlinkTarget: '/etc/shadow' }),
         file('src/big.bin', { newSize: 5_000_000, insertions: null, deletions: null }),
       ],
       [],
@@ -100,9 +97,10 @@ describe('checkPatch', () => {
     expect(verdict.ok).toBe(false);
     expect(verdict.blocking.map((r) => [r.code, r.path])).toEqual([
       ['OUTSIDE_TARGETS', 'package.json'],
-      ['SUBMODULE', 'src/vendor'],
-      ['SYMLINK_ESCAPE', 'src/link'],
-      ['FILE_TOO_LARGE', 'src/big.bin'],
+      ['GITLINK', 'src/vendor'],
+      ['SYMLINK', 'src/link'],
+      ['BINARY', 'src/big.bin'],
+      ['TOO_LARGE', 'src/big.bin'],
     ]);
   });
 
@@ -133,7 +131,7 @@ describe('checkPatch', () => {
       { targets },
     );
     expect(verdict.blocking).toHaveLength(1);
-    expect(verdict.blocking[0]).toMatchObject({ code: 'SECRET_DETECTED', path: 'src/a.ts', line: 12 });
+    expect(verdict.blocking[0]).toMatchObject({ code: 'SECRET', path: 'src/a.ts', line: 12 });
     expect(verdict.blocking[0]?.message).toContain('src/a.ts:12');
     expect(verdict.blocking[0]?.message).toContain('ghp_****');
     expect(JSON.stringify(verdict)).not.toContain(secret);

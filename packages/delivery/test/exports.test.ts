@@ -21,7 +21,6 @@ it('exports exactly the documented public surface', () => {
     'NOTIFICATION_TYPES',
     'NotificationEventSchema',
     'PATCH_CHECK_CODES',
-    'PATCH_PROTECTED_PATHS',
     'PULL_REQUEST_TEMPLATE_PATHS',
     'PolicyFileSchema',
     'SECRET_RULES',
@@ -111,7 +110,6 @@ it('exports exactly the documented public surface', () => {
     'targetMatcher',
     'templateSections',
     'ticketMarker',
-    'unsafePathReason',
     'validatePatch',
     'verifyNotification',
   ]);

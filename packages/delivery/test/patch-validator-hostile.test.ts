@@ -180,7 +180,7 @@ describe('policy checks', () => {
     const patch = addFile('.github/workflows/ci.yml', ['on: push']);
     const before = checkPatchText(patch);
     expect(before.needsApproval).toBe(true);
-    expect(checkPatchText(patch, { approved: ['.github/workflows/**'] }).ok).toBe(true);
+    expect(checkPatchText(patch, { approvedProtectedPaths: ['.github/workflows/**'] }).ok).toBe(true);
     expect(checkPatchText(addFile('.GitHub/Workflows/x.yml', ['x'])).reasons.map((r) => r.code)).toEqual([
       'PROTECTED_PATH',
     ]);

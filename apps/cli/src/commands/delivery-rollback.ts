@@ -136,12 +136,16 @@ export interface ApplyOptions {
   readonly worktree?: string;
   readonly threeWay?: boolean;
   readonly check?: boolean;
+  /** Protected paths (globs) approved for this patch (`--approve`). */
+  readonly approve?: readonly string[];
 }
 
 /**
- * Applies a patch file to a worktree and its index (`git apply`, then `--3way` unless `--no-3way`).
- * Errors: FILE_NOT_FOUND, DELIVERY_ERROR (APPLY_FAILED with details.failures, APPLY_CONFLICT with
- * details.conflicts: `[{path, hunks: [{startLine, endLine, ours, theirs}]}]`).
+ * Applies a patch file to a worktree and its index (`git apply`, then `--3way` unless `--no-3way`), after
+ * the patch validator the daemon's delivery uses (same rules and codes). Errors: FILE_NOT_FOUND,
+ * DELIVERY_ERROR (PATCH_REJECTED / NEEDS_APPROVAL with details.reasons `[{code, path, message}]`,
+ * APPLY_FAILED with details.failures, APPLY_CONFLICT with details.conflicts:
+ * `[{path, hunks: [{startLine, endLine, ours, theirs}]}]`).
  */
 export async function executeApply(
   deps: CliDeps,
@@ -156,6 +160,7 @@ export async function executeApply(
   const r = await applyPatch(worktree, text.value, {
     threeWay: opts.threeWay !== false,
     checkOnly: opts.check === true,
+    ...(opts.approve === undefined ? {} : { policy: { approvedProtectedPaths: opts.approve } }),
   });
   return r.isOk() ? ok(r.value) : err(fromDeliveryError(r.error));
 }

@@ -85,7 +85,7 @@ export async function executeCheckPatch(
   const policy: PatchCheckPolicy = {
     ...(targets === undefined ? {} : { targets }),
     ...(protectedPaths === undefined ? {} : { protectedPaths }),
-    ...(approved === undefined ? {} : { approved }),
+    ...(approved === undefined ? {} : { approvedProtectedPaths: approved }),
     ...(allowExecutable === undefined ? {} : { allowExecutable }),
     ...(maxFiles.value === undefined ? {} : { maxFiles: maxFiles.value }),
     ...(maxBytes.value === undefined ? {} : { maxBytes: maxBytes.value }),
@@ -185,17 +185,21 @@ export function registerDeliveryCommands(program: Command, ctx: CommandContext):
     );
   delivery
     .command('apply')
-    .description('apply a patch to a worktree and its index; falls back to --3way and reports conflicts')
+    .description(
+      'validate a patch (the delivery rules) and apply it to a worktree and its index; falls back to --3way and reports conflicts',
+    )
     .argument('<file>', 'unified diff / git patch file')
     .option('--worktree <dir>', 'worktree to apply in (default: the current directory)')
     .option('--no-3way', 'do not fall back to a three-way merge')
     .option('--check', 'only check whether it applies; change nothing')
+    .option('--approve <globs>', 'comma-separated globs of protected paths that are approved')
     .action(
       async (
         file: string,
-        flags: { worktree?: string; '3way'?: boolean; check?: boolean },
+        flags: { worktree?: string; '3way'?: boolean; check?: boolean; approve?: string },
         command: Command,
       ) => {
+        const approve = list(flags.approve);
         const { executeApply, renderApply } = await import('./delivery-rollback.js');
         await ctx.run(
           command,
@@ -205,6 +209,7 @@ export function registerDeliveryCommands(program: Command, ctx: CommandContext):
               ...(flags.worktree === undefined ? {} : { worktree: flags.worktree }),
               threeWay: flags['3way'] !== false,
               check: flags.check === true,
+              ...(approve === undefined ? {} : { approve }),
             }),
           { text: renderApply },
         );

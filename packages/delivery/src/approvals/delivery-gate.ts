@@ -260,7 +260,7 @@ export function protectedPathsOf(
       targets: ['**'],
       ...(protectedPaths === undefined ? {} : { protectedPaths }),
     })
-      .needsApproval.flatMap((r) => (r.path === undefined ? [] : [r.path]))
+      .needsApproval.flatMap((r) => (r.path === null ? [] : [r.path]))
       .filter((p, i, all) => all.indexOf(p) === i),
   );
 }

@@ -1,18 +1,14 @@
 import { createHash } from 'node:crypto';
-import picomatch from 'picomatch';
-import { symlinkEscapes, targetMatcher } from '../patch-check.js';
-import { type AddedLine, SECRET_RULES, scanAddedLines } from '../secrets.js';
+import type { AddedLine } from '../secrets.js';
 import { type FilePatch, type ParsedPatch, parsePatch } from './parse.js';
 import { pathReasons } from './path-safety.js';
 import {
   DEFAULT_MAX_BYTES,
-  DEFAULT_MAX_FILES,
   type DeclaredOperation,
-  LOCKFILE_GLOBS,
-  PATCH_PROTECTED_PATHS,
   type PatchCheckPolicy,
   type PatchCheckReason,
 } from './policy.js';
+import { type ChangedFile, checkChangedFiles, checkSecrets, reasonCollector } from './rules.js';
 
 /** Audit record of one file section: what it does and the sha256 of its text. */
 export interface PatchFileAudit {
@@ -45,14 +41,7 @@ export interface PatchCheckResult {
   readonly sha256: string;
 }
 
-const MODE_REGULAR = '100644';
-const MODE_EXEC = '100755';
 const MODE_SYMLINK = '120000';
-const MODE_GITLINK = '160000';
-const KNOWN_MODES = new Set([MODE_REGULAR, MODE_EXEC, MODE_SYMLINK, MODE_GITLINK]);
-/** Lines longer than this are scanned for secrets in overlapping windows (keeps the regexes linear). */
-const SCAN_WINDOW = 2048;
-const SCAN_OVERLAP = 256;
 
 /**
  * Checks patch text against `policy` without touching the disk (DESIGN §8 "validate the diff"; the
@@ -73,102 +62,36 @@ export function checkParsedPatch(
   parsed: ParsedPatch,
   policy: PatchCheckPolicy,
 ): PatchCheckResult {
-  const reasons: PatchCheckReason[] = [];
-  const add = (reason: PatchCheckReason): void => {
-    const dup = reasons.some(
-      (r) => r.code === reason.code && r.path === reason.path && r.line === reason.line,
-    );
-    if (!dup) reasons.push(reason);
-  };
+  const { reasons, add } = reasonCollector();
   for (const e of parsed.errors)
     add({ code: 'MALFORMED', path: null, line: e.line, message: `line ${e.line}: ${e.message}` });
-
-  const maxFiles = policy.maxFiles ?? DEFAULT_MAX_FILES;
   const maxBytes = policy.maxBytes ?? DEFAULT_MAX_BYTES;
   const bytes = Buffer.byteLength(patchText, 'utf8');
-  if (parsed.files.length > maxFiles)
-    add({
-      code: 'TOO_MANY_FILES',
-      path: null,
-      message: `the patch changes ${parsed.files.length} files; the limit is ${maxFiles}`,
-    });
   if (bytes > maxBytes)
     add({ code: 'TOO_LARGE', path: null, message: `the patch is ${bytes} bytes; the limit is ${maxBytes}` });
-
-  const targets =
-    policy.targets !== undefined && policy.targets.length > 0 ? targetMatcher(policy.targets) : null;
-  const protectedGlobs = [
-    ...(policy.protectedPaths ?? PATCH_PROTECTED_PATHS),
-    ...(policy.protectLockfiles === false ? [] : LOCKFILE_GLOBS),
-  ];
-  const isProtected = matcher(protectedGlobs, true);
-  const approved = policy.approved === true ? () => true : matcher(policy.approved ?? []);
-  const mayBeExecutable = matcher(policy.allowExecutable ?? []);
-  const symlinkPaths = new Set<string>();
-  for (const f of parsed.files)
-    if (f.newMode === MODE_SYMLINK && f.newPath !== null) symlinkPaths.add(f.newPath);
-
-  const addedLines: AddedLine[] = [];
-  for (const file of parsed.files) {
-    const paths = [...new Set([file.oldPath, file.newPath].filter((p): p is string => p !== null))];
-    const main = file.newPath ?? file.oldPath ?? '';
-    let pathsSafe = true;
-    for (const p of paths) {
-      for (const r of pathReasons(p, file.nameIssues)) {
-        add({ code: r.code, path: p, message: r.message });
-        pathsSafe = false;
-      }
-      if (!policy.allowGitmodules && p.split('/').some((s) => s.toLowerCase() === '.gitmodules'))
-        add({ code: 'GIT_DIR', path: p, message: `${p} writes .gitmodules (submodule URLs and paths)` });
-      if (targets !== null && !targets(p))
+  checkChangedFiles(parsed.files.map(changedFile), policy, add);
+  for (const file of parsed.files)
+    for (const block of file.binaryPatch)
+      if (block.size > maxBytes) {
+        const main = file.newPath ?? file.oldPath ?? '';
         add({
-          code: 'OUTSIDE_TARGETS',
-          path: p,
-          message: `${p} is outside the declared targets (${(policy.targets ?? []).join(', ')})`,
-        });
-      if (isProtected(p) && !approved(p))
-        add({
-          code: 'PROTECTED_PATH',
-          path: p,
-          message: `${p} is a protected path (CI, automation, ownership or lockfile) and needs approval`,
-        });
-      const through = [...symlinkPaths].find((s) => p.startsWith(`${s}/`));
-      if (through !== undefined)
-        add({
-          code: 'SYMLINK',
-          path: p,
-          message: `${p} is written through ${through}, a symlink created by the same patch`,
-        });
-    }
-    checkModes(file, main, policy, mayBeExecutable, add);
-    if (file.binary) {
-      if (policy.allowBinary !== true)
-        add({
-          code: 'BINARY',
+          code: 'TOO_LARGE',
           path: main,
-          message: `${main} is a binary change; binary changes are not allowed by the policy`,
+          message: `${main} carries ${block.size} bytes of binary data; the limit is ${maxBytes}`,
         });
-      for (const block of file.binaryPatch)
-        if (block.size > maxBytes)
-          add({
-            code: 'TOO_LARGE',
-            path: main,
-            message: `${main} carries ${block.size} bytes of binary data; the limit is ${maxBytes}`,
-          });
-    }
-    if (pathsSafe && file.newPath !== null && file.newMode !== MODE_SYMLINK)
-      addedLines.push(...collectAdded(file, file.newPath));
-  }
+      }
   checkDeclared(parsed.files, policy.declared, add);
+  // An oversized patch is refused anyway; scanning it would only cost time.
   if (bytes <= maxBytes) {
-    for (const f of scanAddedLines(addedLines, policy.secretRules ?? SECRET_RULES)) {
-      add({
-        code: 'SECRET',
-        path: f.path,
-        line: f.line,
-        message: `${f.path}:${f.line}: ${f.description} (${f.ruleId}: ${f.masked})`,
-      });
+    const addedLines: AddedLine[] = [];
+    for (const file of parsed.files) {
+      const pathsSafe = [file.oldPath, file.newPath].every(
+        (p) => p === null || pathReasons(p, file.nameIssues).length === 0,
+      );
+      if (pathsSafe && file.newPath !== null && file.newMode !== MODE_SYMLINK)
+        addedLines.push(...collectAdded(file, file.newPath));
     }
+    checkSecrets(addedLines, policy, add);
   }
   return {
     ok: reasons.length === 0,
@@ -179,61 +102,31 @@ export function checkParsedPatch(
   };
 }
 
-function checkModes(
-  file: FilePatch,
-  path: string,
-  policy: PatchCheckPolicy,
-  mayBeExecutable: (p: string) => boolean,
-  add: (r: PatchCheckReason) => void,
-): void {
-  const { oldMode, newMode } = file;
-  if (oldMode === MODE_GITLINK || newMode === MODE_GITLINK) {
-    add({
-      code: 'GITLINK',
-      path,
-      message: `${path} is a submodule (gitlink, mode 160000); submodule changes are not delivered`,
-    });
-    return;
-  }
-  for (const mode of [oldMode, newMode])
-    if (mode !== null && !KNOWN_MODES.has(mode))
-      add({ code: 'MODE_CHANGE', path, message: `${path} has the unusual mode ${mode}` });
-  if (
-    oldMode !== null &&
-    newMode !== null &&
-    oldMode !== newMode &&
-    (oldMode === MODE_SYMLINK || newMode === MODE_SYMLINK)
-  )
-    add({ code: 'MODE_CHANGE', path, message: `${path} changes type (mode ${oldMode} → ${newMode})` });
-  if (newMode === MODE_EXEC && oldMode !== MODE_EXEC && !mayBeExecutable(path))
-    add({
-      code: 'EXECUTABLE_BIT',
-      path,
-      message: `${path} ${oldMode === null ? 'is created executable' : 'gains the executable bit'} (mode ${oldMode ?? 'none'} → ${newMode})`,
-    });
-  if (newMode === MODE_SYMLINK && file.newPath !== null) {
-    const target = symlinkTarget(file);
-    const escapes =
-      target === null || symlinkEscapes(file.newPath, target) || target.includes('\0') || target === '';
-    if (escapes)
-      add({
-        code: 'SYMLINK',
-        path,
-        message: `${path} is a symlink to ${JSON.stringify(target ?? '(unknown)')}, outside the repository or into .git`,
-      });
-    else if (policy.allowSymlinks !== true)
-      add({
-        code: 'SYMLINK',
-        path,
-        message: `${path} ${oldMode === MODE_SYMLINK ? 'changes' : 'creates'} a symlink (to ${JSON.stringify(target)}); symlinks are not allowed by the policy`,
-      });
-  }
+/** A parsed file section as the shared rules see it. */
+function changedFile(file: FilePatch): ChangedFile {
+  const added = file.hunks.flatMap((h) => h.lines.filter((l) => l.startsWith('+')).map((l) => l.slice(1)));
+  const removed = file.hunks.reduce((n, h) => n + h.lines.filter((l) => l.startsWith('-')).length, 0);
+  return {
+    oldPath: file.oldPath,
+    newPath: file.newPath,
+    oldMode: file.oldMode,
+    newMode: file.newMode,
+    binary: file.binary,
+    added: added.length,
+    removed,
+    // The whole new content is known only for an added text file.
+    newSize:
+      file.operation === 'add' && !file.binary
+        ? added.reduce((n, l) => n + Buffer.byteLength(l, 'utf8') + 1, 0)
+        : null,
+    symlinkTarget: file.newMode === MODE_SYMLINK ? symlinkTarget(file, added) : null,
+    nameIssues: file.nameIssues,
+  };
 }
 
 /** New content of a symlink section (its target), or null when it cannot be read from the patch. */
-function symlinkTarget(file: FilePatch): string | null {
+function symlinkTarget(file: FilePatch, added: readonly string[]): string | null {
   if (file.binary) return null;
-  const added = file.hunks.flatMap((h) => h.lines.filter((l) => l.startsWith('+')).map((l) => l.slice(1)));
   if (added.length === 0) return file.operation === 'modify' || file.operation === 'rename' ? '' : null;
   return added.join('\n');
 }
@@ -244,11 +137,7 @@ function collectAdded(file: FilePatch, path: string): AddedLine[] {
     let line = hunk.newStart;
     for (const l of hunk.lines) {
       if (l.startsWith('+')) {
-        const text = l.slice(1);
-        if (text.length <= SCAN_WINDOW) out.push({ path, line, text });
-        else
-          for (let at = 0; at < text.length; at += SCAN_WINDOW - SCAN_OVERLAP)
-            out.push({ path, line, text: text.slice(at, at + SCAN_WINDOW) });
+        out.push({ path, line, text: l.slice(1) });
         line += 1;
       } else if (l.startsWith(' ') || l === '') line += 1;
     }
@@ -317,21 +206,6 @@ function audit(f: FilePatch): PatchFileAudit {
     bytes: f.bytes,
     line: f.line,
   };
-}
-
-const matcherCache = new Map<string, (p: string) => boolean>();
-
-/** Compiled picomatch matcher, memoised (compiling the protected-path globs dominates a small check). */
-function matcher(globs: readonly string[], nocase = false): (p: string) => boolean {
-  if (globs.length === 0) return () => false;
-  const key = `${nocase ? 'i' : 'c'}${JSON.stringify(globs)}`;
-  let m = matcherCache.get(key);
-  if (m === undefined) {
-    m = picomatch([...globs], { dot: true, nocase });
-    if (matcherCache.size > 64) matcherCache.clear();
-    matcherCache.set(key, m);
-  }
-  return m;
 }
 
 function sha256Hex(text: string): string {

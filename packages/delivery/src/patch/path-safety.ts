@@ -73,6 +73,8 @@ export function pathReasons(path: string, nameIssues: readonly string[] = []): P
       add('PATH_TRAVERSAL', 'is not canonical (empty or "." component)');
     if (segments.some((s) => /^\.{3,}$/.test(s)))
       add('PATH_TRAVERSAL', 'has a component of only dots (Windows reads "..." as "..")');
+    else if (segments.some((s) => s.startsWith('..') && s !== '..'))
+      add('PATH_TRAVERSAL', 'has a component starting with ".." (lax path joins read it as a climb)');
     else if (segments.some((s) => /[. ]$/.test(s) && s !== '.' && s !== '..'))
       add('PATH_TRAVERSAL', 'has a component ending in a dot or space (Windows drops them)');
     if (segments.some(isGitDirName)) add('GIT_DIR', 'writes into the .git directory');
