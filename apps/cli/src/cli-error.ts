@@ -19,6 +19,8 @@ import { makeError, type WorkTrainError } from '@worktrain/contracts';
  * - DAEMON_UNREACHABLE: no daemon answers at the resolved URL (or it never started: no token).
  * - DAEMON_ERROR: the daemon (or the in-process runtime) refused or failed (`details.daemonCode`).
  * - WORKSPACE_ERROR: a `@worktrain/workspace` operation failed (`details.workspaceCode`).
+ * - PROOF_NOT_FOUND: no proof record matches `verify`'s target (`details.target`).
+ * - PROOF_ERROR: the proof store or the signing keys failed (`details.proofCode`).
  * - INTERNAL: an unexpected exception (a bug); printed without a stack trace unless WORKTRAIN_DEBUG=1.
  */
 export type CliErrorCode =
@@ -43,6 +45,8 @@ export type CliErrorCode =
   | 'DELIVERY_ERROR'
   | 'CONFIG_INVALID'
   | 'SANDBOX_UNAVAILABLE'
+  | 'PROOF_NOT_FOUND'
+  | 'PROOF_ERROR'
   | 'INTERNAL';
 
 export type CliError = WorkTrainError<CliErrorCode>;

@@ -5,6 +5,7 @@ import { registerApprovalsCommands } from './commands/approvals.js';
 import { registerDaemonCommands } from './commands/daemon.js';
 import { registerDeliveryCommands } from './commands/delivery.js';
 import { registerOpsCommands } from './commands/ops.js';
+import { registerProofCommands } from './commands/proof.js';
 import { registerQueueCommands } from './commands/queue.js';
 import { registerSandboxCommands } from './commands/sandbox.js';
 import { registerSessionsCommands } from './commands/sessions.js';
@@ -50,6 +51,7 @@ const COMMAND_GROUPS: readonly RegisterCommandGroup[] = [
   registerDeliveryCommands,
   registerApprovalsCommands,
   registerSandboxCommands,
+  registerProofCommands,
   registerSetupCommands,
 ];
 

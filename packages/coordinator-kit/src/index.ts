@@ -61,6 +61,8 @@ export {
 } from './proof/schema.js';
 export type { ProofLookup, ProofStore, SqliteProofStoreOptions, StoredProof } from './proof/sqlite-store.js';
 export { openSqliteProofStore, PROOF_MIGRATION_SET } from './proof/sqlite-store.js';
+export type { VerifiedProof, VerifyChangeOptions, VerifyChangeReport } from './proof/verify-change.js';
+export { verifyChange } from './proof/verify-change.js';
 // Signing keys.
 export type { PublicSigningKey, SigningKeyring } from './signing/keyring.js';
 export {
@@ -68,6 +70,7 @@ export {
   openSigningKeyring,
   parsePublicSigningKey,
   publicSigningKey,
+  readPublicSigningKeys,
   rotateSigningKey,
   verifySignature,
 } from './signing/keyring.js';

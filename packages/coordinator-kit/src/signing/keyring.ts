@@ -224,3 +224,19 @@ export function rotateSigningKey(dir: string): Result<SigningKeyring, Coordinato
   }
   return load(dir);
 }
+
+/**
+ * The public keys of the ring in `dir` without creating or changing anything (read commands: `verify`,
+ * `keys export`). A missing folder is an empty list. Errors: SIGNING_KEY_IO, SIGNING_KEY_INVALID.
+ */
+export function readPublicSigningKeys(dir: string): Result<readonly PublicSigningKey[], CoordinatorError> {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return ok([]);
+    return err(io(dir, e));
+  }
+  if (!names.includes(CURRENT)) return ok([]);
+  return load(dir).map((ring) => ring.publicKeys());
+}
