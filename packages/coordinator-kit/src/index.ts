@@ -1,6 +1,17 @@
 // Errors.
 export type { CoordinatorError, CoordinatorErrorCode } from './errors.js';
 export { coordinatorError } from './errors.js';
+// The merge gate.
+export type { MergeDecision, MergeEvidence } from './merge/decide.js';
+export { decideMerge } from './merge/decide.js';
+export type { EffectiveMergeRules, MergePolicy, MergePolicyInput, MergeRequirement } from './merge/policy.js';
+export {
+  DEFAULT_CI_TIMEOUT_MS,
+  DEFAULT_REQUIRE,
+  MergePolicySchema,
+  MergeRequirementSchema,
+  mergeRulesFor,
+} from './merge/policy.js';
 // Pipelines.
 export type { BudgetLedger, PipelineSpend } from './pipeline/budget.js';
 export { createBudgetLedger, DEFAULT_PIPELINE_BUDGET } from './pipeline/budget.js';

@@ -1,0 +1,156 @@
+/**
+ * `merge:` in policy.yaml — when a pipeline may merge the change it made (issue #15). Off by default: a
+ * pipeline that passes every gate then waits for a person. Requirements name evidence the runtime gathered
+ * itself (the proof record's gates), never an agent's claim. An auto-merge policy without a single
+ * requirement is refused when the file is loaded.
+ *
+ * ```yaml
+ * merge:
+ *   auto: false                              # true: merge without a person once every requirement holds
+ *   require: [tests, ci, review_clean, { approvals: 1 }]
+ *   method: squash                           # squash | merge | rebase
+ *   ciTimeout: 30m                           # how long to wait for the forge's CI on the head SHA
+ *   breaker: { failures: 3, window: 1h }     # pause a pipeline kind after 3 failed merges within an hour
+ *   overrides:                               # first match wins; unset keys come from above
+ *     - repo: acme/docs
+ *       paths: ['docs/**']
+ *       auto: true
+ *       require: [review_clean]
+ * ```
+ */
+import * as z from 'zod';
+
+const DURATION_UNITS_MS: Readonly<Record<string, number>> = {
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+};
+
+/** `30m`, `2h`, `45s`, `1d`, `500ms` or a number of ms → ms. */
+const Duration = z.union([z.number().int().nonnegative(), z.string()]).transform((value, ctx) => {
+  if (typeof value === 'number') return value;
+  const m = /^(\d+)\s*(ms|s|m|h|d)$/.exec(value.trim());
+  const ms = m === null ? undefined : Number(m[1]) * (DURATION_UNITS_MS[m[2] ?? ''] ?? Number.NaN);
+  if (ms === undefined || !Number.isSafeInteger(ms)) {
+    ctx.addIssue({ code: 'custom', message: `expected a duration such as 30m, 2h or 45s; got '${value}'` });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+/** One requirement: a gate of the proof record that must have passed for the head SHA. */
+export const MergeRequirementSchema = z.union([
+  z.enum(['tests', 'ci', 'review_clean', 'diff_scope']),
+  z.strictObject({ approvals: z.number().int().min(1).max(20) }),
+]);
+export type MergeRequirement = z.infer<typeof MergeRequirementSchema>;
+
+const Rules = {
+  auto: z.boolean().optional(),
+  require: z.array(MergeRequirementSchema).max(10).optional(),
+  method: z.enum(['squash', 'merge', 'rebase']).optional(),
+  ciTimeout: Duration.optional(),
+};
+
+/** The `merge:` section as written. */
+export const MergePolicySchema = z
+  .strictObject({
+    ...Rules,
+    breaker: z.strictObject({ failures: z.number().int().min(1).max(100), window: Duration }).optional(),
+    overrides: z
+      .array(
+        z.strictObject({
+          repo: z.string().min(1).optional(),
+          /** Globs every changed path must match for the override to apply. */
+          paths: z.array(z.string().min(1)).min(1).optional(),
+          ...Rules,
+        }),
+      )
+      .max(50)
+      .optional(),
+  })
+  .superRefine((policy, ctx) => {
+    const check = (
+      rules: { auto?: boolean; require?: readonly MergeRequirement[] },
+      path: (string | number)[],
+    ) => {
+      const require = rules.require ?? policy.require ?? DEFAULT_REQUIRE;
+      if ((rules.auto ?? policy.auto) === true && require.length === 0)
+        ctx.addIssue({
+          code: 'custom',
+          path: [...path, 'require'],
+          message:
+            'auto-merge without any requirement is refused: name at least one of tests, ci, review_clean, diff_scope, approvals',
+        });
+    };
+    check(policy, []);
+    for (const [i, o] of (policy.overrides ?? []).entries()) check(o, ['overrides', i]);
+  });
+export type MergePolicyInput = z.input<typeof MergePolicySchema>;
+export type MergePolicy = z.infer<typeof MergePolicySchema>;
+
+/** Requirements when `require` is not written: tests, CI and a clean review. */
+export const DEFAULT_REQUIRE: readonly MergeRequirement[] = ['tests', 'ci', 'review_clean'];
+/** ms to wait for CI by default: 30 minutes. */
+export const DEFAULT_CI_TIMEOUT_MS = 30 * 60_000;
+
+/** The rules in force for one change, after overrides. */
+export interface EffectiveMergeRules {
+  readonly auto: boolean;
+  readonly require: readonly MergeRequirement[];
+  readonly method: 'squash' | 'merge' | 'rebase';
+  /** ms. */
+  readonly ciTimeoutMs: number;
+  /** Which override applied (its index), or null. */
+  readonly override: number | null;
+}
+
+/** Glob match for override paths: `*` within a segment, `**` across segments, `?` one character. */
+function globToRegExp(glob: string): RegExp {
+  let out = '';
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i] as string;
+    if (c === '*' && glob[i + 1] === '*') {
+      out += glob[i + 2] === '/' ? '(?:.*/)?' : '.*';
+      i += glob[i + 2] === '/' ? 2 : 1;
+    } else if (c === '*') out += '[^/]*';
+    else if (c === '?') out += '[^/]';
+    else out += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+  }
+  return new RegExp(`^${out}$`);
+}
+
+/**
+ * The rules for a change to `repo` touching `changedPaths`: the first override whose `repo` equals and
+ * whose `paths` globs cover every changed path, merged over the top-level rules and the defaults
+ * (`auto: false`, {@link DEFAULT_REQUIRE}, `squash`, {@link DEFAULT_CI_TIMEOUT_MS}).
+ */
+export function mergeRulesFor(
+  policy: MergePolicy | undefined,
+  repo: string,
+  changedPaths: readonly string[],
+): EffectiveMergeRules {
+  const base = {
+    auto: policy?.auto ?? false,
+    require: policy?.require ?? DEFAULT_REQUIRE,
+    method: policy?.method ?? ('squash' as const),
+    ciTimeoutMs: policy?.ciTimeout ?? DEFAULT_CI_TIMEOUT_MS,
+  };
+  for (const [i, o] of (policy?.overrides ?? []).entries()) {
+    if (o.repo !== undefined && o.repo !== repo) continue;
+    if (o.paths !== undefined) {
+      const globs = o.paths.map(globToRegExp);
+      if (changedPaths.length === 0 || !changedPaths.every((p) => globs.some((g) => g.test(p)))) continue;
+    }
+    return {
+      auto: o.auto ?? base.auto,
+      require: o.require ?? base.require,
+      method: o.method ?? base.method,
+      ciTimeoutMs: o.ciTimeout ?? base.ciTimeoutMs,
+      override: i,
+    };
+  }
+  return { ...base, override: null };
+}
