@@ -63,10 +63,13 @@ export {
   sendGitHubWebhook,
 } from './github/webhook-events.js';
 export {
+  gitlabDiscussionSchema,
   gitlabIssueSchema,
+  gitlabMemberSchema,
   gitlabMergeRequestDetailSchema,
   gitlabMergeRequestSchema,
   gitlabNoteSchema,
+  gitlabPipelineSchema,
   gitlabProjectSchema,
 } from './gitlab/schemas.js';
 export { type FakeGitLab, type FakeGitLabOptions, startFakeGitLab } from './gitlab/server.js';
@@ -74,12 +77,17 @@ export {
   type FakeGitLabIssue,
   type FakeGitLabMergeRequest,
   type FakeGitLabNote,
+  type FakeGitLabPipeline,
+  type FakeGitLabPosition,
   type FakeGitLabProject,
   FakeGitLabState,
   type FakeGitLabUser,
+  GITLAB_ACCESS_LEVELS,
   type GitLabFault,
+  type GitLabPipelineStatus,
   type RecordedGitLabRequest,
 } from './gitlab/state.js';
+export { type GitLabEventSource, gitlabNoteHookEvent } from './gitlab/webhook-events.js';
 export { type JiraSpecValidator, jiraSpecValidator } from './jira/openapi.js';
 export { type FakeJira, type FakeJiraOptions, startFakeJira } from './jira/server.js';
 export {
@@ -102,3 +110,9 @@ export {
   githubWebhookRequest,
   signGitHubWebhook,
 } from './webhooks/github-webhook.js';
+export {
+  type GitLabWebhookRequest,
+  type GitLabWebhookRequestOptions,
+  gitlabWebhookRequest,
+  sendGitLabWebhook,
+} from './webhooks/gitlab-webhook.js';

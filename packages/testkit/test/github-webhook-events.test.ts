@@ -12,6 +12,7 @@ import {
   sendGitHubWebhook,
   startFakeGitHub,
 } from '../src/index.js';
+import { shapeDrift } from './shape-drift.js';
 
 let gh: FakeGitHub;
 const repo = { owner: 'acme', repo: 'widgets' };
@@ -32,23 +33,6 @@ afterEach(async () => {
 
 const example = (name: string): unknown =>
   JSON.parse(readFileSync(new URL(`../fixtures/github-webhooks/${name}.json`, import.meta.url), 'utf8'));
-
-/** Keys of the real payload missing from ours, or with another JSON type (null matches anything). */
-function shapeDrift(real: unknown, ours: unknown, path = ''): string[] {
-  if (real === null || ours === null) return [];
-  if (Array.isArray(real)) {
-    if (!Array.isArray(ours)) return [`${path}: array expected`];
-    return real.length > 0 && ours.length > 0 ? shapeDrift(real[0], ours[0], `${path}[0]`) : [];
-  }
-  if (typeof real === 'object') {
-    if (typeof ours !== 'object' || Array.isArray(ours)) return [`${path}: object expected`];
-    const mine = ours as Record<string, unknown>;
-    return Object.entries(real as Record<string, unknown>).flatMap(([key, value]) =>
-      key in mine ? shapeDrift(value, mine[key], `${path}.${key}`) : [`${path}.${key}: missing`],
-    );
-  }
-  return typeof real === typeof ours ? [] : [`${path}: ${typeof real} expected, got ${typeof ours}`];
-}
 
 async function seedConversation() {
   const ana = new Octokit({ auth: 'ghp-ana', baseUrl: gh.url, log: quiet });

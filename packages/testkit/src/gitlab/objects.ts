@@ -2,9 +2,25 @@ import type {
   FakeGitLabIssue,
   FakeGitLabMergeRequest,
   FakeGitLabNote,
+  FakeGitLabPosition,
   FakeGitLabProject,
   FakeGitLabState,
 } from './state.js';
+
+/** A diff note's `position` as GitLab renders it. */
+export function positionJson(position: FakeGitLabPosition) {
+  return {
+    base_sha: position.baseSha,
+    start_sha: position.startSha,
+    head_sha: position.headSha,
+    old_path: position.oldPath,
+    new_path: position.newPath,
+    position_type: 'text',
+    old_line: position.oldLine,
+    new_line: position.newLine,
+    line_range: null,
+  };
+}
 
 /** Renders state objects as GitLab REST v4 JSON (field names and types as in fixtures/gitlab). */
 export function gitlabRenderer(state: FakeGitLabState, webBase: string) {
@@ -68,7 +84,7 @@ export function gitlabRenderer(state: FakeGitLabState, webBase: string) {
       state: mr.state,
       created_at: mr.createdAt,
       updated_at: mr.updatedAt,
-      merged_by: mr.mergedAt === null ? null : author,
+      merged_by: mr.mergedAt === null ? null : user(mr.mergedById ?? mr.authorId),
       merged_at: mr.mergedAt,
       closed_by: mr.closedAt === null ? null : author,
       closed_at: mr.closedAt,
@@ -87,10 +103,11 @@ export function gitlabRenderer(state: FakeGitLabState, webBase: string) {
       work_in_progress: /^(draft:|\[draft\]|\(draft\))/i.test(mr.title),
       milestone: null,
       merge_when_pipeline_succeeds: false,
-      merge_status: 'can_be_merged',
-      detailed_merge_status: mr.state === 'opened' ? 'mergeable' : 'not_open',
-      sha: null,
-      merge_commit_sha: null,
+      merge_status: mr.mergeable === false ? 'cannot_be_merged' : 'can_be_merged',
+      detailed_merge_status:
+        mr.state !== 'opened' ? 'not_open' : mr.mergeable === false ? 'conflict' : 'mergeable',
+      sha: mr.sha ?? null,
+      merge_commit_sha: mr.mergeCommitSha ?? null,
       discussion_locked: null,
       should_remove_source_branch: null,
       force_remove_source_branch: true,
@@ -106,14 +123,17 @@ export function gitlabRenderer(state: FakeGitLabState, webBase: string) {
       squash: false,
       task_completion_status: { count: 0, completed_count: 0 },
       draft: /^(draft:|\[draft\]|\(draft\))/i.test(mr.title),
-      has_conflicts: false,
+      has_conflicts: mr.mergeable === false,
     };
     if (!detail) return base;
     return {
       ...base,
       subscribed: true,
       changes_count: null,
-      diff_refs: null,
+      diff_refs:
+        mr.sha === undefined
+          ? null
+          : { base_sha: mr.baseSha ?? mr.sha, head_sha: mr.sha, start_sha: mr.baseSha ?? mr.sha },
       merge_error: null,
       user: { can_merge: true },
       first_contribution: false,
@@ -152,7 +172,7 @@ export function gitlabRenderer(state: FakeGitLabState, webBase: string) {
     noteable: { id: number; iid: number; type: 'Issue' | 'MergeRequest' },
   ) => ({
     id: n.id,
-    type: null,
+    type: n.position !== undefined ? 'DiffNote' : n.discussionId !== undefined ? 'DiscussionNote' : null,
     body: n.body,
     attachment: null,
     author: user(n.authorId),
@@ -163,10 +183,14 @@ export function gitlabRenderer(state: FakeGitLabState, webBase: string) {
     noteable_type: noteable.type,
     noteable_iid: noteable.iid,
     project_id: p.id,
-    resolvable: false,
+    resolvable: n.discussionId !== undefined && noteable.type === 'MergeRequest',
+    ...(n.discussionId !== undefined && noteable.type === 'MergeRequest'
+      ? { resolved: false, resolved_by: null, resolved_at: null }
+      : {}),
+    ...(n.position === undefined ? {} : { position: positionJson(n.position) }),
     confidential: false,
     internal: false,
   });
 
-  return { project, mergeRequest, issue, note };
+  return { project, mergeRequest, issue, note, userJson: user };
 }

@@ -157,3 +157,126 @@ export const updateIssueBody = z.looseObject({
   state_event: z.enum(['close', 'reopen']).optional(),
 });
 export const noteBody = z.looseObject({ body: z.string().min(1) });
+
+// Merge, pipelines, members and discussions. Fields follow docs.gitlab.com/api/merge_requests ("Merge a
+// merge request"), /api/pipelines ("List project pipelines"), /api/merge_requests ("List merge request
+// pipelines"), /api/members ("Get a member of a group or project, including inherited and invited
+// members") and /api/discussions ("Merge requests"); the note hook follows fixtures/gitlab/
+// webhook_note_merge_request.json (go-gitlab testdata, see SOURCE.txt).
+
+const pipelineStatus = z.enum([
+  'created',
+  'waiting_for_resource',
+  'preparing',
+  'pending',
+  'running',
+  'success',
+  'failed',
+  'canceled',
+  'skipped',
+  'manual',
+  'scheduled',
+]);
+
+/** An item of `GET /projects/:id/pipelines` and `GET /projects/:id/merge_requests/:iid/pipelines`. */
+export const gitlabPipelineSchema = z.looseObject({
+  id: z.number().int(),
+  iid: z.number().int(),
+  project_id: z.number().int(),
+  sha: z.string().regex(/^[0-9a-f]{40}$/),
+  ref: z.string(),
+  status: pipelineStatus,
+  source: z.string(),
+  created_at: isoDate,
+  updated_at: isoDate,
+  web_url: z.string(),
+});
+
+/** `GET /projects/:id/members/all/:user_id`. */
+export const gitlabMemberSchema = gitlabUserSchema.extend({
+  access_level: z.number().int(),
+  created_at: isoDate,
+  expires_at: z.string().nullable(),
+});
+
+/** A diff note's `position` (`position_type: text`). */
+export const gitlabPositionSchema = z.looseObject({
+  base_sha: z.string(),
+  start_sha: z.string(),
+  head_sha: z.string(),
+  old_path: z.string(),
+  new_path: z.string(),
+  position_type: z.literal('text'),
+  old_line: z.number().int().nullable(),
+  new_line: z.number().int().nullable(),
+});
+
+/** A note inside a discussion: a note plus `resolvable` and, for diff notes, `position`. */
+export const gitlabDiscussionNoteSchema = gitlabNoteSchema.extend({
+  type: z.enum(['DiscussionNote', 'DiffNote']).nullable(),
+  position: gitlabPositionSchema.optional(),
+});
+
+/** An item of `GET /projects/:id/merge_requests/:iid/discussions` (and the answer of POST). */
+export const gitlabDiscussionSchema = z.looseObject({
+  id: z.string().regex(/^[0-9a-f]{40}$/),
+  individual_note: z.boolean(),
+  notes: z.array(gitlabDiscussionNoteSchema).min(1),
+});
+
+export const mergeBody = z.looseObject({
+  sha: z.string().optional(),
+  squash: z.union([z.boolean(), z.enum(['true', 'false'])]).optional(),
+  merge_commit_message: z.string().optional(),
+  squash_commit_message: z.string().optional(),
+  should_remove_source_branch: z.union([z.boolean(), z.enum(['true', 'false'])]).optional(),
+  merge_when_pipeline_succeeds: z.union([z.boolean(), z.enum(['true', 'false'])]).optional(),
+  auto_merge: z.union([z.boolean(), z.enum(['true', 'false'])]).optional(),
+});
+const lineNumber = z.union([z.number().int().positive(), z.string().regex(/^[1-9]\d*$/)]);
+export const discussionBody = z.looseObject({
+  body: z.string().min(1),
+  position: z
+    .looseObject({
+      base_sha: z.string().min(1),
+      start_sha: z.string().min(1),
+      head_sha: z.string().min(1),
+      position_type: z.literal('text'),
+      new_path: z.string().optional(),
+      old_path: z.string().optional(),
+      new_line: lineNumber.optional(),
+      old_line: lineNumber.optional(),
+    })
+    .optional(),
+});
+
+/** Query parameters documented for `GET /projects/:id/pipelines` (a subset: the filters the fake applies). */
+export const listPipelinesQuery = z.strictObject({
+  page: z
+    .string()
+    .regex(/^[1-9]\d*$/)
+    .optional(),
+  per_page: z
+    .string()
+    .regex(/^[1-9]\d*$/)
+    .optional(),
+  sha: z.string().optional(),
+  ref: z.string().optional(),
+  status: pipelineStatus.optional(),
+  source: z.string().optional(),
+  scope: z.enum(['running', 'pending', 'finished', 'branches', 'tags']).optional(),
+  order_by: z.enum(['id', 'status', 'ref', 'updated_at', 'user_id']).optional(),
+  sort: z.enum(['asc', 'desc']).optional(),
+  updated_after: z.string().optional(),
+  updated_before: z.string().optional(),
+});
+export const pageQuery = z.strictObject({
+  page: z
+    .string()
+    .regex(/^[1-9]\d*$/)
+    .optional(),
+  per_page: z
+    .string()
+    .regex(/^[1-9]\d*$/)
+    .optional(),
+});

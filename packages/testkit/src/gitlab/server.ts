@@ -3,7 +3,10 @@ import { Hono } from 'hono';
 import * as z from 'zod';
 import { weakEtag } from '../github/http.js';
 import { listen, type NodeEnv } from '../http-server.js';
+import { registerDiscussionRoutes } from './discussion-routes.js';
+import { registerMergeRoutes } from './merge-routes.js';
 import { gitlabRenderer } from './objects.js';
+import { errorReply, type Json, message, type Reply, type RouteRegistrar } from './route-types.js';
 import {
   createMergeRequestBody,
   gitlabIssueSchema,
@@ -19,6 +22,7 @@ import {
   type FakeGitLabNote,
   type FakeGitLabProject,
   FakeGitLabState,
+  headShaFor,
   type RecordedGitLabRequest,
 } from './state.js';
 
@@ -39,15 +43,6 @@ export interface FakeGitLab {
   readonly url: string;
   readonly state: FakeGitLabState;
   close(): Promise<void>;
-}
-
-type Json = Record<string, unknown>;
-interface Reply {
-  readonly status: number;
-  readonly body: unknown;
-  /** Schema of a success body (array items for lists). */
-  readonly schema?: z.ZodType;
-  readonly list?: readonly unknown[];
 }
 
 const isoTime = z.string().refine((v) => !Number.isNaN(Date.parse(v)), 'must be an ISO 8601 time');
@@ -100,8 +95,6 @@ const listQuerySchemas: Readonly<Record<string, z.ZodType>> = {
   }),
 };
 
-const message = (status: number, text: string | string[]): Reply => ({ status, body: { message: text } });
-const errorReply = (status: number, text: string): Reply => ({ status, body: { error: text } });
 const labelList = (value: string | string[] | undefined): string[] =>
   value === undefined
     ? []
@@ -113,7 +106,8 @@ const labelList = (value: string | string[] | undefined): string[] =>
  * `labels`, `assignee_username`, `reviewer_username`, `updated_after`, `order_by`/`sort`; an undocumented
  * query parameter or a bad value is a recorded violation and a 400), merge requests (create with GitLab's 409 for a
  * second open MR of a source branch, get, update with labels and `state_event`), issues (get, update labels),
- * notes on issues and merge requests (list, create, update). Auth: `PRIVATE-TOKEN` or `Authorization: Bearer`
+ * notes on issues and merge requests (list, create, update), merge with the `sha` guard, pipelines, discussions
+ * with diff positions and members (merge-routes.ts, discussion-routes.ts). Auth: `PRIVATE-TOKEN` or `Authorization: Bearer`
  * (401 `{"message":"401 Unauthorized"}`). Lists paginate with `page`/`per_page` (default 20, max 100) and
  * GitLab's `X-Total`, `X-Total-Pages`, `X-Page`, `X-Per-Page`, `X-Next-Page`, `X-Prev-Page` and `Link`
  * headers. GETs carry a weak `ETag` (304 on `If-None-Match`). Every answer is checked against the zod schemas
@@ -128,15 +122,7 @@ export async function startFakeGitLab(options: FakeGitLabOptions = {}): Promise<
   let webBase = '';
   const render = () => gitlabRenderer(state, webBase);
 
-  type Handler = (input: {
-    project: FakeGitLabProject;
-    params: Record<string, string>;
-    query: Record<string, string>;
-    body: Json;
-    userId: number;
-  }) => Reply;
-
-  const route = (method: string, path: string, name: string, handle: Handler) => {
+  const route: RouteRegistrar = (method, path, name, handle, routeQuerySchema) => {
     app.on(method, `${prefix}/api/v4/projects/:id${path}`, async (c: Context<NodeEnv>) => {
       const url = new URL(c.req.url);
       const query: Record<string, string> = {};
@@ -185,7 +171,7 @@ export async function startFakeGitLab(options: FakeGitLabOptions = {}): Promise<
       if (badJson) return send(errorReply(400, 'The provided content-type is not supported.'));
       const fault = state.takeFault(name);
       if (fault !== undefined) return send(message(fault.status, fault.message ?? `${fault.status} Fault`));
-      const querySchema = listQuerySchemas[name];
+      const querySchema = routeQuerySchema ?? listQuerySchemas[name];
       const queryCheck = querySchema?.safeParse(query);
       if (queryCheck !== undefined && !queryCheck.success) {
         const problems = queryCheck.error.issues.map(
@@ -354,6 +340,8 @@ export async function startFakeGitLab(options: FakeGitLabOptions = {}): Promise<
       mergedAt: null,
       closedAt: null,
       notes: [],
+      sha: headShaFor(project, input.source_branch, 0),
+      baseSha: headShaFor(project, input.target_branch, 0),
     };
     project.mergeRequests.push(mr);
     return {
@@ -470,6 +458,10 @@ export async function startFakeGitLab(options: FakeGitLabOptions = {}): Promise<
       return { status: 200, body: render().note(project, note, target), schema: gitlabNoteSchema };
     });
   }
+
+  const kit = { state, render, requestProblem };
+  registerMergeRoutes(route, kit);
+  registerDiscussionRoutes(route, kit);
 
   app.all(
     '*',

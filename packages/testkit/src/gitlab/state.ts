@@ -1,3 +1,5 @@
+import { fakeSha } from '../github/state.js';
+
 /** A user of the fake GitLab (the author of everything the token's owner makes). */
 export interface FakeGitLabUser {
   readonly id: number;
@@ -11,7 +13,63 @@ export interface FakeGitLabNote {
   readonly authorId: number;
   readonly createdAt: string;
   updatedAt: string;
+  /** The thread it belongs to (40 hex); a note without one is its own individual-note discussion. */
+  readonly discussionId?: string;
+  /** Where a diff note sits (makes it a `DiffNote`). */
+  readonly position?: FakeGitLabPosition;
 }
+
+/** A diff note's position, as GitLab's discussions API takes and renders it (`position_type: text`). */
+export interface FakeGitLabPosition {
+  readonly baseSha: string;
+  readonly startSha: string;
+  readonly headSha: string;
+  readonly oldPath: string;
+  readonly newPath: string;
+  /** Line in the old file (a removed or context line), or null for an added line. */
+  readonly oldLine: number | null;
+  /** Line in the new file (an added or context line), or null for a removed line. */
+  readonly newLine: number | null;
+}
+
+/** GitLab pipeline statuses (docs.gitlab.com/api/pipelines). */
+export type GitLabPipelineStatus =
+  | 'created'
+  | 'waiting_for_resource'
+  | 'preparing'
+  | 'pending'
+  | 'running'
+  | 'success'
+  | 'failed'
+  | 'canceled'
+  | 'skipped'
+  | 'manual'
+  | 'scheduled';
+
+export interface FakeGitLabPipeline {
+  readonly id: number;
+  readonly iid: number;
+  readonly sha: string;
+  /** Branch name, or `refs/merge-requests/<iid>/head` for a merge request pipeline. */
+  readonly ref: string;
+  status: GitLabPipelineStatus;
+  /** e.g. `push`, `merge_request_event`, `web`. */
+  readonly source: string;
+  readonly createdAt: string;
+  updatedAt: string;
+}
+
+/** Access levels of project members (docs.gitlab.com/api/members). */
+export const GITLAB_ACCESS_LEVELS = {
+  noAccess: 0,
+  minimalAccess: 5,
+  guest: 10,
+  planner: 15,
+  reporter: 20,
+  developer: 30,
+  maintainer: 40,
+  owner: 50,
+} as const;
 
 export interface FakeGitLabIssue {
   readonly id: number;
@@ -47,6 +105,16 @@ export interface FakeGitLabMergeRequest {
   /** Usernames of the assignees and of the reviewers whose review is requested. */
   assignees?: string[];
   reviewers?: string[];
+  /** Head commit of the source branch (`sha`); set at creation, moved by `pushToMergeRequest`. */
+  sha?: string;
+  /** Base commit of the target branch (`diff_refs.base_sha`). */
+  baseSha?: string;
+  /** `false` makes the merge route answer 406 "Branch cannot be merged" (as for conflicts). */
+  mergeable?: boolean;
+  mergeCommitSha?: string;
+  mergedById?: number;
+  /** Diff per new path (hunks from the first `@@` line) that diff-note positions must point into. */
+  files?: Record<string, string>;
 }
 
 export interface FakeGitLabProject {
@@ -57,6 +125,10 @@ export interface FakeGitLabProject {
   readonly createdAt: string;
   readonly issues: FakeGitLabIssue[];
   readonly mergeRequests: FakeGitLabMergeRequest[];
+  /** Pipelines in creation order (`addPipeline`). */
+  readonly pipelines: FakeGitLabPipeline[];
+  /** Member user id → access level, inherited members included (`setMember`). */
+  readonly members: Map<number, number>;
 }
 
 export interface RecordedGitLabRequest {
@@ -76,6 +148,11 @@ export interface GitLabFault {
   readonly status: number;
   readonly message?: string;
   times?: number;
+}
+
+/** A deterministic head sha for a branch of a project (the fake has no git repository behind it). */
+export function headShaFor(project: FakeGitLabProject, branch: string, generation: number): string {
+  return fakeSha(`gitlab:${project.pathWithNamespace}:${branch}:${generation}`);
 }
 
 /** In-memory state of the fake GitLab; tests read and change it directly. */
@@ -132,6 +209,8 @@ export class FakeGitLabState {
       createdAt: this.now(),
       issues: [],
       mergeRequests: [],
+      pipelines: [],
+      members: new Map(),
     };
     this.projects.push(project);
     return project;
@@ -203,9 +282,54 @@ export class FakeGitLabState {
       notes: [],
       assignees: [...(input.assignees ?? [])],
       reviewers: [...(input.reviewers ?? [])],
+      sha: headShaFor(project, input.sourceBranch, 0),
+      baseSha: headShaFor(project, input.targetBranch ?? project.defaultBranch, 0),
     };
     project.mergeRequests.push(mr);
     return mr;
+  }
+
+  /** Moves a merge request's head as a push to its source branch would; returns the new sha. */
+  pushToMergeRequest(
+    mr: FakeGitLabMergeRequest,
+    sha: string = fakeSha(`push:${mr.id}:${this.id()}`),
+  ): string {
+    mr.sha = sha;
+    mr.updatedAt = this.now();
+    return sha;
+  }
+
+  /** Adds a pipeline for `sha` (default ref: the project's default branch, source `push`). */
+  addPipeline(
+    project: FakeGitLabProject,
+    input: { sha: string; ref?: string; status?: GitLabPipelineStatus; source?: string },
+  ): FakeGitLabPipeline {
+    const now = this.now();
+    const pipeline: FakeGitLabPipeline = {
+      id: this.id(),
+      iid: project.pipelines.length + 1,
+      sha: input.sha,
+      ref: input.ref ?? project.defaultBranch,
+      status: input.status ?? 'created',
+      source: input.source ?? 'push',
+      createdAt: now,
+      updatedAt: now,
+    };
+    project.pipelines.push(pipeline);
+    return pipeline;
+  }
+
+  /** Moves a pipeline to `status` (e.g. running → success), stamping `updated_at`. */
+  setPipelineStatus(pipeline: FakeGitLabPipeline, status: GitLabPipelineStatus): void {
+    pipeline.status = status;
+    pipeline.updatedAt = this.now();
+  }
+
+  /** Makes `username` a member with `accessLevel` (see GITLAB_ACCESS_LEVELS); 0 removes the membership. */
+  setMember(project: FakeGitLabProject, username: string, accessLevel: number): void {
+    const user = this.addUser(username);
+    if (accessLevel === 0) project.members.delete(user.id);
+    else project.members.set(user.id, accessLevel);
   }
 
   /** Queues a fault for a route (see {@link GitLabFault}). */
