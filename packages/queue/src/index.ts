@@ -21,6 +21,8 @@ export {
 } from './admin.js';
 export type { ArchiveRecord } from './archive.js';
 export { appendArchive } from './archive.js';
+export type { AwaitTerminalOptions, AwaitTerminalOutcome } from './await-terminal.js';
+export { AWAIT_POLL_MS, awaitTerminal, isTerminal } from './await-terminal.js';
 export type { QueueConfig } from './config.js';
 export { openTaskQueue, QueueConfigSchema } from './config.js';
 export { dedupeKeyOf } from './dedupe.js';
@@ -29,6 +31,8 @@ export { createMemoryQueue, MemoryTaskQueue } from './memory/memory-queue.js';
 export type { PgConnectionOptions } from './postgres/connection.js';
 export type { PostgresQueueOptions } from './postgres/pg-queue.js';
 export { createPostgresQueue, PostgresTaskQueue } from './postgres/pg-queue.js';
+export type { PostgresProbe } from './postgres/probe.js';
+export { PROBE_CONNECT_TIMEOUT_MS, postgresTarget, probePostgres } from './postgres/probe.js';
 export { LATEST_PG_SCHEMA_VERSION } from './postgres/schema.js';
 export type {
   AuditEntry,
