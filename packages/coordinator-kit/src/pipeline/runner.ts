@@ -185,6 +185,8 @@ export async function runPipeline<S extends JsonObject>(
     children: Object.fromEntries(Object.entries(loaded.value.children).map(([k, c]) => [k, c.usage])),
   });
 
+  /** The stage whose `stage_started` the last completion wrote together with itself. */
+  let startedHere: string | null = null;
   for (;;) {
     const view = loaded.value;
     const running = Object.entries(view.children)
@@ -225,9 +227,16 @@ export async function runPipeline<S extends JsonObject>(
       return end('failed', `unknown stage ${String(stageName)} in ${definition.kind}`, view.state);
     const state =
       view.state === null ? definition.initialState(view.input) : definition.stateSchema.parse(view.state);
-    const attempt = (view.stageAttempts[stageName] ?? 0) + 1;
-    const started = append({ kind: 'stage_started', stage: stageName, attempt });
-    if (started.isErr()) return err(started.error);
+    // The previous stage's completion already recorded this start (one transaction, one fsync fewer).
+    const attempt =
+      startedHere === stageName
+        ? (view.stageAttempts[stageName] ?? 1)
+        : (view.stageAttempts[stageName] ?? 0) + 1;
+    if (startedHere !== stageName) {
+      const started = append({ kind: 'stage_started', stage: stageName, attempt });
+      if (started.isErr()) return err(started.error);
+    }
+    startedHere = null;
 
     const context = stageContext(options, ledger, { view, state, attempt });
     let transition: StageTransition<S>;
@@ -236,17 +245,28 @@ export async function runPipeline<S extends JsonObject>(
     } catch (thrown) {
       transition = { end: 'failed', state, reason: `stage ${stageName} threw: ${(thrown as Error).message}` };
     }
-    const completed = completeStage(definition, stageName, stage.next, transition);
+    const completed: Extract<PipelineEventData, { kind: 'stage_completed' }> = completeStage(
+      definition,
+      stageName,
+      stage.next,
+      transition,
+    );
     // A stage that ends the pipeline and the end itself are one append: a crash cannot split them.
+    const nextStage: string | undefined = completed.next;
     const recorded =
       completed.end === undefined
-        ? append(completed)
+        ? append(completed, {
+            kind: 'stage_started',
+            stage: nextStage ?? stageName,
+            attempt: ((nextStage === undefined ? undefined : view.stageAttempts[nextStage]) ?? 0) + 1,
+          })
         : append(completed, {
             kind: 'pipeline_ended',
             status: completed.end,
             reason: completed.reason ?? completed.end,
           });
     if (recorded.isErr()) return err(recorded.error);
+    startedHere = completed.end === undefined ? (nextStage ?? null) : null;
     loaded = load();
     if (loaded.isErr()) return err(loaded.error);
   }
