@@ -150,3 +150,14 @@ export class StepDriver {
     };
   }
 }
+
+/** The gate fields of an ending at the driver's current gate (a programmer error when not at a gate). */
+export function gateOf(driver: StepDriver): {
+  gateToken: string;
+  stepId: string;
+  gateKind: 'coordinator_eval' | 'human_approval' | 'confirmation_required';
+} {
+  const state = driver.state;
+  if (state.kind !== 'gate') throw new Error('gateOf: the session is not at a gate');
+  return { gateToken: state.gateToken, stepId: state.stepId, gateKind: state.gateKind };
+}
