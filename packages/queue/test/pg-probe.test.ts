@@ -42,7 +42,11 @@ describe('probePostgres', () => {
   it('reports a refused connection as STORE_UNAVAILABLE without repeating the password', async () => {
     const probe = await probePostgres('postgres://u:s3cret@127.0.0.1:1/db');
     const error = probe._unsafeUnwrapErr();
-    expect(error).toMatchObject({ code: 'STORE_UNAVAILABLE', details: { host: '127.0.0.1', port: 1 } });
+    expect(error).toMatchObject({
+      code: 'STORE_UNAVAILABLE',
+      details: { host: '127.0.0.1', port: 1, cause: 'ECONNREFUSED' },
+    });
+    expect(error.details).not.toHaveProperty('sqlstate');
     expect(error.message).toContain('ECONNREFUSED');
     expect(JSON.stringify(error)).not.toContain('s3cret');
   });

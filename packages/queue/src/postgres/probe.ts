@@ -34,7 +34,7 @@ export function postgresTarget(url: string): Result<{ host: string; port: number
  * Connects to `url` (a `postgres://user@host:port/db` connection string) within `connectTimeoutMs`, logs in
  * and reads the server version. Errors: INVALID_ARGUMENT (not a URL), STORE_UNAVAILABLE (refused, timed
  * out, login rejected, unknown database: `details.host`, `details.port`, `details.sqlstate` when the server
- * answered; the message never repeats the URL, which may carry a password).
+ * answered, `details.cause` (e.g. ECONNREFUSED) when it did not; the message never repeats the URL, which may carry a password).
  */
 export async function probePostgres(
   url: string,
@@ -55,13 +55,16 @@ export async function probePostgres(
     const shown = await client.query<{ server_version: string }>('SHOW server_version');
     return ok({ host, port, serverVersion: shown.rows[0]?.server_version ?? 'unknown' });
   } catch (thrown) {
-    const sqlstate =
+    const code =
       typeof thrown === 'object' && thrown !== null && 'code' in thrown ? String(thrown.code) : undefined;
+    // A five-character SQLSTATE means the server answered and said no; a Node code (ECONNREFUSED…) that
+    // nothing answered.
+    const answered = code !== undefined && /^[0-9A-Z]{5}$/.test(code);
     return err(
       makeError('STORE_UNAVAILABLE', reasonOf(thrown), {
         host,
         port,
-        ...(sqlstate !== undefined ? { sqlstate } : {}),
+        ...(answered ? { sqlstate: code } : code !== undefined ? { cause: code } : {}),
       }),
     );
   } finally {
