@@ -39,6 +39,10 @@ import { makeError, type WorkTrainError } from '@worktrain/contracts';
  *   symlink, a planted `.git/` directory, a `gitdir:` pointing elsewhere), its admin folder's `commondir`
  *   leads elsewhere, or the admin folder holds a `config.worktree` git would read; no git command was run
  *   and the delivery was refused (details: path, found, expectedGitDir).
+ * - MERGE_HEAD_MOVED: the forge refused a merge because the head moved past the SHA the gates passed on
+ *   (GitHub 409; details: number, sha).
+ * - MERGE_NOT_ALLOWED: the forge refused to merge (GitHub 405/422: conflicts, branch protection, draft;
+ *   details: number, status).
  */
 export type DeliveryErrorCode =
   | 'INVALID_INPUT'
@@ -69,7 +73,9 @@ export type DeliveryErrorCode =
   | 'APPLY_FAILED'
   | 'APPLY_CONFLICT'
   | 'NOTHING_DELIVERED'
-  | 'WORKTREE_TAMPERED';
+  | 'WORKTREE_TAMPERED'
+  | 'MERGE_HEAD_MOVED'
+  | 'MERGE_NOT_ALLOWED';
 
 export type DeliveryError = WorkTrainError<DeliveryErrorCode>;
 

@@ -65,6 +65,8 @@ export type {
 export { authEnv } from './git.js';
 export type { GitHubForgeOptions } from './github/github-forge.js';
 export { createGitHubForge, isPullRequestAlreadyExists } from './github/github-forge.js';
+export type { GitHubMergeClient } from './github/github-merge.js';
+export { combineCi, createGitHubMergeClient } from './github/github-merge.js';
 export type { GitLabForgeOptions } from './gitlab/gitlab-forge.js';
 export {
   createGitLabForge,
@@ -89,6 +91,13 @@ export {
   remoteLinkGlobalId,
   ticketMarker,
 } from './jira/jira-return-path.js';
+export type {
+  ChangeRequestMerge,
+  ChangeRequestState,
+  CiCheck,
+  CiStatus,
+  MergeChangeRequestInput,
+} from './merge.js';
 export type { ChangeSummary, ChangeType } from './message.js';
 export { CHANGE_TYPES, commitMessage, conventionalHeader, WORKTRAIN_CO_AUTHOR } from './message.js';
 export type { Notifier, NotifierOptions } from './notify/notifier.js';
