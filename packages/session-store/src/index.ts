@@ -2,6 +2,8 @@ export { DEFAULT_MAX_EVENT_BYTES, MAX_BATCH_EVENTS, MAX_EVENT_DEPTH } from './ap
 export type { UnhashedSessionEvent } from './event-hash.js';
 export { batchDigest, computeEventHash } from './event-hash.js';
 export { failedByDeadLetter, latestFailure, readSessionFailure } from './failure.js';
+export type { FollowSessionOptions } from './follow.js';
+export { followSessionEvents } from './follow.js';
 export { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT } from './listing.js';
 export type { MemorySessionStore, MemorySessionStoreOptions } from './memory/memory-store.js';
 export { createMemorySessionStore } from './memory/memory-store.js';

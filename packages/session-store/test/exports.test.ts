@@ -17,6 +17,7 @@ describe('public surface', () => {
       'createMemorySessionStore',
       'createSqliteSessionStore',
       'failedByDeadLetter',
+      'followSessionEvents',
       'isTerminalStatus',
       'latestFailure',
       'projectSession',
