@@ -29,17 +29,21 @@ async function main(): Promise<number> {
     return 0;
   }
   const { resolveWorktrainPaths } = await import('@worktrain/contracts');
-  const { createRuntime, loadRuntimeConfig } = await import('@worktrain/runtime');
+  const { createRuntime, createWorktrainLogger, loadRuntimeConfig } = await import('@worktrain/runtime');
   const { mkdirSync } = await import('node:fs');
   const { join, resolve } = await import('node:path');
-  const { createDaemonLogger } = await import('./logger.js');
 
   const paths = resolveWorktrainPaths({
     ...(inv.home !== undefined ? { home: inv.home } : {}),
     env: process.env,
   });
   mkdirSync(paths.logs, { recursive: true, mode: 0o700 });
-  const logger = createDaemonLogger(inv.logLevel, join(paths.logs, 'daemon.log'));
+  const logger = createWorktrainLogger({
+    name: 'worktrain-daemon',
+    level: inv.logLevel,
+    file: join(paths.logs, 'daemon.log'),
+    stderr: true,
+  });
   const loaded = loadRuntimeConfig({
     configPath: inv.config !== undefined ? resolve(inv.config) : paths.config,
     envFile: paths.envFile,

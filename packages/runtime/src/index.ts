@@ -34,11 +34,17 @@ export {
 } from './daemon-state.js';
 export type { DeliverFn, DeliverRequest, ForgeFactory } from './delivery.js';
 export { createDelivery, createGitHubDelivery } from './delivery.js';
+export type { CheckStatus, DoctorCheck, DoctorReport } from './doctor/check.js';
+export type { DaemonTarget } from './doctor/daemon.js';
+export type { DoctorOptions } from './doctor/run.js';
+export { runDoctorChecks } from './doctor/run.js';
 export type { RuntimeError, RuntimeErrorCode } from './errors.js';
 export { ensureDaemonToken } from './files.js';
 export type { ForgeForTarget, ForgeSetupError, Forges, MergeApprovals, MergeFollowUp } from './forges.js';
 export { createForgeDelivery, createForges, createMergeFollowUp } from './forges.js';
 export { createApp, errorBody } from './http/app.js';
+export type { WorktrainLoggerOptions } from './logger.js';
+export { createWorktrainLogger, LOG_LEVELS, LOG_REDACT_PATHS } from './logger.js';
 export type { ContinueResult, KillResult, Operations, SessionView, TriggerView } from './operations.js';
 export type {
   DeliveryTarget,
@@ -55,6 +61,17 @@ export type { Runtime, RuntimeOptions, RuntimeParts, StartedRuntime } from './ru
 export { createRuntime, modelProvider } from './runtime.js';
 export type { SandboxExecOptions, SandboxExecResult, SandboxProbe } from './sandbox-exec.js';
 export { probeSandbox, runSandboxExec } from './sandbox-exec.js';
+export type { ServiceFile, ServicePlatform, ServiceSpec } from './service-file.js';
+export {
+  LAUNCHD_LABEL,
+  renderLaunchdPlist,
+  renderServiceFile,
+  renderSystemdUnit,
+  SERVICE_PLATFORMS,
+  SYSTEMD_UNIT,
+  serviceEnableCommands,
+  systemdQuote,
+} from './service-file.js';
 export type { SessionSandbox } from './session-sandbox.js';
 export { createSessionSandbox } from './session-sandbox.js';
 export type { ParkedGate } from './task-sessions.js';
