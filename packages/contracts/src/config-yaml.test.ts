@@ -65,9 +65,9 @@ describe('parseStrictYaml', () => {
 describe('resolveEnvReferences', () => {
   const doc = (text: string) => parseStrictYaml('/h/config.yaml', text)._unsafeUnwrap();
 
-  it('replaces values that are exactly $NAME or ${NAME}, nothing else', () => {
+  it('replaces values that are exactly $NAME or the braced form, nothing else', () => {
     const value = resolveEnvReferences(
-      doc('a: $A\nb: "${B}"\nc: "$A and more"\nd: $.label.name\ne: [$A]\n'),
+      doc(`a: $A\nb: "$\{B}"\nc: "$A and more"\nd: $.label.name\ne: [$A]\n`),
       { A: 'one', B: 'two' },
     )._unsafeUnwrap();
     expect(value).toEqual({ a: 'one', b: 'two', c: '$A and more', d: '$.label.name', e: ['one'] });

@@ -103,7 +103,7 @@ describe('loadTriggerFiles', () => {
     const unset = (
       await loadTriggerFiles({ globalPath: l.global, envFile, env: {}, registry })
     )._unsafeUnwrapErr();
-    expect((unset.details?.issues as ConfigIssue[])[0]).toMatchObject({
+    expect((unset.details?.issues as ConfigIssue[] | undefined)?.[0]).toMatchObject({
       path: 'triggers[0].webhook.secret',
       line: 2,
       message: `environment variable HOOK_SECRET is not set (set it in the environment or ${envFile})`,
