@@ -34,6 +34,16 @@ export {
 } from './forge-config.js';
 export type { UpstreamClassification, UpstreamFailure, UpstreamFailureKind } from './forge-failure.js';
 export { classifyUpstreamFailure, readUpstreamFailure } from './forge-failure.js';
+export type {
+  GitError,
+  GitErrorCode,
+  GitOutput,
+  RunGitOptions,
+  SpawnCommand,
+  SpawnedOutput,
+  SpawnRequest,
+} from './git-runner.js';
+export { checkWorktree, runGit, STDERR_TAIL_CHARS, spawnCommand } from './git-runner.js';
 export { canonicalHash, canonicalJson, sha256Hex } from './hashing.js';
 export type { IdGenerator, IdKind, NodeId, SessionId } from './ids.js';
 export {
@@ -51,8 +61,6 @@ export { silentLogger } from './logger.js';
 export type { WorktrainPaths } from './paths.js';
 export { resolveWorktrainPaths } from './paths.js';
 export type { Err, Ok } from './result.js';
-export type { BackoffInputs, BackoffJitter, BackoffPolicy } from './retry.js';
-export { computeBackoff, parseRetryAfter, sleep } from './retry.js';
 export {
   assertNever,
   err,
@@ -64,6 +72,8 @@ export {
   Result,
   ResultAsync,
 } from './result.js';
+export type { BackoffInputs, BackoffJitter, BackoffPolicy } from './retry.js';
+export { computeBackoff, parseRetryAfter, sleep } from './retry.js';
 export type {
   Sandbox,
   SandboxBackendKind,

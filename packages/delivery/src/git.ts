@@ -1,126 +1,42 @@
 import {
-  checkWorktreeLink,
-  errAsync,
+  type GitError,
+  type GitOutput,
   type GitTarget,
-  gitInvocation,
-  gitTargetPath,
-  okAsync,
-  ResultAsync,
-  type WorktreeGitRef,
+  type RunGitOptions as HardenedRunGitOptions,
+  runGit as hardenedRunGit,
+  type ResultAsync,
 } from '@worktrain/contracts';
-import { execa } from 'execa';
 import { type DeliveryError, deliveryError } from './errors.js';
 
-export interface GitOutput {
-  readonly stdout: string;
-  readonly stderr: string;
-  readonly exitCode: number;
-}
+export type { GitOutput } from '@worktrain/contracts';
 
-export interface RunGitOptions {
-  readonly env?: Readonly<Record<string, string>>;
-  /** Written to git's stdin (commit messages, batch input). */
-  readonly input?: string;
-  readonly okExitCodes?: readonly number[];
-  /** Default 120 000 ms. */
-  readonly timeoutMs?: number;
-}
+/** Options of {@link runGit} (contracts' runner; delivery always spawns git directly). */
+export type RunGitOptions = Omit<HardenedRunGitOptions, 'spawn'>;
 
-const BASE_ENV: Readonly<Record<string, string>> = {
-  GIT_TERMINAL_PROMPT: '0',
-  GIT_ASKPASS: '',
-  LC_ALL: 'C',
-  LANG: 'C',
-};
-
-const tail = (text: string, n = 2000) => (text.length <= n ? text : text.slice(text.length - n));
-
-/**
- * Before a git command on a session worktree: WORKTREE_TAMPERED when its `.git` is no longer the file `git
- * worktree add` wrote (see `checkWorktreeLink` of `@worktrain/contracts`), WORKTREE_MISSING when it is gone.
- */
-export function checkWorktree(ref: WorktreeGitRef): ResultAsync<void, DeliveryError> {
-  return ResultAsync.fromSafePromise(checkWorktreeLink(ref)).andThen((state) => {
-    if (state.status === 'intact') return okAsync(undefined);
-    if (state.status === 'missing')
-      return errAsync(
-        deliveryError('WORKTREE_MISSING', `Worktree does not exist: ${ref.worktree}`, { path: ref.worktree }),
-      );
-    return errAsync(
-      deliveryError(
-        'WORKTREE_TAMPERED',
-        `The worktree ${ref.worktree} was tampered with (${state.found}); no git command was run and the delivery was refused`,
-        { path: ref.worktree, found: state.found, expectedGitDir: ref.gitDir },
-      ),
+/** Contracts' git error in delivery's union (NOT_A_REPOSITORY stays GIT_FAILED here, as it always was). */
+function toDeliveryError(e: GitError): DeliveryError {
+  if (e.code === 'WORKTREE_TAMPERED')
+    return deliveryError(
+      'WORKTREE_TAMPERED',
+      `The worktree ${String(e.details?.path)} was tampered with (${String(e.details?.found)}); no git command was run and the delivery was refused`,
+      { ...e.details },
     );
-  });
+  return deliveryError(e.code === 'NOT_A_REPOSITORY' ? 'GIT_FAILED' : e.code, e.message, { ...e.details });
 }
 
 /**
- * Runs `git <args>` (no shell) in `target`: a session worktree by its trusted ref (checked with
- * {@link checkWorktree} before every call, then run with `GIT_DIR`/`GIT_WORK_TREE`/`GIT_COMMON_DIR` pinned),
- * or a repository path (unpinned: only for repositories the daemon trusts, such as the source repository);
- * either way with the hardening config of `gitInvocation` (no hooks, no fsmonitor, no status inside
- * submodules). Non-zero exit → GIT_FAILED with args, exit code and stderr tail; a missing directory →
- * WORKTREE_MISSING; a tampered worktree → WORKTREE_TAMPERED (nothing run). Secrets must never be passed in
- * `args` (they would show in errors and in `ps`): pass them through `env` (see `authEnv`), which is never
- * copied into errors.
+ * Delivery's git: the one hardened runner of `@worktrain/contracts` (`runGit`: a session worktree by its
+ * trusted ref, checked before every call and pinned with `GIT_DIR`/`GIT_WORK_TREE`/`GIT_COMMON_DIR`; or a
+ * trusted repository path; always without hooks, fsmonitor or git inside submodules). Errors:
+ * WORKTREE_TAMPERED (nothing run; the delivery is refused), WORKTREE_MISSING, INDEX_LOCKED, GIT_FAILED
+ * (args, exit code, stderr tail). Secrets go in `env` (see {@link authEnv}), never in `args`.
  */
 export function runGit(
   target: GitTarget,
   args: readonly string[],
   options: RunGitOptions = {},
 ): ResultAsync<GitOutput, DeliveryError> {
-  if (typeof target !== 'string') return checkWorktree(target).andThen(() => execGit(target, args, options));
-  return execGit(target, args, options);
-}
-
-function execGit(
-  target: GitTarget,
-  args: readonly string[],
-  options: RunGitOptions,
-): ResultAsync<GitOutput, DeliveryError> {
-  const cwd = gitTargetPath(target);
-  const invocation = gitInvocation(target, args);
-  return ResultAsync.fromPromise(
-    execa('git', invocation.args, {
-      reject: false,
-      stripFinalNewline: false,
-      timeout: options.timeoutMs ?? 120_000,
-      env: { ...BASE_ENV, ...options.env, ...invocation.env },
-      ...(options.input === undefined ? { stdin: 'ignore' as const } : { input: options.input }),
-    }),
-    (thrown) =>
-      deliveryError('GIT_FAILED', `git ${args[0] ?? ''} could not be started`, { cause: String(thrown) }),
-  ).andThen((result) => {
-    const stdout = typeof result.stdout === 'string' ? result.stdout : '';
-    const stderr = typeof result.stderr === 'string' ? result.stderr : '';
-    const exitCode = result.exitCode ?? -1;
-    if (exitCode === 0 || options.okExitCodes?.includes(exitCode))
-      return okAsync({ stdout, stderr, exitCode });
-    if (/cannot change to '.*': No such file or directory/.test(stderr)) {
-      return errAsync(deliveryError('WORKTREE_MISSING', `Worktree does not exist: ${cwd}`, { path: cwd }));
-    }
-    if (/index\.lock'?: File exists/i.test(stderr)) {
-      return errAsync(
-        deliveryError(
-          'INDEX_LOCKED',
-          `git's index.lock exists in ${cwd}; another git process runs there or died`,
-          {
-            path: cwd,
-          },
-        ),
-      );
-    }
-    const what = result.timedOut ? 'timed out' : `exited with ${exitCode}`;
-    return errAsync(
-      deliveryError('GIT_FAILED', `git ${args.join(' ')} ${what}: ${tail(stderr, 300).trim()}`, {
-        args: [...args],
-        exitCode,
-        stderrTail: tail(stderr),
-      }),
-    );
-  });
+  return hardenedRunGit(target, args, options).mapErr(toDeliveryError);
 }
 
 /** `https://host:port/` of an HTTP(S) remote URL followed by `.`, so the header goes to that host only

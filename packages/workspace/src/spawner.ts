@@ -1,22 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-
-/** What a spawned command ended with (as execa reports it). */
-export interface SpawnedOutput {
-  readonly stdout: string;
-  readonly stderr: string;
-  /** Null when the process was killed by a signal. */
-  readonly exitCode: number | null;
-  readonly timedOut: boolean;
-}
-
-export interface SpawnRequest {
-  readonly file: string;
-  readonly args: readonly string[];
-  /** Merged over the environment the helper process started with (this process's at that time). */
-  readonly env: Readonly<Record<string, string>>;
-  /** Killed with SIGTERM after this many ms. */
-  readonly timeoutMs: number;
-}
+import type { SpawnedOutput, SpawnRequest } from '@worktrain/contracts';
 
 /**
  * The helper: a bare `node -e` process that spawns commands for its parent and sends back their output.
@@ -110,7 +93,8 @@ function ref(child: ChildProcess): void {
 
 /**
  * Runs `file args` through the spawn helper (started on first use, restarted after it dies). Rejects when
- * the command cannot be started or the helper is gone (callers fall back to spawning themselves).
+ * the command cannot be started or the helper is gone (callers fall back to spawning themselves). `input`
+ * is not supported (the runner spawns directly for commands that read stdin).
  */
 export function spawnViaHelper(request: SpawnRequest): Promise<SpawnedOutput> {
   if (helper === null) helper = start();

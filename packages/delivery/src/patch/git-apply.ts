@@ -1,7 +1,7 @@
 import { chmod, lstat, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { execa } from 'execa';
+import { runGit as runHardenedGit } from '@worktrain/contracts';
 import type { FilePatch, ParsedPatch } from './parse.js';
 import { pathReasons } from './path-safety.js';
 
@@ -95,24 +95,23 @@ export async function gitApplyCheck(
   }
 }
 
+/**
+ * `git <args>` through the one hardened runner of `@worktrain/contracts` (no hooks, no fsmonitor, no
+ * submodule recursion), with the system and global config ignored and HOME in the scratch directory: the
+ * patch is untrusted input. Exit code, stderr and whether it timed out; throws only when git cannot start.
+ */
 async function runGit(args: string[], cwd: string, home: string, input: string, timeout: number) {
-  const r = await execa('git', args, {
-    cwd,
+  const r = await runHardenedGit(cwd, args, {
     input,
-    reject: false,
-    timeout,
-    extendEnv: false,
-    env: {
-      PATH: process.env.PATH ?? '/usr/bin:/bin',
-      HOME: home,
-      LC_ALL: 'C',
-      GIT_CONFIG_NOSYSTEM: '1',
-      GIT_CONFIG_GLOBAL: '/dev/null',
-      GIT_TERMINAL_PROMPT: '0',
-    },
-    stripFinalNewline: true,
+    timeoutMs: timeout,
+    isolateConfig: true,
+    env: { HOME: home },
+    // Any exit code is an answer here (git's verdict on the patch), not a failure to run.
+    okExitCodes: Array.from({ length: 255 }, (_, i) => i + 1),
   });
-  return { exitCode: r.exitCode ?? -1, stderr: String(r.stderr ?? ''), timedOut: r.timedOut === true };
+  if (r.isErr() && r.error.details?.timedOut === true) return { exitCode: -1, stderr: '', timedOut: true };
+  if (r.isErr()) throw new Error(r.error.message);
+  return { exitCode: r.value.exitCode, stderr: r.value.stderr.trimEnd(), timedOut: false };
 }
 
 /** Writes the files the patch reads (modify, delete, rename and copy sources) under `root`. */
