@@ -1,0 +1,57 @@
+/**
+ * What the task lifecycle's stages need, injected by `createRuntime` into `createTaskHandler`; each stage
+ * takes the `Pick` of these it uses.
+ */
+import type { Budget, ConversationStore, ModelProvider } from '@worktrain/agent';
+import type { Clock, Logger, Result, ResultAsync, WorkTrainError } from '@worktrain/contracts';
+import type { Engine } from '@worktrain/engine';
+import type { SessionStore } from '@worktrain/session-store';
+import type { WorkspaceManager } from '@worktrain/workspace';
+import type { ActiveSessions } from '../active.js';
+import type { DeliveryApprovals } from '../approvals.js';
+import type { DaemonEventBus } from '../daemon-events.js';
+import type { DeliverFn } from '../delivery.js';
+import type { DeliveryTemplates } from '../delivery-template.js';
+import type { RuntimeError } from '../errors.js';
+import type { SessionNotifications } from '../notifications.js';
+import type { JiraDeliveryRoutes, MergedChangeRequest } from '../payload.js';
+import type { SessionSandbox } from '../session-sandbox.js';
+import type { ParkedGates, TaskSessions } from '../task-sessions.js';
+
+/** What the task handler needs, injected by `createRuntime`. */
+export interface LifecycleDeps {
+  readonly engine: Engine;
+  readonly store: SessionStore;
+  readonly conversations: ConversationStore;
+  readonly workspaces: WorkspaceManager;
+  readonly taskSessions: TaskSessions;
+  readonly gates: ParkedGates;
+  /** A fresh model provider per run (scripted providers are stateless over the conversation). */
+  readonly provider: () => Result<ModelProvider, RuntimeError>;
+  readonly budget: Partial<Budget>;
+  readonly deliver: DeliverFn | null;
+  /** Blast-radius approvals: a delivery that waits is parked here (null: no approvals wiring). */
+  readonly approvals?: DeliveryApprovals | null;
+  /** Session completed / failed / approval needed notifications. */
+  readonly notifications?: SessionNotifications | null;
+  /** Where Jira tickets' code is delivered (config `jira.projects`). */
+  readonly jiraRoutes?: JiraDeliveryRoutes;
+  /** A change request WorkTrain opened was merged: its session's Jira ticket moves on (`createMergeFollowUp`). */
+  readonly onMerged?: (merged: MergedChangeRequest) => ResultAsync<unknown, WorkTrainError<string>>;
+  readonly active: ActiveSessions;
+  /** The OS sandbox every agent command runs in (fail closed: no sandbox, no agent run). */
+  readonly sandbox: SessionSandbox;
+  /** Hosts a trigger's sessions may reach besides config.yaml's (triggers.yaml `sandbox.network.allow`). */
+  readonly networkAllowFor?: (triggerId: string) => readonly string[];
+  /** PR/MR template contexts, one read per base commit (default: a new cache of this handler). */
+  readonly templates?: DeliveryTemplates;
+  readonly events: DaemonEventBus;
+  readonly workerId: string;
+  readonly clock: Clock;
+  readonly logger: Logger;
+}
+
+/** The logger every stage writes through (`component: lifecycle`, as `worktrain logs` filters it). */
+export function lifecycleLogger(logger: Logger): Logger {
+  return logger.child({ component: 'lifecycle' });
+}
