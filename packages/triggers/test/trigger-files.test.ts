@@ -52,6 +52,22 @@ describe('loadTriggerFiles', () => {
     expect(loaded.paths).toEqual([l.global, l.repoFile]);
   });
 
+  it('refuses a per-repo trigger that names another repository as its workspace', async () => {
+    const l = layout();
+    const other = join(l.dir, 'other-repo');
+    mkdirSync(other);
+    writeFileSync(
+      l.repoFile,
+      `triggers:\n  - { id: elsewhere, provider: schedule, workflowId: w, cron: "0 3 * * 1", workspace: ${JSON.stringify(other)} }\n  - { id: here, provider: schedule, workflowId: w, cron: "0 4 * * 1", workspace: . }\n`,
+    );
+    const loaded = await loadTriggerFilesWithPaths({ globalPath: l.global, env: {}, registry });
+    const error = loaded.result._unsafeUnwrapErr();
+    const issues = (error.details?.issues ?? []) as ConfigIssue[];
+    expect(issues).toHaveLength(1);
+    expect(issues[0]).toMatchObject({ file: l.repoFile, path: 'triggers[0].workspace', line: 2 });
+    expect(issues[0]?.message).toContain('may only start work in its own repository');
+  });
+
   it('watches the per-repo file of a workspace that has none yet, and reads nothing from it', async () => {
     const l = layout();
     const loaded = await loadTriggerFilesWithPaths({

@@ -1,4 +1,4 @@
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import {
   type ConfigIssue,
   err,
@@ -97,7 +97,18 @@ export async function loadTriggerConfig(
       const merged = applyExtends(entry, defaults, 'resolved', (m) => at([...base, 'extends'], m));
       const source = applyExtends(written.data.triggers[index] ?? entry, defaults, 'raw', () => {});
       if (merged === null || source === null) continue;
-      if (file.repoRoot !== undefined && merged.workspace === undefined) {
+      if (file.repoRoot !== undefined) {
+        // A repository's own file starts work in that repository only: write access to one repository
+        // must not start agents on another (and run its delivery with that one's tokens).
+        const own = dirname(dirname(file.path));
+        const named = merged.workspace;
+        if (named !== undefined && named !== file.repoRoot && resolve(own, String(named)) !== own) {
+          at(
+            [...base, 'workspace'],
+            `a per-repo triggers file may only start work in its own repository (${own}); put triggers for ${String(named)} in the global triggers.yaml`,
+          );
+          continue;
+        }
         merged.workspace = file.repoRoot;
         source.workspace = file.repoRoot;
       }
