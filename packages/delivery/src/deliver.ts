@@ -1,9 +1,12 @@
+/**
+ * `deliver`: the delivery stages (modules in `deliver/`) composed in order, with its input, dependencies
+ * and result types.
+ */
 import { resolve } from 'node:path';
 import {
   err,
   errAsync,
   type GitTarget,
-  type JsonObject,
   type Logger,
   ok,
   okAsync,
@@ -14,27 +17,27 @@ import {
   type WorktreeGitRef,
 } from '@worktrain/contracts';
 import type { SessionStore } from '@worktrain/session-store';
-import { composeChangeRequestBody } from './body.js';
+import type { ChecksSandbox, DeliveryCheck } from './checks.js';
+import type { CommitIdentity } from './commit.js';
+import { deliveryChange, handoffStage } from './deliver/change.js';
 import {
-  type CheckResult,
-  type ChecksSandbox,
-  checksOutcome,
-  type DeliveryCheck,
-  runChecks,
-} from './checks.js';
-import { type CommitIdentity, type CommitResult, commitStaged } from './commit.js';
-import { collectWorktreeChanges, type WorktreeChanges } from './diff.js';
+  commitStage,
+  deliveryRecordStage,
+  issueCommentStage,
+  pullRequestStage,
+  pushStage,
+  resultFromRecord,
+} from './deliver/publish-stages.js';
+import { createStageRunner } from './deliver/run-stage.js';
+import { checksStage, validateStage } from './deliver/validate-stage.js';
 import { type DeliveryError, deliveryError } from './errors.js';
 import type { ForgeClient } from './forge.js';
-import { parseHandoff } from './handoff.js';
-import { type ChangeType, commitMessage, conventionalHeader } from './message.js';
+import type { ChangeType } from './message.js';
 import type { PatchCheckPolicy } from './patch/policy.js';
-import { checkPatch, patchRefusal } from './patch-check.js';
-import { sessionMarker } from './pr-body.js';
-import { commentBody } from './pr-content.js';
-import { pushBranch } from './push.js';
-import { createStageRecorder, type DeliveryStage, type StageRecord } from './recorder.js';
-import { checkWorktreeClean } from './worktree-guard.js';
+import { createStageRecorder } from './recorder.js';
+
+export { failureDetails } from './deliver/run-stage.js';
+export { validate } from './deliver/validate-stage.js';
 
 /** What to deliver. */
 export interface DeliverInput {
@@ -108,8 +111,6 @@ export interface DeliveryResult {
   readonly replayed: boolean;
 }
 
-type StageValue<T> = { readonly value: T; readonly record: StageRecord };
-
 /**
  * Delivers a session's work (DESIGN §8, "safe outputs"): parse the handoff → validate the diff → commit →
  * push → open or update the PR → comment on the issue → record. Each stage records `delivery_attempted` and
@@ -122,278 +123,30 @@ type StageValue<T> = { readonly value: T; readonly record: StageRecord };
 export function deliver(input: DeliverInput, deps: DeliverDeps): ResultAsync<DeliveryResult, DeliveryError> {
   const target = gitTargetOf(input);
   if (target.isErr()) return errAsync(target.error);
-  const wt = target.value;
   const branch = input.branch ?? `worktrain/${input.sessionId}`;
   const deliveryId = input.deliveryId ?? '1';
   const logger = (deps.logger ?? silentLogger).child({ sessionId: input.sessionId, deliveryId });
   const recorder = createStageRecorder(deps.store, input.sessionId, deliveryId, deps.forge.target);
-  const redact = redactor(deps.pushToken);
+  const stage = createStageRunner(recorder, logger, deps.pushToken);
 
-  /** Runs one stage with its events; `fromRecord` reuses an earlier success instead of repeating it. */
-  const stage = <T>(
-    name: DeliveryStage,
-    run: () => ResultAsync<StageValue<T>, DeliveryError>,
-    fromRecord?: (record: StageRecord) => T,
-  ): ResultAsync<T, DeliveryError> =>
-    recorder.lastRecord(name).andThen((last) => {
-      const done = last !== undefined && (last.outcome === 'succeeded' || last.outcome === 'skipped');
-      if (done && fromRecord !== undefined) return okAsync(fromRecord(last));
-      if (done) return run().map((r) => r.value);
-      return recorder.attempted(name).andThen((attempt) =>
-        run()
-          .mapErr(redact)
-          .andThen((r) => recorder.recorded(name, attempt, r.record).map(() => r.value))
-          .orElse((e) => {
-            logger.warn({ stage: name, code: e.code }, e.message);
-            const outcome = e.code === 'NEEDS_APPROVAL' ? 'awaiting_approval' : 'failed';
-            return recorder
-              .recorded(name, attempt, { outcome, details: failureDetails(e) })
-              .andThen(() => errAsync<T, DeliveryError>(e));
-          }),
-      );
-    });
-
-  const final = recorder.lastRecord('delivery');
-  return final.andThen((done) => {
+  return recorder.lastRecord('delivery').andThen((done) => {
     if (done?.outcome === 'succeeded') return okAsync(resultFromRecord(input.sessionId, branch, done));
-
-    const handoffStage = stage('handoff', () =>
-      recorder.events().andThen((events) =>
-        parseHandoff(events).map((parsed) => ({
-          value: parsed,
-          record: {
-            outcome: 'succeeded' as const,
-            details: { handoffSeq: parsed.seq, filesChanged: parsed.handoff.filesChanged.length },
-          },
-        })),
-      ),
-    );
-
-    return handoffStage.andThen((parsed) => {
-      const summary = input.change?.summary ?? parsed.title ?? parsed.goal;
-      if (summary === null || summary.trim() === '') {
-        return errAsync<DeliveryResult, DeliveryError>(
-          deliveryError(
-            'INVALID_INPUT',
-            'No summary for the commit and PR title: pass change.summary or give the session a title',
-          ),
-        );
-      }
-      const change = {
-        type: input.change?.type ?? 'fix',
-        summary,
-        ...(input.change?.scope === undefined ? {} : { scope: input.change.scope }),
-        ...(input.issueNumber === undefined ? {} : { issueNumber: input.issueNumber }),
-      };
-      const targets = [
-        ...parsed.handoff.filesChanged,
-        ...parsed.handoff.testsAdded,
-        ...(input.targets ?? []),
-      ];
-      const baseRef = input.baseRef ?? `refs/remotes/${deps.remote ?? 'origin'}/${input.baseBranch}`;
-
-      const prepare = (): ResultAsync<unknown, DeliveryError> =>
-        deps.prepareWorktree === undefined
-          ? okAsync(undefined)
-          : deps
-              .prepareWorktree(input.worktreePath)
-              .mapErr((e) =>
-                deliveryError(
-                  e.code === 'WORKTREE_MISSING'
-                    ? 'WORKTREE_MISSING'
-                    : e.code === 'LOCKED'
-                      ? 'INDEX_LOCKED'
-                      : 'GIT_FAILED',
-                  `Preparing the worktree failed: ${e.message}`,
-                  { cause: e.code },
-                ),
-              );
-      const composeBody = (baseSha: string) =>
-        composeChangeRequestBody({
-          worktree: wt,
-          baseSha,
-          forge: deps.forge,
-          parsed,
-          summary,
-          sessionId: input.sessionId,
-          ...(input.template === undefined ? {} : { templateName: input.template }),
-          ...(input.issueNumber === undefined ? {} : { issueNumber: input.issueNumber }),
-          ...(input.sessionUrl === undefined ? {} : { sessionUrl: input.sessionUrl }),
-          ...(input.workflowId === undefined ? {} : { workflowId: input.workflowId }),
-        });
-      const validateStage = stage('validate', () =>
-        prepare()
-          .andThen(() => checkWorktreeClean(wt))
-          .andThen(() => collectWorktreeChanges(wt, baseRef))
-          .andThen((changes) => validate(changes, targets, input.policy))
-          .andThen((v) =>
-            // The body is checked against the template now, before anything is committed or pushed.
-            composeBody(v.value.baseSha).map((b) => ({
-              value: v.value,
-              record: {
-                ...v.record,
-                details: {
-                  ...v.record.details,
-                  template: b.template === null ? null : b.template.path,
-                  agentFilledBody: b.agentFilled,
-                },
-              },
-            })),
-          ),
-      );
-      const checksStage = (): ResultAsync<unknown, DeliveryError> =>
-        input.checks === undefined || input.checks.length === 0
-          ? okAsync(undefined)
-          : stage('checks', () =>
-              runChecks(
-                input.worktreePath,
-                input.checks ?? [],
-                deps.pushToken === undefined ? [] : [deps.pushToken],
-                deps.checksSandbox,
-              )
-                .andThen(checksOutcome)
-                .map((results: CheckResult[]) => ({
-                  value: results,
-                  record: {
-                    outcome: 'succeeded' as const,
-                    details: { checks: results.map((r) => ({ ...r })) },
-                  },
-                })),
-            );
-
-      return validateStage.andThen((changes) =>
-        checksStage().andThen(() =>
-          stage<CommitResult>(
-            'commit',
-            () =>
-              commitStaged(
-                wt,
-                commitMessage(change, parsed.handoff, input.sessionId),
-                changes.baseSha,
-                deps.identity,
-              ).map((c) => ({
-                value: c,
-                record: { outcome: 'succeeded', commitSha: c.commitSha, details: { created: c.created } },
-              })),
-            (r) => ({ commitSha: r.commitSha ?? '', created: r.details.created === true }),
-          )
-            .andThen(() =>
-              stage(
-                'push',
-                () =>
-                  pushBranch({
-                    worktree: wt,
-                    branch,
-                    ...(deps.remote === undefined ? {} : { remote: deps.remote }),
-                    ...(deps.pushToken === undefined ? {} : { token: deps.pushToken }),
-                    ...(deps.identity === undefined ? {} : { identity: deps.identity }),
-                  }).map((p) => ({
-                    value: p.commitSha,
-                    record: {
-                      outcome: 'succeeded',
-                      commitSha: p.commitSha,
-                      details: { branch, rebased: p.rebased },
-                    },
-                  })),
-                (r) => r.commitSha ?? '',
-              ),
-            )
+    return handoffStage(stage, recorder)
+      .andThen((parsed) => deliveryChange({ input, deps, wt: target.value, branch }, parsed))
+      .andThen((c) =>
+        validateStage(stage, c).andThen((changes) =>
+          checksStage(stage, c)
+            .andThen(() => commitStage(stage, c, changes))
+            .andThen(() => pushStage(stage, c))
             .andThen((commitSha) =>
-              stage(
-                'pull_request',
-                () =>
-                  composeBody(changes.baseSha).andThen((composed) => {
-                    const template = composed.template;
-                    return deps.forge
-                      .openOrUpdateChangeRequest({
-                        headBranch: branch,
-                        baseBranch: input.baseBranch,
-                        title: conventionalHeader(change),
-                        body: composed.body,
-                        ...(input.draft === undefined ? {} : { draft: input.draft }),
-                      })
-                      .map((pr) => ({
-                        value: { number: pr.number, url: pr.url },
-                        record: {
-                          outcome: 'succeeded' as const,
-                          url: pr.url,
-                          details: {
-                            number: pr.number,
-                            created: pr.created,
-                            updated: pr.updated,
-                            template: template !== null,
-                            templatePath: template === null ? null : template.path,
-                            agentFilledBody: composed.agentFilled,
-                          },
-                        },
-                      }));
-                  }),
-                (r) => ({ number: Number(r.details.number), url: r.url ?? '' }),
-              ).andThen((pullRequest) =>
-                stage(
-                  'issue_comment',
-                  () => {
-                    if (input.issueNumber === undefined) {
-                      return okAsync({
-                        value: null,
-                        record: { outcome: 'skipped' as const, details: { reason: 'no source issue' } },
-                      });
-                    }
-                    const marker = sessionMarker(input.sessionId);
-                    return deps.forge
-                      .upsertIssueComment({
-                        issueNumber: input.issueNumber,
-                        marker,
-                        body: commentBody(
-                          pullRequest.url,
-                          input.sessionId,
-                          marker,
-                          input.sessionUrl,
-                          deps.forge.changeRequestNoun,
-                        ),
-                      })
-                      .map((c) => ({
-                        value: { id: c.id, url: c.url },
-                        record: {
-                          outcome: 'succeeded' as const,
-                          url: c.url,
-                          details: { commentId: c.id, created: c.created },
-                        },
-                      }));
-                  },
-                  (r) =>
-                    r.outcome === 'skipped' ? null : { id: Number(r.details.commentId), url: r.url ?? '' },
-                ).andThen((issueComment) =>
-                  stage('delivery', () =>
-                    okAsync({
-                      value: {
-                        sessionId: input.sessionId,
-                        branch,
-                        commitSha,
-                        pullRequest,
-                        issueComment,
-                        replayed: false,
-                      },
-                      record: {
-                        outcome: 'succeeded' as const,
-                        url: pullRequest.url,
-                        commitSha,
-                        details: {
-                          branch,
-                          pullRequestNumber: pullRequest.number,
-                          ...(issueComment === null
-                            ? {}
-                            : { commentId: issueComment.id, commentUrl: issueComment.url }),
-                        },
-                      },
-                    }),
-                  ),
+              pullRequestStage(stage, c, changes.baseSha).andThen((pullRequest) =>
+                issueCommentStage(stage, c, pullRequest).andThen((issueComment) =>
+                  deliveryRecordStage(stage, c, commitSha, pullRequest, issueComment),
                 ),
               ),
             ),
         ),
       );
-    });
   });
 }
 
@@ -415,55 +168,4 @@ export function gitTargetOf(input: DeliverInput): Result<GitTarget, DeliveryErro
       ),
     );
   return ok(ref);
-}
-
-export function validate(
-  changes: WorktreeChanges,
-  targets: readonly string[],
-  policy: DeliverInput['policy'],
-): ResultAsync<StageValue<WorktreeChanges>, DeliveryError> {
-  const refusal = patchRefusal(checkPatch(changes.changes, changes.addedLines, { ...policy, targets }));
-  if (refusal !== null) return errAsync(refusal);
-  const lines = changes.changes.reduce((n, c) => n + (c.insertions ?? 0) + (c.deletions ?? 0), 0);
-  return okAsync({
-    value: changes,
-    record: {
-      outcome: 'succeeded',
-      details: { baseSha: changes.baseSha, files: changes.changes.length, changedLines: lines },
-    },
-  });
-}
-
-function resultFromRecord(sessionId: string, branch: string, record: StageRecord): DeliveryResult {
-  const d = record.details;
-  return {
-    sessionId,
-    branch: typeof d.branch === 'string' ? d.branch : branch,
-    commitSha: record.commitSha ?? '',
-    pullRequest: { number: Number(d.pullRequestNumber), url: record.url ?? '' },
-    issueComment:
-      typeof d.commentId === 'number'
-        ? { id: d.commentId, url: typeof d.commentUrl === 'string' ? d.commentUrl : '' }
-        : null,
-    replayed: true,
-  };
-}
-
-/** Error → JSON details for a `failed` record; stderr is left out (it can echo remote URLs). */
-export function failureDetails(e: DeliveryError): JsonObject {
-  const { stderrTail: _omit, ...rest } = e.details ?? {};
-  return JSON.parse(JSON.stringify({ code: e.code, message: e.message, ...rest })) as JsonObject;
-}
-
-/** Replaces every occurrence of the token in an error (message and details) with `***`. */
-function redactor(token: string | undefined): (e: DeliveryError) => DeliveryError {
-  if (token === undefined || token.length < 4) return (e) => e;
-  const scrub = (text: string) => text.split(token).join('***');
-  return (e) => {
-    const details =
-      e.details === undefined
-        ? undefined
-        : (JSON.parse(scrub(JSON.stringify(e.details))) as Record<string, unknown>);
-    return deliveryError(e.code, scrub(e.message), details);
-  };
 }
