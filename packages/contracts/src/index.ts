@@ -10,6 +10,7 @@ export {
   summarizeConfigIssues,
 } from './config-yaml.js';
 export { environmentWithDotEnv, parseDotEnv } from './dotenv.js';
+export { DURATION_UNITS_MS, parseDuration } from './duration.js';
 export type { ErrorBody, WorkTrainError } from './errors.js';
 export { describeThrown, ErrorBodySchema, makeError, toErrorBody } from './errors.js';
 export type {

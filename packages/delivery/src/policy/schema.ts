@@ -1,3 +1,4 @@
+import { parseDuration } from '@worktrain/contracts';
 import * as z from 'zod';
 
 /**
@@ -24,17 +25,8 @@ export const ACTION_KINDS = [
 ] as const;
 export type ActionKind = (typeof ACTION_KINDS)[number];
 
-const DURATION_MS: Readonly<Record<string, number>> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
-/** Parses `45s`, `30m`, `12h`, `2d` (or a bare number of ms) → ms; undefined when malformed. */
-export function parseDuration(value: string | number): number | undefined {
-  if (typeof value === 'number') return Number.isSafeInteger(value) && value >= 0 ? value : undefined;
-  const m = /^(\d+)\s*(ms|s|m|h|d)$/.exec(value.trim());
-  if (!m) return undefined;
-  const n = Number(m[1]);
-  const ms = m[2] === 'ms' ? n : n * (DURATION_MS[m[2] ?? 's'] ?? 1000);
-  return Number.isSafeInteger(ms) ? ms : undefined;
-}
+/** `45s`, `30m`, `12h`, `2d` (or a number of ms) → ms: the one parser of @worktrain/contracts. */
+export { parseDuration };
 
 const Duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
   const ms = parseDuration(value);
