@@ -40,11 +40,13 @@ export type { DoctorOptions } from './doctor/run.js';
 export { runDoctorChecks } from './doctor/run.js';
 export type { RuntimeError, RuntimeErrorCode } from './errors.js';
 export { ensureDaemonToken } from './files.js';
-export type { ForgeForTarget, ForgeSetupError, Forges, MergeApprovals, MergeFollowUp } from './forges.js';
-export { createForgeDelivery, createForges, createMergeFollowUp } from './forges.js';
+export type { ForgeForTarget, ForgeSetupError, Forges } from './forges.js';
+export { createForgeDelivery, createForges } from './forges.js';
 export { createApp, errorBody } from './http/app.js';
 export type { WorktrainLoggerOptions } from './logger.js';
 export { createWorktrainLogger, LOG_LEVELS, LOG_REDACT_PATHS } from './logger.js';
+export type { MergeApprovals, MergeFollowUp } from './merge-follow-up.js';
+export { createMergeFollowUp } from './merge-follow-up.js';
 export type { ContinueResult, KillResult, Operations, SessionView, TriggerView } from './operations.js';
 export type {
   DeliveryTarget,

@@ -42,11 +42,12 @@ import { explainListenFailure, removeDaemonState, writeDaemonState } from './dae
 import { gateDelivery } from './delivery-gate.js';
 import { type RuntimeError, runtimeError } from './errors.js';
 import { ensureDaemonToken, ensureDir } from './files.js';
-import { createForgeDelivery, createForges, createMergeFollowUp } from './forges.js';
+import { createForgeDelivery, createForges } from './forges.js';
 import { createApp } from './http/app.js';
 import { listen } from './http/server.js';
 import { takeOverFromDeadPredecessors } from './incarnations.js';
 import { createTaskHandler } from './lifecycle.js';
+import { createMergeFollowUp } from './merge-follow-up.js';
 import { createSessionNotifications } from './notifications.js';
 import { NotifyingTriggerRouter } from './notifying-router.js';
 import { createOperations, type Operations } from './operations.js';

@@ -16,7 +16,8 @@ import { createSqliteSessionStore, type SessionStore } from '@worktrain/session-
 import { type FakeJira, startFakeJira } from '@worktrain/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDeliveryApprovals } from '../src/approvals.js';
-import { createMergeFollowUp, type Forges } from '../src/forges.js';
+import type { Forges } from '../src/forges.js';
+import { createMergeFollowUp } from '../src/merge-follow-up.js';
 import type { MergedChangeRequest } from '../src/payload.js';
 import { readAll } from '../src/session-log.js';
 
