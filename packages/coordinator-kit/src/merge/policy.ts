@@ -18,22 +18,13 @@
  *       require: [review_clean]
  * ```
  */
+import { parseDuration } from '@worktrain/contracts';
 import * as z from 'zod';
 
-const DURATION_UNITS_MS: Readonly<Record<string, number>> = {
-  ms: 1,
-  s: 1000,
-  m: 60_000,
-  h: 3_600_000,
-  d: 86_400_000,
-};
-
-/** `30m`, `2h`, `45s`, `1d`, `500ms` or a number of ms → ms. */
+/** `30m`, `2h`, `45s`, `1d` or a number of ms → ms (the one duration parser, `@worktrain/contracts`). */
 const Duration = z.union([z.number().int().nonnegative(), z.string()]).transform((value, ctx) => {
-  if (typeof value === 'number') return value;
-  const m = /^(\d+)\s*(ms|s|m|h|d)$/.exec(value.trim());
-  const ms = m === null ? undefined : Number(m[1]) * (DURATION_UNITS_MS[m[2] ?? ''] ?? Number.NaN);
-  if (ms === undefined || !Number.isSafeInteger(ms)) {
+  const ms = parseDuration(value);
+  if (ms === undefined) {
     ctx.addIssue({ code: 'custom', message: `expected a duration such as 30m, 2h or 45s; got '${value}'` });
     return z.NEVER;
   }
