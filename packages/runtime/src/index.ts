@@ -59,8 +59,9 @@ export type {
   WorkItem,
 } from './payload.js';
 export { DispatchPayloadSchema, ResumePayloadSchema, readWorkItem } from './payload.js';
+export { modelProvider } from './runtime/model.js';
 export type { Runtime, RuntimeOptions, RuntimeParts, StartedRuntime } from './runtime.js';
-export { createRuntime, modelProvider } from './runtime.js';
+export { createRuntime } from './runtime.js';
 export type { SandboxExecOptions, SandboxExecResult, SandboxProbe } from './sandbox-exec.js';
 export { probeSandbox, runSandboxExec } from './sandbox-exec.js';
 export type { ServiceFile, ServicePlatform, ServiceSpec } from './service-file.js';
