@@ -1,6 +1,6 @@
 import { userInfo } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { defaultActor, parseOlderThan } from './queue.js';
+import { defaultActor, parseOlderThan } from './options.js';
 
 describe('parseOlderThan', () => {
   it('reads durations in s, m, h, d and w as milliseconds', () => {
