@@ -7,15 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { err, ok, resolveWorktrainPaths } from '@worktrain/contracts';
-import {
-  type CoordinatorError,
-  type PublicSigningKey,
-  parsePublicSigningKey,
-  readPublicSigningKeys,
-  rotateSigningKey,
-  type VerifyChangeReport,
-  verifyChange,
-} from '@worktrain/coordinator-kit';
+import type { CoordinatorError, PublicSigningKey, VerifyChangeReport } from '@worktrain/coordinator-kit';
 import type { Command } from 'commander';
 import { type CliError, cliError } from '../cli-error.js';
 import type { CommandContext } from '../program.js';
@@ -73,6 +65,8 @@ export function registerProofCommands(program: Command, ctx: CommandContext): vo
       await ctx.run(
         command,
         async (g) => {
+          // Loaded on use: the CLI's start-up stays light (startup-imports.test.ts).
+          const { parsePublicSigningKey, verifyChange } = await import('@worktrain/coordinator-kit');
           const paths = pathsOf(g.home);
           let trustedKeys: import('node:crypto').KeyObject[] | undefined;
           if (raw.publicKey !== undefined) {
@@ -115,6 +109,7 @@ export function registerProofCommands(program: Command, ctx: CommandContext): vo
       await ctx.run(
         command,
         async (g) => {
+          const { readPublicSigningKeys } = await import('@worktrain/coordinator-kit');
           const found = readPublicSigningKeys(join(pathsOf(g.home).keys, 'signing'));
           if (found.isErr()) return err(proofError(found.error));
           return ok(found.value);
@@ -129,6 +124,7 @@ export function registerProofCommands(program: Command, ctx: CommandContext): vo
       await ctx.run(
         command,
         async (g) => {
+          const { rotateSigningKey } = await import('@worktrain/coordinator-kit');
           const ring = rotateSigningKey(join(pathsOf(g.home).keys, 'signing'));
           if (ring.isErr()) return err(proofError(ring.error));
           return ok(ring.value.publicKeys());
