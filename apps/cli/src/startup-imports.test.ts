@@ -11,8 +11,10 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { APPROVAL_STATES as DELIVERY_APPROVAL_STATES } from '@worktrain/delivery';
 import { TASK_STATES as QUEUE_TASK_STATES } from '@worktrain/queue';
+import { SERVICE_PLATFORMS as RUNTIME_SERVICE_PLATFORMS } from '@worktrain/runtime';
 import { describe, expect, it } from 'vitest';
 import { APPROVAL_STATES } from './commands/approvals.js';
+import { SERVICE_PLATFORMS } from './commands/daemon-install.js';
 import { TASK_STATES } from './commands/queue.js';
 
 const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
@@ -54,8 +56,9 @@ describe('CLI start-up', () => {
   });
 
   it("keeps its copies of the packages' state lists equal to the originals", () => {
-    // Copied so that help text and option parsing need not load @worktrain/delivery or @worktrain/queue.
+    // Copied so that help text and option parsing need not load @worktrain/delivery, queue or runtime.
     expect(APPROVAL_STATES).toEqual(DELIVERY_APPROVAL_STATES);
     expect(TASK_STATES).toEqual(QUEUE_TASK_STATES);
+    expect(SERVICE_PLATFORMS).toEqual(RUNTIME_SERVICE_PLATFORMS);
   });
 });

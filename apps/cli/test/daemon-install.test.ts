@@ -9,7 +9,6 @@ import { join } from 'node:path';
 import { manualClock, ok } from '@worktrain/contracts';
 import { createMemorySessionStore } from '@worktrain/session-store';
 import { afterAll, describe, expect, it } from 'vitest';
-import { renderSystemdUnit, systemdQuote } from '../src/commands/daemon-install.js';
 import { type CliDeps, nodeFileSystem } from '../src/deps.js';
 import { runCli } from '../src/program.js';
 import { REPO_ROOT, tempDir } from './helpers.js';
@@ -186,23 +185,5 @@ describe('worktrain daemon install', () => {
     const f = deps();
     await runCli(['daemon', 'install', '--dry-run', '--platform', 'systemd', '--daemon-bin', wrapper], f.d);
     expect(f.stdout()).toContain(`ExecStart=${wrapper}\n`);
-  });
-});
-
-describe('systemd quoting', () => {
-  it('doubles % and $ and quotes words with spaces, quotes and backslashes', () => {
-    expect(systemdQuote('/opt/node')).toBe('/opt/node');
-    expect(systemdQuote('/a b/c')).toBe('"/a b/c"');
-    expect(systemdQuote('50%')).toBe('50%%');
-    expect(systemdQuote('$HOME')).toBe('$$HOME');
-    expect(systemdQuote('say "hi"\\')).toBe('"say \\"hi\\"\\\\"');
-    const unit = renderSystemdUnit({
-      argv: ['/n', '/x y/d.js'],
-      home: '/h%1',
-      path: '/bin',
-      stopTimeoutSec: 90,
-    });
-    expect(unit).toContain('ExecStart=/n "/x y/d.js"');
-    expect(unit).toContain('Environment=WORKTRAIN_HOME=/h%%1');
   });
 });

@@ -17,103 +17,17 @@ import { homedir } from 'node:os';
 import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { err, ok, type Result, resolveWorktrainPaths } from '@worktrain/contracts';
+import type { ServicePlatform, ServiceSpec } from '@worktrain/runtime';
 import { type CliError, cliError, usageError } from '../cli-error.js';
 import type { CliDeps } from '../deps.js';
 
-export type ServicePlatform = 'systemd' | 'launchd';
-export const SERVICE_PLATFORMS: readonly ServicePlatform[] = ['systemd', 'launchd'];
-
-/** systemd unit name and launchd label of the daemon. */
-export const SYSTEMD_UNIT = 'worktrain-daemon.service';
-export const LAUNCHD_LABEL = 'dev.worktrain.daemon';
-
-/** What the service runs and with which environment. */
-export interface ServiceSpec {
-  /** The command line: absolute node binary, absolute `worktrain-daemon` script, options. */
-  readonly argv: readonly string[];
-  /** `WORKTRAIN_HOME` (absolute). */
-  readonly home: string;
-  /** `PATH` for the daemon (and the agent's commands: git, node, the repo's tools). */
-  readonly path: string;
-  /** Seconds the service manager waits after SIGTERM (the daemon drains first). */
-  readonly stopTimeoutSec: number;
-}
-
 /**
- * Quotes one word of a systemd command line or `Environment=` value: `%` is a specifier and `$` a variable
- * reference in unit files (systemd.unit(5), systemd.service(5) "Command lines"), so they are doubled; words
- * with spaces, quotes or backslashes are double-quoted with C-style escapes.
+ * The service managers `--platform` accepts: a copy of @worktrain/runtime's `SERVICE_PLATFORMS` (kept equal
+ * by a test), so registering the option does not load the runtime at CLI start-up.
  */
-export function systemdQuote(word: string): string {
-  const escaped = word.replaceAll('%', '%%').replaceAll('$', '$$$$');
-  return /[\s"'\\]/.test(escaped) || escaped === ''
-    ? `"${escaped.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`
-    : escaped;
-}
+export const SERVICE_PLATFORMS = ['systemd', 'launchd'] as const satisfies readonly ServicePlatform[];
 
-/** The systemd user unit (`~/.config/systemd/user/worktrain-daemon.service`). */
-export function renderSystemdUnit(spec: ServiceSpec): string {
-  return [
-    '# Written by `worktrain daemon install`; run it again to update this file.',
-    `# Stop and remove: systemctl --user disable --now ${SYSTEMD_UNIT} && rm <this file>`,
-    '[Unit]',
-    `Description=WorkTrain daemon (WORKTRAIN_HOME=${spec.home.replaceAll('%', '%%')})`,
-    'After=network-online.target',
-    'Wants=network-online.target',
-    '',
-    '[Service]',
-    'Type=simple',
-    `Environment=${systemdQuote(`WORKTRAIN_HOME=${spec.home}`)}`,
-    `Environment=${systemdQuote(`PATH=${spec.path}`)}`,
-    // A path setting, not a command line: taken verbatim (spaces allowed, no quotes), only specifiers expand.
-    `WorkingDirectory=${spec.home.replaceAll('%', '%%')}`,
-    `ExecStart=${spec.argv.map(systemdQuote).join(' ')}`,
-    // SIGTERM drains running sessions (drainTimeoutMs); give it that long before SIGKILL.
-    'KillSignal=SIGTERM',
-    'KillMode=mixed',
-    `TimeoutStopSec=${spec.stopTimeoutSec}`,
-    'Restart=on-failure',
-    'RestartSec=5',
-    '',
-    '[Install]',
-    'WantedBy=default.target',
-    '',
-  ].join('\n');
-}
-
-const xml = (s: string): string =>
-  s.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
-
-/** The launchd agent (`~/Library/LaunchAgents/dev.worktrain.daemon.plist`), see launchd.plist(5). */
-export function renderLaunchdPlist(spec: ServiceSpec): string {
-  const logs = join(spec.home, 'logs', 'daemon.out');
-  return [
-    '<?xml version="1.0" encoding="UTF-8"?>',
-    '<!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">',
-    '<!-- Written by `worktrain daemon install`; run it again to update this file. -->',
-    '<plist version="1.0">',
-    '<dict>',
-    `  <key>Label</key><string>${LAUNCHD_LABEL}</string>`,
-    '  <key>ProgramArguments</key>',
-    '  <array>',
-    ...spec.argv.map((a) => `    <string>${xml(a)}</string>`),
-    '  </array>',
-    '  <key>EnvironmentVariables</key>',
-    '  <dict>',
-    `    <key>WORKTRAIN_HOME</key><string>${xml(spec.home)}</string>`,
-    `    <key>PATH</key><string>${xml(spec.path)}</string>`,
-    '  </dict>',
-    `  <key>WorkingDirectory</key><string>${xml(spec.home)}</string>`,
-    '  <key>RunAtLoad</key><true/>',
-    '  <key>KeepAlive</key><dict><key>SuccessfulExit</key><false/></dict>',
-    `  <key>ExitTimeOut</key><integer>${spec.stopTimeoutSec}</integer>`,
-    `  <key>StandardOutPath</key><string>${xml(logs)}</string>`,
-    `  <key>StandardErrorPath</key><string>${xml(logs)}</string>`,
-    '</dict>',
-    '</plist>',
-    '',
-  ].join('\n');
-}
+export type { ServicePlatform } from '@worktrain/runtime';
 
 export interface DaemonInstallOptions {
   readonly home?: string;
@@ -188,19 +102,11 @@ export async function executeDaemonInstall(
         ? join(deps.env.XDG_CONFIG_HOME ?? join(home, '.config'), 'systemd', 'user')
         : join(home, 'Library', 'LaunchAgents')),
   );
-  const file = join(targetDir, platform === 'systemd' ? SYSTEMD_UNIT : `${LAUNCHD_LABEL}.plist`);
-  const content = platform === 'systemd' ? renderSystemdUnit(spec) : renderLaunchdPlist(spec);
-  const uid = process.getuid?.() ?? 501;
-  const enableArgv: string[][] =
-    platform === 'systemd'
-      ? [
-          ['systemctl', '--user', 'daemon-reload'],
-          ['systemctl', '--user', 'enable', '--now', SYSTEMD_UNIT],
-        ]
-      : [
-          ['launchctl', 'bootstrap', `gui/${uid}`, file],
-          ['launchctl', 'enable', `gui/${uid}/${LAUNCHD_LABEL}`],
-        ];
+  const { renderServiceFile, serviceEnableCommands } = await import('@worktrain/runtime');
+  const rendered = renderServiceFile(platform, spec);
+  const file = join(targetDir, rendered.fileName);
+  const content = rendered.content;
+  const enableArgv = serviceEnableCommands(platform, file, process.getuid?.() ?? 501);
   const enableCommands = enableArgv.map((a) => a.map(shellWord).join(' '));
   if (platform === 'systemd')
     warnings.push(

@@ -5,11 +5,10 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { err, ok, type Result, sleep, type WorktrainPaths } from '@worktrain/contracts';
+import { err, ok, type Result, type WorktrainPaths } from '@worktrain/contracts';
 import type { StartedRuntime } from '@worktrain/runtime';
 import { type CliError, cliError } from '../cli-error.js';
 import type { CliDeps } from '../deps.js';
-import { createJsonLogger } from './daemon-logger.js';
 
 /**
  * Loads the config of `paths`, starts an in-process runtime (logs to `<logs>/daemon.log` as `component`),
@@ -23,7 +22,7 @@ export async function withInProcessRuntime<T>(
   body: (rt: StartedRuntime) => Promise<Result<T, CliError>>,
 ): Promise<Result<T, CliError>> {
   // Imported here, not at start-up: the runtime (agent, delivery, forge clients) is the CLI's heaviest part.
-  const { createRuntime, loadRuntimeConfig } = await import('@worktrain/runtime');
+  const { createRuntime, createWorktrainLogger, loadRuntimeConfig } = await import('@worktrain/runtime');
   const config = loadRuntimeConfig({ configPath: paths.config, envFile: paths.envFile, env: deps.env });
   if (config.isErr())
     return err(
@@ -34,8 +33,11 @@ export async function withInProcessRuntime<T>(
     config: { ...config.value, queue: { ...config.value.queue, name: 'cli' }, maxConcurrentSessions: 1 },
     paths,
     env: deps.env,
-    logger: createJsonLogger(join(paths.logs, 'daemon.log'), deps.env.WORKTRAIN_LOG_LEVEL ?? 'info', {
-      component,
+    logger: createWorktrainLogger({
+      name: 'worktrain',
+      level: deps.env.WORKTRAIN_LOG_LEVEL ?? 'info',
+      file: join(paths.logs, 'daemon.log'),
+      bindings: { component },
     }),
     http: false,
     triggers: false,
@@ -51,21 +53,22 @@ export async function withInProcessRuntime<T>(
 }
 
 /**
- * Polls a task of an in-process runtime (every 200 ms) until it succeeds, is dead-lettered or has no
- * attempts left, or the user interrupts (`interrupted`).
+ * Waits (the queue's `awaitTerminal`, polling every 200 ms) until a task of an in-process runtime
+ * succeeds, is dead-lettered or has no attempts left, or the user interrupts (`interrupted`).
  */
 export async function waitForTask(
   deps: CliDeps,
   rt: StartedRuntime,
   taskId: string,
 ): Promise<Result<{ state: string; error: string | null }, CliError>> {
-  for (;;) {
-    if (deps.signal?.aborted === true) return ok({ state: 'interrupted', error: 'interrupted' });
-    const t = await rt.queue.get(taskId);
-    if (t.isErr()) return err(cliError('QUEUE_ERROR', t.error.message, { queueCode: t.error.code }));
-    const s = t.value;
-    if (s.state === 'succeeded' || s.state === 'dead' || (s.state === 'failed' && s.attempt >= s.maxAttempts))
-      return ok({ state: s.state, error: s.lastError?.message ?? null });
-    await sleep(200);
-  }
+  const { awaitTerminal } = await import('@worktrain/queue');
+  const waited = await awaitTerminal(rt.queue, taskId, {
+    ...(deps.signal !== undefined ? { signal: deps.signal } : {}),
+  });
+  if (waited.isErr())
+    return err(cliError('QUEUE_ERROR', waited.error.message, { queueCode: waited.error.code }));
+  const outcome = waited.value;
+  // No timeout was given: the wait ends terminal or interrupted.
+  if (outcome.status !== 'terminal') return ok({ state: 'interrupted', error: 'interrupted' });
+  return ok({ state: outcome.task.state, error: outcome.task.lastError?.message ?? null });
 }
