@@ -1,4 +1,4 @@
-import { err, ok, type Result } from '@worktrain/contracts';
+import { err, ok, parseDuration, type Result } from '@worktrain/contracts';
 import * as z from 'zod';
 import { type CliError, usageError } from './cli-error.js';
 import type { OutputFormat } from './render.js';
@@ -45,22 +45,14 @@ export function parsePositiveInt(
   );
 }
 
-const DURATION_UNITS_MS: Readonly<Record<string, number>> = {
-  s: 1000,
-  m: 60_000,
-  h: 3_600_000,
-  d: 86_400_000,
-  w: 604_800_000,
-};
-
 /**
  * Parses `--since`: either a duration back from `nowMs` (`30m`, `12h`, `7d`, `2w`, `45s`) or an ISO 8601
  * date/time (`2026-11-25`, `2026-11-25T10:00:00Z`). Returns ms since the epoch; USAGE error otherwise.
  */
 export function parseSince(value: string | undefined, nowMs: number): Result<number | undefined, CliError> {
   if (value === undefined) return ok(undefined);
-  const duration = /^(\d+)([smhdw])$/.exec(value);
-  if (duration) return ok(nowMs - Number(duration[1]) * (DURATION_UNITS_MS[duration[2] ?? 's'] ?? 1000));
+  const duration = parseDuration(value);
+  if (duration !== undefined) return ok(nowMs - duration);
   if (/^\d{4}-\d{2}-\d{2}/.test(value)) {
     const ms = Date.parse(value);
     if (!Number.isNaN(ms)) return ok(ms);

@@ -4,7 +4,7 @@
  * wires the session store in as the source of session facts and renders the result. `clean` is a dry run
  * unless `--yes`; `--force` also discards uncommitted files and unpushed branches.
  */
-import { err, ok, type Result, resolveWorktrainPaths } from '@worktrain/contracts';
+import { err, ok, parseDuration, type Result, resolveWorktrainPaths } from '@worktrain/contracts';
 import type { SessionStore } from '@worktrain/session-store';
 // Types only: `@worktrain/workspace` is imported when a worktree command runs (see withInventory).
 import type * as WorkspacePackage from '@worktrain/workspace';
@@ -227,15 +227,13 @@ function renderClean(o: WorktreeCleanOutput): string {
 
 // -------------------------------------------------------------------------------------------- register
 
-const DURATION = /^(\d+)([smhdw])$/;
-const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
-
-function parseDuration(option: string, raw: string | undefined): Result<number | undefined, CliError> {
+/** `--older-than`: a duration (contracts' `parseDuration`: 30m, 12h, 7d, 2w) → ms; a usage error otherwise. */
+function parseDurationOption(option: string, raw: string | undefined): Result<number | undefined, CliError> {
   if (raw === undefined) return ok(undefined);
-  const m = DURATION.exec(raw);
-  if (m === null)
-    return err(usageError(`option '${option}' expects a duration such as 30m, 12h, 7d, got '${raw}'`));
-  return ok(Number(m[1]) * (UNIT_MS[m[2] ?? 's'] ?? 1000));
+  const ms = parseDuration(raw);
+  return ms !== undefined
+    ? ok(ms)
+    : err(usageError(`option '${option}' expects a duration such as 30m, 12h, 7d, got '${raw}'`));
 }
 
 export function registerWorktreeCommands(program: Command, ctx: CommandContext): void {
@@ -278,7 +276,7 @@ export function registerWorktreeCommands(program: Command, ctx: CommandContext):
         await ctx.run(
           command,
           async (g) => {
-            const older = parseDuration('--older-than', raw.olderThan);
+            const older = parseDurationOption('--older-than', raw.olderThan);
             if (older.isErr()) return err(older.error);
             return executeWorktreeClean(deps, {
               ...(g.home !== undefined ? { home: g.home } : {}),
