@@ -20,30 +20,48 @@ let home: { path: string; cleanup: () => void };
 
 function recordChange(): void {
   const keys = openSigningKeyring(join(home.path, 'keys', 'signing'))._unsafeUnwrap();
-  const store = openSqliteProofStore({ path: join(home.path, 'worktrain.db'), sign: keys.sign })._unsafeUnwrap();
+  const store = openSqliteProofStore({
+    path: join(home.path, 'worktrain.db'),
+    sign: keys.sign,
+  })._unsafeUnwrap();
   const runtime = { kind: 'runtime' as const, id: 'daemon' };
-  store.open('proof_1', { repo: 'acme/web', branch: 'worktrain/sess_1', sessionId: 'sess_1', pullRequestUrl: PR }, runtime);
+  store.open(
+    'proof_1',
+    { repo: 'acme/web', branch: 'worktrain/sess_1', sessionId: 'sess_1', pullRequestUrl: PR },
+    runtime,
+  );
   store.append('proof_1', {
     gate: 'tests',
     verdict: 'pass',
     actor: runtime,
     evidence: [{ kind: 'command', data: { argv: ['npm', 'test'], exitCode: 0 } }],
   });
-  store.append('proof_1', { gate: 'review', verdict: 'fail', actor: { kind: 'session', id: 'sess_r' }, note: 'blocking' });
+  store.append('proof_1', {
+    gate: 'review',
+    verdict: 'fail',
+    actor: { kind: 'session', id: 'sess_r' },
+    note: 'blocking',
+  });
   store.close();
 }
 
 /** Flips the review to pass and re-hashes every entry, as someone with write access to the file could. */
 function forgeReview(): void {
   const db = new Database(join(home.path, 'worktrain.db'));
-  const rows = db.prepare("SELECT seq, body FROM proof_entries WHERE proof_id = 'proof_1' ORDER BY seq").all() as {
+  const rows = db
+    .prepare("SELECT seq, body FROM proof_entries WHERE proof_id = 'proof_1' ORDER BY seq")
+    .all() as {
     seq: number;
     body: string;
   }[];
   let prev: string | null = null;
   for (const row of rows) {
     const e = JSON.parse(row.body) as ProofEntry;
-    const { hash: _old, ...body } = { ...e, verdict: e.gate === 'review' ? 'pass' : e.verdict, prevHash: prev };
+    const { hash: _old, ...body } = {
+      ...e,
+      verdict: e.gate === 'review' ? 'pass' : e.verdict,
+      prevHash: prev,
+    };
     const hash = proofEntryHash(body);
     db.prepare("UPDATE proof_entries SET body = ? WHERE proof_id = 'proof_1' AND seq = ?").run(
       JSON.stringify({ ...body, hash }),
@@ -69,7 +87,11 @@ describe('worktrain verify', () => {
       expect(run.stdout).toMatch(/fail\s+review/);
     }
     const json = await runWorktrain(['verify', PR, '--format', 'json'], { home: home.path });
-    expect(parseJson(json)).toMatchObject({ ok: true, keySource: 'ring', proofs: [{ proofId: 'proof_1', entries: 3, sealedThrough: 2 }] });
+    expect(parseJson(json)).toMatchObject({
+      ok: true,
+      keySource: 'ring',
+      proofs: [{ proofId: 'proof_1', entries: 3, sealedThrough: 2 }],
+    });
   });
 
   it('fails a record rewritten with every hash recomputed: the seal does not match', async () => {
@@ -119,7 +141,8 @@ describe('worktrain keys', () => {
     recordChange();
     const rotated = await runWorktrain(['keys', 'rotate', '--format', 'json'], { home: home.path });
     expect(rotated.code, rotated.stderr).toBe(0);
-    const keys = (parseJson(rotated) as { keys: { keyId: string; current: boolean; jwk: { crv: string } }[] }).keys;
+    const keys = (parseJson(rotated) as { keys: { keyId: string; current: boolean; jwk: { crv: string } }[] })
+      .keys;
     expect(keys).toHaveLength(2);
     expect(keys.filter((k) => k.current)).toHaveLength(1);
     expect(keys[0]?.jwk.crv).toBe('Ed25519');

@@ -1,5 +1,5 @@
 import type { Clock, IdGenerator, JsonValue, Logger, Result, SessionEvent } from '@worktrain/contracts';
-import { describeThrown, err, ok, randomIds, silentLogger, systemClock } from '@worktrain/contracts';
+import { err, ok, randomIds, silentLogger, systemClock } from '@worktrain/contracts';
 import { openDatabase } from '@worktrain/contracts/sqlite';
 import Database from 'better-sqlite3';
 import type { PreparedAppend } from '../append-core.js';
