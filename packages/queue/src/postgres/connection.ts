@@ -1,6 +1,11 @@
-import { describeThrown, makeError } from '@worktrain/contracts';
+import { type BackoffPolicy, computeBackoff, describeThrown, makeError, sleep } from '@worktrain/contracts';
 import pg from 'pg';
 import type { QueueError } from '../queue.js';
+
+/** Reconnecting an operation: 50 ms doubling to 2 s; equal jitter so a restarted server is not hit at once. */
+const CONNECT_BACKOFF: BackoffPolicy = { baseMs: 50, capMs: 2000, jitter: 'equal' };
+/** Re-LISTENing after the server went away: 100 ms doubling to 5 s. */
+const LISTEN_BACKOFF: BackoffPolicy = { baseMs: 100, capMs: 5000, jitter: 'equal' };
 
 /** Connection settings of the PostgreSQL backend. */
 export interface PgConnectionOptions {
@@ -48,7 +53,7 @@ export class DomainAbort extends Error {
 
 /**
  * A pool that survives server restarts (every session runs with `synchronous_commit = on`): idle clients that die are dropped (never crash the process), and
- * operations that fail to *connect* are retried with exponential backoff (50 ms doubling to 2 s) until
+ * operations that fail to *connect* are retried with exponential backoff (50 ms doubling to 2 s, equal jitter) until
  * `reconnectTimeoutMs`. An operation whose connection dies *mid-flight* is retried only when `idempotent`;
  * otherwise it fails with STORE_UNAVAILABLE, its outcome unknown and not acknowledged.
  */
@@ -79,15 +84,20 @@ export class PgConnection {
     body: (c: pg.PoolClient) => Promise<T>,
   ): Promise<T> {
     const deadline = Date.now() + this.reconnectTimeoutMs;
-    let delay = 50;
+    let retry = 0;
+    let delay = computeBackoff(retry, CONNECT_BACKOFF);
+    const wait = async (): Promise<void> => {
+      await sleep(delay);
+      retry += 1;
+      delay = computeBackoff(retry, CONNECT_BACKOFF);
+    };
     for (;;) {
       let client: pg.PoolClient;
       try {
         client = await this.pool.connect();
       } catch (thrown) {
         if (!isConnectionError(thrown) || Date.now() + delay > deadline) throw thrown;
-        await new Promise((r) => setTimeout(r, delay));
-        delay = Math.min(delay * 2, 2000);
+        await wait();
         continue;
       }
       try {
@@ -98,8 +108,7 @@ export class PgConnection {
         const broken = isConnectionError(thrown);
         client.release(broken ? (thrown as Error) : undefined);
         if (!broken || !idempotent || Date.now() + delay > deadline) throw thrown;
-        await new Promise((r) => setTimeout(r, delay));
-        delay = Math.min(delay * 2, 2000);
+        await wait();
       }
     }
   }
@@ -125,13 +134,13 @@ export class PgConnection {
 }
 
 /**
- * A dedicated LISTEN connection that reconnects with backoff (100 ms doubling to 5 s) when the server goes
+ * A dedicated LISTEN connection that reconnects with backoff (100 ms doubling to 5 s, equal jitter) when the server goes
  * away, calling `onReconnect` so callers poll for work they may have missed meanwhile.
  */
 export class PgListener {
   private client: pg.Client | null = null;
   private stopped = false;
-  private delay = 100;
+  private retry = 0;
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -154,7 +163,7 @@ export class PgListener {
       await client.connect();
       await client.query(`LISTEN "${this.channel}"`);
       this.client = client;
-      this.delay = 100;
+      this.retry = 0;
       this.onReconnect();
     } catch {
       this.restart(client);
@@ -165,12 +174,15 @@ export class PgListener {
     if (this.stopped || this.timer !== null) return;
     if (this.client === client) this.client = null;
     client.end().catch(() => undefined);
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      void this.start();
-    }, this.delay);
+    this.timer = setTimeout(
+      () => {
+        this.timer = null;
+        void this.start();
+      },
+      computeBackoff(this.retry, LISTEN_BACKOFF),
+    );
     this.timer.unref();
-    this.delay = Math.min(this.delay * 2, 5000);
+    this.retry += 1;
     this.onReconnect();
   }
 
