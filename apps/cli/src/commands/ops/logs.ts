@@ -1,7 +1,7 @@
 /** `worktrain logs`: the daemon's JSON-lines log (`<home>/logs/daemon.log`), filtered and rendered. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { err, ok, type Result, resolveWorktrainPaths } from '@worktrain/contracts';
+import { err, ok, parseDuration, type Result, resolveWorktrainPaths } from '@worktrain/contracts';
 import type { Command } from 'commander';
 import { type CliError, usageError } from '../../cli-error.js';
 import type { CliDeps } from '../../deps.js';
@@ -70,11 +70,8 @@ export function executeLogs(
 
 function parseSinceOption(raw: string | undefined, now: number): Result<number | undefined, CliError> {
   if (raw === undefined) return ok(undefined);
-  const m = /^(\d+)([smhd])$/.exec(raw);
-  if (m !== null) {
-    const unit = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 's' | 'm' | 'h' | 'd'];
-    return ok(now - Number(m[1]) * unit);
-  }
+  const duration = parseDuration(raw);
+  if (duration !== undefined) return ok(now - duration);
   const t = Date.parse(raw);
   return Number.isNaN(t)
     ? err(usageError(`--since expects 30m, 12h, 7d or an ISO date, got '${raw}'`))

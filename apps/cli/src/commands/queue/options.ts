@@ -3,7 +3,7 @@
  * the audit actor, and the `--database-url` / `--schema` target flags with the `--queue/--since/--limit` filters.
  */
 import { userInfo } from 'node:os';
-import { err, ok, type Result } from '@worktrain/contracts';
+import { err, ok, parseDuration, type Result } from '@worktrain/contracts';
 import type { TaskState } from '@worktrain/queue';
 import type { Command } from 'commander';
 import { type CliError, usageError } from '../../cli-error.js';
@@ -22,19 +22,10 @@ export const TASK_STATES = [
   'dead',
 ] as const satisfies readonly TaskState[];
 
-const DURATION_MS: Readonly<Record<string, number>> = {
-  s: 1000,
-  m: 60_000,
-  h: 3_600_000,
-  d: 86_400_000,
-  w: 604_800_000,
-};
-
-/** Parses `--older-than`: a duration such as `45s`, `30m`, `12h`, `7d`, `2w` → ms. USAGE error otherwise. */
+/** Parses `--older-than`: a duration such as `45s`, `30m`, `12h`, `7d`, `2w` → ms (contracts' `parseDuration`). USAGE error otherwise. */
 export function parseOlderThan(value: string): Result<number, CliError> {
-  const m = /^(\d+)([smhdw])$/.exec(value.trim());
-  const ms = m ? Number(m[1]) * (DURATION_MS[m[2] ?? 's'] ?? 1000) : Number.NaN;
-  if (!Number.isSafeInteger(ms)) {
+  const ms = parseDuration(value);
+  if (ms === undefined) {
     return err(usageError(`option '--older-than' expects a duration (30m, 12h, 7d, 2w), got '${value}'`));
   }
   return ok(ms);
