@@ -26,4 +26,5 @@ export const bundledWorkflowIds: readonly string[] = Object.freeze([
   'wr.discovery',
   'wr.mr-review',
   'wr.quick-task',
+  'wr.review-fix',
 ]);

@@ -114,6 +114,7 @@ describe('bundled workflows', () => {
   it.each([
     ['wr.coding-task.json', 'handoff'],
     ['wr.quick-task.json', 'report'],
+    ['wr.review-fix.json', 'handoff'],
   ])(
     '%s: the final step asks to fill the delivery template into prBody only when one is given',
     (file, stepId) => {
