@@ -8,7 +8,7 @@ export type {
   ActionGateRequest,
 } from './loop/action-gate.js';
 export { ACTION_GATE_TRACES } from './loop/action-gate.js';
-export type { Budget, BudgetHit, BudgetKind } from './loop/budget.js';
+export type { Budget, BudgetHit, BudgetKind, SharedBudget } from './loop/budget.js';
 export { DEFAULT_BUDGET } from './loop/budget.js';
 export type {
   ConversationStore,

@@ -4,7 +4,7 @@ import type { Engine } from '@worktrain/engine';
 import type { SessionStore } from '@worktrain/session-store';
 import type { AgentError } from './errors.js';
 import type { ActionGate } from './loop/action-gate.js';
-import type { Budget, BudgetHit } from './loop/budget.js';
+import type { Budget, BudgetHit, SharedBudget } from './loop/budget.js';
 import type { ConversationStore } from './loop/conversation-store.js';
 import type { RulesLimits } from './loop/prompt.js';
 import type { SteerSource } from './loop/steer.js';
@@ -47,6 +47,11 @@ export interface RunSessionOptions {
    * does not count against `budget.maxWallClockMs`. Absent: no gate (only the hard budgets).
    */
   readonly actionGate?: ActionGate;
+  /**
+   * A budget this session shares with others (its pipeline's): charged after every model turn, checked
+   * before every model request; when spent the run ends with `budget_exceeded` (budget `pipeline`).
+   */
+  readonly sharedBudget?: SharedBudget;
 }
 
 export interface SessionStats {

@@ -68,7 +68,16 @@ export const SessionEventDataSchemas = {
     actor: z.string(),
     previousStatus: z.literal('failed'),
     budget: z
-      .enum(['turns', 'wall_clock', 'tokens', 'money', 'stall', 'repeated_calls', 'blocked_attempts'])
+      .enum([
+        'turns',
+        'wall_clock',
+        'tokens',
+        'money',
+        'stall',
+        'repeated_calls',
+        'blocked_attempts',
+        'pipeline',
+      ])
       .optional(),
     taskId: z.string().optional(),
     limits: z.object({
@@ -188,7 +197,16 @@ export const SessionEventDataSchemas = {
     details: text.optional(),
   }),
   budget_exceeded: z.object({
-    budget: z.enum(['turns', 'wall_clock', 'tokens', 'money', 'stall', 'repeated_calls', 'blocked_attempts']),
+    budget: z.enum([
+      'turns',
+      'wall_clock',
+      'tokens',
+      'money',
+      'stall',
+      'repeated_calls',
+      'blocked_attempts',
+      'pipeline',
+    ]),
     limit: z.number(),
     observed: z.number(),
   }),

@@ -1,6 +1,20 @@
 // Errors.
 export type { CoordinatorError, CoordinatorErrorCode } from './errors.js';
 export { coordinatorError } from './errors.js';
+// The bundled `feature` pipeline.
+export type { FeaturePipelineOptions } from './feature/feature.js';
+export { createFeaturePipeline, DEFAULT_MAX_FIX_ROUNDS } from './feature/feature.js';
+export { MERGE_POLL_INTERVAL_MS } from './feature/merge-stage.js';
+export type {
+  FeatureState,
+  FeatureWorkflows,
+  ForgeFailure,
+  MergeApproval,
+  MergeForge,
+  MergeGatePorts,
+  MergeLogEntry,
+} from './feature/state.js';
+export { DEFAULT_FEATURE_WORKFLOWS, FeatureStateSchema, pipelineBranch } from './feature/state.js';
 // The merge gate.
 export type { MergeDecision, MergeEvidence } from './merge/decide.js';
 export { decideMerge } from './merge/decide.js';
@@ -37,6 +51,7 @@ export { openSqlitePipelineStore, PIPELINE_MIGRATION_SET } from './pipeline/sqli
 export type {
   BudgetGate,
   BudgetHit,
+  ChildDelivery,
   ChildHandle,
   ChildOutcome,
   ChildUsage,
@@ -74,6 +89,28 @@ export type { ProofLookup, ProofStore, SqliteProofStoreOptions, StoredProof } fr
 export { openSqliteProofStore, PROOF_MIGRATION_SET } from './proof/sqlite-store.js';
 export type { VerifiedProof, VerifyChangeOptions, VerifyChangeReport } from './proof/verify-change.js';
 export { verifyChange } from './proof/verify-change.js';
+// Session seals: Ed25519 signatures over a session's chain head.
+export type {
+  SessionHead,
+  SessionSeal,
+  SessionSealProblem,
+  SessionSealProblemCode,
+  SessionSealVerification,
+} from './session-seal/seal.js';
+export {
+  SessionSealSchema,
+  sessionSealMessage,
+  signSessionHead,
+  verifySessionSeals,
+} from './session-seal/seal.js';
+export type { SessionSealStore, SqliteSessionSealStoreOptions } from './session-seal/sqlite-store.js';
+export {
+  openSqliteSessionSealStore,
+  SESSION_SEAL_MIGRATION_SET,
+  sealSessionHead,
+} from './session-seal/sqlite-store.js';
+export type { SessionLogVerification, SessionSealSource } from './session-seal/verify-session.js';
+export { trustedKeyMap, verifySession, verifySessionIn } from './session-seal/verify-session.js';
 // Signing keys.
 export type { PublicSigningKey, SigningKeyring } from './signing/keyring.js';
 export {

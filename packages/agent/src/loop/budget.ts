@@ -10,7 +10,9 @@ export type BudgetKind =
   | 'money'
   | 'stall'
   | 'repeated_calls'
-  | 'blocked_attempts';
+  | 'blocked_attempts'
+  /** The pipeline's shared budget ({@link SharedBudget}) is spent, by this session or its siblings. */
+  | 'pipeline';
 
 /** Limits of one session. Units: turns, ms, tokens (input+output+cache read+cache write), USD, calls. */
 export interface Budget {
@@ -36,6 +38,18 @@ export const DEFAULT_BUDGET: Budget = {
   stallTimeoutMs: 180_000,
   maxRepeatedCalls: 5,
 };
+
+/**
+ * A budget shared with other sessions (a coordinator pipeline's, DESIGN §9): charged after each model turn
+ * with that turn's spend, and asked before each model request; once `exhausted()` is non-null the session
+ * stops with `budget_exceeded` (budget `pipeline`) before it sends the request.
+ */
+export interface SharedBudget {
+  /** Adds one turn's spend (deltas: 1 turn, its tokens, its USD). */
+  charge(delta: { readonly turns: number; readonly tokens: number; readonly costUsd: number }): void;
+  /** The first shared limit reached (`max` and `observed` in that limit's unit), or null. */
+  exhausted(): { readonly limit: string; readonly max: number; readonly observed: number } | null;
+}
 
 /** A budget hit: which budget, its limit and what was observed. */
 export interface BudgetHit {

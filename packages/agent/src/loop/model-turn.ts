@@ -96,6 +96,15 @@ export async function runModelTurn(
   const turn = result.value;
   const cost = provider.cost(turn.usage);
   addUsage(totals, turn.usage, cost);
+  ctx.options.sharedBudget?.charge({
+    turns: 1,
+    tokens:
+      turn.usage.inputTokens +
+      turn.usage.outputTokens +
+      turn.usage.cacheReadTokens +
+      turn.usage.cacheWriteTokens,
+    costUsd: cost ?? 0,
+  });
   await ctx.record(
     [
       {

@@ -54,6 +54,9 @@ export async function beforeTurn(input: BeforeTurnInput): Promise<SessionEnding 
   if (control.aborted) return control.abortEnding();
   const hit = checkBeforeTurn(ctx.budget, totals, control.activeMs());
   if (hit !== undefined) return { kind: 'budget_exceeded', ...hit };
+  const shared = options.sharedBudget?.exhausted() ?? null;
+  if (shared !== null)
+    return { kind: 'budget_exceeded', budget: 'pipeline', limit: shared.max, observed: shared.observed };
   // The kill switch of another process (CLI, console) records session_aborted; stop before the next turn.
   const summary = await options.store.getSummary(options.sessionId);
   if (summary.isOk() && summary.value.status === 'aborted')

@@ -32,7 +32,7 @@ export type MergeDecision =
   | { readonly action: 'merge'; readonly method: EffectiveMergeRules['method']; readonly sha: string }
   /** Every requirement holds but `auto` is false: a person approves the merge (high tier). */
   | { readonly action: 'await_person'; readonly sha: string }
-  /** CI has not reported on the head SHA yet; ask again until `ciTimeoutMs`. */
+  /** CI has not reported (or not finished) on the head SHA; ask again until `ciTimeoutMs`. */
   | { readonly action: 'wait_ci'; readonly sha: string }
   | { readonly action: 'refuse'; readonly reasons: readonly string[] };
 
@@ -58,9 +58,14 @@ export function decideMerge(rules: EffectiveMergeRules, evidence: MergeEvidence)
         else if (!evidence.tests.passed) failed.push('tests: failed');
         break;
       case 'ci':
-        if (evidence.ci === null || evidence.ci.sha !== sha || evidence.ci.state === 'pending')
+        // Nothing reported yet is a wait, not a failure: CI may start late; the gate's `ciTimeout` ends it.
+        if (
+          evidence.ci === null ||
+          evidence.ci.sha !== sha ||
+          evidence.ci.state === 'pending' ||
+          evidence.ci.state === 'none'
+        )
           ciPending = true;
-        else if (evidence.ci.state === 'none') failed.push(`ci: no check reported on ${sha.slice(0, 12)}`);
         else if (evidence.ci.state === 'failure') failed.push('ci: failed');
         break;
       case 'review_clean':

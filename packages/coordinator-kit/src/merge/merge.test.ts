@@ -98,7 +98,7 @@ describe('the merge decision', () => {
     expect(moved.action === 'refuse' && moved.reasons.join('; ')).toContain('tests: not run on bbbbbbbbbbbb');
   });
 
-  it('waits while CI has not reported, refuses when it failed or nothing reports', () => {
+  it('waits while CI is pending or has reported nothing yet (the gate times out), refuses when it failed', () => {
     expect(decideMerge(rules({ auto: true }), { ...green, ci: { state: 'pending', sha: SHA } }).action).toBe(
       'wait_ci',
     );
@@ -108,7 +108,7 @@ describe('the merge decision', () => {
       reasons: ['ci: failed'],
     });
     expect(decideMerge(rules({ auto: true }), { ...green, ci: { state: 'none', sha: SHA } }).action).toBe(
-      'refuse',
+      'wait_ci',
     );
   });
 

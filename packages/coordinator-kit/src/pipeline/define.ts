@@ -33,6 +33,10 @@ export interface StageContext<S> {
     handles: readonly ChildHandle[],
     timeoutMs?: number,
   ): Promise<Result<readonly ChildOutcome[], CoordinatorError>>;
+  /** Aborts when the run is stopped (daemon shutdown); a stage that waits returns early. */
+  readonly signal?: AbortSignal;
+  /** True once someone asked to cancel the pipeline (read from its log); long waits check it. */
+  cancelRequested(): boolean;
   /** Appends to the change's proof record (idempotent by `key`); an error when the pipeline has none. */
   proof(input: ProofEntryInput, key: string): Result<ProofEntry, CoordinatorError>;
 }

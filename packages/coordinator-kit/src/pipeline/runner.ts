@@ -322,6 +322,11 @@ function stageContext<S extends JsonObject>(
     state: current.state,
     attempt: current.attempt,
     budget: ledger,
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
+    cancelRequested() {
+      const read = store.read(pipelineId);
+      return read.isOk() && read.value.events.some((e) => e.data.kind === 'cancel_requested');
+    },
     async spawn(request) {
       const known = children.get(request.key);
       if (known !== undefined) return ok({ key: request.key, sessionId: known.sessionId });

@@ -24,6 +24,8 @@ export type ChildOutcome =
       /** The typed artifacts (`wr.*` kinds) the session's steps produced, in order. */
       readonly artifacts: readonly JsonObject[];
       readonly usage: ChildUsage;
+      /** What delivery did with the child's work (null for a child that is not delivered). */
+      readonly delivery: ChildDelivery | null;
     }
   | {
       readonly status: 'failed' | 'budget_stop' | 'killed';
@@ -32,6 +34,36 @@ export type ChildOutcome =
       readonly reason: string;
       readonly usage: ChildUsage;
     };
+
+/**
+ * A delivered child's change as the runtime recorded it (evidence the runtime gathered itself, never the
+ * agent's claim): the PR/MR, the pushed head, the checks it ran in the sandbox and the patch validator's
+ * verdict.
+ */
+export interface ChildDelivery {
+  /** The PR/MR's web URL and number (GitLab: iid). */
+  readonly url: string;
+  readonly number: number;
+  /** The head branch pushed to. */
+  readonly branch: string;
+  /** The commit delivery pushed (the PR's head when it pushed). */
+  readonly headSha: string;
+  /** Paths the change touches (relative to the repository root). */
+  readonly changedFiles: readonly string[];
+  /** The configured checks (tests) delivery ran in the sandbox on that commit; null when none are configured. */
+  readonly checks: {
+    readonly passed: boolean;
+    readonly results: readonly {
+      readonly name: string;
+      readonly exitCode: number | null;
+      readonly timedOut: boolean;
+      /** sha256 (hex) of the check's kept stdout and stderr. */
+      readonly outputSha256: string;
+    }[];
+  } | null;
+  /** The patch validator's verdict on the diff (scope, size, secrets, protected paths). */
+  readonly patch: { readonly passed: boolean; readonly problems: readonly string[] };
+}
 
 /** One child to start. `key` is unique within the pipeline and makes spawning idempotent. */
 export interface SpawnRequest {

@@ -6,11 +6,19 @@
  */
 import { err, type JsonObject, ok } from '@worktrain/contracts';
 import { coordinatorError } from '../../src/errors.js';
-import type { BudgetGate, ChildHandle, ChildOutcome, ChildUsage, SessionLauncher } from '../../src/index.js';
+import type {
+  BudgetGate,
+  ChildDelivery,
+  ChildHandle,
+  ChildOutcome,
+  ChildUsage,
+  SessionLauncher,
+} from '../../src/index.js';
 
 export interface ScriptedChild {
   readonly status?: 'completed' | 'failed' | 'killed';
   readonly artifacts?: readonly JsonObject[];
+  readonly delivery?: ChildDelivery;
   readonly reason?: string;
   /** What the child spends while it runs, charged in `steps` equal parts. */
   readonly usage?: ChildUsage;
@@ -49,7 +57,14 @@ export function scriptedLauncher(script: (key: string) => ScriptedChild | undefi
           const status = c.child.status ?? 'completed';
           c.outcome =
             status === 'completed'
-              ? { status, key, sessionId, artifacts: c.child.artifacts ?? [], usage: c.spent }
+              ? {
+                  status,
+                  key,
+                  sessionId,
+                  artifacts: c.child.artifacts ?? [],
+                  usage: c.spent,
+                  delivery: c.child.delivery ?? null,
+                }
               : { status, key, sessionId, reason: c.child.reason ?? status, usage: c.spent };
           continue;
         }
