@@ -44,6 +44,20 @@ describe('createWorktree', () => {
     expect(again).toMatchObject({ outcome: 'reattached', head: created.head });
   });
 
+  it('starts from the change branch on origin when given one (a fix round), else from the base', async () => {
+    const d = deps();
+    const prHead = await fx.pushFromElsewhere('worktrain/pl_1', { 'FIX.md': 'x\n' });
+    const fix = (
+      await createWorktree(d, { repoPath: fx.repo, sessionId: 's4', startFrom: 'worktrain/pl_1' })
+    )._unsafeUnwrap();
+    expect(fix).toMatchObject({ outcome: 'created', branch: 'worktrain/s4', baseBranch: 'main', head: prHead });
+    const first = (
+      await createWorktree(d, { repoPath: fx.repo, sessionId: 's5', startFrom: 'worktrain/pl_none' })
+    )._unsafeUnwrap();
+    expect(first.head).not.toBe(prHead);
+    expect(first.baseBranch).toBe('main');
+  });
+
   it('refuses a plain directory at the session path (WORKTREE_CONFLICT) and a bad session id', async () => {
     const d = deps();
     mkdirSync(join(fx.root, 'worktrees', 's3'), { recursive: true });

@@ -5,7 +5,15 @@
  */
 import { lstat, mkdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { err, ok, okAsync, ResultAsync, type WorktreeGitRef, worktreeGitRef } from '@worktrain/contracts';
+import {
+  err,
+  errAsync,
+  ok,
+  okAsync,
+  ResultAsync,
+  type WorktreeGitRef,
+  worktreeGitRef,
+} from '@worktrain/contracts';
 import { type WorkspaceError, workspaceError } from '../errors.js';
 import { checkWorktree, runGit } from '../git.js';
 import { withRepoLock } from '../locks.js';
@@ -142,55 +150,68 @@ function addWorktree(
   branch: string,
 ): ResultAsync<Worktree, WorkspaceError> {
   const repo = input.repoPath;
-  return (input.baseBranch === undefined ? deps.lookups.defaultBranch(repo) : okAsync(input.baseBranch))
-    .andThen((base) =>
-      deps.fetcher.freshFetch(repo, base, input.fetchedSince).map((baseHead) => ({ base, baseHead })),
-    )
-    .andThen(({ base, baseHead }) => {
-      const addNew = ['worktree', 'add', '--no-track', '-b', branch, path, baseHead];
-      return runGit(repo, addNew)
-        .map(() => ({ base, head: baseHead, reattached: false }))
-        .orElse(() =>
-          runGit(repo, ['rev-parse', '--verify', '--quiet', `refs/heads/${branch}`], {
-            okExitCodes: [1],
-          }).andThen((verified) => {
-            const branchExists = verified.exitCode === 0;
-            const args = branchExists ? ['worktree', 'add', path, branch] : addNew;
-            const head = branchExists ? verified.stdout.trim() : baseHead;
-            return runGit(repo, args)
-              .orElse(() => runGit(repo, ['worktree', 'prune']).andThen(() => runGit(repo, args)))
-              .map(() => ({ base, head, reattached: branchExists }));
-          }),
-        );
-    })
-    .andThen(({ base, head, reattached }) =>
-      freshRef(path, commonDir)
-        .andThen((ref) =>
-          ResultAsync.fromPromise(
-            writeFile(
-              join(ref.gitDir, WORKTRAIN_META_FILE),
-              JSON.stringify({
-                sessionId: input.sessionId,
-                createdAt: deps.ctx.clock.now(),
-                baseBranch: base,
-              }),
-            ),
-            (e) => workspaceError('IO_FAILED', 'Cannot write worktree metadata', { cause: String(e) }),
-          ).map(() => ref),
-        )
-        .map(
-          (ref): Worktree => ({
-            sessionId: input.sessionId,
-            path,
-            branch,
-            repoPath: repoPathOfCommonDir(commonDir),
-            baseBranch: base,
-            head,
-            outcome: reattached ? 'reattached' : 'created',
-            git: ref,
-          }),
-        ),
-    );
+  return (
+    (input.baseBranch === undefined ? deps.lookups.defaultBranch(repo) : okAsync(input.baseBranch))
+      .andThen((base) =>
+        deps.fetcher.freshFetch(repo, base, input.fetchedSince).map((baseHead) => ({ base, baseHead })),
+      )
+      // A fix round starts from the change's pushed branch (always freshly fetched); absent there, the base.
+      .andThen(({ base, baseHead }) =>
+        input.startFrom === undefined
+          ? okAsync({ base, baseHead })
+          : deps.fetcher
+              .freshFetch(repo, input.startFrom, undefined)
+              .map((head) => ({ base, baseHead: head }))
+              .orElse((e) =>
+                e.code === 'BASE_BRANCH_NOT_FOUND' ? okAsync({ base, baseHead }) : errAsync(e),
+              ),
+      )
+      .andThen(({ base, baseHead }) => {
+        const addNew = ['worktree', 'add', '--no-track', '-b', branch, path, baseHead];
+        return runGit(repo, addNew)
+          .map(() => ({ base, head: baseHead, reattached: false }))
+          .orElse(() =>
+            runGit(repo, ['rev-parse', '--verify', '--quiet', `refs/heads/${branch}`], {
+              okExitCodes: [1],
+            }).andThen((verified) => {
+              const branchExists = verified.exitCode === 0;
+              const args = branchExists ? ['worktree', 'add', path, branch] : addNew;
+              const head = branchExists ? verified.stdout.trim() : baseHead;
+              return runGit(repo, args)
+                .orElse(() => runGit(repo, ['worktree', 'prune']).andThen(() => runGit(repo, args)))
+                .map(() => ({ base, head, reattached: branchExists }));
+            }),
+          );
+      })
+      .andThen(({ base, head, reattached }) =>
+        freshRef(path, commonDir)
+          .andThen((ref) =>
+            ResultAsync.fromPromise(
+              writeFile(
+                join(ref.gitDir, WORKTRAIN_META_FILE),
+                JSON.stringify({
+                  sessionId: input.sessionId,
+                  createdAt: deps.ctx.clock.now(),
+                  baseBranch: base,
+                }),
+              ),
+              (e) => workspaceError('IO_FAILED', 'Cannot write worktree metadata', { cause: String(e) }),
+            ).map(() => ref),
+          )
+          .map(
+            (ref): Worktree => ({
+              sessionId: input.sessionId,
+              path,
+              branch,
+              repoPath: repoPathOfCommonDir(commonDir),
+              baseBranch: base,
+              head,
+              outcome: reattached ? 'reattached' : 'created',
+              git: ref,
+            }),
+          ),
+      )
+  );
 }
 
 /**

@@ -30,6 +30,11 @@ export interface CreateWorktreeInput {
   /** Branch on `origin` to start from; default: origin's default branch (its `HEAD`). */
   readonly baseBranch?: string;
   /**
+   * Start the session's branch from this branch on `origin` instead of the base when it exists there (a
+   * fix round on a pull request's head branch; fetched fresh). The base stays the PR's target.
+   */
+  readonly startFrom?: string;
+  /**
    * A fetch of the base branch that started at or after this time (ms epoch) is fresh enough, e.g. one
    * started by {@link WorkspaceManager.prefetchBase} when the task was enqueued; default: fetch now.
    */
