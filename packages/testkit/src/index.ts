@@ -63,6 +63,7 @@ export {
   sendGitHubWebhook,
 } from './github/webhook-events.js';
 export {
+  gitlabCommitStatusSchema,
   gitlabDiscussionSchema,
   gitlabIssueSchema,
   gitlabMemberSchema,
@@ -74,6 +75,7 @@ export {
 } from './gitlab/schemas.js';
 export { type FakeGitLab, type FakeGitLabOptions, startFakeGitLab } from './gitlab/server.js';
 export {
+  type FakeGitLabCommitStatus,
   type FakeGitLabIssue,
   type FakeGitLabMergeRequest,
   type FakeGitLabNote,
@@ -83,6 +85,7 @@ export {
   FakeGitLabState,
   type FakeGitLabUser,
   GITLAB_ACCESS_LEVELS,
+  type GitLabCommitStatusState,
   type GitLabFault,
   type GitLabPipelineStatus,
   type RecordedGitLabRequest,

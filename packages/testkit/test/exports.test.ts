@@ -19,6 +19,7 @@ it('exposes exactly the documented public surface', () => {
     'githubReviewEvent',
     'githubSpecValidator',
     'githubWebhookRequest',
+    'gitlabCommitStatusSchema',
     'gitlabDiscussionSchema',
     'gitlabIssueSchema',
     'gitlabMemberSchema',

@@ -119,6 +119,84 @@ describe('pipelines', () => {
   });
 });
 
+describe('squash and mergeability', () => {
+  it('squashes on merge with squash: true and names the squash commit', async () => {
+    const merged = (await (await merge({ sha: mr.sha, squash: true })).json()) as Record<string, unknown>;
+    expect(merged.squash).toBe(true);
+    expect(merged.squash_commit_sha).toMatch(/^[0-9a-f]{40}$/);
+    expect(merged.squash_commit_sha).not.toBe(merged.merge_commit_sha);
+  });
+
+  it('reads checking while mergeability is computed, and draft_status for a draft', async () => {
+    mr.mergeable = null;
+    expect(await (await api(`/merge_requests/${mr.iid}`)).json()).toMatchObject({
+      merge_status: 'checking',
+      detailed_merge_status: 'checking',
+      squash: false,
+      squash_commit_sha: null,
+    });
+    mr.mergeable = true;
+    mr.title = 'Draft: Fix';
+    expect(await (await api(`/merge_requests/${mr.iid}`)).json()).toMatchObject({
+      detailed_merge_status: 'draft_status',
+    });
+  });
+});
+
+describe('commit statuses', () => {
+  it('lists the statuses of a sha in an external pipeline that follows them', async () => {
+    const sha = mr.sha ?? '';
+    const lint = gl.state.setCommitStatus(project, {
+      sha,
+      name: 'lint',
+      status: 'running',
+      ref: 'worktrain/s1',
+    });
+    gl.state.setCommitStatus(project, { sha: 'd'.repeat(40), name: 'lint', status: 'failed' });
+    const statuses = async (query = '') =>
+      (await (await api(`/repository/commits/${sha}/statuses${query}`)).json()) as Array<
+        Record<string, unknown>
+      >;
+    expect(await statuses()).toEqual([
+      expect.objectContaining({
+        id: lint.id,
+        name: 'lint',
+        status: 'running',
+        sha,
+        pipeline_id: lint.pipelineId,
+      }),
+    ]);
+    const pipelines = async () =>
+      (await (await api(`/pipelines?sha=${sha}`)).json()) as Array<{
+        id: number;
+        status: string;
+        source: string;
+      }>;
+    expect(await pipelines()).toEqual([
+      expect.objectContaining({ id: lint.pipelineId, status: 'running', source: 'external' }),
+    ]);
+    // Setting the same name again moves that status; an allowed failure does not fail the pipeline.
+    gl.state.setCommitStatus(project, { sha, name: 'lint', status: 'success', ref: 'worktrain/s1' });
+    gl.state.setCommitStatus(project, {
+      sha,
+      name: 'audit',
+      status: 'failed',
+      ref: 'worktrain/s1',
+      allowFailure: true,
+    });
+    expect((await statuses()).map((s) => [s.name, s.status, s.allow_failure])).toEqual([
+      ['lint', 'success', false],
+      ['audit', 'failed', true],
+    ]);
+    expect((await pipelines()).map((p) => p.status)).toEqual(['success']);
+    expect((await statuses('?name=audit&sort=desc')).map((s) => s.name)).toEqual(['audit']);
+    gl.state.setCommitStatus(project, { sha, name: 'e2e', status: 'failed', ref: 'worktrain/s1' });
+    expect((await pipelines()).map((p) => p.status)).toEqual(['failed']);
+    expect(await statuses('?state=failed')).toMatchObject({ error: expect.any(String) });
+    expect(gl.state.schemaViolations.splice(0)).toHaveLength(1);
+  });
+});
+
 describe('members', () => {
   it("answers a member's access level, and 404 for a user who is not a member", async () => {
     gl.state.setMember(project, 'maria', GITLAB_ACCESS_LEVELS.developer);

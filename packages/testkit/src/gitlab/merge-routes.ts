@@ -1,10 +1,12 @@
 import type * as z from 'zod';
-import type { gitlabRenderer } from './objects.js';
+import { commitStatusJson, type gitlabRenderer } from './objects.js';
 import { type Json, message, type Reply, type RouteRegistrar } from './route-types.js';
 import {
+  gitlabCommitStatusSchema,
   gitlabMemberSchema,
   gitlabMergeRequestDetailSchema,
   gitlabPipelineSchema,
+  listCommitStatusesQuery,
   listPipelinesQuery,
   mergeBody,
   pageQuery,
@@ -25,10 +27,11 @@ export interface GitLabRouteKit {
 }
 
 const isDraft = (title: string): boolean => /^(draft:|\[draft\]|\(draft\))/i.test(title);
+const isTrue = (value: unknown): boolean => value === true || value === 'true';
 
 /**
- * Merge with the `sha` guard, pipelines of a commit or a merge request, and a member's access level:
- * what a merge gate reads and does on GitLab.
+ * Merge with the `sha` guard (and `squash`), pipelines of a commit or a merge request, the statuses of a
+ * commit, and a member's access level: what a merge gate reads and does on GitLab.
  */
 export function registerMergeRoutes(route: RouteRegistrar, kit: GitLabRouteKit): void {
   const { state, render } = kit;
@@ -59,6 +62,11 @@ export function registerMergeRoutes(route: RouteRegistrar, kit: GitLabRouteKit):
     if (typeof body.sha === 'string' && body.sha !== head)
       return message(409, `SHA does not match HEAD of source branch: ${head}`);
     const now = state.now();
+    // GitLab squashes the source commits into one commit first, then merges it (merge commit method).
+    if (isTrue(body.squash)) {
+      mr.squash = true;
+      mr.squashCommitSha = headShaFor(project, `${mr.sourceBranch}:squash`, state.id());
+    }
     mr.state = 'merged';
     mr.mergedAt = now;
     mr.mergedById = userId;
@@ -107,6 +115,32 @@ export function registerMergeRoutes(route: RouteRegistrar, kit: GitLabRouteKit):
       return { status: 200, body: list, list, schema: gitlabPipelineSchema };
     },
     pageQuery,
+  );
+
+  // The statuses of a commit, oldest first by default (`order_by` id or pipeline_id, `sort`). Real GitLab
+  // also lists the jobs of the commit's pipelines here; the fake's pipelines have no jobs, so only the
+  // statuses set with `state.setCommitStatus` appear. The fake has no git either: an unknown sha lists none
+  // where GitLab answers 404 "404 Commit Not Found".
+  route(
+    'GET',
+    '/repository/commits/:sha/statuses',
+    'listCommitStatuses',
+    ({ project, params, query }) => {
+      const key = query.order_by === 'pipeline_id' ? 'pipelineId' : 'id';
+      const sign = query.sort === 'desc' ? -1 : 1;
+      const list = project.commitStatuses
+        .filter(
+          (s) =>
+            s.sha === params.sha &&
+            (query.ref === undefined || s.ref === query.ref) &&
+            (query.name === undefined || s.name === query.name) &&
+            (query.pipeline_id === undefined || String(s.pipelineId) === query.pipeline_id),
+        )
+        .sort((a, b) => sign * (a[key] - b[key] || a.id - b.id))
+        .map((s) => commitStatusJson(s, render().userJson(s.authorId)));
+      return { status: 200, body: list, list, schema: gitlabCommitStatusSchema };
+    },
+    listCommitStatusesQuery,
   );
 
   route('GET', '/members/all/:userId', 'getProjectMemberAll', ({ project, params }) => {

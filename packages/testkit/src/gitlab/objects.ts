@@ -1,4 +1,5 @@
 import type {
+  FakeGitLabCommitStatus,
   FakeGitLabIssue,
   FakeGitLabMergeRequest,
   FakeGitLabNote,
@@ -19,6 +20,39 @@ export function positionJson(position: FakeGitLabPosition) {
     old_line: position.oldLine,
     new_line: position.newLine,
     line_range: null,
+  };
+}
+
+const isDraft = (title: string): boolean => /^(draft:|\[draft\]|\(draft\))/i.test(title);
+
+/**
+ * GitLab's `detailed_merge_status`, first failing check first as `DetailedMergeStatusService` orders them:
+ * `checking` while mergeability is computed, then `not_open`, `draft_status`, `conflict`, else `mergeable`.
+ */
+function detailedMergeStatus(mr: FakeGitLabMergeRequest): string {
+  if (mr.mergeable === null) return 'checking';
+  if (mr.state !== 'opened') return 'not_open';
+  if (isDraft(mr.title)) return 'draft_status';
+  return mr.mergeable === false ? 'conflict' : 'mergeable';
+}
+
+/** A commit status as `GET /projects/:id/repository/commits/:sha/statuses` lists it. */
+export function commitStatusJson(status: FakeGitLabCommitStatus, author: Record<string, unknown>) {
+  return {
+    id: status.id,
+    sha: status.sha,
+    ref: status.ref,
+    status: status.status,
+    name: status.name,
+    target_url: status.targetUrl,
+    description: status.description,
+    created_at: status.createdAt,
+    started_at: null,
+    finished_at: null,
+    allow_failure: status.allowFailure,
+    coverage: null,
+    pipeline_id: status.pipelineId,
+    author,
   };
 }
 
@@ -100,14 +134,15 @@ export function gitlabRenderer(state: FakeGitLabState, webBase: string) {
       source_project_id: p.id,
       target_project_id: p.id,
       labels: [...mr.labels],
-      work_in_progress: /^(draft:|\[draft\]|\(draft\))/i.test(mr.title),
+      work_in_progress: isDraft(mr.title),
       milestone: null,
       merge_when_pipeline_succeeds: false,
-      merge_status: mr.mergeable === false ? 'cannot_be_merged' : 'can_be_merged',
-      detailed_merge_status:
-        mr.state !== 'opened' ? 'not_open' : mr.mergeable === false ? 'conflict' : 'mergeable',
+      merge_status:
+        mr.mergeable === null ? 'checking' : mr.mergeable === false ? 'cannot_be_merged' : 'can_be_merged',
+      detailed_merge_status: detailedMergeStatus(mr),
       sha: mr.sha ?? null,
       merge_commit_sha: mr.mergeCommitSha ?? null,
+      squash_commit_sha: mr.squashCommitSha ?? null,
       discussion_locked: null,
       should_remove_source_branch: null,
       force_remove_source_branch: true,
@@ -120,9 +155,9 @@ export function gitlabRenderer(state: FakeGitLabState, webBase: string) {
         human_time_estimate: null,
         human_total_time_spent: null,
       },
-      squash: false,
+      squash: mr.squash ?? false,
       task_completion_status: { count: 0, completed_count: 0 },
-      draft: /^(draft:|\[draft\]|\(draft\))/i.test(mr.title),
+      draft: isDraft(mr.title),
       has_conflicts: mr.mergeable === false,
     };
     if (!detail) return base;

@@ -54,6 +54,8 @@ export const gitlabMergeRequestSchema = z.looseObject({
   detailed_merge_status: z.string(),
   sha: z.string().nullable(),
   merge_commit_sha: z.string().nullable(),
+  // Newer GitLab answers carry it (null until a squash merge); the go-gitlab fixtures predate it.
+  squash_commit_sha: z.string().nullable().optional(),
   discussion_locked: z.boolean().nullable(),
   should_remove_source_branch: z.boolean().nullable(),
   force_remove_source_branch: z.boolean().nullable(),
@@ -192,6 +194,27 @@ export const gitlabPipelineSchema = z.looseObject({
   web_url: z.string(),
 });
 
+/**
+ * An item of `GET /projects/:id/repository/commits/:sha/statuses` (docs.gitlab.com/api/commits, "List the
+ * statuses of a commit"; keys as GitLab's `API::Entities::CommitStatus` exposes them).
+ */
+export const gitlabCommitStatusSchema = z.looseObject({
+  id: z.number().int(),
+  sha: z.string().regex(/^[0-9a-f]{40}$/),
+  ref: z.string().nullable(),
+  status: z.enum(['created', 'pending', 'running', 'success', 'failed', 'canceled', 'skipped', 'manual']),
+  name: z.string(),
+  target_url: z.string().nullable(),
+  description: z.string().nullable(),
+  created_at: isoDate,
+  started_at: isoDate.nullable(),
+  finished_at: isoDate.nullable(),
+  allow_failure: z.boolean(),
+  coverage: z.number().nullable(),
+  pipeline_id: z.number().int().nullable(),
+  author: gitlabUserSchema,
+});
+
 /** `GET /projects/:id/members/all/:user_id`. */
 export const gitlabMemberSchema = gitlabUserSchema.extend({
   access_level: z.number().int(),
@@ -279,4 +302,17 @@ export const pageQuery = z.strictObject({
     .string()
     .regex(/^[1-9]\d*$/)
     .optional(),
+});
+/** Query parameters documented for `GET /projects/:id/repository/commits/:sha/statuses`. */
+export const listCommitStatusesQuery = pageQuery.extend({
+  ref: z.string().optional(),
+  stage: z.string().optional(),
+  name: z.string().optional(),
+  pipeline_id: z
+    .string()
+    .regex(/^[1-9]\d*$/)
+    .optional(),
+  all: z.enum(['true', 'false']).optional(),
+  order_by: z.enum(['id', 'pipeline_id']).optional(),
+  sort: z.enum(['asc', 'desc']).optional(),
 });

@@ -108,8 +108,8 @@ const labelList = (value: string | string[] | undefined): string[] =>
  * `labels`, `assignee_username`, `reviewer_username`, `updated_after`, `order_by`/`sort`; an undocumented
  * query parameter or a bad value is a recorded violation and a 400), merge requests (create with GitLab's 409 for a
  * second open MR of a source branch, get, update with labels and `state_event`), issues (get, update labels),
- * notes on issues and merge requests (list, create, update), merge with the `sha` guard, pipelines, discussions
- * with diff positions and members (merge-routes.ts, discussion-routes.ts). Auth: `PRIVATE-TOKEN` or `Authorization: Bearer`
+ * notes on issues and merge requests (list, create, update), merge with the `sha` guard, pipelines, commit
+ * statuses, discussions with diff positions and members (merge-routes.ts, discussion-routes.ts). Auth: `PRIVATE-TOKEN` or `Authorization: Bearer`
  * (401 `{"message":"401 Unauthorized"}`). Lists paginate with `page`/`per_page` (default 20, max 100) and
  * GitLab's `X-Total`, `X-Total-Pages`, `X-Page`, `X-Per-Page`, `X-Next-Page`, `X-Prev-Page` and `Link`
  * headers. GETs carry a weak `ETag` (304 on `If-None-Match`). Every answer is checked against the zod schemas

@@ -1,4 +1,19 @@
 import { fakeSha } from '../github/state.js';
+import {
+  type CommitStatusInput,
+  type FakeGitLabCommitStatus,
+  type FakeGitLabPipeline,
+  type GitLabPipelineStatus,
+  setCommitStatus,
+} from './ci-state.js';
+
+export type {
+  CommitStatusInput,
+  FakeGitLabCommitStatus,
+  FakeGitLabPipeline,
+  GitLabCommitStatusState,
+  GitLabPipelineStatus,
+} from './ci-state.js';
 
 /** A user of the fake GitLab (the author of everything the token's owner makes). */
 export interface FakeGitLabUser {
@@ -30,33 +45,6 @@ export interface FakeGitLabPosition {
   readonly oldLine: number | null;
   /** Line in the new file (an added or context line), or null for a removed line. */
   readonly newLine: number | null;
-}
-
-/** GitLab pipeline statuses (docs.gitlab.com/api/pipelines). */
-export type GitLabPipelineStatus =
-  | 'created'
-  | 'waiting_for_resource'
-  | 'preparing'
-  | 'pending'
-  | 'running'
-  | 'success'
-  | 'failed'
-  | 'canceled'
-  | 'skipped'
-  | 'manual'
-  | 'scheduled';
-
-export interface FakeGitLabPipeline {
-  readonly id: number;
-  readonly iid: number;
-  readonly sha: string;
-  /** Branch name, or `refs/merge-requests/<iid>/head` for a merge request pipeline. */
-  readonly ref: string;
-  status: GitLabPipelineStatus;
-  /** e.g. `push`, `merge_request_event`, `web`. */
-  readonly source: string;
-  readonly createdAt: string;
-  updatedAt: string;
 }
 
 /** Access levels of project members (docs.gitlab.com/api/members). */
@@ -109,9 +97,16 @@ export interface FakeGitLabMergeRequest {
   sha?: string;
   /** Base commit of the target branch (`diff_refs.base_sha`). */
   baseSha?: string;
-  /** `false` makes the merge route answer 406 "Branch cannot be merged" (as for conflicts). */
-  mergeable?: boolean;
+  /**
+   * `false` makes the merge route answer 406 "Branch cannot be merged" (as for conflicts); `null` renders the
+   * MR as still being checked (`merge_status`/`detailed_merge_status` `checking`), as GitLab does right after
+   * a push.
+   */
+  mergeable?: boolean | null;
   mergeCommitSha?: string;
+  /** Set by a merge with `squash: true`: the MR reads `squash: true` and names its `squash_commit_sha`. */
+  squash?: boolean;
+  squashCommitSha?: string;
   mergedById?: number;
   /** Diff per new path (hunks from the first `@@` line) that diff-note positions must point into. */
   files?: Record<string, string>;
@@ -125,8 +120,10 @@ export interface FakeGitLabProject {
   readonly createdAt: string;
   readonly issues: FakeGitLabIssue[];
   readonly mergeRequests: FakeGitLabMergeRequest[];
-  /** Pipelines in creation order (`addPipeline`). */
+  /** Pipelines in creation order (`addPipeline`, and the `external` ones `setCommitStatus` makes). */
   readonly pipelines: FakeGitLabPipeline[];
+  /** Commit statuses in creation order (`setCommitStatus`). */
+  readonly commitStatuses: FakeGitLabCommitStatus[];
   /** Member user id → access level, inherited members included (`setMember`). */
   readonly members: Map<number, number>;
 }
@@ -210,6 +207,7 @@ export class FakeGitLabState {
       issues: [],
       mergeRequests: [],
       pipelines: [],
+      commitStatuses: [],
       members: new Map(),
     };
     this.projects.push(project);
@@ -323,6 +321,14 @@ export class FakeGitLabState {
   setPipelineStatus(pipeline: FakeGitLabPipeline, status: GitLabPipelineStatus): void {
     pipeline.status = status;
     pipeline.updatedAt = this.now();
+  }
+
+  /**
+   * Sets a commit status as `POST /projects/:id/statuses/:sha` does (same sha, ref and name moves it), in the
+   * sha's `external` pipeline (see ci-state.ts).
+   */
+  setCommitStatus(project: FakeGitLabProject, input: CommitStatusInput): FakeGitLabCommitStatus {
+    return setCommitStatus(this, project, input);
   }
 
   /** Makes `username` a member with `accessLevel` (see GITLAB_ACCESS_LEVELS); 0 removes the membership. */
