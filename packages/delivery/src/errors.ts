@@ -2,7 +2,8 @@ import { makeError, type WorkTrainError } from '@worktrain/contracts';
 
 /**
  * Error codes of `@worktrain/delivery` (closed union).
- * - INVALID_INPUT: the delivery request is malformed (details: issues).
+ * - INVALID_INPUT: the delivery request is malformed (details: issues), or asks what the forge cannot do
+ *   (a GitLab merge with `method: rebase`; details: method, supported).
  * - HANDOFF_MISSING / HANDOFF_INVALID: the session has no `wr.coding_handoff` artifact, or it fails the
  *   engine's schema (details: issues).
  * - NOTHING_TO_DELIVER: the worktree has no change against the base.
@@ -40,9 +41,11 @@ import { makeError, type WorkTrainError } from '@worktrain/contracts';
  *   leads elsewhere, or the admin folder holds a `config.worktree` git would read; no git command was run
  *   and the delivery was refused (details: path, found, expectedGitDir).
  * - MERGE_HEAD_MOVED: the forge refused a merge because the head moved past the SHA the gates passed on
- *   (GitHub 409; details: number, sha).
+ *   (GitHub 409; GitLab 409 "SHA does not match HEAD of source branch"; details: number, sha, and on GitLab
+ *   head when its message names it).
  * - MERGE_NOT_ALLOWED: the forge refused to merge (GitHub 405/422: conflicts, branch protection, draft;
- *   details: number, status).
+ *   GitLab 405 not open / draft / required pipeline, 406 or 422 "Branch cannot be merged"; details: number,
+ *   status).
  */
 export type DeliveryErrorCode =
   | 'INVALID_INPUT'

@@ -66,7 +66,7 @@ export { authEnv } from './git.js';
 export type { GitHubForgeOptions } from './github/github-forge.js';
 export { createGitHubForge, isPullRequestAlreadyExists } from './github/github-forge.js';
 export type { GitHubMergeClient } from './github/github-merge.js';
-export { combineCi, createGitHubMergeClient } from './github/github-merge.js';
+export { createGitHubMergeClient } from './github/github-merge.js';
 export type { GitLabForgeOptions } from './gitlab/gitlab-forge.js';
 export {
   createGitLabForge,
@@ -74,6 +74,8 @@ export {
   isMergeRequestAlreadyExists,
   mergeRequestTemplatePaths,
 } from './gitlab/gitlab-forge.js';
+export type { GitLabMergeClient } from './gitlab/gitlab-merge.js';
+export { createGitLabMergeClient } from './gitlab/gitlab-merge.js';
 export type { CodingHandoff, ParsedHandoff } from './handoff.js';
 export { CODING_HANDOFF_CONTRACT_REF, parseHandoff } from './handoff.js';
 export type { AdfDocument, AdfInline } from './jira/adf.js';
@@ -97,7 +99,9 @@ export type {
   CiCheck,
   CiStatus,
   MergeChangeRequestInput,
+  MergeClient,
 } from './merge.js';
+export { combineCi } from './merge.js';
 export type { ChangeSummary, ChangeType } from './message.js';
 export { CHANGE_TYPES, commitMessage, conventionalHeader, WORKTRAIN_CO_AUTHOR } from './message.js';
 export type { Notifier, NotifierOptions } from './notify/notifier.js';

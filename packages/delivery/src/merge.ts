@@ -1,8 +1,11 @@
 /**
  * The merge gate's view of a forge (issue #15): a change request's state and head SHA, CI for a SHA, and a
- * merge guarded by the head SHA. GitHub implements it in `github/github-merge.ts`; the coordinator kit's
- * merge gate decides from these, with the runtime holding the token.
+ * merge guarded by the head SHA. GitHub implements it in `github/github-merge.ts`, GitLab in
+ * `gitlab/gitlab-merge.ts`; the coordinator kit's merge gate decides from these, with the runtime holding
+ * the token and either forge's client behind {@link MergeClient}.
  */
+import type { ResultAsync } from '@worktrain/contracts';
+import type { DeliveryError } from './errors.js';
 
 /** A PR/MR as the merge gate sees it. */
 export interface ChangeRequestState {
@@ -44,4 +47,27 @@ export interface ChangeRequestMerge {
   /** The merge (or squash/rebase) commit. */
   readonly sha: string;
   readonly merged: boolean;
+}
+
+/**
+ * The merge-gate calls on one repository (GitHub) or project (GitLab); numbers are the PR number / MR iid.
+ * Errors: FORGE_AUTH_FAILED, FORGE_NOT_FOUND, FORGE_RATE_LIMITED, FORGE_FAILED from every call; `merge` adds
+ * MERGE_HEAD_MOVED (the branch moved past `sha`; nothing merged), MERGE_NOT_ALLOWED (the forge refused:
+ * conflicts, draft, protection, required pipeline) and, on GitLab, INVALID_INPUT for `method: 'rebase'`.
+ */
+export interface MergeClient {
+  /** The change request's head SHA, state and mergeability now. */
+  changeRequestState(number: number): ResultAsync<ChangeRequestState, DeliveryError>;
+  /** The forge's CI result for `sha` (40 hex), combined by {@link combineCi}. */
+  ciStatus(sha: string): ResultAsync<CiStatus, DeliveryError>;
+  /** Merges at `input.sha` only: the forge refuses when the head moved. */
+  merge(input: MergeChangeRequestInput): ResultAsync<ChangeRequestMerge, DeliveryError>;
+}
+
+/** Combines CI checks into one state: any failure fails, anything unfinished is pending, none is `none`. */
+export function combineCi(checks: readonly CiCheck[]): CiStatus['state'] {
+  if (checks.length === 0) return 'none';
+  if (checks.some((c) => c.state === 'failure')) return 'failure';
+  if (checks.some((c) => c.state === 'pending')) return 'pending';
+  return 'success';
 }

@@ -53,6 +53,7 @@ it('exports exactly the documented public surface', () => {
     'createGitHubForge',
     'createGitHubMergeClient',
     'createGitLabForge',
+    'createGitLabMergeClient',
     'createJiraReturnPath',
     'createNotifier',
     'defaultPolicy',

@@ -13,13 +13,7 @@ import {
   readUpstreamFailure,
 } from '@worktrain/contracts';
 import { type DeliveryError, deliveryError } from '../errors.js';
-import type {
-  ChangeRequestMerge,
-  ChangeRequestState,
-  CiCheck,
-  CiStatus,
-  MergeChangeRequestInput,
-} from '../merge.js';
+import { type CiCheck, combineCi, type MergeClient } from '../merge.js';
 import { type GitHubForgeOptions, githubError } from './github-forge.js';
 
 /** Check-run conclusions that fail CI (GitHub: `action_required`, `cancelled`, `failure`, `startup_failure`, `timed_out`, `stale`). */
@@ -32,21 +26,12 @@ const FAILING_CONCLUSIONS = new Set([
   'stale',
 ]);
 
-/** Combines check runs and commit statuses into one state: any failure fails, anything unfinished is pending. */
-export function combineCi(checks: readonly CiCheck[]): CiStatus['state'] {
-  if (checks.length === 0) return 'none';
-  if (checks.some((c) => c.state === 'failure')) return 'failure';
-  if (checks.some((c) => c.state === 'pending')) return 'pending';
-  return 'success';
-}
-
-/** The merge-gate calls for one GitHub repository (see the module comment). */
-export interface GitHubMergeClient {
-  changeRequestState(number: number): ResultAsync<ChangeRequestState, DeliveryError>;
-  ciStatus(sha: string): ResultAsync<CiStatus, DeliveryError>;
-  /** Errors: MERGE_HEAD_MOVED (409), MERGE_NOT_ALLOWED (405: conflicts, branch protection), FORGE_*. */
-  merge(input: MergeChangeRequestInput): ResultAsync<ChangeRequestMerge, DeliveryError>;
-}
+/**
+ * The merge-gate calls for one GitHub repository (see the module comment): the forge-neutral
+ * {@link MergeClient}. `merge` errors: MERGE_HEAD_MOVED (409), MERGE_NOT_ALLOWED (405/422: conflicts, branch
+ * protection), FORGE_*.
+ */
+export type GitHubMergeClient = MergeClient;
 
 export function createGitHubMergeClient(options: GitHubForgeOptions): GitHubMergeClient {
   const { owner, repo } = options;

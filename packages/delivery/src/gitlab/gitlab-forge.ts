@@ -94,6 +94,44 @@ export function gitlabError(thrown: unknown, what: string, project: string | num
   return deliveryError('FORGE_FAILED', `GitLab failed to ${what}: ${apiMessage}`, details);
 }
 
+/** The `@gitbeaker/rest` client for the connection settings of {@link GitLabForgeOptions}. */
+export function createGitLabApi(
+  options: Pick<GitLabForgeOptions, 'baseUrl' | 'token' | 'tokenType' | 'timeoutMs'>,
+): InstanceType<typeof Gitlab> {
+  return new Gitlab(
+    gitlabClientOptions(
+      createGitLabConfig({
+        baseUrl: options.baseUrl,
+        token: options.token,
+        tokenType: options.tokenType,
+        timeoutMs: options.timeoutMs,
+      }),
+    ),
+  );
+}
+
+/**
+ * Runs one GitLab call for `project`: a thrown error becomes a delivery code ({@link gitlabError}) and the
+ * answer is parsed with `schema` (an unexpected shape is FORGE_FAILED with the first zod issues).
+ */
+export function gitlabCall(project: string | number) {
+  return <T>(
+    what: string,
+    schema: z.ZodType<T>,
+    run: () => Promise<unknown>,
+  ): ResultAsync<T, DeliveryError> =>
+    ResultAsync.fromPromise(run(), (e) => gitlabError(e, what, project)).andThen((raw) => {
+      const parsed = schema.safeParse(raw);
+      return parsed.success
+        ? okAsync(parsed.data)
+        : errAsync(
+            deliveryError('FORGE_FAILED', `GitLab answered an unexpected shape while trying to ${what}`, {
+              issues: parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`),
+            }),
+          );
+    });
+}
+
 /** True for GitLab's 409 "Another open merge request already exists for this source branch". */
 export function isMergeRequestAlreadyExists(thrown: unknown): boolean {
   const failure = readUpstreamFailure(thrown);
@@ -112,28 +150,9 @@ export function isMergeRequestAlreadyExists(thrown: unknown): boolean {
  */
 export function createGitLabForge(options: GitLabForgeOptions): ForgeClient {
   const { project } = options;
-  const api = new Gitlab(
-    gitlabClientOptions(
-      createGitLabConfig({
-        baseUrl: options.baseUrl,
-        token: options.token,
-        tokenType: options.tokenType,
-        timeoutMs: options.timeoutMs,
-      }),
-    ),
-  );
+  const api = createGitLabApi(options);
   const labels = options.labels ?? [];
-  const call = <T>(what: string, schema: z.ZodType<T>, run: () => Promise<unknown>) =>
-    ResultAsync.fromPromise(run(), (e) => gitlabError(e, what, project)).andThen((raw) => {
-      const parsed = schema.safeParse(raw);
-      return parsed.success
-        ? okAsync(parsed.data)
-        : errAsync(
-            deliveryError('FORGE_FAILED', `GitLab answered an unexpected shape while trying to ${what}`, {
-              issues: parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`),
-            }),
-          );
-    });
+  const call = gitlabCall(project);
 
   const findMergeRequests = (branch: string) =>
     call('list merge requests', z.array(mergeRequestSchema), () =>
