@@ -20,7 +20,7 @@ import { makeError, type WorkTrainError } from '@worktrain/contracts';
  * - DAEMON_ERROR: the daemon (or the in-process runtime) refused or failed (`details.daemonCode`).
  * - WORKSPACE_ERROR: a `@worktrain/workspace` operation failed (`details.workspaceCode`).
  * - PROOF_NOT_FOUND: no proof record matches `verify`'s target (`details.target`).
- * - PROOF_ERROR: the proof store or the signing keys failed (`details.proofCode`).
+ * - PROOF_ERROR: the proof store, the session seal table or the signing keys failed (`details.proofCode`).
  * - INTERNAL: an unexpected exception (a bug); printed without a stack trace unless WORKTRAIN_DEBUG=1.
  */
 export type CliErrorCode =

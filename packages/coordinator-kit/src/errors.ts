@@ -9,6 +9,10 @@
  * - SIGNING_KEY_IO — the signing key folder or a key file cannot be read or written (details: path, cause).
  * - SIGNING_KEY_INVALID — a key file is not an Ed25519 key in PEM, or the pointer names a missing key
  *   (details: path).
+ * - SESSION_SEAL_CONFLICT — a seal of that session and seq over another head hash is stored already: the log
+ *   changed after it was sealed (details: sessionId, seq, sealed, now).
+ * - SESSION_SEAL_STORE_IO — the session seal table cannot be read or written (details: path, cause or dbCode).
+ * - SESSION_STORE_IO — the session store refused a read while verifying a session (details: storeCode).
  * - SPAWN_FAILED — a launcher could not start a child (details: key, workflowId, cause).
  * - BUDGET_EXHAUSTED — the pipeline's budget is spent; no child starts (details: limit, max, observed).
  * - AWAIT_TIMEOUT — children still ran when an await's time was up (details: pending keys, timeoutMs).
@@ -32,6 +36,9 @@ export type CoordinatorErrorCode =
   | 'PROOF_STORE_IO'
   | 'SIGNING_KEY_IO'
   | 'SIGNING_KEY_INVALID'
+  | 'SESSION_SEAL_CONFLICT'
+  | 'SESSION_SEAL_STORE_IO'
+  | 'SESSION_STORE_IO'
   | 'SPAWN_FAILED'
   | 'BUDGET_EXHAUSTED'
   | 'AWAIT_TIMEOUT'

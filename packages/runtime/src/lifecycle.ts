@@ -2,7 +2,7 @@
  * The daemon's task handler: one task's lifecycle as a list of stages (`lifecycle/*.ts`), each with typed
  * inputs and outputs, read top to bottom in {@link createTaskHandler}:
  * work item → open session → admit it → prepare worktree → run agent → settle outcome → deliver; a failed
- * attempt is finalized by `recordTaskFailure`.
+ * attempt is finalized by `recordTaskFailure`; after either, an ended session's chain head is sealed.
  */
 import { type LeasedTask, TaskFailure } from '@worktrain/queue';
 import { createAgentActionGate } from './action-gate.js';
@@ -42,7 +42,11 @@ export function createTaskHandler(deps: LifecycleDeps) {
       })
     : null;
 
-  async function handleTask(task: LeasedTask, signal: AbortSignal): Promise<void> {
+  async function handleTask(
+    task: LeasedTask,
+    signal: AbortSignal,
+    seen: { sessionId: string | null },
+  ): Promise<void> {
     const item = readWorkItem(task.payload, { jiraRoutes: deps.jiraRoutes ?? {} });
     if ('error' in item) throw new TaskFailure('validation', item.error, false);
     deps.events.emit({ type: 'task_claimed', taskId: task.id, data: { attempt: task.attempt } });
@@ -50,6 +54,7 @@ export function createTaskHandler(deps: LifecycleDeps) {
     if (work.kind === 'merged') return followUpMerge(deps, task, work);
 
     const { sessionId, continueToken } = await openSession(deps, { task, work, templates });
+    seen.sessionId = sessionId;
     const admitted = await admitSession(deps, { task, sessionId, actionGate });
     if (admitted === null) return;
     const { meta } = admitted;
@@ -78,10 +83,14 @@ export function createTaskHandler(deps: LifecycleDeps) {
   }
 
   return async function handle(task: LeasedTask, signal: AbortSignal): Promise<void> {
+    const seen: { sessionId: string | null } = { sessionId: null };
     try {
-      await handleTask(task, signal);
+      await handleTask(task, signal, seen);
     } catch (caught) {
       throw await recordTaskFailure(deps, task, caught);
+    } finally {
+      // After the last append of this task (delivery, failure record): seals the head if the session ended.
+      if (seen.sessionId !== null) await deps.sealSession?.(seen.sessionId);
     }
   };
 }

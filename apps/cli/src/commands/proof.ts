@@ -1,6 +1,7 @@
 /**
  * `worktrain verify <pr-url|session-id|pipeline-id|proof-id> [--public-key <file>...]` recomputes a change's
- * proof records (chain, evidence hashes, Ed25519 seals); `worktrain keys export` prints the public signing
+ * proof records (chain, evidence hashes, Ed25519 seals) and, for a session id, the session's own log
+ * (hash chain and chain-head seal); `worktrain keys export` prints the public signing
  * keys to pin elsewhere; `worktrain keys rotate` makes a new signing key current. The logic lives in
  * `@worktrain/coordinator-kit`; this file parses options and renders.
  */
@@ -10,10 +11,16 @@ import { err, ok, resolveWorktrainPaths } from '@worktrain/contracts';
 import type { CoordinatorError, PublicSigningKey, VerifyChangeReport } from '@worktrain/coordinator-kit';
 import type { Command } from 'commander';
 import { type CliError, cliError } from '../cli-error.js';
+import { renderVerify as renderChainVerify, renderSealLine } from '../format/sessions.js';
 import type { CommandContext } from '../program.js';
 
 function renderVerify(r: VerifyChangeReport): string {
   const lines: string[] = [];
+  if (r.session !== undefined)
+    lines.push(
+      `${r.session.ok ? 'ok' : 'FAILED'}  session ${renderChainVerify(r.session.chain)}`,
+      `  ${renderSealLine(r.session.seal)}`,
+    );
   for (const p of r.proofs) {
     lines.push(
       `${p.ok ? 'ok' : 'FAILED'}  proof ${p.proofId}: ${p.entries} entries, sealed through ${p.sealedThrough ?? 'none'} (${r.keySource} keys)`,
@@ -24,11 +31,11 @@ function renderVerify(r: VerifyChangeReport): string {
       );
     for (const problem of p.problems) lines.push(`  problem ${problem.code}: ${problem.message}`);
   }
-  lines.push(
-    r.ok
-      ? `verify: ok (${r.proofs.length} proof record${r.proofs.length === 1 ? '' : 's'})`
-      : 'verify: FAILED',
-  );
+  const checked = [
+    ...(r.session === undefined ? [] : ['the session log']),
+    `${r.proofs.length} proof record${r.proofs.length === 1 ? '' : 's'}`,
+  ].join(', ');
+  lines.push(r.ok ? `verify: ok (${checked})` : 'verify: FAILED');
   return lines.join('\n');
 }
 
@@ -54,7 +61,7 @@ export function registerProofCommands(program: Command, ctx: CommandContext): vo
   program
     .command('verify')
     .description(
-      "recompute a change's proof records: hash chain, evidence hashes and Ed25519 seals (exit 1 when any fails)",
+      "recompute a change's proof records (hash chain, evidence hashes, Ed25519 seals) and a session's own log and seal (exit 1 when any fails)",
     )
     .argument('<target>', 'a PR/MR URL, a session id, a pipeline id or a proof id')
     .option(
@@ -86,7 +93,7 @@ export function registerProofCommands(program: Command, ctx: CommandContext): vo
               trustedKeys.push(key.value);
             }
           }
-          const report = verifyChange({
+          const report = await verifyChange({
             databasePath: paths.database,
             signingKeysDir: join(paths.keys, 'signing'),
             target,

@@ -1,4 +1,5 @@
 import type { SessionEvent } from '@worktrain/contracts';
+import type { SessionSealVerification } from '@worktrain/coordinator-kit';
 import type {
   SessionFailure,
   SessionProjection,
@@ -148,4 +149,21 @@ export function renderVerify(result: VerifyResult): string {
   if (result.ok)
     return `ok: ${result.sessionId}: ${result.events} events, hash chain intact (head ${result.headHash})`;
   return `BROKEN: ${result.sessionId}: hash chain broken at seq ${result.brokenAtSeq} (${result.reason}); ${result.events} events checked`;
+}
+
+/**
+ * The seal line of `sessions verify` and `verify <session-id>`: `seal: ok (kid …, seq N)`, `seal: none
+ * (why)` or `seal: INVALID (reasons)`.
+ */
+export function renderSealLine(seal: SessionSealVerification): string {
+  switch (seal.status) {
+    case 'ok': {
+      const tail = seal.unsealedEvents === 0 ? '' : `; ${seal.unsealedEvents} later events not covered`;
+      return `seal: ok (kid ${seal.keyId}, seq ${seal.seq}, sealed ${seal.at}${tail})`;
+    }
+    case 'none':
+      return `seal: none (${seal.message})`;
+    case 'invalid':
+      return `seal: INVALID (${seal.problems.map((p) => `${p.code}: ${p.message}`).join('; ')})`;
+  }
 }

@@ -1,14 +1,14 @@
 /**
  * `worktrain verify <pr-url | session-id | pipeline-id | proof-id>`: finds the proof records of a change
  * and verifies each (chain, evidence hashes, seals) against trusted public keys — the ones pinned by the
- * caller (`--public-key`, from `worktrain keys export`) or else the ring in `keys/signing/`. Read-only: the
- * database is opened read-only and no key is created.
+ * caller (`--public-key`, from `worktrain keys export`) or else the ring in `keys/signing/`; for a session
+ * id, also the session's own log (hash chain and chain-head seals). Read-only: the database is opened
+ * read-only and no key is created.
  */
 import type { KeyObject } from 'node:crypto';
-import { createPublicKey } from 'node:crypto';
 import { err, ok, type Result } from '@worktrain/contracts';
 import { type CoordinatorError, coordinatorError } from '../errors.js';
-import { keyIdOf, readPublicSigningKeys } from '../signing/keyring.js';
+import { type SessionLogVerification, trustedKeyMap, verifySession } from '../session-seal/verify-session.js';
 import { type ProofVerification, verifyProof } from './chain.js';
 import type { ProofEntry } from './schema.js';
 import { openSqliteProofStore } from './sqlite-store.js';
@@ -36,19 +36,44 @@ export interface VerifyChangeReport {
   readonly ok: boolean;
   readonly keySource: 'pinned' | 'ring';
   readonly proofs: readonly VerifiedProof[];
+  /** The session's own log when the target is a session id (chain and seals), else absent. */
+  readonly session?: SessionLogVerification;
 }
 
-/** Errors: PROOF_NOT_FOUND (nothing matches the target), PROOF_STORE_IO, SIGNING_KEY_IO, SIGNING_KEY_INVALID. */
-export function verifyChange(options: VerifyChangeOptions): Result<VerifyChangeReport, CoordinatorError> {
+/**
+ * Verifies every proof record of the target and, for a session id, the session's log. `ok` when all pass.
+ * Errors: PROOF_NOT_FOUND (nothing matches the target), PROOF_STORE_IO, SESSION_STORE_IO,
+ * SESSION_SEAL_STORE_IO, SIGNING_KEY_IO, SIGNING_KEY_INVALID.
+ */
+export async function verifyChange(
+  options: VerifyChangeOptions,
+): Promise<Result<VerifyChangeReport, CoordinatorError>> {
   const { target } = options;
-  let keys: Map<string, KeyObject>;
-  if (options.trustedKeys !== undefined) {
-    keys = new Map(options.trustedKeys.map((k) => [keyIdOf(k), k]));
-  } else {
-    const ring = readPublicSigningKeys(options.signingKeysDir);
-    if (ring.isErr()) return err(ring.error);
-    keys = new Map(ring.value.map((k) => [k.keyId, createPublicKey(k.publicKeyPem)]));
+  const session = /^https?:\/\//.test(target) ? ok(null) : await verifySession(target, options);
+  if (session.isErr()) return err(session.error);
+  const proofs = verifyProofs(options);
+  if (proofs.isErr()) {
+    if (proofs.error.code !== 'PROOF_NOT_FOUND' || session.value === null) return err(proofs.error);
+    return ok({
+      target,
+      ok: session.value.ok,
+      keySource: keySourceOf(options),
+      proofs: [],
+      session: session.value,
+    });
   }
+  if (session.value === null) return proofs;
+  return ok({ ...proofs.value, ok: proofs.value.ok && session.value.ok, session: session.value });
+}
+
+const keySourceOf = (options: VerifyChangeOptions): 'pinned' | 'ring' =>
+  options.trustedKeys === undefined ? 'ring' : 'pinned';
+
+function verifyProofs(options: VerifyChangeOptions): Result<VerifyChangeReport, CoordinatorError> {
+  const { target } = options;
+  const trusted = trustedKeyMap(options);
+  if (trusted.isErr()) return err(trusted.error);
+  const keys = trusted.value;
   const opened = openSqliteProofStore({ path: options.databasePath, readOnly: true });
   if (opened.isErr()) {
     if (opened.error.details?.dbCode === 'DATABASE_MISSING')
@@ -92,7 +117,7 @@ export function verifyChange(options: VerifyChangeOptions): Result<VerifyChangeR
     return ok({
       target,
       ok: proofs.every((p) => p.ok),
-      keySource: options.trustedKeys === undefined ? 'ring' : 'pinned',
+      keySource: keySourceOf(options),
       proofs,
     });
   } finally {

@@ -46,6 +46,11 @@ export interface LifecycleDeps {
   /** PR/MR template contexts, one read per base commit (default: a new cache of this handler). */
   readonly templates?: DeliveryTemplates;
   readonly events: DaemonEventBus;
+  /**
+   * Called after every task of a session, whatever its outcome: signs the session's chain head when the
+   * session has ended (`createSessionSealer`). Never rejects; absent: sessions are not sealed.
+   */
+  readonly sealSession?: (sessionId: string) => Promise<void>;
   readonly workerId: string;
   readonly clock: Clock;
   readonly logger: Logger;

@@ -21,6 +21,7 @@ import { createMergeFollowUp } from '../merge-follow-up.js';
 import { createSessionNotifications } from '../notifications.js';
 import type { NotifyingTriggerRouter } from '../notifying-router.js';
 import { type SessionSandbox, unavailableSandbox } from '../session-sandbox.js';
+import { createSessionSealer } from '../session-seal.js';
 import type { RuntimeStores } from './stores.js';
 
 /** The wired task handler and the approvals it parks deliveries with. */
@@ -100,6 +101,10 @@ export async function wireTaskHandler(input: {
     },
   });
 
+  // Ended sessions' chain heads are signed (keys/signing/) so a re-hashed rewrite fails verify.
+  const sealer = createSessionSealer({ paths, store, clock, logger });
+  input.onClose(() => sealer.close());
+
   const handler = createTaskHandler({
     engine: stores.engine,
     store,
@@ -141,6 +146,7 @@ export async function wireTaskHandler(input: {
       return trigger.isOk() ? (trigger.value.sandboxNetworkAllow ?? []) : [];
     },
     events: input.events,
+    sealSession: (sessionId) => sealer.sealIfEnded(sessionId),
     workerId: input.workerId,
     clock,
     logger,
