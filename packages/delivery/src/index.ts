@@ -163,6 +163,8 @@ export { planDelivery } from './plan.js';
 export type { Classification } from './policy/classify.js';
 export { classifyAction, commandMatches } from './policy/classify.js';
 export { DEFAULT_POLICY_YAML } from './policy/default-policy.js';
+export type { MergePolicy, MergePolicyInput, MergeRequirement } from './policy/merge-schema.js';
+export { DEFAULT_REQUIRE, MergePolicySchema, MergeRequirementSchema } from './policy/merge-schema.js';
 export type { PolicyError, PolicyErrorCode, PolicyIssue } from './policy/policy.js';
 export { defaultPolicy, formatIssuePath, loadPolicy, parsePolicy } from './policy/policy.js';
 export type { Action, ActionKind, Policy, PolicyRule, Tier } from './policy/schema.js';

@@ -18,72 +18,18 @@
  *       require: [review_clean]
  * ```
  */
-import { parseDuration } from '@worktrain/contracts';
-import * as z from 'zod';
+import {
+  DEFAULT_REQUIRE,
+  type MergePolicy,
+  type MergePolicyInput,
+  MergePolicySchema,
+  type MergeRequirement,
+  MergeRequirementSchema,
+} from '@worktrain/delivery';
 
-/** `30m`, `2h`, `45s`, `1d` or a number of ms → ms (the one duration parser, `@worktrain/contracts`). */
-const Duration = z.union([z.number().int().nonnegative(), z.string()]).transform((value, ctx) => {
-  const ms = parseDuration(value);
-  if (ms === undefined) {
-    ctx.addIssue({ code: 'custom', message: `expected a duration such as 30m, 2h or 45s; got '${value}'` });
-    return z.NEVER;
-  }
-  return ms;
-});
+export type { MergePolicy, MergePolicyInput, MergeRequirement };
+export { DEFAULT_REQUIRE, MergePolicySchema, MergeRequirementSchema };
 
-/** One requirement: a gate of the proof record that must have passed for the head SHA. */
-export const MergeRequirementSchema = z.union([
-  z.enum(['tests', 'ci', 'review_clean', 'diff_scope']),
-  z.strictObject({ approvals: z.number().int().min(1).max(20) }),
-]);
-export type MergeRequirement = z.infer<typeof MergeRequirementSchema>;
-
-const Rules = {
-  auto: z.boolean().optional(),
-  require: z.array(MergeRequirementSchema).max(10).optional(),
-  method: z.enum(['squash', 'merge', 'rebase']).optional(),
-  ciTimeout: Duration.optional(),
-};
-
-/** The `merge:` section as written. */
-export const MergePolicySchema = z
-  .strictObject({
-    ...Rules,
-    breaker: z.strictObject({ failures: z.number().int().min(1).max(100), window: Duration }).optional(),
-    overrides: z
-      .array(
-        z.strictObject({
-          repo: z.string().min(1).optional(),
-          /** Globs every changed path must match for the override to apply. */
-          paths: z.array(z.string().min(1)).min(1).optional(),
-          ...Rules,
-        }),
-      )
-      .max(50)
-      .optional(),
-  })
-  .superRefine((policy, ctx) => {
-    const check = (
-      rules: { auto?: boolean; require?: readonly MergeRequirement[] },
-      path: (string | number)[],
-    ) => {
-      const require = rules.require ?? policy.require ?? DEFAULT_REQUIRE;
-      if ((rules.auto ?? policy.auto) === true && require.length === 0)
-        ctx.addIssue({
-          code: 'custom',
-          path: [...path, 'require'],
-          message:
-            'auto-merge without any requirement is refused: name at least one of tests, ci, review_clean, diff_scope, approvals',
-        });
-    };
-    check(policy, []);
-    for (const [i, o] of (policy.overrides ?? []).entries()) check(o, ['overrides', i]);
-  });
-export type MergePolicyInput = z.input<typeof MergePolicySchema>;
-export type MergePolicy = z.infer<typeof MergePolicySchema>;
-
-/** Requirements when `require` is not written: tests, CI and a clean review. */
-export const DEFAULT_REQUIRE: readonly MergeRequirement[] = ['tests', 'ci', 'review_clean'];
 /** ms to wait for CI by default: 30 minutes. */
 export const DEFAULT_CI_TIMEOUT_MS = 30 * 60_000;
 

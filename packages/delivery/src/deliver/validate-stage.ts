@@ -13,6 +13,9 @@ import { checkWorktreeClean } from '../worktree-guard.js';
 import type { DeliveryChange } from './change.js';
 import type { RunStage, StageValue } from './run-stage.js';
 
+/** Changed paths kept in the `validate` record; a change with more lists only the first ones. */
+const MAX_RECORDED_PATHS = 500;
+
 /**
  * The patch validator over the worktree's changes with the handoff's `targets`; its refusal is the error
  * (e.g. NEEDS_APPROVAL for a protected path). The record counts files and changed lines.
@@ -29,7 +32,13 @@ export function validate(
     value: changes,
     record: {
       outcome: 'succeeded',
-      details: { baseSha: changes.baseSha, files: changes.changes.length, changedLines: lines },
+      details: {
+        baseSha: changes.baseSha,
+        files: changes.changes.length,
+        changedLines: lines,
+        // The paths themselves (capped), so a coordinator can check a review's findings against the change.
+        paths: changes.changes.slice(0, MAX_RECORDED_PATHS).map((c) => c.path),
+      },
     },
   });
 }

@@ -75,6 +75,7 @@ export function parsePolicy(text: string, source: string): Result<Policy, Policy
   return ok({
     version: 1,
     autoApproveAfterMs: parsed.data.autoApproveAfter ?? DEFAULT_AUTO_APPROVE_AFTER_MS,
+    merge: parsed.data.merge ?? null,
     rules: parsed.data.rules,
     source,
   });

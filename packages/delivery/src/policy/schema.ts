@@ -1,5 +1,6 @@
 import { parseDuration } from '@worktrain/contracts';
 import * as z from 'zod';
+import { type MergePolicy, MergePolicySchema } from './merge-schema.js';
 
 /**
  * Blast-radius tiers (DESIGN §8; after the vault blast-radius tiers of the factory seed):
@@ -74,6 +75,8 @@ export const PolicyFileSchema = z.strictObject({
   /** How long a medium-tier request waits before it is approved by `policy:timeout`. Default 30m. */
   autoApproveAfter: Duration.optional(),
   rules: z.array(PolicyRuleSchema),
+  /** When a pipeline may merge the change it made (`merge-schema.ts`); absent: never without a person. */
+  merge: MergePolicySchema.optional(),
 });
 
 /** A loaded policy: rules in order, durations in ms. */
@@ -82,6 +85,8 @@ export interface Policy {
   /** ms. */
   readonly autoApproveAfterMs: number;
   readonly rules: readonly PolicyRule[];
+  /** The `merge:` section, or null when the file has none (merges then always wait for a person). */
+  readonly merge: MergePolicy | null;
   /** Where it came from: the file path, or `builtin` for {@link DEFAULT_POLICY_YAML}. */
   readonly source: string;
 }
