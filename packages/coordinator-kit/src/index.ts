@@ -39,13 +39,14 @@ export type {
 export { definePipeline, planPipeline } from './pipeline/define.js';
 export type { PipelineEvent, PipelineEventData, PipelineInput, PipelineStatus } from './pipeline/events.js';
 export { PipelineEventDataSchema, PipelineInputSchema, PipelineStatusSchema } from './pipeline/events.js';
+export type { PipelineView } from './pipeline/fold.js';
+export { foldPipeline } from './pipeline/fold.js';
 export type {
   PipelineRunResult,
-  PipelineView,
   RunPipelineOptions,
   StartPipelineOptions,
 } from './pipeline/runner.js';
-export { DEFAULT_AWAIT_TIMEOUT_MS, foldPipeline, runPipeline, startPipeline } from './pipeline/runner.js';
+export { DEFAULT_AWAIT_TIMEOUT_MS, runPipeline, startPipeline } from './pipeline/runner.js';
 export type { PipelineStore, PipelineSummary } from './pipeline/sqlite-store.js';
 export { openSqlitePipelineStore, PIPELINE_MIGRATION_SET } from './pipeline/sqlite-store.js';
 export type {

@@ -10,97 +10,13 @@ import { type CoordinatorError, coordinatorError } from '../errors.js';
 import type { ProofStore } from '../proof/sqlite-store.js';
 import { type BudgetLedger, createBudgetLedger, DEFAULT_PIPELINE_BUDGET } from './budget.js';
 import type { PipelineDefinition, StageContext, StageTransition } from './define.js';
-import type { PipelineEvent, PipelineEventData, PipelineInput, PipelineStatus } from './events.js';
+import type { PipelineEventData, PipelineInput, PipelineStatus } from './events.js';
+import { foldPipeline, type PipelineView } from './fold.js';
 import type { PipelineStore } from './sqlite-store.js';
 import type { ChildHandle, ChildOutcome, ChildUsage, PipelineBudget, SessionLauncher } from './types.js';
 
 /** Default ms an `await` in a stage waits for its children: 2 h. */
 export const DEFAULT_AWAIT_TIMEOUT_MS = 2 * 3_600_000;
-
-/** The fold of a pipeline's events. */
-export interface PipelineView {
-  readonly pipelineId: string;
-  readonly kind: string;
-  readonly input: PipelineInput;
-  readonly budget: PipelineBudget;
-  readonly startedAt: string;
-  readonly status: PipelineStatus;
-  readonly endReason: string | null;
-  /** The stage to run next (or running), null once ended. */
-  readonly stage: string | null;
-  readonly stageAttempts: Readonly<Record<string, number>>;
-  /** The state after the last completed stage; null before the first. */
-  readonly state: JsonObject | null;
-  readonly children: Readonly<
-    Record<
-      string,
-      { sessionId: string; workflowId: string; ended: ChildOutcome['status'] | null; usage: ChildUsage }
-    >
-  >;
-  readonly cancelRequested: { actor: string; reason: string } | null;
-}
-
-/** Folds `events` (in order; the first must be `pipeline_started`). Null when there is none. */
-export function foldPipeline(start: string, events: readonly PipelineEvent[]): PipelineView | null {
-  const first = events[0];
-  if (first === undefined || first.data.kind !== 'pipeline_started') return null;
-  let view: PipelineView = {
-    pipelineId: first.pipelineId,
-    kind: first.data.pipelineKind,
-    input: first.data.input,
-    budget: first.data.budget,
-    startedAt: first.at,
-    status: 'running',
-    endReason: null,
-    stage: start,
-    stageAttempts: {},
-    state: null,
-    children: {},
-    cancelRequested: null,
-  };
-  for (const { data } of events.slice(1)) view = applyEvent(view, data);
-  return view;
-}
-
-function applyEvent(view: PipelineView, data: PipelineEventData): PipelineView {
-  switch (data.kind) {
-    case 'pipeline_started':
-      return view;
-    case 'stage_started':
-      return {
-        ...view,
-        stage: data.stage,
-        stageAttempts: { ...view.stageAttempts, [data.stage]: data.attempt },
-      };
-    case 'child_spawned':
-      return {
-        ...view,
-        children: {
-          ...view.children,
-          [data.key]: {
-            sessionId: data.sessionId,
-            workflowId: data.workflowId,
-            ended: null,
-            usage: { turns: 0, tokens: 0, costUsd: 0 },
-          },
-        },
-      };
-    case 'child_ended': {
-      const child = view.children[data.key];
-      if (child === undefined) return view;
-      return {
-        ...view,
-        children: { ...view.children, [data.key]: { ...child, ended: data.status, usage: data.usage } },
-      };
-    }
-    case 'stage_completed':
-      return { ...view, stage: data.next ?? null, state: data.state };
-    case 'cancel_requested':
-      return { ...view, cancelRequested: { actor: data.actor, reason: data.reason } };
-    case 'pipeline_ended':
-      return { ...view, status: data.status, endReason: data.reason, stage: null };
-  }
-}
 
 /** Options of {@link startPipeline}. */
 export interface StartPipelineOptions {
@@ -245,6 +161,12 @@ export async function runPipeline<S extends JsonObject>(
     } catch (thrown) {
       transition = { end: 'failed', state, reason: `stage ${stageName} threw: ${(thrown as Error).message}` };
     }
+    // Cancelled while the stage ran (its await was cut short): the pipeline ends cancelled, not escalated.
+    const after = load();
+    if (after.isOk() && after.value.cancelRequested !== null) {
+      loaded = after;
+      continue;
+    }
     const completed: Extract<PipelineEventData, { kind: 'stage_completed' }> = completeStage(
       definition,
       stageName,
@@ -363,6 +285,7 @@ function stageContext<S extends JsonObject>(
     async await(handles: readonly ChildHandle[], timeoutMs?: number) {
       const outcomes = await launcher.await(handles, {
         timeoutMs: timeoutMs ?? options.awaitTimeoutMs ?? DEFAULT_AWAIT_TIMEOUT_MS,
+        budget: ledger,
         ...(options.signal === undefined ? {} : { signal: options.signal }),
       });
       if (outcomes.isErr()) return outcomes;

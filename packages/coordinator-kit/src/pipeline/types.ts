@@ -107,7 +107,12 @@ export interface SessionLauncher {
    */
   await(
     handles: readonly ChildHandle[],
-    options: { readonly timeoutMs: number; readonly signal?: AbortSignal },
+    options: {
+      readonly timeoutMs: number;
+      readonly signal?: AbortSignal;
+      /** The pipeline's budget gate, for children that (re)start while awaited (after a restart). */
+      readonly budget?: BudgetGate;
+    },
   ): Promise<Result<readonly ChildOutcome[], CoordinatorError>>;
   /** Kills the children still running (the kill switch), recording `reason`. Never throws. */
   stop(handles: readonly ChildHandle[], reason: string): Promise<void>;
