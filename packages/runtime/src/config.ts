@@ -187,6 +187,19 @@ export const RuntimeConfigSchema = z.strictObject({
   maxRequestBytes: z.number().int().min(1024).max(26_214_400).default(1_048_576),
   /** Drain timeout on SIGTERM, ms. */
   drainTimeoutMs: Ms.default(30_000),
+  pipelines: z
+    .strictObject({
+      /**
+       * Pipelines coordinated at once (a coordinator mostly waits for its children; they take session
+       * workers, `maxConcurrentSessions`, like any task). Default 20.
+       */
+      concurrency: z.number().int().min(1).max(1000).default(20),
+      /** Fix rounds of the `feature` pipeline before it escalates (default 2). */
+      maxFixRounds: z.number().int().min(0).max(10).default(2),
+      /** ms between the merge gate's looks at CI and at a pending merge approval (default 15 000). */
+      mergePollIntervalMs: Ms.min(10).max(600_000).default(15_000),
+    })
+    .default({ concurrency: 20, maxFixRounds: 2, mergePollIntervalMs: 15_000 }),
   approvals: z
     .strictObject({
       /** ms between checks for decided approvals of parked deliveries (and due medium-tier timeouts). */

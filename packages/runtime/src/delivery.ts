@@ -47,6 +47,11 @@ export interface DeliverRequest {
   readonly dryRun?: boolean;
   /** PR/MR template name (the handoff's `prTemplate` wins over it). */
   readonly template?: string | null;
+  /**
+   * The head branch to push to and open (or update) the PR/MR from; default `worktrain/<sessionId>`. A
+   * pipeline's code and fix sessions share their pipeline's branch, so every fix lands on the same PR.
+   */
+  readonly branch?: string;
 }
 
 /** Delivers a session's work; idempotent (a retry after a crash finds the PR by head branch). */
@@ -94,6 +99,7 @@ export function createDelivery(options: {
           baseBranch: request.baseBranch,
           ...(request.issueNumber !== null ? { issueNumber: request.issueNumber } : {}),
           ...(typeof request.template === 'string' ? { template: request.template } : {}),
+          ...(request.branch === undefined ? {} : { branch: request.branch }),
         },
         { store: options.store, forge: client },
       ).map((plan) => ({ url: '', replayed: false, dryRun: plan }));
@@ -105,6 +111,7 @@ export function createDelivery(options: {
         baseBranch: request.baseBranch,
         ...(request.issueNumber !== null ? { issueNumber: request.issueNumber } : {}),
         ...(typeof request.template === 'string' ? { template: request.template } : {}),
+        ...(request.branch === undefined ? {} : { branch: request.branch }),
         ...(request.approvedProtectedPaths === undefined
           ? {}
           : { policy: { approvedProtectedPaths: request.approvedProtectedPaths } }),

@@ -7,7 +7,7 @@ import { makeError, type WorkTrainError } from '@worktrain/contracts';
  * - STORE_OPEN_FAILED / QUEUE_OPEN_FAILED / TRIGGERS_FAILED / KEYRING_FAILED / MODEL_FAILED: a component
  *   could not be built (the cause's code is in `details`).
  * - LISTEN_FAILED: the HTTP server could not bind (port in use, bad host).
- * - SESSION_NOT_FOUND / TASK_NOT_FOUND: unknown id.
+ * - SESSION_NOT_FOUND / TASK_NOT_FOUND / PIPELINE_NOT_FOUND: unknown id.
  * - SESSION_NOT_RUNNING: steer to a session no worker is running.
  * - INVALID_STATE: the operation does not apply to the session or task in its state.
  * - PAYLOAD_INVALID: a task payload that is neither a trigger candidate nor a dispatch.
@@ -27,6 +27,7 @@ export type RuntimeErrorCode =
   | 'LISTEN_FAILED'
   | 'SESSION_NOT_FOUND'
   | 'TASK_NOT_FOUND'
+  | 'PIPELINE_NOT_FOUND'
   | 'SESSION_NOT_RUNNING'
   | 'INVALID_STATE'
   | 'PAYLOAD_INVALID'

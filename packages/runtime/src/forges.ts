@@ -7,11 +7,14 @@ import { err, type Logger, makeError, ok, okAsync, type WorkTrainError } from '@
 import {
   type ChecksSandbox,
   createGitHubForge,
+  createGitHubMergeClient,
   createGitLabForge,
+  createGitLabMergeClient,
   createJiraReturnPath,
   type DeliveryCheck,
   type ForgeClient,
   type JiraReturnPath,
+  type MergeClient,
 } from '@worktrain/delivery';
 import type { SessionStore } from '@worktrain/session-store';
 import type { RuntimeConfig } from './config.js';
@@ -48,6 +51,8 @@ export interface Forges {
     project: string,
     noteOn: 'issue' | 'merge_request',
   ): { ok: ForgeForTarget } | { error: ForgeSetupError };
+  /** The merge gate's client for a project (head SHA, CI, guarded merge); null when its forge is not configured. */
+  mergeClientFor(forge: ForgeKind, project: string): MergeClient | null;
 }
 
 /** Builds {@link Forges} from the runtime config (tokens already resolved from `$ENV` / `.env`). */
@@ -103,6 +108,19 @@ export function createForges(config: RuntimeConfig): Forges {
           pushToken: gitlab.token,
         },
       };
+    },
+    mergeClientFor(forge, project) {
+      if (forge === 'github') {
+        if (github === undefined) return null;
+        const [owner = '', repo = ''] = project.split('/');
+        return createGitHubMergeClient({ owner, repo, token: github.token, baseUrl: github.apiBaseUrl });
+      }
+      if (gitlab === undefined) return null;
+      return createGitLabMergeClient({
+        project: /^\d+$/.test(project) ? Number(project) : project,
+        token: gitlab.token,
+        baseUrl: gitlab.baseUrl,
+      });
     },
   };
 }

@@ -58,7 +58,12 @@ export function createTaskHandler(deps: LifecycleDeps) {
     const admitted = await admitSession(deps, { task, sessionId, actionGate });
     if (admitted === null) return;
     const { meta } = admitted;
-    const worktree = await prepareWorktree(deps, { task, sessionId, repoPath: meta.repoPath });
+    const worktree = await prepareWorktree(deps, {
+      task,
+      sessionId,
+      repoPath: meta.repoPath,
+      startFrom: meta.pipeline?.branch ?? null,
+    });
     if (admitted.status !== 'completed' && !worktree.agentFinished) {
       const outcome = await runAgent(deps, {
         sessionId,
@@ -78,6 +83,7 @@ export function createTaskHandler(deps: LifecycleDeps) {
       baseBranch: worktree.baseBranch,
       target: meta.target,
       repoPath: meta.repoPath,
+      pipeline: meta.pipeline,
     });
     deps.events.emit({ type: 'task_completed', taskId: task.id, sessionId });
   }

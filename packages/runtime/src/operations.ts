@@ -84,6 +84,8 @@ export interface WebhookCounters {
 export interface Operations {
   listSessions(query: {
     status?: readonly SessionStatus[];
+    /** Only the children of this session or pipeline (its tree's next level). */
+    parentSessionId?: string;
     limit?: number;
   }): Promise<Result<SessionView[], RuntimeError>>;
   getSession(sessionId: string): Promise<Result<SessionView, RuntimeError>>;

@@ -225,7 +225,8 @@ const NOWHERE: DeliveryTarget = {
   jiraIssueKey: null,
 };
 
-function dispatchTarget(d: DispatchPayload, routes: JiraDeliveryRoutes): DeliveryTarget {
+/** Where a dispatch's change is delivered (its forge, project, issue; a Jira key routed by `routes`). */
+export function dispatchTarget(d: DispatchPayload, routes: JiraDeliveryRoutes): DeliveryTarget {
   const repo = d.project ?? d.repo ?? null;
   const jiraIssueKey = d.jiraIssueKey ?? null;
   if (repo === null && jiraIssueKey !== null) return jiraTarget(jiraIssueKey, null, routes);

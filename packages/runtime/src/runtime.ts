@@ -22,6 +22,7 @@ import { configWarnings } from './config-warnings.js';
 import { createDaemonEventBus, type DaemonEventBus } from './daemon-events.js';
 import type { RuntimeError } from './errors.js';
 import { createOperations, type Operations } from './operations.js';
+import { PIPELINE_QUEUE, type PipelineService } from './pipelines/service.js';
 import { serveApi } from './runtime/http.js';
 import { modelProvider } from './runtime/model.js';
 import { openRuntimeStores } from './runtime/stores.js';
@@ -70,6 +71,8 @@ export interface RuntimeParts {
   readonly gates: ParkedGates;
   /** Blast-radius approvals of deliveries (policy.yaml, approval requests, parked deliveries). */
   readonly approvals: DeliveryApprovals;
+  /** Pipelines (issue #15): dispatch, read, cancel; their coordinator tasks run on queue `pipelines`. */
+  readonly pipelines: PipelineService;
   /** The OS sandbox of agent commands (or why there is none: then no agent session runs). */
   readonly sandbox: SessionSandbox;
   readonly token: string;
@@ -116,6 +119,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   let scheduler: TriggerScheduler | null = null;
   let active: ActiveSessions | null = null;
   let events: DaemonEventBus | null = null;
+  let pipelines: PipelineService | null = null;
   let stopped = false;
 
   async function start(): Promise<Result<StartedRuntime, RuntimeError>> {
@@ -189,6 +193,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       taskSessions: stores.value.taskSessions,
       gates: stores.value.gates,
       approvals: wired.value.approvals,
+      pipelines: wired.value.pipelines.service,
       sandbox: sessionSandbox,
       token: stores.value.token,
       clock,
@@ -196,6 +201,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       startedAt: clock.now(),
     };
     const ops = createOperations(parts, scheduler);
+    pipelines = wired.value.pipelines.service;
+    wired.value.pipelines.bindKill((sessionId, actor, reason) => ops.kill(sessionId, actor, reason));
     // Bind first: a second daemon on a taken port must fail before it claims any task.
     let api = { url: '', port: 0 };
     if (options.http !== false) {
@@ -209,6 +216,11 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       triggerStore,
       queue,
       handler: sessionSandbox.sandbox !== null ? wired.value.handler : null,
+      coordinators: {
+        queue: PIPELINE_QUEUE,
+        concurrency: config.pipelines.concurrency,
+        handler: (task, signal) => wired.value.pipelines.service.handle(task, signal),
+      },
       workerId,
       clock,
       logger,
@@ -246,6 +258,9 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     events?.emit({ type: 'daemon_stopping', data: { drain: stopOptions.drain === true } });
     if (workers !== null) clearInterval(workers.sweeper);
     await scheduler?.stop();
+    // Coordinators first: a stopped coordinator leaves its pipeline to resume from its log on the next start.
+    pipelines?.stopAll();
+    await drainWorker(workers?.coordinators ?? null, null, 0);
     await drainWorker(
       workers?.worker ?? null,
       active,

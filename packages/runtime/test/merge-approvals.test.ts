@@ -64,6 +64,7 @@ async function setup(policy: Policy) {
       doneStatus: 'Done',
     }),
     forFor: () => ({ error: { code: 'FORGE_NOT_CONFIGURED', message: 'not in this test' } }),
+    mergeClientFor: () => null,
   };
   const followUp = createMergeFollowUp({
     store,

@@ -54,6 +54,26 @@ describe('scripted provider', () => {
     expect(next._unsafeUnwrap().message.content[0]).toMatchObject({ input: { command: 'b' } });
   });
 
+  it('plays the turns whose match is in the first message, so sessions of one workflow differ', async () => {
+    const p = createScriptedProvider({
+      turns: [
+        { match: '(review 2)', text: 'second review' },
+        { match: '(review 1)', text: 'first review' },
+        { text: 'anyone' },
+      ],
+    })._unsafeUnwrap();
+    const one = (
+      await p.turn({ system: [], tools: [], messages: [user('Review (review 1)')] })
+    )._unsafeUnwrap();
+    expect(one.message.content).toEqual([{ type: 'text', text: 'first review' }]);
+    const two = (
+      await p.turn({ system: [], tools: [], messages: [user('Review (review 2)')] })
+    )._unsafeUnwrap();
+    expect(two.message.content).toEqual([{ type: 'text', text: 'second review' }]);
+    const other = (await p.turn({ system: [], tools: [], messages: [user('Code it')] }))._unsafeUnwrap();
+    expect(other.message.content).toEqual([{ type: 'text', text: 'anyone' }]);
+  });
+
   it('loads YAML and JSON script files and rejects bad ones with the issues', () => {
     const dir = mkdtempSync(join(tmpdir(), 'agent-script-'));
     writeFileSync(

@@ -25,6 +25,11 @@ import type { ContentBlock, ModelError, ModelMessage, ModelProvider, TurnRespons
 export const ScriptedTurnSchema = z.object({
   /** Only used while this step id is pending (matched against the `Step id: …` line of the step prompt). */
   step: z.string().min(1).optional(),
+  /**
+   * Only used in a conversation whose first message contains this text (e.g. a goal's `(review 2)`): one
+   * script can play several sessions of the same workflow differently, as a pipeline's children.
+   */
+  match: z.string().min(1).optional(),
   text: z.string().optional(),
   toolCalls: z.array(z.object({ name: z.string().min(1), input: JsonObjectSchema.default({}) })).default([]),
   /** Waits this long before answering (ms); aborted by the request signal. */
@@ -42,6 +47,7 @@ export const ModelScriptSchema = z.object({
 /** One scripted model turn: optional text, then tool calls (see {@link ScriptedTurnSchema}). */
 export interface ScriptedTurn {
   readonly step?: string;
+  readonly match?: string;
   readonly text?: string;
   readonly toolCalls?: readonly { readonly name: string; readonly input?: JsonObject }[];
   readonly delayMs?: number;
@@ -91,7 +97,8 @@ export function parseModelScript(text: string): Result<z.output<typeof ModelScri
 /**
  * Creates the scripted provider from turns or a script file (`.json`, `.yaml`, `.yml`).
  * Errors: SCRIPT_INVALID (unreadable file or bad shape). Each turn is consumed once: the next one is the
- * first unconsumed turn whose `step` is unset or equals the pending step; none left → SCRIPT_EXHAUSTED.
+ * first unconsumed turn whose `step` is unset or equals the pending step and whose `match` (if any) is in
+ * the conversation's first message; none left → SCRIPT_EXHAUSTED.
  */
 export function createScriptedProvider(
   source: { readonly turns: readonly ScriptedTurn[]; readonly model?: string } | { readonly file: string },
@@ -126,8 +133,20 @@ export function createScriptedProvider(
   function select(messages: readonly ModelMessage[]): { turn: ParsedTurn; index: number } | undefined {
     const consumed = new Set<number>();
     let step: string | undefined;
+    const first = messages[0];
+    const opening =
+      first === undefined
+        ? ''
+        : first.content
+            .map((b) => (b.type === 'text' ? b.text : b.type === 'tool_result' ? b.content : ''))
+            .join('\n');
     const pick = (): number =>
-      turns.findIndex((t, i) => !consumed.has(i) && (t.step === undefined || t.step === step));
+      turns.findIndex(
+        (t, i) =>
+          !consumed.has(i) &&
+          (t.step === undefined || t.step === step) &&
+          (t.match === undefined || opening.includes(t.match)),
+      );
     for (const message of messages) {
       if (message.role === 'user') step = stepIdIn(message) ?? step;
       else {

@@ -167,6 +167,14 @@ export async function runPipeline<S extends JsonObject>(
       loaded = after;
       continue;
     }
+    // Stopped while the stage ran (shutdown cut its await short): nothing of it is recorded; it re-runs.
+    if (stopped(options.signal))
+      return ok({
+        pipelineId,
+        status: 'running',
+        reason: 'the run was stopped; it resumes on the next run',
+        state: view.state,
+      });
     const completed: Extract<PipelineEventData, { kind: 'stage_completed' }> = completeStage(
       definition,
       stageName,
@@ -193,6 +201,9 @@ export async function runPipeline<S extends JsonObject>(
     if (loaded.isErr()) return err(loaded.error);
   }
 }
+
+/** Read through a call, so the check after an await is not narrowed away by the one before it. */
+const stopped = (signal: AbortSignal | undefined): boolean => signal?.aborted === true;
 
 /** The `stage_completed` event for a transition; a transition the stage did not declare fails the pipeline. */
 function completeStage<S extends JsonObject>(

@@ -16,6 +16,7 @@ import { DispatchPayloadSchema } from '../payload.js';
 import type { RuntimeParts } from '../runtime.js';
 import { clientAborted } from './client-abort.js';
 import { renderMetrics } from './metrics.js';
+import { mountPipelineRoutes } from './pipelines.js';
 import { handleWebhook } from './webhooks.js';
 
 const STATUS: Record<RuntimeErrorCode, ContentfulStatusCode> = {
@@ -30,6 +31,7 @@ const STATUS: Record<RuntimeErrorCode, ContentfulStatusCode> = {
   MODEL_FAILED: 500,
   LISTEN_FAILED: 500,
   SESSION_NOT_FOUND: 404,
+  PIPELINE_NOT_FOUND: 404,
   TASK_NOT_FOUND: 404,
   SESSION_NOT_RUNNING: 409,
   INVALID_STATE: 409,
@@ -177,8 +179,10 @@ export function createApp(parts: RuntimeParts, ops: Operations): Hono {
     const limit = Number(c.req.query('limit') ?? 50);
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
       return c.json(errorBody('QUERY_INVALID', 'limit must be 1..1000'), 400);
+    const parent = c.req.query('parent');
     const r = await ops.listSessions({
       ...(status !== undefined ? { status: status as SessionStatus[] } : {}),
+      ...(parent !== undefined && parent !== '' ? { parentSessionId: parent } : {}),
       limit,
     });
     return r.isOk() ? c.json({ sessions: r.value }) : fail(c, r.error);
@@ -226,6 +230,7 @@ export function createApp(parts: RuntimeParts, ops: Operations): Hono {
     const r = await ops.dispatch({ kind: 'dispatch', ...b.ok }, 'api');
     return r.isOk() ? c.json(r.value, r.value.created ? 202 : 200) : fail(c, r.error);
   });
+  mountPipelineRoutes(api, parts.pipelines, { body, fail });
   api.get('/triggers', (c) => c.json({ triggers: ops.listTriggers() }));
   api.post('/triggers/:id/fire', async (c) => {
     const r = await ops.fireTrigger(c.req.param('id'));

@@ -10,6 +10,7 @@ import type { DeliveryTarget } from '../payload.js';
 import { readAll } from '../session-log.js';
 import { type LifecycleDeps, lifecycleLogger } from './deps.js';
 import { recordEvents, stringList } from './record.js';
+import type { PipelineChildMeta } from './session-meta.js';
 
 /**
  * Delivery errors a retry cannot fix, so the task is dead-lettered at once with the reason: a Jira status no
@@ -40,6 +41,8 @@ export interface DeliveryInput {
   readonly target: DeliveryTarget;
   /** The workspace repository the worktree belongs to (its removal after delivery). */
   readonly repoPath: string;
+  /** A pipeline child's facts: a review is not delivered; a code or fix child pushes to the change branch. */
+  readonly pipeline?: PipelineChildMeta | null;
 }
 
 type DeliveryDeps = Pick<
@@ -56,6 +59,7 @@ export async function deliverWork(deps: DeliveryDeps, input: DeliveryInput): Pro
   const { sessionId, worktreeGit, target } = input;
   const log = lifecycleLogger(deps.logger);
   if (await deliveryRejected(deps, sessionId)) return;
+  if (input.pipeline?.deliver === false) return skipReadOnlyChild(deps, input);
   if (deps.deliver === null || target.repo === null) {
     const events = await readAll(deps.store, sessionId);
     if (events.isOk() && events.value.some((e) => e.kind === 'delivery_recorded')) return;
@@ -79,6 +83,7 @@ export async function deliverWork(deps: DeliveryDeps, input: DeliveryInput): Pro
     jiraIssueKey: target.jiraIssueKey,
     ...(target.dryRun === true ? { dryRun: true } : {}),
     ...(typeof target.template === 'string' ? { template: target.template } : {}),
+    ...(input.pipeline?.branch == null ? {} : { branch: input.pipeline.branch }),
   });
   if (delivered.isErr()) {
     if (delivered.error.code === 'NEEDS_APPROVAL') {
@@ -116,6 +121,34 @@ export async function deliverWork(deps: DeliveryDeps, input: DeliveryInput): Pro
   const removed = await deps.workspaces.removeWorktree({ sessionId, repoPath: input.repoPath });
   if (removed.isErr())
     log.warn({ sessionId, code: removed.error.code }, `worktree not removed: ${removed.error.message}`);
+}
+
+/**
+ * A pipeline child whose result is only read (a review): nothing is committed, pushed or opened; the skip is
+ * recorded once (the coordinator waits for it) and the worktree goes.
+ */
+async function skipReadOnlyChild(deps: DeliveryDeps, input: DeliveryInput): Promise<void> {
+  const events = await readAll(deps.store, input.sessionId);
+  if (events.isOk() && !events.value.some((e) => e.kind === 'delivery_recorded'))
+    await recordEvents(deps.store, input.sessionId, [
+      {
+        kind: 'delivery_recorded',
+        data: {
+          stage: 'delivery',
+          outcome: 'skipped',
+          details: { reason: 'a pipeline child whose result is read, not delivered' },
+        },
+      },
+    ]);
+  const removed = await deps.workspaces.removeWorktree({
+    sessionId: input.sessionId,
+    repoPath: input.repoPath,
+  });
+  if (removed.isErr())
+    lifecycleLogger(deps.logger).warn(
+      { sessionId: input.sessionId, code: removed.error.code },
+      `worktree not removed: ${removed.error.message}`,
+    );
 }
 
 /**

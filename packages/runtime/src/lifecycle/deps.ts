@@ -2,7 +2,7 @@
  * What the task lifecycle's stages need, injected by `createRuntime` into `createTaskHandler`; each stage
  * takes the `Pick` of these it uses.
  */
-import type { Budget, ConversationStore, ModelProvider } from '@worktrain/agent';
+import type { Budget, ConversationStore, ModelProvider, SharedBudget } from '@worktrain/agent';
 import type { Clock, Logger, Result, ResultAsync, WorkTrainError } from '@worktrain/contracts';
 import type { Engine } from '@worktrain/engine';
 import type { SessionStore } from '@worktrain/session-store';
@@ -29,6 +29,11 @@ export interface LifecycleDeps {
   /** A fresh model provider per run (scripted providers are stateless over the conversation). */
   readonly provider: () => Result<ModelProvider, RuntimeError>;
   readonly budget: Partial<Budget>;
+  /**
+   * The budget a pipeline child shares with its pipeline (its siblings included), checked before each of
+   * its model requests; undefined for a session outside a pipeline (`createSessionLauncher`).
+   */
+  readonly sharedBudgetFor?: (sessionId: string) => Promise<SharedBudget | undefined>;
   readonly deliver: DeliverFn | null;
   /** Blast-radius approvals: a delivery that waits is parked here (null: no approvals wiring). */
   readonly approvals?: DeliveryApprovals | null;

@@ -47,6 +47,7 @@ describe('open session stage', () => {
       repoPath: '/repos/widgets',
       target: expect.objectContaining({ repo: null }),
       triggerId: null,
+      pipeline: null,
     });
     expect(rig.emitted.map((e) => e.type)).toEqual(['session_started']);
   });

@@ -37,7 +37,13 @@ const FINAL_WORKTREE_CODES: ReadonlySet<string> = new Set([
  */
 export async function prepareWorktree(
   deps: Pick<LifecycleDeps, 'store' | 'workspaces' | 'events' | 'workerId'>,
-  input: { readonly task: LeasedTask; readonly sessionId: string; readonly repoPath: string },
+  input: {
+    readonly task: LeasedTask;
+    readonly sessionId: string;
+    readonly repoPath: string;
+    /** A pipeline child's change branch on origin to start from (a fix round, a review); null: the base. */
+    readonly startFrom?: string | null;
+  },
 ): Promise<PreparedWorktree> {
   const { task, sessionId } = input;
   // Independent: the event and the worktree.
@@ -45,7 +51,12 @@ export async function prepareWorktree(
     recordEvents(deps.store, sessionId, [
       { kind: 'session_started', data: { workerId: deps.workerId, taskId: task.id } },
     ]),
-    deps.workspaces.createWorktree({ repoPath: input.repoPath, sessionId, fetchedSince: task.createdAt }),
+    deps.workspaces.createWorktree({
+      repoPath: input.repoPath,
+      sessionId,
+      fetchedSince: task.createdAt,
+      ...(input.startFrom == null ? {} : { startFrom: input.startFrom }),
+    }),
   ]);
   if (worktree.isErr()) {
     // Not a repository, no origin or base branch, an unusable session id: no retry fixes these.

@@ -34,6 +34,7 @@ type AgentRunDeps = Pick<
   | 'conversations'
   | 'provider'
   | 'budget'
+  | 'sharedBudgetFor'
   | 'active'
   | 'sandbox'
   | 'networkAllowFor'
@@ -83,6 +84,7 @@ export async function runAgent(deps: AgentRunDeps, input: AgentRunInput): Promis
   const runner = await sandbox.open(policy);
   if (runner.isErr())
     throw new TaskFailure('execution', `The session's sandbox did not start: ${runner.error.message}`);
+  const shared = await deps.sharedBudgetFor?.(sessionId);
   const entry = deps.active.register(sessionId, taskId, deps.clock.now());
   const onStop = (): void => entry.controller.abort();
   signal.addEventListener('abort', onStop, { once: true });
@@ -101,6 +103,7 @@ export async function runAgent(deps: AgentRunDeps, input: AgentRunInput): Promis
       signal: entry.controller.signal,
       steer: entry.steer,
       ...(input.actionGate === null ? {} : { actionGate: input.actionGate }),
+      ...(shared === undefined ? {} : { sharedBudget: shared }),
     };
     const outcome =
       input.continueToken !== null

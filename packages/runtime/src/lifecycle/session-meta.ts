@@ -13,6 +13,19 @@ export interface DaemonMeta {
   readonly target: DeliveryTarget;
   /** The trigger that made the task (absent for dispatches through the API or CLI). */
   readonly triggerId: string | null;
+  /** Set when the session is a pipeline's child (its `parentSessionId` is the pipeline). */
+  readonly pipeline: PipelineChildMeta | null;
+}
+
+/** A pipeline child's facts: which pipeline and key, where it works and whether it is delivered. */
+export interface PipelineChildMeta {
+  readonly pipelineId: string;
+  /** The child's key in its pipeline (`code`, `review-2`, `fix-1`): unique, makes spawning idempotent. */
+  readonly key: string;
+  /** The change's head branch: the worktree starts from it on origin and delivery pushes to it. */
+  readonly branch: string | null;
+  /** False for a child whose result is only read (a review): nothing is committed, pushed or opened. */
+  readonly deliver: boolean;
 }
 
 /** The context key the meta is stored under. */
@@ -27,12 +40,36 @@ export function metaToJson(input: {
   readonly repoPath: string;
   readonly triggerId: string | null;
   readonly target: DeliveryTarget;
+  readonly pipeline?: PipelineChildMeta | null;
 }): JsonObject {
+  const child = input.pipeline ?? null;
   return {
     taskId: input.taskId,
     repoPath: input.repoPath,
     ...(input.triggerId === null ? {} : { triggerId: input.triggerId }),
     ...targetToJson(input.target),
+    ...(child === null
+      ? {}
+      : {
+          pipeline: {
+            pipelineId: child.pipelineId,
+            key: child.key,
+            deliver: child.deliver,
+            ...(child.branch === null ? {} : { branch: child.branch }),
+          },
+        }),
+  };
+}
+
+function parsePipelineMeta(value: unknown): PipelineChildMeta | null {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
+  const v: Record<string, unknown> = { ...value };
+  if (typeof v.pipelineId !== 'string' || typeof v.key !== 'string') return null;
+  return {
+    pipelineId: v.pipelineId,
+    key: v.key,
+    branch: typeof v.branch === 'string' ? v.branch : null,
+    deliver: v.deliver !== false,
   };
 }
 
@@ -46,6 +83,7 @@ export function parseMeta(value: unknown): DaemonMeta | null {
     repoPath: v.repoPath,
     target: targetFromJson(v),
     triggerId: typeof v.triggerId === 'string' ? v.triggerId : null,
+    pipeline: parsePipelineMeta(v.pipeline),
   };
 }
 

@@ -68,6 +68,7 @@ export function createSessionOperations(
     async listSessions(query) {
       const listed = await store.listSessions({
         ...(query.status !== undefined ? { status: query.status } : {}),
+        ...(query.parentSessionId !== undefined ? { parentSessionId: query.parentSessionId } : {}),
         limit: query.limit ?? 50,
       });
       if (listed.isErr()) return err(internal(listed.error));

@@ -22,12 +22,14 @@ import { createSessionNotifications } from '../notifications.js';
 import type { NotifyingTriggerRouter } from '../notifying-router.js';
 import { type SessionSandbox, unavailableSandbox } from '../session-sandbox.js';
 import { createSessionSealer } from '../session-seal.js';
+import { type WiredPipelines, wirePipelines } from './pipelines.js';
 import type { RuntimeStores } from './stores.js';
 
 /** The wired task handler and the approvals it parks deliveries with. */
 export interface WiredTaskHandler {
   readonly handler: (task: LeasedTask, signal: AbortSignal) => Promise<void>;
   readonly approvals: DeliveryApprovals;
+  readonly pipelines: WiredPipelines;
 }
 
 /**
@@ -105,6 +107,28 @@ export async function wireTaskHandler(input: {
   const sealer = createSessionSealer({ paths, store, clock, logger });
   input.onClose(() => sealer.close());
 
+  const onMerged = createMergeFollowUp({
+    store,
+    forges,
+    approvals: { policy: policy.value, store: approvals.value.store },
+    mergedStatus: config.jira?.transitions.onMerged ?? 'Done',
+  });
+  // Pipelines (issue #15): children are sessions of this handler, gated by their pipeline's budget.
+  const pipelines = wirePipelines({
+    config,
+    paths,
+    stores,
+    forges,
+    policy: policy.value,
+    approvals: approvals.value.store,
+    onMerged,
+    events: input.events,
+    clock,
+    logger,
+    onClose: input.onClose,
+  });
+  if (pipelines.isErr()) return err(pipelines.error);
+
   const handler = createTaskHandler({
     engine: stores.engine,
     store,
@@ -114,6 +138,7 @@ export async function wireTaskHandler(input: {
     gates: stores.gates,
     provider: input.provider,
     budget: config.budgets,
+    sharedBudgetFor: (sessionId) => pipelines.value.launcher.sharedBudgetFor(sessionId),
     deliver:
       deliverFn === null
         ? null
@@ -133,12 +158,7 @@ export async function wireTaskHandler(input: {
     approvals: approvals.value,
     notifications,
     jiraRoutes: forges.jiraRoutes,
-    onMerged: createMergeFollowUp({
-      store,
-      forges,
-      approvals: { policy: policy.value, store: approvals.value.store },
-      mergedStatus: config.jira?.transitions.onMerged ?? 'Done',
-    }),
+    onMerged,
     active: input.active,
     sandbox: sessionSandbox,
     networkAllowFor: (triggerId) => {
@@ -151,5 +171,5 @@ export async function wireTaskHandler(input: {
     clock,
     logger,
   });
-  return ok({ handler, approvals: approvals.value });
+  return ok({ handler, approvals: approvals.value, pipelines: pipelines.value });
 }

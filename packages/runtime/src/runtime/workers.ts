@@ -12,6 +12,8 @@ import { takeOverFromDeadPredecessors } from '../incarnations.js';
 /** The running worker side: clear `sweeper` and {@link drainWorker} `worker` to end it. */
 export interface Workers {
   readonly worker: WorkerHandle | null;
+  /** The coordinator workers of pipelines (queue `pipelines`), or null. */
+  readonly coordinators: WorkerHandle | null;
   readonly sweeper: NodeJS.Timeout;
 }
 
@@ -26,6 +28,12 @@ export async function startWorkers(input: {
   readonly triggerStore: TriggerStore;
   readonly queue: SqliteTaskQueue;
   readonly handler: ((task: LeasedTask, signal: AbortSignal) => Promise<void>) | null;
+  /** Pipelines' coordinator tasks: their queue, handler and pool size (absent: none run here). */
+  readonly coordinators?: {
+    readonly queue: string;
+    readonly concurrency: number;
+    readonly handler: (task: LeasedTask, signal: AbortSignal) => Promise<void>;
+  };
   readonly workerId: string;
   readonly clock: Clock;
   readonly logger: Logger;
@@ -62,7 +70,22 @@ export async function startWorkers(input: {
           onError: (error, task) => logger.warn({ code: error.code, taskId: task?.id }, error.message),
           onCompleted: (task) => logger.info({ taskId: task.id }, 'task completed'),
         });
-  return { worker, sweeper };
+  const c = input.coordinators;
+  const coordinators =
+    handler === null || c === undefined
+      ? null
+      : runWorker({
+          queue,
+          name: c.queue,
+          workerId,
+          concurrency: c.concurrency,
+          leaseMs: config.queue.leaseMs,
+          pollIntervalMs: 250,
+          handler: c.handler,
+          onError: (error, task) => logger.warn({ code: error.code, taskId: task?.id }, error.message),
+          onCompleted: (task) => logger.info({ taskId: task.id }, 'pipeline task completed'),
+        });
+  return { worker, coordinators, sweeper };
 }
 
 /**
