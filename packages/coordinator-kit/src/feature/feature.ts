@@ -214,12 +214,18 @@ export function createFeaturePipeline(options: FeaturePipelineOptions): Pipeline
             return escalate(ctx.state, 'review: no change request to review');
           const round = ctx.state.reviews + 1;
           const outcome = await runChild(ctx, {
-            ...base(ctx, `review-${round}`, wf.review, `Review ${pr.url}: ${ctx.input.goal}`, {
-              pullRequestUrl: pr.url,
-              headSha,
-              changedFiles: [...ctx.state.changedFiles],
-              reviewRound: round,
-            }),
+            ...base(
+              ctx,
+              `review-${round}`,
+              wf.review,
+              `Review ${pr.url} (review ${round}): ${ctx.input.goal}`,
+              {
+                pullRequestUrl: pr.url,
+                headSha,
+                changedFiles: [...ctx.state.changedFiles],
+                reviewRound: round,
+              },
+            ),
             branch: pr.branch,
             deliver: false,
           });
@@ -293,13 +299,19 @@ export function createFeaturePipeline(options: FeaturePipelineOptions): Pipeline
           if (pr === null || review === null) return escalate(ctx.state, 'fix: no review to fix');
           const round = ctx.state.fixRounds + 1;
           const outcome = await runChild(ctx, {
-            ...base(ctx, `fix-${round}`, wf.fix, `Fix the review findings on ${pr.url}: ${ctx.input.goal}`, {
-              pullRequestUrl: pr.url,
-              reviewFindings: review.findings,
-              reviewSummary: review.summary,
-              reviewSessionId: review.sessionId,
-              fixRound: round,
-            }),
+            ...base(
+              ctx,
+              `fix-${round}`,
+              wf.fix,
+              `Fix the review findings on ${pr.url} (fix ${round}): ${ctx.input.goal}`,
+              {
+                pullRequestUrl: pr.url,
+                reviewFindings: review.findings,
+                reviewSummary: review.summary,
+                reviewSessionId: review.sessionId,
+                fixRound: round,
+              },
+            ),
             branch: pr.branch,
             deliver: true,
           });
