@@ -54,6 +54,14 @@ describe('readWorkItem', () => {
       issueNumber: 3,
     });
     expect('ok' in d && d.ok).toMatchObject({ kind: 'start', target: { repo: 'a/b', issueNumber: 3 } });
+    const child = readWorkItem({
+      kind: 'dispatch',
+      workflowId: 'w',
+      goal: 'g',
+      workspace: '/r',
+      parentSessionId: 'sess_p',
+    });
+    expect('ok' in child && child.ok).toMatchObject({ kind: 'start', parentSessionId: 'sess_p' });
     expect(readWorkItem({ kind: 'resume', sessionId: 'sess_1' })).toEqual({
       ok: { kind: 'resume', sessionId: 'sess_1' },
     });

@@ -40,6 +40,11 @@ export const DispatchPayloadSchema = z.strictObject({
     .string()
     .regex(/^[A-Z][A-Z0-9_]*-\d+$/, 'jiraIssueKey must look like PROJ-123')
     .optional(),
+  /**
+   * The session or pipeline this session is a child of (`worktrain spawn --parent`): recorded as the new
+   * session's `parentSessionId`, so `GET /api/v1/sessions?parent=` and `sessions list --tree` show it there.
+   */
+  parentSessionId: z.string().min(1).max(128).optional(),
 });
 export type DispatchPayload = z.infer<typeof DispatchPayloadSchema>;
 
@@ -100,6 +105,8 @@ export type WorkItem =
       readonly context: JsonObject;
       readonly candidate: TaskCandidate | null;
       readonly target: DeliveryTarget;
+      /** The parent session or pipeline of a dispatched child (`parentSessionId` of the dispatch). */
+      readonly parentSessionId?: string;
     }
   | { readonly kind: 'resume'; readonly sessionId: string }
   | MergedChangeRequest;
@@ -146,6 +153,9 @@ export function readWorkItem(
           ...(dispatch.data.dryRun === true ? { dryRun: true } : {}),
           ...(dispatch.data.template === undefined ? {} : { template: dispatch.data.template }),
         },
+        ...(dispatch.data.parentSessionId === undefined
+          ? {}
+          : { parentSessionId: dispatch.data.parentSessionId }),
       },
     };
   const candidate = TaskCandidateSchema.safeParse(payload);

@@ -28,6 +28,7 @@ export const PipelineDispatchBodySchema = DispatchPayloadSchema.omit({
   context: true,
   dryRun: true,
   template: true,
+  parentSessionId: true,
 }).extend({
   kind: z.string().min(1).max(100).default('feature'),
   budget: Budget.optional(),

@@ -25,8 +25,9 @@ const deps = () => ({
   logger: rig.logger,
 });
 
-const start = (workflowId = 'test.daemon-fix'): SessionWork => ({
+const start = (workflowId = 'test.daemon-fix', parentSessionId?: string): SessionWork => ({
   kind: 'start',
+  ...(parentSessionId === undefined ? {} : { parentSessionId }),
   workflowId,
   goal: 'fix add()',
   repoPath: '/repos/widgets',
@@ -50,6 +51,20 @@ describe('open session stage', () => {
       pipeline: null,
     });
     expect(rig.emitted.map((e) => e.type)).toEqual(['session_started']);
+  });
+
+  it("records a dispatch's parent as the new session's parentSessionId", async () => {
+    const opened = await openSession(deps(), {
+      task: rig.task({}),
+      work: start('test.daemon-fix', 'pl_parent'),
+      templates: createDeliveryTemplates(),
+    });
+    const summary = (await rig.store.getSummary(opened.sessionId))._unsafeUnwrap();
+    expect(summary.parentSessionId).toBe('pl_parent');
+    const children = (
+      await rig.store.listSessions({ parentSessionId: 'pl_parent', limit: 10 })
+    )._unsafeUnwrap();
+    expect(children.map((s) => s.sessionId)).toEqual([opened.sessionId]);
   });
 
   it('adopts the session a retried task started before its link was written', async () => {

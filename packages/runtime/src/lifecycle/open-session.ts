@@ -83,6 +83,7 @@ async function startSession(
     workflowId: work.workflowId,
     goal: work.goal,
     workspacePath: work.repoPath,
+    ...(work.parentSessionId === undefined ? {} : { parentSessionId: work.parentSessionId }),
     context: { ...work.context, ...template, [META_KEY]: meta },
     mode: 'autonomous',
     source: 'daemon',
