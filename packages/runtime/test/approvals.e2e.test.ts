@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { verifyNotification } from '@worktrain/delivery';
 import { startFakeSlack } from '@worktrain/testkit';
 import { describe, expect, it } from 'vitest';
+import { binArgs } from '../../../scripts/test-bins.js';
 import { type Daemon, fixScript, repoRoot, sessionEvents, waitFor } from './helpers.js';
 import { cleanups, daemonFor, type Rig, rig, sendIssueWebhook, sessionOfTask, taskState } from './rig.js';
 
@@ -80,18 +81,14 @@ async function pendingRequest(d: Daemon): Promise<RequestView> {
   });
 }
 
-/** Runs the real CLI from source (as a user would, against the same WORKTRAIN_HOME). */
+/** Runs the real CLI (as a user would, against the same WORKTRAIN_HOME; scripts/test-bins.ts). */
 function runCli(home: string, args: readonly string[]): Promise<{ code: number | null; stdout: string }> {
   return new Promise((resolve) => {
-    const child = spawn(
-      process.execPath,
-      ['--conditions=@worktrain/source', '--import', 'tsx', join(repoRoot, 'apps/cli/src/main.ts'), ...args],
-      {
-        cwd: repoRoot,
-        env: { ...process.env, WORKTRAIN_HOME: home, NO_COLOR: '1' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
+    const child = spawn(process.execPath, [...binArgs('cli'), ...args], {
+      cwd: repoRoot,
+      env: { ...process.env, WORKTRAIN_HOME: home, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     child.stdout?.on('data', (d: Buffer) => {
       stdout += d.toString();

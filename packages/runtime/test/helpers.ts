@@ -1,6 +1,7 @@
 /**
  * Test helpers: a temp WORKTRAIN_HOME with config, triggers and a model script; the real `worktrain-daemon`
- * process run from source (tsx + the '@worktrain/source' condition, so no build is needed); polling helpers.
+ * process (its built bin when the build is fresh, else from source with tsx: scripts/test-bins.ts); polling
+ * helpers.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
@@ -9,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ScriptedTurn } from '@worktrain/agent';
+import { binArgs } from '../../../scripts/test-bins.js';
 
 export const runtimeDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const repoRoot = resolve(runtimeDir, '../..');
@@ -127,15 +129,11 @@ export async function startDaemon(
   args: readonly string[] = [],
   env: Readonly<Record<string, string>> = {},
 ): Promise<Daemon> {
-  const child = spawn(
-    process.execPath,
-    ['--conditions=@worktrain/source', '--import', 'tsx', daemonMain, '--home', home, ...args],
-    {
-      cwd: repoRoot,
-      env: { ...process.env, WORKTRAIN_LOG_LEVEL: 'info', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+  const child = spawn(process.execPath, [...binArgs('daemon'), '--home', home, ...args], {
+    cwd: repoRoot,
+    env: { ...process.env, WORKTRAIN_LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let errText = '';
   child.stderr?.on('data', (d: Buffer) => {
@@ -258,15 +256,11 @@ export function runDaemonToExit(
   args: readonly string[],
 ): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolveRun) => {
-    const child = spawn(
-      process.execPath,
-      ['--conditions=@worktrain/source', '--import', 'tsx', daemonMain, '--home', home, ...args],
-      {
-        cwd: repoRoot,
-        env: process.env,
-        stdio: ['ignore', 'ignore', 'pipe'],
-      },
-    );
+    const child = spawn(process.execPath, [...binArgs('daemon'), '--home', home, ...args], {
+      cwd: repoRoot,
+      env: process.env,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     child.stderr?.on('data', (d: Buffer) => {
       stderr += d.toString();
