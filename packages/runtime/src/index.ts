@@ -55,6 +55,7 @@ export type {
   JiraDeliveryRoute,
   JiraDeliveryRoutes,
   MergedChangeRequest,
+  PipelineWorkItem,
   ReadWorkItemOptions,
   WorkItem,
 } from './payload.js';

@@ -1,7 +1,8 @@
 /**
  * The daemon's task handler: one task's lifecycle as a list of stages (`lifecycle/*.ts`), each with typed
  * inputs and outputs, read top to bottom in {@link createTaskHandler}:
- * work item → open session → admit it → prepare worktree → run agent → settle outcome → deliver; a failed
+ * work item → open session → admit it → prepare worktree → run agent → settle outcome → deliver (a trigger's
+ * candidate that names a pipeline starts it instead, `start-pipeline.ts`, and runs no session); a failed
  * attempt is finalized by `recordTaskFailure`; after either, an ended session's chain head is sealed.
  */
 import { type LeasedTask, TaskFailure } from '@worktrain/queue';
@@ -16,6 +17,7 @@ import { prepareWorktree } from './lifecycle/prepare-worktree.js';
 import { recordTaskFailure } from './lifecycle/record-failure.js';
 import { runAgent } from './lifecycle/run-agent.js';
 import { settleOutcome } from './lifecycle/settle-outcome.js';
+import { startPipelineStage } from './lifecycle/start-pipeline.js';
 import { readWorkItem } from './payload.js';
 
 export type { LifecycleDeps } from './lifecycle/deps.js';
@@ -52,6 +54,10 @@ export function createTaskHandler(deps: LifecycleDeps) {
     deps.events.emit({ type: 'task_claimed', taskId: task.id, data: { attempt: task.attempt } });
     const work = item.ok;
     if (work.kind === 'merged') return followUpMerge(deps, task, work);
+    if (work.kind === 'pipeline') {
+      await startPipelineStage(deps, task, work);
+      return;
+    }
 
     const { sessionId, continueToken } = await openSession(deps, { task, work, templates });
     seen.sessionId = sessionId;

@@ -63,7 +63,10 @@ export interface ContinueResult {
 export interface TriggerView {
   readonly id: string;
   readonly provider: string;
-  readonly workflowId: string;
+  /** The workflow its tasks run; null when it names a {@link pipeline}. */
+  readonly workflowId: string | null;
+  /** The pipeline kind its tasks start (`feature`); null when it names a {@link workflowId}. */
+  readonly pipeline: string | null;
   readonly workspace: string;
   readonly enabled: boolean;
   readonly events: readonly string[] | null;

@@ -109,7 +109,23 @@ export type WorkItem =
       readonly parentSessionId?: string;
     }
   | { readonly kind: 'resume'; readonly sessionId: string }
-  | MergedChangeRequest;
+  | MergedChangeRequest
+  | PipelineWorkItem;
+
+/**
+ * A trigger's candidate that names a pipeline (triggers.yaml `pipeline: feature`): the task starts that
+ * pipeline (`lifecycle/start-pipeline.ts`) instead of running a session itself.
+ */
+export interface PipelineWorkItem {
+  readonly kind: 'pipeline';
+  /** The pipeline kind, as the trigger named it when the event was admitted. */
+  readonly pipeline: string;
+  readonly goal: string;
+  readonly repoPath: string;
+  readonly title: string | null;
+  readonly candidate: TaskCandidate;
+  readonly target: DeliveryTarget;
+}
 
 /**
  * A merge request (GitLab) or pull request (GitHub, when the trigger reports `merged: true`) that WorkTrain
@@ -127,7 +143,8 @@ export interface MergedChangeRequest {
 }
 
 /**
- * Reads a task payload: a trigger's TaskCandidate, a dispatch, or a resume; `{error}` says why it is none.
+ * Reads a task payload: a trigger's TaskCandidate (a session of its `workflowId`, or a `pipeline` to start),
+ * a dispatch, or a resume; `{error}` says why it is none.
  * The delivery target comes from the candidate's metadata (GitHub `repo`/`number`, GitLab `project`/`iid`,
  * Jira `key` routed through `options.jiraRoutes`) or from the dispatch's `forge`/`project`/`repo` fields.
  */
@@ -163,6 +180,24 @@ export function readWorkItem(
     const c = candidate.data;
     const merged = mergedChangeRequest(c);
     if (merged !== null) return { ok: merged };
+    const target: DeliveryTarget = {
+      ...candidateTarget(c, options.jiraRoutes ?? {}),
+      ...(typeof c.metadata.deliveryTemplate === 'string' ? { template: c.metadata.deliveryTemplate } : {}),
+    };
+    if (c.pipeline !== undefined)
+      return {
+        ok: {
+          kind: 'pipeline',
+          pipeline: c.pipeline,
+          goal: c.goal,
+          repoPath: c.workspace,
+          title: c.title,
+          candidate: c,
+          target,
+        },
+      };
+    // The schema holds exactly one of workflowId and pipeline; this only narrows the type.
+    if (c.workflowId === undefined) return { error: 'trigger candidate names no workflowId' };
     return {
       ok: {
         kind: 'start',
@@ -183,12 +218,7 @@ export function readWorkItem(
           ...c.metadata,
         },
         candidate: c,
-        target: {
-          ...candidateTarget(c, options.jiraRoutes ?? {}),
-          ...(typeof c.metadata.deliveryTemplate === 'string'
-            ? { template: c.metadata.deliveryTemplate }
-            : {}),
-        },
+        target,
       },
     };
   }

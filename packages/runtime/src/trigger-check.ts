@@ -4,7 +4,7 @@
  * webhook (a trigger that cannot run answers 422 instead of making a task that dead-letters).
  *
  * A trigger can run when its workflow loads from the daemon's workflow sources (for its workspace, whose
- * own `.worktrain/workflows` count) and its workspace is a git repository whose origin has a default branch
+ * own `.worktrain/workflows` count), or the pipeline it names is a kind the daemon runs, and its workspace is a git repository whose origin has a default branch
  * (`defaultBranchOf`: the lookup the daemon makes before it creates a session's worktree).
  */
 import { resolve } from 'node:path';
@@ -33,6 +33,7 @@ import { bundledWorkflowsDir } from '@worktrain/workflows';
 import { defaultBranchOf, type WorkspaceError } from '@worktrain/workspace';
 import { loadRuntimeConfig, type RuntimeConfig } from './config.js';
 import type { RuntimeError } from './errors.js';
+import { PIPELINE_KINDS } from './runtime/pipelines.js';
 
 /** The workflow sources of a daemon: bundled, `<home>/workflows`, then config.yaml's `workflowDirs`. */
 export function daemonWorkflowSources(
@@ -51,6 +52,8 @@ export function daemonWorkflowSources(
 /** What the check looks things up with: the daemon's registry and default-branch lookup. */
 export interface TriggerCheckDeps {
   readonly workflows: WorkflowRegistry;
+  /** The pipeline kinds the daemon runs (`PIPELINE_KINDS`): what a trigger's `pipeline:` may name. */
+  readonly pipelineKinds: readonly string[];
   readonly defaultBranch: (repoPath: string) => ResultAsync<string, WorkspaceError>;
 }
 
@@ -60,7 +63,7 @@ export interface TriggerProblem extends ConfigIssue {
 }
 
 /** The trigger's keys the check reads. */
-type Checked = Pick<TriggerDefinition, 'id' | 'workflowId' | 'workspace' | 'file' | 'index'>;
+type Checked = Pick<TriggerDefinition, 'id' | 'workflowId' | 'pipeline' | 'workspace' | 'file' | 'index'>;
 
 /** Workspace errors in words (the error's own message for the rest). */
 function workspaceProblem(workspace: string, e: WorkspaceError): string {
@@ -80,6 +83,11 @@ function workspaceProblem(workspace: string, e: WorkspaceError): string {
 
 function workflowProblem(e: EngineError): string {
   return e.message;
+}
+
+/** An unknown pipeline kind, worded like an unknown workflow (`no workflow with id '…'`). */
+function pipelineProblem(kind: string, known: readonly string[]): string {
+  return `no pipeline kind '${kind}' (this daemon runs: ${known.join(', ') || 'none'})`;
 }
 
 /**
@@ -110,11 +118,15 @@ export async function checkTriggersRunnable(
         message,
       });
       const [workflow, branch] = await Promise.all([
-        deps.workflows.get(t.workflowId, { workspacePath: t.workspace }),
+        t.workflowId === null
+          ? Promise.resolve(null)
+          : deps.workflows.get(t.workflowId, { workspacePath: t.workspace }),
         branchOf(t.workspace),
       ]);
       const problems: TriggerProblem[] = [];
-      if (workflow.isErr()) problems.push(at('workflowId', workflowProblem(workflow.error)));
+      if (t.pipeline !== null && !deps.pipelineKinds.includes(t.pipeline))
+        problems.push(at('pipeline', pipelineProblem(t.pipeline, deps.pipelineKinds)));
+      if (workflow?.isErr() === true) problems.push(at('workflowId', workflowProblem(workflow.error)));
       if (branch.isErr()) problems.push(at('workspace', workspaceProblem(t.workspace, branch.error)));
       return problems;
     }),
@@ -182,6 +194,7 @@ export function triggerCheckFor(
   if (config.isErr()) return err(config.error);
   return ok({
     workflows: createWorkflowRegistry({ sources: daemonWorkflowSources(config.value, paths) }),
+    pipelineKinds: PIPELINE_KINDS,
     defaultBranch: defaultBranchOf,
   });
 }

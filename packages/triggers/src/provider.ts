@@ -108,7 +108,7 @@ export interface ScheduleV1<C> {
 /**
  * Version 1 of the trigger provider specification. Built-in providers and third-party packages implement
  * exactly this. `configSchema` validates the provider's own keys of a trigger entry in triggers.yaml (the
- * common keys — id, provider, workflowId, workspace, events, dispatchCondition, goalTemplate… — are
+ * common keys — id, provider, workflowId or pipeline, workspace, events, dispatchCondition, goalTemplate… — are
  * removed first), so its issues are reported at their exact path.
  */
 export interface TriggerProviderV1<C = unknown> {

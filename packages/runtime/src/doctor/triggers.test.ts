@@ -41,7 +41,14 @@ describe('checkTriggers', () => {
     const found = await checkTriggers(paths, {});
     expect(found.check).toMatchObject({ status: 'ok', message: `${paths.triggers} valid (1 trigger)` });
     expect(found.triggers).toEqual([
-      { triggerId: 'nightly', workflowId: 'wr.quick-task', workspace: dir, file: paths.triggers, index: 0 },
+      {
+        triggerId: 'nightly',
+        workflowId: 'wr.quick-task',
+        pipeline: null,
+        workspace: dir,
+        file: paths.triggers,
+        index: 0,
+      },
     ]);
   });
 });
@@ -55,9 +62,15 @@ describe('checkWorkspaces', () => {
     const { dir, paths } = home();
     const git = await createGitFixture({ files: { 'README.md': 'x\n' } });
     cleanups.push(() => git.cleanup());
-    const entry = (triggerId: string, workspace: string, workflowId = 'wr.quick-task') => ({
+    const entry = (
+      triggerId: string,
+      workspace: string,
+      workflowId: string | null = 'wr.quick-task',
+      pipeline: string | null = null,
+    ) => ({
       triggerId,
       workflowId,
+      pipeline,
       workspace,
       file: paths.triggers,
       index: 0,
@@ -69,7 +82,12 @@ describe('checkWorkspaces', () => {
     const plain = join(dir, 'plain');
     mkdirSync(plain);
     const found = await checkWorkspaces(
-      [entry('plain', plain), entry('typo', git.repoDir, 'wr.report')],
+      [
+        entry('plain', plain),
+        entry('typo', git.repoDir, 'wr.report'),
+        entry('feature', git.repoDir, null, 'feature'),
+        entry('unknown', git.repoDir, null, 'featur'),
+      ],
       paths,
       {},
     );
@@ -77,6 +95,12 @@ describe('checkWorkspaces', () => {
     expect(found?.message.split('; ')).toEqual([
       `plain: ${plain} is not a git repository`,
       expect.stringMatching(/^typo: no workflow with id 'wr\.report'/),
+      "unknown: no pipeline kind 'featur' (this daemon runs: feature)",
     ]);
+    expect(found?.details?.problems).toContainEqual({
+      triggerId: 'unknown',
+      path: 'triggers[0].pipeline',
+      message: "no pipeline kind 'featur' (this daemon runs: feature)",
+    });
   });
 });

@@ -1,6 +1,6 @@
 /**
  * Doctor's `triggers` and `workspaces` checks: the triggers load as the daemon loads them, and each valid
- * trigger can run (its workflow is installed, its workspace is a clone whose origin has a default branch).
+ * trigger can run (its workflow is installed or its pipeline kind known, its workspace is a clone whose origin has a default branch).
  */
 import type { WorktrainPaths } from '@worktrain/contracts';
 import { createBuiltinRegistry, loadTriggerFiles, missingTriggersFileMessage } from '@worktrain/triggers';
@@ -12,7 +12,10 @@ type Env = Readonly<Record<string, string | undefined>>;
 /** One valid trigger as the `triggers` check lists it in `details.workspaces`. */
 export interface TriggerWorkspace {
   readonly triggerId: string;
-  readonly workflowId: string;
+  /** The workflow its tasks run; null when it names a {@link pipeline}. */
+  readonly workflowId: string | null;
+  /** The pipeline kind its tasks start; null when it names a {@link workflowId}. */
+  readonly pipeline: string | null;
   readonly workspace: string;
   readonly file: string;
   readonly index: number;
@@ -58,6 +61,7 @@ export async function checkTriggers(
     const workspaces: TriggerWorkspace[] = triggers.map((t) => ({
       triggerId: t.id,
       workflowId: t.workflowId,
+      pipeline: t.pipeline,
       workspace: t.workspace,
       file: t.file,
       index: t.index,
@@ -113,14 +117,14 @@ export async function checkWorkspaces(
     return doctorCheck(
       'workspaces',
       'ok',
-      `${n} workspace${n === 1 ? '' : 's'}: git repositories whose origin has a default branch; every trigger's workflow is installed`,
+      `${n} workspace${n === 1 ? '' : 's'}: git repositories whose origin has a default branch; every trigger's workflow is installed (or pipeline known)`,
     );
   }
   return doctorCheck(
     'workspaces',
     'warn',
     problems.map((p) => `${p.triggerId}: ${p.message}`).join('; '),
-    'point `workspace:` at a clone of the repository (with its origin remote and a pushed default branch) and `workflowId:` at an installed workflow (`worktrain workflow list`); until then their webhooks answer 422',
+    'point `workspace:` at a clone of the repository (with its origin remote and a pushed default branch) and `workflowId:` at an installed workflow (`worktrain workflow list`) or `pipeline:` at a pipeline kind the daemon runs (feature); until then their webhooks answer 422',
     { problems: problems.map((p) => ({ triggerId: p.triggerId, path: p.path, message: p.message })) },
   );
 }

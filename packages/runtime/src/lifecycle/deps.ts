@@ -14,9 +14,24 @@ import type { DeliverFn } from '../delivery.js';
 import type { DeliveryTemplates } from '../delivery-template.js';
 import type { RuntimeError } from '../errors.js';
 import type { SessionNotifications } from '../notifications.js';
-import type { JiraDeliveryRoutes, MergedChangeRequest } from '../payload.js';
+import type { DeliveryTarget, JiraDeliveryRoutes, MergedChangeRequest } from '../payload.js';
 import type { SessionSandbox } from '../session-sandbox.js';
 import type { ParkedGates, TaskSessions } from '../task-sessions.js';
+
+/** A pipeline a trigger's task starts (`PipelineService.dispatch`'s input, with the id it is idempotent on). */
+export interface PipelineStartRequest {
+  /** Derived from the task's id: a retried task dispatches the same pipeline, which starts it once. */
+  readonly pipelineId: string;
+  /** The pipeline kind (`feature`). */
+  readonly kind: string;
+  readonly goal: string;
+  /** The repository checkout (absolute path) the pipeline's children work in. */
+  readonly workspace: string;
+  readonly title?: string;
+  readonly target: DeliveryTarget;
+  /** Who started it (`trigger:<id>`). */
+  readonly actor: string;
+}
 
 /** What the task handler needs, injected by `createRuntime`. */
 export interface LifecycleDeps {
@@ -43,6 +58,13 @@ export interface LifecycleDeps {
   readonly jiraRoutes?: JiraDeliveryRoutes;
   /** A change request WorkTrain opened was merged: its session's Jira ticket moves on (`createMergeFollowUp`). */
   readonly onMerged?: (merged: MergedChangeRequest) => ResultAsync<unknown, WorkTrainError<string>>;
+  /**
+   * Starts a pipeline for a trigger whose candidate names one (`PipelineService.dispatch`), idempotent on
+   * `pipelineId`. Errors: PAYLOAD_INVALID (unknown kind), INTERNAL. Absent: such tasks dead-letter.
+   */
+  readonly startPipeline?: (
+    request: PipelineStartRequest,
+  ) => Promise<Result<{ readonly pipelineId: string; readonly taskId: string }, RuntimeError>>;
   readonly active: ActiveSessions;
   /** The OS sandbox every agent command runs in (fail closed: no sandbox, no agent run). */
   readonly sandbox: SessionSandbox;

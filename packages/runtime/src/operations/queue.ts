@@ -54,6 +54,7 @@ export function createQueueOperations(
         id: t.id,
         provider: t.providerName,
         workflowId: t.workflowId,
+        pipeline: t.pipeline,
         workspace: t.workspace,
         enabled: t.enabled,
         events: t.events,

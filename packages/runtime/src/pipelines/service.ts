@@ -56,6 +56,12 @@ export interface PipelineDispatch {
   /** Overrides of the kind's budget. */
   readonly budget?: Partial<PipelineBudget>;
   readonly actor: string;
+  /**
+   * The pipeline's id (`pl_…`); dispatch is idempotent on it: a second dispatch with the same id records
+   * nothing new and enqueues no second coordinator while the first is unfinished (a trigger's task derives
+   * it from its task id, so its retries start one pipeline). Default: a new random id.
+   */
+  readonly pipelineId?: string;
 }
 
 /** A pipeline with its children (and their sessions' status), spend and proof record. */
@@ -79,7 +85,7 @@ export interface PipelineService {
   kinds(): readonly PipelinePlan[];
   /** The stage plan and budget of `kind` (what `--dry-run` prints). Errors: PAYLOAD_INVALID (unknown kind). */
   plan(kind: string, budget?: Partial<PipelineBudget>): Result<PipelinePlan, RuntimeError>;
-  /** Records and enqueues a pipeline. Errors: PAYLOAD_INVALID, INTERNAL. */
+  /** Records and enqueues a pipeline (idempotent on `input.pipelineId`). Errors: PAYLOAD_INVALID, INTERNAL. */
   dispatch(
     input: PipelineDispatch,
   ): Promise<Result<{ pipelineId: string; taskId: string; plan: PipelinePlan }, RuntimeError>>;
@@ -188,7 +194,7 @@ export function createPipelineService(deps: PipelineServiceDeps): PipelineServic
     async dispatch(input) {
       const def = definition(input.kind);
       if (def.isErr()) return err(def.error);
-      const pipelineId = newPipelineId();
+      const pipelineId = input.pipelineId ?? newPipelineId();
       const started = def.value.begin({
         store: deps.store,
         pipelineId,

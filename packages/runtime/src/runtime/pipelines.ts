@@ -30,8 +30,20 @@ import type { Forges } from '../forges.js';
 import type { MergedChangeRequest } from '../payload.js';
 import { createSessionLauncher, type RuntimeSessionLauncher } from '../pipelines/launcher.js';
 import { createMergeGatePorts, type MergeLog, openMergeLog } from '../pipelines/merge-gate.js';
-import { createPipelineService, type PipelineService, pipelineKind } from '../pipelines/service.js';
+import {
+  createPipelineService,
+  type PipelineKind,
+  type PipelineService,
+  pipelineKind,
+} from '../pipelines/service.js';
 import type { RuntimeStores } from './stores.js';
+
+/**
+ * The pipeline kinds the daemon runs: what a trigger's `pipeline:` may name (`checkTriggersRunnable`) and
+ * exactly the keys of the definitions {@link wirePipelines} builds.
+ */
+export const PIPELINE_KINDS = ['feature'] as const;
+type BundledPipelineKind = (typeof PIPELINE_KINDS)[number];
 
 /** The wired pipelines. */
 export interface WiredPipelines {
@@ -117,11 +129,12 @@ export function wirePipelines(input: {
     logger,
   });
   service = createPipelineService({
-    definitions: (gate) => ({
-      feature: pipelineKind(
-        createFeaturePipeline({ mergeGate: gate, maxFixRounds: config.pipelines.maxFixRounds }),
-      ),
-    }),
+    definitions: (gate) =>
+      ({
+        feature: pipelineKind(
+          createFeaturePipeline({ mergeGate: gate, maxFixRounds: config.pipelines.maxFixRounds }),
+        ),
+      }) satisfies Record<BundledPipelineKind, PipelineKind>,
     mergeGate,
     store: store.value,
     proofs: proofs.value,

@@ -159,6 +159,8 @@ export async function wireTaskHandler(input: {
     notifications,
     jiraRoutes: forges.jiraRoutes,
     onMerged,
+    // A trigger naming a pipeline (`pipeline: feature`) starts it instead of a session.
+    startPipeline: (request) => pipelines.value.service.dispatch(request),
     active: input.active,
     sandbox: sessionSandbox,
     networkAllowFor: (triggerId) => {

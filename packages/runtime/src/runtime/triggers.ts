@@ -20,6 +20,7 @@ import type { WorkspaceManager } from '@worktrain/workspace';
 import { type RuntimeError, runtimeError } from '../errors.js';
 import { NotifyingTriggerRouter } from '../notifying-router.js';
 import { checkTriggersRunnable, createRunnableGate, type TriggerCheckDeps } from '../trigger-check.js';
+import { PIPELINE_KINDS } from './pipelines.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -62,7 +63,8 @@ export interface TriggerRouting {
 }
 
 /**
- * The daemon's check that a trigger can run (its workflow loads, its workspace is a repository whose
+ * The daemon's check that a trigger can run (its workflow loads or its pipeline kind is one the daemon
+ * runs, its workspace is a repository whose
  * origin has a default branch; a webhook for one that cannot is answered 422, with no task) and the router
  * over it. A task the router admits wakes this daemon's workers at once (polling stays as the fallback),
  * and the fetch of its repository's base branch starts now, while the task is claimed and its session
@@ -80,6 +82,7 @@ export function createTriggerRouting(input: {
   const { workspaces, queue, logger } = input;
   const check: TriggerCheckDeps = {
     workflows: input.workflows,
+    pipelineKinds: PIPELINE_KINDS,
     defaultBranch: (repoPath) => workspaces.defaultBranch(repoPath),
   };
   const runnableGate = createRunnableGate(check, { clock: input.clock });

@@ -90,7 +90,11 @@ function buildCandidate(
     workspace: trigger.workspace,
     metadata: JSON.parse(JSON.stringify(metadata)) as unknown,
     triggerId: trigger.id,
-    workflowId: trigger.workflowId,
+    ...(trigger.pipeline !== null
+      ? { pipeline: trigger.pipeline }
+      : trigger.workflowId !== null
+        ? { workflowId: trigger.workflowId }
+        : {}),
   });
   if (!candidate.success)
     return err(

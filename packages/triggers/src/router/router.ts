@@ -52,7 +52,9 @@ export interface TriggerRouterOptions {
 /**
  * Turns events into tasks: verifies and parses webhooks through the trigger's provider, filters events,
  * applies `dispatchCondition`, renders the goal, and admits the candidate through the store (dedupe on
- * `<workflowId>:<sourceId>` across webhooks, polls and restarts, then enqueue) — DESIGN §6.
+ * `<workflowId>:<sourceId>`, or `pipeline:<kind>:<sourceId>` for a pipeline trigger, across webhooks, polls
+ * and restarts, then enqueue) — DESIGN §6. The enqueued payload is the candidate, which carries the
+ * trigger's `workflowId` or `pipeline` as admitted.
  * The config is swappable (`setConfig`, hot reload); a call in flight keeps the definition it started with.
  */
 export class TriggerRouter {
@@ -217,7 +219,7 @@ export class TriggerRouter {
       triggerId: trigger.id,
       sourceId: candidate.sourceId,
       deliveryId,
-      dedupeKey: `${trigger.workflowId}:${candidate.sourceId}`,
+      dedupeKey: dedupeKeyOf(trigger, candidate.sourceId),
       dedupeWindowMs: trigger.dedupeWindowMs,
       enqueue: {
         queue: trigger.queue,
@@ -253,6 +255,13 @@ export class TriggerRouter {
   now(): number {
     return this.#clock.now();
   }
+}
+
+/** The item's dedupe key: one task per item and workflow (or pipeline kind) within the window. */
+function dedupeKeyOf(trigger: TriggerDefinition, sourceId: string): string {
+  return trigger.pipeline !== null
+    ? `pipeline:${trigger.pipeline}:${sourceId}`
+    : `${trigger.workflowId ?? ''}:${sourceId}`;
 }
 
 function indexById(config: TriggerConfig): Map<string, TriggerDefinition> {

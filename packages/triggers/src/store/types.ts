@@ -60,7 +60,7 @@ export interface AdmitInput {
   readonly sourceId: string;
   /** Webhook delivery id; a second admit with the same (trigger, delivery id) is a replay. */
   readonly deliveryId: string | null;
-  /** `<workflowId>:<sourceId>`: the same item for the same workflow makes one task. */
+  /** `<workflowId>:<sourceId>` (`pipeline:<kind>:<sourceId>` for a pipeline trigger): the same item for the same workflow makes one task. */
   readonly dedupeKey: string;
   /** A key seen less than this many ms ago is a duplicate even when its task has finished. */
   readonly dedupeWindowMs: number;

@@ -19,7 +19,10 @@ import {
 export interface TriggerSummary {
   readonly id: string;
   readonly provider: string;
-  readonly workflowId: string;
+  /** The workflow its tasks run; null when it names a {@link pipeline}. */
+  readonly workflowId: string | null;
+  /** The pipeline kind its tasks start (`feature`); null when it names a {@link workflowId}. */
+  readonly pipeline: string | null;
   readonly workspace: string;
   /** Which parts the provider has: webhook, poll, schedule. */
   readonly parts: readonly string[];
@@ -42,6 +45,7 @@ function summarize(t: TriggerDefinition, pollsEnabled: (t: TriggerDefinition) =>
     id: t.id,
     provider: t.providerName,
     workflowId: t.workflowId,
+    pipeline: t.pipeline,
     workspace: t.workspace,
     parts: [
       p.webhook ? 'webhook' : null,
@@ -51,6 +55,11 @@ function summarize(t: TriggerDefinition, pollsEnabled: (t: TriggerDefinition) =>
     events: t.events,
     enabled: t.enabled,
   };
+}
+
+/** What a trigger's tasks run, in the list's workflow column: the workflow, or `pipeline:<kind>`. */
+function runs(t: TriggerSummary): string {
+  return t.pipeline !== null ? `pipeline:${t.pipeline}` : (t.workflowId ?? '');
 }
 
 /** `worktrain trigger list`: the triggers of the file (no secrets: only ids, providers and targets). */
@@ -84,7 +93,7 @@ export function registerTriggerList(trigger: Command, ctx: CommandContext): void
             ? [`no triggers in ${o.file}`, ...o.missing.map((m) => `note: ${m.message}`)].join('\n')
             : o.triggers
                 .map((t) =>
-                  `${t.id}\t${t.provider}\t${t.parts.join('+')}\t${t.workflowId}\t${t.enabled ? '' : '(disabled)'}`.trimEnd(),
+                  `${t.id}\t${t.provider}\t${t.parts.join('+')}\t${runs(t)}\t${t.enabled ? '' : '(disabled)'}`.trimEnd(),
                 )
                 .join('\n'),
       });
