@@ -21,6 +21,7 @@ import { makeError, type WorkTrainError } from '@worktrain/contracts';
  * - WORKSPACE_ERROR: a `@worktrain/workspace` operation failed (`details.workspaceCode`).
  * - PROOF_NOT_FOUND: no proof record matches `verify`'s target (`details.target`).
  * - PROOF_ERROR: the proof store, the session seal table or the signing keys failed (`details.proofCode`).
+ * - PIPELINE_NOT_FOUND: the daemon has no pipeline with that id (its API answered 404 PIPELINE_NOT_FOUND).
  * - INTERNAL: an unexpected exception (a bug); printed without a stack trace unless WORKTRAIN_DEBUG=1.
  */
 export type CliErrorCode =
@@ -47,6 +48,7 @@ export type CliErrorCode =
   | 'SANDBOX_UNAVAILABLE'
   | 'PROOF_NOT_FOUND'
   | 'PROOF_ERROR'
+  | 'PIPELINE_NOT_FOUND'
   | 'INTERNAL';
 
 export type CliError = WorkTrainError<CliErrorCode>;

@@ -66,8 +66,8 @@ export async function describeProbe(probe: DaemonProbe): Promise<string | null> 
 /**
  * Calls `/api/v1<path>` with the bearer token. Errors: DAEMON_UNREACHABLE (nothing listens, or no token
  * yet), DAEMON_ERROR (the daemon's code in `details.daemonCode`, the HTTP status in
- * `details.httpStatus`, the daemon's own details merged in), SESSION_NOT_FOUND /
- * TASK_NOT_FOUND.
+ * `details.httpStatus`, the daemon's own details merged in), SESSION_NOT_FOUND / TASK_NOT_FOUND /
+ * PIPELINE_NOT_FOUND.
  */
 export async function daemonApi(
   endpoint: DaemonEndpoint,
@@ -75,6 +75,65 @@ export async function daemonApi(
   path: string,
   body?: unknown,
 ): Promise<Result<unknown, CliError>> {
+  const res = await daemonFetch(endpoint, method, path, body);
+  if (res.isErr()) return err(res.error);
+  let parsed: unknown = null;
+  try {
+    parsed = await res.value.json();
+  } catch {
+    parsed = null;
+  }
+  return res.value.ok ? ok(parsed) : err(await apiError(endpoint, res.value, parsed));
+}
+
+/**
+ * `GET /api/v1<path>` of a Server-Sent Events route that ends by itself (a session's events with
+ * `?follow=false`), read to the end: the `data:` payload of each event, in order (`ping` events and
+ * comments skipped). Errors: those of {@link daemonApi}.
+ */
+export async function daemonEventStream(
+  endpoint: DaemonEndpoint,
+  path: string,
+): Promise<Result<readonly string[], CliError>> {
+  const res = await daemonFetch(endpoint, 'GET', path);
+  if (res.isErr()) return err(res.error);
+  if (!res.value.ok) {
+    let parsed: unknown = null;
+    try {
+      parsed = await res.value.json();
+    } catch {
+      parsed = null;
+    }
+    return err(await apiError(endpoint, res.value, parsed));
+  }
+  let text: string;
+  try {
+    text = await res.value.text();
+  } catch (thrown) {
+    return err(
+      cliError('DAEMON_UNREACHABLE', `The daemon at ${endpoint.url} closed the event stream early`, {
+        url: endpoint.url,
+        reason: thrown instanceof Error ? thrown.message : String(thrown),
+      }),
+    );
+  }
+  // One event per blank-line-separated block; its data lines joined by newlines (the SSE format, WHATWG).
+  const data: string[] = [];
+  for (const block of text.split(/\r?\n\r?\n/)) {
+    const lines = block.split(/\r?\n/);
+    if (lines.some((l) => l === 'event: ping' || l === 'event:ping')) continue;
+    const payload = lines.filter((l) => l.startsWith('data:')).map((l) => l.slice(5).replace(/^ /, ''));
+    if (payload.length > 0 && payload.join('') !== '') data.push(payload.join('\n'));
+  }
+  return ok(data);
+}
+
+async function daemonFetch(
+  endpoint: DaemonEndpoint,
+  method: 'GET' | 'POST',
+  path: string,
+  body?: unknown,
+): Promise<Result<Response, CliError>> {
   if (endpoint.token === null)
     return err(
       cliError(
@@ -82,14 +141,15 @@ export async function daemonApi(
         `No daemon token in ${endpoint.home}: start the daemon first (worktrain daemon start).`,
       ),
     );
-  let res: Response;
   try {
-    res = await fetch(`${endpoint.url}/api/v1${path}`, {
-      method,
-      headers: { authorization: `Bearer ${endpoint.token}`, 'content-type': 'application/json' },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-      signal: AbortSignal.timeout(30_000),
-    });
+    return ok(
+      await fetch(`${endpoint.url}/api/v1${path}`, {
+        method,
+        headers: { authorization: `Bearer ${endpoint.token}`, 'content-type': 'application/json' },
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+        signal: AbortSignal.timeout(30_000),
+      }),
+    );
   } catch (thrown) {
     return err(
       cliError('DAEMON_UNREACHABLE', `The daemon at ${endpoint.url} does not answer (is it running?)`, {
@@ -98,22 +158,17 @@ export async function daemonApi(
       }),
     );
   }
-  let parsed: unknown = null;
-  try {
-    parsed = await res.json();
-  } catch {
-    parsed = null;
-  }
-  if (res.ok) return ok(parsed);
+}
+
+/** The CLI error of a refused API call (its JSON body `{code, message, details}` already read). */
+async function apiError(endpoint: DaemonEndpoint, res: Response, parsed: unknown): Promise<CliError> {
   if (res.status === 401) {
     // The wrong token usually means the wrong daemon: another home's daemon holds this home's port.
     const occupant = await describeProbe(await probeEndpoint(endpoint));
     if (occupant !== null)
-      return err(
-        cliError('DAEMON_UNREACHABLE', `No daemon of ${endpoint.home} is running: ${occupant}`, {
-          url: endpoint.url,
-        }),
-      );
+      return cliError('DAEMON_UNREACHABLE', `No daemon of ${endpoint.home} is running: ${occupant}`, {
+        url: endpoint.url,
+      });
   }
   const code =
     typeof parsed === 'object' && parsed !== null && 'code' in parsed ? String(parsed.code) : 'HTTP';
@@ -121,11 +176,12 @@ export async function daemonApi(
     typeof parsed === 'object' && parsed !== null && 'message' in parsed
       ? String(parsed.message)
       : res.statusText;
-  if (code === 'SESSION_NOT_FOUND') return err(cliError('SESSION_NOT_FOUND', message));
-  if (code === 'TASK_NOT_FOUND') return err(cliError('TASK_NOT_FOUND', message));
+  if (code === 'SESSION_NOT_FOUND') return cliError('SESSION_NOT_FOUND', message);
+  if (code === 'TASK_NOT_FOUND') return cliError('TASK_NOT_FOUND', message);
+  if (code === 'PIPELINE_NOT_FOUND') return cliError('PIPELINE_NOT_FOUND', message);
   const details =
     typeof parsed === 'object' && parsed !== null && 'details' in parsed && typeof parsed.details === 'object'
       ? { ...parsed.details }
       : {};
-  return err(cliError('DAEMON_ERROR', message, { ...details, httpStatus: res.status, daemonCode: code }));
+  return cliError('DAEMON_ERROR', message, { ...details, httpStatus: res.status, daemonCode: code });
 }

@@ -2,9 +2,11 @@ import type { Result } from '@worktrain/contracts';
 import { Command, CommanderError, Option } from 'commander';
 import { type CliError, cliError, type ExitCode, usageError } from './cli-error.js';
 import { registerApprovalsCommands } from './commands/approvals.js';
+import { registerCoordinationCommands } from './commands/coordination.js';
 import { registerDaemonCommands } from './commands/daemon.js';
 import { registerDeliveryCommands } from './commands/delivery.js';
 import { registerOpsCommands } from './commands/ops.js';
+import { registerPipelineCommands } from './commands/pipeline.js';
 import { registerProofCommands } from './commands/proof.js';
 import { registerQueueCommands } from './commands/queue.js';
 import { registerSandboxCommands } from './commands/sandbox.js';
@@ -47,6 +49,8 @@ const COMMAND_GROUPS: readonly RegisterCommandGroup[] = [
   registerDaemonCommands,
   registerWorktreeCommands,
   registerQueueCommands,
+  registerPipelineCommands,
+  registerCoordinationCommands,
   registerTriggerCommands,
   registerDeliveryCommands,
   registerApprovalsCommands,

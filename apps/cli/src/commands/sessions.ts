@@ -26,6 +26,8 @@ export { deliverySignal, executeSessionsList } from './sessions/list.js';
 export { SESSION_STATUSES } from './sessions/options.js';
 export type { SessionShowOutput, SessionsShowOptions } from './sessions/show.js';
 export { executeSessionsShow } from './sessions/show.js';
+export type { SessionsTreeOutput, SessionTreeNode } from './sessions/tree.js';
+export { executeSessionsTree } from './sessions/tree.js';
 export type { SessionsVerifyOptions } from './sessions/verify.js';
 export { executeSessionsVerify } from './sessions/verify.js';
 

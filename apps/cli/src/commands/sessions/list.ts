@@ -10,7 +10,7 @@ import {
   type SessionSummary,
 } from '@worktrain/session-store';
 import { type Command, Option } from 'commander';
-import type { CliError } from '../../cli-error.js';
+import { type CliError, usageError } from '../../cli-error.js';
 import type { CliDeps } from '../../deps.js';
 import { renderSessionList } from '../../format/sessions.js';
 import { parsePositiveInt, parseSince } from '../../options.js';
@@ -18,6 +18,7 @@ import type { CommandContext } from '../../program.js';
 import { fromStoreError, withExistingSessionStore } from '../../session-access.js';
 import { pendingApprovalsBySession } from '../approvals.js';
 import { collect, parseStatuses, SESSION_STATUSES } from './options.js';
+import { executeSessionsTree, renderSessionsTree } from './tree.js';
 
 export interface SessionsListOptions {
   readonly home?: string;
@@ -126,11 +127,35 @@ export function registerSessionsList(sessions: Command, ctx: CommandContext): vo
     .option('--workflow <id>', 'only sessions of this workflow id')
     .option('--limit <n>', 'at most n sessions (default 50, max 1000)')
     .option('--since <when>', 'only sessions updated since a duration ago (30m, 12h, 7d) or an ISO date')
+    .option(
+      '--tree',
+      "the daemon's pipelines and sessions with their child sessions, nested (needs a running daemon)",
+    )
     .action(
       async (
-        raw: { status?: string[]; workflow?: string; limit?: string; since?: string },
+        raw: { status?: string[]; workflow?: string; limit?: string; since?: string; tree?: boolean },
         command: Command,
       ) => {
+        if (raw.tree === true) {
+          await ctx.run(
+            command,
+            async (globals) => {
+              if (raw.workflow !== undefined || raw.since !== undefined)
+                return err(usageError('--tree takes --status and --limit only'));
+              const parsed = parseStatuses(raw.status).andThen((status) =>
+                parsePositiveInt('--limit', raw.limit).map((limit) => ({ status, limit })),
+              );
+              if (parsed.isErr()) return err(parsed.error);
+              return executeSessionsTree(deps, {
+                ...(globals.home !== undefined ? { home: globals.home } : {}),
+                ...(parsed.value.status ? { status: parsed.value.status } : {}),
+                ...(parsed.value.limit !== undefined ? { limit: Math.min(parsed.value.limit, 1000) } : {}),
+              });
+            },
+            { text: renderSessionsTree },
+          );
+          return;
+        }
         await ctx.run(
           command,
           async (globals) => {
