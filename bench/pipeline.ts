@@ -136,6 +136,7 @@ const launcher: SessionLauncher = {
           key: h.key,
           sessionId: h.sessionId,
           artifacts: [],
+          delivery: null,
           usage: { turns: 1, tokens: 10, costUsd: 0 },
         }),
       ),

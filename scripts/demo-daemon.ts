@@ -1,20 +1,18 @@
-/**
- * `pnpm demo`: WorkTrain's main job, offline, end to end. A real npm package (ts-dedent) becomes a git repo
- * with a bare origin and a seeded bug; a local GitHub double (@worktrain/testkit) serves it; the real
- * `worktrain-daemon` process receives a signed `issues.labeled` webhook (a real example payload from
- * @octokit/webhooks-examples), runs a `wr.coding-task` session with the scripted model, runs the package's own tests, commits,
- * pushes and opens a pull request on the double. Prints each stage; verifies the result; exits 0 or 1.
- *
- * `--cleanup` removes the temp dir at the end (default: kept, so you can look around).
- * `--sandbox-off` writes `sandbox: { mode: off }` (agent commands unconfined), to compare wall times.
- */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 import { createGitFixture, type GitFixture, githubWebhookRequest, startFakeGitHub } from '@worktrain/testkit';
+import {
+  cliBin,
+  type Daemon,
+  DemoError,
+  fail,
+  repoRoot,
+  run,
+  startDaemon,
+  waitFor,
+} from './demo-daemon/daemon.js';
 import {
   BUGGY_LINE,
   CORRECT_LINE,
@@ -29,27 +27,11 @@ import {
   writeHome,
 } from './demo-daemon/project.js';
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const daemonBin = join(repoRoot, 'apps/daemon/bin/worktrain-daemon.js');
-const cliBin = join(repoRoot, 'apps/cli/bin/worktrain.js');
 const started = Date.now();
 const DEADLINE_MS = 240_000;
 
 const elapsed = (): string => `${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s`;
 const say = (stage: string, text: string): void => console.log(`${elapsed()}  ${stage.padEnd(9)} ${text}`);
-
-class DemoError extends Error {}
-const fail = (message: string): never => {
-  throw new DemoError(message);
-};
-
-function run(cmd: string, args: string[], cwd: string): Promise<{ code: number; out: string }> {
-  return new Promise((r) =>
-    execFile(cmd, args, { cwd, maxBuffer: 16 * 1024 * 1024, timeout: 120_000 }, (error, stdout, stderr) =>
-      r({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, out: `${stdout}${stderr}` }),
-    ),
-  );
-}
 
 async function runTests(cwd: string): Promise<{ ok: boolean; summary: string }> {
   const r = await run('bash', ['-c', testCommand()], cwd);
@@ -60,76 +42,6 @@ async function runTests(cwd: string): Promise<{ ok: boolean; summary: string }> 
       .find((l) => /^\s*Tests\s/.test(l))
       ?.trim() ?? '(no summary)';
   return { ok: r.code === 0, summary: summary.replace(/\s+/g, ' ') };
-}
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 150));
-  }
-}
-
-interface Daemon {
-  child: ChildProcess;
-  url: string;
-  api(path: string, init?: RequestInit): Promise<Response>;
-  stderr(): string;
-  exited: Promise<unknown>;
-}
-
-async function startDaemon(home: string): Promise<Daemon> {
-  const child = spawn(process.execPath, [daemonBin, '--home', home], {
-    cwd: repoRoot,
-    env: { ...process.env, GH_WEBHOOK_SECRET: WEBHOOK_SECRET, WORKTRAIN_LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let errText = '';
-  child.stderr?.on('data', (d: Buffer) => {
-    errText += d.toString();
-  });
-  const exited = new Promise((r) => child.on('exit', r));
-  const url = await new Promise<string>((ok, no) => {
-    const timer = setTimeout(() => no(new DemoError(`daemon did not start:\n${errText}`)), 60_000);
-    child.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m?.[1] !== undefined) {
-        clearTimeout(timer);
-        ok(m[1]);
-      }
-    });
-    void exited.then(() => {
-      clearTimeout(timer);
-      no(new DemoError(`daemon exited before listening:\n${errText}`));
-    });
-  });
-  // Fail closed is a clear stop here, not a demo waiting for a session that will never run.
-  const health = (await (await fetch(`${url}/health`)).json()) as {
-    sandbox?: { agentSessions?: string; error?: string };
-  };
-  if (health.sandbox?.agentSessions === 'refused') {
-    child.kill('SIGTERM');
-    throw new DemoError(
-      `the daemon runs no agent session without its sandbox: ${health.sandbox.error ?? ''}\n` +
-        'Install bubblewrap (sudo apt-get install bubblewrap) and run the demo again, or pass --sandbox-off to see it unconfined.',
-    );
-  }
-  const token = readFileSync(join(home, 'daemon.token'), 'utf8').trim();
-  return {
-    child,
-    url,
-    exited,
-    stderr: () => errText,
-    api: (path, init = {}) =>
-      fetch(`${url}/api/v1${path}`, {
-        ...init,
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      }),
-  };
 }
 
 type Event = { kind: string; seq: number; data: Record<string, unknown> };
@@ -245,7 +157,7 @@ async function main(): Promise<void> {
       repoDir: git.repoDir,
       sandboxOff: process.argv.includes('--sandbox-off'),
     });
-    daemon = await startDaemon(home);
+    daemon = await startDaemon(home, { GH_WEBHOOK_SECRET: WEBHOOK_SECRET });
     const d = daemon;
     cleanups.push(async () => {
       if (d.child.exitCode === null && d.child.signalCode === null) {

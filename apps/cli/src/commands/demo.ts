@@ -16,8 +16,10 @@ import { type CliError, cliError } from '../cli-error.js';
 import type { CliDeps } from '../deps.js';
 import type { CommandContext } from '../program.js';
 
+export type DemoKind = 'daemon' | 'pipeline' | 'mcp';
+
 export interface DemoOutput {
-  readonly demo: 'daemon' | 'mcp';
+  readonly demo: DemoKind;
   readonly script: string;
   readonly exitCode: number;
   /** Wall clock of the demo in ms. */
@@ -31,7 +33,11 @@ export interface DemoLocation {
   readonly tsxLoader: string;
 }
 
-const SCRIPTS = { daemon: 'scripts/demo-daemon.ts', mcp: 'scripts/demo.ts' } as const;
+const SCRIPTS = {
+  daemon: 'scripts/demo-daemon.ts',
+  pipeline: 'scripts/demo-pipeline.ts',
+  mcp: 'scripts/demo.ts',
+} as const;
 /** Built entry points the demo starts as child processes (`pnpm demo` builds them first). */
 const BUILT = ['apps/daemon/dist/main.js', 'apps/cli/dist/main.js'];
 
@@ -39,7 +45,7 @@ const BUILT = ['apps/daemon/dist/main.js', 'apps/cli/dist/main.js'];
  * Finds the WorkTrain checkout above `fromDir` (a directory with `pnpm-workspace.yaml` and the demo
  * script). Errors: FILE_NOT_FOUND (not in a checkout, or tsx is not installed), DAEMON_ERROR (not built).
  */
-export function locateDemo(fromDir: string, demo: 'daemon' | 'mcp'): Result<DemoLocation, CliError> {
+export function locateDemo(fromDir: string, demo: DemoKind): Result<DemoLocation, CliError> {
   let dir = fromDir;
   for (let i = 0; i < 10; i++) {
     const script = join(dir, SCRIPTS[demo]);
@@ -84,18 +90,13 @@ export function locateDemo(fromDir: string, demo: 'daemon' | 'mcp'): Result<Demo
  */
 export async function executeDemo(
   deps: CliDeps,
-  opts: { demo: 'daemon' | 'mcp'; cleanup: boolean; out: (text: string) => void },
+  opts: { demo: DemoKind; cleanup: boolean; out: (text: string) => void },
 ): Promise<Result<DemoOutput, CliError>> {
   const located = locateDemo(dirname(fileURLToPath(import.meta.url)), opts.demo);
   if (located.isErr()) return err(located.error);
   const { root, script, tsxLoader } = located.value;
   const started = deps.clock.now();
-  const args = [
-    '--import',
-    tsxLoader,
-    script,
-    ...(opts.cleanup && opts.demo === 'daemon' ? ['--cleanup'] : []),
-  ];
+  const args = ['--import', tsxLoader, script, ...(opts.cleanup && opts.demo !== 'mcp' ? ['--cleanup'] : [])];
   const exitCode = await new Promise<number>((resolve) => {
     const child = spawn(process.execPath, args, {
       cwd: root,
@@ -122,21 +123,44 @@ export function registerDemoCommand(program: Command, ctx: CommandContext): void
   program
     .command('demo')
     .description(
-      'run the offline demo (same as pnpm demo): a labelled GitHub issue becomes a PR through the daemon, on local doubles',
+      'run an offline demo through the real daemon on local doubles: `daemon` (default, same as pnpm demo: a labelled issue becomes a PR), `pipeline` (pnpm demo:pipeline: code, review, two fix rounds, CI, merge, verify) or `mcp`',
     )
+    .argument('[demo]', 'daemon | pipeline | mcp', 'daemon')
     .option('--mcp', 'run the interactive MCP demo instead (same as pnpm demo:mcp)')
     .option('--cleanup', 'remove the demo temp directory at the end (default: kept to look around)')
-    .action(async (raw: { mcp?: boolean; cleanup?: boolean }, command: Command) => {
+    .action(async (which: string, raw: { mcp?: boolean; cleanup?: boolean }, command: Command) => {
       await ctx.run(
         command,
-        async (g) =>
-          executeDemo(ctx.deps, {
-            demo: raw.mcp === true ? 'mcp' : 'daemon',
-            cleanup: raw.cleanup === true,
-            out: g.format === 'json' ? ctx.deps.stderr : ctx.deps.stdout,
-          }),
+        async (g) => {
+          const demo: DemoKind | null =
+            raw.mcp === true
+              ? 'mcp'
+              : which === 'pipeline' || which === 'mcp' || which === 'daemon'
+                ? which
+                : null;
+          if (demo === null)
+            return err(
+              cliError('USAGE', `unknown demo '${which}': use daemon, pipeline or mcp`, { demo: which }),
+            );
+          // The pipeline demo's last line is its result document: with --format json it alone goes to stdout.
+          let last = '';
+          let result: string | null = null;
+          const lines = (text: string): void => {
+            const all = `${last}${text}`.split('\n');
+            last = all.pop() ?? '';
+            for (const line of all) {
+              if (demo === 'pipeline' && g.format === 'json' && /^\{".*\}$/.test(line)) result = line;
+              else (g.format === 'json' ? ctx.deps.stderr : ctx.deps.stdout)(`${line}\n`);
+            }
+          };
+          const ran = await executeDemo(ctx.deps, { demo, cleanup: raw.cleanup === true, out: lines });
+          if (last !== '') lines('\n');
+          if (ran.isOk() && result !== null) ctx.deps.stdout(`${result}\n`);
+          return ran.map((o) => ({ ...o, printed: result !== null }));
+        },
         {
           text: (o) => (o.exitCode === 0 ? '' : `demo failed (exit ${o.exitCode})`),
+          json: (o) => (o.printed ? undefined : o),
           failed: (o) => o.exitCode !== 0,
         },
       );

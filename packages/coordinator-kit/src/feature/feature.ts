@@ -202,6 +202,25 @@ export function createFeaturePipeline(options: FeaturePipelineOptions): Pipeline
           const d = deliveryOf(outcome);
           if (typeof d === 'string') return escalate(ctx.state, d);
           recordDelivery(ctx, 'code', outcome.sessionId, d);
+          // The record is found by the PR's URL from now on (`worktrain verify <pr-url>`).
+          const target = ctx.input.context.target;
+          const repo =
+            typeof target === 'object' &&
+            target !== null &&
+            !Array.isArray(target) &&
+            typeof target.repo === 'string'
+              ? target.repo
+              : ctx.input.workspace;
+          ctx.proof(
+            {
+              gate: 'change_request',
+              verdict: 'info',
+              subject: { repo, branch: d.branch, pullRequestUrl: d.url, pipelineId: ctx.pipelineId },
+              actor: { kind: 'runtime', id: 'delivery' },
+              note: `opened ${d.url} from ${d.branch}`,
+            },
+            'change_request',
+          );
           return { next: 'review', state: delivered(ctx.state, d) };
         },
       },
