@@ -7,7 +7,8 @@ import type { WorkTrainError } from '@worktrain/contracts';
  * - STORE_ERROR: the session log could not be read or appended (details.storeCode);
  * - CONVERSATION_ERROR: the conversation history could not be loaded or stored;
  * - WORKTREE_MISSING: the worktree was deleted or is not a directory;
- * - SESSION_NOT_FOUND: no session or no resumable position for the id.
+ * - SESSION_NOT_FOUND: no session or no resumable position for the id;
+ * - DELEGATION_FAILED: a parallel step's delegations could not be run as child sessions (details.reason).
  */
 export type AgentErrorCode =
   | 'MODEL_ERROR'
@@ -15,5 +16,6 @@ export type AgentErrorCode =
   | 'STORE_ERROR'
   | 'CONVERSATION_ERROR'
   | 'WORKTREE_MISSING'
-  | 'SESSION_NOT_FOUND';
+  | 'SESSION_NOT_FOUND'
+  | 'DELEGATION_FAILED';
 export type AgentError = WorkTrainError<AgentErrorCode>;

@@ -16,6 +16,7 @@ export type {
   ConversationStoreErrorCode,
 } from './loop/conversation-store.js';
 export { createMemoryConversationStore, createSqliteConversationStore } from './loop/conversation-store.js';
+export type { DelegationResult, Delegator } from './loop/delegation.js';
 export type { RulesFile, RulesLimits } from './loop/prompt.js';
 export {
   DEFAULT_RULES_LIMITS,

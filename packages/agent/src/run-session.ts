@@ -10,6 +10,7 @@ import { describeThrown, makeError, silentLogger } from '@worktrain/contracts';
 import { emptyTotals, RepeatedCallDetector } from './loop/budget.js';
 import { closeRun } from './loop/closing.js';
 import { NUDGE } from './loop/conversation.js';
+import { delegateStep } from './loop/delegation.js';
 import { runModelTurn } from './loop/model-turn.js';
 import { prepareRun } from './loop/prepare-run.js';
 import { createRunContext, type RunContext } from './loop/run-context.js';
@@ -82,6 +83,10 @@ async function drive(ctx: RunContext, onFacts: (facts: SessionFacts) => void): P
   for (;;) {
     const stop = await beforeTurn({ ctx, totals, conversation, spend });
     if (stop !== undefined) return stop;
+    // A parallel step the runtime fans out: no model turn for it.
+    const delegated = await delegateStep(ctx, driver, conversation);
+    if (delegated?.ending !== undefined) return delegated.ending;
+    if (delegated !== null) continue;
     const model = await runModelTurn({
       ctx,
       provider: ctx.options.provider,

@@ -6,6 +6,7 @@ import type { AgentError } from './errors.js';
 import type { ActionGate } from './loop/action-gate.js';
 import type { Budget, BudgetHit, SharedBudget } from './loop/budget.js';
 import type { ConversationStore } from './loop/conversation-store.js';
+import type { Delegator } from './loop/delegation.js';
 import type { RulesLimits } from './loop/prompt.js';
 import type { SteerSource } from './loop/steer.js';
 import type { ModelProvider } from './model/provider.js';
@@ -52,6 +53,11 @@ export interface RunSessionOptions {
    * before every model request; when spent the run ends with `budget_exceeded` (budget `pipeline`).
    */
   readonly sharedBudget?: SharedBudget;
+  /**
+   * Runs a parallel step's delegations as child sessions (the daemon's launcher); the step then advances
+   * with their merged results without a model turn. Absent: the model is prompted to delegate.
+   */
+  readonly delegate?: Delegator;
 }
 
 export interface SessionStats {

@@ -54,6 +54,21 @@ export interface PendingStep {
   readonly prompt: string;
   readonly agentRole?: string;
   readonly modelTier?: ModelTier;
+  /**
+   * A parallel step's delegations that apply now, inputs resolved: a runtime may start each as a child
+   * session and advance with their merged results instead of prompting its agent (the daemon does).
+   */
+  readonly delegations?: readonly PendingDelegation[];
+}
+
+/** One delegation of a pending parallel step. */
+export interface PendingDelegation {
+  readonly workflowId: string;
+  /** The delegation's own goal; null: the runtime derives one from the parent's. */
+  readonly goal: string | null;
+  /** The child's initial context: `contextMapping` values read from the parent's context, then `args`. */
+  readonly inputs: JsonObject;
+  readonly modelTier: ModelTier | null;
 }
 
 export interface Preferences {

@@ -16,6 +16,7 @@ export type {
   ModelTier,
   NextCall,
   NextIntent,
+  PendingDelegation,
   PendingStep,
   Preferences,
   ResumeCandidate,

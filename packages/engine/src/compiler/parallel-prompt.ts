@@ -73,3 +73,29 @@ export function renderParallelPrompt(
     'Wait until every delegation has finished and its deliverables exist, then advance with a summary of what each one produced in your notes.',
   ].join('\n');
 }
+
+/**
+ * The delegations of a parallel step that apply in `context`, with their inputs resolved (`contextMapping`
+ * read from the context, then `args`): what a runtime that fans the step out starts as child sessions.
+ */
+export function activeDelegations(
+  delegations: CompiledParallel['delegations'],
+  context: Readonly<Record<string, unknown>>,
+): {
+  readonly workflowId: string;
+  readonly goal: string | null;
+  readonly inputs: Readonly<Record<string, unknown>>;
+  readonly modelTier: NonNullable<Delegation['modelTier']> | null;
+}[] {
+  return delegations
+    .filter((d) => evaluateCondition(d.runCondition, context))
+    .map((d) => {
+      const inputs: Record<string, unknown> = {};
+      for (const [parentKey, childKey] of Object.entries(d.contextMapping ?? {})) {
+        const value = readVariable(context, parentKey);
+        if (value !== undefined && value !== null) inputs[childKey] = value;
+      }
+      for (const [key, value] of Object.entries(d.args ?? {})) inputs[key] = value;
+      return { workflowId: d.workflowId, goal: d.goal ?? null, inputs, modelTier: d.modelTier ?? null };
+    });
+}

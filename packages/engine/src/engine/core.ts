@@ -8,6 +8,7 @@ import {
   err,
   type IdGenerator,
   type JsonObject,
+  JsonObjectSchema,
   type JsonValue,
   type Logger,
   makeError,
@@ -34,6 +35,7 @@ import type {
   CompiledWorkflow,
   Confirmation,
 } from '../compiled.js';
+import { activeDelegations } from '../compiler/parallel-prompt.js';
 import { completePending, contextWithLoopVariables, findStep, nextPending } from '../interpreter/next.js';
 import type { Decision, ExecutionState } from '../interpreter/state.js';
 import { signToken } from '../tokens/index.js';
@@ -239,6 +241,15 @@ export function pendingOf(
     prompt: renderPrompt(step, full),
     ...(step.kind === 'step' && step.agentRole !== undefined ? { agentRole: step.agentRole } : {}),
     ...(step.kind === 'step' && step.modelTier !== undefined ? { modelTier: step.modelTier } : {}),
+    ...(step.kind === 'parallel'
+      ? {
+          delegations: activeDelegations(step.delegations, full).map((d) => ({
+            ...d,
+            // Context values are JSON already (the engine validates them on the way in).
+            inputs: JsonObjectSchema.parse(d.inputs),
+          })),
+        }
+      : {}),
   };
   return { step, pending, context: full };
 }

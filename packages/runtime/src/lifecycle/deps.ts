@@ -2,7 +2,7 @@
  * What the task lifecycle's stages need, injected by `createRuntime` into `createTaskHandler`; each stage
  * takes the `Pick` of these it uses.
  */
-import type { Budget, ConversationStore, ModelProvider, SharedBudget } from '@worktrain/agent';
+import type { Budget, ConversationStore, Delegator, ModelProvider, SharedBudget } from '@worktrain/agent';
 import type { Clock, Logger, Result, ResultAsync, WorkTrainError } from '@worktrain/contracts';
 import type { Engine } from '@worktrain/engine';
 import type { SessionStore } from '@worktrain/session-store';
@@ -49,6 +49,8 @@ export interface LifecycleDeps {
    * its model requests; undefined for a session outside a pipeline (`createSessionLauncher`).
    */
   readonly sharedBudgetFor?: (sessionId: string) => Promise<SharedBudget | undefined>;
+  /** Runs a parallel step's delegations as child sessions (`createDelegator`); absent: the model delegates. */
+  readonly delegate?: Delegator;
   readonly deliver: DeliverFn | null;
   /** Blast-radius approvals: a delivery that waits is parked here (null: no approvals wiring). */
   readonly approvals?: DeliveryApprovals | null;

@@ -35,6 +35,7 @@ type AgentRunDeps = Pick<
   | 'provider'
   | 'budget'
   | 'sharedBudgetFor'
+  | 'delegate'
   | 'active'
   | 'sandbox'
   | 'networkAllowFor'
@@ -104,6 +105,7 @@ export async function runAgent(deps: AgentRunDeps, input: AgentRunInput): Promis
       steer: entry.steer,
       ...(input.actionGate === null ? {} : { actionGate: input.actionGate }),
       ...(shared === undefined ? {} : { sharedBudget: shared }),
+      ...(deps.delegate === undefined ? {} : { delegate: deps.delegate }),
     };
     const outcome =
       input.continueToken !== null

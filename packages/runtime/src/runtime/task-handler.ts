@@ -20,6 +20,7 @@ import { createTaskHandler } from '../lifecycle.js';
 import { createMergeFollowUp } from '../merge-follow-up.js';
 import { createSessionNotifications } from '../notifications.js';
 import type { NotifyingTriggerRouter } from '../notifying-router.js';
+import { createDelegator } from '../pipelines/delegation.js';
 import { type SessionSandbox, unavailableSandbox } from '../session-sandbox.js';
 import { createSessionSealer } from '../session-seal.js';
 import { type WiredPipelines, wirePipelines } from './pipelines.js';
@@ -139,6 +140,7 @@ export async function wireTaskHandler(input: {
     provider: input.provider,
     budget: config.budgets,
     sharedBudgetFor: (sessionId) => pipelines.value.launcher.sharedBudgetFor(sessionId),
+    delegate: createDelegator({ launcher: pipelines.value.launcher, store, logger }),
     deliver:
       deliverFn === null
         ? null
