@@ -1,5 +1,6 @@
 /**
- * How tests start the project's bins (`worktrain`, `worktrain-daemon`) as real child processes.
+ * How tests start the project's bins (`worktrain`, `worktrain-daemon`, `worktrain-mcp`) as real child
+ * processes.
  *
  * When every workspace package's build and the app's build are newer than their sources (`pnpm test`
  * builds first, so CI always is), tests run the built bin: what users run, and it starts in a fraction of
@@ -22,6 +23,7 @@ const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).
 const APPS = {
   cli: { dir: 'apps/cli', bin: 'bin/worktrain.js' },
   daemon: { dir: 'apps/daemon', bin: 'bin/worktrain-daemon.js' },
+  mcp: { dir: 'apps/mcp-server', bin: 'bin/worktrain-mcp.js' },
 } as const;
 
 export type TestBinApp = keyof typeof APPS;

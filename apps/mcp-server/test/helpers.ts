@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { binArgs } from '../../../scripts/test-bins.js';
 
 export const appDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const repoRoot = resolve(appDir, '../..');
@@ -13,14 +14,14 @@ export const fixturesDir = join(appDir, 'test/fixtures/workflows');
 export const workrailFixturesDir = join(appDir, 'test/fixtures/third-party/workrail');
 
 /**
- * How to run the real server from source: node resolves workspace packages to their TypeScript sources
- * through the '@worktrain/source' export condition and tsx compiles them, so the tests need no build of
- * this app or its siblings (and never run a stale one). Run from the repo root so `tsx` resolves.
+ * How to run the real server: its built bin when every build is fresh, else from source (node resolves
+ * workspace packages to their TypeScript sources through the '@worktrain/source' export condition and tsx
+ * compiles them), so the tests never run a stale build (scripts/test-bins.ts). Run from the repo root.
  */
 export function serverCommand(args: readonly string[]): { command: string; args: string[]; cwd: string } {
   return {
     command: process.execPath,
-    args: ['--conditions=@worktrain/source', '--import', 'tsx', join(appDir, 'src/main.ts'), ...args],
+    args: [...binArgs('mcp'), ...args],
     cwd: repoRoot,
   };
 }
