@@ -68,10 +68,11 @@ export const MEANINGS: Readonly<Record<string, string>> = {
   maxRequestBytes: 'bytes; largest accepted API request body (webhooks use their trigger `maxBodyBytes`)',
   drainTimeoutMs: 'ms running sessions get to finish on SIGTERM before they are aborted (and resumed later)',
   pipelines: 'coordinated pipelines (`worktrain pipeline run`; see docs/pipelines.md)',
-  'pipelines.concurrency': 'pipelines coordinated at once (their children take session workers like any task)',
+  'pipelines.concurrency':
+    'pipelines coordinated at once (their children take session workers like any task)',
   'pipelines.maxFixRounds': 'fix rounds of the `feature` pipeline before it escalates',
   'pipelines.mergePollIntervalMs':
-    'ms between the merge gate\'s looks at CI and at a pending merge approval (`merge.ciTimeout` bounds the wait)',
+    "ms between the merge gate's looks at CI and at a pending merge approval (`merge.ciTimeout` bounds the wait)",
   approvals: 'blast-radius approvals of deliveries (policy in `policy.yaml`; see docs/security.md)',
   'approvals.checkIntervalMs':
     'ms between checks for decisions on parked deliveries and for due medium-tier timeouts',

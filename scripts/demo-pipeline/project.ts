@@ -23,7 +23,7 @@ export function projectFiles(): Record<string, string> {
   return {
     'src/add.js': BUGGY_ADD,
     'check.js':
-      "import { add } from './src/add.js';\nif (add(2, 3) !== 5) {\n  console.error(`add(2, 3) = ${add(2, 3)}`);\n  process.exit(1);\n}\nconsole.log('1 check passed');\n",
+      "import { add } from './src/add.js';\nif (add(2, 3) !== 5) {\n  console.error('add(2, 3) = ' + add(2, 3));\n  process.exit(1);\n}\nconsole.log('1 check passed');\n",
     'package.json': '{ "name": "calc", "private": true, "type": "module" }\n',
     'README.md': '# calc\n',
   };

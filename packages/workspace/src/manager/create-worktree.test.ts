@@ -50,7 +50,12 @@ describe('createWorktree', () => {
     const fix = (
       await createWorktree(d, { repoPath: fx.repo, sessionId: 's4', startFrom: 'worktrain/pl_1' })
     )._unsafeUnwrap();
-    expect(fix).toMatchObject({ outcome: 'created', branch: 'worktrain/s4', baseBranch: 'main', head: prHead });
+    expect(fix).toMatchObject({
+      outcome: 'created',
+      branch: 'worktrain/s4',
+      baseBranch: 'main',
+      head: prHead,
+    });
     const first = (
       await createWorktree(d, { repoPath: fx.repo, sessionId: 's5', startFrom: 'worktrain/pl_none' })
     )._unsafeUnwrap();
