@@ -7,6 +7,7 @@ import {
   runSession,
   type ScriptedTurn,
   type SessionOutcome,
+  type SharedBudget,
 } from '../src/index.js';
 import { FIX_SCRIPT, type Harness, makeHarness, scripted, until } from './helpers/harness.js';
 
@@ -19,7 +20,7 @@ afterEach(() => {
 async function run(
   provider: ModelProvider,
   budget: Partial<Budget>,
-  extra: { signal?: AbortSignal; clock?: { now(): number } } = {},
+  extra: { signal?: AbortSignal; clock?: { now(): number }; sharedBudget?: SharedBudget } = {},
 ): Promise<{ outcome: SessionOutcome; log: readonly SessionEvent[]; sessionId: string }> {
   h = makeHarness();
   const { sessionId, continueToken } = await h.start();
@@ -44,6 +45,30 @@ function budgetEvents(log: readonly SessionEvent[]) {
 const readTwice = (path: string): ScriptedTurn => ({ toolCalls: [{ name: 'read_file', input: { path } }] });
 
 describe('budgets', () => {
+  it('charges a shared (pipeline) budget after each turn and stops before the request that would overspend it', async () => {
+    const charged: number[] = [];
+    let tokens = 0;
+    const shared: SharedBudget = {
+      charge: (d) => {
+        charged.push(d.turns);
+        tokens += d.tokens;
+      },
+      // A sibling spends too: the pipeline's 2 000 tokens are gone once this session has used 1 000.
+      exhausted: () => (tokens >= 1000 ? { limit: 'maxTokens', max: 2000, observed: tokens + 1000 } : null),
+    };
+    const heavy = FIX_SCRIPT.map((t) => ({ ...t, usage: { inputTokens: 400, outputTokens: 100 } }));
+    const { outcome, log } = await run(scripted(heavy), {}, { sharedBudget: shared });
+    expect(outcome).toMatchObject({
+      kind: 'budget_exceeded',
+      budget: 'pipeline',
+      limit: 2000,
+      observed: 2000,
+    });
+    expect(outcome.stats.turns).toBe(2);
+    expect(charged).toEqual([1, 1]);
+    expect(budgetEvents(log)).toEqual([{ budget: 'pipeline', limit: 2000, observed: 2000 }]);
+  });
+
   it('stops at the turn limit', async () => {
     const { outcome, log } = await run(scripted(FIX_SCRIPT), { maxTurns: 2 });
     expect(outcome).toMatchObject({ kind: 'budget_exceeded', budget: 'turns', limit: 2, observed: 2 });
