@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 // One root config: every package's unit tests (src/**/*.test.ts) and integration tests (test/**/*.test.ts).
@@ -22,5 +23,9 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Vitest's default is one worker fewer than the cores: a single worker on CI's 2-core machine, where most
+    // test files spend their time waiting on child processes (daemon, CLI, git) rather than on the CPU.
+    // Two workers there measured 185 s -> 155 s on 407 tests (delivery, workspace, five daemon files).
+    maxWorkers: Math.max(2, availableParallelism() - 1),
   },
 });
