@@ -50,11 +50,12 @@ function openService() {
     sessions.close();
   });
   const config = parseRuntimeConfig('', {}, { file: join(dir, 'config.yaml'), envFile: join(dir, '.env') });
+  const mergeLog = openMergeLog(sessions.database, systemClock);
   const mergeGate = createMergeGatePorts({
     forges: createForges(config._unsafeUnwrap()),
     policy: defaultPolicy(),
     approvals,
-    mergeLog: openMergeLog(sessions.database, systemClock),
+    mergeLog,
     targetOf: () => null,
     clock: systemClock,
     logger: silentLogger,
@@ -64,6 +65,7 @@ function openService() {
     mergeGate,
     store,
     proofs,
+    mergeLog,
     sessions,
     queue,
     launcher: () => {

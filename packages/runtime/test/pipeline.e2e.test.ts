@@ -19,6 +19,7 @@ interface Detail {
   children: { key: string; sessionId: string; ended: string | null }[];
   spend: { sessions: number };
   proof: { entries: { gate: string; verdict: string }[] } | null;
+  merges: { outcome: string; sha: string }[];
 }
 
 let root: string;
@@ -121,6 +122,8 @@ describe('the feature pipeline in the daemon', () => {
       expect.arrayContaining(['tests:pass', 'ci:pass', 'review:pass', 'merge_gate:pass', 'merge:pass']),
     );
     expect(gates.filter((g) => g === 'review:fail')).toHaveLength(2);
+    // The merge log has the one merge, at the head the last review passed.
+    expect(detail.merges.map((m) => m.outcome)).toEqual(['merged']);
     // Every child is a session of the daemon with the pipeline as its parent.
     const children = (await (await daemon.api(`/sessions?parent=${pipelineId}`)).json()) as {
       sessions: { parentSessionId: string }[];

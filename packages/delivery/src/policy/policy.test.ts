@@ -73,6 +73,20 @@ rules:
     expect(error.message).toContain('rules[2].tier');
   });
 
+  it('reads the merge: section, and refuses auto-merge without any requirement at load', () => {
+    const good = parsePolicy(
+      'version: 1\nrules: []\nmerge:\n  auto: true\n  require: [tests, ci]\n  ciTimeout: 10m\n',
+      'p.yaml',
+    )._unsafeUnwrap();
+    expect(good.merge).toMatchObject({ auto: true, require: ['tests', 'ci'], ciTimeout: 600_000 });
+    expect(parsePolicy('version: 1\nrules: []\n', 'p.yaml')._unsafeUnwrap().merge).toBeNull();
+    const bad = parsePolicy('version: 1\nrules: []\nmerge:\n  auto: true\n  require: []\n', 'p.yaml');
+    const error = bad._unsafeUnwrapErr();
+    expect(error.code).toBe('POLICY_INVALID');
+    expect(issuePaths(error)).toContain('merge.require');
+    expect(error.message).toContain('auto-merge without any requirement is refused');
+  });
+
   it('rejects an unknown action kind in a rule, a bad duration and a wrong version', () => {
     const bad = parsePolicy(
       'version: 1\nrules:\n  - action: deploy\n    tier: low\n',

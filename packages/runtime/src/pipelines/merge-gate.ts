@@ -28,6 +28,8 @@ export interface MergeLog {
   /** Failed merges of `kind` at or after `since` (ms epoch). */
   failuresSince(kind: string, since: number): number;
   list(limit?: number): MergeLogRow[];
+  /** The lines of one pipeline, oldest first. */
+  listFor(pipelineId: string): MergeLogRow[];
 }
 
 /** Opens the merge log table (created if missing; one row per pipeline, SHA and outcome). */
@@ -51,21 +53,25 @@ export function openMergeLog(db: Database.Database, clock: Clock): MergeLog {
   const select = db.prepare<[number], Record<string, string | number>>(
     'SELECT * FROM runtime_merge_log ORDER BY at DESC LIMIT ?',
   );
+  const selectFor = db.prepare<[string], Record<string, string | number>>(
+    'SELECT * FROM runtime_merge_log WHERE pipeline_id = ? ORDER BY at',
+  );
+  const row = (r: Record<string, string | number>): MergeLogRow => ({
+    pipelineId: String(r.pipeline_id),
+    kind: String(r.kind),
+    pullRequestUrl: String(r.pull_request_url),
+    sha: String(r.sha),
+    outcome: String(r.outcome) as MergeLogEntry['outcome'],
+    reason: String(r.reason),
+    at: Number(r.at),
+  });
   return {
     append: (e) => {
       insert.run(e.pipelineId, e.kind, e.pullRequestUrl, e.sha, e.outcome, e.reason, clock.now());
     },
     failuresSince: (kind, since) => failures.get(kind, since)?.n ?? 0,
-    list: (limit = 100) =>
-      select.all(limit).map((r) => ({
-        pipelineId: String(r.pipeline_id),
-        kind: String(r.kind),
-        pullRequestUrl: String(r.pull_request_url),
-        sha: String(r.sha),
-        outcome: String(r.outcome) as MergeLogEntry['outcome'],
-        reason: String(r.reason),
-        at: Number(r.at),
-      })),
+    list: (limit = 100) => select.all(limit).map(row),
+    listFor: (pipelineId) => selectFor.all(pipelineId).map(row),
   };
 }
 

@@ -34,7 +34,10 @@ import type { SessionStore } from '@worktrain/session-store';
 import * as z from 'zod';
 import { type RuntimeError, runtimeError } from '../errors.js';
 import { type DeliveryTarget, targetFromJson, targetToJson } from '../payload.js';
+import { readAll } from '../session-log.js';
+import { usageOf } from './child-outcome.js';
 import type { RuntimeSessionLauncher } from './launcher.js';
+import type { MergeLog, MergeLogRow } from './merge-gate.js';
 
 /** The queue coordinator tasks wait on (its own worker pool: a coordinator mostly waits). */
 export const PIPELINE_QUEUE = 'pipelines';
@@ -78,6 +81,8 @@ export interface PipelineDetail {
   }[];
   readonly spend: { sessions: number; turns: number; tokens: number; costUsd: number };
   readonly proof: StoredProof | null;
+  /** The merge log's lines of this pipeline (merged, refused, failed), oldest first. */
+  readonly merges: readonly MergeLogRow[];
 }
 
 export interface PipelineService {
@@ -133,6 +138,7 @@ export interface PipelineServiceDeps {
   readonly mergeGate: MergeGatePorts;
   readonly store: PipelineStore;
   readonly proofs: ProofStore;
+  readonly mergeLog: MergeLog;
   readonly sessions: SessionStore;
   readonly queue: TaskQueue;
   readonly launcher: () => RuntimeSessionLauncher;
@@ -239,7 +245,10 @@ export function createPipelineService(deps: PipelineServiceDeps): PipelineServic
       const children = await Promise.all(
         Object.entries(view.children).map(async ([key, c]) => {
           const s = await deps.sessions.getSummary(c.sessionId);
-          return { key, ...c, sessionStatus: s.isOk() ? s.value.status : null };
+          // A running child's spend rolls up live from its log; an ended one's is recorded in the pipeline's.
+          const live = c.ended === null ? await readAll(deps.sessions, c.sessionId) : null;
+          const usage = live?.isOk() === true ? usageOf(live.value) : c.usage;
+          return { key, ...c, usage, sessionStatus: s.isOk() ? s.value.status : null };
         }),
       );
       const spend = {
@@ -249,7 +258,14 @@ export function createPipelineService(deps: PipelineServiceDeps): PipelineServic
         costUsd: children.reduce((n, c) => n + c.usage.costUsd, 0),
       };
       const proof = deps.proofs.read(pipelineId);
-      return ok({ summary, view, children, spend, proof: proof.isOk() ? proof.value : null });
+      return ok({
+        summary,
+        view,
+        children,
+        spend,
+        proof: proof.isOk() ? proof.value : null,
+        merges: deps.mergeLog.listFor(pipelineId),
+      });
     },
 
     cancel(pipelineId, actor, reason) {

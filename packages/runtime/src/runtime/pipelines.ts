@@ -138,6 +138,7 @@ export function wirePipelines(input: {
     mergeGate,
     store: store.value,
     proofs: proofs.value,
+    mergeLog,
     sessions: stores.store,
     queue: stores.queue,
     launcher: () => launcher,
