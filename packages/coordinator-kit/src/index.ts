@@ -88,6 +88,7 @@ export {
 } from './proof/schema.js';
 export type { ProofLookup, ProofStore, SqliteProofStoreOptions, StoredProof } from './proof/sqlite-store.js';
 export { openSqliteProofStore, PROOF_MIGRATION_SET } from './proof/sqlite-store.js';
+export { renderProofSummary } from './proof/summary.js';
 export type { VerifiedProof, VerifyChangeOptions, VerifyChangeReport } from './proof/verify-change.js';
 export { verifyChange } from './proof/verify-change.js';
 // Session seals: Ed25519 signatures over a session's chain head.

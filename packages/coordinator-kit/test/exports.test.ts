@@ -49,6 +49,7 @@ it('exports exactly the documented public surface', () => {
       "readCodingHandoff",
       "readPublicSigningKeys",
       "readReviewVerdict",
+      "renderProofSummary",
       "rotateSigningKey",
       "runPipeline",
       "sealMessage",

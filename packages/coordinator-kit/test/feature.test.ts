@@ -211,6 +211,10 @@ describe('the feature pipeline', () => {
       'fail',
       'pass',
     ]);
+    // The PR's description carries the record's summary, with every gate up to the merge.
+    const body = pull?.body ?? '';
+    expect(body).toContain('### WorkTrain proof record');
+    expect(body).toMatch(/\| merge \| ✅ pass \| merged/);
     const keys = new Map(keyring.publicKeys().map((k) => [k.keyId, createPublicKey(k.publicKeyPem)]));
     expect(verifyProof(PIPELINE, record.entries, record.seals, keys).ok).toBe(true);
   });
@@ -296,6 +300,7 @@ describe('the feature pipeline', () => {
         forge && {
           changeRequestState: (n: number) => forge.changeRequestState(n),
           ciStatus: (s: string) => forge.ciStatus(s),
+          publishSummary: (n: number, markdown: string) => forge.publishSummary(n, markdown),
           merge: (input: { number: number; sha: string; method: 'squash' | 'merge' | 'rebase' }) => {
             gh.state.setBranch('acme', 'widgets', BRANCH, sha(10)); // a push lands between the gate and the call
             return forge.merge(input);

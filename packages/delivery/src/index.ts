@@ -101,7 +101,7 @@ export type {
   MergeChangeRequestInput,
   MergeClient,
 } from './merge.js';
-export { combineCi } from './merge.js';
+export { combineCi, SUMMARY_END, SUMMARY_START, withSummary } from './merge.js';
 export type { ChangeSummary, ChangeType } from './message.js';
 export { CHANGE_TYPES, commitMessage, conventionalHeader, WORKTRAIN_CO_AUTHOR } from './message.js';
 export type { Notifier, NotifierOptions } from './notify/notifier.js';

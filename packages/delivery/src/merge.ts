@@ -62,6 +62,27 @@ export interface MergeClient {
   ciStatus(sha: string): ResultAsync<CiStatus, DeliveryError>;
   /** Merges at `input.sha` only: the forge refuses when the head moved. */
   merge(input: MergeChangeRequestInput): ResultAsync<ChangeRequestMerge, DeliveryError>;
+  /**
+   * Writes `markdown` into the PR/MR description between {@link SUMMARY_START} and {@link SUMMARY_END}
+   * (replacing the section an earlier call wrote, or appending it); the rest of the description is kept.
+   */
+  publishSummary(number: number, markdown: string): ResultAsync<void, DeliveryError>;
+}
+
+/** Opening marker of the section WorkTrain keeps in a PR/MR description (the proof summary). */
+export const SUMMARY_START = '<!-- worktrain:proof:start -->';
+/** Closing marker of that section. */
+export const SUMMARY_END = '<!-- worktrain:proof:end -->';
+
+/** `body` with its WorkTrain section replaced by (or extended with) `markdown` between the markers. */
+export function withSummary(body: string | null, markdown: string): string {
+  const section = `${SUMMARY_START}\n${markdown.trim()}\n${SUMMARY_END}`;
+  const text = body ?? '';
+  const start = text.indexOf(SUMMARY_START);
+  const end = text.indexOf(SUMMARY_END, start);
+  if (start >= 0 && end > start)
+    return `${text.slice(0, start)}${section}${text.slice(end + SUMMARY_END.length)}`;
+  return text.trim() === '' ? section : `${text.trimEnd()}\n\n${section}\n`;
 }
 
 /** Combines CI checks into one state: any failure fails, anything unfinished is pending, none is `none`. */

@@ -28,6 +28,8 @@ it('exports exactly the documented public surface', () => {
     'PolicyFileSchema',
     'SECRET_RULES',
     'SIGNATURE_HEADER',
+    'SUMMARY_END',
+    'SUMMARY_START',
     'TIERS',
     'TIMEOUT_ACTOR',
     'TIMESTAMP_HEADER',
@@ -118,5 +120,6 @@ it('exports exactly the documented public surface', () => {
     'ticketMarker',
     'validatePatch',
     'verifyNotification',
+    'withSummary',
   ]);
 });

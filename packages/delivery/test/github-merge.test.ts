@@ -6,7 +6,7 @@
 import { Octokit } from '@octokit/rest';
 import { type FakeGitHub, startFakeGitHub } from '@worktrain/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createGitHubMergeClient, type GitHubMergeClient } from '../src/index.js';
+import { createGitHubMergeClient, type GitHubMergeClient, SUMMARY_END, SUMMARY_START } from '../src/index.js';
 
 const HEAD = 'a'.repeat(40);
 let gh: FakeGitHub;
@@ -87,5 +87,14 @@ describe('the GitHub merge client', () => {
     pull.mergeable = false;
     const refused = await client.merge({ number, sha: HEAD, method: 'merge' });
     expect(refused._unsafeUnwrapErr()).toMatchObject({ code: 'MERGE_NOT_ALLOWED', details: { status: 405 } });
+  });
+
+  it('keeps the proof summary in the description: appended once, then replaced, the rest untouched', async () => {
+    const item = gh.state.pulls('acme', 'widgets')[0];
+    if (item === undefined) throw new Error('no pull');
+    item.body = 'Fixes the widget.';
+    (await client.publishSummary(number, '**Proof**: review pass'))._unsafeUnwrap();
+    (await client.publishSummary(number, '**Proof**: merged'))._unsafeUnwrap();
+    expect(item.body).toBe(`Fixes the widget.\n\n${SUMMARY_START}\n**Proof**: merged\n${SUMMARY_END}\n`);
   });
 });

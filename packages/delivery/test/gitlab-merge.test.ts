@@ -10,7 +10,7 @@ import {
   startFakeGitLab,
 } from '@worktrain/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createGitLabMergeClient, type MergeClient } from '../src/index.js';
+import { createGitLabMergeClient, type MergeClient, SUMMARY_END, SUMMARY_START } from '../src/index.js';
 
 const TOKEN = 'glpat-mergeGateTokenOnly0000';
 let gl: FakeGitLab;
@@ -193,5 +193,14 @@ describe('the GitLab merge client: merge', () => {
       details: { method: 'rebase' },
     });
     expect(mergeRequests()).toEqual([]);
+  });
+});
+
+describe('the GitLab merge client: proof summary', () => {
+  it('keeps the proof summary in the MR description: appended once, then replaced, the rest untouched', async () => {
+    mr.description = 'Fixes pagination.';
+    (await client.publishSummary(mr.iid, '**Proof**: review pass'))._unsafeUnwrap();
+    (await client.publishSummary(mr.iid, '**Proof**: merged'))._unsafeUnwrap();
+    expect(mr.description).toBe(`Fixes pagination.\n\n${SUMMARY_START}\n**Proof**: merged\n${SUMMARY_END}\n`);
   });
 });

@@ -111,6 +111,9 @@ describe('the feature pipeline in the daemon', () => {
     const pulls = gh.state.repo(OWNER, REPO)?.items.filter((i) => i.pull !== undefined) ?? [];
     expect(pulls).toHaveLength(1);
     expect(pulls[0]?.pull).toMatchObject({ head: `worktrain/${pipelineId}`, merged: true });
+    // The PR's description carries the signed record's summary.
+    expect(pulls[0]?.body).toContain('### WorkTrain proof record');
+    expect(pulls[0]?.body).toContain(`Record \`${pipelineId}\``);
     // The merge landed on main in the origin, with the last fix's content.
     const main = execFileSync('git', ['--git-dir', git.originDir, 'show', 'main:src/add.js'], {
       encoding: 'utf8',

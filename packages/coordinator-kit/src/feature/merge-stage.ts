@@ -8,6 +8,7 @@
  */
 import { decideMerge, type MergeEvidence } from '../merge/decide.js';
 import type { StageContext, StageTransition } from '../pipeline/define.js';
+import { renderProofSummary } from '../proof/summary.js';
 import type { FeatureState, MergeForge, MergeGatePorts } from './state.js';
 
 /** ms between two looks at CI or at a pending approval. */
@@ -95,6 +96,7 @@ export async function runMergeGate(ctx: Ctx, ports: MergeGatePorts): Promise<Sta
         outcome: 'refused',
         reason,
       });
+      await publishSummary(ctx, forge);
       return escalate(`merge gate refused ${pr.url}: ${reason}`);
     }
     if (decision.action === 'await_person') {
@@ -123,6 +125,24 @@ export async function runMergeGate(ctx: Ctx, ports: MergeGatePorts): Promise<Sta
     }
     return mergeNow(ctx, ports, forge, cr.headSha, rules.method);
   }
+}
+
+/** Writes the proof record's summary into the PR/MR description; a failure is recorded, never fatal. */
+async function publishSummary(ctx: Ctx, forge: MergeForge): Promise<void> {
+  const pr = ctx.state.pr;
+  const record = ctx.proofRecord();
+  if (pr === null || record === null) return;
+  const published = await forge.publishSummary(pr.number, renderProofSummary(record.proofId, record.entries));
+  if (published.isErr())
+    ctx.proof(
+      {
+        gate: 'summary',
+        verdict: 'info',
+        actor: runtime,
+        note: `the PR description was not updated: ${published.error.message}`,
+      },
+      `summary:${record.entries.length}`,
+    );
 }
 
 function ciEvidence(
@@ -155,6 +175,8 @@ async function mergeNow(
     },
     `merge_gate:${sha}`,
   );
+  // The description is edited before the merge, so the squash commit and the merged PR carry the record.
+  await publishSummary(ctx, forge);
   const merged = await forge.merge({ number: pr.number, sha, method });
   if (merged.isErr()) {
     const reason =
@@ -209,6 +231,8 @@ async function recordMerged(
     outcome: 'merged',
     reason: 'merged',
   });
+  const forge = ports.forgeFor(ctx.input);
+  if (forge !== null) await publishSummary(ctx, forge);
   await ports.afterMerge?.({ pipelineId: ctx.pipelineId, pullRequestUrl: pr.url, sha });
   return {
     end: 'completed',

@@ -79,6 +79,8 @@ export interface MergeForge {
     readonly sha: string;
     readonly method: 'squash' | 'merge' | 'rebase';
   }): ResultAsync<{ readonly sha: string; readonly merged: boolean }, ForgeFailure>;
+  /** Writes the proof summary into the PR/MR description (its own marked section; the rest is kept). */
+  publishSummary(number: number, markdown: string): ResultAsync<void, ForgeFailure>;
 }
 
 /** A person's decision on the merge (a high-tier action under the approvals). */

@@ -322,6 +322,11 @@ function stageContext<S extends JsonObject>(
       }
       return outcomes;
     },
+    proofRecord() {
+      if (options.proof === undefined) return null;
+      const read = options.proof.store.read(options.proof.proofId);
+      return read.isOk() ? { proofId: options.proof.proofId, entries: read.value.entries } : null;
+    },
     proof(input, key) {
       if (options.proof === undefined)
         return err(

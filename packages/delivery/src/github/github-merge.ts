@@ -9,11 +9,12 @@ import { Octokit } from '@octokit/rest';
 import {
   createGitHubConfig,
   githubClientOptions,
+  okAsync,
   ResultAsync,
   readUpstreamFailure,
 } from '@worktrain/contracts';
 import { type DeliveryError, deliveryError } from '../errors.js';
-import { type CiCheck, combineCi, type MergeClient } from '../merge.js';
+import { type CiCheck, combineCi, type MergeClient, withSummary } from '../merge.js';
 import { type GitHubForgeOptions, githubError } from './github-forge.js';
 
 /** Check-run conclusions that fail CI (GitHub: `action_required`, `cancelled`, `failure`, `startup_failure`, `timed_out`, `stale`). */
@@ -127,5 +128,16 @@ export function createGitHubMergeClient(options: GitHubForgeOptions): GitHubMerg
           return githubError(e, `merge pull request #${input.number}`);
         },
       ).map(({ data }) => ({ number: input.number, sha: data.sha, merged: data.merged })),
+    publishSummary: (number, markdown) =>
+      call(`read pull request #${number}`, () =>
+        octokit.rest.pulls.get({ owner, repo, pull_number: number }),
+      ).andThen(({ data }) => {
+        const body = withSummary(data.body ?? null, markdown);
+        return body === data.body
+          ? okAsync(undefined)
+          : call(`update the description of pull request #${number}`, () =>
+              octokit.rest.pulls.update({ owner, repo, pull_number: number, body }),
+            ).map(() => undefined);
+      }),
   };
 }

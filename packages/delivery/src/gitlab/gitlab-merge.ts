@@ -39,6 +39,7 @@ import {
   combineCi,
   type MergeChangeRequestInput,
   type MergeClient,
+  withSummary,
 } from '../merge.js';
 import { createGitLabApi, type GitLabForgeOptions, gitlabCall, gitlabError } from './gitlab-forge.js';
 
@@ -54,6 +55,7 @@ const mergeRequestSchema = z.looseObject({
   merge_status: z.string().optional(),
   merge_commit_sha: z.string().nullable().optional(),
   squash_commit_sha: z.string().nullable().optional(),
+  description: z.string().nullable().optional(),
 });
 type MergeRequest = z.infer<typeof mergeRequestSchema>;
 const pipelineSchema = z.looseObject({
@@ -219,5 +221,16 @@ export function createGitLabMergeClient(
       ).andThen(toState),
     ciStatus,
     merge,
+    publishSummary: (number, markdown) =>
+      call(`read merge request !${number}`, mergeRequestSchema, () =>
+        api.MergeRequests.show(project, number),
+      ).andThen((mr) => {
+        const description = withSummary(mr.description ?? null, markdown);
+        return description === mr.description
+          ? okAsync(undefined)
+          : call(`update the description of merge request !${number}`, mergeRequestSchema, () =>
+              api.MergeRequests.edit(project, number, { description }),
+            ).map(() => undefined);
+      }),
   };
 }
