@@ -45,11 +45,20 @@ async function main(): Promise<void> {
       for (const item of repo?.items ?? []) {
         if (item.pull === undefined || item.state !== 'open') continue;
         try {
-          const sha = execFileSync('git', ['--git-dir', git.originDir, 'rev-parse', `refs/heads/${item.pull.head}`], {
-            encoding: 'utf8',
-          }).trim();
+          const sha = execFileSync(
+            'git',
+            ['--git-dir', git.originDir, 'rev-parse', `refs/heads/${item.pull.head}`],
+            {
+              encoding: 'utf8',
+            },
+          ).trim();
           if (!repo?.checkRuns.some((r) => r.headSha === sha))
-            github.state.setCheckRun(OWNER, name, { headSha: sha, name: 'ci', status: 'completed', conclusion: 'success' });
+            github.state.setCheckRun(OWNER, name, {
+              headSha: sha,
+              name: 'ci',
+              status: 'completed',
+              conclusion: 'success',
+            });
         } catch {
           // the branch is not pushed yet
         }
@@ -82,7 +91,9 @@ async function main(): Promise<void> {
   let duplicates = 0;
   for (const id of ids) {
     const detail = (await (await daemon.api(`/pipelines/${id}`)).json()) as { children: unknown[] };
-    const sessions = (await (await daemon.api(`/sessions?parent=${id}&limit=1000`)).json()) as { sessions: unknown[] };
+    const sessions = (await (await daemon.api(`/sessions?parent=${id}&limit=1000`)).json()) as {
+      sessions: unknown[];
+    };
     duplicates += sessions.sessions.length - detail.children.length;
   }
   clearInterval(ci);
@@ -111,7 +122,11 @@ async function main(): Promise<void> {
       notCompleted: statuses.filter((s) => s.status !== 'completed').map((s) => s.status),
       wallMs,
       pipelinesPerMinute: Math.round((N / wallMs) * 60_000 * 10) / 10,
-      transitionMs: { p50: quantile(transitions, 0.5), p99: quantile(transitions, 0.99), n: transitions.length },
+      transitionMs: {
+        p50: quantile(transitions, 0.5),
+        p99: quantile(transitions, 0.99),
+        n: transitions.length,
+      },
       goalP99Ms: 50,
       duplicateChildren: duplicates,
       reposWithOnePr: prs.filter((p) => p.length === 1).length,

@@ -13,7 +13,7 @@ import type { PipelineDefinition, StageContext, StageTransition } from './define
 import type { PipelineEventData, PipelineInput, PipelineStatus } from './events.js';
 import { foldPipeline, type PipelineView } from './fold.js';
 import type { PipelineStore } from './sqlite-store.js';
-import type { ChildHandle, ChildOutcome, ChildUsage, PipelineBudget, SessionLauncher } from './types.js';
+import type { ChildHandle, PipelineBudget, SessionLauncher } from './types.js';
 
 /** Default ms an `await` in a stage waits for its children: 2 h. */
 export const DEFAULT_AWAIT_TIMEOUT_MS = 2 * 3_600_000;
