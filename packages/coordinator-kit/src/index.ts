@@ -47,6 +47,8 @@ export type {
   StartPipelineOptions,
 } from './pipeline/runner.js';
 export { DEFAULT_AWAIT_TIMEOUT_MS, runPipeline, startPipeline } from './pipeline/runner.js';
+export type { Coordinator, SpawnOptions } from './pipeline/spawn.js';
+export { createCoordinator } from './pipeline/spawn.js';
 export type { PipelineStore, PipelineSummary } from './pipeline/sqlite-store.js';
 export { openSqlitePipelineStore, PIPELINE_MIGRATION_SET } from './pipeline/sqlite-store.js';
 export type {

@@ -27,6 +27,7 @@ it('exports exactly the documented public surface', () => {
       "SessionSealSchema",
       "coordinatorError",
       "createBudgetLedger",
+      "createCoordinator",
       "createFeaturePipeline",
       "decideMerge",
       "definePipeline",
