@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { openSqlitePipelineStore } from '@worktrain/coordinator-kit';
 import { createGitFixture, type GitFixture, startFakeGitHub } from '@worktrain/testkit';
 import { startDaemon, waitFor } from '../scripts/demo-daemon/daemon.js';
-import { GOAL, OWNER, projectFiles, writeHome } from '../scripts/demo-pipeline/project.js';
+import { GOAL, OWNER, projectFiles, tinyProject, writeHome } from '../scripts/demo-pipeline/project.js';
 
 const QUICK = process.argv.includes('--quick');
 const N = QUICK ? 10 : 100;
@@ -65,7 +65,7 @@ async function main(): Promise<void> {
       }
     }
   }, 250);
-  const home = writeHome(root, { githubUrl: github.url, mergePollIntervalMs: 200 });
+  const home = writeHome(root, { githubUrl: github.url, project: tinyProject(), mergePollIntervalMs: 200 });
   const daemon = await startDaemon(home);
   const started = Date.now();
   const ids: string[] = [];

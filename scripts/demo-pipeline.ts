@@ -1,6 +1,7 @@
 /**
  * `pnpm demo:pipeline` (and `worktrain demo pipeline`): the coordinator kit's `feature` pipeline, offline,
- * through the real built daemon. A tiny repository whose `add()` subtracts gets a GitHub issue; the pipeline
+ * through the real built daemon. The real `ts-dedent` package of `pnpm demo` (its sources and its own tests,
+ * with the same seeded bug) gets a GitHub issue; the pipeline
  * classifies it, codes the fix and opens a PR, a separate review session finds a blocking issue, a fix round
  * pushes to the same PR, the review blocks again, a second fix, the review is clean, delivery's check and
  * the double's CI check run are green on the head SHA, the merge gate merges with the head-SHA guard, and
@@ -24,7 +25,7 @@ import {
   startDaemon,
   waitFor,
 } from './demo-daemon/daemon.js';
-import { GOAL, OWNER, projectFiles, REPO, writeHome } from './demo-pipeline/project.js';
+import { dedentProject, OWNER, writeHome } from './demo-pipeline/project.js';
 
 const started = Date.now();
 const DEADLINE_MS = 300_000;
@@ -77,12 +78,17 @@ async function main(): Promise<void> {
     console.log(
       'WorkTrain pipeline demo: issue → code → review → fix ×2 → review clean → CI → merge (offline).\n',
     );
-    const git = await createGitFixture({ files: projectFiles(), parentDir: root });
-    say('repo', `calc: src/add.js subtracts; check: node check.js → ${git.repoDir}`);
+    const project = dedentProject();
+    const REPO = project.name;
+    const git = await createGitFixture({ files: project.files, parentDir: root });
+    say(
+      'repo',
+      `${project.name} (npm: sources + its own tests) with a seeded bug in ${project.file} → ${git.repoDir}`,
+    );
     const github = await startFakeGitHub();
     cleanups.push(() => github.close());
     github.state.addRepo({ owner: OWNER, name: REPO, originDir: git.originDir });
-    const issue = github.state.addIssue(OWNER, REPO, { title: 'add() subtracts instead of adding' });
+    const issue = github.state.addIssue(OWNER, REPO, { title: project.title });
     say('github', `local GitHub double at ${github.url}: ${OWNER}/${REPO} issue #${issue.number}`);
     // CI: the double's check run goes green on each new head of an open PR (as a CI app would).
     const ci = setInterval(() => {
@@ -116,6 +122,7 @@ async function main(): Promise<void> {
 
     const home = writeHome(root, {
       githubUrl: github.url,
+      project,
       sandboxOff: process.argv.includes('--sandbox-off'),
     });
     daemon = await startDaemon(home);
@@ -134,7 +141,7 @@ async function main(): Promise<void> {
       method: 'POST',
       body: JSON.stringify({
         kind: 'feature',
-        goal: GOAL,
+        goal: project.goal,
         workspace: git.repoDir,
         repo: `${OWNER}/${REPO}`,
         issueNumber: issue.number,

@@ -1,14 +1,21 @@
 /**
- * The `feature` pipeline demo's fixtures (`pnpm demo:pipeline`, and the daemon's pipeline e2e tests): a tiny
- * JavaScript repository whose `add()` subtracts, its check (`node check.js`, run by delivery in the sandbox),
- * the scripted model's turns for every child session — classify, code, three reviews (blocking, blocking,
- * clean) and two fix rounds — and the daemon home (config.yaml with the check, policy.yaml allowing the
- * merge once tests, CI and a clean review hold).
+ * The `feature` pipeline's fixtures: the repository (for `pnpm demo:pipeline` the real `ts-dedent` package of
+ * `pnpm demo` with its seeded bug and its own tests as the check; for the daemon's pipeline tests a tiny
+ * repository whose `add()` subtracts, checked by `node check.js`), the scripted model's turns for every child
+ * session — classify, code, three reviews (blocking, blocking, clean) and two fix rounds — and the daemon home
+ * (config.yaml with the check, policy.yaml allowing the merge once tests, CI and a clean review hold).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ScriptedTurn } from '@worktrain/agent';
+import type { JsonObject } from '@worktrain/contracts';
 import { DEFAULT_POLICY_YAML } from '@worktrain/delivery';
+import {
+  BUGGY_LINE,
+  CORRECT_LINE,
+  projectFiles as dedentFiles,
+  testCommand as dedentTestCommand,
+} from '../demo-daemon/project.js';
 
 export const OWNER = 'acme';
 export const REPO = 'calc';
@@ -18,7 +25,81 @@ export const GOAL = 'Fix issue #1: add() subtracts instead of adding';
 export const BUGGY_ADD = 'export function add(a, b) {\n  return a - b;\n}\n';
 const fixedAdd = (note: string): string => `// ${note}\nexport function add(a, b) {\n  return a + b;\n}\n`;
 
-/** The repository: `add()` with its bug, and the check delivery runs before every push. */
+type ToolCall = { readonly name: string; readonly input: JsonObject };
+
+/** A repository the pipeline works on: its files, the one file it changes, the edits, the check. */
+export interface PipelineProject {
+  readonly name: string;
+  /** The issue's title and the pipeline's goal. */
+  readonly title: string;
+  readonly goal: string;
+  readonly files: Record<string, string>;
+  /** The file the code and fix sessions change (and the reviews' findings name). */
+  readonly file: string;
+  /** The code session's fix. */
+  readonly code: ToolCall;
+  /** Fix round `n`'s change (a comment the review asked for). */
+  fix(round: number): ToolCall;
+  /** The check delivery runs (and the agents run to verify). */
+  readonly check: string;
+}
+
+/** The tiny repository of the daemon's pipeline tests: `add()` subtracts; `node check.js` checks it. */
+export function tinyProject(): PipelineProject {
+  return {
+    name: 'calc',
+    title: 'add() subtracts instead of adding',
+    goal: GOAL,
+    files: projectFiles(),
+    file: 'src/add.js',
+    code: { name: 'write_file', input: { path: 'src/add.js', content: fixedAdd('add() adds') } },
+    fix: (round) => ({
+      name: 'write_file',
+      input: {
+        path: 'src/add.js',
+        content: fixedAdd(
+          round === 1 ? 'add() adds numbers; it does not coerce strings' : 'fixes issue #1: add() adds',
+        ),
+      },
+    }),
+    check: 'node check.js',
+  };
+}
+
+/** `pnpm demo`'s project: the real `ts-dedent` from npm with a seeded bug; its own tests are the check. */
+export function dedentProject(): PipelineProject {
+  const { files } = dedentFiles();
+  const source = files['src/index.ts'] ?? '';
+  const comment = (round: number) =>
+    round === 1
+      ? '  // The common indentation is the smallest one of all lines.'
+      : '  // The common indentation is the smallest one of all lines (issue #1).';
+  return {
+    name: 'ts-dedent',
+    title: 'dedent() strips too much indentation',
+    goal: 'Fix issue #1: dedent() strips too much indentation',
+    files: { ...files, 'src/index.ts': source.replace(CORRECT_LINE, BUGGY_LINE) },
+    file: 'src/index.ts',
+    code: {
+      name: 'edit_file',
+      input: { path: 'src/index.ts', old_string: BUGGY_LINE, new_string: CORRECT_LINE },
+    },
+    fix: (round) => ({
+      name: 'edit_file',
+      input:
+        round === 1
+          ? {
+              path: 'src/index.ts',
+              old_string: CORRECT_LINE,
+              new_string: `${comment(1).trim()}\n    ${CORRECT_LINE}`,
+            }
+          : { path: 'src/index.ts', old_string: comment(1).trim(), new_string: comment(2).trim() },
+    }),
+    check: dedentTestCommand(),
+  };
+}
+
+/** The tiny repository's files: `add()` with its bug, and the check delivery runs before every push. */
 export function projectFiles(): Record<string, string> {
   return {
     'src/add.js': BUGGY_ADD,
@@ -34,7 +115,7 @@ const complete = (notesMarkdown: string, extra: Record<string, unknown> = {}) =>
   input: { notesMarkdown, ...extra },
 });
 
-const handoff = (decision: string) =>
+const handoff = (decision: string, file: string) =>
   complete(decision, {
     artifacts: [
       {
@@ -43,12 +124,12 @@ const handoff = (decision: string) =>
         keyDecisions: [decision],
         knownLimitations: [],
         testsAdded: [],
-        filesChanged: ['src/add.js'],
+        filesChanged: [file],
       },
     ],
   });
 
-const verdict = (round: number, blocking: boolean) =>
+const verdict = (round: number, blocking: boolean, file: string) =>
   complete(`Review ${round}: ${blocking ? 'one blocking finding' : 'clean'}.`, {
     artifacts: [
       {
@@ -61,9 +142,9 @@ const verdict = (round: number, blocking: boolean) =>
                 severity: 'major',
                 summary:
                   round === 1
-                    ? 'add() has no comment saying it must not coerce strings'
+                    ? 'the fixed line needs a comment saying why it is right'
                     : 'the comment should name the issue it fixes',
-                file: 'src/add.js',
+                file,
                 startLine: 1,
                 findingCategory: 'correctness',
               },
@@ -75,38 +156,41 @@ const verdict = (round: number, blocking: boolean) =>
   });
 
 /** Turns of one review session (`wr.mr-review`), matched on its goal's `(review N)`. */
-function review(round: number, blocking: boolean): ScriptedTurn[] {
+function review(round: number, blocking: boolean, file: string): ScriptedTurn[] {
   const match = `(review ${round})`;
   return [
     { step: 'understand-intent', match, toolCalls: [complete('The change makes add() add.')] },
-    { step: 'review-change', match, toolCalls: [complete('Read src/add.js in context.')] },
+    { step: 'review-change', match, toolCalls: [complete(`Read ${file} in context.`)] },
     { step: 'verify-findings', match, toolCalls: [complete('Each finding checked against the code.')] },
-    { step: 'verdict', match, toolCalls: [verdict(round, blocking)] },
+    { step: 'verdict', match, toolCalls: [verdict(round, blocking, file)] },
   ];
 }
 
 /** Turns of one fix round (`wr.review-fix`), matched on its goal's `(fix N)`. */
-function fix(round: number): ScriptedTurn[] {
+function fix(project: PipelineProject, round: number): ScriptedTurn[] {
   const match = `(fix ${round})`;
-  const note = round === 1 ? 'add() adds numbers; it does not coerce strings' : 'fixes issue #1: add() adds';
   return [
-    { step: 'understand-findings', match, toolCalls: [complete('F1: fix (one comment on src/add.js).')] },
     {
-      step: 'fix-findings',
+      step: 'understand-findings',
       match,
-      toolCalls: [{ name: 'write_file', input: { path: 'src/add.js', content: fixedAdd(note) } }],
+      toolCalls: [complete(`F1: fix (one comment in ${project.file}).`)],
     },
+    { step: 'fix-findings', match, toolCalls: [project.fix(round)] },
     { step: 'fix-findings', match, toolCalls: [complete('F1 fixed: the comment is in place.')] },
-    { step: 'verify-fixes', match, toolCalls: [{ name: 'bash', input: { command: 'node check.js' } }] },
-    { step: 'verify-fixes', match, toolCalls: [complete('node check.js passes.')] },
-    { step: 'handoff', match, toolCalls: [handoff(`F1 (major, src/add.js:1) fixed in round ${round}`)] },
+    { step: 'verify-fixes', match, toolCalls: [{ name: 'bash', input: { command: project.check } }] },
+    { step: 'verify-fixes', match, toolCalls: [complete('The check passes.')] },
+    {
+      step: 'handoff',
+      match,
+      toolCalls: [handoff(`F1 (major, ${project.file}:1) fixed in round ${round}`, project.file)],
+    },
   ];
 }
 
 /** Every child session's turns. Classify and code are matched on their step ids alone. */
-export function pipelineScript(): ScriptedTurn[] {
+export function pipelineScript(project: PipelineProject): ScriptedTurn[] {
   return [
-    { step: 'gather-evidence', toolCalls: [complete('src/add.js subtracts; check.js shows it.')] },
+    { step: 'gather-evidence', toolCalls: [complete(`The bug is in ${project.file}; the check shows it.`)] },
     {
       step: 'classify',
       toolCalls: [
@@ -131,11 +215,8 @@ export function pipelineScript(): ScriptedTurn[] {
         complete('add() subtracts. One-line fix.', { context: { taskSize: 'small', riskLevel: 'low' } }),
       ],
     },
-    {
-      step: 'build-next-slice',
-      toolCalls: [{ name: 'write_file', input: { path: 'src/add.js', content: fixedAdd('add() adds') } }],
-    },
-    { step: 'build-next-slice', toolCalls: [complete('add() uses + now.')] },
+    { step: 'build-next-slice', toolCalls: [project.code] },
+    { step: 'build-next-slice', toolCalls: [complete('The one-line fix is in.')] },
     {
       step: 'check-progress',
       toolCalls: [
@@ -151,26 +232,34 @@ export function pipelineScript(): ScriptedTurn[] {
         }),
       ],
     },
-    { step: 'verify', toolCalls: [{ name: 'bash', input: { command: 'node check.js' } }] },
-    { step: 'verify', toolCalls: [complete('node check.js passes.')] },
+    { step: 'verify', toolCalls: [{ name: 'bash', input: { command: project.check } }] },
+    { step: 'verify', toolCalls: [complete('The check passes.')] },
     // The code session's handoff; the fix rounds' handoffs (matched, listed first) win in their sessions.
-    ...review(1, true),
-    ...fix(1),
-    ...review(2, true),
-    ...fix(2),
-    ...review(3, false),
-    { step: 'handoff', toolCalls: [handoff('Use + instead of -')] },
+    ...review(1, true, project.file),
+    ...fix(project, 1),
+    ...review(2, true, project.file),
+    ...fix(project, 2),
+    ...review(3, false, project.file),
+    { step: 'handoff', toolCalls: [handoff('The one-line fix of the bug', project.file)] },
   ];
 }
 
 /** Writes `home/` (config.yaml, policy.yaml, .env, the model script) under `root`; returns its path. */
 export function writeHome(
   root: string,
-  options: { githubUrl: string; sandboxOff?: boolean; mergePollIntervalMs?: number },
+  options: {
+    githubUrl: string;
+    project: PipelineProject;
+    sandboxOff?: boolean;
+    mergePollIntervalMs?: number;
+  },
 ): string {
   const home = join(root, 'home');
   mkdirSync(home, { recursive: true });
-  writeFileSync(join(home, 'model-script.json'), JSON.stringify({ turns: pipelineScript() }, null, 2));
+  writeFileSync(
+    join(home, 'model-script.json'),
+    JSON.stringify({ turns: pipelineScript(options.project) }, null, 2),
+  );
   const config = [
     'port: 0',
     'maxConcurrentSessions: 2',
@@ -178,7 +267,7 @@ export function writeHome(
     'queue: { leaseMs: 10000, sweepIntervalMs: 500, maxAttempts: 3 }',
     'drainTimeoutMs: 5000',
     `forge: { github: { token: $GITHUB_TOKEN, apiBaseUrl: ${JSON.stringify(options.githubUrl)} } }`,
-    "delivery: { checks: [{ name: test, command: 'node check.js' }] }",
+    `delivery: { checks: [{ name: test, command: ${JSON.stringify(options.project.check)} }] }`,
     `pipelines: { mergePollIntervalMs: ${options.mergePollIntervalMs ?? 200} }`,
     ...(options.sandboxOff === true ? ['sandbox: { mode: off }'] : []),
   ];

@@ -10,7 +10,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createGitFixture, type FakeGitHub, type GitFixture, startFakeGitHub } from '@worktrain/testkit';
 import { describe, expect, it } from 'vitest';
-import { GOAL, OWNER, projectFiles, REPO, writeHome } from '../../../scripts/demo-pipeline/project.js';
+import {
+  GOAL,
+  OWNER,
+  projectFiles,
+  REPO,
+  tinyProject,
+  writeHome,
+} from '../../../scripts/demo-pipeline/project.js';
 import { type Daemon, repoRoot, startDaemon, waitFor } from './helpers.js';
 
 interface Detail {
@@ -40,7 +47,7 @@ async function rig(): Promise<Rig> {
   gh.state.addRepo({ owner: OWNER, name: REPO, originDir: git.originDir });
   const r: Rig = {
     root,
-    home: writeHome(root, { githubUrl: gh.url, mergePollIntervalMs: 100 }),
+    home: writeHome(root, { githubUrl: gh.url, project: tinyProject(), mergePollIntervalMs: 100 }),
     git,
     gh,
     ciAllowed: () => true,

@@ -10,7 +10,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createGitFixture, type FakeGitHub, type GitFixture, startFakeGitHub } from '@worktrain/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GOAL, OWNER, projectFiles, REPO, writeHome } from '../../../scripts/demo-pipeline/project.js';
+import {
+  GOAL,
+  OWNER,
+  projectFiles,
+  REPO,
+  tinyProject,
+  writeHome,
+} from '../../../scripts/demo-pipeline/project.js';
 import { type Daemon, startDaemon, waitFor } from './helpers.js';
 
 interface Detail {
@@ -83,7 +90,9 @@ beforeAll(async () => {
   gh = await startFakeGitHub();
   gh.state.addRepo({ owner: OWNER, name: REPO, originDir: git.originDir });
   ci = setInterval(greenCi, 100);
-  daemon = await startDaemon(writeHome(root, { githubUrl: gh.url, mergePollIntervalMs: 100 }));
+  daemon = await startDaemon(
+    writeHome(root, { githubUrl: gh.url, project: tinyProject(), mergePollIntervalMs: 100 }),
+  );
 }, 120_000);
 
 afterAll(async () => {
