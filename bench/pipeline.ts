@@ -12,7 +12,7 @@
  *   one at a time; goal p99 < 50 ms;
  * - `pipelines_concurrent`: N pipelines on one store at once (one process, as on one daemon): transitions'
  *   p50/p99, wall time, and the check that no stage was lost and no child was spawned twice.
- * Not yet measured: the same through the daemon with real child sessions (needs the runtime launcher).
+ * The same through the real daemon with real child sessions: `pnpm bench:pipeline:daemon` (bench/pipeline-daemon.ts).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
