@@ -81,6 +81,7 @@ const DESIGN_COMMANDS = [
   'pipeline cancel',
   'spawn',
   'await',
+  'tell',
   'status',
 ];
 

@@ -1,5 +1,5 @@
 /**
- * `worktrain pipeline run|show|list|cancel`, `spawn`, `await` and `sessions list --tree` as real child
+ * `worktrain pipeline run|show|list|cancel`, `tell`, `spawn`, `await` and `sessions list --tree` as real child
  * processes against one real daemon (scripted model, a temp git repository with a bare origin). The
  * classify child of the feature pipeline and the `test.cli-slow` session wait in a scripted turn (aborted
  * when they are cancelled or killed), so they stay running while the commands look at them.
@@ -251,6 +251,15 @@ describe('pipeline, spawn, await and sessions list --tree against a daemon', () 
     expect(tree.pipelines.find((p) => p.pipelineId === pipelineId)?.children.map((c) => c.sessionId)).toEqual(
       [classify?.sessionId],
     );
+
+    // Operator guidance: recorded in the pipeline for the children started after it.
+    const told = await cli(['tell', pipelineId, 'Keep the change to one line.']);
+    expect(told.code, told.stdout).toBe(0);
+    expect(parseJson(told)).toEqual({ target: pipelineId, kind: 'pipeline', accepted: true });
+    const withGuidance = parseJson(await cli(['pipeline', 'show', pipelineId])) as {
+      view: { guidance: Array<{ text: string }> };
+    };
+    expect(withGuidance.view.guidance.map((g) => g.text)).toEqual(['Keep the change to one line.']);
 
     const cancel = await cli(['pipeline', 'cancel', pipelineId, '--reason', 'test over']);
     expect(cancel.code, cancel.stdout).toBe(0);

@@ -324,6 +324,24 @@ describe('the feature pipeline', () => {
     expect(asks).toBe(3);
   });
 
+  it('operator guidance added mid-run reaches every child started after it, as operatorGuidance', async () => {
+    green();
+    const script = (key: string): ScriptedChild | undefined => {
+      if (key === 'review-1')
+        store.append(PIPELINE, [
+          { kind: 'guidance_added', actor: 'alice', text: 'Keep each fix to one line.' },
+        ]);
+      return twoRounds(key);
+    };
+    const { result, launcher } = await run(script, ports({ auto: true }));
+    expect(result.status).toBe('completed');
+    const guidance = Object.fromEntries(launcher.requests.map((r) => [r.key, r.context.operatorGuidance]));
+    expect(guidance.code).toBeUndefined();
+    expect(guidance['review-1']).toBeUndefined();
+    expect(guidance['fix-1']).toBe('alice: Keep each fix to one line.');
+    expect(guidance['review-3']).toBe('alice: Keep each fix to one line.');
+  });
+
   it('an open circuit breaker stops the merge gate and says why', async () => {
     green();
     const { result } = await run(

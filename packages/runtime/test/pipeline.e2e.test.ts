@@ -22,7 +22,12 @@ import { type Daemon, startDaemon, waitFor } from './helpers.js';
 
 interface Detail {
   summary: { status: string };
-  view: { status: string; endReason: string | null; state: Record<string, unknown> | null };
+  view: {
+    status: string;
+    endReason: string | null;
+    state: Record<string, unknown> | null;
+    guidance: { actor: string; text: string }[];
+  };
   children: { key: string; sessionId: string; ended: string | null }[];
   spend: { sessions: number };
   proof: { entries: { gate: string; verdict: string }[] } | null;
@@ -146,7 +151,19 @@ describe('the feature pipeline in the daemon', () => {
 
   it('a budget of three sessions escalates before the review: no merge', async () => {
     const pipelineId = await dispatch({ budget: { maxSessions: 3 } });
+    const told = await daemon.api(`/pipelines/${pipelineId}/tell`, {
+      method: 'POST',
+      body: JSON.stringify({ text: 'Keep the change to one line.', actor: 'alice' }),
+    });
+    expect(told.status).toBe(202);
     const detail = await ended(pipelineId);
+    expect(detail.view.guidance).toEqual([{ actor: 'alice', text: 'Keep the change to one line.' }]);
+    // An ended pipeline takes no more guidance (409 INVALID_STATE).
+    const late = await daemon.api(`/pipelines/${pipelineId}/tell`, {
+      method: 'POST',
+      body: JSON.stringify({ text: 'too late' }),
+    });
+    expect(late.status).toBe(409);
     expect(detail.view.status).toBe('escalated');
     expect(detail.view.endReason).toContain('maxSessions');
     expect(detail.spend.sessions).toBe(3);

@@ -110,13 +110,24 @@ function delivered(state: FeatureState, d: ChildDelivery): FeatureState {
 export function createFeaturePipeline(options: FeaturePipelineOptions): PipelineDefinition<FeatureState> {
   const wf: FeatureWorkflows = { ...DEFAULT_FEATURE_WORKFLOWS, ...options.workflows };
   const maxFixRounds = options.maxFixRounds ?? DEFAULT_MAX_FIX_ROUNDS;
-  const base = (ctx: Ctx, key: string, workflowId: string, goal: string, context: JsonObject) => ({
-    key,
-    workflowId,
-    goal,
-    context: { ...ctx.input.context, ...context, pipelineId: ctx.pipelineId },
-    workspace: ctx.input.workspace,
-  });
+  const base = (ctx: Ctx, key: string, workflowId: string, goal: string, context: JsonObject) => {
+    // Operator guidance (`worktrain tell`) reaches every child started after it, as operator input.
+    const guidance = ctx.guidance();
+    return {
+      key,
+      workflowId,
+      goal,
+      context: {
+        ...ctx.input.context,
+        ...context,
+        pipelineId: ctx.pipelineId,
+        ...(guidance.length === 0
+          ? {}
+          : { operatorGuidance: guidance.map((g) => `${g.actor}: ${g.text}`).join('\n') }),
+      },
+      workspace: ctx.input.workspace,
+    };
+  };
 
   return definePipeline<FeatureState>({
     kind: 'feature',

@@ -37,6 +37,8 @@ export interface StageContext<S> {
   readonly signal?: AbortSignal;
   /** True once someone asked to cancel the pipeline (read from its log); long waits check it. */
   cancelRequested(): boolean;
+  /** Operator guidance added so far (`worktrain tell`), read from the log, oldest first. */
+  guidance(): readonly { readonly actor: string; readonly text: string }[];
   /** The change's proof record so far, with its id (null when the pipeline keeps none). */
   proofRecord(): { readonly proofId: string; readonly entries: readonly ProofEntry[] } | null;
   /** Appends to the change's proof record (idempotent by `key`); an error when the pipeline has none. */

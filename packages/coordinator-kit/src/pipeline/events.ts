@@ -67,6 +67,8 @@ export const PipelineEventDataSchema = z.discriminatedUnion('kind', [
     state: JsonObjectSchema,
   }),
   z.strictObject({ kind: z.literal('cancel_requested'), actor: z.string(), reason: z.string().max(2000) }),
+  /** Operator guidance (`worktrain tell`): every child started after it gets it as `operatorGuidance`. */
+  z.strictObject({ kind: z.literal('guidance_added'), actor: z.string(), text: z.string().min(1).max(4000) }),
   z.strictObject({
     kind: z.literal('pipeline_ended'),
     status: PipelineStatusSchema.exclude(['running']),

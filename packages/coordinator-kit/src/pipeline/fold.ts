@@ -27,6 +27,8 @@ export interface PipelineView {
     >
   >;
   readonly cancelRequested: { actor: string; reason: string } | null;
+  /** Operator guidance so far (`guidance_added`), oldest first. */
+  readonly guidance: readonly { readonly actor: string; readonly text: string }[];
 }
 
 /** Folds `events` (in order; the first must be `pipeline_started`). Null when there is none. */
@@ -46,6 +48,7 @@ export function foldPipeline(start: string, events: readonly PipelineEvent[]): P
     state: null,
     children: {},
     cancelRequested: null,
+    guidance: [],
   };
   for (const { data } of events.slice(1)) view = applyEvent(view, data);
   return view;
@@ -84,6 +87,8 @@ function applyEvent(view: PipelineView, data: PipelineEventData): PipelineView {
     }
     case 'stage_completed':
       return { ...view, stage: data.next ?? null, state: data.state };
+    case 'guidance_added':
+      return { ...view, guidance: [...view.guidance, { actor: data.actor, text: data.text }] };
     case 'cancel_requested':
       return { ...view, cancelRequested: { actor: data.actor, reason: data.reason } };
     case 'pipeline_ended':

@@ -256,6 +256,13 @@ function stageContext<S extends JsonObject>(
     attempt: current.attempt,
     budget: ledger,
     ...(options.signal === undefined ? {} : { signal: options.signal }),
+    guidance() {
+      const read = store.read(pipelineId);
+      if (read.isErr()) return current.view.guidance;
+      return read.value.events.flatMap((e) =>
+        e.data.kind === 'guidance_added' ? [{ actor: e.data.actor, text: e.data.text }] : [],
+      );
+    },
     cancelRequested() {
       const read = store.read(pipelineId);
       return read.isOk() && read.value.events.some((e) => e.data.kind === 'cancel_requested');

@@ -13,6 +13,7 @@ import type {
   ChildOutcome,
   ChildUsage,
   SessionLauncher,
+  SpawnRequest,
 } from '../../src/index.js';
 
 export interface ScriptedChild {
@@ -27,12 +28,15 @@ export interface ScriptedChild {
 
 export interface ScriptedLauncher extends SessionLauncher {
   readonly spawned: string[];
+  /** Every request that started a child, in order. */
+  readonly requests: SpawnRequest[];
   readonly stopped: string[];
 }
 
 export function scriptedLauncher(script: (key: string) => ScriptedChild | undefined): ScriptedLauncher {
   const sessions = new Map<string, { sessionId: string; budget: BudgetGate }>();
   const spawned: string[] = [];
+  const requests: SpawnRequest[] = [];
   const stopped: string[] = [];
   /** Runs children interleaved, one model request each per round, as parallel sessions would. */
   const runAll = (handles: readonly ChildHandle[]): ChildOutcome[] => {
@@ -98,6 +102,7 @@ export function scriptedLauncher(script: (key: string) => ScriptedChild | undefi
   };
   return {
     spawned,
+    requests,
     stopped,
     async spawn(pipelineId, request, budget) {
       const existing = sessions.get(request.key);
@@ -107,6 +112,7 @@ export function scriptedLauncher(script: (key: string) => ScriptedChild | undefi
       const sessionId = `sess_${pipelineId}_${request.key}`;
       sessions.set(request.key, { sessionId, budget });
       spawned.push(request.key);
+      requests.push(request);
       return ok({ key: request.key, sessionId });
     },
     async await(handles) {

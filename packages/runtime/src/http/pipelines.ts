@@ -1,6 +1,7 @@
 /**
  * `/api/v1/pipelines` (issue #15): dispatch a pipeline (or, with `dryRun`, only its stage plan and budget),
- * list them, read one with its children, spend and proof record, cancel one; `/api/v1/pipeline-kinds` lists
+ * list them, read one with its children, spend and proof record, add operator guidance to one (`tell`),
+ * cancel one; `/api/v1/pipeline-kinds` lists
  * the kinds with their plans.
  */
 import type { Context, Hono } from 'hono';
@@ -39,6 +40,11 @@ export const PipelineDispatchBodySchema = DispatchPayloadSchema.omit({
 
 const CancelBody = z.strictObject({
   reason: z.string().min(1).max(2000).optional(),
+  actor: z.string().max(200).optional(),
+});
+
+const TellBody = z.strictObject({
+  text: z.string().min(1).max(4000),
   actor: z.string().max(200).optional(),
 });
 
@@ -87,6 +93,12 @@ export function mountPipelineRoutes(
   api.get('/pipelines/:id', async (c) => {
     const r = await pipelines.get(c.req.param('id'));
     return r.isOk() ? c.json(r.value) : fail(c, r.error);
+  });
+  api.post('/pipelines/:id/tell', async (c) => {
+    const b = await body(c, TellBody);
+    if ('res' in b) return b.res;
+    const r = pipelines.tell(c.req.param('id'), b.ok.actor ?? 'api', b.ok.text);
+    return r.isOk() ? c.json({ ...r.value, accepted: true }, 202) : fail(c, r.error);
   });
   api.post('/pipelines/:id/cancel', async (c) => {
     const b = await body(c, CancelBody);

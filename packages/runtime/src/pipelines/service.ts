@@ -97,6 +97,11 @@ export interface PipelineService {
   list(query?: { status?: PipelineStatus; limit?: number }): Result<readonly PipelineSummary[], RuntimeError>;
   /** Errors: PIPELINE_NOT_FOUND (as SESSION_NOT_FOUND's sibling, 404), INTERNAL. */
   get(pipelineId: string): Promise<Result<PipelineDetail, RuntimeError>>;
+  /**
+   * Operator guidance (`worktrain tell`): recorded in the pipeline's log; every child started after it
+   * gets it as `operatorGuidance`. Errors: PIPELINE_NOT_FOUND, INVALID_STATE (already ended).
+   */
+  tell(pipelineId: string, actor: string, text: string): Result<{ pipelineId: string }, RuntimeError>;
   /** Errors: PIPELINE_NOT_FOUND, INVALID_STATE (already ended). */
   cancel(pipelineId: string, actor: string, reason: string): Result<{ pipelineId: string }, RuntimeError>;
   /** Stops every coordinator this daemon runs (shutdown): their pipelines resume on the next start. */
@@ -266,6 +271,13 @@ export function createPipelineService(deps: PipelineServiceDeps): PipelineServic
         proof: proof.isOk() ? proof.value : null,
         merges: deps.mergeLog.listFor(pipelineId),
       });
+    },
+
+    tell(pipelineId, actor, text) {
+      const appended = deps.store.append(pipelineId, [{ kind: 'guidance_added', actor, text }]);
+      if (appended.isErr()) return err(fromKit(appended.error));
+      log.info({ pipelineId, actor }, 'pipeline guidance added');
+      return ok({ pipelineId });
     },
 
     cancel(pipelineId, actor, reason) {
