@@ -1,26 +1,17 @@
-/**
- * Pipelines through the real daemon (issue #15): N `feature` pipelines dispatched at once to one built
- * `worktrain-daemon`, each on its own repository (a git origin served by the GitHub double, CI played by
- * check runs), with the scripted model: 7 child sessions each (classify, code, 3 reviews, 2 fixes), real
- * worktrees, sandbox, delivery checks, PRs and merges.
- *
- *   pnpm bench:pipeline:daemon            100 pipelines (700 sessions; several minutes on 2 cores)
- *   pnpm bench:pipeline:daemon --quick    10 pipelines
- *
- * Prints one JSON line (`pipelines_through_daemon`): wall time, pipelines per minute, the coordinator's own
- * time per stage transition (from a child's end being recorded to the next child being spawned, read from
- * the pipelines' event logs: proof appends, state, the next spawn — no model or session time) p50/p99, and
- * the checks: every pipeline completed and merged, no child spawned twice (each pipeline's sessions under it
- * equal its recorded children), exactly one PR per repository.
- */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSqlitePipelineStore } from '@worktrain/coordinator-kit';
 import { createGitFixture, type GitFixture, startFakeGitHub } from '@worktrain/testkit';
 import { startDaemon, waitFor } from '../scripts/demo-daemon/daemon.js';
-import { GOAL, OWNER, projectFiles, tinyProject, writeHome } from '../scripts/demo-pipeline/project.js';
+import {
+  GOAL,
+  OWNER,
+  playCi,
+  projectFiles,
+  tinyProject,
+  writeHome,
+} from '../scripts/demo-pipeline/project.js';
 
 const QUICK = process.argv.includes('--quick');
 const N = QUICK ? 10 : 100;
@@ -39,32 +30,11 @@ async function main(): Promise<void> {
     github.state.addRepo({ owner: OWNER, name, originDir: git.originDir });
     repos.push({ name, git });
   }
-  const ci = setInterval(() => {
-    for (const { name, git } of repos) {
-      const repo = github.state.repo(OWNER, name);
-      for (const item of repo?.items ?? []) {
-        if (item.pull === undefined || item.state !== 'open') continue;
-        try {
-          const sha = execFileSync(
-            'git',
-            ['--git-dir', git.originDir, 'rev-parse', `refs/heads/${item.pull.head}`],
-            {
-              encoding: 'utf8',
-            },
-          ).trim();
-          if (!repo?.checkRuns.some((r) => r.headSha === sha))
-            github.state.setCheckRun(OWNER, name, {
-              headSha: sha,
-              name: 'ci',
-              status: 'completed',
-              conclusion: 'success',
-            });
-        } catch {
-          // the branch is not pushed yet
-        }
-      }
-    }
-  }, 250);
+  const stopCi = playCi(
+    github,
+    repos.map(({ name, git }) => ({ name, originDir: git.originDir })),
+    { intervalMs: 250 },
+  );
   const home = writeHome(root, { githubUrl: github.url, project: tinyProject(), mergePollIntervalMs: 200 });
   const daemon = await startDaemon(home);
   const started = Date.now();
@@ -96,7 +66,7 @@ async function main(): Promise<void> {
     };
     duplicates += sessions.sessions.length - detail.children.length;
   }
-  clearInterval(ci);
+  stopCi();
   daemon.child.kill('SIGTERM');
   await daemon.exited;
   // The coordinator's own time per transition, from the durable logs: child_ended → next child_spawned.

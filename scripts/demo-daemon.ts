@@ -6,10 +6,10 @@ import { createGitFixture, type GitFixture, githubWebhookRequest, startFakeGitHu
 import {
   cliBin,
   type Daemon,
-  DemoError,
   fail,
   repoRoot,
   run,
+  runDemo,
   startDaemon,
   waitFor,
 } from './demo-daemon/daemon.js';
@@ -268,11 +268,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(`\nDEMO FAILED: ${error instanceof DemoError ? error.message : String(error)}`);
-    if (!(error instanceof DemoError) && error instanceof Error) console.error(error.stack);
-    process.exit(1);
-  },
-);
+runDemo(main);

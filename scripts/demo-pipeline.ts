@@ -1,16 +1,3 @@
-/**
- * `pnpm demo:pipeline` (and `worktrain demo pipeline`): the coordinator kit's `feature` pipeline, offline,
- * through the real built daemon. The real `ts-dedent` package of `pnpm demo` (its sources and its own tests,
- * with the same seeded bug) gets a GitHub issue; the pipeline
- * classifies it, codes the fix and opens a PR, a separate review session finds a blocking issue, a fix round
- * pushes to the same PR, the review blocks again, a second fix, the review is clean, delivery's check and
- * the double's CI check run are green on the head SHA, the merge gate merges with the head-SHA guard, and
- * `worktrain verify <pr-url>` checks the signed proof record. Prints each stage; the last stdout line is
- * `{"pr": "<url>", "merged": true, "fixRounds": 2, "proof": "<id>", "verify": "ok"}`.
- *
- * `--cleanup` removes the temp dir at the end. `--sandbox-off` runs agent commands unconfined.
- */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,14 +5,14 @@ import { createGitFixture, startFakeGitHub } from '@worktrain/testkit';
 import {
   cliBin,
   type Daemon,
-  DemoError,
   fail,
   repoRoot,
   run,
+  runDemo,
   startDaemon,
   waitFor,
 } from './demo-daemon/daemon.js';
-import { dedentProject, OWNER, writeHome } from './demo-pipeline/project.js';
+import { dedentProject, OWNER, playCi, writeHome } from './demo-pipeline/project.js';
 
 const started = Date.now();
 const DEADLINE_MS = 300_000;
@@ -91,34 +78,11 @@ async function main(): Promise<void> {
     const issue = github.state.addIssue(OWNER, REPO, { title: project.title });
     say('github', `local GitHub double at ${github.url}: ${OWNER}/${REPO} issue #${issue.number}`);
     // CI: the double's check run goes green on each new head of an open PR (as a CI app would).
-    const ci = setInterval(() => {
-      const repo = github.state.repo(OWNER, REPO);
-      for (const item of repo?.items ?? []) {
-        if (item.pull === undefined || item.state !== 'open') continue;
-        let sha = '';
-        try {
-          sha = execFileSync(
-            'git',
-            ['--git-dir', git.originDir, 'rev-parse', `refs/heads/${item.pull.head}`],
-            {
-              encoding: 'utf8',
-            },
-          ).trim();
-        } catch {
-          continue;
-        }
-        if (repo?.checkRuns.some((r) => r.headSha === sha) === false) {
-          github.state.setCheckRun(OWNER, REPO, {
-            headSha: sha,
-            name: 'ci',
-            status: 'completed',
-            conclusion: 'success',
-          });
-          say('ci', `check run "ci" green on ${sha.slice(0, 10)}`);
-        }
-      }
-    }, 200);
-    cleanups.push(() => clearInterval(ci));
+    const stopCi = playCi(github, [{ name: REPO, originDir: git.originDir }], {
+      intervalMs: 200,
+      onGreen: (sha) => say('ci', `check run "ci" green on ${sha.slice(0, 10)}`),
+    });
+    cleanups.push(stopCi);
 
     const home = writeHome(root, {
       githubUrl: github.url,
@@ -201,11 +165,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(`\nDEMO FAILED: ${error instanceof DemoError ? error.message : String(error)}`);
-    if (!(error instanceof DemoError) && error instanceof Error) console.error(error.stack);
-    process.exit(1);
-  },
-);
+runDemo(main);

@@ -101,3 +101,15 @@ export async function startDaemon(home: string, env: Readonly<Record<string, str
       }),
   };
 }
+
+/** Runs a demo's `main`: exit 0 when it resolves; `DEMO FAILED: …` (a stack only for a non-demo error) and 1. */
+export function runDemo(main: () => Promise<void>): void {
+  main().then(
+    () => process.exit(0),
+    (error: unknown) => {
+      console.error(`\nDEMO FAILED: ${error instanceof DemoError ? error.message : String(error)}`);
+      if (!(error instanceof DemoError) && error instanceof Error) console.error(error.stack);
+      process.exit(1);
+    },
+  );
+}

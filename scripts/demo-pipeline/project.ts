@@ -5,6 +5,7 @@
  * session — classify, code, three reviews (blocking, blocking, clean) and two fix rounds — and the daemon home
  * (config.yaml with the check, policy.yaml allowing the merge once tests, CI and a clean review hold).
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ScriptedTurn } from '@worktrain/agent';
@@ -279,4 +280,66 @@ export function writeHome(
   );
   writeFileSync(join(home, '.env'), `GITHUB_TOKEN=${GITHUB_TOKEN}\n`, { mode: 0o600 });
   return home;
+}
+
+/** What {@link playCi} reads and writes: the GitHub double's state. */
+interface CiDouble {
+  readonly state: {
+    repo(
+      owner: string,
+      name: string,
+    ):
+      | {
+          readonly items: readonly { readonly state: string; readonly pull?: { readonly head: string } }[];
+          readonly checkRuns: readonly { readonly headSha: string }[];
+        }
+      | undefined;
+    setCheckRun(
+      owner: string,
+      name: string,
+      input: { headSha: string; name: string; status: 'completed'; conclusion: 'success' },
+    ): unknown;
+  };
+}
+
+/**
+ * Plays CI on the GitHub double, as a CI app would: every `intervalMs`, each open pull request's head (read
+ * from the repository's git origin, as pushed) gets a green `ci` check run once — when `allow(sha)` says so.
+ * Returns the function that stops it.
+ */
+export function playCi(
+  github: CiDouble,
+  repos: readonly { readonly name: string; readonly originDir: string }[],
+  options: {
+    readonly intervalMs?: number;
+    readonly allow?: (sha: string) => boolean;
+    readonly onGreen?: (sha: string) => void;
+  } = {},
+): () => void {
+  const timer = setInterval(() => {
+    for (const { name, originDir } of repos) {
+      const repo = github.state.repo(OWNER, name);
+      for (const item of repo?.items ?? []) {
+        if (item.pull === undefined || item.state !== 'open') continue;
+        let sha: string;
+        try {
+          sha = execFileSync('git', ['--git-dir', originDir, 'rev-parse', `refs/heads/${item.pull.head}`], {
+            encoding: 'utf8',
+          }).trim();
+        } catch {
+          continue; // not pushed yet
+        }
+        if ((options.allow?.(sha) ?? true) && !repo?.checkRuns.some((r) => r.headSha === sha)) {
+          github.state.setCheckRun(OWNER, name, {
+            headSha: sha,
+            name: 'ci',
+            status: 'completed',
+            conclusion: 'success',
+          });
+          options.onGreen?.(sha);
+        }
+      }
+    }
+  }, options.intervalMs ?? 100);
+  return () => clearInterval(timer);
 }

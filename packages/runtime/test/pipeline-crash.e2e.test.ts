@@ -13,6 +13,7 @@ import { describe, expect, it } from 'vitest';
 import {
   GOAL,
   OWNER,
+  playCi,
   projectFiles,
   REPO,
   tinyProject,
@@ -51,29 +52,13 @@ async function rig(): Promise<Rig> {
     git,
     gh,
     ciAllowed: () => true,
-    stopCi: () => clearInterval(timer),
+    stopCi: () => undefined,
   };
-  const timer = setInterval(() => {
-    const repo = gh.state.repo(OWNER, REPO);
-    for (const item of repo?.items ?? []) {
-      if (item.pull === undefined || item.state !== 'open') continue;
-      let sha: string;
-      try {
-        sha = execFileSync('git', ['--git-dir', git.originDir, 'rev-parse', `refs/heads/${item.pull.head}`], {
-          encoding: 'utf8',
-        }).trim();
-      } catch {
-        continue;
-      }
-      if (r.ciAllowed(sha) && !repo?.checkRuns.some((c) => c.headSha === sha))
-        gh.state.setCheckRun(OWNER, REPO, {
-          headSha: sha,
-          name: 'ci',
-          status: 'completed',
-          conclusion: 'success',
-        });
-    }
-  }, 50);
+  const stop = playCi(gh, [{ name: REPO, originDir: git.originDir }], {
+    intervalMs: 50,
+    allow: (sha) => r.ciAllowed(sha),
+  });
+  r.stopCi = stop;
   return r;
 }
 

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   GOAL,
   OWNER,
+  playCi,
   projectFiles,
   REPO,
   tinyProject,
@@ -38,30 +39,7 @@ let root: string;
 let git: GitFixture;
 let gh: FakeGitHub;
 let daemon: Daemon;
-let ci: NodeJS.Timeout;
-
-/** Plays CI: every open pull request's head gets a green check run (read from the origin, as pushed). */
-function greenCi(): void {
-  const repo = gh.state.repo(OWNER, REPO);
-  for (const item of repo?.items ?? []) {
-    if (item.pull === undefined || item.state !== 'open') continue;
-    let sha: string;
-    try {
-      sha = execFileSync('git', ['--git-dir', git.originDir, 'rev-parse', `refs/heads/${item.pull.head}`], {
-        encoding: 'utf8',
-      }).trim();
-    } catch {
-      continue;
-    }
-    if (!repo?.checkRuns.some((r) => r.headSha === sha))
-      gh.state.setCheckRun(OWNER, REPO, {
-        headSha: sha,
-        name: 'ci',
-        status: 'completed',
-        conclusion: 'success',
-      });
-  }
-}
+let stopCi: () => void;
 
 async function dispatch(body: Record<string, unknown>): Promise<string> {
   const res = await daemon.api('/pipelines', {
@@ -94,14 +72,14 @@ beforeAll(async () => {
   git = await createGitFixture({ files: projectFiles(), parentDir: root });
   gh = await startFakeGitHub();
   gh.state.addRepo({ owner: OWNER, name: REPO, originDir: git.originDir });
-  ci = setInterval(greenCi, 100);
+  stopCi = playCi(gh, [{ name: REPO, originDir: git.originDir }]);
   daemon = await startDaemon(
     writeHome(root, { githubUrl: gh.url, project: tinyProject(), mergePollIntervalMs: 100 }),
   );
 }, 120_000);
 
 afterAll(async () => {
-  clearInterval(ci);
+  stopCi?.();
   daemon?.child.kill('SIGTERM');
   await daemon?.exited;
   await gh?.close();
